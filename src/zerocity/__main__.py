@@ -1,0 +1,3 @@
+from zerocity.cli import main
+
+main()

@@ -1,0 +1,404 @@
+"""The ``zerocity`` command line. Each command parses its options, calls one service and
+prints the result; errors a person can fix end with exit code 1 and a plain message."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+ACTOR = "cli:" + os.environ.get("USER", "unknown")
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zerocity.settings")
+    import django
+
+    django.setup()
+
+
+def handles_errors(fn: F) -> F:
+    """Turn the errors a person can act on into a message and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from zerocity.core.errors import ZeroCityError
+
+        try:
+            return fn(*args, **kwargs)
+        except ZeroCityError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zerocity")
+def main() -> None:
+    """ZeroCity: the platform a city runs its climate-neutral transition on.
+
+    Data lives under ./var unless ZEROCITY_DATA_DIR says otherwise; DATABASE_URL switches the
+    database to PostgreSQL.
+    """
+    _setup()
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema and seed the reference data."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")),
+              show_default="8000 or $PORT")
+@click.option("--threads", type=int, default=8, show_default=True)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the site and the API with the waitress WSGI server."""
+    from waitress import serve as waitress_serve
+
+    from zerocity.wsgi import application
+
+    click.echo(f"ZeroCity on http://{host}:{port}/  (Ctrl+C stops)")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="zerocity")
+
+
+@main.command()
+@click.option("--serve/--no-serve", "then_serve", default=True, show_default=True,
+              help="Serve the site once the demo is loaded.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")),
+              show_default="8000 or $PORT")
+@handles_errors
+def demo(then_serve: bool, host: str, port: int) -> None:
+    """Migrate, load the Kranj demo (idempotent) and serve it."""
+    from django.core.management import call_command
+
+    from zerocity.demo.kranj import load_demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    report = load_demo(actor=ACTOR)
+    for line in report:
+        click.echo(line)
+    if then_serve:
+        ctx = click.get_current_context()
+        ctx.invoke(serve, host=host, port=port)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run a Django management command (``zerocity manage check --deploy``)."""
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["zerocity manage", *args])
+
+
+# -- cities and people -------------------------------------------------------------------------
+
+@main.group()
+def city() -> None:
+    """Cities (tenants)."""
+
+
+@city.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The city's name, e.g. Kranj.")
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. SI.")
+@click.option("--population", type=click.IntRange(min=0), help="Resident population.")
+@click.option("--language", default="en", show_default=True, help="Default language.")
+@handles_errors
+def city_create(slug: str, name: str, country: str, population: int | None,
+                language: str) -> None:
+    """Create a city. Creating it again with the same name and country changes nothing."""
+    from zerocity.core.services import create_city
+
+    c = create_city(slug, name=name, country=country, population=population,
+                    language=language, actor=ACTOR)
+    click.echo(f"city {c.slug}: {c.name} ({c.country})")
+
+
+@city.command("list")
+def city_list() -> None:
+    """List the cities."""
+    from zerocity.core.models import City
+
+    for c in City.objects.all():
+        click.echo(f"{c.slug}\t{c.name}\t{c.country}\t{c.population or ''}")
+
+
+@main.group()
+def user() -> None:
+    """People and their roles."""
+
+
+@user.command("grant")
+@click.argument("username")
+@click.option("--city", "city_slug", required=True)
+@click.option("--role", type=click.Choice(["citizen", "staff", "admin"]), required=True)
+@click.option("--department", help="Department slug (required for staff); created if new.")
+@click.option("--email", default="")
+@click.option("--password-stdin", is_flag=True, help="Read a new password from standard input.")
+@handles_errors
+def user_grant(username: str, city_slug: str, role: str, department: str | None, email: str,
+               password_stdin: bool) -> None:
+    """Give USERNAME (created if new) a role in a city."""
+    from zerocity.core.services import ensure_department, grant_role
+    from zerocity.inventory.services import get_city
+
+    c = get_city(city_slug)
+    dept = ensure_department(c, department, department.replace("-", " ").title()) \
+        if department else None
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    m = grant_role(c, username, role, department=dept, email=email, password=password,
+                   actor=ACTOR)
+    click.echo(f"{username} is {m.role} in {c.slug}")
+
+
+# -- inventory ---------------------------------------------------------------------------------
+
+@main.group()
+def inventory() -> None:
+    """GHG inventories (GPC)."""
+
+
+city_opt = click.option("--city", "city_slug", required=True, help="City slug.")
+year_opt = click.option("--year", type=click.IntRange(1990, 2100), required=True)
+
+
+@inventory.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@city_opt
+@year_opt
+@click.option("--gwp", help="GWP set: AR4, AR5 (default), AR6 or AR6-CH4split.")
+@click.option("--mode", type=click.Choice(["replace", "merge"]), default="replace",
+              show_default=True,
+              help="replace: the inventory holds exactly the file's lines; merge: add and update.")
+@handles_errors
+def inventory_import(file: Path, city_slug: str, year: int, gwp: str | None, mode: str) -> None:
+    """Import activity data from FILE (.csv, .xlsx, or an eCRF workbook).
+
+    A file with errors is refused whole, listing each as `line N, column C: reason`.
+    """
+    from zerocity.inventory import ecrf
+    from zerocity.inventory.services import get_city, import_activity_file
+
+    c = get_city(city_slug)
+    data = file.read_bytes()
+    if file.suffix.lower() == ".xlsx" and ecrf.is_ecrf_workbook(data):
+        data, name = ecrf.to_activity_csv(data), file.name + ".csv"
+    else:
+        name = file.name
+    try:
+        result = import_activity_file(c, year, data, name, mode=mode, gwp=gwp, actor=ACTOR)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    if result.unchanged:
+        click.echo(f"{c.slug} {year}: {result.rows} lines, unchanged")
+    else:
+        click.echo(f"{c.slug} {year}: {result.rows} lines ({result.created} new, "
+                   f"{result.updated} changed, {result.deleted} removed)")
+
+
+def _get_inventory(city_slug: str, year: int) -> Any:
+    from zerocity.core.errors import NotFound
+    from zerocity.inventory.models import Inventory
+    from zerocity.inventory.services import get_city
+
+    c = get_city(city_slug)
+    inv = Inventory.objects.filter(city=c, year=year).select_related("city").first()
+    if inv is None:
+        raise NotFound(f"no inventory {year} for {c.slug}")
+    return inv
+
+
+@inventory.command("show")
+@city_opt
+@year_opt
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table",
+              show_default=True)
+@click.option("--gwp", help="Show CO2e with another GWP set without changing the inventory.")
+@handles_errors
+def inventory_show(city_slug: str, year: int, fmt: str, gwp: str | None) -> None:
+    """Print an inventory's totals, sectors and rows (tCO2e)."""
+    from zerocity.inventory.report import summary_table
+    from zerocity.inventory.selectors import summary
+
+    s = summary(_get_inventory(city_slug, year), gwp=gwp)
+    if fmt == "json":
+        keep = ("city", "year", "gwp", "totals", "sectors", "rows", "population",
+                "per_capita", "status", "illustrative")
+        click.echo(json.dumps({k: s[k] for k in keep}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(summary_table(s))
+
+
+@inventory.command("export")
+@city_opt
+@year_opt
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "ecrf", "ccc"]),
+              required=True, help="csv/json: the lines; ecrf: GCoM CRF workbook; ccc: Climate "
+              "City Contract tables A-1.1 to A-1.3.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@handles_errors
+def inventory_export(city_slug: str, year: int, fmt: str, output: Path) -> None:
+    """Write an inventory to a file (written atomically)."""
+    from zerocity.inventory.exports import export_inventory
+
+    data = export_inventory(_get_inventory(city_slug, year), fmt)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(output)
+    click.echo(f"wrote {output} ({len(data):,} bytes)")
+
+
+@inventory.command("publish")
+@city_opt
+@year_opt
+@handles_errors
+def inventory_publish(city_slug: str, year: int) -> None:
+    """Make an inventory public."""
+    from zerocity.inventory.services import publish_inventory
+
+    inv = publish_inventory(_get_inventory(city_slug, year), actor=ACTOR)
+    click.echo(f"{inv} published {inv.published_at:%Y-%m-%d %H:%M}")
+
+
+@inventory.command("unpublish")
+@city_opt
+@year_opt
+@click.option("--reason", required=True)
+@handles_errors
+def inventory_unpublish(city_slug: str, year: int, reason: str) -> None:
+    """Withdraw an inventory from the public, with a reason."""
+    from zerocity.inventory.services import unpublish_inventory
+
+    inv = unpublish_inventory(_get_inventory(city_slug, year), reason=reason, actor=ACTOR)
+    click.echo(f"{inv} is a draft again")
+
+
+@inventory.command("set-gwp")
+@city_opt
+@year_opt
+@click.argument("gwp")
+@handles_errors
+def inventory_set_gwp(city_slug: str, year: int, gwp: str) -> None:
+    """Change the GWP set of a draft inventory (gas amounts are kept as they are)."""
+    from zerocity.inventory.services import set_gwp
+
+    try:
+        inv = set_gwp(_get_inventory(city_slug, year), gwp, actor=ACTOR)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    click.echo(f"{inv}: GWP set {inv.gwp}")
+
+
+@inventory.command("list")
+@city_opt
+@handles_errors
+def inventory_list(city_slug: str) -> None:
+    """List a city's inventories."""
+    from zerocity.inventory.models import Inventory
+    from zerocity.inventory.services import get_city
+
+    for inv in Inventory.objects.filter(city=get_city(city_slug)).order_by("year"):
+        flag = " (illustrative)" if inv.illustrative else ""
+        click.echo(f"{inv.year}\t{inv.status}\t{inv.gwp}\t{inv.lines.count()} lines{flag}")
+
+
+# -- emission factors --------------------------------------------------------------------------
+
+@main.group()
+def factor() -> None:
+    """The emission factor library."""
+
+
+@factor.command("list")
+@click.option("--city", "city_slug", help="Also list this city's own factors.")
+@handles_errors
+def factor_list(city_slug: str | None) -> None:
+    """List factors (tonnes of gas per unit of activity)."""
+    from django.db.models import Q
+
+    from zerocity.inventory.models import EmissionFactor
+    from zerocity.inventory.services import get_city
+
+    q = Q(city__isnull=True)
+    if city_slug:
+        q |= Q(city=get_city(city_slug))
+    click.echo("source:key\tyear\tv\tunit\tCO2\tCH4\tN2O\tbiogenic CO2\tcity")
+    for f in EmissionFactor.objects.filter(q).select_related("city"):
+        click.echo(f"{f.source}:{f.key}\t{f.year}\t{f.version}\t{f.unit}\t{f.co2:g}\t{f.ch4:g}\t"
+                   f"{f.n2o:g}\t{f.co2_biogenic:g}\t{f.city.slug if f.city else '-'}")
+
+
+@factor.command("add")
+@city_opt
+@click.option("--source", required=True, help="Short name of the source, e.g. kranj-ccc-2018.")
+@click.option("--key", required=True, help="Carrier or activity key, e.g. natural_gas.")
+@click.option("--year", type=int, required=True)
+@click.option("--unit", required=True, help="Unit of activity the factor is per, e.g. MWh.")
+@click.option("--co2", type=float, default=0.0, help="t CO2 per unit")
+@click.option("--ch4", type=float, default=0.0, help="t CH4 per unit")
+@click.option("--n2o", type=float, default=0.0, help="t N2O per unit")
+@click.option("--co2-biogenic", type=float, default=0.0, help="t biogenic CO2 per unit")
+@click.option("--non-fossil", is_flag=True, help="CH4 from this factor is non-fossil.")
+@click.option("--label", default="")
+@handles_errors
+def factor_add(city_slug: str, source: str, key: str, year: int, unit: str, co2: float,
+               ch4: float, n2o: float, co2_biogenic: float, non_fossil: bool,
+               label: str) -> None:
+    """Add a city's own factor (a new version if it differs from the latest)."""
+    from zerocity.inventory.services import add_factor, get_city
+
+    f = add_factor(city=get_city(city_slug), source=source, key=key, year=year, unit=unit,
+                   co2=co2, ch4=ch4, n2o=n2o, co2_biogenic=co2_biogenic,
+                   fossil=not non_fossil, label=label, actor=ACTOR)
+    click.echo(f"{f.source}:{f.key} {f.year} v{f.version}")
+
+
+@factor.command("local-electricity")
+@city_opt
+@click.option("--year", type=int, required=True)
+@click.option("--consumption", type=float, required=True, help="TCE: total consumption, MWh")
+@click.option("--local-production", type=float, default=0.0, help="LPE, MWh")
+@click.option("--green-purchases", type=float, default=0.0, help="GEP, MWh")
+@click.option("--national-factor", type=float, required=True, help="NEEFE, t CO2/MWh")
+@click.option("--local-production-emissions", type=float, default=0.0, help="CO2LPE, t")
+@click.option("--green-purchase-emissions", type=float, default=0.0, help="CO2GEP, t")
+@handles_errors
+def factor_local_electricity(city_slug: str, year: int, consumption: float,
+                             local_production: float, green_purchases: float,
+                             national_factor: float, local_production_emissions: float,
+                             green_purchase_emissions: float) -> None:
+    """Compute and store the Covenant of Mayors local electricity factor (com-local:electricity).
+    """
+    from zerocity.inventory.services import add_local_electricity_factor, get_city
+
+    try:
+        f = add_local_electricity_factor(
+            get_city(city_slug), year, total_consumption=consumption,
+            local_production=local_production, green_purchases=green_purchases,
+            national_factor=national_factor,
+            local_production_emissions=local_production_emissions,
+            green_purchase_emissions=green_purchase_emissions, actor=ACTOR,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    click.echo(f"com-local:electricity {f.year} v{f.version} = {f.co2:.6g} t CO2/MWh")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Cities (tenants), their departments, who holds which role in them, and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class City(models.Model):
+    """A tenant. Every record of every module belongs to one city."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    country = models.CharField(
+        max_length=2, validators=[RegexValidator(r"^[A-Z]{2}$", "ISO 3166-1 alpha-2, e.g. SI")]
+    )
+    population = models.PositiveIntegerField(null=True, blank=True)
+    area_km2 = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    locode = models.CharField("UN/LOCODE", max_length=6, blank=True)
+    region = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "cities"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="departments")
+    slug = models.SlugField(max_length=50)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["city", "slug"], name="department_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city.slug}/{self.slug}"
+
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    STAFF = "staff", _("City staff")
+    ADMIN = "admin", _("City administrator")
+
+
+class Membership(models.Model):
+    """A user's role in one city. Staff belong to a department; admins may, citizens do not."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "city"], name="membership_one_role_per_city"),
+            models.CheckConstraint(
+                condition=~models.Q(role="staff") | models.Q(department__isnull=False),
+                name="membership_staff_has_department",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["citizen", "staff", "admin"]),
+                name="membership_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} in {self.city.slug}"
+
+
+class AuditLogQuerySet(models.QuerySet["AuditLog"]):
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("the audit log is append-only")
+
+
+class AuditLog(models.Model):
+    """Append-only record of who changed what. Written inside the service's transaction."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=100, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise TypeError("the audit log is append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError("the audit log is append-only")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

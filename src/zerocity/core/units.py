@@ -1,0 +1,83 @@
+"""Units of activity data, converted with pint and never by hand.
+
+Conversion factors are cached per pair of units: an import of 100,000 lines asks for the same
+handful of pairs again and again, and pint's parser is the slow part.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pint
+
+UNITS = pint.UnitRegistry(cache_folder=None)
+# Spellings found in energy statistics and utility exports.
+UNITS.define("m3 = meter ** 3")
+UNITS.define("Nm3 = meter ** 3")
+UNITS.define("Sm3 = meter ** 3")
+
+_ALIASES = {
+    "l": "liter",
+    "L": "liter",
+    "ltr": "liter",
+    "t": "tonne",
+    "kt": "kilotonne",
+    "Mt": "megatonne",
+    # UN/CEFACT Recommendation 20 common codes
+    "MWH": "MWh",
+    "KWH": "kWh",
+    "GWH": "GWh",
+    "GJ": "GJ",
+    "TJ": "TJ",
+    "LTR": "liter",
+    "MTQ": "m3",
+    "TNE": "tonne",
+    "KGM": "kilogram",
+    "KMT": "kilometer",
+}
+
+
+class UnitError(ValueError):
+    pass
+
+
+def normalise(unit: str) -> str:
+    unit = unit.strip()
+    return _ALIASES.get(unit, unit)
+
+
+@lru_cache(maxsize=1024)
+def parse_unit(unit: str) -> pint.Unit:
+    try:
+        return UNITS.Unit(normalise(unit))
+    except (pint.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError,
+            ValueError, TypeError) as exc:
+        raise UnitError(f"unknown unit {unit!r}") from exc
+
+
+@lru_cache(maxsize=4096)
+def conversion_factor(from_unit: str, to_unit: str) -> float:
+    """How many ``to_unit`` make one ``from_unit``; UnitError if they measure different things."""
+    src, dst = parse_unit(from_unit), parse_unit(to_unit)
+    if src.dimensionality != dst.dimensionality:
+        raise UnitError(
+            f"unit {from_unit!r} ({_kind(src)}) cannot be converted to {to_unit!r} ({_kind(dst)})"
+        )
+    return float(UNITS.Quantity(1.0, src).to(dst).magnitude)
+
+
+def convert(amount: float, from_unit: str, to_unit: str) -> float:
+    if from_unit == to_unit:
+        return amount
+    return amount * conversion_factor(from_unit, to_unit)
+
+
+def _kind(unit: pint.Unit) -> str:
+    dim = unit.dimensionality
+    kinds = {
+        "[length] ** 2 * [mass] / [time] ** 2": "energy",
+        "[mass]": "mass",
+        "[length] ** 3": "volume",
+        "[length]": "distance",
+    }
+    return kinds.get(str(dim), str(dim) or "a count")

@@ -1,0 +1,353 @@
+"""Reading and checking the activity-data file (CSV or .xlsx).
+
+Nothing here touches the database. ``parse_activity_file`` returns every line or raises
+``ImportRejected`` listing every problem as ``line N, column C: reason``; the service then
+resolves factors and writes all lines or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zerocity.core.errors import ZeroCityError
+from zerocity.core.units import UnitError, parse_unit
+from zerocity.inventory import gpc
+from zerocity.inventory.calculations import CccSector, NotationKey
+
+# The columns of the activity-data file, in the order exports write them.
+COLUMNS = (
+    "gpc_ref", "activity", "amount", "unit", "fuel", "ef_co2", "ef_ch4", "ef_n2o", "ef_unit",
+    "co2", "ch4", "n2o", "sf6", "nf3", "hfcs", "pfcs", "co2_biogenic", "co2e",
+    "notation_key", "explanation", "ie_ref", "data_quality", "source", "ets", "ccc_sector",
+    "ch4_origin",
+)
+REQUIRED = ("gpc_ref", "activity")
+# Exports add these for people; an import accepts and ignores them, since it recomputes them.
+RESULT_PREFIX = "result_"
+GAS_COLUMNS = ("co2", "ch4", "n2o", "sf6", "nf3", "hfcs", "pfcs", "co2_biogenic")
+EF_COLUMNS = ("ef_co2", "ef_ch4", "ef_n2o")
+_QUALITY = {"h": "H", "high": "H", "m": "M", "medium": "M", "l": "L", "low": "L"}
+_BOOL = {"": False, "no": False, "false": False, "0": False, "n": False,
+         "yes": True, "true": True, "1": True, "y": True}
+MAX_ERRORS_SHOWN = 1000
+
+
+class ImportRejected(ZeroCityError):
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        shown = errors[:MAX_ERRORS_SHOWN]
+        more = len(errors) - len(shown)
+        tail = [f"... and {more} more errors"] if more > 0 else []
+        super().__init__("\n".join(shown + tail))
+
+
+@dataclass(slots=True)
+class ParsedLine:
+    line_no: int
+    gpc_ref: str
+    activity: str
+    amount: float | None = None
+    unit: str = ""
+    fuel: str = ""
+    ef_unit: str = ""
+    ef_co2: float | None = None
+    ef_ch4: float | None = None
+    ef_n2o: float | None = None
+    gases: dict[str, float] = field(default_factory=dict)
+    co2e: float | None = None
+    notation_key: str = ""
+    explanation: str = ""
+    ie_ref: str = ""
+    data_quality: str = ""
+    source: str = ""
+    ets: bool = False
+    ccc_sector: str = ""
+    ch4_origin: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.gpc_ref, self.activity)
+
+    @property
+    def has_factor(self) -> bool:
+        return bool(self.fuel) or any(
+            v is not None for v in (self.ef_co2, self.ef_ch4, self.ef_n2o)
+        )
+
+
+@dataclass(slots=True)
+class ActivityFile:
+    fmt: str
+    sha256: str
+    lines: list[ParsedLine]
+
+
+def read_table(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, list[Any]]], str]:
+    """Rows of a CSV or .xlsx file as (line number, cells); returns (format, rows, decimal)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx", _xlsx_rows(data), "."
+    if suffix not in (".csv", ".txt", ""):
+        raise ImportRejected([f"line 1, column -: unsupported file type {suffix!r} "
+                              "(use .csv or .xlsx)"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRejected([f"line {line}, column -: the file is not UTF-8 text"]) from exc
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    # Spreadsheets set to Slovenian (and most of Europe) write ';' with a decimal comma.
+    decimal = "," if delimiter == ";" else "."
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except csv.Error as exc:
+            raise ImportRejected([f"line {reader.line_num}, column -: {exc}"]) from exc
+
+    return "csv", rows(), decimal
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise ImportRejected([f"line 1, column -: not a readable .xlsx workbook ({exc})"]) \
+            from exc
+    try:
+        ws = wb.worksheets[0]
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, ["" if v is None else v for v in row]
+    finally:
+        wb.close()
+
+
+def parse_activity_file(data: bytes, filename: str) -> ActivityFile:
+    fmt, rows, decimal = read_table(data, filename)
+    errors: list[str] = []
+    header: list[str] | None = None
+    lines: list[ParsedLine] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line_no, cells in rows:
+        if header is None:
+            header = [str(c).strip().lower() for c in cells]
+            while header and header[-1] == "":
+                header.pop()
+            errors.extend(_check_header(header))
+            if errors:
+                raise ImportRejected(errors)
+            continue
+        if all(str(c).strip() == "" for c in cells):
+            continue
+        if len(cells) > len(header) and any(str(c).strip() for c in cells[len(header):]):
+            errors.append(f"line {line_no}, column {len(header) + 1}: more cells than columns")
+            continue
+        record = {
+            name: cells[i] if i < len(cells) else ""
+            for i, name in enumerate(header)
+            if not name.startswith(RESULT_PREFIX)
+        }
+        parsed = _parse_row(line_no, record, decimal, errors)
+        if parsed is None:
+            continue
+        if parsed.key in seen:
+            errors.append(
+                f"line {line_no}, column activity: duplicate of line {seen[parsed.key]} "
+                f"(same gpc_ref and activity)"
+            )
+            continue
+        seen[parsed.key] = line_no
+        lines.append(parsed)
+    if header is None:
+        errors.append("line 1, column -: the file is empty (no header row)")
+    if errors:
+        raise ImportRejected(errors)
+    return ActivityFile(fmt=fmt, sha256=hashlib.sha256(data).hexdigest(), lines=lines)
+
+
+def _check_header(header: list[str]) -> list[str]:
+    errors = []
+    known = set(COLUMNS)
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            errors.append(f"line 1, column {name}: column appears twice")
+        seen.add(name)
+        if name not in known and not name.startswith(RESULT_PREFIX):
+            errors.append(
+                f"line 1, column {name or '(empty)'}: unknown column; "
+                f"known columns are {', '.join(COLUMNS)}"
+            )
+    for name in REQUIRED:
+        if name not in seen:
+            errors.append(f"line 1, column {name}: required column is missing")
+    return errors
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _number(value: Any, decimal: str) -> float | None:
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+        if text == "":
+            return None
+        if decimal == ",":
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{str(value).strip()!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def _parse_row(
+    line_no: int, rec: dict[str, Any], decimal: str, errors: list[str]
+) -> ParsedLine | None:
+    start = len(errors)
+
+    def err(column: str, reason: str) -> None:
+        errors.append(f"line {line_no}, column {column}: {reason}")
+
+    def num(column: str, *, negative_ok: bool = False) -> float | None:
+        try:
+            value = _number(rec.get(column, ""), decimal)
+        except ValueError as exc:
+            err(column, str(exc))
+            return None
+        if value is not None and value < 0 and not negative_ok:
+            err(column, f"{_text(rec[column])} is negative; only AFOLU removals (V.x, column "
+                        "co2e) may be negative")
+        return value
+
+    ref = _text(rec.get("gpc_ref", ""))
+    category = None
+    if not ref:
+        err("gpc_ref", "required")
+    else:
+        try:
+            category = gpc.category(ref)
+        except KeyError as exc:
+            err("gpc_ref", str(exc.args[0]))
+    activity = _text(rec.get("activity", ""))
+    if not activity:
+        err("activity", "required")
+    elif len(activity) > 300:
+        err("activity", "longer than 300 characters")
+
+    line = ParsedLine(line_no=line_no, gpc_ref=ref, activity=activity)
+    line.amount = num("amount")
+    line.unit = _text(rec.get("unit", ""))
+    if line.unit:
+        try:
+            parse_unit(line.unit)
+        except UnitError as exc:
+            err("unit", str(exc))
+    if line.amount is not None and not line.unit:
+        err("unit", "required when amount is given")
+    if line.unit and line.amount is None:
+        err("amount", "required when unit is given")
+
+    line.fuel = _text(rec.get("fuel", ""))
+    line.ef_co2, line.ef_ch4, line.ef_n2o = (num(c) for c in EF_COLUMNS)
+    line.ef_unit = _text(rec.get("ef_unit", ""))
+    inline_factor = any(v is not None for v in (line.ef_co2, line.ef_ch4, line.ef_n2o))
+    if line.fuel and inline_factor:
+        err("fuel", "give either fuel (a library factor) or ef_co2/ef_ch4/ef_n2o, not both")
+    if inline_factor:
+        if not line.ef_unit:
+            err("ef_unit", "required with ef_co2/ef_ch4/ef_n2o (the unit of activity the "
+                           "factor is per, e.g. MWh)")
+        else:
+            try:
+                parse_unit(line.ef_unit)
+            except UnitError as exc:
+                err("ef_unit", str(exc))
+    elif line.ef_unit:
+        err("ef_unit", "given without ef_co2, ef_ch4 or ef_n2o")
+    if line.has_factor and line.amount is None:
+        err("amount", "required with an emission factor")
+
+    afolu = category is not None and category.sector == "V"
+    for gas in GAS_COLUMNS:
+        value = num(gas)
+        if value is not None:
+            line.gases[gas] = value
+    line.co2e = num("co2e", negative_ok=afolu)
+    if line.has_factor and (line.gases or line.co2e is not None):
+        err("co2e" if line.co2e is not None else next(iter(line.gases)),
+            "emissions given twice: by an emission factor and directly")
+
+    key = _text(rec.get("notation_key", "")).upper()
+    line.explanation = _text(rec.get("explanation", ""))
+    line.ie_ref = _text(rec.get("ie_ref", ""))
+    if key:
+        if key not in NotationKey.__members__:
+            err("notation_key", f"{key!r} is not a notation key (NO, IE, NE or C)")
+        line.notation_key = key
+        if not line.explanation:
+            err("explanation", f"required with notation key {key}")
+        if line.has_factor or line.gases or line.co2e is not None:
+            err("notation_key", f"{key} says there is no figure here, but emissions are given; "
+                                "a reported zero is written as 0 without a notation key")
+        if key == "IE":
+            if not line.ie_ref:
+                err("ie_ref", "IE needs the gpc_ref of the line that carries the emissions")
+            elif line.ie_ref == ref:
+                err("ie_ref", "IE cannot point to its own sub-category")
+            else:
+                try:
+                    gpc.category(line.ie_ref)
+                except KeyError as exc:
+                    err("ie_ref", str(exc.args[0]))
+    else:
+        if line.ie_ref:
+            err("ie_ref", "only a line with notation key IE points elsewhere")
+        if not (line.has_factor or line.gases or line.co2e is not None):
+            err("amount", "no emissions given: give amount with a factor (fuel or ef_*), gas "
+                          "amounts, co2e, or a notation key with an explanation")
+
+    quality = _text(rec.get("data_quality", "")).lower()
+    if quality:
+        if quality not in _QUALITY:
+            err("data_quality", f"{quality!r} is not H, M or L")
+        else:
+            line.data_quality = _QUALITY[quality]
+    line.source = _text(rec.get("source", ""))
+    ets = _text(rec.get("ets", "")).lower()
+    if ets not in _BOOL:
+        err("ets", f"{ets!r} is not yes or no")
+    else:
+        line.ets = _BOOL[ets]
+    sector = _text(rec.get("ccc_sector", "")).lower()
+    if sector:
+        if sector not in {s.value for s in CccSector}:
+            err("ccc_sector", f"{sector!r} is not one of "
+                              f"{', '.join(s.value for s in CccSector)}")
+        line.ccc_sector = sector
+    origin = _text(rec.get("ch4_origin", "")).lower()
+    if origin not in ("", "fossil", "non-fossil"):
+        err("ch4_origin", f"{origin!r} is not fossil or non-fossil")
+    line.ch4_origin = origin
+    return line if len(errors) == start else None

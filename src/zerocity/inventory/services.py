@@ -1,0 +1,395 @@
+"""Every write to inventories and the factor library goes through these functions.
+
+Each is one transaction: it locks what it changes, re-checks state, does nothing when the
+change is already there, and writes its audit record in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from zerocity.core import audit
+from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.models import City
+from zerocity.core.units import UnitError
+from zerocity.inventory import calculations as calc
+from zerocity.inventory import gwp as gwp_mod
+from zerocity.inventory.models import (
+    EmissionFactor,
+    ImportBatch,
+    Inventory,
+    InventoryLine,
+    InventoryStatus,
+)
+from zerocity.inventory.parsing import ImportRejected, ParsedLine, parse_activity_file
+
+
+def get_city(slug: str) -> City:
+    try:
+        return City.objects.get(slug=slug)
+    except City.DoesNotExist:
+        raise NotFound(f"no city {slug!r}; create it with `zerocity city create`") from None
+
+
+@transaction.atomic
+def create_inventory(
+    city: City, year: int, *, gwp: str | None = None, by: Any = None, actor: str = "",
+    **fields: Any,
+) -> Inventory:
+    inventory, created = Inventory.objects.get_or_create(
+        city=city, year=year,
+        defaults={"gwp": gwp_mod.parse(gwp).value, **fields},
+    )
+    if created:
+        audit.record("inventory.create", city=city, user=by, actor=actor, obj=inventory,
+                     year=year)
+    return inventory
+
+
+def _lock(inventory: Inventory) -> Inventory:
+    return Inventory.objects.select_for_update().get(pk=inventory.pk)
+
+
+@transaction.atomic
+def set_gwp(inventory: Inventory, gwp: str, *, by: Any = None, actor: str = "") -> Inventory:
+    """Change the GWP set. CO2e follows on read; stored gas tonnes are untouched."""
+    inventory = _lock(inventory)
+    new = gwp_mod.parse(gwp).value
+    if inventory.gwp == new:
+        return inventory
+    if inventory.is_published:
+        raise Conflict(f"inventory {inventory} is published; unpublish it to change its GWP set")
+    old, inventory.gwp = inventory.gwp, new
+    inventory.save(update_fields=["gwp", "updated_at"])
+    audit.record("inventory.set_gwp", city=inventory.city, user=by, actor=actor, obj=inventory,
+                 old=old, new=new)
+    return inventory
+
+
+@transaction.atomic
+def publish_inventory(inventory: Inventory, *, by: Any = None, actor: str = "") -> Inventory:
+    inventory = _lock(inventory)
+    if inventory.is_published:
+        return inventory
+    if not inventory.lines.exists():
+        raise Conflict(f"inventory {inventory} has no lines; import its activity data first")
+    inventory.status = InventoryStatus.PUBLISHED
+    inventory.published_at = timezone.now()
+    inventory.save(update_fields=["status", "published_at", "updated_at"])
+    audit.record("inventory.publish", city=inventory.city, user=by, actor=actor, obj=inventory)
+    return inventory
+
+
+@transaction.atomic
+def unpublish_inventory(
+    inventory: Inventory, *, reason: str, by: Any = None, actor: str = ""
+) -> Inventory:
+    if not reason.strip():
+        raise Conflict("say why the inventory is withdrawn from the public")
+    inventory = _lock(inventory)
+    if not inventory.is_published:
+        return inventory
+    inventory.status = InventoryStatus.DRAFT
+    inventory.published_at = None
+    inventory.save(update_fields=["status", "published_at", "updated_at"])
+    audit.record("inventory.unpublish", city=inventory.city, user=by, actor=actor,
+                 obj=inventory, reason=reason)
+    return inventory
+
+
+# -- emission factor library -------------------------------------------------------------------
+
+class FactorResolver:
+    """Finds the factor a ``fuel`` cell names, as the city sees the library for one year.
+
+    ``fuel`` is ``key`` or ``source:key``. The city's own factors come first, then factors for
+    its country, then the general library; within each, the latest year not after the
+    inventory year, then the latest version.
+    """
+
+    def __init__(self, city: City, year: int):
+        self.city, self.year = city, year
+        self._cache: dict[str, EmissionFactor | None] = {}
+
+    def resolve(self, spec: str) -> EmissionFactor | None:
+        if spec not in self._cache:
+            self._cache[spec] = self._lookup(spec)
+        return self._cache[spec]
+
+    def _lookup(self, spec: str) -> EmissionFactor | None:
+        source, _, key = spec.rpartition(":")
+        qs = EmissionFactor.objects.filter(key=key, year__lte=self.year).filter(
+            Q(city=self.city) | Q(city__isnull=True, country__in=["", self.city.country])
+        )
+        if source:
+            qs = qs.filter(source=source)
+        candidates = sorted(
+            qs,
+            key=lambda f: (f.city_id is not None, f.country != "", f.year, f.version),
+            reverse=True,
+        )
+        return candidates[0] if candidates else None
+
+
+@transaction.atomic
+def add_factor(
+    *,
+    city: City | None,
+    source: str,
+    key: str,
+    year: int,
+    unit: str,
+    co2: float = 0.0,
+    ch4: float = 0.0,
+    n2o: float = 0.0,
+    co2_biogenic: float = 0.0,
+    fossil: bool = True,
+    label: str = "",
+    source_name: str = "",
+    country: str = "",
+    method: str = "",
+    reference: str = "",
+    by: Any = None,
+    actor: str = "",
+) -> EmissionFactor:
+    """Add a factor, or a new version of it when the values differ from the latest one.
+
+    Adding the same values again changes nothing.
+    """
+    from zerocity.core.units import parse_unit
+
+    try:
+        parse_unit(unit)
+    except UnitError as exc:
+        raise Conflict(str(exc)) from exc
+    if min(co2, ch4, n2o, co2_biogenic) < 0:
+        raise Conflict("emission factors cannot be negative")
+    scope = EmissionFactor.objects.select_for_update().filter(
+        city=city, source=source, key=key, year=year, country=country
+    )
+    latest = scope.order_by("-version").first()
+    values = dict(unit=unit, co2=co2, ch4=ch4, n2o=n2o, co2_biogenic=co2_biogenic, fossil=fossil)
+    if latest is not None and all(getattr(latest, k) == v for k, v in values.items()):
+        return latest
+    factor = EmissionFactor.objects.create(
+        city=city, country=country, source=source, key=key, year=year,
+        version=(latest.version + 1) if latest else 1,
+        label=label or key.replace("_", " "), source_name=source_name or source,
+        method=method, reference=reference, **values,
+    )
+    audit.record("factor.add", city=city, user=by, actor=actor, obj=factor,
+                 spec=f"{source}:{key}", year=year, version=factor.version)
+    return factor
+
+
+def add_local_electricity_factor(
+    city: City,
+    year: int,
+    *,
+    total_consumption: float,
+    local_production: float,
+    green_purchases: float,
+    national_factor: float,
+    local_production_emissions: float = 0.0,
+    green_purchase_emissions: float = 0.0,
+    by: Any = None,
+    actor: str = "",
+) -> EmissionFactor:
+    """Store the Covenant of Mayors local electricity factor for a city and year."""
+    value = calc.local_electricity_factor(
+        total_consumption=total_consumption, local_production=local_production,
+        green_purchases=green_purchases, national_factor=national_factor,
+        local_production_emissions=local_production_emissions,
+        green_purchase_emissions=green_purchase_emissions,
+    )
+    return add_factor(
+        city=city, source="com-local", key="electricity", year=year, unit="MWh", co2=value,
+        label="Local electricity (Covenant of Mayors method)",
+        source_name="Covenant of Mayors local electricity emission factor",
+        method=(
+            f"EFE from TCE={total_consumption} MWh, LPE={local_production} MWh, "
+            f"GEP={green_purchases} MWh, NEEFE={national_factor} t/MWh, "
+            f"CO2LPE={local_production_emissions} t, CO2GEP={green_purchase_emissions} t"
+        ),
+        by=by, actor=actor,
+    )
+
+
+# -- import ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImportResult:
+    inventory: Inventory
+    rows: int
+    created: int
+    updated: int
+    deleted: int
+    batch: ImportBatch | None
+
+    @property
+    def unchanged(self) -> bool:
+        return self.batch is None
+
+
+_STORED_FIELDS = (
+    "position", "amount", "unit", "fuel", "factor_id", "ef_unit", "ef_co2", "ef_ch4", "ef_n2o",
+    "co2", "ch4", "n2o", "hfcs", "pfcs", "sf6", "nf3", "co2_biogenic", "co2e_direct",
+    "ch4_fossil", "notation_key", "explanation", "ie_ref", "data_quality", "source", "ets",
+    "ccc_sector",
+)
+
+
+def _line_values(p: ParsedLine, resolver: FactorResolver, errors: list[str]) -> dict[str, Any]:
+    """The stored fields of one parsed line: factor resolved, gases computed."""
+    values: dict[str, Any] = dict(
+        amount=p.amount, unit=p.unit, fuel=p.fuel, factor_id=None, ef_unit=p.ef_unit,
+        ef_co2=p.ef_co2, ef_ch4=p.ef_ch4, ef_n2o=p.ef_n2o, co2=0.0, ch4=0.0, n2o=0.0,
+        hfcs=0.0, pfcs=0.0, sf6=0.0, nf3=0.0, co2_biogenic=0.0,
+        co2e_direct=p.co2e if p.co2e is not None else 0.0,
+        notation_key=p.notation_key, explanation=p.explanation, ie_ref=p.ie_ref,
+        data_quality=p.data_quality, source=p.source, ets=p.ets, ccc_sector=p.ccc_sector,
+    )
+    sector = p.gpc_ref.split(".")[0]
+    fossil = sector in ("I", "II")
+    if p.has_factor:
+        if p.fuel:
+            factor = resolver.resolve(p.fuel)
+            if factor is None:
+                errors.append(
+                    f"line {p.line_no}, column fuel: no emission factor {p.fuel!r} for "
+                    f"{resolver.city.slug} in or before {resolver.year}"
+                )
+                return values
+            fv = factor.values()
+            values.update(factor_id=factor.pk, ef_unit=fv.unit, ef_co2=fv.co2, ef_ch4=fv.ch4,
+                          ef_n2o=fv.n2o)
+        else:
+            fv = calc.FactorValues(unit=p.ef_unit, co2=p.ef_co2 or 0.0, ch4=p.ef_ch4 or 0.0,
+                                   n2o=p.ef_n2o or 0.0, fossil=fossil)
+        try:
+            gases = calc.emissions_from_activity(p.amount or 0.0, p.unit, fv)
+        except UnitError as exc:
+            errors.append(f"line {p.line_no}, column unit: {exc} (the factor is per "
+                          f"{fv.unit})")
+            return values
+        values.update(co2=gases.co2, ch4=gases.ch4, n2o=gases.n2o,
+                      co2_biogenic=gases.co2_biogenic)
+        fossil = gases.ch4_fossil
+    else:
+        values.update(p.gases)
+    if p.ch4_origin:
+        fossil = p.ch4_origin == "fossil"
+    values["ch4_fossil"] = fossil
+    return values
+
+
+@transaction.atomic
+def import_activity_file(
+    city: City,
+    year: int,
+    data: bytes,
+    filename: str,
+    *,
+    mode: str = "replace",
+    gwp: str | None = None,
+    by: Any = None,
+    actor: str = "",
+) -> ImportResult:
+    """Import the activity-data file into the city's inventory for ``year``.
+
+    ``replace`` makes the inventory hold exactly the file's lines; ``merge`` adds and updates
+    lines (keyed by gpc_ref and activity) and keeps the others. A file with any error is
+    refused whole: ``ImportRejected`` lists every error and nothing is stored. Importing the
+    same file again changes nothing and records nothing.
+    """
+    if mode not in ("replace", "merge"):
+        raise ValueError(f"unknown import mode {mode!r}")
+    parsed = parse_activity_file(data, filename)
+    gwp_set = gwp_mod.parse(gwp) if gwp else None
+
+    inventory = Inventory.objects.filter(city=city, year=year).first()
+    if inventory is None:
+        inventory = create_inventory(city, year, gwp=gwp_set.value if gwp_set else None,
+                                     by=by, actor=actor)
+    inventory = _lock(inventory)
+    if inventory.is_published:
+        raise Conflict(f"inventory {city.slug} {year} is published; unpublish it before "
+                       "importing new figures")
+
+    resolver = FactorResolver(city, year)
+    errors: list[str] = []
+    incoming = {p.key: (p, _line_values(p, resolver, errors)) for p in parsed.lines}
+    existing = {(ln.gpc_id, ln.activity): ln for ln in inventory.lines.all()}
+
+    if mode == "replace":
+        final_keys = set(incoming)
+        to_delete = [ln for key, ln in existing.items() if key not in incoming]
+        offset = 0
+    else:
+        final_keys = set(incoming) | set(existing)
+        to_delete = []
+        offset = max((ln.position for ln in existing.values()), default=0)
+
+    carrying = {ref for (ref, _), (p, v) in incoming.items() if not v["notation_key"]}
+    carrying |= {ln.gpc_id for key, ln in existing.items()
+                 if key in final_keys and key not in incoming and not ln.notation_key}
+    for p, v in incoming.values():
+        if v["notation_key"] == "IE" and v["ie_ref"] not in carrying:
+            errors.append(f"line {p.line_no}, column ie_ref: IE points to {v['ie_ref']}, "
+                          "which has no line carrying emissions in this inventory")
+    if errors:
+        raise ImportRejected(sorted(errors, key=_line_of))
+
+    to_create, to_update = [], []
+    for position, (key, (p, values)) in enumerate(incoming.items(), start=1):
+        values["position"] = position + offset if key not in existing or mode == "replace" \
+            else existing[key].position
+        line = existing.get(key)
+        if line is None:
+            to_create.append(InventoryLine(inventory=inventory, gpc_id=p.gpc_ref,
+                                           activity=p.activity, **values))
+        elif any(getattr(line, f) != values[f] for f in _STORED_FIELDS):
+            for f in _STORED_FIELDS:
+                setattr(line, f, values[f])
+            to_update.append(line)
+
+    gwp_changed = gwp_set is not None and inventory.gwp != gwp_set.value
+    if not (to_create or to_update or to_delete or gwp_changed):
+        return ImportResult(inventory, len(parsed.lines), 0, 0, 0, None)
+
+    batch = ImportBatch.objects.create(
+        inventory=inventory, filename=filename[:300], sha256=parsed.sha256, fmt=parsed.fmt,
+        mode=mode, rows=len(parsed.lines), created=len(to_create), updated=len(to_update),
+        deleted=len(to_delete), by=by if getattr(by, "is_authenticated", False) else None,
+        actor_label=actor or audit.actor_label(by),
+    )
+    if to_delete:
+        InventoryLine.objects.filter(pk__in=[ln.pk for ln in to_delete]).delete()
+    for line in to_create:
+        line.batch = batch
+    InventoryLine.objects.bulk_create(to_create, batch_size=2000)
+    for line in to_update:
+        line.batch = batch
+    InventoryLine.objects.bulk_update(to_update, [*_STORED_FIELDS, "batch"], batch_size=2000)
+    if gwp_changed and gwp_set is not None:
+        inventory.gwp = gwp_set.value
+    inventory.save()
+    audit.record(
+        "inventory.import", city=city, user=by, actor=actor, obj=inventory,
+        filename=filename, sha256=parsed.sha256, mode=mode, created=len(to_create),
+        updated=len(to_update), deleted=len(to_delete), gwp=inventory.gwp,
+    )
+    return ImportResult(inventory, len(parsed.lines), len(to_create), len(to_update),
+                        len(to_delete), batch)
+
+
+def _line_of(message: str) -> int:
+    try:
+        return int(message.split(",", 1)[0].removeprefix("line "))
+    except ValueError:
+        return 0

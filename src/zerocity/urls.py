@@ -1,0 +1,17 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from zerocity.api.routes import api
+from zerocity.web import views
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+]
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("zerocity.web.urls")),
+    prefix_default_language=True,
+)

@@ -1,0 +1,4 @@
+from django.http import HttpResponse
+
+def healthz(request):
+    return HttpResponse("ok")

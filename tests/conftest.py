@@ -1,0 +1,58 @@
+"""Shared test setup: factories, the real-component rule and markers.
+
+A test that needs a real component (PostgreSQL, Chromium) skips with a clear message on a
+laptop that lacks it, and fails when CI=true: a green CI must have run everything.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("ZEROCITY_DATA_DIR", tempfile.mkdtemp(prefix="zerocity-test-"))
+
+
+def require_component(available: bool, message: str) -> None:
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (required when CI=true)")
+    pytest.skip(message)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Every test that touches the database also runs on PostgreSQL (marker 'db').
+    for item in items:
+        if item.get_closest_marker("django_db") and not item.get_closest_marker("db"):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+def city(db):  # type: ignore[no-untyped-def]
+    from zerocity.core.services import create_city
+
+    return create_city("testville", name="Testville", country="SI", population=10000)
+
+
+@pytest.fixture
+def kranj(db):  # type: ignore[no-untyped-def]
+    """Kranj with its 2018 baseline (and the illustrative years) loaded as the demo does."""
+    from zerocity.core.models import City
+    from zerocity.demo.kranj import load_demo
+
+    load_demo(actor="test")
+    return City.objects.get(slug="kranj")
+
+
+@pytest.fixture
+def tmp_file(tmp_path: Path) -> Iterator[object]:
+    def write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    yield write
