@@ -135,6 +135,9 @@ TIME_ZONE = "Europe/Ljubljana"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # Local installs serve static files straight from the apps (no collectstatic step).
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -72,12 +72,12 @@ def convert(amount: float, from_unit: str, to_unit: str) -> float:
     return amount * conversion_factor(from_unit, to_unit)
 
 
+_KINDS = (("energy", "J"), ("mass", "kg"), ("volume", "m**3"), ("distance", "m"),
+          ("power", "W"), ("time", "s"), ("area", "m**2"))
+
+
 def _kind(unit: pint.Unit) -> str:
-    dim = unit.dimensionality
-    kinds = {
-        "[length] ** 2 * [mass] / [time] ** 2": "energy",
-        "[mass]": "mass",
-        "[length] ** 3": "volume",
-        "[length]": "distance",
-    }
-    return kinds.get(str(dim), str(dim) or "a count")
+    for name, ref in _KINDS:
+        if unit.dimensionality == UNITS.get_dimensionality(ref):
+            return name
+    return str(unit.dimensionality) or "a count"

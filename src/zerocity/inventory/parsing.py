@@ -226,6 +226,9 @@ def _parse_row(
     line_no: int, rec: dict[str, Any], decimal: str, errors: list[str]
 ) -> ParsedLine | None:
     start = len(errors)
+    # Columns whose cell could not be read: rules that depend on them stay quiet, so one bad
+    # cell gives one message, not a cascade.
+    unreadable: set[str] = set()
 
     def err(column: str, reason: str) -> None:
         errors.append(f"line {line_no}, column {column}: {reason}")
@@ -235,6 +238,7 @@ def _parse_row(
             value = _number(rec.get(column, ""), decimal)
         except ValueError as exc:
             err(column, str(exc))
+            unreadable.add(column)
             return None
         if value is not None and value < 0 and not negative_ok:
             err(column, f"{_text(rec[column])} is negative; only AFOLU removals (V.x, column "
@@ -266,7 +270,7 @@ def _parse_row(
             err("unit", str(exc))
     if line.amount is not None and not line.unit:
         err("unit", "required when amount is given")
-    if line.unit and line.amount is None:
+    if line.unit and line.amount is None and "amount" not in unreadable:
         err("amount", "required when unit is given")
 
     line.fuel = _text(rec.get("fuel", ""))
@@ -286,7 +290,7 @@ def _parse_row(
                 err("ef_unit", str(exc))
     elif line.ef_unit:
         err("ef_unit", "given without ef_co2, ef_ch4 or ef_n2o")
-    if line.has_factor and line.amount is None:
+    if line.has_factor and line.amount is None and "amount" not in unreadable:
         err("amount", "required with an emission factor")
 
     afolu = category is not None and category.sector == "V"
@@ -324,7 +328,7 @@ def _parse_row(
     else:
         if line.ie_ref:
             err("ie_ref", "only a line with notation key IE points elsewhere")
-        if not (line.has_factor or line.gases or line.co2e is not None):
+        if not (line.has_factor or line.gases or line.co2e is not None or unreadable):
             err("amount", "no emissions given: give amount with a factor (fuel or ef_*), gas "
                           "amounts, co2e, or a notation key with an explanation")
 

@@ -1,4 +1,8 @@
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 
-def healthz(request):
-    return HttpResponse("ok")
+from zerocity.core.access import public
+
+
+@public
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

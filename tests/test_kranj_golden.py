@@ -1,0 +1,79 @@
+"""Kranj's published 2018 baseline (2030 Climate Neutrality Action Plan, table A-1.3; research
+note ghg-standards.md §7.5), reproduced by the demo through the normal import path."""
+
+from __future__ import annotations
+
+import pytest
+
+from zerocity.inventory.models import Inventory
+from zerocity.inventory.selectors import summary
+
+pytestmark = pytest.mark.django_db
+
+# Table A-1.3, tCO2e/yr: scope 1, scope 2, scope 3, total
+A_1_3 = {
+    "buildings": (41_280, 24_551, 0, 65_831),
+    "transport": (67_346, 722, 0, 68_068),
+    "waste": (20_655, 388, 5_711, 26_754),
+    "ippu": (27_256, 0, 0, 27_256),
+    "afolu_sources": (55_568, 0, 0, 55_568),
+    "afolu_sinks": (-4_645, 0, 0, -4_645),
+    "total": (207_460, 25_661, 5_711, 238_832),
+}
+
+
+@pytest.fixture
+def baseline(kranj):
+    return summary(Inventory.objects.get(city=kranj, year=2018))
+
+
+@pytest.mark.parametrize("row", list(A_1_3))
+def test_each_a13_row_within_one_tonne(baseline, row):
+    got = baseline["ccc_a13"][row]
+    s1, s2, s3, total = A_1_3[row]
+    assert got["scope1"] == pytest.approx(s1, abs=1)
+    assert got["scope2"] == pytest.approx(s2, abs=1)
+    assert got["scope3"] == pytest.approx(s3, abs=1)
+    assert got["total"] == pytest.approx(total, abs=1)
+
+
+def test_gpc_totals_of_the_baseline(baseline):
+    t = baseline["totals"]
+    assert baseline["gwp"] == "AR5"
+    assert t["scope1"] == pytest.approx(207_460, abs=1)
+    assert t["scope2"] == pytest.approx(25_661, abs=1)
+    assert t["scope3"] == pytest.approx(5_711, abs=1)
+    assert t["mission"] == pytest.approx(238_832, abs=1)
+    # nothing territorial-only in Kranj's data: I.4.4 is IE, no imported waste
+    assert t["territorial"] == t["scope1"]
+
+
+def test_baseline_is_published_and_real_and_later_years_illustrative(kranj):
+    years = {i.year: i for i in Inventory.objects.filter(city=kranj)}
+    assert years[2018].is_published and not years[2018].illustrative
+    assert all(years[y].illustrative for y in (2020, 2022, 2024))
+    assert not years[2024].is_published
+
+
+def test_every_line_of_the_baseline_says_where_its_figure_comes_from(baseline):
+    for row in baseline["rows"]:
+        if row["notation_key"]:
+            assert row["explanation"], row
+        else:
+            assert row["source"] and row["data_quality"] in ("H", "M", "L"), row
+
+
+def test_kranj_factors_are_recorded_on_each_line(baseline):
+    gas = [r for r in baseline["rows"] if r["activity"].startswith("Natural gas")]
+    assert {r["factor"]["source"] for r in gas} == {"kranj-ccc-2018"}
+    assert {r["factor"]["co2"] for r in gas} == {0.205}
+
+
+def test_loading_the_demo_again_changes_nothing(kranj):
+    from zerocity.core.models import AuditLog
+    from zerocity.demo.kranj import load_demo
+
+    before = (AuditLog.objects.count(), list(Inventory.objects.values_list("updated_at")))
+    load_demo(actor="test")
+    after = (AuditLog.objects.count(), list(Inventory.objects.values_list("updated_at")))
+    assert after == before
