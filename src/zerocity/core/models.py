@@ -108,6 +108,9 @@ class AuditLog(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise TypeError("the audit log is append-only")
@@ -115,6 +118,3 @@ class AuditLog(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise TypeError("the audit log is append-only")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
