@@ -127,3 +127,18 @@ def test_factor_commands(city):
     listed = run(main, ["factor", "list", "--city", "testville"]).output
     assert "com-local:electricity\t2022\t1\tMWh\t0.3043" in listed
     assert "si-ijs-ceu:electricity\t2018\t1\tMWh\t0.358" in listed
+
+
+def test_rejected_files_are_listed_and_can_be_fetched_back(tmp_path, city):
+    f = tmp_path / "bad.csv"
+    f.write_text("gpc_ref,activity,co2\nI.1.1,Oil,much\n")
+    assert run(main, ["inventory", "import", str(f), "--city", "testville", "--year",
+                      "2022"]).exit_code == 1
+    listing = run(main, ["inventory", "rejected", "--city", "testville"]).output
+    rid = listing.split("\t")[0]
+    assert "\t2022\tbad.csv\t1 errors\t" in listing
+    back = tmp_path / "back.csv"
+    shown = run(main, ["inventory", "rejected", "--city", "testville", "--id", rid, "-o",
+                       str(back)])
+    assert shown.output.startswith("line 2, column co2: 'much' is not a number\n")
+    assert back.read_bytes() == f.read_bytes()

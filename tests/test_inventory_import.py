@@ -77,6 +77,18 @@ def test_a_bad_file_is_refused_whole_with_every_error(city):
     assert list(InventoryLine.objects.order_by("pk").values()) == before
 
 
+def test_a_refused_file_is_kept_in_quarantine_once_with_its_errors(city):
+    from zerocity.inventory.models import RejectedImport
+
+    bad = "gpc_ref,activity,co2\nI.1.1,Oil,much\n"
+    for _ in range(2):
+        errors_of(city, bad)
+    kept = RejectedImport.objects.get()
+    assert (kept.year, kept.filename, bytes(kept.content)) == (2022, "activity.csv",
+                                                                bad.encode())
+    assert kept.errors == ["line 2, column co2: 'much' is not a number"]
+
+
 def test_a_unit_that_does_not_fit_the_factor_names_the_line(city):
     text = "gpc_ref,activity,amount,unit,fuel\nII.1.1,Diesel,100,km,natural_gas\n"
     assert errors_of(city, text) == [

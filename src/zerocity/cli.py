@@ -223,6 +223,34 @@ def _get_inventory(city_slug: str, year: int) -> Any:
     return inv
 
 
+@inventory.command("rejected")
+@city_opt
+@click.option("--id", "rejected_id", type=int, help="Print this refused file's errors.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --id: write the refused file here to fix and send again.")
+@handles_errors
+def inventory_rejected(city_slug: str, rejected_id: int | None, output: Path | None) -> None:
+    """List refused import files kept in quarantine, or show one."""
+    from zerocity.core.errors import NotFound
+    from zerocity.inventory.models import RejectedImport
+    from zerocity.inventory.services import get_city
+
+    qs = RejectedImport.objects.filter(city=get_city(city_slug))
+    if rejected_id is None:
+        for r in qs:
+            click.echo(f"{r.pk}\t{r.at:%Y-%m-%d %H:%M}\t{r.year}\t{r.filename}\t"
+                       f"{len(r.errors)} errors\t{r.actor_label}")
+        return
+    r = qs.filter(pk=rejected_id).first()
+    if r is None:
+        raise NotFound(f"no refused file {rejected_id} for {city_slug}")
+    for error in r.errors:
+        click.echo(error)
+    if output is not None:
+        output.write_bytes(bytes(r.content))
+        click.echo(f"wrote {output}")
+
+
 @inventory.command("show")
 @city_opt
 @year_opt

@@ -235,3 +235,23 @@ class InventoryLine(models.Model):
             ets=self.ets,
             ccc_sector=self.ccc_sector,
         )
+
+
+class RejectedImport(models.Model):
+    """Quarantine: a refused file is kept with its errors, so nothing sent is lost and staff can
+    see what was refused and why."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    filename = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    errors = models.JSONField(default=list)
+    actor_label = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} refused for {self.city_id} {self.year}"

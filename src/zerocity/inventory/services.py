@@ -6,6 +6,7 @@ change is already there, and writes its audit record in the same transaction.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from zerocity.inventory.models import (
     Inventory,
     InventoryLine,
     InventoryStatus,
+    RejectedImport,
 )
 from zerocity.inventory.parsing import ImportRejected, ParsedLine, parse_activity_file
 
@@ -288,7 +290,6 @@ def _line_values(p: ParsedLine, resolver: FactorResolver, errors: list[str]) -> 
     return values
 
 
-@transaction.atomic
 def import_activity_file(
     city: City,
     year: int,
@@ -304,9 +305,46 @@ def import_activity_file(
 
     ``replace`` makes the inventory hold exactly the file's lines; ``merge`` adds and updates
     lines (keyed by gpc_ref and activity) and keeps the others. A file with any error is
-    refused whole: ``ImportRejected`` lists every error and nothing is stored. Importing the
-    same file again changes nothing and records nothing.
+    refused whole: ``ImportRejected`` lists every error, nothing is stored in the inventory,
+    and the file is kept in quarantine (``RejectedImport``) with its errors. Importing the same
+    file again changes nothing and records nothing.
     """
+    try:
+        return _import_activity_file(city, year, data, filename, mode=mode, gwp=gwp, by=by,
+                                     actor=actor)
+    except ImportRejected as exc:
+        quarantine(city, year, data, filename, exc.errors, by=by, actor=actor)
+        raise
+
+
+@transaction.atomic
+def quarantine(city: City, year: int, data: bytes, filename: str, errors: list[str], *,
+               by: Any = None, actor: str = "") -> RejectedImport:
+    digest = hashlib.sha256(data).hexdigest()
+    kept = RejectedImport.objects.filter(city=city, year=year, sha256=digest).first()
+    if kept is not None:  # the same refused file sent again is kept once
+        return kept
+    kept = RejectedImport.objects.create(
+        city=city, year=year, filename=filename[:300], sha256=digest, content=data,
+        errors=errors, actor_label=actor or audit.actor_label(by),
+    )
+    audit.record("inventory.import_rejected", city=city, user=by, actor=actor, obj=kept,
+                 filename=filename, year=year, errors=len(errors))
+    return kept
+
+
+@transaction.atomic
+def _import_activity_file(
+    city: City,
+    year: int,
+    data: bytes,
+    filename: str,
+    *,
+    mode: str = "replace",
+    gwp: str | None = None,
+    by: Any = None,
+    actor: str = "",
+) -> ImportResult:
     if mode not in ("replace", "merge"):
         raise ValueError(f"unknown import mode {mode!r}")
     parsed = parse_activity_file(data, filename)
