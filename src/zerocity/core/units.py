@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pint
 
-UNITS = pint.UnitRegistry(cache_folder=None)
+UNITS: pint.UnitRegistry[float] = pint.UnitRegistry(cache_folder=None)
 # Spellings found in energy statistics and utility exports.
 UNITS.define("m3 = meter ** 3")
 UNITS.define("Nm3 = meter ** 3")
