@@ -123,7 +123,7 @@ def test_factor_commands(city):
     r = run(main, ["factor", "local-electricity", "--city", "testville", "--year", "2022",
                    "--consumption", "100000", "--local-production", "10000",
                    "--green-purchases", "5000", "--national-factor", "0.358"])
-    assert r.output == "com-local:electricity 2022 v1 = 0.3043 t CO2/MWh\n"
+    assert r.output == "com-local:electricity 2022 v1 = 0.3043 t CO2/MWh\n", r.exception
     listed = run(main, ["factor", "list", "--city", "testville"]).output
     assert "com-local:electricity\t2022\t1\tMWh\t0.3043" in listed
     assert "si-ijs-ceu:electricity\t2018\t1\tMWh\t0.358" in listed

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from zerocity.core.admin_mixins import ReadOnlyAdmin
 from zerocity.core.models import AuditLog, City, Department, Membership
 
 
@@ -21,15 +22,6 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("at", "city", "actor_label", "action", "object_type", "object_id")
     list_filter = ("city", "action")
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False

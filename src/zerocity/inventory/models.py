@@ -54,7 +54,7 @@ class EmissionFactor(models.Model):
     n2o = models.FloatField(default=0)
     co2_biogenic = models.FloatField(default=0)
     fossil = models.BooleanField(default=True)
-    method = models.CharField(max_length=100, blank=True)
+    method = models.CharField(max_length=500, blank=True)
     reference = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
