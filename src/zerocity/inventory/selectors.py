@@ -40,42 +40,63 @@ def inventory_lines(inventory: Inventory) -> list[InventoryLine]:
     return list(inventory.lines.select_related("factor").order_by("position"))
 
 
-def summary(
-    inventory: Inventory, *, gwp: str | GwpSet | None = None,
-    lines: list[InventoryLine] | None = None,
-) -> dict[str, Any]:
+_GASES = ("co2", "ch4", "n2o", "sf6", "nf3", "hfcs", "pfcs", "co2_biogenic", "co2e_direct")
+_FACTOR = ("factor__source", "factor__key", "factor__year", "factor__version",
+           "factor__label")
+_LINE_VALUES = (
+    "gpc_id", "activity", "amount", "unit", "factor_id", "ef_unit", "ef_co2", "ef_ch4",
+    "ef_n2o", *_GASES, "ch4_fossil", "notation_key", "explanation", "ie_ref", "data_quality",
+    "source", "ets", "ccc_sector",
+)
+
+
+def _calc_line(d: dict[str, Any]) -> calc.Line:
+    return calc.Line(
+        ref=d["gpc_id"],
+        gases=calc.Gases(**{g: d[g] for g in _GASES}, ch4_fossil=d["ch4_fossil"]),
+        notation_key=d["notation_key"], ets=d["ets"], ccc_sector=d["ccc_sector"],
+    )
+
+
+def _line_values(inventory: Inventory, *, with_factor: bool) -> list[dict[str, Any]]:
+    # Plain values, not model instances: a city with 100,000 lines reads several times faster.
+    fields = (*_LINE_VALUES, *_FACTOR) if with_factor else _LINE_VALUES
+    return list(inventory.lines.order_by("position").values(*fields))
+
+
+def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[str, Any]:
     """The inventory as plain data: totals, sectors, the CCC table and every row (tCO2e)."""
     gwp_set = parse_gwp(gwp) if gwp else inventory.gwp_set
-    lines = inventory_lines(inventory) if lines is None else lines
-    calc_lines = [ln.as_calc() for ln in lines]
+    lines = _line_values(inventory, with_factor=True)
+    calc_lines = [_calc_line(d) for d in lines]
     population = inventory.population or inventory.city.population
     totals = calc.totals(calc_lines, gwp_set)
+    taxonomy = gpc.taxonomy()
     rows = []
-    for ln, cl in zip(lines, calc_lines, strict=True):
-        cat = gpc.category(ln.gpc_id)
+    for d, cl in zip(lines, calc_lines, strict=True):
+        cat = taxonomy[d["gpc_id"]]
         rows.append({
-            "gpc_ref": ln.gpc_id,
+            "gpc_ref": d["gpc_id"],
             "sector": cat.sector,
             "subsector": cat.subsector_name,
             "scope": cat.scope,
             "level": cat.level.value,
-            "activity": ln.activity,
-            "amount": ln.amount,
-            "unit": ln.unit or None,
-            "factor": _factor_info(ln),
-            "gases_t": {g: getattr(ln, g) for g in
-                        ("co2", "ch4", "n2o", "sf6", "nf3", "co2_biogenic")},
-            "hfcs_t_co2e": ln.hfcs,
-            "pfcs_t_co2e": ln.pfcs,
-            "co2e_direct_t": ln.co2e_direct,
-            "ch4_fossil": ln.ch4_fossil,
+            "activity": d["activity"],
+            "amount": d["amount"],
+            "unit": d["unit"] or None,
+            "factor": _factor_info(d),
+            "gases_t": {g: d[g] for g in ("co2", "ch4", "n2o", "sf6", "nf3", "co2_biogenic")},
+            "hfcs_t_co2e": d["hfcs"],
+            "pfcs_t_co2e": d["pfcs"],
+            "co2e_direct_t": d["co2e_direct"],
+            "ch4_fossil": d["ch4_fossil"],
             "co2e": calc.line_co2e(cl, gwp_set),
-            "notation_key": ln.notation_key or None,
-            "explanation": ln.explanation,
-            "ie_ref": ln.ie_ref or None,
-            "data_quality": ln.data_quality or None,
-            "source": ln.source,
-            "ets": ln.ets,
+            "notation_key": d["notation_key"] or None,
+            "explanation": d["explanation"],
+            "ie_ref": d["ie_ref"] or None,
+            "data_quality": d["data_quality"] or None,
+            "source": d["source"],
+            "ets": d["ets"],
             "ccc_sector": cl.ccc.value,
         })
     return {
@@ -94,16 +115,16 @@ def summary(
     }
 
 
-def _factor_info(ln: InventoryLine) -> dict[str, Any] | None:
-    if ln.ef_unit == "":
+def _factor_info(d: dict[str, Any]) -> dict[str, Any] | None:
+    if d["ef_unit"] == "":
         return None
     info: dict[str, Any] = {
-        "unit": ln.ef_unit, "co2": ln.ef_co2, "ch4": ln.ef_ch4, "n2o": ln.ef_n2o,
+        "unit": d["ef_unit"], "co2": d["ef_co2"], "ch4": d["ef_ch4"], "n2o": d["ef_n2o"],
     }
-    if ln.factor is not None:
-        f = ln.factor
-        info.update(id=f.pk, source=f.source, key=f.key, year=f.year, version=f.version,
-                    label=f.label)
+    if d["factor_id"] is not None:
+        info.update(id=d["factor_id"], source=d["factor__source"], key=d["factor__key"],
+                    year=d["factor__year"], version=d["factor__version"],
+                    label=d["factor__label"])
     else:
         info["source"] = "inline"
     return info
@@ -113,7 +134,7 @@ def trend(city: City, user: Any, gwp: str | None = None) -> list[dict[str, Any]]
     """Totals per year of the inventories this user may see, oldest first."""
     out = []
     for inv in reversed(list(visible_inventories(user, city))):
-        lines = [ln.as_calc() for ln in inv.lines.all()]
+        lines = [_calc_line(d) for d in _line_values(inv, with_factor=False)]
         gwp_set = parse_gwp(gwp) if gwp else inv.gwp_set
         population = inv.population or city.population
         totals = calc.totals(lines, gwp_set)
