@@ -203,6 +203,8 @@ def _text(value: Any) -> str:
 
 
 def _number(value: Any, decimal: str) -> float | None:
+    if value == "":  # most cells of a wide file are empty: answer before any string work
+        return None
     if isinstance(value, bool):
         raise ValueError("not a number")
     if isinstance(value, int | float):
