@@ -1,0 +1,216 @@
+"""Charts as inline SVG, drawn on the server: no JavaScript, no external library, readable when
+printed and by screen readers (role="img", an aria-label, a <title> on every mark).
+
+Pure functions from numbers and already-translated labels to markup. Numbers are formatted by
+the ``fmt`` callable the caller passes in, so the charts follow the page's locale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+Formatter = Callable[[float], str]
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+TEXT = "#1a1a1a"
+MUTED = "#595959"
+GRID = "#d0d0d0"
+FLAG = "#a3244f"  # illustrative figures, as the page's banner
+FLAG_BG = "#fbe9ef"
+FONT = 'font-family="inherit"'
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    color: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    values: Sequence[float]  # one per series
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str  # the x label, e.g. the year
+    x: float
+    value: float
+    flagged: bool = False  # drawn hollow and dashed, with ``flag_label`` under the x label
+    note: str = ""  # a second line under the x label (e.g. "draft")
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values covering [lo, hi] (0 always included when in range)."""
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.floor(lo / step) * step
+    steps = math.ceil(round((hi - start) / step, 9))
+    # computed from the index, not summed, so 0.2 * 3 does not drift to 0.6000000000000001;
+    # "+ 0.0" turns -0.0 into 0.0
+    return [round(start + i * step, 9) + 0.0 for i in range(steps + 1)]
+
+
+def _svg(width: int, height: int, label: str, body: list[str]) -> SafeString:
+    head = (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(label)}" preserveAspectRatio="xMinYMin meet">'
+        f"<title>{escape(label)}</title>"
+    )
+    return mark_safe(head + "".join(body) + "</svg>")  # every text in it is escaped
+
+
+def _text(x: float, y: float, content: str, *, anchor: str = "start", size: int = 13,
+          fill: str = TEXT, weight: str = "normal", cls: str = "", halo: bool = False) -> str:
+    extra = f' class="{cls}"' if cls else ""
+    if halo:  # a white outline under the glyphs keeps text readable across grid lines
+        extra += ' stroke="#ffffff" stroke-width="4" stroke-linejoin="round" paint-order="stroke"'
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
+        f'font-weight="{weight}" fill="{fill}" {FONT}{extra}>{escape(content)}</text>'
+    )
+
+
+def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
+    out = []
+    for s in series:
+        out.append(f'<rect x="{x:.1f}" y="{y - 11:.1f}" width="14" height="14" '
+                   f'fill="{s.color}" />')
+        out.append(_text(x + 20, y, s.name))
+        x += 28 + 7.5 * len(s.name)
+    return out
+
+
+def stacked_bars(
+    bars: Sequence[Bar], series: Sequence[Series], *, label: str, unit: str, fmt: Formatter,
+    total_label: str, width: int = 760,
+) -> SafeString:
+    """Horizontal stacked bars, one per category, a segment per series. Positive values stack
+    right of zero, negative ones (sinks) left of it; the net total is written after the bar."""
+    pad_l, pad_r, top = 12, 120, 44
+    row_h, bar_h = 56, 22
+    plot_w = width - pad_l - pad_r
+    height = top + row_h * max(len(bars), 1) + 34
+
+    lows = [sum(v for v in b.values if v < 0) for b in bars] or [0.0]
+    highs = [sum(v for v in b.values if v > 0) for b in bars] or [0.0]
+    ticks = nice_ticks(min(0.0, *lows), max(0.0, *highs))
+    lo, hi = ticks[0], ticks[-1]
+
+    def x(v: float) -> float:
+        return pad_l + (v - lo) / (hi - lo) * plot_w
+
+    body = _legend(series, pad_l, 20)
+    axis_y = top + row_h * len(bars)
+    for t in ticks:
+        body.append(f'<line x1="{x(t):.1f}" y1="{top - 6}" x2="{x(t):.1f}" y2="{axis_y}" '
+                    f'stroke="{GRID}" stroke-width="1" />')
+        body.append(_text(x(t), axis_y + 18, fmt(t), anchor="middle", size=12, fill=MUTED))
+    body.append(_text(width - 4, axis_y + 18, unit, anchor="end", size=12, fill=MUTED))
+
+    for i, bar in enumerate(bars):
+        y0 = top + i * row_h
+        body.append(_text(pad_l + 4, y0 + 12, bar.label, weight="600", halo=True))
+        bar_y = y0 + 18
+        pos, neg = 0.0, 0.0
+        for s, value in zip(series, bar.values, strict=True):
+            if value == 0:
+                continue
+            if value > 0:
+                a, b = x(pos), x(pos + value)
+                pos += value
+            else:
+                a, b = x(neg + value), x(neg)
+                neg += value
+            tip = f"{bar.label} — {s.name}: {fmt(value)} {unit}"
+            body.append(
+                f'<rect x="{a:.1f}" y="{bar_y}" width="{max(b - a, 0.5):.1f}" height="{bar_h}" '
+                f'fill="{s.color}"><title>{escape(tip)}</title></rect>'
+            )
+        net = sum(bar.values)
+        tip = f"{bar.label} — {total_label}: {fmt(net)} {unit}"
+        body.append(f'<g><title>{escape(tip)}</title>'
+                    + _text(x(pos) + 6, bar_y + 16, fmt(net), weight="600", halo=True) + "</g>")
+    body.append(f'<line x1="{x(0):.1f}" y1="{top - 6}" x2="{x(0):.1f}" y2="{axis_y}" '
+                f'stroke="{TEXT}" stroke-width="1.5" />')
+    return _svg(width, height, label, body)
+
+
+def line_chart(
+    points: Sequence[Point], *, label: str, unit: str, fmt: Formatter, series_name: str,
+    flag_label: str, color: str = PALETTE[0], width: int = 760, height: int = 320,
+) -> SafeString:
+    """One series over time. Flagged points (illustrative figures) are hollow, the segments
+    touching them dashed, and ``flag_label`` is written under their x label."""
+    pad_l, pad_r, top, bottom = 84, 28, 64, 64
+    plot_w, plot_h = width - pad_l - pad_r, height - top - bottom
+    values = [p.value for p in points] or [0.0]
+    ticks = nice_ticks(min(0.0, *values), max(0.0, *values))
+    lo, hi = ticks[0], ticks[-1]
+    xs = [p.x for p in points] or [0.0]
+    x_lo, x_hi = min(xs), max(xs)
+
+    def px(v: float) -> float:
+        if x_hi == x_lo:
+            return pad_l + plot_w / 2
+        return pad_l + 24 + (v - x_lo) / (x_hi - x_lo) * (plot_w - 48)
+
+    def py(v: float) -> float:
+        return top + (hi - v) / (hi - lo) * plot_h
+
+    body = []
+    for p in points:  # a shaded band behind each flagged year, so it reads as different
+        if p.flagged:
+            body.append(f'<rect x="{px(p.x) - 30:.1f}" y="{top - 4}" width="60" '
+                        f'height="{plot_h + 50}" fill="{FLAG_BG}" />')
+    for t in ticks:
+        body.append(f'<line x1="{pad_l}" y1="{py(t):.1f}" x2="{width - pad_r}" y2="{py(t):.1f}" '
+                    f'stroke="{GRID}" stroke-width="1" />')
+        body.append(_text(pad_l - 8, py(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    body.append(_text(pad_l - 8, top - 22, unit, anchor="end", size=12, fill=MUTED))
+    body.append(f'<line x1="{pad_l}" y1="{py(0):.1f}" x2="{width - pad_r}" y2="{py(0):.1f}" '
+                f'stroke="{TEXT}" stroke-width="1.5" />')
+
+    for a, b in zip(points, points[1:], strict=False):
+        dash = ' stroke-dasharray="6 5"' if a.flagged or b.flagged else ""
+        body.append(f'<line x1="{px(a.x):.1f}" y1="{py(a.value):.1f}" x2="{px(b.x):.1f}" '
+                    f'y2="{py(b.value):.1f}" stroke="{color}" stroke-width="2.5"{dash} />')
+    base = height - bottom
+    for p in points:
+        cx, cy = px(p.x), py(p.value)
+        fill = "#ffffff" if p.flagged else color
+        tip = f"{p.label}: {fmt(p.value)} {unit}" + (f" ({flag_label})" if p.flagged else "") \
+            + (f" ({p.note})" if p.note else "")
+        body.append(f'<g><title>{escape(tip)}</title><circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" '
+                    f'fill="{fill}" stroke="{color}" stroke-width="2.5" />'
+                    + _text(cx, cy - 12, fmt(p.value), anchor="middle", size=12, weight="600",
+                            halo=True)
+                    + "</g>")
+        body.append(_text(cx, base + 20, p.label, anchor="middle", weight="600"))
+        under = [t for t in (flag_label if p.flagged else "", p.note) if t]
+        for j, t in enumerate(under):
+            body.append(_text(cx, base + 36 + 14 * j, t, anchor="middle", size=12,
+                              fill=FLAG if t == flag_label else MUTED, weight="600", cls="flag"))
+
+    legend_x = pad_l
+    body.append(f'<circle cx="{legend_x + 6}" cy="14" r="5" fill="{color}" stroke="{color}" '
+                'stroke-width="2" />')
+    body.append(_text(legend_x + 16, 18, series_name))
+    if any(p.flagged for p in points):
+        legend_x += 40 + 7.5 * len(series_name)
+        body.append(f'<rect x="{legend_x - 4}" y="2" width="{28 + 7.5 * len(flag_label):.1f}" '
+                    f'height="22" fill="{FLAG_BG}" />')
+        body.append(f'<circle cx="{legend_x + 6}" cy="14" r="5" fill="#ffffff" '
+                    f'stroke="{color}" stroke-width="2" />')
+        body.append(_text(legend_x + 16, 18, flag_label, fill=FLAG, weight="600"))
+    return _svg(width, height, label, body)

@@ -1,0 +1,94 @@
+"""Template filters and tags of the public pages: locale-aware numbers, translated taxonomy
+labels and the inline SVG charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from zerocity.web import charts, labels
+
+register = template.Library()
+
+TCO2E = "t CO₂e"
+
+
+@register.filter
+def num(value: Any, decimals: int = 0) -> str:
+    """A number in the active language's format, always with thousands grouped
+    (Slovenian 238.832,3; English 238,832.3). Blank for None."""
+    if value is None or value == "":
+        return ""
+    rounded = round(float(value), int(decimals))
+    if rounded == 0:
+        rounded = 0.0  # no "-0"
+    return number_format(rounded, decimal_pos=int(decimals), use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def sector_name(code: str) -> str:
+    return labels.sector_name(code)
+
+
+@register.filter
+def subsector_name(name: str) -> str:
+    return labels.subsector_name(name)
+
+
+@register.filter
+def data_quality(code: str | None) -> str:
+    return str(labels.DATA_QUALITY_WORDS.get(code or "", "—"))
+
+
+@register.filter
+def notation_key(code: str | None) -> str:
+    return str(labels.NOTATION_KEYS.get(code or "", ""))
+
+
+@register.filter
+def ccc_row(key: str) -> str:
+    return str(labels.CCC_ROWS.get(key, key))
+
+
+@register.filter
+def level(key: str) -> str:
+    return str(labels.LEVELS.get(key, key))
+
+
+@register.simple_tag
+def notation_keys() -> list[tuple[str, str, str]]:
+    """(key, name, meaning) for the legend under the line table."""
+    return [(k, str(v), str(labels.NOTATION_KEY_HELP[k])) for k, v in labels.NOTATION_KEYS.items()]
+
+
+@register.simple_tag
+def sector_chart(summary: dict[str, Any]) -> SafeString:
+    series = [charts.Series(_("Scope %(n)s") % {"n": n}, charts.PALETTE[n - 1]) for n in (1, 2, 3)]
+    bars = [
+        charts.Bar(f"{code} {labels.sector_name(code)}",
+                   [v["scope1"], v["scope2"], v["scope3"]])
+        for code, v in summary["sectors"].items()
+    ]
+    return charts.stacked_bars(
+        bars, series, unit=TCO2E, fmt=num, total_label=_("Total"),
+        label=_("Emissions by GPC sector and scope, %(city)s %(year)s (t CO₂e)")
+        % {"city": summary["city_name"], "year": summary["year"]},
+    )
+
+
+@register.simple_tag
+def trend_chart(trend: list[dict[str, Any]], city_name: str) -> SafeString:
+    points = [
+        charts.Point(str(t["year"]), t["year"], t["mission"], flagged=t["illustrative"],
+                     note=_("draft") if t["status"] == "draft" else "")
+        for t in trend
+    ]
+    return charts.line_chart(
+        points, unit=TCO2E, fmt=num, series_name=_("EU Mission inventory total"),
+        flag_label=_("illustrative"),
+        label=_("EU Mission inventory total by year, %(city)s (t CO₂e)") % {"city": city_name},
+    )
