@@ -410,3 +410,62 @@ def test_every_message_is_translated_and_the_catalogue_is_compiled():
         compiled = gettext_module.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
     stale = {k: v for k, v in po.items() if compiled.get(k) != v}
     assert stale == {}, "run compilemessages: django.mo is older than django.po"
+
+
+# -- staff import page ---------------------------------------------------------------------------
+
+IMPORT_URL = "/en/kranj/inventory/import/"
+
+
+def test_import_page_is_for_the_citys_staff_only(users):
+    expected = {"anonymous": 302, "citizen": 404, "staff": 200, "admin": 200,
+                "other_staff": 404}
+    got = {role: client_as(users, role).get(IMPORT_URL).status_code for role in expected}
+    assert got == expected
+
+
+def test_staff_import_a_file_and_see_it_on_the_draft(users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_as(users, "staff")
+    upload = SimpleUploadedFile("a.csv", b"gpc_ref,activity,co2\nI.1.1,Gas boilers,1234\n")
+    response = client.post(IMPORT_URL, {"year": 2026, "file": upload, "mode": "replace",
+                                        "gwp": ""})
+    assert response.status_code == 302 and response["Location"] == "/en/kranj/inventory/2026/"
+    page = client.get("/en/kranj/inventory/2026/").content.decode()
+    assert "Gas boilers" in page and "1,234" in page
+    # the new year is a draft: the public does not see it
+    assert client_as(users, "anonymous").get("/en/kranj/inventory/2026/").status_code == 404
+
+
+def test_a_refused_upload_lists_the_errors_and_lands_in_quarantine(users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zerocity.inventory.models import RejectedImport
+
+    client = client_as(users, "staff")
+    bad = b"gpc_ref,activity,co2\nI.1.1,Gas,lots\nI.9.9,Oil,1\n"
+    response = client.post(IMPORT_URL, {"year": 2026, "mode": "replace", "gwp": "",
+                                        "file": SimpleUploadedFile("bad.csv", bad)})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "line 2, column co2: &#x27;lots&#x27; is not a number" in html
+    assert "line 3, column gpc_ref: &#x27;I.9.9&#x27; is not a GPC v1.1 reference number" in html
+    kept = RejectedImport.objects.get()
+    assert kept.actor_label == "t-staff"
+    download = client.get(f"/en/kranj/inventory/rejected/{kept.pk}/")
+    assert download.status_code == 200 and download.content == bad
+    assert client_as(users, "other_staff").get(
+        f"/en/kranj/inventory/rejected/{kept.pk}/").status_code == 404
+    assert client_as(users, "citizen").get(
+        f"/en/kranj/inventory/rejected/{kept.pk}/").status_code == 404
+
+
+def test_importing_into_a_published_year_is_refused_with_a_reason(users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_as(users, "staff").post(IMPORT_URL, {
+        "year": 2018, "mode": "replace", "gwp": "",
+        "file": SimpleUploadedFile("a.csv", b"gpc_ref,activity,co2\nI.1.1,Gas,1\n")})
+    assert response.status_code == 409
+    assert "is published; unpublish it before importing" in response.content.decode()

@@ -13,6 +13,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("<slug:city>/inventory/", views.inventory_latest, name="inventory_latest"),
+    path("<slug:city>/inventory/import/", views.inventory_import, name="inventory_import"),
+    path("<slug:city>/inventory/rejected/<int:pk>/", views.rejected_download,
+         name="rejected_download"),
     path("<slug:city>/inventory/<int:year>/", views.inventory_year, name="inventory_year"),
     path(
         "<slug:city>/inventory/<int:year>/download/<slug:fmt>/",

@@ -10,14 +10,16 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from zerocity.core.access import city_admin, public
+from zerocity.core.access import city_admin, city_staff, public
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
-from zerocity.core.permissions import is_city_admin
-from zerocity.inventory import exports, gpc, selectors, services
+from zerocity.core.permissions import is_city_admin, is_city_staff
+from zerocity.inventory import ecrf, exports, gpc, selectors, services
 from zerocity.inventory.gwp import GwpSet
 from zerocity.inventory.gwp import parse as parse_gwp
-from zerocity.inventory.models import Inventory
+from zerocity.inventory.models import Inventory, RejectedImport
+from zerocity.inventory.parsing import ImportRejected
+from zerocity.web.forms import InventoryImportForm
 
 DOWNLOAD_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -91,6 +93,58 @@ def inventory_publish(request: HttpRequest, city: City, year: int) -> HttpRespon
     return redirect("inventory_year", city=city.slug, year=year)
 
 
+@city_staff
+def inventory_import(request: HttpRequest, city: City) -> HttpResponse:
+    """Staff send an activity-data file; a refused file lists every error and is kept in
+    quarantine, shown below the form."""
+    form = InventoryImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            year, upload = form.cleaned_data["year"], form.cleaned_data["file"]
+            data, name = upload.read(), upload.name
+            if name.lower().endswith(".xlsx") and ecrf.is_ecrf_workbook(data):
+                data, name = ecrf.to_activity_csv(data), name + ".csv"
+            try:
+                result = services.import_activity_file(
+                    city, year, data, name, mode=form.cleaned_data["mode"],
+                    gwp=form.cleaned_data["gwp"] or None, by=request.user,
+                )
+            except ImportRejected as exc:
+                errors, status = exc.errors, 400
+            except Conflict as exc:
+                errors, status = [str(exc)], 409
+            else:
+                if result.unchanged:
+                    messages.info(request, _("Nothing changed: the inventory already holds "
+                                             "these figures."))
+                else:
+                    messages.success(request, _(
+                        "Imported %(rows)s lines: %(created)s new, %(updated)s changed, "
+                        "%(deleted)s removed.") % {"rows": result.rows,
+                                                  "created": result.created,
+                                                  "updated": result.updated,
+                                                  "deleted": result.deleted})
+                return redirect("inventory_year", city=city.slug, year=year)
+        else:
+            status = 400
+    rejected = RejectedImport.objects.filter(city=city).defer("content")[:20]
+    return render(request, "web/inventory_import.html",
+                  {"city": city, "form": form, "errors": errors, "rejected": rejected},
+                  status=status)
+
+
+@city_staff
+@require_GET
+def rejected_download(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    kept = get_object_or_404(RejectedImport, city=city, pk=pk)
+    response = HttpResponse(bytes(kept.content), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="refused-{kept.pk}-{kept.filename}"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
 def _access(request: HttpRequest, city: str, year: int) -> Inventory:
     try:
         return selectors.access_inventory_for_user(request.user, city, year)
@@ -116,6 +170,7 @@ def _inventory_page(request: HttpRequest, inventory: Inventory, *, latest: bool)
         "gwp_choices": [g.value for g in GwpSet],
         "gwp_is_default": gwp.value == inventory.gwp,
         "can_publish": not inventory.is_published and is_city_admin(request.user, city),
+        "can_import": is_city_staff(request.user, city),
         "latest": latest,
     }
     return _private_if_draft(render(request, "web/inventory.html", context), inventory)
