@@ -346,6 +346,59 @@ def inventory_list(city_slug: str) -> None:
         click.echo(f"{inv.year}\t{inv.status}\t{inv.gwp}\t{inv.lines.count()} lines{flag}")
 
 
+# -- action plan -------------------------------------------------------------------------------
+
+@main.group()
+def plan() -> None:
+    """The 2030 climate neutrality action plan."""
+
+
+@plan.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@city_opt
+@click.option("--baseline-year", type=int, required=True,
+              help="Year of the city's inventory the plan starts from.")
+@handles_errors
+def plan_load(file: Path, city_slug: str, baseline_year: int) -> None:
+    """Create or update a city's plan from a JSON file (see docs/plan.md)."""
+    from zerocity.plan.services import load_plan
+
+    try:
+        data = json.loads(file.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        click.echo(f"error: {file}: line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                   err=True)
+        sys.exit(1)
+    p = load_plan(_get_inventory(city_slug, baseline_year).city,
+                  _get_inventory(city_slug, baseline_year), data, actor=ACTOR)
+    click.echo(f"{p.title}: {p.actions.count()} actions, {p.policies.count()} policies, "
+               f"{p.indicators.count()} indicators")
+
+
+@plan.command("gap")
+@city_opt
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table",
+              show_default=True)
+@handles_errors
+def plan_gap(city_slug: str, fmt: str) -> None:
+    """Print the emission-gap table A-2.1 (tCO2e): baseline, target, existing, gap,
+    portfolio, residual per sector and in total."""
+    from zerocity.plan.selectors import gap_table, plan_for_city
+
+    table = gap_table(plan_for_city(city_slug))
+    if fmt == "json":
+        click.echo(json.dumps(table.as_dict(), indent=2))
+        return
+    cols = ("baseline", "target", "existing", "gap", "portfolio", "residual")
+    click.echo(f"{'':16}" + "".join(f"{c:>12}" for c in cols))
+    for name, row in [*table.sectors.items(), ("TOTAL", table.total)]:
+        click.echo(f"{name:16}" + "".join(f"{getattr(row, c):>12,.0f}" for c in cols))
+    click.echo(f"residual {table.residual_share:.1%} of the baseline"
+               + ("  ABOVE THE 20 % LIMIT" if table.residual_too_high else ""))
+    if not table.portfolio_closes_gap:
+        click.echo(f"the portfolio leaves {table.total.shortfall:,.0f} tCO2e of the gap open")
+
+
 # -- emission factors --------------------------------------------------------------------------
 
 @main.group()

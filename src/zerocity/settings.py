@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ninja",
     "zerocity.core",
     "zerocity.inventory",
+    "zerocity.plan",
     "zerocity.web",
 ]
 

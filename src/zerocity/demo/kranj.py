@@ -103,6 +103,14 @@ def load_demo(actor: str = "demo") -> list[str]:
         if year == 2018 or year in PUBLISHED_ILLUSTRATIVE:
             publish_inventory(Inventory.objects.get(pk=inv.pk), actor=actor)
 
+    import json
+
+    from zerocity.plan.services import load_plan
+
+    plan = load_plan(city, Inventory.objects.get(city=city, year=2018),
+                     json.loads(_data("kranj_plan.json")), actor=actor)
+    report.append(f"kranj plan: {plan.actions.count()} actions")
+
     climate = ensure_department(city, "climate-office", "Climate office")
     report.extend(_demo_accounts(city, climate, actor))
     return report

@@ -1,0 +1,195 @@
+"""The 2030 Climate Neutrality Action Plan behind a city's Climate City Contract."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zerocity.core.models import City, Department
+from zerocity.inventory.models import Inventory
+from zerocity.plan.calculations import FIELD_ROWS, SECTORS
+
+SECTOR_CHOICES = [(s, s) for s in (*SECTORS, *FIELD_ROWS)]
+
+
+class Plan(models.Model):
+    city = models.OneToOneField(City, on_delete=models.PROTECT, related_name="plan")
+    title = models.CharField(max_length=300)
+    baseline = models.ForeignKey(Inventory, on_delete=models.PROTECT, related_name="+")
+    target_year = models.PositiveSmallIntegerField(default=2030)
+    reduction_target = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.800"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1"))],
+        help_text=_("Share of the baseline to reduce by the target year (0.8 = 80 %)."),
+    )
+    source = models.CharField(max_length=500, blank=True)
+    loaded_sha256 = models.CharField(max_length=64, blank=True,
+                                     help_text=_("Fingerprint of the plan data last loaded."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Vocabulary(models.Model):
+    """A term of a CCC vocabulary (fields of action, systemic levers), kept per city as data."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FieldOfAction(Vocabulary):
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["city", "slug"], name="field_unique")]
+
+
+class SystemicLever(Vocabulary):
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["city", "slug"], name="lever_unique")]
+
+
+class Action(models.Model):
+    """An action of the portfolio, with the fields of the CCC action outline (B-2.2)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=300)
+    action_type = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    field = models.ForeignKey(FieldOfAction, on_delete=models.PROTECT, related_name="actions")
+    lever = models.ForeignKey(SystemicLever, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="actions")
+    outcome = models.TextField(blank=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="actions")
+    responsible_body = models.CharField(max_length=300, blank=True)
+    responsible_person = models.CharField(max_length=200, blank=True)
+    stakeholders = models.TextField(blank=True)
+    scale = models.CharField(max_length=300, blank=True)
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    energy_generated_mwh = models.FloatField(null=True, blank=True)
+    energy_substituted = models.TextField(blank=True)
+    sinks_tco2e = models.FloatField(default=0)
+    total_cost_eur = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["plan", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="action_unique_code"),
+            models.CheckConstraint(
+                condition=models.Q(end_year__isnull=True) | models.Q(start_year__isnull=True)
+                | models.Q(end_year__gte=models.F("start_year")),
+                name="action_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ActionReduction(models.Model):
+    """The action's estimated reduction in one emission sector (tCO2e a year by the target)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="reductions")
+    sector = models.CharField(max_length=20, choices=SECTOR_CHOICES)
+    tco2e = models.FloatField(validators=[MinValueValidator(0)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "sector"], name="action_reduction_unique"),
+            models.CheckConstraint(condition=models.Q(tco2e__gte=0),
+                                   name="action_reduction_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action.code} {self.sector} {self.tco2e}"
+
+
+class Policy(models.Model):
+    """An existing national, regional or EU policy (A-2) and what it is expected to reduce."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="policies")
+    name = models.CharField(max_length=300)
+    policy_type = models.CharField(max_length=100, blank=True)
+    level = models.CharField(max_length=20, choices=[
+        ("local", _("Local")), ("regional", _("Regional")), ("national", _("National")),
+        ("eu", _("EU"))])
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name_plural = "policies"
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "name"], name="policy_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyReduction(models.Model):
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="reductions")
+    sector = models.CharField(max_length=20, choices=SECTOR_CHOICES)
+    tco2e = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "sector"], name="policy_reduction_unique"),
+            models.CheckConstraint(condition=models.Q(tco2e__gte=0),
+                                   name="policy_reduction_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.sector} {self.tco2e}"
+
+
+class Indicator(models.Model):
+    """A monitoring, evaluation and learning indicator (B-3) with its metadata (B-3.2)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=300)
+    unit = models.CharField(max_length=50)
+    definition = models.TextField(blank=True)
+    calculation = models.TextField(blank=True)
+    data_source = models.CharField(max_length=300, blank=True)
+    interval = models.CharField(max_length=100, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    baseline_value = models.FloatField(null=True, blank=True)
+    actions = models.ManyToManyField(Action, blank=True, related_name="indicators")
+
+    class Meta:
+        ordering = ["plan", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="indicator_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class IndicatorTarget(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    year = models.PositiveSmallIntegerField()
+    value = models.FloatField()
+
+    class Meta:
+        ordering = ["indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="target_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year}: {self.value}"
