@@ -83,6 +83,8 @@ class Action(models.Model):
     sinks_tco2e = models.FloatField(default=0)
     total_cost_eur = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     source = models.CharField(max_length=500, blank=True)
+    last_update_at = models.DateTimeField(null=True, blank=True,
+                                          help_text=_("When staff last reported on it."))
 
     class Meta:
         ordering = ["plan", "code"]
@@ -193,3 +195,114 @@ class IndicatorTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.year}: {self.value}"
+
+
+class ActionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Milestone(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=300)
+    due = models.DateField()
+    done = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["action", "due", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "name"], name="milestone_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action.code}: {self.name} ({self.due})"
+
+
+class StatusOverride(models.Model):
+    """A person's word on an action's status, with the reason. Append-only: the newest one
+    counts; an override with an empty status hands the status back to the computation."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="overrides")
+    status = models.CharField(max_length=20, choices=ActionStatus.choices, blank=True)
+    reason = models.TextField()
+    by_label = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["action", "-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="override_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action.code}: {self.status or 'computed'}"
+
+
+class ActionCost(models.Model):
+    """Capital and operating cost of an action in one year (C-3.1, Investment Plan)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="costs")
+    year = models.PositiveSmallIntegerField()
+    capex_eur = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    opex_eur = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    funding_source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["action", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "year", "funding_source"],
+                                    name="cost_unique_year_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action.code} {self.year}"
+
+
+class Observation(models.Model):
+    """An observed value of an indicator for a year, entered by staff or computed."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE,
+                                  related_name="observations")
+    year = models.PositiveSmallIntegerField()
+    value = models.FloatField()
+    source = models.CharField(max_length=300, blank=True)
+    by_label = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="observation_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year}: {self.value}"
+
+
+class Snapshot(models.Model):
+    """A closed reporting period: every action, indicator and figure frozen as they were, so
+    the period's progress report can be reproduced later. Never changed once written."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="snapshots")
+    period = models.CharField(max_length=40)
+    data = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    by_label = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "-at"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "period"], name="snapshot_one_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.city_id} {self.period}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise TypeError("a closed reporting period cannot change")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.inventory.selectors import summary
 from zerocity.plan.calculations import GapTable, emission_gap
 from zerocity.plan.models import ActionReduction, Plan, PolicyReduction
+from zerocity.plan.monitoring import (
+    MilestoneData,
+    action_status,
+    freshness,
+    indicator_status,
+    overdue,
+)
 
 
 def plan_for_city(city_slug: str) -> Plan:
@@ -42,3 +52,80 @@ def gap_table(plan: Plan) -> GapTable:
         portfolio[row["sector"]] += row["t"]
     return emission_gap(baseline_by_sector(plan), existing, portfolio,
                         reduction_share=float(plan.reduction_target))
+
+
+# -- monitoring --------------------------------------------------------------------------------
+
+def action_overview(plan: Plan, *, today: date, now: datetime | None = None
+                    ) -> list[dict[str, Any]]:
+    """Every action with its computed (or overridden) status, freshness and overdue
+    milestones."""
+    now = now or timezone.now()
+    actions = (plan.actions.select_related("field", "department")
+               .prefetch_related("milestones", "overrides", "reductions"))
+    out = []
+    for a in actions:
+        milestones = [MilestoneData(m.name, m.due, m.done) for m in a.milestones.all()]
+        latest = next(iter(a.overrides.all()), None)  # newest first (Meta.ordering)
+        status = action_status(milestones, today=today, start_year=a.start_year,
+                               override=latest.status if latest else None)
+        days, fresh = freshness(a.last_update_at, now)
+        out.append({
+            "code": a.code, "name": a.name, "field": a.field.name,
+            "department": a.department.slug if a.department else None,
+            "status": status,
+            "status_overridden": bool(latest and latest.status),
+            "override_reason": latest.reason if latest and latest.status else "",
+            "days_since_update": days, "freshness": fresh,
+            "overdue": [{"name": m.name, "due": m.due.isoformat()}
+                        for m in overdue(milestones, today)],
+            "reduction_tco2e": sum(r.tco2e for r in a.reductions.all()),
+            "total_cost_eur": str(a.total_cost_eur) if a.total_cost_eur is not None else None,
+        })
+    return out
+
+
+def overdue_by_department(plan: Plan, *, today: date) -> dict[str, list[dict[str, Any]]]:
+    """For each department, its actions with milestones past due (undepartmented: '-')."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in action_overview(plan, today=today):
+        if a["overdue"]:
+            out[a["department"] or "-"].append(
+                {"code": a["code"], "name": a["name"], "overdue": a["overdue"]})
+    return dict(out)
+
+
+def indicator_overview(plan: Plan) -> list[dict[str, Any]]:
+    out = []
+    for ind in plan.indicators.prefetch_related("targets", "observations"):
+        targets = {t.year: t.value for t in ind.targets.all()}
+        observations = {o.year: o.value for o in ind.observations.all()}
+        baseline = ((ind.baseline_year, ind.baseline_value)
+                    if ind.baseline_year is not None and ind.baseline_value is not None
+                    else None)
+        st = indicator_status(baseline, targets, observations)
+        out.append({
+            "code": ind.code, "name": ind.name, "unit": ind.unit,
+            "baseline": list(baseline) if baseline else None,
+            "targets": {str(y): v for y, v in sorted(targets.items())},
+            "observations": {str(y): v for y, v in sorted(observations.items())},
+            "status": st.status, "latest_year": st.year, "latest_value": st.value,
+            "expected": st.expected, "progress": st.progress,
+        })
+    return out
+
+
+def plan_report(plan: Plan, *, today: date) -> dict[str, Any]:
+    """Everything a yearly progress report shows, as plain data (what a snapshot freezes)."""
+    inv = summary(plan.baseline)
+    return {
+        "city": plan.city.slug,
+        "plan": plan.title,
+        "as_of": today.isoformat(),
+        "baseline": {"year": plan.baseline.year, "gwp": inv["gwp"], "totals": inv["totals"]},
+        "target_year": plan.target_year,
+        "reduction_target": str(plan.reduction_target),
+        "gap": gap_table(plan).as_dict(),
+        "actions": action_overview(plan, today=today),
+        "indicators": indicator_overview(plan),
+    }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from zerocity.core import audit
 from zerocity.core.errors import Conflict
@@ -17,12 +19,17 @@ from zerocity.plan.calculations import FIELD_ROWS, SECTORS
 from zerocity.plan.models import (
     Action,
     ActionReduction,
+    ActionStatus,
     FieldOfAction,
     Indicator,
     IndicatorTarget,
+    Milestone,
+    Observation,
     Plan,
     Policy,
     PolicyReduction,
+    Snapshot,
+    StatusOverride,
     SystemicLever,
 )
 
@@ -122,3 +129,83 @@ def _replace_reductions(manager: Any, model: Any, owner_field: str, owner: Any,
     for sector, tco2e in reductions.items():
         model.objects.update_or_create(**{owner_field: owner, "sector": sector},
                                        defaults={"tco2e": float(tco2e)})
+
+
+# -- monitoring --------------------------------------------------------------------------------
+
+def _touch(action: Action) -> None:
+    action.last_update_at = timezone.now()
+    action.save(update_fields=["last_update_at"])
+
+
+@transaction.atomic
+def set_milestone(action: Action, name: str, due: date, *, done: date | None = None,
+                  by: Any = None, actor: str = "") -> Milestone:
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    milestone, created = Milestone.objects.get_or_create(
+        action=action, name=name, defaults={"due": due, "done": done})
+    if not created and (milestone.due, milestone.done) == (due, done):
+        return milestone
+    milestone.due, milestone.done = due, done
+    milestone.save()
+    _touch(action)
+    audit.record("plan.milestone", city=action.plan.city, user=by, actor=actor, obj=milestone,
+                 action_code=action.code, name=name, due=str(due),
+                 done=str(done) if done else None)
+    return milestone
+
+
+@transaction.atomic
+def override_status(action: Action, status: str, *, reason: str, by: Any = None,
+                    actor: str = "") -> StatusOverride:
+    """Set an action's status by hand (``status=""`` returns it to the computed status)."""
+    if not reason.strip():
+        raise Conflict("an override of the computed status needs a reason")
+    if status and status not in ActionStatus.values:
+        raise Conflict(f"unknown status {status!r}")
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    override = StatusOverride.objects.create(action=action, status=status, reason=reason,
+                                             by_label=actor or audit.actor_label(by))
+    _touch(action)
+    audit.record("plan.status_override", city=action.plan.city, user=by, actor=actor,
+                 obj=action, status=status or "computed", reason=reason)
+    return override
+
+
+@transaction.atomic
+def record_observation(indicator: Indicator, year: int, value: float, *, source: str = "",
+                       by: Any = None, actor: str = "") -> Observation:
+    """Enter (or correct) the observed value of an indicator for a year."""
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    current = Observation.objects.filter(indicator=indicator, year=year).first()
+    if current is not None and (current.value, current.source) == (value, source):
+        return current
+    obs, _ = Observation.objects.update_or_create(
+        indicator=indicator, year=year,
+        defaults={"value": value, "source": source, "by_label": actor or audit.actor_label(by)})
+    audit.record("plan.observation", city=indicator.plan.city, user=by, actor=actor, obj=obs,
+                 indicator=indicator.code, year=year, value=value,
+                 previous=current.value if current else None)
+    return obs
+
+
+@transaction.atomic
+def close_period(plan: Plan, period: str, *, today: date | None = None, by: Any = None,
+                 actor: str = "") -> Snapshot:
+    """Freeze the plan as it stands for a reporting period. Closing it again returns the
+    snapshot already taken, unchanged."""
+    from zerocity.plan.selectors import plan_report
+
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    existing = Snapshot.objects.filter(plan=plan, period=period).first()
+    if existing is not None:
+        return existing
+    data = plan_report(plan, today=today or timezone.localdate())
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    snapshot = Snapshot.objects.create(
+        plan=plan, period=period, data=json.loads(canonical),
+        sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        by_label=actor or audit.actor_label(by))
+    audit.record("plan.close_period", city=plan.city, user=by, actor=actor, obj=snapshot,
+                 period=period, sha256=snapshot.sha256)
+    return snapshot

@@ -1,0 +1,31 @@
+"""Who may change which part of the plan: staff edit the actions of their own department,
+city administrators edit every action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zerocity.core.errors import NotFound, PermissionDenied
+from zerocity.core.models import Membership, Role
+from zerocity.core.permissions import is_city_admin, is_city_staff
+from zerocity.plan.models import Action
+
+
+def can_edit_action(user: Any, action: Action) -> bool:
+    city = action.plan.city
+    if is_city_admin(user, city):
+        return True
+    if not is_city_staff(user, city) or action.department_id is None:
+        return False
+    return Membership.objects.filter(user=user, city=city, role=Role.STAFF,
+                                     department_id=action.department_id).exists()
+
+
+def access_action_for_edit(user: Any, city_slug: str, code: str) -> Action:
+    action = (Action.objects.select_related("plan__city", "department")
+              .filter(plan__city__slug=city_slug, code=code).first())
+    if action is None or not is_city_staff(user, action.plan.city):
+        raise NotFound(f"no action {code!r} in {city_slug}")
+    if not can_edit_action(user, action):
+        raise PermissionDenied(f"action {code} belongs to another department")
+    return action
