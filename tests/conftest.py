@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -46,13 +44,3 @@ def kranj(db):  # type: ignore[no-untyped-def]
 
     load_demo(actor="test")
     return City.objects.get(slug="kranj")
-
-
-@pytest.fixture
-def tmp_file(tmp_path: Path) -> Iterator[object]:
-    def write(name: str, content: str | bytes) -> Path:
-        path = tmp_path / name
-        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        return path
-
-    yield write

@@ -11,6 +11,7 @@ from collections import defaultdict
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from kranj_reference import A_1_3 as PUBLISHED_A_1_3
 from zerocity.inventory import calculations as calc
 from zerocity.inventory import ccc, ecrf, gpc
 from zerocity.inventory.exports import export_inventory
@@ -266,16 +267,8 @@ def test_what_is_and_is_not_an_ecrf_workbook(kranj):
 
 # -- Climate City Contract tables --------------------------------------------------------------
 
-# Kranj Action Plan table, tCO2e/yr: scope 1, scope 2, scope 3, total
-A_1_3 = {
-    "Buildings": (41_280, 24_551, 0, 65_831),
-    "Transport": (67_346, 722, 0, 68_068),
-    "Waste": (20_655, 388, 5_711, 26_754),
-    "IPPU": (27_256, 0, 0, 27_256),
-    "AFOLU sources": (55_568, 0, 0, 55_568),
-    "AFOLU sinks": (-4_645, 0, 0, -4_645),
-    "Total": (207_460, 25_661, 5_711, 238_832),
-}
+# Kranj Action Plan table by the row labels of the exported sheet
+A_1_3 = {ccc.A13_ROWS[row]: figures for row, figures in PUBLISHED_A_1_3.items()}
 
 
 @pytest.fixture

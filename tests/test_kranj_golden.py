@@ -5,21 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from kranj_reference import A_1_3
 from zerocity.inventory.models import Inventory
 from zerocity.inventory.selectors import summary
 
 pytestmark = pytest.mark.django_db
-
-# Table, tCO2e/yr: scope 1, scope 2, scope 3, total
-A_1_3 = {
-    "buildings": (41_280, 24_551, 0, 65_831),
-    "transport": (67_346, 722, 0, 68_068),
-    "waste": (20_655, 388, 5_711, 26_754),
-    "ippu": (27_256, 0, 0, 27_256),
-    "afolu_sources": (55_568, 0, 0, 55_568),
-    "afolu_sinks": (-4_645, 0, 0, -4_645),
-    "total": (207_460, 25_661, 5_711, 238_832),
-}
 
 
 @pytest.fixture

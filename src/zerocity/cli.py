@@ -191,17 +191,12 @@ def inventory_import(file: Path, city_slug: str, year: int, gwp: str | None, mod
 
     A file with errors is refused whole, listing each as `line N, column C: reason`.
     """
-    from zerocity.inventory import ecrf
     from zerocity.inventory.services import get_city, import_activity_file
 
     c = get_city(city_slug)
-    data = file.read_bytes()
-    if file.suffix.lower() == ".xlsx" and ecrf.is_ecrf_workbook(data):
-        data, name = ecrf.to_activity_csv(data), file.name + ".csv"
-    else:
-        name = file.name
     try:
-        result = import_activity_file(c, year, data, name, mode=mode, gwp=gwp, actor=ACTOR)
+        result = import_activity_file(c, year, file.read_bytes(), file.name, mode=mode, gwp=gwp,
+                                      actor=ACTOR)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     if result.unchanged:
@@ -369,8 +364,8 @@ def plan_load(file: Path, city_slug: str, baseline_year: int) -> None:
         click.echo(f"error: {file}: line {exc.lineno}, column {exc.colno}: {exc.msg}",
                    err=True)
         sys.exit(1)
-    p = load_plan(_get_inventory(city_slug, baseline_year).city,
-                  _get_inventory(city_slug, baseline_year), data, actor=ACTOR)
+    baseline = _get_inventory(city_slug, baseline_year)
+    p = load_plan(baseline.city, baseline, data, actor=ACTOR)
     click.echo(f"{p.title}: {p.actions.count()} actions, {p.policies.count()} policies, "
                f"{p.indicators.count()} indicators")
 

@@ -64,6 +64,11 @@ def _line_values(inventory: Inventory, *, with_factor: bool) -> list[dict[str, A
     return list(inventory.lines.order_by("position").values(*fields))
 
 
+def calc_lines(inventory: Inventory) -> list[calc.Line]:
+    """The inventory's lines as the pure calculation layer takes them (no factor details)."""
+    return [_calc_line(d) for d in _line_values(inventory, with_factor=False)]
+
+
 def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[str, Any]:
     """The inventory as plain data: totals, sectors, the CCC table and every row (tCO2e)."""
     gwp_set = parse_gwp(gwp) if gwp else inventory.gwp_set
@@ -134,7 +139,7 @@ def trend(city: City, user: Any, gwp: str | None = None) -> list[dict[str, Any]]
     """Totals per year of the inventories this user may see, oldest first."""
     out = []
     for inv in reversed(list(visible_inventories(user, city))):
-        lines = [_calc_line(d) for d in _line_values(inv, with_factor=False)]
+        lines = calc_lines(inv)
         gwp_set = parse_gwp(gwp) if gwp else inv.gwp_set
         population = inv.population or city.population
         totals = calc.totals(lines, gwp_set)

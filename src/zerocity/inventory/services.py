@@ -19,6 +19,7 @@ from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 from zerocity.core.units import UnitError
 from zerocity.inventory import calculations as calc
+from zerocity.inventory import ecrf
 from zerocity.inventory import gwp as gwp_mod
 from zerocity.inventory.models import (
     EmissionFactor,
@@ -307,12 +308,17 @@ def import_activity_file(
     lines (keyed by gpc_ref and activity) and keeps the others. A file with any error is
     refused whole: ``ImportRejected`` lists every error, nothing is stored in the inventory,
     and the file is kept in quarantine (``RejectedImport``) with its errors. Importing the same
-    file again changes nothing and records nothing.
+    file again changes nothing and records nothing. An eCRF workbook exported by ZeroCity is
+    read as the activity-data file it describes.
     """
     try:
-        return _import_activity_file(city, year, data, filename, mode=mode, gwp=gwp, by=by,
+        table, name = data, filename
+        if filename.lower().endswith(".xlsx") and ecrf.is_ecrf_workbook(data):
+            table, name = ecrf.to_activity_csv(data), filename + ".csv"
+        return _import_activity_file(city, year, table, name, mode=mode, gwp=gwp, by=by,
                                      actor=actor)
     except ImportRejected as exc:
+        # the file as it was sent is what quarantine keeps
         quarantine(city, year, data, filename, exc.errors, by=by, actor=actor)
         raise
 

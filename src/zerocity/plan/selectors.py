@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
-from zerocity.inventory.selectors import summary
+from zerocity.inventory import calculations as calc
+from zerocity.inventory.selectors import calc_lines
 from zerocity.plan.calculations import GapTable, emission_gap
 from zerocity.plan.models import ActionReduction, Plan, PolicyReduction
 from zerocity.plan.monitoring import (
@@ -35,7 +36,7 @@ def plan_for_city(city_slug: str) -> Plan:
 def baseline_by_sector(plan: Plan) -> dict[str, float]:
     """Baseline emissions per source sector from the baseline inventory's table A-1.3 (AFOLU
     net of its sinks, as in table A-2.1)."""
-    a13 = summary(plan.baseline)["ccc_a13"]
+    a13 = calc.ccc_emissions_table(calc_lines(plan.baseline), plan.baseline.gwp_set)
     out = {s: a13[s]["total"] for s in ("buildings", "transport", "waste", "ippu")}
     out["afolu"] = a13["afolu_sources"]["total"] + a13["afolu_sinks"]["total"]
     return out
@@ -117,12 +118,13 @@ def indicator_overview(plan: Plan) -> list[dict[str, Any]]:
 
 def plan_report(plan: Plan, *, today: date) -> dict[str, Any]:
     """Everything a yearly progress report shows, as plain data (what a snapshot freezes)."""
-    inv = summary(plan.baseline)
+    baseline = plan.baseline
+    totals = calc.totals(calc_lines(baseline), baseline.gwp_set)
     return {
         "city": plan.city.slug,
         "plan": plan.title,
         "as_of": today.isoformat(),
-        "baseline": {"year": plan.baseline.year, "gwp": inv["gwp"], "totals": inv["totals"]},
+        "baseline": {"year": baseline.year, "gwp": baseline.gwp, "totals": totals},
         "target_year": plan.target_year,
         "reduction_target": str(plan.reduction_target),
         "gap": gap_table(plan).as_dict(),

@@ -14,7 +14,7 @@ from zerocity.core.access import city_admin, city_staff, public
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_admin, is_city_staff
-from zerocity.inventory import ecrf, exports, gpc, selectors, services
+from zerocity.inventory import exports, gpc, selectors, services
 from zerocity.inventory.gwp import GwpSet
 from zerocity.inventory.gwp import parse as parse_gwp
 from zerocity.inventory.models import Inventory, RejectedImport
@@ -103,12 +103,9 @@ def inventory_import(request: HttpRequest, city: City) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             year, upload = form.cleaned_data["year"], form.cleaned_data["file"]
-            data, name = upload.read(), upload.name
-            if name.lower().endswith(".xlsx") and ecrf.is_ecrf_workbook(data):
-                data, name = ecrf.to_activity_csv(data), name + ".csv"
             try:
                 result = services.import_activity_file(
-                    city, year, data, name, mode=form.cleaned_data["mode"],
+                    city, year, upload.read(), upload.name, mode=form.cleaned_data["mode"],
                     gwp=form.cleaned_data["gwp"] or None, by=request.user,
                 )
             except ImportRejected as exc:
