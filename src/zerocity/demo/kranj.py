@@ -111,12 +111,11 @@ def load_demo(actor: str = "demo") -> list[str]:
                      json.loads(_data("kranj_plan.json")), actor=actor)
     report.append(f"kranj plan: {plan.actions.count()} actions")
 
-    climate = ensure_department(city, "climate-office", "Climate office")
-    report.extend(_demo_accounts(city, climate, actor))
+    report.extend(_demo_accounts(city, actor))
     return report
 
 
-def _demo_accounts(city, department, actor: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _demo_accounts(city, actor: str) -> list[str]:  # type: ignore[no-untyped-def]
     """Demo logins. A password is generated when an account is first created and kept under the
     data directory (never in the repository); existing accounts keep theirs."""
     from django.contrib.auth import get_user_model
@@ -127,8 +126,10 @@ def _demo_accounts(city, department, actor: str) -> list[str]:  # type: ignore[n
         for line in path.read_text().splitlines()[1:]:
             name, _, rest = line.partition("\t")
             known[name] = rest
-    accounts = [("ana.staff", Role.STAFF, department), ("marko.admin", Role.ADMIN, None),
-                ("citizen", Role.CITIZEN, None)]
+    climate = ensure_department(city, "climate-office", "Climate office")
+    energy = ensure_department(city, "energy", "Energy and utilities")
+    accounts = [("ana.staff", Role.STAFF, climate), ("eva.energy", Role.STAFF, energy),
+                ("marko.admin", Role.ADMIN, None), ("citizen", Role.CITIZEN, None)]
     users = get_user_model().objects
     changed = False
     for username, role, dept in accounts:

@@ -28,6 +28,13 @@ class Plan(models.Model):
     source = models.CharField(max_length=500, blank=True)
     loaded_sha256 = models.CharField(max_length=64, blank=True,
                                      help_text=_("Fingerprint of the plan data last loaded."))
+    office = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("The climate office: its staff publish what departments propose."))
+    drivers = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("What moves the baseline projection: population_growth, activity_growth "
+                    "per sector, grid_factor per year (see docs/pathways.md)."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -85,6 +92,11 @@ class Action(models.Model):
     source = models.CharField(max_length=500, blank=True)
     last_update_at = models.DateTimeField(null=True, blank=True,
                                           help_text=_("When staff last reported on it."))
+    effects = models.JSONField(
+        default=list, blank=True,
+        help_text=_("Typed effects for the pathway model (reduce_demand, switch_carrier, "
+                    "change_factor, add_renewable). Without them the model calibrates the "
+                    "action to its reductions per sector."))
 
     class Meta:
         ordering = ["plan", "code"]
@@ -239,6 +251,71 @@ class StatusOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action.code}: {self.status or 'computed'}"
+
+
+class Commitment(models.Model):
+    """What a department or partner organisation of the city's transition group (energy,
+    transport, waste and circular economy, green infrastructure, construction) commits to."""
+
+    class Group(models.TextChoices):
+        ENERGY = "energy", _("Energy")
+        TRANSPORT = "transport", _("Transport")
+        WASTE = "waste", _("Waste and circular economy")
+        GREEN = "green", _("Green infrastructure")
+        CONSTRUCTION = "construction", _("Construction")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="commitments")
+    organisation = models.CharField(max_length=200)
+    partner = models.BooleanField(default=False, help_text=_("Outside the city administration"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="commitments")
+    group = models.CharField(max_length=20, choices=Group.choices)
+    text = models.TextField()
+    actions = models.ManyToManyField(Action, blank=True, related_name="commitments")
+
+    class Meta:
+        ordering = ["plan", "group", "organisation"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "organisation", "group"],
+                                    name="commitment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.group})"
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ActionProposal(models.Model):
+    """A change to an action proposed by its department, published (applied) or rejected by
+    the climate office. Append-only apart from the decision."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="proposals")
+    changes = models.JSONField(help_text=_("Field name -> proposed value"))
+    previous = models.JSONField(help_text=_("Field name -> value when proposed"))
+    note = models.TextField(blank=True)
+    state = models.CharField(max_length=12, choices=ProposalState.choices,
+                             default=ProposalState.PROPOSED)
+    proposed_by = models.CharField(max_length=150)
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(state="rejected") | ~models.Q(decision_reason=""),
+                name="proposal_rejection_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action.code}: {self.state}"
 
 
 class ActionCost(models.Model):

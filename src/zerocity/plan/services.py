@@ -13,13 +13,16 @@ from django.utils import timezone
 
 from zerocity.core import audit
 from zerocity.core.errors import Conflict
-from zerocity.core.models import City
+from zerocity.core.models import City, Department
+from zerocity.core.services import ensure_department
 from zerocity.inventory.models import Inventory
 from zerocity.plan.calculations import FIELD_ROWS, SECTORS
 from zerocity.plan.models import (
     Action,
+    ActionCost,
     ActionReduction,
     ActionStatus,
+    Commitment,
     FieldOfAction,
     Indicator,
     IndicatorTarget,
@@ -60,8 +63,18 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Any 
         defaults={"title": data["title"], "baseline": baseline,
                   "target_year": data.get("target_year", 2030),
                   "reduction_target": Decimal(data.get("reduction_target", "0.8")),
-                  "source": data.get("source", ""), "loaded_sha256": fingerprint},
+                  "source": data.get("source", ""), "loaded_sha256": fingerprint,
+                  "drivers": data.get("drivers", {})},
     )
+    departments: dict[str, Department] = {
+        slug: ensure_department(city, slug, name)
+        for slug, name in data.get("departments", {}).items()}
+    if data.get("office"):
+        plan.office = departments.get(data["office"]) or Department.objects.filter(
+            city=city, slug=data["office"]).first()
+        if plan.office is None:
+            raise Conflict(f"unknown climate office department {data['office']!r}")
+        plan.save(update_fields=["office"])
     fields = {slug: FieldOfAction.objects.update_or_create(
         city=city, slug=slug, defaults={"name": name})[0]
         for slug, name in data.get("fields", {}).items()}
@@ -86,6 +99,12 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Any 
         if a["field"] not in fields:
             raise Conflict(f"action {a['code']}: unknown field of action {a['field']!r}")
         cost = a.get("total_cost_eur")
+        dept = a.get("department")
+        if dept and dept not in departments:
+            found = Department.objects.filter(city=city, slug=dept).first()
+            if found is None:
+                raise Conflict(f"action {a['code']}: unknown department {dept!r}")
+            departments[dept] = found
         action, _ = Action.objects.update_or_create(
             plan=plan, code=a["code"],
             defaults={
@@ -94,6 +113,11 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Any 
                 "action_type": a.get("action_type", ""),
                 "description": a.get("description", ""),
                 "responsible_body": a.get("responsible_body", ""),
+                "responsible_person": a.get("responsible_person", ""),
+                "stakeholders": a.get("stakeholders", ""), "scale": a.get("scale", ""),
+                "outcome": a.get("outcome", ""),
+                "department": departments[dept] if dept else None,
+                "effects": a.get("effects", []),
                 "start_year": a.get("start_year"), "end_year": a.get("end_year"),
                 "energy_generated_mwh": a.get("energy_generated_mwh"),
                 "energy_substituted": a.get("energy_substituted", ""),
@@ -103,6 +127,12 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Any 
         )
         _replace_reductions(action.reductions, ActionReduction, "action", action,
                             a["reductions"])
+        _replace_costs(action, a.get("costs", []))
+        for m in a.get("milestones", []):
+            Milestone.objects.update_or_create(
+                action=action, name=m["name"],
+                defaults={"due": date.fromisoformat(m["due"]),
+                          "done": date.fromisoformat(m["done"]) if m.get("done") else None})
         actions[a["code"]] = action
 
     for i in data.get("indicators", []):
@@ -118,9 +148,28 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Any 
                                                      defaults={"value": float(value)})
         indicator.actions.set([actions[c] for c in i.get("actions", [])])
 
+    for c in data.get("commitments", []):
+        commitment, _ = Commitment.objects.update_or_create(
+            plan=plan, organisation=c["organisation"], group=c["group"],
+            defaults={"text": c["text"], "partner": bool(c.get("partner", False)),
+                      "department": departments.get(c.get("department", ""))})
+        commitment.actions.set([actions[code] for code in c.get("actions", [])])
+
     audit.record("plan.load", city=city, user=by, actor=actor, obj=plan,
                  actions=len(actions), policies=len(data.get("policies", [])))
     return plan
+
+
+def _replace_costs(action: Action, costs: list[dict[str, Any]]) -> None:
+    """The action's yearly costs (C-3.1 / Investment Plan) become exactly ``costs``."""
+    keep = []
+    for c in costs:
+        row, _ = ActionCost.objects.update_or_create(
+            action=action, year=int(c["year"]), funding_source=c.get("funding_source", ""),
+            defaults={"capex_eur": Decimal(str(c.get("capex_eur", "0"))),
+                      "opex_eur": Decimal(str(c.get("opex_eur", "0")))})
+        keep.append(row.pk)
+    action.costs.exclude(pk__in=keep).delete()
 
 
 def _replace_reductions(manager: Any, model: Any, owner_field: str, owner: Any,
