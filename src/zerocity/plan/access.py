@@ -1,5 +1,6 @@
-"""Who may change which part of the plan: staff edit the actions of their own department,
-city administrators edit every action."""
+"""Who may change which part of the plan: staff propose changes to the actions of their own
+department and report their progress; the climate office (the plan's office department) and
+city administrators publish proposals and may edit every action."""
 
 from __future__ import annotations
 
@@ -8,12 +9,23 @@ from typing import Any
 from zerocity.core.errors import NotFound, PermissionDenied
 from zerocity.core.models import Membership, Role
 from zerocity.core.permissions import is_city_admin, is_city_staff
-from zerocity.plan.models import Action
+from zerocity.plan.models import Action, Plan
+
+
+def is_climate_office(user: Any, plan: Plan) -> bool:
+    """City administrators, and staff of the plan's climate office department."""
+    city = plan.city
+    if is_city_admin(user, city):
+        return True
+    if plan.office_id is None or not is_city_staff(user, city):
+        return False
+    return Membership.objects.filter(user=user, city=city, role=Role.STAFF,
+                                     department_id=plan.office_id).exists()
 
 
 def can_edit_action(user: Any, action: Action) -> bool:
     city = action.plan.city
-    if is_city_admin(user, city):
+    if is_climate_office(user, action.plan):
         return True
     if not is_city_staff(user, city) or action.department_id is None:
         return False

@@ -20,6 +20,7 @@ from zerocity.plan.calculations import FIELD_ROWS, SECTORS
 from zerocity.plan.models import (
     Action,
     ActionCost,
+    ActionProposal,
     ActionReduction,
     ActionStatus,
     Commitment,
@@ -31,6 +32,7 @@ from zerocity.plan.models import (
     Plan,
     Policy,
     PolicyReduction,
+    ProposalState,
     Snapshot,
     StatusOverride,
     SystemicLever,
@@ -258,3 +260,106 @@ def close_period(plan: Plan, period: str, *, today: date | None = None, by: Any 
     audit.record("plan.close_period", city=plan.city, user=by, actor=actor, obj=snapshot,
                  period=period, sha256=snapshot.sha256)
     return snapshot
+
+
+# -- moderation: a department proposes, the climate office publishes --------------------------
+
+# The action fields a department may propose to change (the rest come with the plan itself).
+EDITABLE_FIELDS = (
+    "name", "action_type", "description", "outcome", "responsible_body",
+    "responsible_person", "stakeholders", "scale", "start_year", "end_year",
+    "energy_generated_mwh", "energy_substituted", "total_cost_eur",
+)
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+@transaction.atomic
+def propose_change(action: Action, changes: dict[str, Any], *, note: str = "", by: Any = None,
+                   actor: str = "") -> ActionProposal | None:
+    """Record a proposed change to an action. Values equal to the action's current ones are
+    dropped; nothing left to change returns None. Values are checked as the model checks
+    them, so a proposal can always be published."""
+    from django.core.exceptions import ValidationError
+
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise Conflict(f"these fields cannot be proposed: {', '.join(sorted(unknown))}")
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    trial = Action.objects.get(pk=action.pk)
+    diff: dict[str, Any] = {}
+    previous: dict[str, Any] = {}
+    for name, value in changes.items():
+        field = Action._meta.get_field(name)
+        try:
+            clean = field.clean(value, trial)  # type: ignore[union-attr]
+        except ValidationError as exc:
+            raise Conflict(f"{name}: {'; '.join(exc.messages)}") from exc
+        if isinstance(clean, Decimal):  # as the database keeps it, so stale checks compare
+            clean = clean.quantize(Decimal(1).scaleb(-field.decimal_places))  # type: ignore[union-attr]
+        setattr(trial, name, clean)
+        if clean != getattr(action, name):
+            diff[name], previous[name] = _plain(clean), _plain(getattr(action, name))
+    if not diff:
+        return None
+    try:
+        trial.full_clean(validate_unique=False)
+        trial.validate_constraints()
+    except ValidationError as exc:
+        raise Conflict("; ".join(exc.messages)) from exc
+    proposal = ActionProposal.objects.create(
+        action=action, changes=diff, previous=previous, note=note,
+        proposed_by=actor or audit.actor_label(by))
+    audit.record("plan.propose", city=action.plan.city, user=by, actor=actor, obj=proposal,
+                 action_code=action.code, changes=diff)
+    return proposal
+
+
+@transaction.atomic
+def publish_proposal(proposal: ActionProposal, *, by: Any = None,
+                     actor: str = "") -> Action:
+    """Apply a proposal to its action. Refused when the action changed since it was proposed
+    (someone published another change to the same fields): the office reviews it again."""
+    proposal = ActionProposal.objects.select_for_update().select_related(
+        "action__plan__city").get(pk=proposal.pk)
+    if proposal.state != ProposalState.PROPOSED:
+        raise Conflict(f"this proposal is already {proposal.state}")
+    action = Action.objects.select_for_update().get(pk=proposal.action_id)
+    stale = [name for name, value in proposal.previous.items()
+             if _plain(getattr(action, name)) != value]
+    if stale:
+        raise Conflict("the action changed since this proposal was made "
+                       f"({', '.join(stale)}); ask for a new proposal")
+    for name, value in proposal.changes.items():
+        field = Action._meta.get_field(name)
+        setattr(action, name, field.to_python(value))  # type: ignore[union-attr]
+    action.last_update_at = timezone.now()
+    action.save()
+    proposal.state = ProposalState.PUBLISHED
+    proposal.decided_by = actor or audit.actor_label(by)
+    proposal.decided_at = timezone.now()
+    proposal.save()
+    audit.record("plan.publish", city=action.plan.city, user=by, actor=actor, obj=action,
+                 proposal=proposal.pk, changes=proposal.changes, previous=proposal.previous)
+    return action
+
+
+@transaction.atomic
+def reject_proposal(proposal: ActionProposal, *, reason: str, by: Any = None,
+                    actor: str = "") -> ActionProposal:
+    if not reason.strip():
+        raise Conflict("a rejection needs a reason the department can act on")
+    proposal = ActionProposal.objects.select_for_update().select_related(
+        "action__plan__city").get(pk=proposal.pk)
+    if proposal.state != ProposalState.PROPOSED:
+        raise Conflict(f"this proposal is already {proposal.state}")
+    proposal.state = ProposalState.REJECTED
+    proposal.decision_reason = reason
+    proposal.decided_by = actor or audit.actor_label(by)
+    proposal.decided_at = timezone.now()
+    proposal.save()
+    audit.record("plan.reject", city=proposal.action.plan.city, user=by, actor=actor,
+                 obj=proposal, action_code=proposal.action.code, reason=reason)
+    return proposal
