@@ -394,6 +394,55 @@ def plan_gap(city_slug: str, fmt: str) -> None:
         click.echo(f"the portfolio leaves {table.total.shortfall:,.0f} tCO2e of the gap open")
 
 
+@plan.command("export")
+@city_opt
+@click.option("--out", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The .xlsx file to write.")
+@handles_errors
+def plan_export(city_slug: str, output: Path) -> None:
+    """Write the plan as an .xlsx workbook to edit and import again (written atomically)."""
+    from zerocity.plan.excel import export_plan
+    from zerocity.plan.selectors import plan_for_city
+
+    data = export_plan(plan_for_city(city_slug))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(output)
+    click.echo(f"wrote {output} ({len(data):,} bytes)")
+
+
+@plan.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@city_opt
+@handles_errors
+def plan_import(file: Path, city_slug: str) -> None:
+    """Apply a plan workbook written by `plan export` and edited (see docs/plan.md).
+
+    A workbook with errors is refused whole, listing each as
+    `Sheet!row N, column "Header": reason`; nothing is stored.
+    """
+    from zerocity.inventory.parsing import ImportRejected
+    from zerocity.plan.excel import import_plan
+    from zerocity.plan.selectors import plan_for_city
+
+    p = plan_for_city(city_slug)
+    try:
+        result = import_plan(p, file.read_bytes(), filename=file.name, actor=ACTOR)
+    except ImportRejected as exc:
+        n = len(exc.errors)
+        click.echo(f"error: {file.name} refused, nothing was imported "
+                   f"({n} error{'' if n == 1 else 's'}):", err=True)
+        for line in exc.errors:
+            click.echo(line, err=True)
+        sys.exit(1)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{city_slug}: {file.name}: {result}")
+    for change in result.changes:
+        click.echo(f"  {change}")
+
+
 # -- emission factors --------------------------------------------------------------------------
 
 @main.group()
