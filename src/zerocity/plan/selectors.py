@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
@@ -13,8 +15,8 @@ from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.inventory import calculations as calc
 from zerocity.inventory.selectors import calc_lines
-from zerocity.plan.calculations import GapTable, emission_gap
-from zerocity.plan.models import ActionReduction, Plan, PolicyReduction
+from zerocity.plan.calculations import GapTable, cost_per_tonne, emission_gap
+from zerocity.plan.models import Action, ActionReduction, Plan, PolicyReduction
 from zerocity.plan.monitoring import (
     MilestoneData,
     action_status,
@@ -73,7 +75,10 @@ def action_overview(plan: Plan, *, today: date, now: datetime | None = None
         days, fresh = freshness(a.last_update_at, now)
         out.append({
             "code": a.code, "name": a.name, "field": a.field.name,
+            "field_slug": a.field.slug,
             "department": a.department.slug if a.department else None,
+            "department_name": a.department.name if a.department else "",
+            "start_year": a.start_year, "end_year": a.end_year,
             "status": status,
             "status_overridden": bool(latest and latest.status),
             "override_reason": latest.reason if latest and latest.status else "",
@@ -130,4 +135,41 @@ def plan_report(plan: Plan, *, today: date) -> dict[str, Any]:
         "gap": gap_table(plan).as_dict(),
         "actions": action_overview(plan, today=today),
         "indicators": indicator_overview(plan),
+    }
+
+
+def action_detail(action: Action) -> dict[str, Any]:
+    """What an action's page shows beyond its own fields: reductions per sector, yearly costs
+    with funding sources, cost per tonne, milestones, linked indicators and commitments."""
+    reductions = {r.sector: r.tco2e for r in action.reductions.all()}
+    total_t = math.fsum(reductions.values())
+    costs = list(action.costs.all())
+    capex = sum((c.capex_eur for c in costs), Decimal(0))
+    opex = sum((c.opex_eur for c in costs), Decimal(0))
+    scheduled = capex + opex if costs else None
+    # the stated total (C-3.1) is the action's cost; the yearly schedule may lag behind it
+    total_cost = action.total_cost_eur if action.total_cost_eur is not None else scheduled
+    years: dict[int, dict[str, Decimal]] = {}
+    for c in costs:
+        y = years.setdefault(c.year, {"capex": Decimal(0), "opex": Decimal(0)})
+        y["capex"] += c.capex_eur
+        y["opex"] += c.opex_eur
+    funding: dict[str, Decimal] = defaultdict(Decimal)
+    for c in costs:
+        funding[c.funding_source or "-"] += c.capex_eur + c.opex_eur
+    plan_indicators = {i["code"]: i for i in indicator_overview(action.plan)}
+    return {
+        "reductions": reductions,
+        "reduction_tco2e": total_t,
+        "total_cost_eur": total_cost,
+        "scheduled_eur": scheduled,
+        "schedule_differs": scheduled is not None and scheduled != total_cost,
+        "cost_per_tonne": (cost_per_tonne(total_cost, total_t)
+                           if total_cost is not None else None),
+        "costs_by_year": sorted(years.items()),
+        "funding": sorted(funding.items(), key=lambda kv: -kv[1]),
+        "milestones": list(action.milestones.all()),
+        "indicators": [plan_indicators[i.code] for i in action.indicators.all()],
+        "commitments": list(action.commitments.all()),
+        "override": next(iter(action.overrides.all()), None),
     }

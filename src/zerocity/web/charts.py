@@ -214,3 +214,113 @@ def line_chart(
                     f'stroke="{color}" stroke-width="2" />')
         body.append(_text(legend_x + 16, 18, flag_label, fill=FLAG, weight="600"))
     return _svg(width, height, label, body)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One bar of a waterfall: a ``total`` stands on zero, a ``delta`` floats from the running
+    total (negative deltas are reductions)."""
+
+    label: str
+    value: float
+    total: bool = False
+
+
+def waterfall(steps: Sequence[Step], *, label: str, unit: str, fmt: Formatter,
+              width: int = 760) -> SafeString:
+    """Horizontal waterfall, one row per step, from the first total down to the last."""
+    pad_l, pad_r, top = 12, 110, 16
+    row_h, bar_h = 40, 20
+    plot_w = width - pad_l - pad_r
+    height = top + row_h * max(len(steps), 1) + 34
+    running, spans = 0.0, []
+    for s in steps:
+        if s.total:
+            spans.append((0.0, s.value))
+            running = s.value
+        else:
+            spans.append((running, running + s.value))
+            running += s.value
+    ticks = nice_ticks(min(0.0, *(min(a, b) for a, b in spans)) if spans else 0.0,
+                       max(0.0, *(max(a, b) for a, b in spans)) if spans else 1.0)
+    lo, hi = ticks[0], ticks[-1]
+
+    def x(v: float) -> float:
+        return pad_l + (v - lo) / (hi - lo) * plot_w
+
+    body = []
+    axis_y = top + row_h * len(steps)
+    for t in ticks:
+        body.append(f'<line x1="{x(t):.1f}" y1="{top - 6}" x2="{x(t):.1f}" y2="{axis_y}" '
+                    f'stroke="{GRID}" stroke-width="1" />')
+        body.append(_text(x(t), axis_y + 18, fmt(t), anchor="middle", size=12, fill=MUTED))
+    body.append(_text(width - 4, axis_y + 18, unit, anchor="end", size=12, fill=MUTED))
+    for i, (s, (a, b)) in enumerate(zip(steps, spans, strict=True)):
+        y0 = top + i * row_h
+        color = TEXT if s.total else (PALETTE[2] if s.value < 0 else PALETTE[5])
+        left, right = min(a, b), max(a, b)
+        tip = f"{s.label}: {fmt(s.value)} {unit}"
+        w = max(x(right) - x(left), 1)
+        body.append(f'<g data-step="{escape(s.label)}"><title>{escape(tip)}</title>'
+                    f'<rect x="{x(left):.1f}" y="{y0 + 14}" width="{w:.1f}" '
+                    f'height="{bar_h}" fill="{color}" opacity="{1 if s.total else 0.85}" />'
+                    + _text(x(right) + 6, y0 + 29, fmt(s.value), weight="600", halo=True)
+                    + "</g>")
+        body.append(_text(pad_l + 2, y0 + 10, s.label, size=12, halo=True))
+    return _svg(width, height, label, body)
+
+
+def stacked_area(years: Sequence[int], layers: Sequence[tuple[str, Sequence[float]]], *,
+                 top_line: tuple[str, Sequence[float]] | None = None,
+                 bottom_line: tuple[str, Sequence[float]] | None = None,
+                 label: str, unit: str, fmt: Formatter, width: int = 760,
+                 height: int = 360) -> SafeString:
+    """Wedges: ``layers`` stacked downwards from ``top_line`` (e.g. the baseline) towards
+    ``bottom_line`` (e.g. the plan scenario); each layer is one action's share of the gap."""
+    pad_l, pad_r, top, bottom = 84, 20, 30 + 18 * ((len(layers) + 3) // 4), 40
+    plot_w, plot_h = width - pad_l - pad_r, height - top - bottom
+    highs = list(top_line[1]) if top_line else [sum(v[i] for _, v in layers)
+                                                 for i in range(len(years))]
+    ticks = nice_ticks(0.0, max([0.0, *highs]))
+    lo, hi = ticks[0], ticks[-1]
+    y_lo, y_hi = (years[0], years[-1]) if years else (0, 1)
+
+    def px(year: float) -> float:
+        return pad_l + (year - y_lo) / max(y_hi - y_lo, 1) * plot_w
+
+    def py(v: float) -> float:
+        return top + (hi - v) / (hi - lo) * plot_h
+
+    body = []
+    for t in ticks:
+        body.append(f'<line x1="{pad_l}" y1="{py(t):.1f}" x2="{width - pad_r}" y2="{py(t):.1f}" '
+                    f'stroke="{GRID}" stroke-width="1" />')
+        body.append(_text(pad_l - 8, py(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    body.append(_text(pad_l - 8, top - 10, unit, anchor="end", size=12, fill=MUTED))
+    step = max(1, round(len(years) / 8))
+    for i, year in enumerate(years):
+        if i % step == 0 or i == len(years) - 1:
+            body.append(_text(px(year), height - bottom + 18, str(year), anchor="middle",
+                              size=12, fill=MUTED))
+    upper = list(highs)
+    legend: list[Series] = []
+    for n, (name, values) in enumerate(layers):
+        lower = [u - v for u, v in zip(upper, values, strict=True)]
+        color = PALETTE[n % len(PALETTE)]
+        pts = [f"{px(y):.1f},{py(u):.1f}" for y, u in zip(years, upper, strict=True)]
+        pts += [f"{px(y):.1f},{py(v):.1f}" for y, v in reversed(list(zip(years, lower,
+                                                                        strict=True)))]
+        body.append(f'<polygon points="{" ".join(pts)}" fill="{color}" opacity="0.8">'
+                    f'<title>{escape(name)}</title></polygon>')
+        legend.append(Series(name, color))
+        upper = lower
+    for line, color, dash in ((top_line, TEXT, ""), (bottom_line, TEXT, ' stroke-dasharray="6 4"')):
+        if line is None:
+            continue
+        pts = " ".join(f"{px(y):.1f},{py(v):.1f}" for y, v in zip(years, line[1], strict=True))
+        body.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2"'
+                    f'{dash}><title>{escape(line[0])}</title></polyline>')
+        legend.append(Series(line[0], color))
+    for row in range((len(legend) + 3) // 4):
+        body += _legend(legend[row * 4:(row + 1) * 4], pad_l, 16 + 18 * row)
+    return _svg(width, height, label, body)

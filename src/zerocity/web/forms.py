@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zerocity.inventory.gwp import GwpSet
+from zerocity.plan.models import Action, ActionStatus
+from zerocity.plan.services import EDITABLE_FIELDS
 
 MAX_UPLOAD = 50 * 2**20
 
@@ -24,6 +26,53 @@ class InventoryImportForm(forms.Form):
         choices=[("", _("keep the inventory's (AR5 for a new one)"))]
         + [(g.value, g.value) for g in GwpSet],
     )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        return f
+
+
+class ActionEditForm(forms.ModelForm):
+    """The fields of an action a department may propose to change."""
+
+    note = forms.CharField(label=_("Note for the climate office"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = Action
+        fields = list(EDITABLE_FIELDS)
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
+                   "outcome": forms.Textarea(attrs={"rows": 2}),
+                   "stakeholders": forms.Textarea(attrs={"rows": 2})}
+
+
+class MilestoneForm(forms.Form):
+    name = forms.CharField(label=_("Milestone"), max_length=300)
+    due = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    done = forms.DateField(label=_("Done on"), required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class StatusOverrideForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Computed from the milestones"))] + list(
+            ActionStatus.choices)
+
+
+class ObservationForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
+    value = forms.FloatField(label=_("Value"))
+    source = forms.CharField(label=_("Source"), max_length=300, required=False)
+
+
+class PlanImportForm(forms.Form):
+    file = forms.FileField(label=_("Plan workbook (.xlsx)"))
 
     def clean_file(self):  # type: ignore[no-untyped-def]
         f = self.cleaned_data["file"]

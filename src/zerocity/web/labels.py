@@ -71,7 +71,24 @@ CCC_ROWS = {
     "ippu": _("Industrial processes and product use (IPPU)"),
     "afolu_sources": _("AFOLU sources"),
     "afolu_sinks": _("AFOLU sinks"),
+    "afolu": _("AFOLU"),
+    "energy_systems": _("Energy systems (field of action)"),
     "total": _("Total"),
+}
+
+FRESHNESS = {
+    "fresh": _("updated recently"),
+    "ageing": _("update due"),
+    "stale": _("not updated for over six months"),
+    "never": _("never updated"),
+}
+
+INDICATOR_STATUS = {
+    "on_track": _("on track"),
+    "deviating": _("deviating"),
+    "off_track": _("off track"),
+    "no_data": _("no data yet"),
+    "no_baseline": _("no baseline"),
 }
 
 LEVELS = {

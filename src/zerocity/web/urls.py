@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zerocity.core.access import public
+from zerocity.web import plan_views as pv
 from zerocity.web import views
 
 urlpatterns = [
@@ -27,4 +28,35 @@ urlpatterns = [
         views.inventory_publish,
         name="inventory_publish",
     ),
+    # the action plan: public
+    path("<slug:city>/plan/", pv.plan_overview, name="plan"),
+    path("<slug:city>/plan/actions/<str:code>/", pv.action_detail, name="plan_action"),
+    path("<slug:city>/plan/indicators/", pv.indicators, name="plan_indicators"),
+    path("<slug:city>/plan/investment/", pv.investment, name="plan_investment"),
+    path("<slug:city>/plan/explorer/", pv.explorer, name="plan_explorer"),
+    path("<slug:city>/plan/explorer.json", pv.explorer_data, name="plan_explorer_data"),
+    # the action plan: staff
+    path("<slug:city>/plan/manage/", pv.dashboard, name="plan_dashboard"),
+    path("<slug:city>/plan/manage/actions/", pv.action_list, name="plan_actions"),
+    path("<slug:city>/plan/manage/actions/<str:code>/", pv.action_edit,
+         name="plan_action_edit"),
+    path("<slug:city>/plan/manage/actions/<str:code>/milestone/", pv.action_milestone,
+         name="plan_action_milestone"),
+    path("<slug:city>/plan/manage/actions/<str:code>/status/", pv.action_status,
+         name="plan_action_status"),
+    path("<slug:city>/plan/manage/proposals/", pv.proposals, name="plan_proposals"),
+    path("<slug:city>/plan/manage/proposals/<int:pk>/publish/", pv.proposal_publish,
+         name="plan_proposal_publish"),
+    path("<slug:city>/plan/manage/proposals/<int:pk>/reject/", pv.proposal_reject,
+         name="plan_proposal_reject"),
+    path("<slug:city>/plan/manage/indicators/", pv.indicator_entry,
+         name="plan_indicator_entry"),
+    path("<slug:city>/plan/manage/indicators/<int:pk>/", pv.indicator_observe,
+         name="plan_indicator_observe"),
+    path("<slug:city>/plan/manage/overdue/", pv.overdue, name="plan_overdue"),
+    path("<slug:city>/plan/manage/budget/", pv.budget, name="plan_budget"),
+    path("<slug:city>/plan/manage/excel/", pv.excel, name="plan_excel"),
+    path("<slug:city>/plan/manage/periods/", pv.close_period, name="plan_close_period"),
+    path("<slug:city>/plan/manage/periods/<str:period>.json", pv.snapshot_download,
+         name="plan_snapshot"),
 ]

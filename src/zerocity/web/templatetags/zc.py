@@ -92,3 +92,48 @@ def trend_chart(trend: list[dict[str, Any]], city_name: str) -> SafeString:
         flag_label=_("illustrative"),
         label=_("EU Mission inventory total by year, %(city)s (t CO₂e)") % {"city": city_name},
     )
+
+
+@register.filter
+def percent(share: Any, decimals: int = 0) -> str:
+    """A share (0.8) as a percentage in the active language ("80 %")."""
+    if share is None or share == "":
+        return ""
+    return f"{num(float(share) * 100, decimals)} %"
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template (None when missing)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+def _step_label(step: dict[str, Any]) -> str:
+    if step["action"]:
+        return f"{step['action']} {step['label']}"
+    return {"baseline": _("Without action (baseline projection)"),
+            "existing measures": _("Existing national and regional policies"),
+            "plan": _("Result of the plan")}.get(step["label"], step["label"])
+
+
+@register.simple_tag
+def waterfall_chart(charts_data: dict[str, Any], city_name: str) -> SafeString:
+    steps = [charts.Step(_step_label(s), s["value"], s["kind"] == "total")
+             for s in charts_data["waterfall"]]
+    return charts.waterfall(
+        steps, unit=TCO2E, fmt=num,
+        label=_("From the baseline projection to the plan's result in %(year)s, %(city)s "
+                "(t CO₂e)") % {"year": charts_data["target_year"], "city": city_name})
+
+
+@register.simple_tag
+def wedge_chart(charts_data: dict[str, Any], city_name: str) -> SafeString:
+    return charts.stacked_area(
+        charts_data["years"], [(w["action"], w["values"]) for w in charts_data["wedges"]],
+        top_line=(_("With existing policies"), charts_data["existing"]),
+        bottom_line=(_("With the plan"), charts_data["plan"]), unit=TCO2E, fmt=num,
+        label=_("What each action contributes, year by year, %(city)s (t CO₂e)")
+        % {"city": city_name})

@@ -1,0 +1,101 @@
+"""The investment plan: what the actions cost, year by year, per field of action and per
+funding source (CCC C-3.1 and the Investment Plan's capital planning), and what each tonne
+of reduction costs. Money stays Decimal; it is written as strings in the returned data."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from zerocity.plan.calculations import cost_per_tonne
+from zerocity.plan.models import Action, ActionCost, Plan
+
+ZERO = Decimal(0)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(Decimal("0.01")))
+
+
+def investment_plan(plan: Plan) -> dict[str, Any]:
+    """Costs per field of action and year (capital, operating, total), per funding source,
+    per action with its cost per tonne, and the grand totals.
+
+    An action without yearly costs counts with its total cost (C-3.1) under ``years: {}`` and
+    is listed in ``unscheduled`` so the gap in the schedule is visible."""
+    actions = list(Action.objects.filter(plan=plan).select_related("field")
+                   .prefetch_related("reductions").order_by("code"))
+    costs: dict[int, list[ActionCost]] = defaultdict(list)
+    for c in ActionCost.objects.filter(action__plan=plan).order_by("year", "funding_source"):
+        costs[c.action_id].append(c)
+
+    years: set[int] = set()
+    by_field: dict[str, dict[str, Any]] = {}
+    by_source: dict[str, Decimal] = defaultdict(Decimal)
+    per_action = []
+    unscheduled = []
+    grand = {"capex": ZERO, "opex": ZERO}
+    for a in actions:
+        rows = costs.get(a.pk, [])
+        capex = sum((c.capex_eur for c in rows), ZERO)
+        opex = sum((c.opex_eur for c in rows), ZERO)
+        if rows:
+            total: Decimal | None = capex + opex
+        else:
+            total = a.total_cost_eur
+            if total is not None:
+                unscheduled.append(a.code)
+        field = by_field.setdefault(a.field.slug, {
+            "name": a.field.name, "years": defaultdict(lambda: {"capex": ZERO, "opex": ZERO}),
+            "capex": ZERO, "opex": ZERO, "unscheduled": ZERO})
+        for c in rows:
+            years.add(c.year)
+            y = field["years"][c.year]
+            y["capex"] += c.capex_eur
+            y["opex"] += c.opex_eur
+            by_source[c.funding_source or "-"] += c.capex_eur + c.opex_eur
+        field["capex"] += capex
+        field["opex"] += opex
+        if not rows and total is not None:
+            field["unscheduled"] += total
+            by_source["-"] += total
+        grand["capex"] += capex
+        grand["opex"] += opex
+        tonnes = math.fsum(r.tco2e for r in a.reductions.all())
+        per_action.append({
+            "code": a.code, "name": a.name, "field": a.field.slug,
+            "total_eur": _money(total), "reduction_tco2e": tonnes,
+            "cost_per_tonne_eur": (str(cost_per_tonne(total, tonnes))
+                                   if total is not None and tonnes > 0 else None),
+        })
+
+    ordered = sorted(years)
+    fields_out = {}
+    for slug, f in by_field.items():
+        fields_out[slug] = {
+            "name": f["name"],
+            "years": {str(y): {"capex": _money(f["years"][y]["capex"]),
+                               "opex": _money(f["years"][y]["opex"]),
+                               "total": _money(f["years"][y]["capex"] + f["years"][y]["opex"])}
+                      for y in ordered if y in f["years"]},
+            "capex": _money(f["capex"]), "opex": _money(f["opex"]),
+            "unscheduled": _money(f["unscheduled"]),
+            "total": _money(f["capex"] + f["opex"] + f["unscheduled"]),
+        }
+    year_totals = {str(y): _money(sum(
+        (f["years"][y]["capex"] + f["years"][y]["opex"] for f in by_field.values()
+         if y in f["years"]), ZERO)) for y in ordered}
+    unscheduled_total = sum((f["unscheduled"] for f in by_field.values()), ZERO)
+    return {
+        "years": [str(y) for y in ordered],
+        "fields": fields_out,
+        "year_totals": year_totals,
+        "sources": {k: _money(v) for k, v in sorted(by_source.items(), key=lambda kv: -kv[1])},
+        "actions": per_action,
+        "unscheduled": unscheduled,
+        "total": {"capex": _money(grand["capex"]), "opex": _money(grand["opex"]),
+                  "unscheduled": _money(unscheduled_total),
+                  "total": _money(grand["capex"] + grand["opex"] + unscheduled_total)},
+    }
