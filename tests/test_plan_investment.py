@@ -49,3 +49,12 @@ def test_an_action_without_yearly_costs_is_listed_as_unscheduled(kranj):
     assert inv["unscheduled"] == ["1.4"]
     assert inv["total"]["unscheduled"] == "1000000.00"
     assert inv["fields"]["energy-systems"]["unscheduled"] == "1000000.00"
+
+
+def test_the_cost_curve_puts_the_cheapest_tonne_first(kranj):
+    from zerocity.plan.investment import investment_plan
+
+    mac = investment_plan(kranj.plan)["mac"]
+    # 1.2: 609 EUR/t, 1.1: 1,522, 1.3: 2,695 (53,073,000 / 19,690), 1.4: 8,000
+    assert [a["code"] for a in mac] == ["1.2", "1.1", "1.3", "1.4"]
+    assert mac[-1]["cumulative_tco2e"] == 9_850 + 14_342 + 19_690 + 125

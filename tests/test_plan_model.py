@@ -133,3 +133,20 @@ def test_the_climate_budget(kranj):
     assert transport["MT-CARS"]["tco2e"] == 16_342
     assert transport["MT-CARS"]["department"] == "Transport and mobility"
     assert {c["code"] for c in b["energy_systems"]["carriers"]} >= {"1.1", "1.2", "1.3"}
+
+
+@pytest.mark.django_db
+def test_progress_replaces_the_model_by_the_published_inventories(kranj):
+    from zerocity.inventory.models import Inventory
+    from zerocity.inventory.selectors import summary
+    from zerocity.plan.scenario import progress
+
+    p = progress(kranj.plan)
+    assert [y["year"] for y in p["years"]] == [2020, 2022]  # 2024 is a draft: not counted
+    for y in p["years"]:
+        inv = Inventory.objects.get(city=kranj, year=y["year"])
+        assert y["observed"] == pytest.approx(summary(inv)["totals"]["mission"], abs=0.1)
+        assert y["illustrative"] and y["unmatched_tco2e"] == 0
+    # 2022 was measured above the path, so the path carried on from it ends higher too
+    assert p["years"][-1]["observed"] > p["years"][-1]["planned"]
+    assert p["projected"] > p["planned"]

@@ -24,8 +24,10 @@ def investment_plan(plan: Plan) -> dict[str, Any]:
     per action with its cost per tonne, and the grand totals.
 
     An action without yearly costs counts with its total cost (C-3.1) under ``years: {}`` and
-    is listed in ``unscheduled`` so the gap in the schedule is visible."""
-    actions = list(Action.objects.filter(plan=plan).select_related("field")
+    is listed in ``unscheduled`` so the gap in the schedule is visible; one with neither
+    counts nothing and has no cost per tonne (none is invented). The shape is in
+    docs/plan.md; money is a string with two decimals (EUR)."""
+    actions = list(Action.objects.filter(plan=plan).select_related("field", "department")
                    .prefetch_related("reductions").order_by("code"))
     costs: dict[int, list[ActionCost]] = defaultdict(list)
     for c in ActionCost.objects.filter(action__plan=plan).order_by("year", "funding_source"):
@@ -66,10 +68,20 @@ def investment_plan(plan: Plan) -> dict[str, Any]:
         tonnes = math.fsum(r.tco2e for r in a.reductions.all())
         per_action.append({
             "code": a.code, "name": a.name, "field": a.field.slug,
+            "department": a.department.name if a.department else "",
+            "capex_eur": _money(capex) if rows else None,
+            "opex_eur": _money(opex) if rows else None,
             "total_eur": _money(total), "reduction_tco2e": tonnes,
             "cost_per_tonne_eur": (str(cost_per_tonne(total, tonnes))
                                    if total is not None and tonnes > 0 else None),
         })
+
+    # the marginal abatement cost curve as a table: cheapest tonne first, cumulative tonnes
+    mac, running = [], 0.0
+    for a in sorted((a for a in per_action if a["cost_per_tonne_eur"] is not None),
+                    key=lambda a: (Decimal(a["cost_per_tonne_eur"]), a["code"])):
+        running += a["reduction_tco2e"]
+        mac.append(a | {"cumulative_tco2e": running})
 
     ordered = sorted(years)
     fields_out = {}
@@ -94,6 +106,7 @@ def investment_plan(plan: Plan) -> dict[str, Any]:
         "year_totals": year_totals,
         "sources": {k: _money(v) for k, v in sorted(by_source.items(), key=lambda kv: -kv[1])},
         "actions": per_action,
+        "mac": mac,
         "unscheduled": unscheduled,
         "total": {"capex": _money(grand["capex"]), "opex": _money(grand["opex"]),
                   "unscheduled": _money(unscheduled_total),

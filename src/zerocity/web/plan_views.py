@@ -33,7 +33,7 @@ from zerocity.plan.models import (
     Plan,
     ProposalState,
 )
-from zerocity.plan.scenario import pathway_charts
+from zerocity.plan.scenario import pathway_charts, progress
 from zerocity.web import labels
 from zerocity.web.forms import (
     ActionEditForm,
@@ -82,6 +82,7 @@ def plan_overview(request: HttpRequest, city: str) -> HttpResponse:
         "status_counts": _status_counts(actions), "by_field": by_field,
         "headline": next((i for i in indicators if i["code"] == "OI 0.1"), None),
         "charts": pathway_charts(plan),
+        "progress": progress(plan),
         "is_staff_view": can_manage(request, plan),
     })
 
