@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -113,3 +114,21 @@ def test_loading_the_same_plan_twice_changes_nothing_and_bad_sectors_are_refused
     with pytest.raises(Conflict, match="action 1.1: unknown sector shipping"):
         load_plan(kranj, baseline, data)
     assert Action.objects.get(code="1.1").reductions.get().tco2e == 14_342
+
+
+@pytest.mark.django_db
+def test_a_plan_file_with_unreadable_effects_or_drivers_is_refused_whole(kranj):
+    from zerocity.plan.services import load_plan
+
+    data = json.loads((Path(__file__).resolve().parent.parent / "src" / "zerocity" / "demo"
+                       / "data" / "kranj_plan.json").read_text())
+    before = kranj.plan.loaded_sha256
+    data["actions"][0]["effects"] = [{"type": "change_factor", "carrier": "district_heat"}]
+    with pytest.raises(Conflict, match=r"action 1.1: effects\[0\]: .*exactly one of"):
+        load_plan(kranj, kranj.plan.baseline, data)
+    data["actions"][0].pop("effects")
+    data["drivers"] = {"population_growth": 0.01, "weather": "sunny"}
+    with pytest.raises(Conflict, match="weather"):
+        load_plan(kranj, kranj.plan.baseline, data)
+    kranj.plan.refresh_from_db()
+    assert kranj.plan.loaded_sha256 == before

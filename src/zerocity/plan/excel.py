@@ -383,10 +383,9 @@ def _effects(raw: Any) -> list[dict[str, Any]]:
         raise ValueError(f"not valid JSON: {exc.msg} at character {exc.pos + 1}") from None
     if not isinstance(value, list):
         raise ValueError('must be a JSON list of effects, e.g. [{"type": "reduce_demand", ...}]')
-    for n, effect in enumerate(value, start=1):
-        if not isinstance(effect, dict) or not isinstance(effect.get("type"), str) \
-                or not effect["type"].strip():
-            raise ValueError(f'effect {n} is not an object with a "type"')
+    from zerocity.plan.scenario import parse_effects
+
+    parse_effects(value)  # EffectError (a ValueError) names the effect and the problem
     return value
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from zerocity.plan.calculations import cost_per_tonne
-from zerocity.plan.models import Action, ActionCost, Plan
+from zerocity.plan.models import Action, ActionCost, ActionReduction, Plan
 
 ZERO = Decimal(0)
 
@@ -28,10 +28,14 @@ def investment_plan(plan: Plan) -> dict[str, Any]:
     counts nothing and has no cost per tonne (none is invented). The shape is in
     docs/plan.md; money is a string with two decimals (EUR)."""
     actions = list(Action.objects.filter(plan=plan).select_related("field", "department")
-                   .prefetch_related("reductions").order_by("code"))
+                   .order_by("code"))
+    reductions: dict[int, list[float]] = defaultdict(list)
+    for action_id, tco2e in (ActionReduction.objects.filter(action__plan=plan)
+                             .values_list("action_id", "tco2e")):
+        reductions[action_id].append(tco2e)
     costs: dict[int, list[ActionCost]] = defaultdict(list)
     for c in ActionCost.objects.filter(action__plan=plan).order_by("year", "funding_source"):
-        costs[c.action_id].append(c)
+        costs[getattr(c, "action_id")].append(c)  # noqa: B009 (no attribute for mypy)
 
     years: set[int] = set()
     by_field: dict[str, dict[str, Any]] = {}
@@ -65,7 +69,7 @@ def investment_plan(plan: Plan) -> dict[str, Any]:
             by_source["-"] += total
         grand["capex"] += capex
         grand["opex"] += opex
-        tonnes = math.fsum(r.tco2e for r in a.reductions.all())
+        tonnes = math.fsum(reductions.get(a.pk, []))
         per_action.append({
             "code": a.code, "name": a.name, "field": a.field.slug,
             "department": a.department.name if a.department else "",
@@ -78,10 +82,10 @@ def investment_plan(plan: Plan) -> dict[str, Any]:
 
     # the marginal abatement cost curve as a table: cheapest tonne first, cumulative tonnes
     mac, running = [], 0.0
-    for a in sorted((a for a in per_action if a["cost_per_tonne_eur"] is not None),
-                    key=lambda a: (Decimal(a["cost_per_tonne_eur"]), a["code"])):
-        running += a["reduction_tco2e"]
-        mac.append(a | {"cumulative_tco2e": running})
+    for entry in sorted((e for e in per_action if e["cost_per_tonne_eur"] is not None),
+                        key=lambda e: (Decimal(e["cost_per_tonne_eur"]), e["code"])):
+        running += entry["reduction_tco2e"]
+        mac.append(entry | {"cumulative_tco2e": running})
 
     ordered = sorted(years)
     fields_out = {}

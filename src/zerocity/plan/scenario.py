@@ -9,9 +9,11 @@ knows nothing of the ORM).
   sector's emitting rows (for ``energy_systems``: the electricity and district-heat rows of
   every sector) sized so that the measure *alone* removes exactly its stated tonnes in the
   target year: a policy from the baseline projection, an action from the projection with the
-  policies (the portfolio closes the gap the policies leave, as in table A-2.1). The result
-  does not depend on the order of the measures; where one measure states more than its rows
-  emit, the cut stops at 100 % and a warning says so.
+  policies (the portfolio closes the gap the policies leave, as in table A-2.1): the cut is
+  stated tonnes / (the group's emissions in the target year in that projection x the share of
+  the measure's ramp in force then). The result does not depend on the order of the
+  measures; where one measure states more than its rows emit, the cut stops at 100 % and a
+  warning says so.
 - Together the measures compound: two cuts on the same rows remove less than the sum of their
   stated tonnes. That is how the model removes double counting, and why its plan result can be
   above the published table's, which adds the stated figures up. The published A-2.1 table
@@ -55,7 +57,7 @@ from zerocity.pathways import (
 )
 from zerocity.pathways.model import ActivityRow, Rate
 from zerocity.plan.calculations import FIELD_ROWS, SECTORS
-from zerocity.plan.models import ActionCost, ActionReduction, Plan, PolicyReduction
+from zerocity.plan.models import Action, ActionCost, ActionReduction, Plan, PolicyReduction
 
 END_YEAR = 2050
 ENERGY_CARRIERS = ("electricity", "district_heat")
@@ -331,20 +333,22 @@ class _Measure:
     opex: Decimal = Decimal(0)
 
 
-def _costs(rows: list[ActionCost], total_cost: Decimal | None) -> tuple[Decimal, Decimal]:
-    """Capex: the yearly capital costs added up, or the stated total cost where the action has
-    no yearly costs; opex: the average operating cost of the years listed."""
+def _costs(rows: list[tuple[int, Decimal, Decimal]],
+           total_cost: Decimal | None) -> tuple[Decimal, Decimal]:
+    """From (year, capex, opex) rows: capex, the yearly capital costs added up, or the stated
+    total cost where the action has no yearly costs; opex, the average operating cost of the
+    years listed."""
     if not rows:
         return (total_cost or Decimal(0)), Decimal(0)
-    capex = sum((c.capex_eur for c in rows), Decimal(0))
-    opex = sum((c.opex_eur for c in rows), Decimal(0)) / len({c.year for c in rows})
+    capex = sum((c for _, c, _ in rows), Decimal(0))
+    opex = sum((o for _, _, o in rows), Decimal(0)) / len({y for y, _, _ in rows})
     return capex, opex
 
 
-def calibrate(rows: Iterable[ActivityRow], measures: list[_Measure], *, base_year: int,
-              target_year: int, drivers: Drivers) -> tuple[list[ModelAction],
-                                                           dict[str, dict[str, float]],
-                                                           list[str]]:
+def _calibrate(rows: Iterable[ActivityRow], measures: list[_Measure], *, base_year: int,
+               target_year: int, drivers: Drivers) -> tuple[list[ModelAction],
+                                                            dict[str, dict[str, float]],
+                                                            list[str]]:
     """The model actions of ``measures``, in their order; those without typed effects get one
     factor cut per group they reduce (see the module docstring), sized on the projection with
     the existing measures calibrated before them (none for the existing measures themselves)."""
@@ -423,13 +427,16 @@ def build(plan: Plan) -> PlanModel:
         measures.append(_Measure(f"policy-{i + 1}", policy_names[pk], ActionKind.EXISTING,
                                  default_ramp(None, None), reds))
 
-    actions = list(plan.actions.order_by("code"))
+    actions = list(Action.objects.filter(plan=plan).order_by("code"))
     reductions: dict[int, dict[str, float]] = {a.pk: {} for a in actions}
-    for r in ActionReduction.objects.filter(action__plan=plan):
-        reductions[r.action_id][r.sector] = r.tco2e
-    costs: dict[int, list[ActionCost]] = {a.pk: [] for a in actions}
-    for c in ActionCost.objects.filter(action__plan=plan):
-        costs[c.action_id].append(c)
+    for action_id, sector, tco2e in (ActionReduction.objects.filter(action__plan=plan)
+                                     .values_list("action_id", "sector", "tco2e")):
+        reductions[action_id][sector] = tco2e
+    costs: dict[int, list[tuple[int, Decimal, Decimal]]] = {a.pk: [] for a in actions}
+    for action_id, year, capex_eur, opex_eur in (
+            ActionCost.objects.filter(action__plan=plan)
+            .values_list("action_id", "year", "capex_eur", "opex_eur")):
+        costs[action_id].append((year, capex_eur, opex_eur))
     for a in actions:
         try:
             typed = parse_effects(a.effects, where=f"action {a.code}: effects")
@@ -441,7 +448,7 @@ def build(plan: Plan) -> PlanModel:
                                  default_ramp(a.start_year, a.end_year), reductions[a.pk],
                                  typed, capex, opex))
 
-    model_actions, shares, calibration_warnings = calibrate(
+    model_actions, shares, calibration_warnings = _calibrate(
         rows, measures, base_year=base, target_year=target_year, drivers=drivers)
     model = Model(rows, base_year=base, end_year=END_YEAR, drivers=drivers,
                   actions=model_actions)
@@ -465,10 +472,10 @@ def version(plan: Plan) -> str:
     lines = inventory.lines.aggregate(n=Count("pk"), last=Max("pk"))
     parts: list[Any] = [
         plan.pk, plan.target_year, str(plan.reduction_target), plan.drivers,
-        plan.baseline_id, inventory.year, inventory.gwp, str(inventory.updated_at),
+        inventory.pk, inventory.year, inventory.gwp, str(inventory.updated_at),
         lines["n"], lines["last"],
-        list(plan.actions.order_by("pk").values_list("code", "name", "effects", "start_year",
-                                                      "end_year", "total_cost_eur")),
+        list(Action.objects.filter(plan=plan).order_by("pk").values_list(
+            "code", "name", "effects", "start_year", "end_year", "total_cost_eur")),
         list(ActionReduction.objects.filter(action__plan=plan).order_by("pk")
              .values_list("action_id", "sector", "tco2e")),
         list(ActionCost.objects.filter(action__plan=plan).order_by("pk")

@@ -55,6 +55,14 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Any 
     ``demo/data/kranj_plan.json``). Loading the same data again changes nothing."""
     if baseline.city_id != city.pk:
         raise Conflict("the baseline inventory belongs to another city")
+    from zerocity.plan.scenario import parse_drivers, parse_effects
+
+    try:
+        parse_drivers(data.get("drivers", {}))
+        for a in data.get("actions", []):
+            parse_effects(a.get("effects", []), where=f"action {a.get('code')}: effects")
+    except ValueError as exc:
+        raise Conflict(str(exc)) from exc
     fingerprint = hashlib.sha256(
         json.dumps([baseline.pk, data], sort_keys=True).encode()).hexdigest()
     current = Plan.objects.select_for_update().filter(city=city).first()
