@@ -321,6 +321,9 @@ def stacked_area(years: Sequence[int], layers: Sequence[tuple[str, Sequence[floa
         body.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2"'
                     f'{dash}><title>{escape(line[0])}</title></polyline>')
         legend.append(Series(line[0], color))
-    for row in range((len(legend) + 3) // 4):
-        body += _legend(legend[row * 4:(row + 1) * 4], pad_l, 16 + 18 * row)
+    for n, s in enumerate(legend):  # four to a row, in fixed columns
+        x, y = pad_l + (n % 4) * plot_w / 4, 16 + 18 * (n // 4)
+        body.append(f'<rect x="{x:.1f}" y="{y - 11:.1f}" width="14" height="14" '
+                    f'fill="{s.color}" />')
+        body.append(_text(x + 20, y, s.name))
     return _svg(width, height, label, body)
