@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "zerocity.core",
     "zerocity.inventory",
     "zerocity.plan",
+    "zerocity.data",
     "zerocity.web",
 ]
 

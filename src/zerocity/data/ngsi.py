@@ -35,7 +35,6 @@ MODELS: dict[str, dict[str, tuple[str, str]]] = {
     "AirQualityObserved": {
         "no2": ("no2", "GQ"), "pm10": ("pm10", "GQ"), "pm25": ("pm25", "GQ"),
         "o3": ("o3", "GQ"), "so2": ("so2", "GQ"), "co": ("co", "GP"),
-        "temperature": ("air_temperature", "CEL"),
     },
     "NoiseLevelObserved": {"LAeq": ("laeq", "2N"), "LAmax": ("lamax", "2N"),
                            "LAeq_d": ("laeq_day", "2N")},

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zerocity.core.access import public
+from zerocity.web import data_views as dv
 from zerocity.web import plan_views as pv
 from zerocity.web import views
 
@@ -59,4 +60,14 @@ urlpatterns = [
     path("<slug:city>/plan/manage/periods/", pv.close_period, name="plan_close_period"),
     path("<slug:city>/plan/manage/periods/<str:period>.json", pv.snapshot_download,
          name="plan_snapshot"),
+    # the data platform: staff
+    path("<slug:city>/data/sources/", dv.sources, name="data_sources"),
+    path("<slug:city>/data/sources/<slug:key>/tokens/", dv.token_issue,
+         name="data_token_issue"),
+    path("<slug:city>/data/sources/<slug:key>/tokens/<int:pk>/revoke/", dv.token_revoke,
+         name="data_token_revoke"),
+    path("<slug:city>/data/batches/", dv.batches, name="data_batches"),
+    path("<slug:city>/data/batches/<int:pk>/", dv.batch_detail, name="data_batch"),
+    path("<slug:city>/data/batches/<int:pk>/quarantine.csv", dv.quarantine_download,
+         name="data_quarantine"),
 ]

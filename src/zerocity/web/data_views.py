@@ -1,0 +1,110 @@
+"""The data platform's staff pages: sources with their tokens, batches with their status, and
+each batch's quarantine with the reasons (downloadable as CSV). Quarantine can hold what a
+utility sent about a customer's meter, so all of it is for the city's staff only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from zerocity.core.access import city_admin, city_staff
+from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.models import City
+from zerocity.core.permissions import is_city_admin
+from zerocity.data import selectors, services
+from zerocity.data.models import Batch
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@city_staff
+@require_GET
+def sources(request: HttpRequest, city: City) -> HttpResponse:
+    items = selectors.sources_for_user(request.user, city).order_by("key")
+    latest = {}
+    for b in Batch.objects.filter(source__city=city).order_by("source_id", "-created_at"):
+        latest.setdefault(b.source_id, b)
+    rows = [{"source": s, "latest": latest.get(s.pk), "tokens": selectors.tokens(s)}
+            for s in items]
+    return _private(render(request, "web/data/sources.html", {
+        "city": city, "rows": rows, "is_admin": is_city_admin(request.user, city),
+        "secret": request.session.pop("zc_new_token", None)}))
+
+
+@city_admin
+@require_POST
+def token_issue(request: HttpRequest, city: City, key: str) -> HttpResponse:
+    """A new token for a source; its secret is shown once, on the next page only."""
+    try:
+        source = selectors.access_source_for_user(request.user, city, key)
+        token, secret = services.issue_token(source, request.POST.get("name", ""),
+                                             by=request.user)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except Conflict as exc:
+        messages.error(request, str(exc))
+    else:
+        request.session["zc_new_token"] = {"source": key, "name": token.name, "secret": secret}
+    return redirect("data_sources", city=city.slug)
+
+
+@city_admin
+@require_POST
+def token_revoke(request: HttpRequest, city: City, key: str, pk: int) -> HttpResponse:
+    try:
+        source = selectors.access_source_for_user(request.user, city, key)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    token = source.tokens.filter(pk=pk).first()
+    if token is None:
+        raise Http404("no such token")
+    services.revoke_token(token, by=request.user)
+    messages.success(request, _("Token %(prefix)s… is revoked.") % {"prefix": token.prefix})
+    return redirect("data_sources", city=city.slug)
+
+
+@city_staff
+@require_GET
+def batches(request: HttpRequest, city: City) -> HttpResponse:
+    items = selectors.batches_for_user(request.user, city).order_by("-created_at")
+    key = request.GET.get("source", "")
+    if key:
+        items = items.filter(source__key=key)
+    status = request.GET.get("status", "")
+    if status:
+        items = items.filter(status=status)
+    return _private(render(request, "web/data/batches.html", {
+        "city": city, "batches": items[:200], "chosen": {"source": key, "status": status},
+        "sources": selectors.sources_for_user(request.user, city).order_by("key")}))
+
+
+@city_staff
+@require_GET
+def batch_detail(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    try:
+        batch = selectors.access_batch_for_user(request.user, city, pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    return _private(render(request, "web/data/batch.html", {
+        "city": city, "batch": batch, "rows": selectors.quarantine(batch)[:500]}))
+
+
+@city_staff
+@require_GET
+def quarantine_download(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    try:
+        batch = selectors.access_batch_for_user(request.user, city, pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    response = StreamingHttpResponse(selectors.quarantine_csv(batch),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{city.slug}-batch-{batch.pk}-quarantine.csv"')
+    return _private(response)

@@ -1,0 +1,88 @@
+"""The data platform's staff pages: sources and tokens, batches, quarantine with its download.
+All of it is for the city's staff (quarantine may hold what a utility sent about a customer's
+meter); issuing and revoking tokens is for city administrators."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from zerocity.core.models import Role
+from zerocity.core.services import create_city, ensure_department, grant_role
+
+pytestmark = pytest.mark.django_db
+ROLES = ("anonymous", "citizen", "staff", "admin", "other_city")
+
+
+@pytest.fixture
+def setup(city, settings, tmp_path):
+    from zerocity.data.services import add_source, ingest_records
+
+    settings.DATA_DIR = tmp_path
+    source = add_source(city, "eg-meters", name="Distribution meters",
+                        kind="electricity_meters",
+                        schema={"active_energy": {"unit": "kWh", "min": 0, "max": 1000}},
+                        frequency="15min")
+    batch = ingest_records(source, [
+        {"meter": "M1", "time": "2026-11-27T10:00:00+01:00", "quantity": "active_energy",
+         "value": 2.0, "unit": "kWh"},
+        {"meter": "M1", "time": "2026-11-27T10:15:00+01:00", "quantity": "active_energy",
+         "value": 5000, "unit": "kWh"},
+    ], origin="api")
+    other = create_city("ljubljana", name="Ljubljana", country="SI", population=295000)
+    dept = ensure_department(city, "energy", "Energy")
+    users = {
+        "anonymous": None,
+        "citizen": grant_role(city, "d-citizen", Role.CITIZEN).user,
+        "staff": grant_role(city, "d-staff", Role.STAFF, department=dept).user,
+        "admin": grant_role(city, "d-admin", Role.ADMIN).user,
+        "other_city": grant_role(other, "d-other", Role.STAFF,
+                                 department=ensure_department(other, "e", "E")).user,
+    }
+    return city, source, batch, users
+
+
+def as_(users, role):  # type: ignore[no-untyped-def]
+    client = Client()
+    if users[role] is not None:
+        client.force_login(users[role])
+    return client
+
+
+def test_permission_matrix(setup):
+    city, _, batch, users = setup
+    staff_only = {"anonymous": 302, "citizen": 404, "staff": 200, "admin": 200,
+                  "other_city": 404}
+    for url in (f"/en/{city.slug}/data/sources/", f"/en/{city.slug}/data/batches/",
+                f"/en/{city.slug}/data/batches/{batch.pk}/",
+                f"/en/{city.slug}/data/batches/{batch.pk}/quarantine.csv"):
+        assert {r: as_(users, r).get(url).status_code for r in ROLES} == staff_only, url
+
+
+def test_the_quarantine_shows_and_downloads_the_reason(setup):
+    city, _, batch, users = setup
+    page = as_(users, "staff").get(f"/en/{city.slug}/data/batches/{batch.pk}/")
+    html = page.content.decode()
+    assert batch.rejected == 1 and 'data-figure="rejected">1<' in html
+    assert "1000" in html  # the reason names the range
+    csv = b"".join(as_(users, "staff").get(
+        f"/en/{city.slug}/data/batches/{batch.pk}/quarantine.csv").streaming_content).decode()
+    assert csv.splitlines()[0] == "line,column,reason,raw"
+    assert csv.splitlines()[1].startswith("2,value,")
+
+
+def test_only_admins_issue_and_revoke_tokens_and_the_secret_is_shown_once(setup):
+    city, source, _, users = setup
+    url = f"/en/{city.slug}/data/sources/eg-meters/tokens/"
+    assert as_(users, "staff").post(url, {"name": "gateway"}).status_code == 404
+    admin = as_(users, "admin")
+    assert admin.post(url, {"name": "gateway"}).status_code == 302
+    token = source.tokens.get()
+    first = admin.get(f"/en/{city.slug}/data/sources/").content.decode()
+    assert "data-secret" in first and token.prefix in first
+    assert "data-secret" not in admin.get(f"/en/{city.slug}/data/sources/").content.decode()
+    revoke = f"/en/{city.slug}/data/sources/eg-meters/tokens/{token.pk}/revoke/"
+    assert as_(users, "staff").post(revoke).status_code == 404
+    assert admin.post(revoke).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
