@@ -549,8 +549,8 @@ def test_quarantine_downloads_as_csv(source):
     assert list(csv.reader(io.StringIO(text))) == [
         ["line", "column", "reason", "raw"],
         ["3", "value", "'x' is not a number",
-         '{"meter": "EG-2", "time": "2026-01-10T10:00:00Z", "quantity": "active_energy", '
-         '"value": "x", "unit": "kWh"}'],
+         '{"meter": "EG-2", "quantity": "active_energy", "time": "2026-01-10T10:00:00Z", '
+         '"unit": "kWh", "value": "x"}'],
         ["4", "-", "expected 5 cells, found 6",
          'EG-3,2026-01-10T10:00:00Z,active_energy,1,kWh,9'],
     ]

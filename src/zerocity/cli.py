@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import click
 
+from zerocity.data.generate import command as generate_data
+
 F = TypeVar("F", bound=Callable[..., Any])
 ACTOR = "cli:" + os.environ.get("USER", "unknown")
 
@@ -532,6 +534,9 @@ def data() -> None:
     """The city data platform: sources, tokens, ingest and quarantine."""
 
 
+data.add_command(generate_data, "generate")
+
+
 @data.group("source")
 def data_source() -> None:
     """Data sources: who sends which readings, in which units and ranges."""
@@ -582,7 +587,7 @@ def data_source_add(key: str, city_slug: str, kind: str, name: str,
                    frequency=frequency, timezone=tz, licence=licence,
                    description=description, actor=ACTOR)
     click.echo(f"source {s.city.slug}/{s.key}: {s.name} ({s.kind}, {s.frequency}); "
-               + ", ".join(f"{q} [{v['unit']}]" for q, v in s.schema.items()))
+               + ", ".join(f"{q} [{v['unit']}]" for q, v in sorted(s.schema.items())))
 
 
 @data_source.command("list")
@@ -599,7 +604,7 @@ def data_source_list(city_slug: str) -> None:
         active_tokens=Count("tokens", filter=Q(tokens__revoked_at__isnull=True)),
         n_batches=Count("batches", distinct=True))
     for s in qs.order_by("key"):
-        quantities = ",".join(f"{q}[{v['unit']}]" for q, v in s.schema.items())
+        quantities = ",".join(f"{q}[{v['unit']}]" for q, v in sorted(s.schema.items()))
         click.echo(f"{s.key}\t{s.kind}\t{s.frequency}\t{quantities}\t{s.owner}\t"
                    f"{s.active_tokens} tokens\t{s.n_batches} batches")
 
@@ -768,3 +773,4 @@ def data_batches(city_slug: str, source_key: str, limit: int) -> None:
 
 if __name__ == "__main__":
     main()
+

@@ -33,7 +33,7 @@ REQUIRED = ("meter", "time", "quantity", "value", "unit")
 # Other names utilities' exports use for the same columns.
 ALIASES = {"timestamp": "time", "ts": "time", "datetime": "time", "meter_id": "meter"}
 CUSTOMER_CLASSES = ("household", "services", "public", "public_lighting", "industry", "energy",
-                    "agriculture", "transport", "other")
+                    "agriculture", "transport", "waste_services", "other")
 FREQUENCIES = ("1min", "5min", "10min", "15min", "30min", "hourly", "daily", "monthly",
                "irregular")
 MAX_METER = 200

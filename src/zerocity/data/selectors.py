@@ -59,7 +59,7 @@ def _raw_text(raw: Any) -> str:
         return ""
     if isinstance(raw, str):
         return raw
-    return json.dumps(raw, ensure_ascii=False)
+    return json.dumps(raw, ensure_ascii=False, sort_keys=True)  # jsonb keeps no key order
 
 
 def quarantine_csv(batch: Batch) -> Iterator[str]:

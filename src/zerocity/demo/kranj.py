@@ -111,6 +111,13 @@ def load_demo(actor: str = "demo") -> list[str]:
                      json.loads(_data("kranj_plan.json")), actor=actor)
     report.append(f"kranj plan: {plan.actions.count()} actions")
 
+    from zerocity.data.demo import ensure_sources
+    from zerocity.data.generate import default_out_dir, generate
+
+    sources = ensure_sources(city, actor=actor)
+    # a modest slice of synthetic meter readings (January 2018); larger ones are for `make bench`
+    made = generate(default_out_dir(), city="kranj", meters=24, days=31, start="2018-01-01")
+    report.append(f"kranj data sources: {len(sources)}; synthetic readings: {made.readings}")
     report.extend(_demo_accounts(city, actor))
     return report
 

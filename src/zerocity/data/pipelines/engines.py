@@ -1,0 +1,146 @@
+"""Which engine runs a pipeline, and the readings table every pipeline starts from.
+
+Reading the Parquet dataset is the only line that differs between engines (DuckDB wants a glob,
+Spark a directory); everything after it is one Ibis expression, compiled to DuckDB SQL or to
+Spark SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from .calendar import DEFAULT_TZ, month_starts
+
+ENGINES = ("duckdb", "spark")
+COLUMNS = ("city", "source", "meter", "quantity", "ts", "value", "unit", "customer_class",
+           "batch")
+# Values are summed as integers of a millionth of the unit (1 mWh for kWh), so the order in
+# which an engine adds them cannot change the result: DuckDB and Spark agree to the last bit.
+SCALE = 1_000_000
+
+
+class EngineError(ValueError):
+    """An unknown engine name, or Spark asked for where pyspark or Java is missing."""
+
+
+def engine_name(engine: str | None = None) -> str:
+    name = (engine or os.environ.get("ZEROCITY_ENGINE") or "duckdb").strip().lower()
+    if name == "pyspark":
+        name = "spark"
+    if name not in ENGINES:
+        raise EngineError(f"unknown engine {name!r}: use one of {', '.join(ENGINES)}")
+    return name
+
+
+def connect(engine: str | BaseBackend | None = None) -> BaseBackend:
+    """An Ibis backend: ``engine`` itself if it is one, else DuckDB (in memory) or Spark, by
+    name or ``ZEROCITY_ENGINE``. DuckDB keeps to ``ZEROCITY_DUCKDB_MEMORY`` when set, as the
+    intake does. Spark joins the active session if there is one (spark-submit, a notebook, the
+    tests) or starts one; ``ZEROCITY_SPARK_MASTER`` names the cluster."""
+    if isinstance(engine, BaseBackend):
+        return engine
+    if engine_name(engine) == "duckdb":
+        con = ibis.duckdb.connect()
+        if limit := os.environ.get("ZEROCITY_DUCKDB_MEMORY"):
+            con.raw_sql("SET memory_limit = '{}'".format(limit.replace("'", "''")))
+        return con
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise EngineError("the Spark engine needs pyspark: pip install 'zerocity[spark]'") from exc
+    builder: Any = SparkSession.builder.appName("zerocity")
+    if master := os.environ.get("ZEROCITY_SPARK_MASTER"):
+        builder = builder.master(master)
+    return ibis.pyspark.connect(builder.getOrCreate())
+
+
+def is_local(path: str | Path) -> bool:
+    return "://" not in str(path)
+
+
+def has_readings(path: str | Path) -> bool:
+    """Whether a local dataset holds any Parquet file (remote ones are assumed to)."""
+    if not is_local(path):
+        return True
+    root = Path(path)
+    return root.is_dir() and next(root.rglob("*.parquet"), None) is not None
+
+
+def read_readings(con: BaseBackend, path: str | Path, *, city: str | None = None) -> ir.Table:
+    """The readings of the dataset at ``path`` (``source=<key>/year=YYYY/month=MM/*.parquet``)
+    with the contract's columns; the ``source`` comes from the files or, failing that, from the
+    directory names. The caller checks :func:`has_readings` first."""
+    if con.name == "duckdb":
+        glob = f"{str(path).rstrip('/')}/**/*.parquet"
+        table = con.read_parquet(glob, hive_partitioning=True, union_by_name=True)
+    else:
+        table = con.read_parquet(str(path))
+    table = table.select(*COLUMNS)
+    if city is not None:
+        table = table.filter(table.city == city)
+    return table
+
+
+_YEAR_DIR = re.compile(r"^year=(\d{4})$")
+
+
+def data_years(con: BaseBackend, path: str | Path, readings: ir.Table) -> list[int]:
+    """The calendar years the month keys must cover: those of the partitions (local datasets) or
+    of the first and last reading, with one year either side for time-zone edges."""
+    found: set[int] = set()
+    if is_local(path) and Path(path).is_dir():
+        for source_dir in Path(path).iterdir():
+            if source_dir.is_dir():
+                for year_dir in source_dir.iterdir():
+                    if m := _YEAR_DIR.match(year_dir.name):
+                        found.add(int(m.group(1)))
+    if not found:
+        bounds = readings.aggregate(first=readings.ts.min(), last=readings.ts.max()).execute()
+        first, last = bounds["first"].iloc[0], bounds["last"].iloc[0]
+        if first is None or first != first:  # no readings (None or NaT)
+            return []
+        found = {first.year, last.year}
+    return list(range(min(found) - 1, max(found) + 2))
+
+
+def month_key(ts: ir.TimestampValue, years: Iterable[int], tz: str = DEFAULT_TZ) -> ir.IntegerValue:
+    """``year * 100 + month`` of each instant in the local calendar, as one CASE over the UTC
+    instants the local months start at: plain comparisons that both engines evaluate fast, and
+    no time-zone function (the two engines name and behave theirs differently). ``years`` are
+    the data's years (see :func:`data_years`); their first and last are margins for readings
+    near a year end, of which only December and January are needed."""
+    years = sorted(set(years))
+    starts = [s for s in month_starts(years, tz)
+              if years[0] < s[0] < years[-1] or (s[0], s[1]) in
+              ((years[0], 12), (years[-1], 1))] if len(years) > 2 else month_starts(years, tz)
+    if not starts:
+        return ibis.null("int64")
+    utc = dt.Timestamp(timezone="UTC")
+    branches = [(ts >= ibis.literal(start, type=utc), year * 100 + month)
+                for year, month, start in reversed(starts)]
+    # after the last start: still that month (a January margin); before the first: null
+    return ibis.cases(*branches, else_=ibis.null("int64")).cast("int64")
+
+
+def to_frame(con: BaseBackend, expr: ir.Table) -> pd.DataFrame:
+    """Run ``expr`` and return its rows. Through Arrow on both engines: Ibis' own pandas
+    conversion of Spark results turns null strings into "NaN" under pandas 3."""
+    if con.name == "pyspark":
+        # registers the expression's in-memory tables (calendars, mappings) as Spark views, as
+        # Ibis' own execute does
+        con._run_pre_execute_hooks(expr)
+        df = con.raw_sql(con.compile(expr))
+        if hasattr(df, "toArrow"):  # Spark 4
+            return df.toArrow().to_pandas()
+        return df.toPandas()
+    return con.to_pyarrow(expr).to_pandas()
