@@ -86,3 +86,24 @@ def test_only_admins_issue_and_revoke_tokens_and_the_secret_is_shown_once(setup)
     assert admin.post(revoke).status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_staff_send_a_file_and_see_its_batch(setup):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    city, source, _, users = setup
+    url = f"/en/{city.slug}/data/upload/"
+    assert {r: as_(users, r).get(url).status_code for r in ROLES} == {
+        "anonymous": 302, "citizen": 404, "staff": 200, "admin": 200, "other_city": 404}
+    body = (b"meter,time,quantity,value,unit\n"
+            b"M2,2026-11-27T10:00:00+01:00,active_energy,1.5,kWh\n"
+            b"M2,2026-11-27T10:15:00+01:00,active_energy,-3,kWh\n")
+    response = as_(users, "staff").post(url, {
+        "source": "eg-meters", "file": SimpleUploadedFile("m2.csv", body)})
+    assert response.status_code == 302
+    batch = source.batches.order_by("-pk").first()
+    assert (batch.filename, batch.accepted, batch.rejected) == ("m2.csv", 1, 1)
+    assert response["Location"] == f"/en/{city.slug}/data/batches/{batch.pk}/"
+    refused = as_(users, "staff").post(url, {"source": "nope",
+                                             "file": SimpleUploadedFile("x.csv", body)})
+    assert refused.status_code == 400

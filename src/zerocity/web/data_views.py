@@ -17,6 +17,7 @@ from zerocity.core.models import City
 from zerocity.core.permissions import is_city_admin
 from zerocity.data import selectors, services
 from zerocity.data.models import Batch
+from zerocity.web.forms import DataUploadForm
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -68,6 +69,30 @@ def token_revoke(request: HttpRequest, city: City, key: str, pk: int) -> HttpRes
     services.revoke_token(token, by=request.user)
     messages.success(request, _("Token %(prefix)s… is revoked.") % {"prefix": token.prefix})
     return redirect("data_sources", city=city.slug)
+
+
+@city_staff
+def upload(request: HttpRequest, city: City) -> HttpResponse:
+    """Staff send a file of readings for one source (CSV, Parquet or .xlsx); the batch page
+    then shows what was accepted, already known or refused."""
+    form = DataUploadForm(request.POST or None, request.FILES or None,
+                          sources=selectors.sources_for_user(request.user, city).order_by("key"))
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.ingest_file(form.cleaned_data["source"], upload.read(),
+                                         filename=upload.name, by=request.user)
+        except Conflict as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, _(
+                "Batch #%(id)s: %(accepted)s readings accepted, %(duplicates)s already known, "
+                "%(rejected)s refused.") % {"id": batch.pk, "accepted": batch.accepted,
+                                            "duplicates": batch.duplicates,
+                                            "rejected": batch.rejected})
+            return redirect("data_batch", city=city.slug, pk=batch.pk)
+    return _private(render(request, "web/data/upload.html", {"city": city, "form": form},
+                           status=400 if form.errors else 200))
 
 
 @city_staff

@@ -79,3 +79,21 @@ class PlanImportForm(forms.Form):
         if f.size > MAX_UPLOAD:
             raise forms.ValidationError(_("The file is larger than 50 MB."))
         return f
+
+
+class DataUploadForm(forms.Form):
+    source = forms.ModelChoiceField(label=_("Source"), queryset=None, to_field_name="key")
+    file = forms.FileField(label=_("File of readings"),
+                           help_text=_("CSV, Parquet or .xlsx with the columns meter, time, "
+                                       "quantity, value, unit and optionally customer_class."))
+
+    def __init__(self, *args, sources, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = sources
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("The file is larger than 50 MB; send larger files "
+                                          "with zerocity data ingest."))
+        return f

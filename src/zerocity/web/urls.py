@@ -66,6 +66,7 @@ urlpatterns = [
          name="data_token_issue"),
     path("<slug:city>/data/sources/<slug:key>/tokens/<int:pk>/revoke/", dv.token_revoke,
          name="data_token_revoke"),
+    path("<slug:city>/data/upload/", dv.upload, name="data_upload"),
     path("<slug:city>/data/batches/", dv.batches, name="data_batches"),
     path("<slug:city>/data/batches/<int:pk>/", dv.batch_detail, name="data_batch"),
     path("<slug:city>/data/batches/<int:pk>/quarantine.csv", dv.quarantine_download,
