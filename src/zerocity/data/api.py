@@ -50,8 +50,8 @@ def source_token(view: Callable[[HttpRequest, DataSource], HttpResponse]) -> Vie
         source = authenticate_token(secret) if secret else None
         if source is None:
             response = _problem(ngsi.NgsiError(
-                "NotAuthorized" if secret else "NotAuthorized",
-                "a valid source token is required (Authorization: Bearer <token>)", 401))
+                "NotAuthorized", "a valid source token is required "
+                "(Authorization: Bearer <token>)", 401))
             response["WWW-Authenticate"] = 'Bearer realm="zerocity"'
             return response
         if len(request.body) > MAX_BODY:

@@ -116,8 +116,13 @@ def load_demo(actor: str = "demo") -> list[str]:
 
     sources = ensure_sources(city, actor=actor)
     # a modest slice of synthetic meter readings (January 2018); larger ones are for `make bench`
-    made = generate(default_out_dir(), city="kranj", meters=24, days=31, start="2018-01-01")
-    report.append(f"kranj data sources: {len(sources)}; synthetic readings: {made.readings}")
+    out = default_out_dir()
+    if any(out.glob("source=*/year=2018/month=01/0-*.parquet")):
+        report.append(f"kranj data sources: {len(sources)}; synthetic readings already there")
+    else:
+        made = generate(out, city="kranj", meters=24, days=31, start="2018-01-01")
+        report.append(f"kranj data sources: {len(sources)}; synthetic readings: "
+                      f"{made.readings}")
     report.extend(_demo_accounts(city, actor))
     return report
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from zerocity.plan.calculations import SECTORS
 from zerocity.plan.models import ActionReduction, Plan, PolicyReduction
+from zerocity.plan.scenario import plan_model
 
 ENERGY_SYSTEMS = "energy_systems"
 
@@ -127,8 +128,6 @@ def climate_budget(plan: Plan) -> dict[str, Any]:
     plan scenario: existing policies and every action; and with the existing policies only),
     the actions and departments from the stated reductions (``ActionReduction``), and the
     model's warnings. Tonnes are tCO2e a year."""
-    from zerocity.plan.scenario import plan_model
-
     pm = plan_model(plan)
     model = pm.model
     base_year, target_year = model.base_year, pm.target_year

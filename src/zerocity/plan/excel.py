@@ -66,6 +66,7 @@ from zerocity.plan.models import (
     Plan,
     SystemicLever,
 )
+from zerocity.plan.scenario import parse_effects
 
 REDUCTION_SECTORS = (*SECTORS, *FIELD_ROWS)
 _SECTOR_LABELS = {"ippu": "IPPU", "afolu": "AFOLU", "energy_systems": "energy systems"}
@@ -383,8 +384,6 @@ def _effects(raw: Any) -> list[dict[str, Any]]:
         raise ValueError(f"not valid JSON: {exc.msg} at character {exc.pos + 1}") from None
     if not isinstance(value, list):
         raise ValueError('must be a JSON list of effects, e.g. [{"type": "reduce_demand", ...}]')
-    from zerocity.plan.scenario import parse_effects
-
     parse_effects(value)  # EffectError (a ValueError) names the effect and the problem
     return value
 

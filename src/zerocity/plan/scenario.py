@@ -37,6 +37,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from zerocity.inventory import selectors as inventory_selectors
+from zerocity.inventory.models import Inventory
 from zerocity.pathways import Action as ModelAction
 from zerocity.pathways import (
     ActionKind,
@@ -55,6 +56,7 @@ from zerocity.pathways import (
     waterfall,
     wedges,
 )
+from zerocity.pathways import progress as progress_scenario
 from zerocity.pathways.model import ActivityRow, Rate
 from zerocity.plan.calculations import FIELD_ROWS, SECTORS
 from zerocity.plan.models import Action, ActionCost, ActionReduction, Plan, PolicyReduction
@@ -285,6 +287,7 @@ class PlanModel:
     calibrated: dict[str, dict[str, float]] = field(default_factory=dict)  # id -> group -> share
     _runs: dict[frozenset[str], Result] = field(default_factory=dict)
     _charts: dict[str, Any] | None = None
+    _progress: dict[tuple[Any, ...], dict[str, Any] | None] = field(default_factory=dict)
 
     @property
     def plan_ids(self) -> list[str]:
@@ -569,17 +572,24 @@ def progress(plan: Plan) -> dict[str, Any] | None:
     such year, the observed total, what the plan path expected, and the straight-line ceiling.
     Observed lines replace the model's rows they match (same GPC reference and activity);
     the model then carries each observed row on from where the city really is."""
-    from zerocity.inventory.models import Inventory
-    from zerocity.pathways import progress as progress_scenario
-
     pm = plan_model(plan)
+    model = pm.model
+    inventories = list(Inventory.objects.filter(city=plan.city, year__gt=model.base_year,
+                                                year__lte=model.end_year)
+                       .exclude(published_at__isnull=True).order_by("year"))
+    # summarising an inventory is the expensive part: once per version of the inventories
+    key = tuple((inv.pk, inv.updated_at, inv.gwp) for inv in inventories)
+    if key not in pm._progress:
+        pm._progress = {key: _progress(pm, inventories)}
+    return pm._progress[key]
+
+
+def _progress(pm: PlanModel, inventories: list[Any]) -> dict[str, Any] | None:
     model = pm.model
     keys = {r.key for r in model.rows}
     observed: dict[int, dict[str, float]] = {}
     meta = {}
-    for inv in (Inventory.objects.filter(city=plan.city, year__gt=model.base_year,
-                                         year__lte=model.end_year)
-                .exclude(published_at__isnull=True).order_by("year")):
+    for inv in inventories:
         rows = rows_from_summary(inventory_selectors.summary(inv)["rows"], gwp=inv.gwp)
         observed[inv.year] = {r.key: r.co2e for r in rows if r.key in keys}
         meta[inv.year] = {"illustrative": inv.illustrative,

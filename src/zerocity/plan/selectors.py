@@ -59,13 +59,15 @@ def gap_table(plan: Plan) -> GapTable:
 
 # -- monitoring --------------------------------------------------------------------------------
 
-def action_overview(plan: Plan, *, today: date, now: datetime | None = None
-                    ) -> list[dict[str, Any]]:
-    """Every action with its computed (or overridden) status, freshness and overdue
-    milestones."""
+def action_overview(plan: Plan, *, today: date, now: datetime | None = None,
+                    code: str | None = None) -> list[dict[str, Any]]:
+    """Every action (or the one with ``code``) with its computed (or overridden) status,
+    freshness and overdue milestones."""
     now = now or timezone.now()
     actions = (plan.actions.select_related("field", "department")
                .prefetch_related("milestones", "overrides", "reductions"))
+    if code is not None:
+        actions = actions.filter(code=code)
     out = []
     for a in actions:
         milestones = [MilestoneData(m.name, m.due, m.done) for m in a.milestones.all()]
@@ -101,9 +103,13 @@ def overdue_by_department(plan: Plan, *, today: date) -> dict[str, list[dict[str
     return dict(out)
 
 
-def indicator_overview(plan: Plan) -> list[dict[str, Any]]:
+def indicator_overview(plan: Plan, *, codes: list[str] | None = None
+                       ) -> list[dict[str, Any]]:
+    indicators = plan.indicators.prefetch_related("targets", "observations")
+    if codes is not None:
+        indicators = indicators.filter(code__in=codes)
     out = []
-    for ind in plan.indicators.prefetch_related("targets", "observations"):
+    for ind in indicators:
         targets = {t.year: t.value for t in ind.targets.all()}
         observations = {o.year: o.value for o in ind.observations.all()}
         baseline = ((ind.baseline_year, ind.baseline_value)
@@ -157,7 +163,6 @@ def action_detail(action: Action) -> dict[str, Any]:
     funding: dict[str, Decimal] = defaultdict(Decimal)
     for c in costs:
         funding[c.funding_source or "-"] += c.capex_eur + c.opex_eur
-    plan_indicators = {i["code"]: i for i in indicator_overview(action.plan)}
     return {
         "reductions": reductions,
         "reduction_tco2e": total_t,
@@ -169,7 +174,8 @@ def action_detail(action: Action) -> dict[str, Any]:
         "costs_by_year": sorted(years.items()),
         "funding": sorted(funding.items(), key=lambda kv: -kv[1]),
         "milestones": list(action.milestones.all()),
-        "indicators": [plan_indicators[i.code] for i in action.indicators.all()],
+        "indicators": indicator_overview(action.plan,
+                                         codes=[i.code for i in action.indicators.all()]),
         "commitments": list(action.commitments.all()),
         "override": next(iter(action.overrides.all()), None),
     }

@@ -37,6 +37,7 @@ from zerocity.plan.models import (
     StatusOverride,
     SystemicLever,
 )
+from zerocity.plan.scenario import parse_drivers, parse_effects
 
 
 def _check_sectors(reductions: dict[str, Any], where: str) -> None:
@@ -55,8 +56,6 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Any 
     ``demo/data/kranj_plan.json``). Loading the same data again changes nothing."""
     if baseline.city_id != city.pk:
         raise Conflict("the baseline inventory belongs to another city")
-    from zerocity.plan.scenario import parse_drivers, parse_effects
-
     try:
         parse_drivers(data.get("drivers", {}))
         for a in data.get("actions", []):

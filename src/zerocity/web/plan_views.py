@@ -83,7 +83,6 @@ def plan_overview(request: HttpRequest, city: str) -> HttpResponse:
         "headline": next((i for i in indicators if i["code"] == "OI 0.1"), None),
         "charts": pathway_charts(plan),
         "progress": progress(plan),
-        "is_staff_view": can_manage(request, plan),
     })
 
 
@@ -93,8 +92,7 @@ def action_detail(request: HttpRequest, city: str, code: str) -> HttpResponse:
     plan = _plan(city)
     action = get_object_or_404(
         Action.objects.select_related("field", "lever", "department"), plan=plan, code=code)
-    row = next(a for a in selectors.action_overview(plan, today=timezone.localdate())
-               if a["code"] == code)
+    [row] = selectors.action_overview(plan, today=timezone.localdate(), code=code)
     detail = selectors.action_detail(action)
     return render(request, "web/plan/action.html", {
         "city": plan.city, "plan": plan, "action": action, "row": row, "d": detail,
@@ -125,7 +123,7 @@ def investment(request: HttpRequest, city: str) -> HttpResponse:
         "city": plan.city, "plan": plan, "inv": investment_plan(plan)})
 
 
-def _chosen(request: HttpRequest, plan: Plan) -> list[str] | None:
+def _chosen(request: HttpRequest) -> list[str] | None:
     """The actions the visitor switched on (``?a=1.1&a=1.3``), all when none is given."""
     if "a" not in request.GET and "none" not in request.GET:
         return None
@@ -140,7 +138,7 @@ def explorer(request: HttpRequest, city: str) -> HttpResponse:
     from zerocity.plan.scenario import scenario_result
 
     plan = _plan(city)
-    chosen = _chosen(request, plan)
+    chosen = _chosen(request)
     try:
         result = scenario_result(plan, chosen)
     except ValueError as exc:
@@ -160,18 +158,12 @@ def explorer_data(request: HttpRequest, city: str) -> JsonResponse:
 
     plan = _plan(city)
     try:
-        return JsonResponse(scenario_result(plan, _chosen(request, plan)))
+        return JsonResponse(scenario_result(plan, _chosen(request)))
     except ValueError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
 
 
 # -- staff -------------------------------------------------------------------------------------
-
-def can_manage(request: HttpRequest, plan: Plan) -> bool:
-    from zerocity.core.permissions import is_city_staff
-
-    return is_city_staff(request.user, plan.city)
-
 
 def _staff_context(request: HttpRequest, plan: Plan, **extra: Any) -> dict[str, Any]:
     return {"city": plan.city, "plan": plan, "is_office": is_climate_office(request.user, plan),
@@ -273,8 +265,7 @@ def action_edit(request: HttpRequest, city: City, code: str) -> HttpResponse:
         milestone_form=MilestoneForm(), override_form=StatusOverrideForm(),
         milestones=action.milestones.all(), overrides=action.overrides.all()[:10],
         proposals=action.proposals.all()[:20],
-        row=next(a for a in selectors.action_overview(plan, today=timezone.localdate())
-                 if a["code"] == code),
+        row=selectors.action_overview(plan, today=timezone.localdate(), code=code)[0],
     ), status=status))
 
 

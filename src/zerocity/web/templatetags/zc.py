@@ -137,3 +137,13 @@ def wedge_chart(charts_data: dict[str, Any], city_name: str) -> SafeString:
         bottom_line=(_("With the plan"), charts_data["plan"]), unit=TCO2E, fmt=num,
         label=_("What each action contributes, year by year, %(city)s (t CO₂e)")
         % {"city": city_name})
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """An action status (ActionStatus) or an indicator status, in the page's language."""
+    from zerocity.plan.models import ActionStatus
+
+    if status in ActionStatus.values:
+        return str(ActionStatus(status).label)
+    return str(labels.INDICATOR_STATUS.get(status, status))
