@@ -42,5 +42,16 @@ def kranj(db):  # type: ignore[no-untyped-def]
     from zerocity.core.models import City
     from zerocity.demo.kranj import load_demo
 
+    load_demo(actor="test", readings=False)
+    return City.objects.get(slug="kranj")
+
+
+@pytest.fixture
+def kranj_data(db):  # type: ignore[no-untyped-def]
+    """The whole Kranj demo, with its synthetic meter readings (written once per test run into
+    the run's data directory) and the indicator observations computed from them."""
+    from zerocity.core.models import City
+    from zerocity.demo.kranj import load_demo
+
     load_demo(actor="test")
     return City.objects.get(slug="kranj")

@@ -318,7 +318,7 @@ KRANJ_2018_MWH = {  # Kranj Action Plan A-1.1 (A-1.4 split), src/zerocity/demo/d
 }
 
 
-@pytest.mark.parametrize("meters", [12, 40])
+@pytest.mark.parametrize("meters", [14, 40])
 def test_generated_2018_adds_up_to_kranj_s_activity_data(tmp_path: Path, meters: int) -> None:
     # given a year of synthetic readings for a handful of meters
     result = gen.generate(tmp_path, meters=meters, days=365, seed=meters)
@@ -336,15 +336,21 @@ def test_generated_2018_adds_up_to_kranj_s_activity_data(tmp_path: Path, meters:
     assert heat == pytest.approx(57_688, rel=1e-3)
     assert set(df.year) == {2018}
     assert (df.coverage == 1.0).all()
+    # and the heat Domplan's plants fed in is 30 % renewable, as the impact pathway of action
+    # 1.1 starts from (research note ghg-standards.md 7.7)
+    plants = yearly_activity(tmp_path, frequencies=gen.frequencies(), engine="duckdb")
+    plants = plants[plants.source == "district-heat-production"].set_index("quantity")
+    assert plants.loc["heat_production_renewable", "value"] / plants.loc[
+        "heat_production", "value"] == pytest.approx(0.30, rel=1e-3)
 
 
 def test_generated_data_keeps_the_store_layout_and_shapes(tmp_path: Path) -> None:
-    gen.generate(tmp_path, meters=12, days=3, start="2018-03-24")
+    gen.generate(tmp_path, meters=14, days=3, start="2018-03-24")
     files = sorted(tmp_path.rglob("*.parquet"))
     assert files and all(f.name.startswith("0-") for f in files)
     assert {f.relative_to(tmp_path).parts[0] for f in files} == {
         "source=electricity-meters", "source=gas-meters", "source=district-heat-meters",
-        "source=pv-production"}
+        "source=district-heat-production", "source=pv-production"}
     assert pq.read_schema(files[0]).equals(gen.READINGS_SCHEMA)
     table = pq.read_table(tmp_path / "source=electricity-meters").to_pandas()
     household = table[table.meter == "EH-000001"]
@@ -357,7 +363,7 @@ def test_generated_data_keeps_the_store_layout_and_shapes(tmp_path: Path) -> Non
     night = pv[pv.ts.dt.tz_convert("Europe/Ljubljana").dt.hour.isin([0, 1, 2, 23])]
     assert len(night) and (night.value == 0).all()
     # re-running replaces its own batch instead of adding to it
-    again = gen.generate(tmp_path, meters=12, days=3, start="2018-03-24")
+    again = gen.generate(tmp_path, meters=14, days=3, start="2018-03-24")
     assert len(list(tmp_path.rglob("*.parquet"))) == again.files == len(files)
 
 
@@ -398,13 +404,13 @@ def test_weekly_and_seasonal_shapes() -> None:
 
 
 def test_generate_command(tmp_path: Path) -> None:
-    result = CliRunner().invoke(gen.command, ["--meters", "12", "--days", "2", "--out",
+    result = CliRunner().invoke(gen.command, ["--meters", "14", "--days", "2", "--out",
                                               str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert f"wrote {gen.estimate_readings(12, 2):,} readings of 12 meters" in result.output
+    assert f"wrote {gen.estimate_readings(14, 2):,} readings of 14 meters" in result.output
     bad = CliRunner().invoke(gen.command, ["--meters", "5", "--days", "2", "--out",
                                            str(tmp_path)])
-    assert bad.exit_code == 2 and "at least 12 meters" in bad.output
+    assert bad.exit_code == 2 and "at least 14 meters" in bad.output
     unknown = CliRunner().invoke(gen.command, ["--city", "atlantis", "--meters", "20",
                                                "--days", "1", "--out", str(tmp_path)])
     assert unknown.exit_code == 2 and "no calibration for 'atlantis'" in unknown.output

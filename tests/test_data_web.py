@@ -107,3 +107,72 @@ def test_staff_send_a_file_and_see_its_batch(setup):
     refused = as_(users, "staff").post(url, {"source": "nope",
                                              "file": SimpleUploadedFile("x.csv", body)})
     assert refused.status_code == 400
+
+
+def test_coverage_and_outputs_are_for_staff_and_the_open_data_for_everyone(setup):
+    city, _, _, users = setup
+    staff_only = {"anonymous": 302, "citizen": 404, "staff": 200, "admin": 200,
+                  "other_city": 404}
+    for url in (f"/en/{city.slug}/data/coverage/", f"/en/{city.slug}/data/outputs/"):
+        assert {r: as_(users, r).get(url).status_code for r in ROLES} == staff_only, url
+    for url in (f"/en/{city.slug}/data/outputs/inventory/",
+                f"/en/{city.slug}/data/outputs/indicators/"):
+        codes = {r: as_(users, r).post(url, {"year": "2026"}).status_code for r in ROLES}
+        assert codes == {**staff_only, "staff": 302, "admin": 302}, url
+        assert as_(users, "staff").get(url).status_code == 405
+    everyone = dict.fromkeys(ROLES, 200)
+    for url in (f"/en/{city.slug}/data/", f"/en/{city.slug}/data/datasets/energy-use/"):
+        assert {r: as_(users, r).get(url).status_code for r in ROLES} == everyone, url
+    assert as_(users, "anonymous").get(f"/en/{city.slug}/data/datasets/nope/").status_code \
+        == 404
+
+
+def test_the_coverage_grid_shows_what_arrived(setup):
+    city, _, _, users = setup
+    html = as_(users, "staff").get(f"/en/{city.slug}/data/coverage/").content.decode()
+    # one 15-minute reading of the 2,976 November owes one meter (the other was refused)
+    assert 'data-source="eg-meters"' in html and "11/2026" in html
+    assert 'class="coverage-poor"' in html and "0.0" in html
+
+
+def test_a_private_source_is_not_in_the_open_data(setup):
+    city, source, _, users = setup
+    assert source.publication == "private"
+    html = as_(users, "anonymous").get(f"/en/{city.slug}/data/").content.decode()
+    assert "eg-meters" not in html and "No data yet." in html
+
+
+def test_the_kranj_catalogue_shows_the_nowcast_and_the_main_series(kranj_data, client):
+    html = client.get("/en/kranj/data/").content.decode()
+    assert 'data-section="nowcast"' in html and "t CO2e" in html
+    assert "The rest of the year follows last year's seasons." in html
+    assert html.count('<svg class="chart"') == 4  # nowcast, energy, PV, renewable heat
+    for d in ("energy-use", "monthly-series", "emissions-nowcast"):
+        assert f'data-dataset="{d}"' in html
+    assert 'href="/api/v1/cities/kranj/datasets/energy-use.csv"' in html
+    sl = client.get("/sl/kranj/data/").content.decode()
+    assert "Odprti podatki" in sl
+
+
+def test_staff_feed_the_2024_inventory_and_the_indicators_from_the_page(kranj_data):
+    from zerocity.core.models import Role
+    from zerocity.core.services import grant_role
+    from zerocity.inventory.models import Inventory
+
+    staff = Client()
+    staff.force_login(grant_role(kranj_data, "feeder", Role.STAFF,
+                                 department=ensure_department(kranj_data, "energy",
+                                                              "Energy")).user)
+    page = staff.get("/en/kranj/data/outputs/?year=2024").content.decode()
+    assert 'data-line="I.1.2 electricity "' in page and "not yet" in page
+    assert "Electricity, residential buildings" in page  # the estimate it supersedes
+    response = staff.post("/en/kranj/data/outputs/inventory/", {"year": "2024"})
+    assert response.status_code == 302
+    inventory = Inventory.objects.get(city=kranj_data, year=2024)
+    assert inventory.lines.filter(activity="Electricity, metered").exists()
+    assert not inventory.lines.filter(activity="Electricity, residential buildings").exists()
+    page = staff.get("/en/kranj/data/outputs/?year=2024").content.decode()
+    assert "yes, these figures" in page
+    # OI 1.2 (green electricity) of 2025 was recorded from the PV readings by the demo
+    assert 'data-indicator="OI 1.2 2025"' in page
+    assert staff.post("/en/kranj/data/outputs/indicators/").status_code == 302

@@ -59,7 +59,7 @@ def test_kranj_factors_are_recorded_on_each_line(baseline):
     assert {r["factor"]["co2"] for r in gas} == {0.205}
 
 
-def test_loading_the_demo_again_changes_nothing(kranj):
+def test_loading_the_demo_again_changes_nothing(kranj_data):
     from zerocity.core.models import AuditLog
     from zerocity.demo.kranj import load_demo
 

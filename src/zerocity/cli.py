@@ -573,11 +573,15 @@ def _quantity(text: str) -> tuple[str, dict[str, Any]]:
 @click.option("--timezone", "tz", default="Europe/Ljubljana", show_default=True,
               help="How times without a UTC offset are read.")
 @click.option("--licence", default="")
+@click.option("--publication", type=click.Choice(["private", "aggregated", "open"]),
+              default="private", show_default=True,
+              help="What the open data may show: nothing; monthly aggregates of enough meters "
+              "(households, firms); or monthly aggregates however few the devices (sensors).")
 @click.option("--description", default="")
 @handles_errors
 def data_source_add(key: str, city_slug: str, kind: str, name: str,
                     quantities: tuple[str, ...], owner: str, frequency: str, tz: str,
-                    licence: str, description: str) -> None:
+                    licence: str, publication: str, description: str) -> None:
     """Register data source KEY for a city (again with the same definition: unchanged)."""
     from zerocity.data.services import add_source
     from zerocity.inventory.services import get_city
@@ -585,7 +589,7 @@ def data_source_add(key: str, city_slug: str, kind: str, name: str,
     schema = dict(_quantity(q) for q in quantities)
     s = add_source(get_city(city_slug), key, name=name, kind=kind, schema=schema, owner=owner,
                    frequency=frequency, timezone=tz, licence=licence,
-                   description=description, actor=ACTOR)
+                   publication=publication, description=description, actor=ACTOR)
     click.echo(f"source {s.city.slug}/{s.key}: {s.name} ({s.kind}, {s.frequency}); "
                + ", ".join(f"{q} [{v['unit']}]" for q, v in sorted(s.schema.items())))
 

@@ -18,6 +18,13 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("ZEROCITY_DATA_DIR", Path.cwd() / "var")).resolve()
 ENV = os.environ.get("ZEROCITY_ENV", "local")
+# Open data: a published figure that rests on fewer meters than this is withheld (statistical
+# disclosure control's minimum-frequency rule), so no household's or firm's use can be read
+# from it; and the licence of the published aggregates.
+OPEN_DATA_MIN_METERS = int(os.environ.get("ZEROCITY_OPEN_DATA_MIN_METERS", "3"))
+OPEN_DATA_LICENCE = os.environ.get("ZEROCITY_OPEN_DATA_LICENCE", "CC BY 4.0")
+OPEN_DATA_LICENCE_URL = os.environ.get("ZEROCITY_OPEN_DATA_LICENCE_URL",
+                                       "https://creativecommons.org/licenses/by/4.0/")
 PRODUCTION = ENV == "production"
 
 

@@ -81,6 +81,8 @@ KRANJ_SOURCES = (
            "active_energy", "kWh"),
     Source("gas-meters", "gas_meters", "Domplan d.d.", "daily", "gas_volume", "m3"),
     Source("district-heat-meters", "heat_meters", "Domplan d.d.", "daily", "heat_energy", "kWh"),
+    Source("district-heat-production", "heat_meters", "Domplan d.d.", "daily",
+           "heat_production", "kWh"),
     Source("pv-production", "pv_production", "Elektro Gorenjska d.d.", "15min",
            "pv_energy", "kWh"),
 )
@@ -111,6 +113,16 @@ KRANJ_STREAMS = (
            13_215.0, 80, "HS", 0.08, -0.01, A11 + ": district heat, commercial and public"),
     Stream("district-heat-meters", "heat_energy", "kWh", "industry", "industry_heat", "daily",
            8_347.0, 10, "HI", 0.08, -0.01, "Kranj Action Plan A-1.1: IPPU district heat"),
+    # Heat fed into the networks by Domplan's plants (delivered 57,688 MWh in 2018 plus about
+    # 12 % network losses), and the part of it from renewables and waste heat: 30 % in 2018 by
+    # the Action Plan's impact pathway for action 1.1 (research note ghg-standards.md 7.7).
+    Stream("district-heat-production", "heat_production", "kWh", None, "dh_production",
+           "daily", 65_600.0, 3, "DP", 0.05, -0.01,
+           "illustrative: 2018 heat delivered (A-1.1) plus network losses", illustrative=True),
+    Stream("district-heat-production", "heat_production_renewable", "kWh", None,
+           "dh_production", "daily", 19_680.0, 2, "DR", 0.05, 0.09,
+           "illustrative: 30 % renewable in 2018 (impact pathway of action 1.1)",
+           illustrative=True),
     Stream("pv-production", "pv_energy", "kWh", None, "pv", "15min", 12_000.0, 600,
            "PV", 0.08, 0.15, "illustrative: local PV production", illustrative=True),
 )
@@ -143,17 +155,21 @@ def frequencies(city: str = "kranj") -> dict[str, str]:
     return {s.key: s.frequency for s in SOURCES[city]}
 
 
-def allocate_meters(total: int, streams: tuple[Stream, ...]) -> list[int]:
-    """``total`` meters over the streams: one each, the rest by weight (largest remainder)."""
-    if total < len(streams):
-        raise ValueError(f"at least {len(streams)} meters are needed (one per stream)")
-    rest = total - len(streams)
+def allocate_meters(total: int, streams: tuple[Stream, ...], minimum: int = 1) -> list[int]:
+    """``total`` meters over the streams: ``minimum`` each, the rest by weight (largest
+    remainder)."""
+    if minimum < 1:
+        raise ValueError("every stream needs at least one meter")
+    if total < minimum * len(streams):
+        raise ValueError(f"at least {minimum * len(streams)} meters are needed ({minimum} per "
+                         "stream)")
+    rest = total - minimum * len(streams)
     weights = np.array([s.meter_weight for s in streams], dtype=float)
     exact = rest * weights / weights.sum()
     counts = np.floor(exact).astype(int)
     for i in np.argsort(-(exact - counts), kind="stable")[: rest - int(counts.sum())]:
         counts[i] += 1
-    return [int(c) + 1 for c in counts]
+    return [int(c) + minimum for c in counts]
 
 
 # -- the local calendar ---------------------------------------------------------------------
@@ -262,8 +278,9 @@ def _profile(name: str, utc_us: np.ndarray, frequency: str, tz: str, seed: int) 
                                   "services_gas": (0.8, 1.0, 0.8),
                                   "industry_gas": (8.0, 0.6, 0.6)}[name]
         return (base + heating * hdd) * np.where(workday, 1.0, weekend)
-    if name in ("household_heat", "services_heat", "industry_heat"):
+    if name in ("household_heat", "services_heat", "industry_heat", "dh_production"):
         base, heating, weekend = {"household_heat": (2.0, 1.0, 1.0),
+                                  "dh_production": (2.2, 1.0, 0.95),
                                   "services_heat": (1.0, 1.0, 0.85),
                                   "industry_heat": (4.0, 0.7, 0.7)}[name]
         return (base + heating * hdd) * np.where(workday, 1.0, weekend)
@@ -333,15 +350,15 @@ def _clear_batch(out: Path, sources: set[str], batch: int) -> None:
 
 def generate(out_dir: str | Path, *, city: str = "kranj", meters: int, days: int,
              start: str | date = "2018-01-01", seed: int = 0, batch: int = 0,
-             tz: str = DEFAULT_TZ,
+             tz: str = DEFAULT_TZ, min_meters: int = 1,
              progress: Callable[[int], None] | None = None) -> GenerateResult:
-    """Write ``days`` days of synthetic readings of ``meters`` meters from local midnight of
-    ``start`` into the dataset at ``out_dir``; returns what was written. ``progress`` is called
-    with the number of readings after each block written."""
+    """Write ``days`` days of synthetic readings of ``meters`` meters (at least ``min_meters``
+    per stream) from local midnight of ``start`` into the dataset at ``out_dir``; returns what
+    was written. ``progress`` is called with the number of readings after each block written."""
     streams = _streams(city)
     if days < 1:
         raise ValueError("days must be at least 1")
-    counts = allocate_meters(meters, streams)
+    counts = allocate_meters(meters, streams, min_meters)
     first = start if isinstance(start, date) else date.fromisoformat(start)
     end = first + timedelta(days=days)
     out = Path(out_dir)

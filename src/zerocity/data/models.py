@@ -29,6 +29,15 @@ class SourceKind(models.TextChoices):
     PV_PRODUCTION = "pv_production", _("PV production")
 
 
+class Publication(models.TextChoices):
+    """What of a source's readings the open data may show. Readings themselves are never
+    published: only the monthly aggregates of the open-data datasets."""
+
+    PRIVATE = "private", _("Not published")
+    AGGREGATED = "aggregated", _("Aggregates of enough meters")  # households, firms
+    OPEN = "open", _("Aggregates, however few the devices")  # sensors in public space
+
+
 class DataSource(models.Model):
     """Who sends which readings, how often, in which units and within which ranges.
 
@@ -50,6 +59,11 @@ class DataSource(models.Model):
                                 help_text="How times without a UTC offset are read")
     schema = models.JSONField(default=dict)
     licence = models.CharField(max_length=200, blank=True)
+    publication = models.CharField(
+        max_length=12, choices=Publication.choices, default=Publication.PRIVATE,
+        help_text="Whether the open data shows this source's monthly aggregates; "
+        "'aggregated' withholds any figure that rests on fewer meters than "
+        "ZEROCITY_OPEN_DATA_MIN_METERS (a household's or a firm's consumption stays private)")
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -59,6 +73,8 @@ class DataSource(models.Model):
             models.UniqueConstraint(fields=["city", "key"], name="datasource_unique_key"),
             models.CheckConstraint(condition=models.Q(kind__in=SourceKind.values),
                                    name="datasource_kind_valid"),
+            models.CheckConstraint(condition=models.Q(publication__in=Publication.values),
+                                   name="datasource_publication_valid"),
         ]
 
     def __str__(self) -> str:
@@ -182,3 +198,48 @@ class NgsiEntity(models.Model):
 
     def __str__(self) -> str:
         return self.entity_id
+
+
+class IndicatorFeed(models.Model):
+    """How one of the plan's indicators is computed from a source's readings, year by year:
+    the year's total of ``quantity`` in the indicator's unit or, with ``share_of``, 100 x that
+    total / the total of ``share_of`` (a share in %). A year is recorded only once the readings
+    cover at least ``min_coverage`` of it."""
+
+    indicator = models.OneToOneField("plan.Indicator", on_delete=models.CASCADE,
+                                     related_name="data_feed")
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT,
+                               related_name="indicator_feeds")
+    quantity = models.CharField(max_length=63)
+    share_of = models.CharField(max_length=63, blank=True)
+    min_coverage = models.FloatField(default=0.95)
+
+    class Meta:
+        ordering = ["indicator"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(min_coverage__gte=0, min_coverage__lte=1),
+                                   name="indicatorfeed_coverage_share"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} <- {self.source.key}:{self.quantity}"
+
+
+class InventoryFeed(models.Model):
+    """Measured lines the data platform put into an inventory year: what each line rests on
+    (sources, batches, readings, coverage) and the lines it superseded, as they were."""
+
+    inventory = models.ForeignKey("inventory.Inventory", on_delete=models.CASCADE,
+                                  related_name="data_feeds")
+    import_batch = models.ForeignKey("inventory.ImportBatch", on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+    lines = models.JSONField(default=list)
+    superseded = models.JSONField(default=list)
+    at = models.DateTimeField(auto_now_add=True)
+    by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.inventory} <- data platform ({len(self.lines)} lines)"

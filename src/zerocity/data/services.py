@@ -51,6 +51,7 @@ from zerocity.data.models import (
     BatchOrigin,
     BatchStatus,
     DataSource,
+    Publication,
     QuarantinedRow,
     SourceKind,
     SourceToken,
@@ -87,9 +88,13 @@ def _normalise_schema(schema: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _checked_fields(kind: str, frequency: str, tz: str) -> None:
+def _checked_fields(kind: str, frequency: str, tz: str,
+                    publication: str = Publication.PRIVATE) -> None:
     if kind not in SourceKind.values:
         raise Conflict(f"unknown kind {kind!r} ({', '.join(SourceKind.values)})")
+    if publication not in Publication.values:
+        raise Conflict(f"unknown publication {publication!r} "
+                       f"({', '.join(Publication.values)})")
     try:
         check_frequency(frequency)
         check_timezone(tz)
@@ -109,6 +114,7 @@ def add_source(
     frequency: str = "hourly",
     timezone: str = "Europe/Ljubljana",
     licence: str = "",
+    publication: str = Publication.PRIVATE,
     description: str = "",
     by: Any = None,
     actor: str = "",
@@ -117,10 +123,10 @@ def add_source(
     with a different one it is a Conflict (use ``update_source``)."""
     if not KEY.match(key):
         raise Conflict(f"key {key!r}: lower case letters, digits and '-', at most 50")
-    _checked_fields(kind, frequency, timezone)
+    _checked_fields(kind, frequency, timezone, publication)
     fields = dict(name=name, kind=kind, schema=_normalise_schema(schema), owner=owner,
                   frequency=frequency, timezone=timezone, licence=licence,
-                  description=description)
+                  publication=publication, description=description)
     existing = DataSource.objects.filter(city=city, key=key).first()
     if existing is not None:
         differs = [f for f, v in fields.items() if getattr(existing, f) != v]
@@ -140,7 +146,7 @@ def update_source(source: DataSource, *, by: Any = None, actor: str = "",
     """Change a source's definition (not its key or city). A changed schema applies to the
     readings received from now on; stored readings keep the unit they were stored in."""
     allowed = {"name", "kind", "schema", "owner", "frequency", "timezone", "licence",
-               "description"}
+               "publication", "description"}
     unknown = set(changes) - allowed
     if unknown:
         raise Conflict(f"cannot change {', '.join(sorted(unknown))}")
@@ -148,7 +154,8 @@ def update_source(source: DataSource, *, by: Any = None, actor: str = "",
     if "schema" in changes:
         changes["schema"] = _normalise_schema(changes["schema"])
     _checked_fields(changes.get("kind", source.kind), changes.get("frequency", source.frequency),
-                    changes.get("timezone", source.timezone))
+                    changes.get("timezone", source.timezone),
+                    changes.get("publication", source.publication))
     before = {f: getattr(source, f) for f in changes}
     for f, v in changes.items():
         setattr(source, f, v)

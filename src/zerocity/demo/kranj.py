@@ -72,7 +72,9 @@ def illustrative_csv(year: int) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def load_demo(actor: str = "demo") -> list[str]:
+def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
+    """Load the Kranj demo; loading it again changes nothing. ``readings=False`` leaves out the
+    synthetic meter readings and what is computed from them (most tests need neither)."""
     report: list[str] = []
     city = create_city(
         "kranj", name="Kranj", country="SI", population=57171, language="sl",
@@ -111,18 +113,16 @@ def load_demo(actor: str = "demo") -> list[str]:
                      json.loads(_data("kranj_plan.json")), actor=actor)
     report.append(f"kranj plan: {plan.actions.count()} actions")
 
-    from zerocity.data.demo import ensure_sources
-    from zerocity.data.generate import default_out_dir, generate
+    from zerocity.data.demo import ensure_indicator_feeds, ensure_readings, ensure_sources
+    from zerocity.data.outputs import feed_indicators
 
     sources = ensure_sources(city, actor=actor)
-    # a modest slice of synthetic meter readings (January 2018); larger ones are for `make bench`
-    out = default_out_dir()
-    if any(out.glob("source=*/year=2018/month=01/0-*.parquet")):
-        report.append(f"kranj data sources: {len(sources)}; synthetic readings already there")
-    else:
-        made = generate(out, city="kranj", meters=24, days=31, start="2018-01-01")
-        report.append(f"kranj data sources: {len(sources)}; synthetic readings: "
-                      f"{made.readings}")
+    feeds = ensure_indicator_feeds(city, plan, actor=actor)
+    report.append(f"kranj data sources: {len(sources)}; indicators they feed: {len(feeds)}")
+    if readings:
+        report.append("kranj " + ensure_readings())
+        observed = feed_indicators(city, actor=actor)
+        report.append(f"kranj indicator observations from the readings: {len(observed)}")
     report.extend(_demo_accounts(city, actor))
     return report
 

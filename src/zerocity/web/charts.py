@@ -327,3 +327,47 @@ def stacked_area(years: Sequence[int], layers: Sequence[tuple[str, Sequence[floa
                     f'fill="{s.color}" />')
         body.append(_text(x + 20, y, s.name))
     return _svg(width, height, label, body)
+
+
+def columns(
+    labels: Sequence[str], series: Sequence[Series], values: Sequence[Sequence[float | None]],
+    *, label: str, unit: str, fmt: Formatter, every: int = 1, width: int = 760,
+    height: int = 300,
+) -> SafeString:
+    """Vertical columns over time (e.g. months), a stacked segment per series; ``values`` has
+    one row per column, one value per series (None: no figure, e.g. withheld). Every
+    ``every``-th label is written under the axis; each segment has its own <title>."""
+    pad_l, pad_r, top, bottom = 84, 16, 40, 40
+    plot_w, plot_h = width - pad_l - pad_r, height - top - bottom
+    totals = [sum(v or 0.0 for v in row) for row in values] or [0.0]
+    ticks = nice_ticks(0.0, max(0.0, *totals))
+    hi = ticks[-1] or 1.0
+    step = plot_w / max(len(labels), 1)
+    col_w = max(step * 0.72, 1.0)
+
+    def y(v: float) -> float:
+        return top + (hi - v) / hi * plot_h
+
+    body = _legend(series, pad_l, 16) if len(series) > 1 else []
+    for t in ticks:
+        body.append(f'<line x1="{pad_l}" y1="{y(t):.1f}" x2="{width - pad_r}" y2="{y(t):.1f}" '
+                    f'stroke="{GRID}" stroke-width="1" />')
+        body.append(_text(pad_l - 8, y(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    body.append(_text(pad_l - 8, top - 14, unit, anchor="end", size=12, fill=MUTED))
+    for i, (name, row) in enumerate(zip(labels, values, strict=True)):
+        x = pad_l + i * step + (step - col_w) / 2
+        base = 0.0
+        for s, value in zip(series, row, strict=True):
+            if not value:
+                continue
+            tip = f"{name} — {s.name}: {fmt(value)} {unit}"
+            body.append(f'<rect x="{x:.1f}" y="{y(base + value):.1f}" width="{col_w:.1f}" '
+                        f'height="{max(y(base) - y(base + value), 0.5):.1f}" fill="{s.color}">'
+                        f'<title>{escape(tip)}</title></rect>')
+            base += value
+        if i % every == 0:
+            body.append(_text(x + col_w / 2, height - bottom + 18, name, anchor="middle",
+                              size=12, fill=MUTED))
+    body.append(f'<line x1="{pad_l}" y1="{y(0):.1f}" x2="{width - pad_r}" y2="{y(0):.1f}" '
+                f'stroke="{TEXT}" stroke-width="1.5" />')
+    return _svg(width, height, label, body)

@@ -4,9 +4,11 @@ utility sent about a customer's meter, so all of it is for the city's staff only
 
 from __future__ import annotations
 
+import pandas as pd
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -15,9 +17,13 @@ from zerocity.core.access import city_admin, city_staff
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_admin
-from zerocity.data import selectors, services
-from zerocity.data.models import Batch
+from zerocity.data import opendata, selectors, services
+from zerocity.data import outputs as feeds
+from zerocity.data.models import Batch, InventoryFeed
+from zerocity.plan.models import Observation
 from zerocity.web.forms import DataUploadForm
+
+COVERAGE_MONTHS = 24
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -133,3 +139,103 @@ def quarantine_download(request: HttpRequest, city: City, pk: int) -> HttpRespon
     response["Content-Disposition"] = (
         f'attachment; filename="{city.slug}-batch-{batch.pk}-quarantine.csv"')
     return _private(response)
+
+
+# -- coverage, and what the platform hands to the inventory and the plan ----------------------
+
+def _grade(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    return "good" if value >= 0.98 else "partial" if value >= 0.8 else "poor"
+
+
+@city_staff
+@require_GET
+def coverage(request: HttpRequest, city: City) -> HttpResponse:
+    """Per source and month: the share of the readings owed that arrived."""
+    df = opendata.coverage(city)
+    months = sorted({(int(y), int(m)) for y, m in zip(df["year"], df["month"], strict=True)})
+    months = months[-COVERAGE_MONTHS:]
+    cells = {(r.source, int(r.year), int(r.month)): r for r in df.itertuples()}
+    rows = []
+    for source in selectors.sources_for_user(request.user, city).order_by("key"):
+        row = []
+        for y, m in months:
+            r = cells.get((source.key, y, m))
+            share = None if r is None or pd.isna(r.coverage) else float(r.coverage)
+            row.append({"share": share, "readings": int(r.readings) if r is not None else 0,
+                        "meters": int(r.meters) if r is not None else 0,
+                        "grade": "missing" if r is None else _grade(share)})
+        rows.append({"source": source, "cells": row})
+    return _private(render(request, "web/data/coverage.html", {
+        "city": city, "months": [f"{m:02d}/{y}" for y, m in months], "rows": rows}))
+
+
+def _years(city: City) -> list[int]:
+    df = opendata.coverage(city)
+    return sorted({int(y) for y in df["year"]}, reverse=True)
+
+
+@city_staff
+@require_GET
+def outputs(request: HttpRequest, city: City) -> HttpResponse:
+    """The measured lines the platform offers an inventory year, with the estimates they would
+    supersede, and the plan indicators it computes."""
+    years = _years(city)
+    try:
+        year = int(request.GET.get("year", "")) if request.GET.get("year") else None
+    except ValueError:
+        year = None
+    if year not in years:
+        year = years[1] if len(years) > 1 else (years[0] if years else None)
+    plan = feeds.plan_feed(city, year) if year is not None else None
+    lines = []
+    for m in plan.lines if plan else []:
+        current = plan.current.get(m) if plan else None
+        lines.append({"line": m, "superseded": plan.superseded[m] if plan else [],
+                      "current": current,
+                      "state": "new" if current is None else
+                      "same" if current.amount == m.mwh else "changed"})
+    values = feeds.indicator_values(city)
+    observed = {(o.indicator_id, o.year): o for o in Observation.objects.filter(
+        indicator__data_feed__source__city=city)}
+    indicators = [{"value": v, "observed": observed.get((v.feed.indicator_id, v.year))}
+                  for v in values]
+    return _private(render(request, "web/data/outputs.html", {
+        "city": city, "years": years, "year": year, "plan": plan, "lines": lines,
+        "indicators": indicators,
+        "feeds": InventoryFeed.objects.filter(inventory__city=city)
+        .select_related("inventory")[:10]}))
+
+
+@city_staff
+@require_POST
+def outputs_feed_inventory(request: HttpRequest, city: City) -> HttpResponse:
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError as exc:
+        raise Http404("no year") from exc
+    try:
+        result = feeds.feed_inventory(city, year, by=request.user)
+    except Conflict as exc:
+        messages.error(request, str(exc))
+    else:
+        if result.unchanged:
+            messages.info(request, _("The %(year)s inventory already holds these measured "
+                                     "figures; nothing changed.") % {"year": year})
+        else:
+            messages.success(request, _(
+                "%(lines)s measured lines are in the %(year)s inventory (a draft); "
+                "%(superseded)s estimates were superseded and are kept in the feed's record."
+            ) % {"lines": len(result.plan.lines), "year": year,
+                 "superseded": len(result.feed.superseded) if result.feed else 0})
+    return redirect(f"{reverse('data_outputs', kwargs={'city': city.slug})}?year={year}")
+
+
+@city_staff
+@require_POST
+def outputs_feed_indicators(request: HttpRequest, city: City) -> HttpResponse:
+    observations = feeds.feed_indicators(city, by=request.user)
+    messages.success(request, _("%(n)s yearly observations recorded or confirmed.")
+                     % {"n": len(observations)})
+    return redirect("data_outputs", city=city.slug)

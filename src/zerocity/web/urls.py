@@ -3,6 +3,7 @@ from django.urls import path
 
 from zerocity.core.access import public
 from zerocity.web import data_views as dv
+from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
 from zerocity.web import views
 
@@ -61,6 +62,14 @@ urlpatterns = [
     path("<slug:city>/plan/manage/periods/<str:period>.json", pv.snapshot_download,
          name="plan_snapshot"),
     # the data platform: staff
+    path("<slug:city>/data/", odv.catalogue, name="open_data"),
+    path("<slug:city>/data/datasets/<slug:key>/", odv.dataset, name="open_data_dataset"),
+    path("<slug:city>/data/coverage/", dv.coverage, name="data_coverage"),
+    path("<slug:city>/data/outputs/", dv.outputs, name="data_outputs"),
+    path("<slug:city>/data/outputs/inventory/", dv.outputs_feed_inventory,
+         name="data_feed_inventory"),
+    path("<slug:city>/data/outputs/indicators/", dv.outputs_feed_indicators,
+         name="data_feed_indicators"),
     path("<slug:city>/data/sources/", dv.sources, name="data_sources"),
     path("<slug:city>/data/sources/<slug:key>/tokens/", dv.token_issue,
          name="data_token_issue"),

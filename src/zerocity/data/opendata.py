@@ -1,0 +1,475 @@
+"""The city's open data: monthly aggregates of the published sources, with licence and metadata,
+downloadable as CSV, JSON and Parquet and described by a DCAT-AP catalogue.
+
+Never personal data. Readings are never published, only monthly aggregates, and only of sources
+whose ``publication`` allows it. For a source published as ``aggregated`` (households' and
+firms' meters) a figure that rests on fewer meters than ``settings.OPEN_DATA_MIN_METERS`` is
+withheld: its row stays, marked ``withheld``, with no value (the minimum-frequency rule of
+statistical disclosure control).
+
+Each dataset is computed by the pipelines once per state of the store (the city's latest batch
+and the files of its sources) and kept as a Parquet file under ``DATA_DIR/opendata/<city>/``;
+a new batch makes the next request compute it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.db.models import Max
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from zerocity.core.errors import NotFound
+from zerocity.core.models import City
+from zerocity.data import store
+from zerocity.data.models import Batch, DataSource, Publication
+from zerocity.data.outputs import CARRIERS, frequencies, readings_path
+from zerocity.data.pipelines import gpc_activity, monthly_activity, nowcast
+from zerocity.inventory import calculations as calc
+from zerocity.inventory import gwp as gwp_mod
+from zerocity.inventory.models import GpcCategory
+from zerocity.inventory.services import FactorResolver
+
+FORMATS = {"csv": "text/csv", "json": "application/json",
+           "parquet": "application/vnd.apache.parquet"}
+EU_FILE_TYPE = {"csv": "CSV", "json": "JSON", "parquet": "PARQUET"}
+EU = "http://publications.europa.eu/resource/authority/"
+LANGUAGES = ("sl", "en")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # int, float, str, bool
+    description: Promise | str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    key: str
+    title: Promise
+    description: Promise
+    themes: tuple[str, ...]  # EU data themes: ENER, ENVI, TRAN, ...
+    keywords: tuple[Promise, ...]
+    columns: tuple[Column, ...]
+    build: Callable[[City], pd.DataFrame]
+    chart: str  # the column the public page charts
+
+
+# -- what each dataset holds ---------------------------------------------------------------
+
+def _sources(city: City) -> dict[str, DataSource]:
+    return {s.key: s for s in DataSource.objects.filter(city=city)
+            .exclude(publication=Publication.PRIVATE)}
+
+
+def _withhold(df: pd.DataFrame, sources: dict[str, DataSource], source_col: str,
+              values: list[str]) -> pd.DataFrame:
+    """Blank ``values`` (and coverage) where an 'aggregated' source's figure rests on too few
+    meters; ``withheld`` says which rows."""
+    floor = settings.OPEN_DATA_MIN_METERS
+
+    def private(row: Any) -> bool:
+        names = row[source_col] if isinstance(row[source_col], list | tuple) else [row[source_col]]
+        guarded = any(sources[n].publication == Publication.AGGREGATED for n in names)
+        return bool(guarded and row["meters"] < floor)
+
+    df = df.copy()
+    df["withheld"] = df.apply(private, axis=1) if len(df) else pd.Series(dtype=bool)
+    for col in values + ["coverage"]:
+        df[col] = df[col].astype("float64").where(~df["withheld"])
+    return df
+
+
+def build_energy_use(city: City) -> pd.DataFrame:
+    sources = _sources(city)
+    df = gpc_activity(readings_path(), frequencies=frequencies(city), per="month",
+                      city=city.slug)
+    published = df["sources"].map(lambda names: bool(len(names)) and set(names) <= set(sources))
+    df = df.loc[published.astype(bool)]
+    df = _withhold(df, sources, "sources", ["mwh"])
+    names = dict(GpcCategory.objects.values_list("ref", "subsector_name"))
+    df["subsector"] = df["gpc_ref"].map(names)
+    df["sources"] = df["sources"].map(lambda names: ";".join(names))
+    df["ccc_sector"] = df["ccc_sector"].fillna("")
+    return df[["year", "month", "gpc_ref", "subsector", "carrier", "ccc_sector", "mwh", "meters",
+               "coverage", "withheld", "sources"]]
+
+
+def build_monthly_series(city: City) -> pd.DataFrame:
+    sources = _sources(city)
+    df = monthly_activity(readings_path(), frequencies=frequencies(city), city=city.slug)
+    df = df[df["source"].isin(list(sources))]
+    keys = ["source", "quantity", "unit", "year", "month"]
+    if len(df):
+        df = df.assign(expected_readings=df["expected_readings"].astype("float64"))
+        df = df.groupby(keys, as_index=False, sort=True).agg(
+            total=("value", "sum"), readings=("readings", "sum"), meters=("meters", "sum"),
+            expected=("expected_readings", lambda s: s.sum(min_count=len(s))))
+        df["mean"] = df["total"] / df["readings"]
+        df["coverage"] = df["readings"] / df["expected"]
+    else:
+        df = df.assign(total=[], mean=[], expected=[])
+    df = _withhold(df, sources, "source", ["total", "mean"])
+    return df[[*keys, "total", "mean", "readings", "meters", "coverage", "withheld"]]
+
+
+def carrier_factors(city: City, year: int) -> dict[str, float]:
+    """t CO2e per MWh of each metered carrier, from the city's factor library for ``year`` (the
+    latest published inventory's GWP set, AR5 otherwise)."""
+    latest = city.inventories.filter(status="published").order_by("-year").first()
+    gwp = gwp_mod.parse(latest.gwp if latest else "AR5")
+    resolver = FactorResolver(city, year)
+    out = {}
+    for carrier in CARRIERS:
+        factor = resolver.resolve(carrier)
+        if factor is not None:
+            gases = calc.emissions_from_activity(1.0, "MWh", factor.values())
+            out[carrier] = calc.co2e(gases, gwp)
+    return out
+
+
+def build_nowcast(city: City) -> pd.DataFrame:
+    """This year's metered energy emissions, month by month: measured to date and the estimate
+    for the whole year, city totals (no figure rests on one customer)."""
+    sources = _sources(city)
+    year = date.today().year
+    df = nowcast(readings_path(), factors=carrier_factors(city, year),
+                 frequencies=frequencies(city), city=city.slug, year=None)
+    columns = ["year", "month", "mwh_to_date", "mwh_estimate", "tco2e_to_date",
+               "tco2e_estimate", "tco2e_previous_year", "coverage", "year_share", "method"]
+    if df.empty or not sources:
+        return pd.DataFrame({c: [] for c in columns})
+    df = df.assign(tco2e_previous_year=df["mwh_previous_year"] * df["tco2e_per_mwh"],
+                   expected=df["expected_readings"])
+    out = df.groupby(["year", "month"], as_index=False, sort=True).agg(
+        mwh_to_date=("mwh_to_date", "sum"), mwh_estimate=("mwh_estimate", "sum"),
+        tco2e_to_date=("tco2e_to_date", "sum"), tco2e_estimate=("tco2e_estimate", "sum"),
+        tco2e_previous_year=("tco2e_previous_year", "sum"), readings=("readings", "sum"),
+        expected=("expected", lambda s: s.sum(min_count=len(s))),
+        year_share=("year_share", "first"),
+        method=("method", lambda s: ";".join(sorted(set(s)))))
+    out["coverage"] = out["readings"] / out["expected"]
+    return out[columns]
+
+
+MONTH = Column("month", "int", _("Month of the year (local time, Europe/Ljubljana)"))
+YEAR = Column("year", "int", _("Year"))
+COVERAGE = Column("coverage", "float", _("Share of the readings owed that arrived"), "1")
+WITHHELD = Column("withheld", "bool", _("The figure rests on too few meters to be published"))
+
+DATASETS: tuple[Dataset, ...] = (
+    Dataset(
+        key="energy-use",
+        title=_("Metered energy use by sector and carrier, monthly"),
+        description=_("Electricity, natural gas and district heat delivered in the city each "
+                      "month, from the distribution operators' meters, summed per GPC "
+                      "sub-sector and carrier as the emission inventory uses them."),
+        themes=("ENER", "ENVI"),
+        keywords=(_("energy"), _("electricity"), _("natural gas"), _("district heat"),
+                  _("greenhouse gas inventory")),
+        columns=(YEAR, MONTH,
+                 Column("gpc_ref", "str", _("GPC reference of the inventory row")),
+                 Column("subsector", "str", _("GPC sub-sector")),
+                 Column("carrier", "str", _("Energy carrier")),
+                 Column("ccc_sector", "str", _("Sector of the Climate City Contract tables "
+                                               "where it differs from the GPC one")),
+                 Column("mwh", "float", _("Energy delivered"), "MWh"),
+                 Column("meters", "int", _("Meters that reported")),
+                 COVERAGE, WITHHELD,
+                 Column("sources", "str", _("The city's data sources behind the figure"))),
+        build=build_energy_use, chart="mwh"),
+    Dataset(
+        key="monthly-series",
+        title=_("Monthly series of the city's sensors and meters"),
+        description=_("Every published source's quantities per month: the total, the mean "
+                      "reading, how many readings and devices, and the coverage (air quality, "
+                      "traffic, heat production, PV production, energy)."),
+        themes=("ENVI", "TRAN", "ENER"),
+        keywords=(_("air quality"), _("traffic"), _("sensors"), _("renewable energy")),
+        columns=(Column("source", "str", _("Data source")),
+                 Column("quantity", "str", _("Quantity measured")),
+                 Column("unit", "str", _("Unit of total and mean")),
+                 YEAR, MONTH,
+                 Column("total", "float", _("Sum of the readings")),
+                 Column("mean", "float", _("Mean reading")),
+                 Column("readings", "int", _("Readings")),
+                 Column("meters", "int", _("Devices that reported")),
+                 COVERAGE, WITHHELD),
+        build=build_monthly_series, chart="total"),
+    Dataset(
+        key="emissions-nowcast",
+        title=_("Nowcast of this year's emissions from metered energy"),
+        description=_("Emissions of the metered energy use of the current year, month by "
+                      "month: measured so far and estimated for the whole year (scaled by last "
+                      "year's seasonality where last year is complete), with the coverage it "
+                      "rests on. Emission factors from the city's inventory."),
+        themes=("ENVI", "ENER"),
+        keywords=(_("greenhouse gas"), _("nowcast"), _("climate neutrality")),
+        columns=(YEAR, MONTH,
+                 Column("mwh_to_date", "float", _("Energy metered this year so far"), "MWh"),
+                 Column("mwh_estimate", "float", _("Energy estimated for the whole year"),
+                        "MWh"),
+                 Column("tco2e_to_date", "float", _("Emissions this year so far"), "t CO2e"),
+                 Column("tco2e_estimate", "float", _("Emissions estimated for the whole year"),
+                        "t CO2e"),
+                 Column("tco2e_previous_year", "float",
+                        _("The same rows' emissions over the whole previous year"), "t CO2e"),
+                 COVERAGE,
+                 Column("year_share", "float", _("Share of the year elapsed"), "1"),
+                 Column("method", "str", _("previous_year or share_of_year"))),
+        build=build_nowcast, chart="tco2e_estimate"),
+)
+BY_KEY = {d.key: d for d in DATASETS}
+
+
+def get_dataset(key: str) -> Dataset:
+    if key not in BY_KEY:
+        raise NotFound(f"no dataset {key!r}")
+    return BY_KEY[key]
+
+
+# -- computed once per state of the store --------------------------------------------------
+
+def state(city: City) -> str:
+    """Changes whenever what the datasets are computed from changes: the city's batches, the
+    files of its sources, their publication, the withholding floor, the current month."""
+    sources = list(DataSource.objects.filter(city=city).order_by("key")
+                   .values_list("key", "publication", "frequency"))
+    latest = Batch.objects.filter(source__city=city).aggregate(m=Max("pk"))["m"]
+    files = []
+    for key, _pub, _freq in sources:
+        root = store.source_dir(key)
+        if root.is_dir():
+            stats = [p.stat() for p in root.rglob("*.parquet")]
+            files.append((key, len(stats), max((s.st_mtime_ns for s in stats), default=0)))
+    month = date.today().strftime("%Y-%m")
+    raw = json.dumps([sources, latest, files, settings.OPEN_DATA_MIN_METERS, month, 1])
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _cache_dir(city: City) -> Path:
+    return Path(settings.DATA_DIR) / "opendata" / city.slug
+
+
+TYPES = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}
+
+
+def _schema(dataset: Dataset) -> pa.Schema:
+    return pa.schema([(c.name, TYPES[c.kind]) for c in dataset.columns])
+
+
+def cached(city: City, name: str, build: Callable[[City], pd.DataFrame],
+           schema: pa.Schema) -> pa.Table:
+    """``build(city)`` as an Arrow table, computed once per :func:`state` of the store and kept
+    as ``DATA_DIR/opendata/<city>/<name>-<state>.parquet``."""
+    stamp = state(city)
+    folder = _cache_dir(city)
+    path = folder / f"{name}-{stamp}.parquet"
+    if path.exists():
+        return pq.read_table(path)
+    t = pa.Table.from_pandas(build(city).reset_index(drop=True), schema=schema,
+                             preserve_index=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}-{stamp}-{os.getpid()}.tmp"
+    pq.write_table(t, tmp, compression="zstd")
+    os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
+    for old in folder.glob(f"{name}-*.parquet"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return t
+
+
+def table(city: City, key: str) -> pa.Table:
+    """The dataset's rows as an Arrow table with the dataset's schema."""
+    dataset = get_dataset(key)
+    return cached(city, key, dataset.build, _schema(dataset))
+
+
+def frame(city: City, key: str) -> pd.DataFrame:
+    return table(city, key).to_pandas()
+
+
+def modified(city: City) -> datetime | None:
+    latest = Batch.objects.filter(source__city=city).aggregate(m=Max("created_at"))["m"]
+    files = [p.stat().st_mtime for key in _sources(city)
+             for p in store.source_dir(key).rglob("*.parquet")]
+    moments = [m for m in (latest, datetime.fromtimestamp(max(files), UTC) if files else None)
+               if m is not None]
+    return max(moments) if moments else None
+
+
+# -- downloads -----------------------------------------------------------------------------
+
+def _metadata(city: City, dataset: Dataset) -> dict[str, Any]:
+    return {"dataset": dataset.key, "city": city.slug, "title": str(dataset.title),
+            "description": str(dataset.description), "licence": settings.OPEN_DATA_LICENCE,
+            "licence_url": settings.OPEN_DATA_LICENCE_URL,
+            "publisher": city.name,
+            "columns": [{"name": c.name, "type": c.kind, "unit": c.unit,
+                         "description": str(c.description)} for c in dataset.columns]}
+
+
+def download(city: City, key: str, fmt: str) -> bytes:
+    """The dataset as CSV (UTF-8, a header row), JSON (metadata and rows) or Parquet (with the
+    metadata in the file's key-value metadata)."""
+    if fmt not in FORMATS:
+        raise NotFound(f"no format {fmt!r} ({', '.join(FORMATS)})")
+    dataset = get_dataset(key)
+    t = table(city, key)
+    meta = _metadata(city, dataset)
+    if fmt == "parquet":
+        t = t.replace_schema_metadata({"zerocity": json.dumps(meta, ensure_ascii=False)})
+        buf = io.BytesIO()
+        pq.write_table(t, buf, compression="zstd")
+        return buf.getvalue()
+    df = t.to_pandas()
+    if fmt == "csv":
+        return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    rows = json.loads(df.to_json(orient="records", double_precision=15))
+    return json.dumps({**meta, "rows": rows}, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def filename(city: City, key: str, fmt: str) -> str:
+    return f"{city.slug}-{key}.{fmt}"
+
+
+# -- DCAT-AP -------------------------------------------------------------------------------
+
+CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+}
+
+
+def _texts(text: Promise | str, **params: str) -> list[dict[str, str]]:
+    """The text in each language of the site, as JSON-LD language-tagged values."""
+    out = []
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            value = str(text) % params if params else str(text)
+            out.append({"@language": lang, "@value": value})
+    return out
+
+
+def _date(value: date) -> dict[str, str]:
+    return {"@value": value.isoformat(), "@type": "xsd:date"}
+
+
+def _period(city: City, key: str) -> dict[str, Any] | None:
+    df = frame(city, key)
+    if df.empty or "year" not in df:
+        return None
+    periods = sorted(set(zip(df["year"], df["month"], strict=True)))
+    (y0, m0), (y1, m1) = periods[0], periods[-1]
+    last = (date(y1 + (m1 == 12), m1 % 12 + 1, 1) - date.resolution)
+    return {"@type": "dct:PeriodOfTime", "dcat:startDate": _date(date(y0, m0, 1)),
+            "dcat:endDate": _date(last)}
+
+
+def _publisher(city: City, home: str) -> dict[str, Any]:
+    return {"@id": home, "@type": "foaf:Agent", "foaf:name": city.name}
+
+
+def dcat_dataset(city: City, key: str, urls: Callable[[str], str],
+                 home: str) -> dict[str, Any]:
+    """One dataset as DCAT-AP JSON-LD. ``urls(kind)`` gives the absolute address of the
+    dataset's ``page``, ``metadata`` or a download format."""
+    dataset = get_dataset(key)
+    changed = modified(city)
+    entry: dict[str, Any] = {
+        "@id": urls("metadata"), "@type": "dcat:Dataset",
+        "dct:identifier": f"{city.slug}/{key}",
+        "dct:title": _texts(dataset.title),
+        "dct:description": _texts(dataset.description),
+        "dcat:keyword": [t for k in dataset.keywords for t in _texts(k)],
+        "dcat:theme": [{"@id": f"{EU}data-theme/{t}"} for t in dataset.themes],
+        "dct:publisher": _publisher(city, home),
+        "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": city.name,
+                              "vcard:hasURL": {"@id": home}},
+        "dct:accrualPeriodicity": {"@id": f"{EU}frequency/MONTHLY"},
+        "dct:spatial": {"@type": "dct:Location", "skos:prefLabel": city.name},
+        "dct:language": [{"@id": f"{EU}language/SLV"}, {"@id": f"{EU}language/ENG"}],
+        "dcat:landingPage": {"@id": urls("page")},
+        "dct:accessRights": {"@id": f"{EU}access-right/PUBLIC"},
+        "dcat:distribution": [
+            {"@id": urls(fmt), "@type": "dcat:Distribution",
+             "dct:title": f"{key}.{fmt}",
+             "dcat:accessURL": {"@id": urls(fmt)}, "dcat:downloadURL": {"@id": urls(fmt)},
+             "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{mt}"},
+             "dct:format": {"@id": f"{EU}file-type/{EU_FILE_TYPE[fmt]}"},
+             "dct:license": {"@id": settings.OPEN_DATA_LICENCE_URL}}
+            for fmt, mt in FORMATS.items()],
+    }
+    if changed is not None:
+        entry["dct:modified"] = {"@value": changed.isoformat(timespec="seconds"),
+                                 "@type": "xsd:dateTime"}
+    if (period := _period(city, key)) is not None:
+        entry["dct:temporal"] = period
+    return entry
+
+
+def dcat_catalog(city: City, dataset_urls: Callable[[str, str], str], catalog_url: str,
+                 home: str) -> dict[str, Any]:
+    """The city's catalogue as DCAT-AP JSON-LD, every dataset in full."""
+    return {
+        "@context": CONTEXT, "@id": catalog_url, "@type": "dcat:Catalog",
+        "dct:title": _texts(_("Open data of %(city)s"), city=city.name),
+        "dct:description": _texts(_("Aggregated data of the city's meters and sensors, "
+                                    "published by ZeroCity; never personal data.")),
+        "dct:publisher": _publisher(city, home),
+        "foaf:homepage": {"@id": home},
+        "dct:language": [{"@id": f"{EU}language/SLV"}, {"@id": f"{EU}language/ENG"}],
+        "dct:license": {"@id": settings.OPEN_DATA_LICENCE_URL},
+        "dcat:dataset": [dcat_dataset(city, d.key, lambda kind, k=d.key: dataset_urls(k, kind),
+                                      home) for d in DATASETS],
+    }
+
+
+def with_context(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"@context": CONTEXT, **entry}
+
+
+# -- for the city's staff: coverage of every source, published or not ----------------------
+
+COVERAGE_SCHEMA = pa.schema([("source", pa.string()), ("year", pa.int64()),
+                             ("month", pa.int64()), ("readings", pa.int64()),
+                             ("meters", pa.int64()), ("expected", pa.float64()),
+                             ("coverage", pa.float64())])
+
+
+def _build_coverage(city: City) -> pd.DataFrame:
+    df = monthly_activity(readings_path(), frequencies=frequencies(city), city=city.slug)
+    if df.empty:
+        return pd.DataFrame({f.name: [] for f in COVERAGE_SCHEMA})
+    df = df.assign(expected=df["expected_readings"].astype("float64"))
+    out = df.groupby(["source", "year", "month"], as_index=False, sort=True).agg(
+        readings=("readings", "sum"), meters=("meters", "sum"),
+        expected=("expected", lambda s: s.sum(min_count=len(s))))
+    out["coverage"] = out["readings"] / out["expected"]
+    return out
+
+
+def coverage(city: City) -> pd.DataFrame:
+    """Per source and local month: readings, meters, readings owed and coverage. Staff only:
+    it covers sources that are not published."""
+    return cached(city, "staff-coverage", _build_coverage, COVERAGE_SCHEMA).to_pandas()
