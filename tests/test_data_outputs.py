@@ -315,3 +315,26 @@ def test_unknown_datasets_formats_and_cities_are_404(published, client):
                 f"/api/v1/cities/{city.slug}/datasets/nope.csv",
                 "/api/v1/cities/atlantis/datasets"):
         assert client.get(url).status_code == 404, url
+
+
+def test_the_command_line_feeds_and_exports(metered, tmp_path):
+    from click.testing import CliRunner
+
+    from zerocity.cli import main
+
+    run = CliRunner().invoke
+    fed = run(main, ["data", "feed-inventory", "--city", "testville", "--year", "2025"])
+    assert fed.exit_code == 0, fed.output
+    assert "I.1.2\tElectricity, metered\t10.950 MWh\tcoverage 100.0%\tquality H\tel" in fed.output
+    assert "2 estimates superseded" in fed.output
+    again = run(main, ["data", "feed-inventory", "--city", "testville", "--year", "2025"])
+    assert "already holds these figures: unchanged" in again.output
+    refused = run(main, ["data", "feed-inventory", "--city", "testville", "--year", "2019"])
+    assert refused.exit_code != 0 and "no metered energy readings of 2019" in refused.output
+    out = tmp_path / "open" / "energy.json"
+    exported = run(main, ["data", "open-data", "--city", "testville", "--dataset",
+                          "energy-use", "--format", "json", "-o", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert json.loads(out.read_text())["dataset"] == "energy-use"
+    indicators = run(main, ["data", "feed-indicators", "--city", "testville"])
+    assert indicators.exit_code == 0 and "0 observations" in indicators.output

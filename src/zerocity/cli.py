@@ -775,6 +775,70 @@ def data_batches(city_slug: str, source_key: str, limit: int) -> None:
                    f"{b.received}\t{b.accepted}\t{b.duplicates}\t{b.rejected}\t{b.filename}")
 
 
+@data.command("feed-inventory")
+@city_opt
+@click.option("--year", type=int, required=True, help="The inventory year to feed.")
+@handles_errors
+def data_feed_inventory(city_slug: str, year: int) -> None:
+    """Put the year's measured lines (metered electricity, gas, district heat) into the city's
+    inventory for YEAR, superseding the estimates of the same carrier and sub-sector. Again
+    with the same readings: unchanged."""
+    from zerocity.data.outputs import feed_inventory
+    from zerocity.inventory.services import get_city
+
+    result = feed_inventory(get_city(city_slug), year, actor=ACTOR)
+    for m in result.plan.lines:
+        cover = "-" if m.coverage is None else f"{m.coverage:.1%}"
+        click.echo(f"{m.gpc_ref}\t{m.activity}\t{m.mwh:,.3f} MWh\tcoverage {cover}\t"
+                   f"quality {m.data_quality}\t{', '.join(m.sources)}")
+    if result.feed is None:
+        click.echo(f"inventory {city_slug} {year} already holds these figures: unchanged")
+    else:
+        click.echo(f"inventory {city_slug} {year}: {len(result.plan.lines)} measured lines, "
+                   f"{len(result.feed.superseded)} estimates superseded (kept in feed "
+                   f"#{result.feed.pk})")
+
+
+@data.command("feed-indicators")
+@city_opt
+@handles_errors
+def data_feed_indicators(city_slug: str) -> None:
+    """Record the plan indicators computed from readings, for every year they cover well
+    enough."""
+    from zerocity.data.outputs import feed_indicators, indicator_values
+    from zerocity.inventory.services import get_city
+
+    city = get_city(city_slug)
+    for v in indicator_values(city):
+        cover = "-" if v.coverage is None else f"{v.coverage:.1%}"
+        state = "recorded" if v.complete else "year not complete"
+        click.echo(f"{v.feed.indicator.code}\t{v.year}\t{v.value:,.3f} {v.feed.indicator.unit}"
+                   f"\tcoverage {cover}\t{state}")
+    click.echo(f"{len(feed_indicators(city, actor=ACTOR))} observations recorded or confirmed")
+
+
+@data.command("open-data")
+@city_opt
+@click.option("--dataset", "key", required=True,
+              help="energy-use, monthly-series or emissions-nowcast.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv",
+              show_default=True)
+@click.option("--out", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True)
+@handles_errors
+def data_open_data(city_slug: str, key: str, fmt: str, output: Path) -> None:
+    """Write one open dataset (what the API serves) to a file, atomically."""
+    from zerocity.data import opendata
+    from zerocity.inventory.services import get_city
+
+    body = opendata.download(get_city(city_slug), key, fmt)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_bytes(body)
+    tmp.replace(output)
+    click.echo(f"wrote {output} ({len(body):,} bytes)")
+
+
 if __name__ == "__main__":
     main()
 
