@@ -839,6 +839,29 @@ def data_open_data(city_slug: str, key: str, fmt: str, output: Path) -> None:
     click.echo(f"wrote {output} ({len(body):,} bytes)")
 
 
+@main.group()
+def card() -> None:
+    """The city card's ledger."""
+
+
+@card.command("reconcile")
+@city_opt
+@handles_errors
+def card_reconcile(city_slug: str) -> None:
+    """Prove every cached balance equals the sum of its entries and every transaction is
+    balanced; exits 1 and lists the differences otherwise."""
+    from zerocity.card.services import reconcile
+    from zerocity.inventory.services import get_city
+
+    result = reconcile(get_city(city_slug))
+    for problem in result.problems:
+        click.echo(problem)
+    click.echo(f"{result.accounts} accounts, {result.transactions} transactions: "
+               + ("reconciled" if result.clean else f"{len(result.problems)} differences"))
+    if not result.clean:
+        raise SystemExit(1)
+
+
 if __name__ == "__main__":
     main()
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "zerocity.inventory",
     "zerocity.plan",
     "zerocity.data",
+    "zerocity.card",
     "zerocity.web",
 ]
 

@@ -1,0 +1,1 @@
+"""The city card: accounts, media, products and the money ledger behind them."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CardConfig(AppConfig):
+    name = "zerocity.card"
+    label = "card"
+    verbose_name = "City card"

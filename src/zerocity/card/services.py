@@ -1,0 +1,240 @@
+"""Writing the card ledger. A service is one database transaction: it locks the accounts it
+moves (in id order, so two services never wait on each other crosswise), checks, writes the
+entries with the balances after them, and records who did it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+
+from zerocity.card.models import (
+    AccountKind,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    TransactionKind,
+)
+from zerocity.core import audit
+from zerocity.core.errors import Conflict
+from zerocity.core.models import City
+
+CENT = Decimal("0.01")
+# The city's own accounts, created with the first wallet: money received through the payment
+# provider, fares and passes earned, refunds paid out.
+SYSTEM_ACCOUNTS = {
+    "payments": "Payments received (payment provider clearing)",
+    "fare-revenue": "Fare and pass revenue",
+    "refunds": "Refunds paid out",
+}
+
+
+class InsufficientBalance(Conflict):
+    """The movement would take an account below what the product rules allow."""
+
+
+def cents(value: Decimal | str | int) -> Decimal:
+    """A money amount in euros with at most two decimals; anything else is refused."""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError) as exc:
+        raise Conflict(f"not an amount of money: {value!r}") from exc
+    if not amount.is_finite() or amount != amount.quantize(CENT):
+        raise Conflict(f"{value} is not an amount in cents")
+    return amount.quantize(CENT)
+
+
+def system_account(city: City, code: str) -> LedgerAccount:
+    account, _ = LedgerAccount.objects.get_or_create(
+        city=city, code=code,
+        defaults={"kind": AccountKind.SYSTEM, "name": SYSTEM_ACCOUNTS[code], "floor": None})
+    return account
+
+
+def open_wallet(city: City, code: str, name: str, *, floor: Decimal = Decimal("0.00"),
+                by: Any = None, actor: str = "") -> LedgerAccount:
+    """A stored-value account; opening it again returns it."""
+    wallet, created = LedgerAccount.objects.get_or_create(
+        city=city, code=code,
+        defaults={"kind": AccountKind.WALLET, "name": name, "floor": cents(floor)})
+    if created:
+        for system in SYSTEM_ACCOUNTS:
+            system_account(city, system)
+        audit.record("card.wallet_opened", city=city, user=by, actor=actor, obj=wallet,
+                     code=code)
+    return wallet
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: LedgerAccount
+    amount: Decimal
+
+
+def post(city: City, kind: str, legs: Sequence[Leg], *, idempotency_key: str | None = None,
+         reason: str = "", reverses: LedgerTransaction | None = None, by: Any = None,
+         actor: str = "") -> LedgerTransaction:
+    """Write one balanced movement. With an ``idempotency_key`` already used, the transaction
+    made then is returned if it moved the same amounts, and refused otherwise; nothing is
+    written twice."""
+    if kind not in TransactionKind.values:
+        raise Conflict(f"unknown kind of transaction {kind!r}")
+    amounts: dict[int, Decimal] = {}
+    accounts = {}
+    for leg in legs:
+        if leg.account.city_id != city.pk:
+            raise Conflict("every account of a transaction belongs to its city")
+        amounts[leg.account.pk] = amounts.get(leg.account.pk, Decimal(0)) + cents(leg.amount)
+        accounts[leg.account.pk] = leg.account
+    amounts = {pk: a for pk, a in amounts.items() if a}
+    if len(amounts) < 2:
+        raise Conflict("a transaction moves money between at least two accounts")
+    if sum(amounts.values()) != 0:
+        raise Conflict(f"the entries add up to {sum(amounts.values())}, not 0")
+    if kind in (TransactionKind.CORRECTION, TransactionKind.REVERSAL) and not reason.strip():
+        raise Conflict("a correction needs a reason")
+    try:
+        with transaction.atomic():
+            return _post(city, kind, amounts, idempotency_key=idempotency_key, reason=reason,
+                         reverses=reverses, by=by, actor=actor)
+    except IntegrityError as exc:
+        # two requests with the same key at once: the loser returns the winner's transaction
+        if idempotency_key and LedgerTransaction.objects.filter(
+                city=city, idempotency_key=idempotency_key).exists():
+            return _replayed(city, idempotency_key, amounts)
+        if "balance_above_floor" in str(exc):  # the database's own guard
+            raise InsufficientBalance("the balance would go below what is allowed") from exc
+        raise
+
+
+def _replayed(city: City, key: str, amounts: dict[int, Decimal]) -> LedgerTransaction:
+    done = LedgerTransaction.objects.get(city=city, idempotency_key=key)
+    moved = {e.account_id: e.amount for e in done.entries.all()}
+    if moved != amounts:
+        raise Conflict(f"idempotency key {key!r} was used for another movement "
+                       f"(transaction #{done.pk})")
+    return done
+
+
+def _post(city: City, kind: str, amounts: dict[int, Decimal], *, idempotency_key: str | None,
+          reason: str, reverses: LedgerTransaction | None, by: Any,
+          actor: str) -> LedgerTransaction:
+    if idempotency_key:
+        if LedgerTransaction.objects.filter(city=city, idempotency_key=idempotency_key).exists():
+            return _replayed(city, idempotency_key, amounts)
+    locked = _lock_accounts(sorted(amounts))
+    for pk, amount in amounts.items():
+        account = locked[pk]
+        after = account.balance + amount
+        if account.floor is not None and after < account.floor:
+            raise InsufficientBalance(
+                f"{account.name}: balance {account.balance} EUR, {-amount} EUR asked, "
+                f"at least {account.floor} EUR must remain")
+    tx = LedgerTransaction.objects.create(city=city, kind=kind, idempotency_key=idempotency_key,
+                                          reason=reason, reverses=reverses,
+                                          by_label=actor or audit.actor_label(by))
+    entries = []
+    for pk in sorted(amounts):
+        account = locked[pk]
+        account.balance += amounts[pk]
+        account.save(update_fields=["balance"])
+        entries.append(LedgerEntry(transaction=tx, account=account, amount=amounts[pk],
+                                   balance_after=account.balance))
+    LedgerEntry.objects.bulk_create(entries)
+    audit.record(f"card.{kind}", city=city, user=by, actor=actor, obj=tx,
+                 amounts={locked[pk].code: str(a) for pk, a in sorted(amounts.items())},
+                 key=idempotency_key or "", reason=reason)
+    return tx
+
+
+def _lock_accounts(pks: list[int]) -> dict[int, LedgerAccount]:
+    """The accounts, row-locked until the transaction ends, taken in id order."""
+    return {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=pks)
+            .order_by("pk")}
+
+
+def top_up(wallet: LedgerAccount, amount: Decimal | str, *, payment_reference: str,
+           by: Any = None, actor: str = "") -> LedgerTransaction:
+    """Money received for a wallet through the payment provider; idempotent by the
+    provider's payment reference, so a retried request never credits twice."""
+    amount = cents(amount)
+    if amount <= 0:
+        raise Conflict("a top-up is a positive amount")
+    city = wallet.city
+    return post(city, TransactionKind.TOPUP,
+                [Leg(wallet, amount), Leg(system_account(city, "payments"), -amount)],
+                idempotency_key=f"payment:{payment_reference}", by=by, actor=actor)
+
+
+def charge(wallet: LedgerAccount, amount: Decimal | str, *, kind: str = TransactionKind.FARE,
+           idempotency_key: str | None = None, by: Any = None,
+           actor: str = "") -> LedgerTransaction:
+    """A fare or a pass paid from a wallet."""
+    amount = cents(amount)
+    if amount <= 0:
+        raise Conflict("a charge is a positive amount")
+    city = wallet.city
+    return post(city, kind, [Leg(wallet, -amount),
+                             Leg(system_account(city, "fare-revenue"), amount)],
+                idempotency_key=idempotency_key, by=by, actor=actor)
+
+
+def reverse(tx: LedgerTransaction, *, reason: str, by: Any = None,
+            actor: str = "") -> LedgerTransaction:
+    """Undo a transaction with a new one that moves every amount back; once only."""
+    if tx.kind == TransactionKind.REVERSAL:
+        raise Conflict("a reversal is not reversed; post a correction instead")
+    if LedgerTransaction.objects.filter(reverses=tx).exists():
+        raise Conflict(f"transaction #{tx.pk} is already reversed")
+    legs = [Leg(e.account, -e.amount) for e in tx.entries.select_related("account")]
+    return post(tx.city, TransactionKind.REVERSAL, legs, reason=reason, reverses=tx,
+                idempotency_key=f"reversal:{tx.pk}", by=by, actor=actor)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    accounts: int
+    transactions: int
+    problems: list[str]
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+
+def reconcile(city: City) -> Reconciliation:
+    """Prove the cached balances equal the sums of the entries, every transaction is balanced
+    and every entry's balance_after follows from the one before."""
+    problems: list[str] = []
+    sums = dict(LedgerEntry.objects.filter(account__city=city).values("account_id")
+                .annotate(s=Sum("amount")).values_list("account_id", "s"))
+    accounts = list(LedgerAccount.objects.filter(city=city).order_by("code"))
+    for a in accounts:
+        # SQLite sums NUMERIC columns in floating point: back to cents (PostgreSQL is exact)
+        total = Decimal(sums.get(a.pk) or 0).quantize(CENT)
+        if total != a.balance:
+            problems.append(f"{a.code}: cached balance {a.balance}, entries add up to {total}")
+    unbalanced = (LedgerTransaction.objects.filter(city=city).annotate(
+        s=Sum("entries__amount"), n=Count("entries")).filter(
+        Q(s__gt=CENT / 2) | Q(s__lt=-CENT / 2) | Q(n__lt=2)))
+    problems += [f"transaction #{t.pk} ({t.kind}): entries add up to {t.s} over {t.n} entries"
+                 for t in unbalanced]
+    for a in accounts:
+        running = Decimal("0.00")
+        for pk, amount, after in _entries(a):
+            running += amount
+            if running != after:
+                problems.append(f"{a.code}: entry #{pk} says {after} after, the sum is "
+                                f"{running}")
+                break
+    return Reconciliation(len(accounts), LedgerTransaction.objects.filter(city=city).count(),
+                          problems)
+
+
+def _entries(account: LedgerAccount) -> Iterable[tuple[int, Decimal, Decimal]]:
+    return (LedgerEntry.objects.filter(account=account).order_by("pk")
+            .values_list("pk", "amount", "balance_after").iterator(chunk_size=5000))

@@ -1,0 +1,95 @@
+"""Many validators and top-ups on one card account at once, on PostgreSQL.
+
+The first test proves the race is real: with the account lock taken away, two top-ups read the
+same balance and one of them is lost from the cached balance (reconciliation catches it). The
+others show that with the lock nothing is lost or doubled."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from zerocity.card import services
+from zerocity.card.models import LedgerAccount, LedgerTransaction
+
+pytestmark = [pytest.mark.postgres_only,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(autouse=True)
+def only_on_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are proved on PostgreSQL; the PostgreSQL pass of `make test` "
+                    "runs this")
+
+
+def in_threads(n: int, work: Callable[[int], object]) -> list[object]:
+    results: list[object] = [None] * n
+    start = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        try:
+            start.wait(timeout=10)
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - the failure is what the test inspects
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_without_the_lock_a_top_up_is_lost(city, monkeypatch):
+    wallet = services.open_wallet(city, "card-1", "Card 1")
+    both_read = threading.Barrier(2)
+
+    def no_lock(pks):  # type: ignore[no-untyped-def]
+        accounts = {a.pk: a for a in LedgerAccount.objects.filter(pk__in=pks)}
+        both_read.wait(timeout=10)  # both have read the balance: the window the lock closes
+        return accounts
+
+    monkeypatch.setattr(services, "_lock_accounts", no_lock)
+    in_threads(2, lambda i: services.top_up(wallet, "10.00", payment_reference=f"p{i}"))
+    assert LedgerAccount.objects.get(pk=wallet.pk).balance == Decimal("10.00")
+    assert "card-1: cached balance 10.00, entries add up to 20.00" in \
+        services.reconcile(city).problems
+
+
+def test_with_the_lock_concurrent_fares_stop_exactly_at_the_floor(city):
+    wallet = services.open_wallet(city, "card-1", "Card 1")
+    services.top_up(wallet, "30.00", payment_reference="p0")
+
+    def ten_fares(i: int) -> list[object]:
+        out: list[object] = []
+        for _ in range(10):
+            try:
+                out.append(services.charge(wallet, "0.50"))
+            except services.InsufficientBalance as exc:
+                out.append(exc)
+        return out
+
+    results = [r for batch in in_threads(8, ten_fares) for r in batch]  # type: ignore[union-attr]
+    paid = [r for r in results if isinstance(r, LedgerTransaction)]
+    refused = [r for r in results if isinstance(r, services.InsufficientBalance)]
+    assert (len(paid), len(refused)) == (60, 20)
+    assert LedgerAccount.objects.get(pk=wallet.pk).balance == Decimal("0.00")
+    assert services.reconcile(city).clean
+
+
+def test_the_same_top_up_sent_by_many_connections_credits_once(city):
+    wallet = services.open_wallet(city, "card-1", "Card 1")
+    results = in_threads(8, lambda i: services.top_up(wallet, "10.00",
+                                                      payment_reference="psp-42"))
+    assert all(isinstance(r, LedgerTransaction) for r in results), results
+    assert len({r.pk for r in results}) == 1  # type: ignore[union-attr]
+    assert LedgerAccount.objects.get(pk=wallet.pk).balance == Decimal("10.00")
+    assert services.reconcile(city).clean
