@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, connections
 
 from zerocity.card import services
-from zerocity.card.models import LedgerAccount, LedgerTransaction
+from zerocity.card.models import LedgerAccount, LedgerTransaction, Tap
 
 pytestmark = [pytest.mark.postgres_only,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -92,4 +92,35 @@ def test_the_same_top_up_sent_by_many_connections_credits_once(city):
     assert all(isinstance(r, LedgerTransaction) for r in results), results
     assert len({r.pk for r in results}) == 1  # type: ignore[union-attr]
     assert LedgerAccount.objects.get(pk=wallet.pk).balance == Decimal("10.00")
+    assert services.reconcile(city).clean
+
+
+def test_taps_and_top_ups_from_many_connections_lose_nothing(city):
+    from datetime import UTC, datetime, timedelta
+
+    from zerocity.card import accounts, taps
+    from zerocity.card.demo import kranj_fares
+    from zerocity.card.taps import TapIn
+
+    accounts.set_rules(city, kranj_fares(), actor="test")
+    validators = [taps.register_validator(city, f"bus-{i}", "bus")[0] for i in range(6)]
+    account = accounts.open_account(city)
+    accounts.issue_medium(account, "CARD-1")
+    services.top_up(account.wallet, "10.00", payment_reference="p0")
+    day0 = datetime(2026, 10, 1, 5, 0, tzinfo=UTC)
+
+    def work(i: int) -> object:
+        if i < 6:  # six buses, each one ride a day for five days: EUR 1 a day (day cap)
+            return [taps.process_tap(validators[i], TapIn(
+                seq=d, medium="CARD-1", at=day0 + timedelta(days=d, hours=i * 3),
+                vehicle=f"bus-{i}")) for d in range(5)]
+        return services.top_up(account.wallet, "1.00", payment_reference=f"p{i}")
+
+    results = in_threads(10, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    charged = sum(t.fare for t in Tap.objects.filter(medium__account=account))
+    # each day costs exactly EUR 1 however the six buses' taps interleave
+    assert charged == Decimal("5.00")
+    assert LedgerAccount.objects.get(pk=account.wallet_id).balance == Decimal("9.00")
+    assert Tap.objects.filter(medium__account=account).count() == 30
     assert services.reconcile(city).clean

@@ -111,3 +111,230 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount:+}"
+
+
+# -- accounts, media, entitlements, concessions --------------------------------------------
+
+class CardAccount(models.Model):
+    """A citizen's city account, separate from its media. An anonymous stored-value card has an
+    account with no holder. ``pseudonym`` stands for the account in trip data for analysis."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="card_accounts")
+    holder = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="card_accounts")
+    guardian = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="dependants")
+    wallet = models.OneToOneField(LedgerAccount, on_delete=models.PROTECT, related_name="card")
+    pseudonym = models.UUIDField(unique=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["city", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.city_id}/account {self.pk}"
+
+    @property
+    def anonymous(self) -> bool:
+        return self.holder_id is None
+
+
+class MediumKind(models.TextChoices):
+    # GTFS-Fares v2 fare_media_type: 2 physical transit card, 3 cEMV, 4 mobile app
+    CITY_CARD = "city_card", _("City card")
+    BANK_CARD = "bank_card", _("Contactless bank card")
+    APP_QR = "app_qr", _("QR code in the app")
+
+
+class MediumStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    BLOCKED = "blocked", _("Blocked")
+    REPLACED = "replaced", _("Replaced")
+    CLOSED = "closed", _("Closed")
+
+
+class Medium(models.Model):
+    """Something a validator reads: the city card's UID, a bank card's token, an app's QR
+    code. Only the SHA-256 of what is read is stored (``token_hash``); ``label`` is what the
+    holder recognises it by (the last digits)."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(CardAccount, on_delete=models.PROTECT, related_name="media")
+    kind = models.CharField(max_length=12, choices=MediumKind.choices)
+    token_hash = models.CharField(max_length=64)
+    label = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=MediumStatus.choices,
+                              default=MediumStatus.ACTIVE)
+    status_reason = models.CharField(max_length=200, blank=True)
+    replaced_by = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="replaces")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["account", "id"]
+        verbose_name_plural = "media"
+        constraints = [
+            models.UniqueConstraint(fields=["city", "token_hash"], name="medium_unique_token"),
+            models.CheckConstraint(condition=models.Q(kind__in=MediumKind.values),
+                                   name="medium_kind_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=MediumStatus.values),
+                                   name="medium_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} …{self.label}"
+
+
+class Entitlement(models.Model):
+    """A pass held by an account (so it survives a lost card): valid in [valid_from, valid_to).
+    """
+
+    account = models.ForeignKey(CardAccount, on_delete=models.PROTECT,
+                                related_name="entitlements")
+    product = models.CharField(max_length=60)
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField()
+    sale = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="entitlement")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account", "valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(valid_to__gt=models.F("valid_from")),
+                                   name="entitlement_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.valid_from:%Y-%m-%d}–{self.valid_to:%Y-%m-%d}"
+
+
+class Eligibility(models.Model):
+    """A concession the account may use (pupil, student, senior, unemployed, disabled): who
+    verified it and until when. No evidence is stored, only a short reference to it."""
+
+    account = models.ForeignKey(CardAccount, on_delete=models.CASCADE,
+                                related_name="eligibilities")
+    category = models.CharField(max_length=30)
+    verified_by = models.CharField(max_length=150)
+    evidence_ref = models.CharField(max_length=100, blank=True,
+                                    help_text="e.g. 'school register 2026/27', never the document")
+    valid_from = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account", "-expires_at"]
+        verbose_name_plural = "eligibilities"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("valid_from")),
+                                   name="eligibility_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} until {self.expires_at:%Y-%m-%d}"
+
+
+class FareRuleSet(models.Model):
+    """The city's fare rules as data (GTFS-Fares v2 style, ``zerocity.card.fares``); the
+    newest version is in force and validators cache it by version."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["city", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "version"], name="fareruleset_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id} fare rules v{self.version}"
+
+
+# -- validators, taps and the deny list -----------------------------------------------------
+
+class Validator(models.Model):
+    """A registered device (bus validator, bike station, parking machine, venue gate) with its
+    own API token, stored as a SHA-256 digest."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="card_validators")
+    device_id = models.SlugField(max_length=60)
+    service = models.CharField(max_length=20)
+    description = models.CharField(max_length=200, blank=True)
+    token_prefix = models.CharField(max_length=8, blank=True, db_index=True)
+    token_digest = models.CharField(max_length=64, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seq = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["city", "device_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "device_id"], name="validator_unique_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id}/{self.device_id}"
+
+
+class Tap(models.Model):
+    """One tap as the validator sent it and as it was decided. Unique per (device, seq): a tap
+    sent again, online or in an offline batch, is answered with the decision already made."""
+
+    validator = models.ForeignKey(Validator, on_delete=models.PROTECT, related_name="taps")
+    seq = models.BigIntegerField()
+    medium = models.ForeignKey(Medium, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="taps")
+    token_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    offline = models.BooleanField(default=False)
+    service = models.CharField(max_length=20)
+    vehicle = models.CharField(max_length=60, blank=True)
+    units = models.PositiveIntegerField(null=True, blank=True)
+    accepted = models.BooleanField()
+    reason = models.CharField(max_length=30)
+    fare = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    product = models.CharField(max_length=60, blank=True)
+    journey_start = models.DateTimeField(null=True, blank=True)
+    payment = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="tap")
+
+    class Meta:
+        ordering = ["validator", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["validator", "seq"], name="tap_unique_seq"),
+        ]
+        indexes = [models.Index(fields=["medium", "at"], name="tap_medium_at")]
+
+    def __str__(self) -> str:
+        return f"{self.validator_id}#{self.seq} {'accept' if self.accepted else 'deny'}"
+
+
+class DenyListChange(models.Model):
+    """The versioned deny list: each change (a medium's token hash added or removed) has the
+    next version number of its city, so a validator asks for the changes since its own."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveBigIntegerField()
+    token_hash = models.CharField(max_length=64)
+    added = models.BooleanField()
+    reason = models.CharField(max_length=30)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["city", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "version"], name="denylist_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id} deny list v{self.version}"

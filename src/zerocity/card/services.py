@@ -145,9 +145,10 @@ def _post(city: City, kind: str, amounts: dict[int, Decimal], *, idempotency_key
         entries.append(LedgerEntry(transaction=tx, account=account, amount=amounts[pk],
                                    balance_after=account.balance))
     LedgerEntry.objects.bulk_create(entries)
-    audit.record(f"card.{kind}", city=city, user=by, actor=actor, obj=tx,
-                 amounts={locked[pk].code: str(a) for pk, a in sorted(amounts.items())},
-                 key=idempotency_key or "", reason=reason)
+    if kind != TransactionKind.FARE:  # a fare's record is its tap and this transaction
+        audit.record(f"card.{kind}", city=city, user=by, actor=actor, obj=tx,
+                     amounts={locked[pk].code: str(a) for pk, a in sorted(amounts.items())},
+                     key=idempotency_key or "", reason=reason)
     return tx
 
 

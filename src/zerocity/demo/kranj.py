@@ -124,6 +124,9 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
         observed = feed_indicators(city, actor=actor)
         report.append(f"kranj indicator observations from the readings: {len(observed)}")
     report.extend(_demo_accounts(city, actor))
+    from zerocity.card.demo import load as load_card
+
+    report.extend(load_card(city, actor=actor))
     return report
 
 

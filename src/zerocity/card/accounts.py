@@ -1,0 +1,241 @@
+"""Card accounts and their media: open an account (with a guardian for a minor, or anonymous),
+issue media, block one at once (it goes on the deny list), replace it with the balance and the
+passes kept (they belong to the account), sell passes, record concessions, close an account.
+Every service is one transaction and is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.timezone import now
+
+from zerocity.card import fares
+from zerocity.card.models import (
+    CardAccount,
+    DenyListChange,
+    Eligibility,
+    Entitlement,
+    FareRuleSet,
+    LedgerAccount,
+    Medium,
+    MediumKind,
+    MediumStatus,
+    TransactionKind,
+)
+from zerocity.card.services import Leg, charge, open_wallet, post, system_account
+from zerocity.core import audit
+from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.models import City
+
+CONCESSIONS = ("pupil", "student", "senior", "unemployed", "disabled")
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a medium's token, and what validators compare: its SHA-256."""
+    token = token.strip()
+    if not 4 <= len(token) <= 200:
+        raise Conflict("a medium's token has 4 to 200 characters")
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def open_account(city: City, *, holder: Any = None, guardian: CardAccount | None = None,
+                 by: Any = None, actor: str = "") -> CardAccount:
+    """A city account with its wallet; no holder makes an anonymous stored-value account. A
+    minor's account names its guardian's account, which must be a personal one."""
+    if guardian is not None and (guardian.anonymous or guardian.city_id != city.pk):
+        raise Conflict("a guardian is a personal account of the same city")
+    pseudonym = uuid.uuid4()
+    wallet = open_wallet(city, f"wallet-{pseudonym.hex[:16]}", "Card account wallet", by=by,
+                         actor=actor)
+    account = CardAccount.objects.create(city=city, holder=holder, guardian=guardian,
+                                         wallet=wallet, pseudonym=pseudonym)
+    audit.record("card.account_opened", city=city, user=by, actor=actor, obj=account,
+                 anonymous=holder is None, guardian=guardian.pk if guardian else None)
+    return account
+
+
+def _deny_list(city: City, token: str, *, added: bool, reason: str) -> DenyListChange:
+    last = DenyListChange.objects.select_for_update().filter(city=city).aggregate(
+        v=Max("version"))["v"] or 0
+    return DenyListChange.objects.create(city=city, version=last + 1, token_hash=token,
+                                         added=added, reason=reason)
+
+
+@transaction.atomic
+def issue_medium(account: CardAccount, token: str, *, kind: str = MediumKind.CITY_CARD,
+                 label: str = "", by: Any = None, actor: str = "") -> Medium:
+    if account.closed_at is not None:
+        raise Conflict("the account is closed")
+    if kind not in MediumKind.values:
+        raise Conflict(f"unknown kind of medium {kind!r}")
+    digest = token_hash(token)
+    if Medium.objects.filter(city=account.city, token_hash=digest).exists():
+        raise Conflict("this medium is already issued")
+    medium = Medium.objects.create(city=account.city, account=account, kind=kind,
+                                   token_hash=digest, label=label or token.strip()[-4:])
+    audit.record("card.medium_issued", city=account.city, user=by, actor=actor, obj=medium,
+                 kind=kind, account=account.pk)
+    return medium
+
+
+@transaction.atomic
+def block_medium(medium: Medium, *, reason: str = "lost", by: Any = None,
+                 actor: str = "") -> Medium:
+    """Block a medium at once: taps are denied online from now and, once validators fetch the
+    deny list, offline too. Blocking it again changes nothing."""
+    medium = Medium.objects.select_for_update().get(pk=medium.pk)
+    if medium.status != MediumStatus.ACTIVE:
+        return medium
+    medium.status, medium.status_reason, medium.changed_at = (MediumStatus.BLOCKED,
+                                                              reason[:200], now())
+    medium.save(update_fields=["status", "status_reason", "changed_at"])
+    _deny_list(medium.city, medium.token_hash, added=True, reason="blocked")
+    audit.record("card.medium_blocked", city=medium.city, user=by, actor=actor, obj=medium,
+                 reason=reason)
+    return medium
+
+
+@transaction.atomic
+def replace_medium(old: Medium, token: str, *, by: Any = None, actor: str = "") -> Medium:
+    """A new medium for the same account. Balance and passes belong to the account, so they
+    are there at once; the old medium is blocked (if it was not) and marked replaced."""
+    old = Medium.objects.select_for_update().get(pk=old.pk)
+    if old.status in (MediumStatus.REPLACED, MediumStatus.CLOSED):
+        raise Conflict("this medium was already replaced or closed")
+    if old.status == MediumStatus.ACTIVE:
+        _deny_list(old.city, old.token_hash, added=True, reason="replaced")
+    new = issue_medium(old.account, token, kind=old.kind, by=by, actor=actor)
+    old.status, old.replaced_by, old.changed_at = MediumStatus.REPLACED, new, now()
+    old.save(update_fields=["status", "replaced_by", "changed_at"])
+    audit.record("card.medium_replaced", city=old.city, user=by, actor=actor, obj=new,
+                 replaces=old.pk)
+    return new
+
+
+@transaction.atomic
+def close_account(account: CardAccount, *, refund_reference: str = "", by: Any = None,
+                  actor: str = "") -> CardAccount:
+    """Close an account: its media are blocked, any balance is refunded (a ledger
+    transaction), and the holder is unlinked; the money records stay, without the person."""
+    account = CardAccount.objects.select_for_update().get(pk=account.pk)
+    if account.closed_at is not None:
+        return account
+    for medium in account.media.filter(status=MediumStatus.ACTIVE):
+        block_medium(medium, reason="account closed", by=by, actor=actor)
+        Medium.objects.filter(pk=medium.pk).update(status=MediumStatus.CLOSED)
+    balance = LedgerAccount.objects.get(pk=account.wallet_id).balance
+    if balance > 0:
+        post(account.city, TransactionKind.REFUND,
+             [Leg(account.wallet, -balance), Leg(system_account(account.city, "refunds"),
+                                                 balance)],
+             idempotency_key=f"close:{account.pk}", reason=refund_reference or "account closed",
+             by=by, actor=actor)
+    account.closed_at, account.holder = now(), None
+    account.save(update_fields=["closed_at", "holder"])
+    audit.record("card.account_closed", city=account.city, user=by, actor=actor, obj=account,
+                 refunded=str(balance))
+    return account
+
+
+# -- fare rules, passes, concessions ----------------------------------------------------------
+
+_PARSED: dict[tuple[int, int], fares.FareRules] = {}
+
+
+def current_rules(city: City) -> tuple[int, fares.FareRules]:
+    """The fare rules in force and their version; a version is parsed once per process (rule
+    sets are never changed, only superseded)."""
+    latest = FareRuleSet.objects.filter(city=city).order_by("-version").values_list(
+        "version", flat=True).first()
+    if latest is None:
+        raise NotFound(f"{city.slug} has no fare rules")
+    key = (city.pk, latest)
+    if key not in _PARSED:
+        data = FareRuleSet.objects.get(city=city, version=latest).data
+        _PARSED[key] = fares.load_rules(data)
+    return latest, _PARSED[key]
+
+
+@transaction.atomic
+def set_rules(city: City, data: dict[str, Any], *, by: Any = None,
+              actor: str = "") -> FareRuleSet:
+    """A new version of the fare rules (checked first); the same rules again change nothing."""
+    try:
+        fares.load_rules(data)
+    except fares.RulesError as exc:
+        raise Conflict(str(exc)) from exc
+    latest = FareRuleSet.objects.select_for_update().filter(city=city).order_by(
+        "-version").first()
+    if latest is not None and latest.data == data:
+        return latest
+    rules = FareRuleSet.objects.create(city=city, version=(latest.version + 1) if latest else 1,
+                                       data=data, by_label=actor or audit.actor_label(by))
+    audit.record("card.rules", city=city, user=by, actor=actor, obj=rules,
+                 version=rules.version)
+    return rules
+
+
+@transaction.atomic
+def sell_pass(account: CardAccount, product_id: str, *, at: datetime | None = None,
+              payment_key: str | None = None, by: Any = None,
+              actor: str = "") -> Entitlement:
+    """Sell a pass from the account's balance; the pass belongs to the account. The rider's
+    category must allow the product (a child pass needs a valid pupil concession)."""
+    at = at or now()
+    _, rules = current_rules(account.city)
+    product = next((p for p in rules.products if p.id == product_id), None)
+    if product is None or product.kind != "pass":
+        raise Conflict(f"no pass {product_id!r}")
+    category = next(c for c in rules.categories if c.id == product.rider_category)
+    if category.requires and not eligibilities(account, at, category.requires):
+        raise Conflict(f"{product.name} needs a valid {category.requires} concession")
+    valid_from, valid_to = fares.pass_validity(product, at, rules.tz)
+    sale = charge(account.wallet, product.amount, kind=TransactionKind.PASS_SALE,
+                  idempotency_key=payment_key, by=by, actor=actor) if product.amount else None
+    if sale is not None and hasattr(sale, "entitlement"):
+        return sale.entitlement  # the same sale sent again
+    entitlement = Entitlement.objects.create(account=account, product=product.id,
+                                             valid_from=valid_from, valid_to=valid_to,
+                                             sale=sale)
+    audit.record("card.pass_sold", city=account.city, user=by, actor=actor, obj=entitlement,
+                 product=product.id, amount=str(product.amount))
+    return entitlement
+
+
+def eligibilities(account: CardAccount, at: datetime, category: str | None = None) -> list[
+        Eligibility]:
+    qs = account.eligibilities.filter(valid_from__lte=at, expires_at__gt=at)
+    return list(qs.filter(category=category) if category else qs)
+
+
+@transaction.atomic
+def add_eligibility(account: CardAccount, category: str, *, valid_from: datetime,
+                    expires_at: datetime, verified_by: str, evidence_ref: str = "",
+                    by: Any = None, actor: str = "") -> Eligibility:
+    """Record a verified concession. Who verified it and until when; never the evidence."""
+    if category not in CONCESSIONS:
+        raise Conflict(f"unknown concession {category!r} ({', '.join(CONCESSIONS)})")
+    if expires_at <= valid_from:
+        raise Conflict("a concession expires after it starts")
+    if not verified_by.strip():
+        raise Conflict("say who verified the concession")
+    record = Eligibility.objects.create(account=account, category=category,
+                                        verified_by=verified_by[:150],
+                                        evidence_ref=evidence_ref[:100],
+                                        valid_from=valid_from, expires_at=expires_at)
+    audit.record("card.eligibility", city=account.city, user=by, actor=actor, obj=record,
+                 category=category, expires=expires_at.isoformat())
+    return record
+
+
+def balance(account: CardAccount) -> Decimal:
+    return LedgerAccount.objects.get(pk=account.wallet_id).balance

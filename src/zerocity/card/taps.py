@@ -1,0 +1,207 @@
+"""Validators and their taps.
+
+A tap is decided by the fare engine (``zerocity.card.fares``) from the account's recent taps,
+passes, concessions and balance, under a lock on the account's wallet, so taps and top-ups on
+one account never interleave; a fare is paid by a ledger transaction in the same database
+transaction. Taps are unique per (device, seq): one sent again — online, or in an offline batch
+repeated or cut off half-way and re-sent — is answered with the decision already made, and
+nothing is charged twice. An offline batch is decided in the order the taps happened, each
+against the taps before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.timezone import now
+
+from zerocity.card import fares
+from zerocity.card.accounts import current_rules, token_hash
+from zerocity.card.models import (
+    DenyListChange,
+    LedgerAccount,
+    Medium,
+    MediumStatus,
+    Tap,
+    TransactionKind,
+    Validator,
+)
+from zerocity.card.services import charge
+from zerocity.core import audit
+from zerocity.core.errors import Conflict
+from zerocity.core.models import City
+
+TOKEN_PREFIX = "zcv_"
+HISTORY_DAYS = 32  # enough for a monthly cap
+CLOCK_SLACK = timedelta(minutes=10)
+
+
+# -- validators -------------------------------------------------------------------------------
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def register_validator(city: City, device_id: str, service: str, *, description: str = "",
+                       by: Any = None, actor: str = "") -> tuple[Validator, str]:
+    """Register a device and issue its token; the secret is returned once, never stored.
+    Registering it again issues a new token and revokes the old one."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    validator, _ = Validator.objects.update_or_create(
+        city=city, device_id=device_id,
+        defaults={"service": service, "description": description, "token_prefix": secret[:8],
+                  "token_digest": _digest(secret), "revoked_at": None})
+    audit.record("card.validator_token", city=city, user=by, actor=actor, obj=validator,
+                 device=device_id, prefix=secret[:8])
+    return validator, secret
+
+
+def authenticate_validator(secret: str) -> Validator | None:
+    if not isinstance(secret, str) or not 16 <= len(secret) <= 200:
+        return None
+    digest = _digest(secret)
+    for v in Validator.objects.filter(token_prefix=secret[:8]).select_related("city"):
+        if hmac.compare_digest(v.token_digest, digest) and v.revoked_at is None:
+            return v
+    return None
+
+
+# -- taps -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TapIn:
+    seq: int
+    medium: str
+    at: datetime
+    service: str | None = None
+    vehicle: str | None = None
+    units: int | None = None
+
+
+@dataclass(frozen=True)
+class TapResult:
+    tap: Tap
+    balance: Decimal | None
+    replayed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        t = self.tap
+        return {"seq": t.seq, "decision": "accept" if t.accepted else "deny",
+                "reason": t.reason, "fare": str(t.fare),
+                "balance": None if self.balance is None else str(self.balance),
+                "replayed": self.replayed}
+
+
+def _history(medium: Medium, around: datetime) -> list[fares.PriorTap]:
+    """The account's accepted taps near ``around``: before it for transfers and repeats, and
+    after it too, so that a late offline tap counts the cap period's later fares."""
+    rows = Tap.objects.filter(medium__account=medium.account, accepted=True,
+                              at__gte=around - timedelta(days=HISTORY_DAYS),
+                              at__lt=around + timedelta(days=HISTORY_DAYS))
+    return [fares.PriorTap(at=t.at, service=t.service, vehicle=t.vehicle or None, fare=t.fare,
+                           reason=t.reason, journey_start=t.journey_start or t.at)
+            for t in rows.order_by("at")]
+
+
+def _passes(medium: Medium, at: datetime) -> list[fares.Pass]:
+    rows = medium.account.entitlements.filter(revoked_at__isnull=True, valid_from__lte=at,
+                                              valid_to__gt=at)
+    return [fares.Pass(product_id=e.product, valid_from=e.valid_from, valid_to=e.valid_to)
+            for e in rows]
+
+
+def _eligibilities(medium: Medium, at: datetime) -> list[fares.Eligibility]:
+    return [fares.Eligibility(category=e.category, valid_from=e.valid_from,
+                              expires_at=e.expires_at)
+            for e in medium.account.eligibilities.all()]
+
+
+def process_tap(validator: Validator, tap: TapIn, *, offline: bool = False) -> TapResult:
+    """Decide one tap and record it (and its fare); the same (device, seq) again returns the
+    decision already made."""
+    done = Tap.objects.filter(validator=validator, seq=tap.seq).first()
+    if done is not None:
+        return TapResult(done, None, True)
+    if tap.at.tzinfo is None:
+        raise Conflict("the tap's time needs a UTC offset")
+    if tap.at > now() + CLOCK_SLACK:
+        raise Conflict(f"tap {tap.seq} is in the future ({tap.at.isoformat()})")
+    try:
+        with transaction.atomic():
+            return _decide_and_record(validator, tap, offline=offline)
+    except IntegrityError:
+        done = Tap.objects.filter(validator=validator, seq=tap.seq).first()
+        if done is None:
+            raise
+        return TapResult(done, None, True)  # the same tap raced in on another connection
+
+
+def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool) -> TapResult:
+    city = validator.city
+    service = tap.service or validator.service
+    digest = token_hash(tap.medium)
+    medium = Medium.objects.filter(city=city, token_hash=digest).select_related(
+        "account").first()
+    common = dict(validator=validator, seq=tap.seq, token_hash=digest, at=tap.at,
+                  offline=offline, service=service, vehicle=tap.vehicle or "",
+                  units=tap.units)
+    if medium is None:
+        record = Tap.objects.create(medium=None, accepted=False, reason="unknown_medium",
+                                    **common)
+        return TapResult(record, None, False)
+    # one account's taps and top-ups happen one after the other
+    wallet = LedgerAccount.objects.select_for_update().get(pk=medium.account.wallet_id)
+    _, rules = current_rules(city)
+    decision = fares.decide(
+        rules, fares.Tap(at=tap.at, service=service, vehicle=tap.vehicle, units=tap.units),
+        history=_history(medium, tap.at), passes=_passes(medium, tap.at),
+        eligibilities=_eligibilities(medium, tap.at), balance=wallet.balance,
+        floor=wallet.floor if wallet.floor is not None else Decimal("-1e9"),
+        blocked=medium.status != MediumStatus.ACTIVE or medium.account.closed_at is not None)
+    payment = None
+    if decision.accept and decision.fare > 0:
+        payment = charge(wallet, decision.fare, kind=TransactionKind.FARE,
+                         idempotency_key=f"tap:{validator.pk}:{tap.seq}",
+                         actor=f"validator {validator.device_id}")
+    record = Tap.objects.create(medium=medium, accepted=decision.accept,
+                                reason=decision.reason, fare=decision.fare,
+                                product=decision.product or "",
+                                journey_start=decision.journey_start, payment=payment,
+                                **common)
+    Validator.objects.filter(pk=validator.pk).update(last_seen_at=now(), last_seq=tap.seq)
+    balance = LedgerAccount.objects.get(pk=wallet.pk).balance
+    return TapResult(record, balance, False)
+
+
+def process_batch(validator: Validator, taps: list[TapIn]) -> list[TapResult]:
+    """An offline validator's queue: decided in the order the taps happened (then by seq);
+    each tap is its own transaction, so a batch cut off half-way keeps what was done and the
+    re-sent batch does only the rest."""
+    seqs = [t.seq for t in taps]
+    if len(set(seqs)) != len(seqs):
+        raise Conflict("a batch names the same seq twice")
+    order = sorted(taps, key=lambda t: (t.at, t.seq))
+    results = {t.seq: process_tap(validator, t, offline=True) for t in order}
+    return [results[t.seq] for t in taps]
+
+
+def deny_list(city: City, since: int = 0) -> dict[str, Any]:
+    """The deny list's changes after version ``since`` (all of it from 0): token hashes added
+    and removed, and the version the validator is then at."""
+    changes = list(DenyListChange.objects.filter(city=city, version__gt=since).order_by(
+        "version").values_list("version", "token_hash", "added"))
+    state: dict[str, bool] = {}
+    for _, digest, added in changes:
+        state[digest] = added
+    version = changes[-1][0] if changes else since
+    return {"version": version, "since": since,
+            "add": sorted(d for d, a in state.items() if a),
+            "remove": sorted(d for d, a in state.items() if not a)}
