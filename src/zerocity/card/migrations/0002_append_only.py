@@ -3,7 +3,7 @@ transaction raises, whoever asks (the ORM, raw SQL, an administrator's console).
 
 from django.db import migrations
 
-TABLES = ("card_ledgerentry", "card_ledgertransaction")
+from zerocity.card.triggers import TABLES, sqlite_trigger
 
 
 def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
@@ -20,10 +20,7 @@ def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
     elif vendor == "sqlite":
         for table in TABLES:
             for op in ("UPDATE", "DELETE"):
-                schema_editor.execute(
-                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, 'the card ledger is append-only: {op} on "
-                    f"{table} refused'); END")
+                schema_editor.execute(sqlite_trigger(table, op))
     else:  # pragma: no cover - ZeroCity runs on SQLite and PostgreSQL
         raise RuntimeError(f"no append-only triggers for {vendor}")
 

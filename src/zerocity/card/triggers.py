@@ -1,0 +1,9 @@
+"""The SQL of the ledger's append-only triggers, shared by migration 0002 and ``flush``."""
+
+TABLES = ("card_ledgerentry", "card_ledgertransaction")
+
+
+def sqlite_trigger(table: str, op: str) -> str:
+    return (f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'the card ledger is append-only: {op} on {table} "
+            "refused'); END")
