@@ -119,18 +119,3 @@ def test_the_reconcile_command_exits_1_on_a_difference(city, wallet):
     bad = CliRunner().invoke(main, ["card", "reconcile", "--city", "testville"])
     assert bad.exit_code == 1 and "1 differences" in bad.output
 
-
-@pytest.mark.django_db(transaction=True)
-def test_flush_wipes_the_ledger_and_keeps_it_append_only():
-    from django.core.management import call_command
-
-    from zerocity.core.services import create_city
-
-    city = create_city("flushville", name="Flushville", country="SI")
-    tx = services.top_up(services.open_wallet(city, "w", "W"), "1.00", payment_reference="p")
-    call_command("flush", interactive=False, verbosity=0)
-    assert not LedgerTransaction.objects.filter(pk=tx.pk).exists()
-    city = create_city("flushville", name="Flushville", country="SI")
-    again = services.top_up(services.open_wallet(city, "w", "W"), "1.00", payment_reference="p")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        LedgerEntry.objects.filter(transaction=again).delete()
