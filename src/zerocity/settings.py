@@ -22,6 +22,10 @@ ENV = os.environ.get("ZEROCITY_ENV", "local")
 # disclosure control's minimum-frequency rule), so no household's or firm's use can be read
 # from it; and the licence of the published aggregates.
 OPEN_DATA_MIN_METERS = int(os.environ.get("ZEROCITY_OPEN_DATA_MIN_METERS", "3"))
+# The city card's top-ups: a class with ``pay(amount, key=, description=)``; the built-in test
+# provider accepts everything (demo, tests). See zerocity.card.payments.
+PAYMENT_PROVIDER = os.environ.get("ZEROCITY_PAYMENT_PROVIDER",
+                                  "zerocity.card.payments.TestProvider")
 OPEN_DATA_LICENCE = os.environ.get("ZEROCITY_OPEN_DATA_LICENCE", "CC BY 4.0")
 OPEN_DATA_LICENCE_URL = os.environ.get("ZEROCITY_OPEN_DATA_LICENCE_URL",
                                        "https://creativecommons.org/licenses/by/4.0/")

@@ -22,6 +22,7 @@ View = Callable[..., HttpResponse]
 PUBLIC = "public"
 CITY_STAFF = "city_staff"
 CITY_ADMIN = "city_admin"
+SIGNED_IN = "signed_in; own records only"
 
 
 def public(view: View) -> View:
@@ -52,3 +53,7 @@ def _city_rule(rule: str, check: Callable[[Any, City], bool]) -> Callable[[View]
 
 city_staff = _city_rule(CITY_STAFF, is_city_staff)
 city_admin = _city_rule(CITY_ADMIN, is_city_admin)
+
+
+# Anyone logged in; the view shows and changes only the user's own records (404 for others').
+signed_in = _city_rule(SIGNED_IN, lambda user, city: True)

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zerocity.core.access import public
+from zerocity.web import card_views as cv
 from zerocity.web import data_views as dv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
@@ -62,6 +63,9 @@ urlpatterns = [
     path("<slug:city>/plan/manage/periods/<str:period>.json", pv.snapshot_download,
          name="plan_snapshot"),
     # the data platform: staff
+    path("<slug:city>/card/", cv.card_home, name="card_home"),
+    path("<slug:city>/card/accounts/<int:pk>/top-up/", cv.card_top_up, name="card_top_up"),
+    path("<slug:city>/card/media/<int:pk>/block/", cv.card_block, name="card_block"),
     path("<slug:city>/data/", odv.catalogue, name="open_data"),
     path("<slug:city>/data/datasets/<slug:key>/", odv.dataset, name="open_data_dataset"),
     path("<slug:city>/data/coverage/", dv.coverage, name="data_coverage"),

@@ -1,0 +1,97 @@
+"""The citizen's city card: balance, history, top-up, passes, concessions, and blocking a
+lost card at once. Only the person's own accounts (and their minors'); others are not found."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
+from django.utils.timezone import now
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from zerocity.card import accounts, selectors, services
+from zerocity.card.payments import PaymentDeclined, provider
+from zerocity.core.access import signed_in
+from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.models import City
+
+TOP_UP_MIN, TOP_UP_MAX = Decimal("1.00"), Decimal("150.00")
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@signed_in
+@require_GET
+def card_home(request: HttpRequest, city: City) -> HttpResponse:
+    at = now()
+    items = []
+    for account in selectors.accounts_for_user(request.user, city):
+        items.append({
+            "account": account, "balance": accounts.balance(account),
+            "media": account.media.order_by("id"),
+            "passes": account.entitlements.filter(revoked_at__isnull=True, valid_to__gt=at)
+            .order_by("valid_from"),
+            "concessions": account.eligibilities.filter(expires_at__gt=at),
+            "history": selectors.history(account),
+            "key": uuid.uuid4().hex,  # one top-up form, one payment, however often it is sent
+            "minor": account.holder_id != request.user.pk,
+        })
+    return _private(render(request, "web/card/home.html", {
+        "city": city, "items": items, "min": TOP_UP_MIN, "max": TOP_UP_MAX}))
+
+
+@signed_in
+@require_POST
+def card_top_up(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    try:
+        account = selectors.access_account_for_user(request.user, city, pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    key = request.POST.get("key", "")
+    try:
+        amount = Decimal(request.POST.get("amount", "").replace(",", "."))
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not (TOP_UP_MIN <= amount <= TOP_UP_MAX) or amount != amount.quantize(Decimal("0.01")):
+        messages.error(request, _("Enter an amount between %(min)s and %(max)s EUR.")
+                       % {"min": TOP_UP_MIN, "max": TOP_UP_MAX})
+    elif not (16 <= len(key) <= 64 and key.isalnum()):
+        messages.error(request, _("The form has expired; please try again."))
+    else:
+        try:
+            payment = provider().pay(amount, key=f"{account.pk}-{key}",
+                                     description=f"{city.name} city card top-up")
+            services.top_up(account.wallet, payment.amount,
+                            payment_reference=payment.reference, by=request.user)
+        except (PaymentDeclined, Conflict) as exc:
+            messages.error(request, _("The top-up did not go through: %(reason)s")
+                           % {"reason": exc})
+        else:
+            messages.success(request, _("%(amount)s EUR added. Balance: %(balance)s EUR.")
+                             % {"amount": amount, "balance": accounts.balance(account)})
+    return redirect("card_home", city=city.slug)
+
+
+@signed_in
+@require_POST
+def card_block(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    """Block a lost or stolen card at once (self-service)."""
+    try:
+        medium = selectors.access_medium_for_user(request.user, city, pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    reason = request.POST.get("reason", "lost")
+    medium = accounts.block_medium(medium, reason=reason if reason in ("lost", "stolen")
+                                   else "lost", by=request.user)
+    messages.success(request, _("The card ending %(label)s is blocked. The balance and passes "
+                                "stay on your account; ask for a new card at the city's "
+                                "service desk.") % {"label": medium.label})
+    return redirect("card_home", city=city.slug)
