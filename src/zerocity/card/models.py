@@ -338,3 +338,39 @@ class DenyListChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city_id} deny list v{self.version}"
+
+
+class PointsKind(models.TextChoices):
+    EARN = "earn", _("Earned")
+    REDEEM = "redeem", _("Redeemed")
+    CORRECTION = "correction", _("Correction")
+
+
+class PointsEntry(models.Model):
+    """The eco-points ledger, kept apart from money (points are not e-money): append-only like
+    the money ledger; a balance is the sum of an account's entries."""
+
+    account = models.ForeignKey(CardAccount, on_delete=models.PROTECT, related_name="points")
+    kind = models.CharField(max_length=12, choices=PointsKind.choices)
+    points = models.IntegerField()
+    reason = models.CharField(max_length=200)
+    tap = models.OneToOneField(Tap, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="points")
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    at = models.DateTimeField()
+    by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["account", "at", "id"]
+        verbose_name_plural = "points entries"
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(points=0), name="points_not_zero"),
+            models.CheckConstraint(
+                condition=(models.Q(kind="earn", points__gt=0)
+                           | models.Q(kind="redeem", points__lt=0)
+                           | models.Q(kind="correction")),
+                name="points_sign_by_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.points:+} {self.kind}"

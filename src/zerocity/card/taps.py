@@ -22,7 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.timezone import now
 
-from zerocity.card import fares
+from zerocity.card import fares, rewards
 from zerocity.card.accounts import current_rules, token_hash
 from zerocity.card.models import (
     DenyListChange,
@@ -176,6 +176,7 @@ def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool) -> Ta
                                 product=decision.product or "",
                                 journey_start=decision.journey_start, payment=payment,
                                 **common)
+    rewards.earn_for_tap(record)
     Validator.objects.filter(pk=validator.pk).update(last_seen_at=now(), last_seq=tap.seq)
     balance = LedgerAccount.objects.get(pk=wallet.pk).balance
     return TapResult(record, balance, False)

@@ -14,7 +14,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from zerocity.card import accounts, selectors, services
+from zerocity.card import accounts, rewards, selectors, services
 from zerocity.card.payments import PaymentDeclined, provider
 from zerocity.core.access import signed_in
 from zerocity.core.errors import Conflict, NotFound
@@ -41,6 +41,7 @@ def card_home(request: HttpRequest, city: City) -> HttpResponse:
             .order_by("valid_from"),
             "concessions": account.eligibilities.filter(expires_at__gt=at),
             "history": selectors.history(account),
+            "points": rewards.balance(account),
             "key": uuid.uuid4().hex,  # one top-up form, one payment, however often it is sent
             "minor": account.holder_id != request.user.pk,
         })

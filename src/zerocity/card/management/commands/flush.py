@@ -19,11 +19,11 @@ class Command(FlushCommand):
         if connection.vendor != "sqlite":
             return super().handle(**options)
         with connection.cursor() as cursor:
-            for table in append_only.TABLES:
+            for table in append_only.ALL_TABLES:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
         try:
             return super().handle(**options)
         finally:
             with connection.cursor() as cursor:
-                for table in append_only.TABLES:
+                for table in append_only.ALL_TABLES:
                     cursor.execute(append_only.sqlite_trigger(table, "DELETE"))
