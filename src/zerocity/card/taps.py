@@ -11,9 +11,6 @@ against the taps before it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -34,7 +31,7 @@ from zerocity.card.models import (
     Validator,
 )
 from zerocity.card.services import charge
-from zerocity.core import audit
+from zerocity.core import audit, tokens
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 
@@ -45,31 +42,27 @@ CLOCK_SLACK = timedelta(minutes=10)
 
 # -- validators -------------------------------------------------------------------------------
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @transaction.atomic
 def register_validator(city: City, device_id: str, service: str, *, description: str = "",
                        by: Any = None, actor: str = "") -> tuple[Validator, str]:
     """Register a device and issue its token; the secret is returned once, never stored.
     Registering it again issues a new token and revokes the old one."""
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret, prefix, digest = tokens.new_secret(TOKEN_PREFIX)
     validator, _ = Validator.objects.update_or_create(
         city=city, device_id=device_id,
-        defaults={"service": service, "description": description, "token_prefix": secret[:8],
-                  "token_digest": _digest(secret), "revoked_at": None})
+        defaults={"service": service, "description": description, "token_prefix": prefix,
+                  "token_digest": digest, "revoked_at": None})
     audit.record("card.validator_token", city=city, user=by, actor=actor, obj=validator,
-                 device=device_id, prefix=secret[:8])
+                 device=device_id, prefix=prefix)
     return validator, secret
 
 
 def authenticate_validator(secret: str) -> Validator | None:
-    if not isinstance(secret, str) or not 16 <= len(secret) <= 200:
+    if not tokens.plausible(secret):
         return None
-    digest = _digest(secret)
-    for v in Validator.objects.filter(token_prefix=secret[:8]).select_related("city"):
-        if hmac.compare_digest(v.token_digest, digest) and v.revoked_at is None:
+    for v in Validator.objects.filter(
+            token_prefix=secret[:tokens.PREFIX_LENGTH]).select_related("city"):
+        if tokens.matches(v.token_digest, secret) and v.revoked_at is None:
             return v
     return None
 
@@ -118,7 +111,7 @@ def _passes(medium: Medium, at: datetime) -> list[fares.Pass]:
             for e in rows]
 
 
-def _eligibilities(medium: Medium, at: datetime) -> list[fares.Eligibility]:
+def _eligibilities(medium: Medium) -> list[fares.Eligibility]:
     return [fares.Eligibility(category=e.category, valid_from=e.valid_from,
                               expires_at=e.expires_at)
             for e in medium.account.eligibilities.all()]
@@ -163,7 +156,7 @@ def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool) -> Ta
     decision = fares.decide(
         rules, fares.Tap(at=tap.at, service=service, vehicle=tap.vehicle, units=tap.units),
         history=_history(medium, tap.at), passes=_passes(medium, tap.at),
-        eligibilities=_eligibilities(medium, tap.at), balance=wallet.balance,
+        eligibilities=_eligibilities(medium), balance=wallet.balance,
         floor=wallet.floor if wallet.floor is not None else Decimal("-1e9"),
         blocked=medium.status != MediumStatus.ACTIVE or medium.account.closed_at is not None)
     payment = None

@@ -252,15 +252,17 @@ def state(city: City) -> str:
     sources = list(DataSource.objects.filter(city=city).order_by("key")
                    .values_list("key", "publication", "frequency"))
     latest = Batch.objects.filter(source__city=city).aggregate(m=Max("pk"))["m"]
-    files = []
-    for key, _pub, _freq in sources:
-        root = store.source_dir(key)
-        if root.is_dir():
-            stats = [p.stat() for p in root.rglob("*.parquet")]
-            files.append((key, len(stats), max((s.st_mtime_ns for s in stats), default=0)))
+    files = [[key, *_files(key)] for key, _pub, _freq in sources]
     month = date.today().strftime("%Y-%m")
     raw = json.dumps([sources, latest, files, settings.OPEN_DATA_MIN_METERS, month, 1])
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _files(key: str) -> tuple[int, int]:
+    """How many Parquet files a source has in the store and the newest one's mtime (ns)."""
+    root = store.source_dir(key)
+    stats = [p.stat() for p in root.rglob("*.parquet")] if root.is_dir() else []
+    return len(stats), max((st.st_mtime_ns for st in stats), default=0)
 
 
 def _cache_dir(city: City) -> Path:
@@ -275,10 +277,11 @@ def _schema(dataset: Dataset) -> pa.Schema:
 
 
 def cached(city: City, name: str, build: Callable[[City], pd.DataFrame],
-           schema: pa.Schema) -> pa.Table:
+           schema: pa.Schema, stamp: str | None = None) -> pa.Table:
     """``build(city)`` as an Arrow table, computed once per :func:`state` of the store and kept
-    as ``DATA_DIR/opendata/<city>/<name>-<state>.parquet``."""
-    stamp = state(city)
+    as ``DATA_DIR/opendata/<city>/<name>-<state>.parquet``. A caller reading several datasets
+    passes the ``stamp`` it took once, so the store is walked once per request."""
+    stamp = stamp or state(city)
     folder = _cache_dir(city)
     path = folder / f"{name}-{stamp}.parquet"
     if path.exists():
@@ -295,22 +298,22 @@ def cached(city: City, name: str, build: Callable[[City], pd.DataFrame],
     return t
 
 
-def table(city: City, key: str) -> pa.Table:
+def table(city: City, key: str, stamp: str | None = None) -> pa.Table:
     """The dataset's rows as an Arrow table with the dataset's schema."""
     dataset = get_dataset(key)
-    return cached(city, key, dataset.build, _schema(dataset))
+    return cached(city, key, dataset.build, _schema(dataset), stamp)
 
 
-def frame(city: City, key: str) -> pd.DataFrame:
-    return table(city, key).to_pandas()
+def frame(city: City, key: str, stamp: str | None = None) -> pd.DataFrame:
+    return table(city, key, stamp).to_pandas()
 
 
 def modified(city: City) -> datetime | None:
+    """When the published sources last received data (a batch, or a file in the store)."""
     latest = Batch.objects.filter(source__city=city).aggregate(m=Max("created_at"))["m"]
-    files = [p.stat().st_mtime for key in _sources(city)
-             for p in store.source_dir(key).rglob("*.parquet")]
-    moments = [m for m in (latest, datetime.fromtimestamp(max(files), UTC) if files else None)
-               if m is not None]
+    newest = max((_files(key)[1] for key in _sources(city)), default=0)
+    moments = [m for m in (latest, datetime.fromtimestamp(newest / 1e9, UTC) if newest
+                           else None) if m is not None]
     return max(moments) if moments else None
 
 
@@ -375,8 +378,8 @@ def _date(value: date) -> dict[str, str]:
     return {"@value": value.isoformat(), "@type": "xsd:date"}
 
 
-def _period(city: City, key: str) -> dict[str, Any] | None:
-    df = frame(city, key)
+def _period(city: City, key: str, stamp: str | None) -> dict[str, Any] | None:
+    df = frame(city, key, stamp)
     if df.empty or "year" not in df:
         return None
     periods = sorted(set(zip(df["year"], df["month"], strict=True)))
@@ -390,12 +393,14 @@ def _publisher(city: City, home: str) -> dict[str, Any]:
     return {"@id": home, "@type": "foaf:Agent", "foaf:name": city.name}
 
 
-def dcat_dataset(city: City, key: str, urls: Callable[[str], str],
-                 home: str) -> dict[str, Any]:
+def dcat_dataset(city: City, key: str, urls: Callable[[str], str], home: str, *,
+                 stamp: str | None = None, changed: datetime | None = None) -> dict[str, Any]:
     """One dataset as DCAT-AP JSON-LD. ``urls(kind)`` gives the absolute address of the
-    dataset's ``page``, ``metadata`` or a download format."""
+    dataset's ``page``, ``metadata`` or a download format. The catalogue passes the store's
+    ``stamp`` and ``changed`` it read once for all its datasets."""
     dataset = get_dataset(key)
-    changed = modified(city)
+    stamp = stamp or state(city)
+    changed = changed or modified(city)
     entry: dict[str, Any] = {
         "@id": urls("metadata"), "@type": "dcat:Dataset",
         "dct:identifier": f"{city.slug}/{key}",
@@ -423,7 +428,7 @@ def dcat_dataset(city: City, key: str, urls: Callable[[str], str],
     if changed is not None:
         entry["dct:modified"] = {"@value": changed.isoformat(timespec="seconds"),
                                  "@type": "xsd:dateTime"}
-    if (period := _period(city, key)) is not None:
+    if (period := _period(city, key, stamp)) is not None:
         entry["dct:temporal"] = period
     return entry
 
@@ -431,6 +436,7 @@ def dcat_dataset(city: City, key: str, urls: Callable[[str], str],
 def dcat_catalog(city: City, dataset_urls: Callable[[str, str], str], catalog_url: str,
                  home: str) -> dict[str, Any]:
     """The city's catalogue as DCAT-AP JSON-LD, every dataset in full."""
+    stamp, changed = state(city), modified(city)
     return {
         "@context": CONTEXT, "@id": catalog_url, "@type": "dcat:Catalog",
         "dct:title": _texts(_("Open data of %(city)s"), city=city.name),
@@ -441,7 +447,8 @@ def dcat_catalog(city: City, dataset_urls: Callable[[str, str], str], catalog_ur
         "dct:language": [{"@id": f"{EU}language/SLV"}, {"@id": f"{EU}language/ENG"}],
         "dct:license": {"@id": settings.OPEN_DATA_LICENCE_URL},
         "dcat:dataset": [dcat_dataset(city, d.key, lambda kind, k=d.key: dataset_urls(k, kind),
-                                      home) for d in DATASETS],
+                                      home, stamp=stamp, changed=changed)
+                         for d in DATASETS],
     }
 
 

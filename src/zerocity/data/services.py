@@ -16,12 +16,9 @@ An ingest runs in three steps so that the slow part holds no lock:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import re
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +27,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.timezone import now
 
-from zerocity.core import audit
+from zerocity.core import audit, tokens
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 from zerocity.data import store
@@ -173,10 +170,6 @@ def source_spec(source: DataSource) -> SourceSpec:
 
 # -- tokens -------------------------------------------------------------------------------------
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @transaction.atomic
 def issue_token(source: DataSource, name: str, *, by: Any = None,
                 actor: str = "") -> tuple[SourceToken, str]:
@@ -185,9 +178,9 @@ def issue_token(source: DataSource, name: str, *, by: Any = None,
     name = name.strip()
     if not name:
         raise Conflict("a token needs a name (who or what uses it)")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = SourceToken.objects.create(source=source, name=name[:100], prefix=secret[:8],
-                                       digest=_digest(secret),
+    secret, prefix, digest = tokens.new_secret(TOKEN_PREFIX)
+    token = SourceToken.objects.create(source=source, name=name[:100], prefix=prefix,
+                                       digest=digest,
                                        created_by=actor or audit.actor_label(by))
     audit.record("data.token_issued", city=source.city, user=by, actor=actor, obj=token,
                  source=source.key, name=token.name, prefix=token.prefix)
@@ -211,12 +204,12 @@ def revoke_token(token: SourceToken, *, by: Any = None, actor: str = "") -> Sour
 def authenticate_token(secret: str, *, source: DataSource | None = None) -> DataSource | None:
     """The source a token belongs to, or None: unknown, revoked, or (with ``source``) issued
     for another source. Digests are compared in constant time."""
-    if not isinstance(secret, str) or not 16 <= len(secret) <= 200:
+    if not tokens.plausible(secret):
         return None
-    digest = _digest(secret)
     found = None
-    for token in SourceToken.objects.filter(prefix=secret[:8]).select_related("source__city"):
-        if hmac.compare_digest(token.digest, digest):
+    for token in SourceToken.objects.filter(prefix=secret[:tokens.PREFIX_LENGTH]).select_related(
+            "source__city"):
+        if tokens.matches(token.digest, secret):
             found = token
     if found is None or found.revoked_at is not None:
         return None

@@ -119,18 +119,19 @@ def nowcast_summary(df: pd.DataFrame, city: City) -> dict[str, Any] | None:
 @require_GET
 def catalogue(request: HttpRequest, city: str) -> HttpResponse:
     obj = get_object_or_404(City, slug=city)
-    energy = opendata.frame(obj, "energy-use")
-    series = opendata.frame(obj, "monthly-series")
+    stamp = opendata.state(obj)  # the store walked once for the whole page
+    frames = {d.key: opendata.frame(obj, d.key, stamp) for d in opendata.DATASETS}
+    energy, series = frames["energy-use"], frames["monthly-series"]
     datasets = []
     for d in opendata.DATASETS:
-        df = opendata.frame(obj, d.key)
+        df = frames[d.key]
         periods = sorted(zip(df["year"], df["month"], strict=True)) if len(df) else []
         datasets.append({"dataset": d, "rows": len(df), "downloads": downloads(obj, d.key),
                          "first": _month(*periods[0]) if periods else "",
                          "last": _month(*periods[-1]) if periods else ""})
     return render(request, "web/open_data/catalogue.html", {
         "city": obj, "datasets": datasets,
-        "nowcast": nowcast_summary(opendata.frame(obj, "emissions-nowcast"), obj),
+        "nowcast": nowcast_summary(frames["emissions-nowcast"], obj),
         "energy_chart": energy_chart(energy[~energy["withheld"]], obj),
         "pv_chart": pv_chart(series, obj), "heat_chart": renewable_heat_chart(series, obj),
         "licence": settings.OPEN_DATA_LICENCE,
