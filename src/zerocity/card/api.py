@@ -1,6 +1,7 @@
 """The validators' API. Every request carries the device's token (``Authorization: Bearer``).
 
-- ``POST /api/v1/card/taps`` ``{device_id, seq, medium, at, service?, vehicle?, units?}`` ->
+- ``POST /api/v1/card/taps`` ``{device_id, seq, medium, at, service?, vehicle?, route?, stop?,
+  units?}`` (``route`` and ``stop`` are GTFS ``route_id`` and ``stop_id``) ->
   ``{decision: accept|deny, reason, fare, balance, seq, replayed}``.
 - ``POST /api/v1/card/taps/batch`` ``{device_id, taps: [...]}`` -> ``{results: [...]}``, one per
   tap in the order sent; a repeated or re-sent batch answers the taps already decided with
@@ -101,11 +102,13 @@ def _tap(item: Any, where: str) -> taps.TapIn:
     if units is not None and (not isinstance(units, int) or isinstance(units, bool)
                               or units < 0):
         raise BadRequest(f"{where}.units: a whole number of minutes or hours")
-    for key in ("service", "vehicle"):
-        if item.get(key) is not None and not isinstance(item[key], str):
-            raise BadRequest(f"{where}.{key}: text")
+    for key in ("service", "vehicle", "route", "stop"):
+        if item.get(key) is not None and (not isinstance(item[key], str)
+                                          or len(item[key]) > 60):
+            raise BadRequest(f"{where}.{key}: text of at most 60 characters")
     return taps.TapIn(seq=seq, medium=medium, at=at, service=item.get("service"),
-                      vehicle=item.get("vehicle"), units=units)
+                      vehicle=item.get("vehicle"), units=units, route=item.get("route"),
+                      stop=item.get("stop"))
 
 
 @validator_token

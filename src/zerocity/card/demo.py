@@ -1,16 +1,26 @@
 """Kranj's city card in the demo: the fare rules (``demo/data/kranj_fares.json``), a validator
-per service, and the demo citizen's account with a card, a top-up and a monthly pass."""
+per service, the bus stops (``demo/data/kranj_stops.txt``, positions approximate), the city's
+challenges for this month, and the demo citizen's account with a card and a top-up.
+
+``load_riders`` adds synthetic riders for the ridership pages: anonymous accounts that buy a
+monthly bus pass or the annual bike package through the ledger, and ride to work and back on
+working days of last month and this month so far. Their taps are written in bulk (as pass
+trips, which cost nothing, the ledger stays exact); the routes and stops are illustrative."""
 
 from __future__ import annotations
 
 import json
+import random
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from zerocity.card.accounts import issue_medium, open_account, set_rules
-from zerocity.card.models import CardAccount, Validator
+from zerocity.card import challenges, ridership
+from zerocity.card.accounts import issue_medium, open_account, sell_pass, set_rules
+from zerocity.card.models import CardAccount, Tap, Validator
+from zerocity.card.rewards import TZ
 from zerocity.card.services import top_up
 from zerocity.card.taps import register_validator
 from zerocity.core.models import City
@@ -43,4 +53,106 @@ def load(city: City, *, actor: str = "demo") -> list[str]:
         account = open_account(city, holder=citizen, actor=actor)
         issue_medium(account, DEMO_CARD, label="0001", actor=actor)
         top_up(account.wallet, "20.00", payment_reference="demo-topup-1", actor=actor)
-    return [f"kranj city card: fare rules v{rules.version}, {len(VALIDATORS)} validators"]
+    stops = ridership.load_stops(city, _data("kranj_stops.txt"), actor=actor)
+    month = date.today().replace(day=1)
+    end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    challenges.create_challenge(
+        city, f"bus-{month:%Y-%m}", title="Ten bus trips this month",
+        title_sl="Deset voženj z avtobusom ta mesec", measure="bus_trips", target=10,
+        bonus_points=50, starts=month, ends=end, actor=actor)
+    challenges.create_challenge(
+        city, f"walk-{month:%Y-%m}", title="Walk 30 km this month",
+        title_sl="Prehodi 30 km ta mesec", measure="walk_km", target=30, bonus_points=40,
+        starts=month, ends=end, actor=actor)
+    return [f"kranj city card: fare rules v{rules.version}, {len(VALIDATORS)} validators, "
+            f"{stops} stops, 2 challenges"]
+
+
+def _data(name: str) -> str:
+    return resources.files("zerocity.demo").joinpath(f"data/{name}").read_text(
+        encoding="utf-8")
+
+
+# -- synthetic riders -------------------------------------------------------------------------
+
+ROUTES = {"1": ("strazisce", "drulovka", "glavni-trg", "ap-kranj", "primskovo", "planina"),
+          "2": ("britof", "zlato-polje", "ap-kranj", "glavni-trg"),
+          "3": ("glavni-trg", "circe", "hrastje")}
+HUB = "glavni-trg"  # on every route: where riders change
+VEHICLES = {"1": "bus-101", "2": "bus-102", "3": "bus-102"}
+SEQ_BASE = 1_000_000  # the synthetic taps' sequence numbers, apart from real ones
+
+
+def _route_of(stop: str, rng: random.Random) -> str:
+    return rng.choice([r for r, stops in ROUTES.items() if stop in stops])
+
+
+def load_riders(city: City, *, riders: int = 120, today: date | None = None,
+                actor: str = "demo") -> str:
+    """Synthetic riders for last month and this month so far; running it again adds none."""
+    if Tap.objects.filter(validator__city=city, seq__gte=SEQ_BASE).exists():
+        return "kranj riders: already there"
+    today = today or datetime.now(TZ).date()
+    this = today.replace(day=1)
+    months = [(this - timedelta(days=1)).replace(day=1), this]
+    rng = random.Random(2030)
+    devices = {v.device_id: v for v in Validator.objects.filter(city=city)}
+    seq = {d: SEQ_BASE for d in devices}
+    stops = sorted({s for route in ROUTES.values() for s in route})
+    taps: list[Tap] = []
+
+    def tap(device: str, medium, at: datetime, *, route: str = "", stop: str = "",  # type: ignore[no-untyped-def]
+            reason: str = "pass", product: str = "", start: datetime | None = None,
+            units: int | None = None) -> None:
+        seq[device] += 1
+        v = devices[device]
+        taps.append(Tap(validator=v, seq=seq[device], medium=medium,
+                        token_hash=medium.token_hash, at=at, offline=False, service=v.service,
+                        vehicle=device if v.service == "bus" else "", route=route, stop=stop,
+                        units=units, accepted=True, reason=reason, product=product,
+                        journey_start=start or at))
+
+    def ride(medium, origin: str, dest: str, at: datetime) -> None:  # type: ignore[no-untyped-def]
+        first = _route_of(origin, rng)
+        tap(VEHICLES[first], medium, at, route=first, stop=origin, product="bus-monthly")
+        if dest not in ROUTES[first]:  # change at the hub
+            second = _route_of(dest, rng)
+            tap(VEHICLES[second], medium, at + timedelta(minutes=rng.randint(10, 25)),
+                route=second, stop=HUB, reason="transfer", start=at)
+
+    for i in range(riders):
+        account = open_account(city, actor=actor)
+        medium = issue_medium(account, f"KR-RIDER-{i:04d}", label=f"{i:04d}", actor=actor)
+        bike = rng.random() < 0.2
+        top_up(account.wallet, "25.00" if bike else "20.00",
+               payment_reference=f"demo-rider-{i}", actor=actor)
+        if bike:
+            sell_pass(account, "bike-annual", at=datetime.combine(months[0], time(7), TZ),
+                      payment_key=f"demo-rider-{i}-bike", actor=actor)
+        else:
+            for m in months:
+                sell_pass(account, "bus-monthly", at=datetime.combine(m, time(6), TZ),
+                          payment_key=f"demo-rider-{i}-{m:%Y-%m}", actor=actor)
+        home, work = rng.sample([s for s in stops if s != HUB], 2)
+        day = months[0]
+        while day < today:
+            if day.weekday() < 5 and rng.random() < 0.85:
+                out = datetime.combine(day, time(6, 30), TZ) + timedelta(
+                    minutes=rng.randint(0, 90))
+                back = datetime.combine(day, time(15), TZ) + timedelta(
+                    minutes=rng.randint(0, 150))
+                if bike:
+                    for at in (out, back):
+                        tap("bike-station-glavni-trg", medium, at,
+                            product="bike-annual", units=rng.randint(6, 25))
+                else:
+                    ride(medium, home, work, out)
+                    ride(medium, work, home, back)
+            day += timedelta(days=1)
+    Tap.objects.bulk_create(taps, batch_size=2000)
+    for device, last in seq.items():
+        if last > SEQ_BASE:
+            Validator.objects.filter(pk=devices[device].pk).update(
+                last_seq=last, last_seen_at=max(t.at for t in taps
+                                                if t.validator_id == devices[device].pk))
+    return f"kranj riders: {riders} synthetic riders, {len(taps):,} taps"

@@ -293,13 +293,18 @@ class Tap(models.Model):
     seq = models.BigIntegerField()
     medium = models.ForeignKey(Medium, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="taps")
-    token_hash = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, blank=True)
     at = models.DateTimeField()
     received_at = models.DateTimeField(auto_now_add=True)
     offline = models.BooleanField(default=False)
     service = models.CharField(max_length=20)
     vehicle = models.CharField(max_length=60, blank=True)
+    route = models.CharField(max_length=60, blank=True, help_text="GTFS route_id")
+    stop = models.CharField(max_length=60, blank=True, help_text="GTFS stop_id")
     units = models.PositiveIntegerField(null=True, blank=True)
+    location_erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="when retention removed the medium, vehicle, route "
+        "and stop (time and fare stay with the money records)")
     accepted = models.BooleanField()
     reason = models.CharField(max_length=30)
     fare = models.DecimalField(default=Decimal("0.00"), **MONEY)
@@ -374,3 +379,129 @@ class PointsEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.points:+} {self.kind}"
+
+
+# -- ridership: stops, rotating pseudonym keys ------------------------------------------------
+
+class Stop(models.Model):
+    """A stop or station as in GTFS ``stops.txt``: where validators stand, for boardings per
+    stop and the distances of inferred trips."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="card_stops")
+    stop_id = models.CharField(max_length=60)
+    name = models.CharField(max_length=200)
+    lat = models.FloatField()
+    lon = models.FloatField()
+
+    class Meta:
+        ordering = ["city", "stop_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "stop_id"], name="stop_unique_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stop_id} {self.name}"
+
+
+class PseudonymKey(models.Model):
+    """The secret that pseudonymises one period's trip records for analysis (HMAC-SHA256 of
+    the account's pseudonym). Periods have different keys, so trips of different months cannot
+    be linked; when the period leaves the retention window the key is destroyed."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=7, help_text="YYYY-MM")
+    secret = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["city", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "period"], name="pseudonymkey_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id} key {self.period}"
+
+
+# -- challenges and walks ---------------------------------------------------------------------
+
+class ChallengeMeasure(models.TextChoices):
+    BUS_TRIPS = "bus_trips", _("Bus trips")
+    BIKE_TRIPS = "bike_trips", _("Bike-sharing trips")
+    GREEN_TRIPS = "green_trips", _("Bus and bike trips")
+    WALK_KM = "walk_km", _("Kilometres walked")
+
+
+class Challenge(models.Model):
+    """A challenge the city runs: reach a target (trips by bus or bike, kilometres walked)
+    between two dates and earn bonus points, once."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="card_challenges")
+    code = models.SlugField(max_length=60)
+    title = models.CharField(max_length=200)
+    title_sl = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    measure = models.CharField(max_length=12, choices=ChallengeMeasure.choices)
+    target = models.PositiveIntegerField()
+    bonus_points = models.PositiveIntegerField()
+    starts = models.DateField()
+    ends = models.DateField(help_text="last day included")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["city", "-starts", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "code"], name="challenge_unique_code"),
+            models.CheckConstraint(condition=models.Q(ends__gte=models.F("starts")),
+                                   name="challenge_period"),
+            models.CheckConstraint(condition=models.Q(target__gt=0), name="challenge_target"),
+            models.CheckConstraint(condition=models.Q(measure__in=ChallengeMeasure.values),
+                                   name="challenge_measure_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id}/{self.code}"
+
+
+class ChallengeEntry(models.Model):
+    """An account taking part in a challenge; ``completed_at`` once the target is reached
+    (the bonus is a points entry, keyed so it is given once)."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(CardAccount, on_delete=models.PROTECT,
+                                related_name="challenge_entries")
+    joined_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["challenge", "joined_at"]
+        verbose_name_plural = "challenge entries"
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "account"],
+                                    name="challengeentry_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.challenge_id}/{self.account_id}"
+
+
+class Walk(models.Model):
+    """Kilometres walked on a day, as the citizen's app or the citizen reported them (a
+    weaker evidence than a card tap, so it earns less and is capped)."""
+
+    account = models.ForeignKey(CardAccount, on_delete=models.PROTECT, related_name="walks")
+    day = models.DateField()
+    km = models.DecimalField(max_digits=5, decimal_places=1)
+    evidence = models.CharField(max_length=20, default="self-reported")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="walk_one_per_day"),
+            models.CheckConstraint(condition=models.Q(km__gt=0), name="walk_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day} {self.km} km"

@@ -1,10 +1,13 @@
 """Eco-points for sustainable trips, in the manner of Bologna's Bella Mossa: points for each
-new bus or bike trip (not for a transfer or a repeated tap), at most ``DAILY_CAP`` a local day,
-kept in a points ledger of their own and redeemed at the city's venues and partner shops."""
+new bus or bike trip (not for a transfer or a repeated tap) and for a day's walk, at most
+``DAILY_CAP`` a local day, kept in a points ledger of their own and redeemed at the city's
+venues and partner shops. A card tap is strong evidence of a trip; a walk the citizen reports
+is weaker, so it earns less (``WALK_POINTS``) and at most one a day."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,11 +15,13 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.timezone import now
 
-from zerocity.card.models import CardAccount, LedgerAccount, PointsEntry, PointsKind, Tap
+from zerocity.card.models import CardAccount, LedgerAccount, PointsEntry, PointsKind, Tap, Walk
 from zerocity.core import audit
 from zerocity.core.errors import Conflict
 
 POINTS_PER_TRIP = {"bus": 10, "bike": 10}
+WALK_POINTS = 5
+WALK_MIN_KM, WALK_MAX_KM = Decimal("1.0"), Decimal("60.0")
 DAILY_CAP = 50
 TZ = ZoneInfo("Europe/Ljubljana")
 EARNING_REASONS = ("fare", "pass", "capped", "free")  # a new trip, however it was paid
@@ -34,16 +39,53 @@ def earn_for_tap(tap: Tap) -> PointsEntry | None:
     account = tap.medium.account
     if not points or account.closed_at is not None:
         return None
-    day = tap.at.astimezone(TZ).date()
-    start = datetime.combine(day, time(0), tzinfo=TZ)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=TZ)
-    today = account.points.filter(kind=PointsKind.EARN, at__gte=start, at__lt=end).aggregate(
-        s=Sum("points"))["s"] or 0
-    points = min(points, DAILY_CAP - today)
+    points = min(points, _room(account, tap.at.astimezone(TZ).date()))
     if points <= 0:
         return None
     return PointsEntry.objects.create(account=account, kind=PointsKind.EARN, points=points,
                                       reason=f"{tap.service} trip", tap=tap, at=tap.at)
+
+
+def _room(account: CardAccount, day: date) -> int:
+    """Points an account may still earn on a local day."""
+    start = datetime.combine(day, time(0), tzinfo=TZ)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=TZ)
+    today = account.points.filter(kind=PointsKind.EARN, at__gte=start, at__lt=end).exclude(
+        idempotency_key__startswith="challenge:").aggregate(s=Sum("points"))["s"] or 0
+    return max(0, DAILY_CAP - today)
+
+
+@transaction.atomic
+def record_walk(account: CardAccount, day: date, km: Decimal | str, *,
+                evidence: str = "self-reported", by: Any = None, actor: str = "") -> Walk:
+    """A day's walk: at most one a day (reporting the day again keeps the first), within the
+    day's cap, never in the future."""
+    try:
+        km = Decimal(str(km)).quantize(Decimal("0.1"))
+    except InvalidOperation:
+        raise Conflict(f"{km!r} is not a number of kilometres") from None
+    if not WALK_MIN_KM <= km <= WALK_MAX_KM:
+        raise Conflict(f"a day's walk is {WALK_MIN_KM} to {WALK_MAX_KM} km")
+    if day > now().astimezone(TZ).date():
+        raise Conflict("a walk is reported after it happened")
+    if account.closed_at is not None:
+        raise Conflict("the account is closed")
+    LedgerAccount.objects.select_for_update().get(pk=account.wallet_id)  # the account's lock
+    walk, created = Walk.objects.get_or_create(account=account, day=day,
+                                               defaults={"km": km, "evidence": evidence[:20]})
+    if created:
+        points = min(WALK_POINTS, _room(account, day))
+        if points > 0:
+            PointsEntry.objects.create(
+                account=account, kind=PointsKind.EARN, points=points, reason="walk",
+                idempotency_key=f"walk:{walk.pk}",
+                at=datetime.combine(day, time(12), tzinfo=TZ))
+        audit.record("card.walk", city=account.city, user=by, actor=actor, obj=walk,
+                     km=str(km))
+        from zerocity.card.challenges import after_walk  # challenges builds on rewards
+
+        after_walk(walk)
+    return walk
 
 
 @transaction.atomic

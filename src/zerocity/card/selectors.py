@@ -37,3 +37,38 @@ def access_medium_for_user(user: Any, city: City, pk: int) -> Medium:
 def history(account: CardAccount, limit: int = 50) -> list[LedgerEntry]:
     return list(LedgerEntry.objects.filter(account=account.wallet)
                 .select_related("transaction").order_by("-id")[:limit])
+
+
+# -- the service desk: the city's staff find any account of their city --------------------
+
+def desk_search(city: City, query: str, limit: int = 50) -> list[CardAccount]:
+    """Accounts by number, holder's user name or e-mail, a card's printed digits, or what a
+    card reader gives (its token, compared by hash)."""
+    from zerocity.card.accounts import token_hash  # accounts imports the models too
+
+    query = query.strip()
+    if not query:
+        return []
+    cond = (Q(holder__username__iexact=query) | Q(holder__email__iexact=query)
+            | Q(media__label=query))
+    if query.isdigit():
+        cond |= Q(pk=int(query))
+    if 4 <= len(query) <= 200:
+        cond |= Q(media__token_hash=token_hash(query))
+    return list(CardAccount.objects.filter(city=city).filter(cond).distinct()
+                .select_related("holder", "wallet").order_by("id")[:limit])
+
+
+def desk_account(city: City, pk: int) -> CardAccount:
+    account = (CardAccount.objects.filter(city=city, pk=pk)
+               .select_related("holder", "wallet", "guardian").first())
+    if account is None:
+        raise NotFound("no such card account")
+    return account
+
+
+def desk_medium(city: City, pk: int) -> Medium:
+    medium = Medium.objects.filter(city=city, pk=pk).select_related("account").first()
+    if medium is None:
+        raise NotFound("no such card")
+    return medium

@@ -184,6 +184,21 @@ def charge(wallet: LedgerAccount, amount: Decimal | str, *, kind: str = Transact
                 idempotency_key=idempotency_key, by=by, actor=actor)
 
 
+def refund(wallet: LedgerAccount, amount: Decimal | str, *, reason: str, key: str,
+           by: Any = None, actor: str = "") -> LedgerTransaction:
+    """Money paid back to a card holder out of their balance (at the service desk, in cash or
+    to their bank), with the reason; idempotent by ``key`` (the desk's receipt number)."""
+    amount = cents(amount)
+    if amount <= 0:
+        raise Conflict("a refund is a positive amount")
+    if not reason.strip():
+        raise Conflict("say why the money is refunded")
+    city = wallet.city
+    return post(city, TransactionKind.REFUND,
+                [Leg(wallet, -amount), Leg(system_account(city, "refunds"), amount)],
+                idempotency_key=f"refund:{key}", reason=reason[:500], by=by, actor=actor)
+
+
 def reverse(tx: LedgerTransaction, *, reason: str, by: Any = None,
             actor: str = "") -> LedgerTransaction:
     """Undo a transaction with a new one that moves every amount back; once only."""

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.timezone import now
 
-from zerocity.card import fares, rewards
+from zerocity.card import challenges, fares, rewards
 from zerocity.card.accounts import current_rules, token_hash
 from zerocity.card.models import (
     DenyListChange,
@@ -77,6 +77,8 @@ class TapIn:
     service: str | None = None
     vehicle: str | None = None
     units: int | None = None
+    route: str | None = None
+    stop: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool) -> Ta
         "account").first()
     common = dict(validator=validator, seq=tap.seq, token_hash=digest, at=tap.at,
                   offline=offline, service=service, vehicle=tap.vehicle or "",
-                  units=tap.units)
+                  route=tap.route or "", stop=tap.stop or "", units=tap.units)
     if medium is None:
         record = Tap.objects.create(medium=None, accepted=False, reason="unknown_medium",
                                     **common)
@@ -170,6 +172,7 @@ def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool) -> Ta
                                 journey_start=decision.journey_start, payment=payment,
                                 **common)
     rewards.earn_for_tap(record)
+    challenges.after_tap(record)
     Validator.objects.filter(pk=validator.pk).update(last_seen_at=now(), last_seq=tap.seq)
     balance = LedgerAccount.objects.get(pk=wallet.pk).balance
     return TapResult(record, balance, False)

@@ -125,8 +125,11 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
         report.append(f"kranj indicator observations from the readings: {len(observed)}")
     report.extend(_demo_accounts(city, actor))
     from zerocity.card.demo import load as load_card
+    from zerocity.card.demo import load_riders
 
     report.extend(load_card(city, actor=actor))
+    if readings:  # like the meter readings: for the demo's pages, not the tests' fixture
+        report.append(load_riders(city, actor=actor))
     return report
 
 

@@ -1,20 +1,24 @@
-"""The citizen's city card: balance, history, top-up, passes, concessions, and blocking a
-lost card at once. Only the person's own accounts (and their minors'); others are not found."""
+"""The citizen's city card: balance, history, top-up, buying passes, concessions, blocking a
+lost card at once, eco-points, challenges and walks, downloading all their data and closing
+the account. Only the person's own accounts (and their minors'); others are not found."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from zerocity.card import accounts, rewards, selectors, services
+from zerocity.card import accounts, challenges, privacy, rewards, selectors, services
+from zerocity.card.models import Challenge
 from zerocity.card.payments import PaymentDeclined, provider
 from zerocity.core.access import signed_in
 from zerocity.core.errors import Conflict, NotFound
@@ -33,6 +37,11 @@ def _private(response: HttpResponse) -> HttpResponse:
 def card_home(request: HttpRequest, city: City) -> HttpResponse:
     at = now()
     items = []
+    try:
+        _, rules = accounts.current_rules(city)
+        products = [p for p in rules.products if p.kind == "pass"]
+    except NotFound:
+        products = []
     for account in selectors.accounts_for_user(request.user, city):
         items.append({
             "account": account, "balance": accounts.balance(account),
@@ -44,9 +53,100 @@ def card_home(request: HttpRequest, city: City) -> HttpResponse:
             "points": rewards.balance(account),
             "key": uuid.uuid4().hex,  # one top-up form, one payment, however often it is sent
             "minor": account.holder_id != request.user.pk,
+            "challenges": challenges.standings(account),
+            "walks": account.walks.order_by("-day")[:7],
         })
     return _private(render(request, "web/card/home.html", {
-        "city": city, "items": items, "min": TOP_UP_MIN, "max": TOP_UP_MAX}))
+        "city": city, "items": items, "min": TOP_UP_MIN, "max": TOP_UP_MAX,
+        "products": products, "today": at.astimezone(rewards.TZ).date()}))
+
+
+def _own_account(request: HttpRequest, city: City, pk: int) -> Any:
+    try:
+        return selectors.access_account_for_user(request.user, city, pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+@signed_in
+@require_POST
+def card_buy_pass(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    """A pass paid from the balance; the form's key makes a re-sent form buy it once."""
+    account = _own_account(request, city, pk)
+    key = request.POST.get("key", "")
+    if not (16 <= len(key) <= 64 and key.isalnum()):
+        messages.error(request, _("The form has expired; please try again."))
+        return redirect("card_home", city=city.slug)
+    try:
+        sold = accounts.sell_pass(account, request.POST.get("product", ""),
+                                  payment_key=f"web:{account.pk}:{key}", by=request.user)
+    except Conflict as exc:
+        messages.error(request, _("The pass was not bought: %(reason)s") % {"reason": exc})
+    else:
+        messages.success(request, _("Your pass is valid until %(end)s.") % {
+            "end": sold.valid_to.astimezone(rewards.TZ).strftime("%d. %m. %Y %H:%M")})
+    return redirect("card_home", city=city.slug)
+
+
+@signed_in
+@require_POST
+def card_walk(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    account = _own_account(request, city, pk)
+    try:
+        day = date.fromisoformat(request.POST.get("day", ""))
+        rewards.record_walk(account, day, request.POST.get("km", "").replace(",", "."),
+                            by=request.user)
+    except ValueError:
+        messages.error(request, _("Enter the day of the walk."))
+    except Conflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your walk is recorded."))
+    return redirect("card_home", city=city.slug)
+
+
+@signed_in
+@require_POST
+def card_join_challenge(request: HttpRequest, city: City, pk: int,
+                        challenge: int) -> HttpResponse:
+    account = _own_account(request, city, pk)
+    found = Challenge.objects.filter(city=city, pk=challenge).first()
+    if found is None:
+        raise Http404("no such challenge")
+    try:
+        challenges.join(account, found, by=request.user)
+    except Conflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("You take part in “%(title)s”.") % {"title": found.title})
+    return redirect("card_home", city=city.slug)
+
+
+@signed_in
+@require_POST
+def card_close(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    """The holder closes their account: cards blocked, balance refunded, the person unlinked
+    from the money records (which the ledger keeps)."""
+    account = _own_account(request, city, pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm closing the account."))
+        return redirect("card_home", city=city.slug)
+    refunded = accounts.balance(account)
+    accounts.close_account(account, refund_reference="closed by the holder", by=request.user)
+    messages.success(request, _("Your account is closed. %(amount)s EUR will be paid back to "
+                                "you.") % {"amount": refunded})
+    return redirect("card_home", city=city.slug)
+
+
+@signed_in
+@require_GET
+def card_my_data(request: HttpRequest, city: City) -> HttpResponse:
+    """Everything the city card holds about the person, as JSON."""
+    response = JsonResponse(privacy.export(request.user, city),
+                            json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = (f'attachment; filename="{city.slug}-city-card-'
+                                       f'{request.user.get_username()}.json"')
+    return _private(response)
 
 
 @signed_in

@@ -26,7 +26,7 @@ from zerocity.web import charts
 PREVIEW_ROWS = 36
 
 
-def _fmt(decimals: int = 0) -> charts.Formatter:
+def fmt_number(decimals: int = 0) -> charts.Formatter:
     return lambda v: formats.number_format(round(v, decimals), decimals, use_l10n=True,
                                            force_grouping=True)
 
@@ -57,7 +57,7 @@ def energy_chart(df: pd.DataFrame, city: City) -> SafeString | None:
     return charts.columns([_month(y, m) for y, m in pivot.index], series, rows,
                           label=_("Metered energy use in %(city)s by month") % {
                               "city": city.name},
-                          unit="MWh", fmt=_fmt(), every=3)
+                          unit="MWh", fmt=fmt_number(), every=3)
 
 
 def _series(df: pd.DataFrame, quantity: str) -> pd.Series:
@@ -74,7 +74,7 @@ def pv_chart(df: pd.DataFrame, city: City) -> SafeString | None:
                           [[float(v)] for v in pv], label=_("Solar electricity produced in "
                                                            "%(city)s by month") % {
                               "city": city.name},
-                          unit="MWh", fmt=_fmt(), every=3)
+                          unit="MWh", fmt=fmt_number(), every=3)
 
 
 def renewable_heat_chart(df: pd.DataFrame, city: City) -> SafeString | None:
@@ -87,7 +87,7 @@ def renewable_heat_chart(df: pd.DataFrame, city: City) -> SafeString | None:
                           [[float(v)] for v in share],
                           label=_("Share of renewables and waste heat in district heating in "
                                   "%(city)s by month") % {"city": city.name},
-                          unit="%", fmt=_fmt(), every=3)
+                          unit="%", fmt=fmt_number(), every=3)
 
 
 def nowcast_summary(df: pd.DataFrame, city: City) -> dict[str, Any] | None:
@@ -104,7 +104,7 @@ def nowcast_summary(df: pd.DataFrame, city: City) -> dict[str, Any] | None:
          for r in df.itertuples()],
         label=_("Nowcast of %(year)s emissions from metered energy in %(city)s, as of each "
                 "month") % {"year": int(last.year), "city": city.name},
-        unit="t CO2e", fmt=_fmt())
+        unit="t CO2e", fmt=fmt_number())
     previous = float(last.tco2e_previous_year)
     return {"year": int(last.year), "month": int(last.month),
             "estimate": float(last.tco2e_estimate), "to_date": float(last.tco2e_to_date),

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zerocity.core.access import public
+from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
 from zerocity.web import data_views as dv
 from zerocity.web import open_data_views as odv
@@ -66,6 +67,41 @@ urlpatterns = [
     path("<slug:city>/card/", cv.card_home, name="card_home"),
     path("<slug:city>/card/accounts/<int:pk>/top-up/", cv.card_top_up, name="card_top_up"),
     path("<slug:city>/card/media/<int:pk>/block/", cv.card_block, name="card_block"),
+    path("<slug:city>/card/accounts/<int:pk>/passes/", cv.card_buy_pass, name="card_buy_pass"),
+    path("<slug:city>/card/accounts/<int:pk>/walks/", cv.card_walk, name="card_walk"),
+    path("<slug:city>/card/accounts/<int:pk>/challenges/<int:challenge>/join/",
+         cv.card_join_challenge, name="card_join_challenge"),
+    path("<slug:city>/card/accounts/<int:pk>/close/", cv.card_close, name="card_close"),
+    path("<slug:city>/card/my-data.json", cv.card_my_data, name="card_my_data"),
+    # the city card: staff
+    path("<slug:city>/card/desk/", cs.desk, name="card_desk"),
+    path("<slug:city>/card/desk/open/", cs.desk_open, name="card_desk_open"),
+    path("<slug:city>/card/desk/accounts/<int:pk>/", cs.desk_account,
+         name="card_desk_account"),
+    path("<slug:city>/card/desk/accounts/<int:pk>/issue/", cs.desk_issue,
+         name="card_desk_issue"),
+    path("<slug:city>/card/desk/accounts/<int:pk>/refund/", cs.desk_refund,
+         name="card_desk_refund"),
+    path("<slug:city>/card/desk/accounts/<int:pk>/concession/", cs.desk_concession,
+         name="card_desk_concession"),
+    path("<slug:city>/card/desk/accounts/<int:pk>/pass/", cs.desk_sell_pass,
+         name="card_desk_sell_pass"),
+    path("<slug:city>/card/desk/accounts/<int:pk>/close/", cs.desk_close,
+         name="card_desk_close"),
+    path("<slug:city>/card/desk/media/<int:pk>/replace/", cs.desk_replace,
+         name="card_desk_replace"),
+    path("<slug:city>/card/desk/media/<int:pk>/block/", cs.desk_block,
+         name="card_desk_block"),
+    path("<slug:city>/card/desk/transactions/<int:pk>/reverse/", cs.desk_reverse,
+         name="card_desk_reverse"),
+    path("<slug:city>/card/validators/", cs.validators, name="card_validators"),
+    path("<slug:city>/card/reconciliation/", cs.reconciliation, name="card_reconciliation"),
+    path("<slug:city>/card/ridership/", cs.ridership_page, name="card_ridership"),
+    path("<slug:city>/card/ridership/publish/", cs.ridership_publish,
+         name="card_ridership_publish"),
+    path("<slug:city>/card/challenges/", cs.challenges_manage,
+         name="card_challenges_manage"),
+    path("<slug:city>/card/fares/", cs.fare_rules, name="card_fares"),
     path("<slug:city>/data/", odv.catalogue, name="open_data"),
     path("<slug:city>/data/datasets/<slug:key>/", odv.dataset, name="open_data_dataset"),
     path("<slug:city>/data/coverage/", dv.coverage, name="data_coverage"),

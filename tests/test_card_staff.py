@@ -1,0 +1,213 @@
+"""The city card's staff pages (service desk, validators, reconciliation, ridership,
+challenges, fare rules) and the citizen's own: buying a pass, downloading all their data and
+closing their account. Each checks who may, what changes, and that the ledger stays exact."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils.timezone import now
+
+from zerocity.card import accounts, services, taps
+from zerocity.card.demo import kranj_fares
+from zerocity.card.models import (
+    CardAccount,
+    Challenge,
+    FareRuleSet,
+    LedgerTransaction,
+    Medium,
+    MediumStatus,
+    Validator,
+)
+from zerocity.core.models import Role
+from zerocity.core.services import ensure_department, grant_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(city):  # type: ignore[no-untyped-def]
+    accounts.set_rules(city, kranj_fares())
+    clerk = grant_role(city, "clerk", Role.STAFF, department=ensure_department(
+        city, "city-card", "City card service desk")).user
+    admin = grant_role(city, "boss", Role.ADMIN).user
+    citizen = grant_role(city, "ana", Role.CITIZEN).user
+    citizen.email = "ana@example.org"
+    citizen.save()
+    account = accounts.open_account(city, holder=citizen)
+    medium = accounts.issue_medium(account, "CARD-7777", label="7777")
+    services.top_up(account.wallet, "30.00", payment_reference="t1")
+    return city, clerk, admin, citizen, account, medium
+
+
+def client_for(user):  # type: ignore[no-untyped-def]
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_only_staff_reach_the_desk_and_only_admins_edit_fares(desk):
+    city, clerk, admin, citizen, account, _ = desk
+    staff_pages = ["desk/", f"desk/accounts/{account.pk}/", "validators/", "reconciliation/",
+                   "ridership/", "challenges/"]
+    for page in staff_pages:
+        url = f"/en/{city.slug}/card/{page}"
+        assert client_for(citizen).get(url).status_code == 404, url
+        response = client_for(clerk).get(url)
+        assert response.status_code == 200, url
+        assert response["Cache-Control"].startswith("private")
+    medium = account.media.get()
+    tx = LedgerTransaction.objects.get(idempotency_key="payment:t1")
+    posts = ["desk/open/", f"desk/accounts/{account.pk}/issue/",
+             f"desk/accounts/{account.pk}/refund/", f"desk/accounts/{account.pk}/concession/",
+             f"desk/accounts/{account.pk}/pass/", f"desk/accounts/{account.pk}/close/",
+             f"desk/media/{medium.pk}/replace/", f"desk/media/{medium.pk}/block/",
+             f"desk/transactions/{tx.pk}/reverse/", "ridership/publish/"]
+    for page in posts:  # a citizen acting as a clerk on their own account: not found
+        url = f"/en/{city.slug}/card/{page}"
+        assert client_for(citizen).post(url, {"confirm": "yes", "token": "X-1234",
+                                              "reason": "x", "amount": "1", "receipt": "1",
+                                              "month": "2026-10"}).status_code == 404, url
+    assert Client().post(f"/en/{city.slug}/card/desk/open/").status_code == 302  # log in
+    assert client_for(clerk).post(f"/en/{city.slug}/card/ridership/publish/",
+                                  {"month": "2026-10"}).status_code == 404  # admins only
+    assert accounts.balance(account) == Decimal("30.00") and account.media.count() == 1
+    assert client_for(clerk).get(f"/en/{city.slug}/card/fares/").status_code == 404
+    assert client_for(admin).get(f"/en/{city.slug}/card/fares/").status_code == 200
+    assert client_for(clerk).post(f"/en/{city.slug}/card/challenges/", {
+        "code": "x", "title": "X", "measure": "bus_trips", "target": "1", "bonus": "1",
+        "starts": "2026-12-01", "ends": "2026-12-31"}).status_code == 404
+    assert not Challenge.objects.exists()
+
+
+def test_the_desk_finds_an_account_by_card_name_email_or_number(desk):
+    city, clerk, _, _, account, _ = desk
+    c = client_for(clerk)
+    for query in ("CARD-7777", "7777", "ana", "ANA@example.org", str(account.pk)):
+        html = c.get(f"/en/{city.slug}/card/desk/", {"q": query}).content.decode()
+        assert f"/card/desk/accounts/{account.pk}/" in html, query
+    html = c.get(f"/en/{city.slug}/card/desk/", {"q": "nobody"}).content.decode()
+    assert "No account found." in html
+
+
+def test_a_clerk_replaces_a_card_refunds_and_corrects_with_reasons(desk):
+    city, clerk, _, _, account, medium = desk
+    c = client_for(clerk)
+    base = f"/en/{city.slug}/card/desk"
+    assert c.post(f"{base}/media/{medium.pk}/replace/", {"token": "CARD-8888"}).status_code == 302
+    medium.refresh_from_db()
+    assert medium.status == MediumStatus.REPLACED
+    new = Medium.objects.get(pk=medium.replaced_by_id)
+    assert new.account_id == account.pk and new.status == MediumStatus.ACTIVE
+    assert accounts.balance(account) == Decimal("30.00")  # the balance stays on the account
+    # a refund needs a reason and a receipt; the same receipt again refunds once
+    refund = {"amount": "5,00", "reason": "unused balance", "receipt": "R-1"}
+    c.post(f"{base}/accounts/{account.pk}/refund/", refund)
+    c.post(f"{base}/accounts/{account.pk}/refund/", refund)
+    c.post(f"{base}/accounts/{account.pk}/refund/", {**refund, "reason": "", "receipt": "R-2"})
+    assert accounts.balance(account) == Decimal("25.00")
+    tx = LedgerTransaction.objects.get(kind="refund")
+    assert tx.reason == "unused balance" and tx.by_label == "clerk"
+    # a correction reverses a transaction, with the reason and the clerk; once only
+    top_up = LedgerTransaction.objects.get(kind="topup", idempotency_key="payment:t1")
+    assert c.post(f"{base}/transactions/{top_up.pk}/reverse/", {"reason": ""}).status_code == 302
+    assert not LedgerTransaction.objects.filter(reverses=top_up).exists()
+    c.post(f"{base}/transactions/{tx.pk}/reverse/", {"reason": "refunded by mistake"})
+    c.post(f"{base}/transactions/{tx.pk}/reverse/", {"reason": "twice"})
+    reversal = LedgerTransaction.objects.get(reverses=tx)
+    assert reversal.reason == "refunded by mistake" and reversal.by_label == "clerk"
+    assert accounts.balance(account) == Decimal("30.00")
+    page = c.get(f"{base}/accounts/{account.pk}/").content.decode()
+    assert "refunded by mistake" in page and "reversed" in page
+    assert services.reconcile(city).clean
+
+
+def test_a_clerk_opens_accounts_records_concessions_sells_passes_and_closes(desk):
+    city, clerk, _, citizen, account, _ = desk
+    c = client_for(clerk)
+    base = f"/en/{city.slug}/card/desk"
+    c.post(f"{base}/open/", {"username": "", "guardian": str(account.pk)})
+    child = CardAccount.objects.get(guardian=account)
+    assert child.holder is None
+    today = now().date()
+    c.post(f"{base}/accounts/{child.pk}/concession/", {
+        "category": "pupil", "valid_from": today.isoformat(),
+        "expires": (today + timedelta(days=300)).isoformat(), "evidence": "school register"})
+    concession = child.eligibilities.get()
+    assert concession.verified_by == "clerk" and concession.evidence_ref == "school register"
+    services.top_up(child.wallet, "5.00", payment_reference="child")
+    c.post(f"{base}/accounts/{child.pk}/pass/", {"product": "bus-monthly-child", "receipt": "9"})
+    c.post(f"{base}/accounts/{child.pk}/pass/", {"product": "bus-monthly-child", "receipt": "9"})
+    assert child.entitlements.count() == 1 and accounts.balance(child) == 0
+    c.post(f"{base}/accounts/{account.pk}/close/", {"receipt": "C-1"})  # not confirmed
+    assert CardAccount.objects.get(pk=account.pk).closed_at is None
+    c.post(f"{base}/accounts/{account.pk}/close/", {"confirm": "yes", "receipt": "C-1"})
+    closed = CardAccount.objects.get(pk=account.pk)
+    assert closed.closed_at is not None and closed.holder is None
+    assert accounts.balance(closed) == 0
+    assert services.reconcile(city).clean
+
+
+def test_validators_show_their_last_contact_and_silent_ones_stand_out(desk):
+    city, clerk, *_ = desk
+    heard, _ = taps.register_validator(city, "bus-1", "bus")
+    taps.register_validator(city, "gate-1", "pool")
+    taps.process_tap(heard, taps.TapIn(seq=1, medium="CARD-7777", at=now()))
+    Validator.objects.filter(pk=heard.pk).update(last_seen_at=now())
+    html = client_for(clerk).get(f"/en/{city.slug}/card/validators/").content.decode()
+    assert 'data-device="gate-1" data-silent' in html
+    assert 'data-device="bus-1">' in html
+    assert "1 validator has not been heard from." in html
+
+
+def test_reconciliation_page_reports_clean_and_the_daily_totals(desk):
+    city, clerk, *_ = desk
+    html = client_for(clerk).get(f"/en/{city.slug}/card/reconciliation/").content.decode()
+    assert 'data-reconciliation="clean"' in html
+    assert "payments" in html and "-30.00" in html
+
+
+def test_the_fare_editor_refuses_bad_rules_with_the_reason_and_versions_good_ones(desk):
+    city, _, admin, *_ = desk
+    c = client_for(admin)
+    url = f"/en/{city.slug}/card/fares/"
+    response = c.post(url, {"rules": '{"version": 2,\n  "timezone": }'})
+    assert response.status_code == 400 and "Line 2, column" in response.content.decode()
+    rules = kranj_fares()
+    rules["fare_products"][0]["amount"] = "-1"
+    response = c.post(url, {"rules": json.dumps(rules)})
+    assert response.status_code == 400 and FareRuleSet.objects.filter(city=city).count() == 1
+    rules = kranj_fares()
+    rules["fare_products"][0]["amount"] = "1.20"
+    assert c.post(url, {"rules": json.dumps(rules)}).status_code == 302
+    assert accounts.current_rules(city)[0] == 2
+    assert 'data-product="bus-single"' in c.get(url).content.decode()
+
+
+def test_the_citizen_buys_a_pass_downloads_their_data_and_closes_the_account(desk):
+    city, _, _, citizen, account, _ = desk
+    c = client_for(citizen)
+    key = "p" * 32
+    url = f"/en/{city.slug}/card/accounts/{account.pk}/passes/"
+    c.post(url, {"product": "bus-monthly", "key": key})
+    c.post(url, {"product": "bus-monthly", "key": key})  # sent twice: bought once
+    assert account.entitlements.count() == 1 and accounts.balance(account) == Decimal("20.00")
+    response = c.get(f"/en/{city.slug}/card/my-data.json")
+    assert response["Content-Disposition"].startswith("attachment")
+    data = json.loads(response.content)
+    mine = data["accounts"][0]
+    assert mine["balance_eur"] == "20.00" and mine["passes"][0]["product"] == "bus-monthly"
+    assert mine["cards"][0]["label"] == "7777" and "CARD-7777" not in response.content.decode()
+    assert [m["kind"] for m in mine["money"]] == ["topup", "pass_sale"]
+    assert Client().get(f"/en/{city.slug}/card/my-data.json").status_code == 302
+    c.post(f"/en/{city.slug}/card/accounts/{account.pk}/close/", {"confirm": "yes"})
+    closed = CardAccount.objects.get(pk=account.pk)
+    assert closed.closed_at is not None and closed.holder is None
+    assert not closed.media.filter(status=MediumStatus.ACTIVE).exists()
+    assert LedgerTransaction.objects.filter(kind="refund", reason="closed by the holder").exists()
+    assert json.loads(c.get(f"/en/{city.slug}/card/my-data.json").content)["accounts"] == []
+    assert services.reconcile(city).clean
