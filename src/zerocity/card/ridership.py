@@ -99,7 +99,8 @@ class StopsError(ValueError):
 @transaction.atomic
 def load_stops(city: City, text: str, *, by: Any = None, actor: str = "") -> int:
     """Load or update stops from a GTFS ``stops.txt`` (stop_id, stop_name, stop_lat,
-    stop_lon); a bad row refuses the whole file with its line and column."""
+    stop_lon); a bad row refuses the whole file with its line and column. The same file again
+    changes nothing."""
     import csv
     import io
 
@@ -118,10 +119,14 @@ def load_stops(city: City, text: str, *, by: Any = None, actor: str = "") -> int
         if not (row["stop_id"] or "").strip():
             raise StopsError(f"line {line}, stop_id: empty")
         rows.append((row["stop_id"].strip(), (row["stop_name"] or "").strip(), lat, lon))
-    for stop_id, name, lat, lon in rows:
+    have = {s.stop_id: (s.name, s.lat, s.lon) for s in Stop.objects.filter(city=city)}
+    changed = [r for r in rows if have.get(r[0]) != r[1:]]
+    for stop_id, name, lat, lon in changed:
         Stop.objects.update_or_create(city=city, stop_id=stop_id,
                                       defaults={"name": name, "lat": lat, "lon": lon})
-    audit.record("card.stops", city=city, user=by, actor=actor, stops=len(rows))
+    if changed:  # the same file again changes nothing
+        audit.record("card.stops", city=city, user=by, actor=actor, stops=len(rows),
+                     changed=len(changed))
     return len(rows)
 
 
