@@ -211,3 +211,84 @@ def test_the_citizen_buys_a_pass_downloads_their_data_and_closes_the_account(des
     assert LedgerTransaction.objects.filter(kind="refund", reason="closed by the holder").exists()
     assert json.loads(c.get(f"/en/{city.slug}/card/my-data.json").content)["accounts"] == []
     assert services.reconcile(city).clean
+
+
+def test_a_concession_is_renewed_only_in_its_re_enrolment_window(desk):
+    from zerocity.core.errors import Conflict
+
+    city, _, _, citizen, account, _ = desk
+    start = now() - timedelta(days=100)
+    accounts.add_eligibility(account, "student", valid_from=start,
+                             expires_at=now() + timedelta(days=60), verified_by="faculty")
+    with pytest.raises(Conflict, match="re-enrolment opens on"):
+        accounts.add_eligibility(account, "student", valid_from=now(),
+                                 expires_at=now() + timedelta(days=400), verified_by="faculty")
+    page = client_for(citizen).get(f"/en/{city.slug}/card/").content.decode()
+    assert "re-enrolment from" in page
+    soon = account.eligibilities.get()
+    type(soon).objects.filter(pk=soon.pk).update(expires_at=now() + timedelta(days=20))
+    accounts.add_eligibility(account, "student", valid_from=now(),
+                             expires_at=now() + timedelta(days=400), verified_by="faculty")
+    assert account.eligibilities.count() == 2
+    # another category is not a renewal
+    accounts.add_eligibility(account, "disabled", valid_from=now(),
+                             expires_at=now() + timedelta(days=400), verified_by="ZPIZ")
+
+
+def test_the_app_tops_up_once_per_idempotency_key(desk):
+    city, _, _, citizen, account, _ = desk
+    c = Client(enforce_csrf_checks=False)
+    url = f"/api/v1/card/accounts/{account.pk}/top-ups"
+    body = json.dumps({"amount": "12.50"})
+    assert Client().post(url, body, content_type="application/json").status_code == 401
+    c.force_login(citizen)
+    assert c.post(url, body, content_type="application/json").status_code == 400  # no key
+    first = c.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="app-0001")
+    again = c.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="app-0001")
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["transaction"] == again.json()["transaction"]
+    assert again.json()["replayed"] is True and again.json()["balance"] == "42.50"
+    other_amount = c.post(url, json.dumps({"amount": "20"}), content_type="application/json",
+                          HTTP_IDEMPOTENCY_KEY="app-0001")
+    assert other_amount.status_code == 422
+    for bad in ("0.5", "151", "1.234", "ten"):
+        response = c.post(url, json.dumps({"amount": bad}), content_type="application/json",
+                          HTTP_IDEMPOTENCY_KEY=f"bad-{bad}-key")
+        assert response.status_code == 400, bad
+    nosy = Client()
+    nosy.force_login(grant_role(city, "nosy", Role.CITIZEN).user)
+    assert nosy.post(url, body, content_type="application/json",
+                     HTTP_IDEMPOTENCY_KEY="nosy-0001").status_code == 404
+    assert accounts.balance(account) == Decimal("42.50")
+    # the site's session needs its CSRF token for this endpoint too
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(citizen)
+    assert strict.post(url, body, content_type="application/json",
+                       HTTP_IDEMPOTENCY_KEY="csrf-0001").status_code == 403
+    assert services.reconcile(city).clean
+
+
+def test_a_partner_till_redeems_points_once_per_receipt(desk):
+    from zerocity.card.models import PointsEntry
+
+    city, _, _, _, account, _ = desk
+    PointsEntry.objects.create(account=account, kind="earn", points=40, reason="bus trip",
+                               at=now())
+    till, secret = taps.register_validator(city, "shop-1", "shop", description="Bakery")
+    c = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    url = "/api/v1/card/redemptions"
+    body = {"device_id": "shop-1", "medium": "CARD-7777", "points": 25, "receipt": "B-17"}
+    first = c.post(url, json.dumps(body), content_type="application/json", **auth)
+    again = c.post(url, json.dumps(body), content_type="application/json", **auth)
+    assert first.status_code == 201 and first.json()["balance"] == 15
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    too_many = c.post(url, json.dumps({**body, "receipt": "B-18"}),
+                      content_type="application/json", **auth)
+    assert too_many.status_code == 422 and "25 points asked, 15 available" in too_many.json()[
+        "detail"]
+    assert c.post(url, json.dumps({**body, "points": 0}), content_type="application/json",
+                  **auth).status_code == 400
+    assert c.post(url, json.dumps(body), content_type="application/json").status_code == 401
+    entry = PointsEntry.objects.get(kind="redeem")
+    assert entry.points == -25 and entry.reason == "Bakery"

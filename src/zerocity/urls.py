@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/v1/card/taps/batch", card_api.tap_batch, name="card_tap_batch"),
     path("api/v1/card/denylist", card_api.deny_list, name="card_denylist"),
     path("api/v1/card/rules", card_api.rules, name="card_rules"),
+    path("api/v1/card/redemptions", card_api.redemption, name="card_redemption"),
+    path("api/v1/card/accounts/<int:pk>/top-ups", card_api.top_up, name="card_api_top_up"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),

@@ -221,13 +221,22 @@ def eligibilities(account: CardAccount, at: datetime, category: str | None = Non
 def add_eligibility(account: CardAccount, category: str, *, valid_from: datetime,
                     expires_at: datetime, verified_by: str, evidence_ref: str = "",
                     by: Any = None, actor: str = "") -> Eligibility:
-    """Record a verified concession. Who verified it and until when; never the evidence."""
+    """Record a verified concession: who verified it and until when, never the evidence. A
+    concession that is still running is renewed only in its re-enrolment window (the last
+    ``RENEWAL_WINDOW`` before it expires)."""
     if category not in CONCESSIONS:
         raise Conflict(f"unknown concession {category!r} ({', '.join(CONCESSIONS)})")
     if expires_at <= valid_from:
         raise Conflict("a concession expires after it starts")
     if not verified_by.strip():
         raise Conflict("say who verified the concession")
+    current = account.eligibilities.filter(category=category, expires_at__gt=valid_from,
+                                           valid_from__lte=valid_from).order_by(
+        "-expires_at").first()
+    if current is not None and now() < current.renewal_opens:
+        raise Conflict(f"the {category} concession runs until "
+                       f"{current.expires_at:%Y-%m-%d}; re-enrolment opens on "
+                       f"{current.renewal_opens:%Y-%m-%d}")
     record = Eligibility.objects.create(account=account, category=category,
                                         verified_by=verified_by[:150],
                                         evidence_ref=evidence_ref[:100],

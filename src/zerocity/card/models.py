@@ -10,6 +10,7 @@ the cache equals the sums.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import models
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from zerocity.core.models import City
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+RENEWAL_WINDOW = timedelta(days=30)  # a concession may be renewed this long before it expires
 
 
 class AccountKind(models.TextChoices):
@@ -236,6 +238,11 @@ class Eligibility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} until {self.expires_at:%Y-%m-%d}"
+
+    @property
+    def renewal_opens(self) -> datetime:
+        """From when the holder may re-enrol (a new record following this one)."""
+        return self.expires_at - RENEWAL_WINDOW
 
 
 class FareRuleSet(models.Model):

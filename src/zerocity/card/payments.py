@@ -18,6 +18,8 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+TOP_UP_MIN, TOP_UP_MAX = Decimal("1.00"), Decimal("150.00")  # per top-up, site and app
+
 
 class PaymentDeclined(Exception):
     pass

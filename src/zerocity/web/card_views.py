@@ -19,12 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zerocity.card import accounts, challenges, privacy, rewards, selectors, services
 from zerocity.card.models import Challenge
-from zerocity.card.payments import PaymentDeclined, provider
+from zerocity.card.payments import TOP_UP_MAX, TOP_UP_MIN, PaymentDeclined, provider
 from zerocity.core.access import signed_in
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
-
-TOP_UP_MIN, TOP_UP_MAX = Decimal("1.00"), Decimal("150.00")
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -58,7 +56,7 @@ def card_home(request: HttpRequest, city: City) -> HttpResponse:
         })
     return _private(render(request, "web/card/home.html", {
         "city": city, "items": items, "min": TOP_UP_MIN, "max": TOP_UP_MAX,
-        "products": products, "today": at.astimezone(rewards.TZ).date()}))
+        "products": products, "today": at.astimezone(rewards.TZ).date(), "now": at}))
 
 
 def _own_account(request: HttpRequest, city: City, pk: int) -> Any:
