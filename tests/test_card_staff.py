@@ -292,3 +292,27 @@ def test_a_partner_till_redeems_points_once_per_receipt(desk):
     assert c.post(url, json.dumps(body), content_type="application/json").status_code == 401
     entry = PointsEntry.objects.get(kind="redeem")
     assert entry.points == -25 and entry.reason == "Bakery"
+
+
+def test_an_anonymous_card_is_personalised_and_its_balance_moved_once(desk):
+    city, clerk, _, citizen, account, _ = desk
+    anonymous = accounts.open_account(city)
+    accounts.issue_medium(anonymous, "ANON-0042")
+    services.top_up(anonymous.wallet, "7.40", payment_reference="kiosk-1")
+    c = client_for(clerk)
+    base = f"/en/{city.slug}/card/desk/accounts/{anonymous.pk}"
+    move = {"target": str(account.pk), "reason": "card handed in at the desk"}
+    c.post(f"{base}/move-balance/", move)
+    c.post(f"{base}/move-balance/", move)  # sent again: nothing left to move
+    assert accounts.balance(anonymous) == 0 and accounts.balance(account) == Decimal("37.40")
+    tx = LedgerTransaction.objects.get(kind="transfer")
+    assert tx.reason == "card handed in at the desk" and tx.by_label == "clerk"
+    c.post(f"{base}/personalise/", {"username": "nobody-here"})
+    assert CardAccount.objects.get(pk=anonymous.pk).holder is None
+    other = grant_role(city, "bojan", Role.CITIZEN).user
+    c.post(f"{base}/personalise/", {"username": "bojan"})
+    assert CardAccount.objects.get(pk=anonymous.pk).holder == other
+    c.post(f"{base}/personalise/", {"username": "ana"})  # it has a holder now
+    assert CardAccount.objects.get(pk=anonymous.pk).holder == other
+    assert client_for(citizen).post(f"{base}/personalise/", {"username": "ana"}).status_code == 404
+    assert services.reconcile(city).clean

@@ -63,6 +63,42 @@ def open_account(city: City, *, holder: Any = None, guardian: CardAccount | None
     return account
 
 
+@transaction.atomic
+def personalise(account: CardAccount, holder: Any, *, by: Any = None,
+                actor: str = "") -> CardAccount:
+    """Give an anonymous stored-value account its holder: from then on the balance and
+    passes are theirs, a lost card can be blocked and replaced, and concessions recorded."""
+    account = CardAccount.objects.select_for_update().get(pk=account.pk)
+    if account.closed_at is not None:
+        raise Conflict("the account is closed")
+    if account.holder_id == getattr(holder, "pk", None):
+        return account
+    if account.holder_id is not None:
+        raise Conflict("the account already has a holder")
+    account.holder = holder
+    account.save(update_fields=["holder"])
+    audit.record("card.personalised", city=account.city, user=by, actor=actor, obj=account)
+    return account
+
+
+@transaction.atomic
+def move_balance(source: CardAccount, target: CardAccount, *, reason: str, by: Any = None,
+                 actor: str = "") -> Any:
+    """Move the whole balance of one account to another of the same city (an anonymous card
+    handed in for a personal one, a minor's card merged into the guardian's); a ledger
+    transfer with its reason, once: the balance is then zero."""
+    if source.pk == target.pk or source.city_id != target.city_id:
+        raise Conflict("a balance moves to another account of the same city")
+    if target.closed_at is not None:
+        raise Conflict("the receiving account is closed")
+    wallet = LedgerAccount.objects.select_for_update().get(pk=source.wallet_id)
+    if wallet.balance <= 0:
+        raise Conflict("there is no balance to move")
+    return post(source.city, TransactionKind.TRANSFER,
+                [Leg(wallet, -wallet.balance), Leg(target.wallet, wallet.balance)],
+                reason=reason or f"moved to account {target.pk}", by=by, actor=actor)
+
+
 def _deny_list(city: City, token: str, *, added: bool, reason: str) -> DenyListChange:
     last = DenyListChange.objects.select_for_update().filter(city=city).aggregate(
         v=Max("version"))["v"] or 0

@@ -246,6 +246,36 @@ def desk_sell_pass(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 
 @city_staff
 @require_POST
+def desk_personalise(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    """An anonymous card's account given to its holder (by their user name)."""
+    account = _account(city, pk)
+    username = request.POST.get("username", "").strip()
+    holder = get_user_model().objects.filter(username=username).first() if username else None
+    if holder is None:
+        messages.error(request, _("No user %(name)s.") % {"name": username})
+        return _back(account)
+    return _staff_action(request, account, lambda: accounts.personalise(
+        account, holder, by=request.user), _("The account is now %(name)s's.") % {
+        "name": username})
+
+
+@city_staff
+@require_POST
+def desk_move_balance(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    """The whole balance moved to another account, with the reason."""
+    account = _account(city, pk)
+    try:
+        target = selectors.desk_account(city, int(request.POST.get("target", "")))
+    except (ValueError, NotFound):
+        messages.error(request, _("No such receiving account."))
+        return _back(account)
+    return _staff_action(request, account, lambda: accounts.move_balance(
+        account, target, reason=request.POST.get("reason", "").strip(), by=request.user),
+        _("The balance is moved to account %(pk)s.") % {"pk": target.pk})
+
+
+@city_staff
+@require_POST
 def desk_close(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     account = _account(city, pk)
     if request.POST.get("confirm") != "yes":
