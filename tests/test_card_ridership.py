@@ -184,3 +184,25 @@ def test_the_months_totals_feed_the_data_platform_and_a_plan_indicator(network):
     expected_kg = round(round(2 * AB_KM, 1) * 0.17 / 1.3, 1)
     assert observed.value == pytest.approx(expected_kg / 1000, rel=1e-6)
     assert "city-card-ridership avoided_co2e" in observed.source
+
+
+def test_the_inventory_year_shows_the_published_ridership_as_a_memo(network):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from zerocity.inventory.services import create_inventory
+
+    city, bus, _ = network
+    create_inventory(city, 2026, gwp="AR5")
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "x")
+    client = Client()
+    client.force_login(admin)
+    url = f"/en/{city.slug}/inventory/2026/"
+    assert 'data-memo="transport"' not in client.get(url).content.decode()
+    rider(city, 1)
+    ride(bus, 1, day(5, 7), "A")
+    ride(bus, 1, day(5, 16), "B")
+    ridership.publish(city, MONTH)
+    html = client.get(url).content.decode()
+    assert 'data-memo="transport"' in html
+    assert f'data-figure="memo-pkm">{round(2 * AB_KM)}<' in html

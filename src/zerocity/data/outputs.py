@@ -297,6 +297,22 @@ def _yearly_totals(df: Any, source: str, quantity: str, to_unit: str) -> dict[in
     return out
 
 
+def source_year(city: City, key: str, year: int) -> dict[str, dict[str, Any]]:
+    """One source's yearly totals per quantity (value, unit, coverage), read from that
+    source's part of the store only; empty when the source has no readings that year."""
+    if not DataSource.objects.filter(city=city, key=key).exists():
+        return {}
+    path = store.source_dir(key)
+    if not path.exists():
+        return {}
+    df = yearly_activity(path, frequencies=frequencies(city), city=city.slug)
+    rows = df[(df["source"] == key) & (df["year"] == year)]
+    return {str(r.quantity): {"value": float(r.value), "unit": str(r.unit),
+                              "coverage": None if r.coverage != r.coverage else float(
+                                  r.coverage)}
+            for r in rows.itertuples(index=False)}
+
+
 def indicator_values(city: City, *, engine: Any = None) -> list[IndicatorValue]:
     """Every fed indicator's value for every year its source has readings of."""
     feeds = list(IndicatorFeed.objects.filter(source__city=city)

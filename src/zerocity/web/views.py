@@ -3,6 +3,8 @@ inventory access functions), calls one selector or service and renders."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -169,8 +171,18 @@ def _inventory_page(request: HttpRequest, inventory: Inventory, *, latest: bool)
         "can_publish": not inventory.is_published and is_city_admin(request.user, city),
         "can_import": is_city_staff(request.user, city),
         "latest": latest,
+        "transport_memo": _transport_memo(city, inventory.year),
     }
     return _private_if_draft(render(request, "web/inventory.html", context), inventory)
+
+
+def _transport_memo(city: City, year: int) -> dict[str, Any]:
+    """The city card's published ridership for the year, shown beside the transport lines
+    as a memo (Kranj counts transport by fuel sales, which include the buses)."""
+    from zerocity.card.ridership import SOURCE_KEY
+    from zerocity.data.outputs import source_year
+
+    return source_year(city, SOURCE_KEY, year)
 
 
 def _private_if_draft(response: HttpResponse, inventory: Inventory) -> HttpResponse:
