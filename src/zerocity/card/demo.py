@@ -155,4 +155,6 @@ def load_riders(city: City, *, riders: int = 120, today: date | None = None,
             Validator.objects.filter(pk=devices[device].pk).update(
                 last_seq=last, last_seen_at=max(t.at for t in taps
                                                 if t.validator_id == devices[device].pk))
-    return f"kranj riders: {riders} synthetic riders, {len(taps):,} taps"
+    batch = ridership.publish(city, months[0], actor=actor)  # last month, for the data pages
+    return (f"kranj riders: {riders} synthetic riders, {len(taps):,} taps; "
+            f"{months[0]:%Y-%m} published (batch {batch.pk})")
