@@ -56,6 +56,7 @@ STORE_SCHEMA = pa.schema([
     ("batch", pa.int64()),
 ])
 ROWS_PER_FILE = 1_000_000
+STAGE_ROWS = 1_000_000  # checked readings held in memory before they go into the staging table
 # Two values are "the same reading" when they differ by less than this, relative: a value sent
 # once in MWh and once in kWh must compare equal after conversion.
 SAME_RTOL = 1e-9
@@ -132,15 +133,30 @@ class Staging:
         self.chunks = 0
         self.readings = 0
         self.problems = 0
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     def add(self, checked: CheckedChunk) -> None:
         self.chunks += 1
         if checked.table.num_rows:
-            self.con.register("chunk", checked.table)
-            self.con.execute("INSERT INTO staged SELECT * FROM chunk")
-            self.con.unregister("chunk")
+            self._pending.append(checked.table)
+            self._pending_rows += checked.table.num_rows
             self.readings += checked.table.num_rows
+            if self._pending_rows >= STAGE_ROWS:
+                self.flush()
         self.add_problems(checked.problems)
+
+    def flush(self) -> None:
+        """Insert the chunks held back: DuckDB's cost per INSERT from Arrow is high enough
+        that 100,000-row chunks took five times as long as the same rows a million at a
+        time (2.0 s against 0.4 s for 4.7 million readings)."""
+        if not self._pending:
+            return
+        table = pa.concat_tables(self._pending)
+        self._pending, self._pending_rows = [], 0
+        self.con.register("chunk", table)
+        self.con.execute("INSERT INTO staged SELECT * FROM chunk")
+        self.con.unregister("chunk")
 
     def add_problems(self, problems: list[Problem]) -> None:
         if not problems:
@@ -216,6 +232,7 @@ class Analysis:
 
     def __init__(self, staging: Staging, *, city: str, key: str, timezone: str,
                  frequency: str) -> None:
+        staging.flush()
         self.staging, self.city, self.key = staging, city, key
         self.timezone, self.frequency = timezone, frequency
         self.con = staging.con
