@@ -921,6 +921,31 @@ def card_retention(city_slug: str) -> None:
     click.echo(f"{erased.taps} taps erased, {erased.keys} pseudonym keys destroyed")
 
 
+@main.group()
+def food() -> None:
+    """Local food procurement through the city's Dynamic Purchasing System."""
+
+
+@food.command("tick")
+@city_opt
+@handles_errors
+def food_tick(city_slug: str) -> None:
+    """Move every DPS on to where its time limits put it (run it every few minutes): unseal
+    initial requests at the initial deadline, activate, terminate at the end of validity,
+    exclude members whose renewed self-declaration is late; list overdue decisions."""
+    from django.utils.timezone import now
+
+    from zerocity.food import dps
+    from zerocity.inventory.services import get_city
+
+    moved = dps.tick(get_city(city_slug), now())
+    click.echo(f"unsealed {moved.unsealed}, activated {len(moved.activated)}, terminated "
+               f"{len(moved.terminated)}, excluded {moved.excluded}; decisions overdue: "
+               f"{len(moved.overdue)}")
+    if moved.overdue:
+        click.echo("overdue requests: " + ", ".join(str(pk) for pk in moved.overdue))
+
+
 if __name__ == "__main__":
     main()
 

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "zerocity.plan",
     "zerocity.data",
     "zerocity.card",
+    "zerocity.food",
     "zerocity.web",
 ]
 

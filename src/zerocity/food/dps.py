@@ -1,0 +1,497 @@
+"""The DPS's first stage: setting it up, publishing it, requests to participate and their
+decisions, memberships and renewed self-declarations, and the timer that moves everything on
+when its time limit passes.
+
+Every refusal names the rule it enforces (``DPS-20: ...``); every decision and notification is
+a procedural ``Message`` with the SHA-256 of its content; every step is in the audit trail.
+Time limits come from ``zerocity.food.deadlines`` only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from zerocity.core import audit
+from zerocity.core.errors import Conflict
+from zerocity.core.models import City
+from zerocity.food import deadlines
+from zerocity.food.models import (
+    Application,
+    ApplicationStatus,
+    Category,
+    Dps,
+    DpsStatus,
+    Membership,
+    MembershipStatus,
+    Message,
+    Operator,
+)
+
+INITIAL_DAYS = 30  # DPS-20
+DECISION_WD, EXTENDED_DECISION_WD = 10, 15  # DPS-23
+REDECLARATION_WD = 5  # DPS-29
+OPEN_FOR_REQUESTS = (DpsStatus.PUBLISHED, DpsStatus.INITIAL_EVALUATION, DpsStatus.ACTIVE)
+
+# Award criteria the law allows and the city wants (research note §4.4, ZJN-3 Art. 84(8)).
+CRITERIA = ("price", "freshness", "delivery_frequency", "lead_time", "seasonal",
+            "quality_schemes", "organic", "short_supply_chain", "transport_emissions")
+# SI-04: origin and the supplier's location are never scored.
+FORBIDDEN_CRITERIA = ("origin", "local", "supplier_location", "supplier_distance",
+                      "national_origin")
+LOCAL_WORDS = re.compile(r"lokal|sloven|domač|domac|local|origin|poreklo|\bkm\b|razdalj|"
+                         r"distance", re.IGNORECASE)
+# DPS-10 and DPS-22: settings the law does not allow a DPS to have.
+FORBIDDEN_SETTINGS = {
+    "max_participants": "DPS-22: every operator meeting the criteria is admitted; the number "
+                        "may not be limited",
+    "participant_cap": "DPS-22: every operator meeting the criteria is admitted; the number "
+                       "may not be limited",
+    "supplier_fee": "DPS-10: no charges may be billed to economic operators",
+    "application_fee": "DPS-10: no charges may be billed to economic operators",
+}
+# DPS-26: what is checked and recorded before a request is decided.
+EXCLUSION_CHECKS = ("espd_received", "exclusion_grounds_art57", "selection_criteria")
+
+
+def _record(event: str, dps: Dps, by: Any, actor: str, obj: Any = None, **data: Any) -> None:
+    audit.record(event, city=dps.city, user=by, actor=actor, obj=obj or dps, **data)
+
+
+# -- setting up -----------------------------------------------------------------------------
+
+def check_settings(settings: dict[str, Any]) -> None:
+    for key in settings:
+        if key in FORBIDDEN_SETTINGS:
+            raise Conflict(FORBIDDEN_SETTINGS[key])
+
+
+@transaction.atomic
+def create_dps(city: City, reference: str, title: str, *, by: Any = None, actor: str = "",
+               **fields: Any) -> Dps:
+    check_settings(fields)
+    allowed = {f.name for f in Dps._meta.get_fields()} - {"id", "city", "reference", "title",
+                                                          "status", "award_criteria"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise Conflict(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    dps = Dps.objects.create(city=city, reference=reference, title=title, **fields)
+    _record("food.dps_created", dps, by, actor, reference=reference)
+    return dps
+
+
+def _draft(dps: Dps) -> None:
+    if dps.status != DpsStatus.DRAFT:
+        raise Conflict("the DPS is published: its terms are fixed (a change needs a change "
+                       "notice)")
+
+
+@transaction.atomic
+def add_category(dps: Dps, code: str, name: str, *, definition: str,
+                 selection_criteria: list[str], max_contract_value: Decimal | str,
+                 min_turnover: Decimal | str | None = None, delivery_area: str = "",
+                 by: Any = None, actor: str = "") -> Category:
+    _draft(dps)
+    if not definition.strip():
+        raise Conflict("DPS-06: a category is defined by characteristics of the purchases")
+    if not [c for c in selection_criteria if str(c).strip()]:
+        raise Conflict("DPS-06: selection criteria are set per category")
+    max_value = Decimal(str(max_contract_value))
+    if max_value <= 0:
+        raise Conflict("DPS-27: a category states the expected maximum size of its specific "
+                       "contracts")
+    turnover = None if min_turnover in (None, "") else Decimal(str(min_turnover))
+    if turnover is not None and turnover > 2 * max_value:
+        raise Conflict(f"DPS-27: a yearly turnover of at most {2 * max_value} EUR may be asked "
+                       f"(twice the largest specific contract, {max_value} EUR)")
+    category = Category.objects.create(
+        dps=dps, code=code, name=name, definition=definition,
+        selection_criteria=[str(c).strip() for c in selection_criteria if str(c).strip()],
+        max_contract_value=max_value, min_turnover=turnover, delivery_area=delivery_area)
+    _record("food.category_added", dps, by, actor, obj=category, code=code)
+    return category
+
+
+@dataclass
+class CriteriaCheck:
+    criteria: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_award_criteria(criteria: list[dict[str, Any]]) -> CriteriaCheck:
+    """Award criteria with their weights, fixed in the notice (DPS-09). Types the law forbids
+    are refused (SI-04); a name or description that speaks of origin, locality or distance is
+    a warning to review (the law forbids scoring the supplier's location, not transport
+    emissions measured the same way for everyone)."""
+    if not criteria:
+        raise Conflict("DPS-09: the award criteria and their weights are fixed in the notice")
+    seen, total, warnings = set(), Decimal(0), []
+    out = []
+    for i, c in enumerate(criteria):
+        kind = str(c.get("type", "")).strip()
+        ident = str(c.get("id", "")).strip()
+        if kind in FORBIDDEN_CRITERIA:
+            raise Conflict(f"SI-04: criterion {ident or i + 1} scores origin or the supplier's "
+                           "location, which the law forbids (Art. 18(1), 42(4); TFEU 34)")
+        if kind not in CRITERIA:
+            raise Conflict(f"criterion {ident or i + 1}: type {kind!r} is not one of "
+                           f"{', '.join(CRITERIA)}")
+        if not ident or ident in seen:
+            raise Conflict(f"criterion {i + 1}: a unique id is needed")
+        seen.add(ident)
+        try:
+            weight = Decimal(str(c.get("weight")))
+        except ArithmeticError:
+            raise Conflict(f"criterion {ident}: the weight is a number") from None
+        if weight <= 0:
+            raise Conflict(f"criterion {ident}: the weight is above 0")
+        total += weight
+        text = f"{c.get('name', '')} {c.get('description', '')}"
+        if LOCAL_WORDS.search(text):
+            warnings.append(f"SI-04: criterion {ident} ({c.get('name', '')}) mentions origin, "
+                            "locality or distance; check it does not favour local suppliers")
+        out.append({"id": ident, "type": kind, "name": str(c.get("name", kind)),
+                    "description": str(c.get("description", "")), "weight": str(weight)})
+    if total != 100:
+        raise Conflict(f"DPS-09: the weights add up to {total}, not 100")
+    return CriteriaCheck(out, warnings)
+
+
+@transaction.atomic
+def set_award_criteria(dps: Dps, criteria: list[dict[str, Any]], *, by: Any = None,
+                       actor: str = "") -> CriteriaCheck:
+    _draft(dps)
+    checked = check_award_criteria(criteria)
+    dps.award_criteria = checked.criteria
+    dps.save(update_fields=["award_criteria"])
+    _record("food.award_criteria", dps, by, actor, criteria=[c["id"] for c in checked.criteria],
+            warnings=checked.warnings)
+    return checked
+
+
+@transaction.atomic
+def publish(dps: Dps, *, sent_at: datetime, initial_deadline: datetime, by: Any = None,
+            actor: str = "") -> Dps:
+    """Dispatch the notice: every BLOCK rule of the set-up is checked first."""
+    dps = Dps.objects.select_for_update().get(pk=dps.pk)
+    _draft(dps)
+    missing = [(rule, what) for rule, what, ok in (
+        ("DPS-01", "the justification", dps.justification.strip()),
+        ("DPS-05", "the nature and estimated quantity of purchases", dps.purchases.strip()),
+        ("DPS-05", "how the DPS operates", dps.operation.strip()),
+        ("DPS-05", "the electronic equipment and connection", dps.equipment.strip()),
+        ("DPS-08", "the period of validity", dps.valid_from and dps.valid_to),
+        ("DPS-11", "the estimated value", dps.estimated_value),
+        ("DPS-09", "the award criteria", dps.award_criteria),
+        ("DPS-06", "at least one category", dps.categories.exists()),
+    ) if not ok]
+    if missing:
+        raise Conflict("; ".join(f"{rule}: {what} is required" for rule, what in missing))
+    assert dps.valid_from is not None and dps.valid_to is not None
+    if dps.valid_to < dps.valid_from:
+        raise Conflict("DPS-08: the validity ends after it starts")
+    earliest = deadlines.in_days(sent_at, INITIAL_DAYS)
+    if initial_deadline < earliest:
+        raise Conflict(f"DPS-20: requests get at least {INITIAL_DAYS} days from the notice's "
+                       f"dispatch; the earliest deadline is {_local(earliest)}")
+    if deadlines.local_date(initial_deadline) > dps.valid_to:
+        raise Conflict("DPS-20: the initial deadline falls after the DPS ends")
+    dps.status, dps.notice_sent_at, dps.initial_deadline = (DpsStatus.PUBLISHED, sent_at,
+                                                            initial_deadline)
+    dps.save(update_fields=["status", "notice_sent_at", "initial_deadline"])
+    _record("food.dps_published", dps, by, actor, sent_at=sent_at.isoformat(),
+            initial_deadline=initial_deadline.isoformat())
+    return dps
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(deadlines.TZ).strftime("%Y-%m-%d %H:%M %Z")
+
+
+# -- messages ---------------------------------------------------------------------------------
+
+def _digest(kind: str, sender: str, recipients: list[str], subject: str, body: str,
+            at: datetime) -> str:
+    content = json.dumps({"kind": kind, "sender": sender, "recipients": recipients,
+                          "subject": subject, "body": body,
+                          "sent_at": at.astimezone(UTC).isoformat()},
+                         sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def send(dps: Dps, kind: str, *, sender: str, recipients: list[str], subject: str, body: str,
+         at: datetime) -> Message:
+    """Store a procedural communication with the hash of what was sent (INV-9)."""
+    return Message.objects.create(dps=dps, kind=kind, sender=sender, recipients=recipients,
+                                  subject=subject, body=body, sent_at=at,
+                                  sha256=_digest(kind, sender, recipients, subject, body, at))
+
+
+def message_intact(message: Message) -> bool:
+    return message.sha256 == _digest(message.kind, message.sender, message.recipients,
+                                     message.subject, message.body, message.sent_at)
+
+
+def _operator_address(operator: Operator) -> str:
+    return f"operator:{operator.pk}"
+
+
+# -- requests to participate ---------------------------------------------------------------
+
+def open_for_requests(dps: Dps, at: datetime) -> bool:
+    """DPS-21, INV-5: open from the notice to the end of the last day of validity."""
+    return (dps.status in OPEN_FOR_REQUESTS and dps.valid_to is not None
+            and dps.notice_sent_at is not None and dps.notice_sent_at <= at
+            and at < deadlines.end_of(dps.valid_to))
+
+
+@transaction.atomic
+def submit(dps: Dps, operator: Operator, categories: list[Category], *, at: datetime,
+           by: Any = None, actor: str = "") -> Application:
+    """A request to participate. One received before the initial deadline stays sealed until
+    it (DPS-31); the decision is due 10 working days after receipt, or after the initial
+    deadline for a sealed one, plus the published initial extension (DPS-23, DPS-24)."""
+    dps = Dps.objects.select_for_update().get(pk=dps.pk)
+    if operator.city_id != dps.city_id:
+        raise Conflict("the operator is registered with another city")
+    if not open_for_requests(dps, at):
+        raise Conflict("requests are taken from the notice to the last day of the DPS's "
+                       "validity")
+    if not categories or any(c.dps_id != dps.pk for c in categories):
+        raise Conflict("choose one or more categories of this DPS")
+    taken = set(Membership.objects.filter(operator=operator, category__in=categories,
+                                          status__in=(MembershipStatus.ACTIVE,
+                                                      MembershipStatus.REDECLARATION_PENDING))
+                .values_list("category__code", flat=True))
+    pending = set(Application.objects.filter(
+        operator=operator, categories__in=categories,
+        status__in=(ApplicationStatus.SEALED, ApplicationStatus.UNDER_EVALUATION))
+        .values_list("categories__code", flat=True))
+    if taken | pending:
+        raise Conflict(f"already admitted or asked for: {', '.join(sorted(taken | pending))}")
+    assert dps.initial_deadline is not None
+    initial = at < dps.initial_deadline
+    due = deadlines.in_working_days(_decision_start(dps, at), DECISION_WD + (
+        dps.initial_extension_wd if initial else 0))
+    application = Application.objects.create(
+        dps=dps, operator=operator, received_at=at, initial=initial, decision_due=due,
+        status=ApplicationStatus.SEALED if initial else ApplicationStatus.UNDER_EVALUATION)
+    application.categories.set(categories)
+    send(dps, "request_received", sender="platform", recipients=[_operator_address(operator)],
+         subject=f"{dps.title}: request received",
+         body=f"Received {at.isoformat()}; categories "
+              f"{', '.join(sorted(c.code for c in categories))}.", at=at)
+    _record("food.request", dps, by, actor, obj=application, operator=operator.pk,
+            initial=initial)
+    return application
+
+
+def _decision_start(dps: Dps, received: datetime) -> datetime:
+    """The event the decision period counts from: the receipt, or for a request sealed until
+    the initial deadline, that deadline's last day (the deadline instant is the next day's
+    00:00, so the day after the deadline is day 1)."""
+    assert dps.initial_deadline is not None
+    if received < dps.initial_deadline:
+        return dps.initial_deadline - timedelta(microseconds=1)
+    return received
+
+
+@transaction.atomic
+def extend(application: Application, reason: str, *, by: Any = None,
+           actor: str = "") -> Application:
+    """DPS-23: 15 working days instead of 10, in a justified case."""
+    if application.status not in (ApplicationStatus.SEALED, ApplicationStatus.UNDER_EVALUATION):
+        raise Conflict("only an undecided request is extended")
+    if not reason.strip():
+        raise Conflict("DPS-23: an extension to 15 working days needs its reason")
+    if application.extension_reason:
+        return application
+    application.decision_due = deadlines.in_working_days(
+        _decision_start(application.dps, application.received_at),
+        EXTENDED_DECISION_WD + (application.dps.initial_extension_wd
+                                if application.initial else 0))
+    application.extension_reason = reason[:500]
+    application.save(update_fields=["decision_due", "extension_reason"])
+    _record("food.request_extended", application.dps, by, actor, obj=application,
+            reason=reason)
+    return application
+
+
+@transaction.atomic
+def decide(application: Application, *, admitted: list[Category], checks: dict[str, bool],
+           at: datetime, reasons: str = "", by: Any = None, actor: str = "") -> Application:
+    """Admit the operator to the categories whose criteria it meets, or reject it with the
+    reasons. Sealed requests wait for the initial deadline (DPS-31); every exclusion and
+    selection check is recorded first (DPS-26); the operator is notified (DPS-25)."""
+    application = Application.objects.select_for_update().select_related(
+        "dps", "operator").get(pk=application.pk)
+    if application.status == ApplicationStatus.SEALED:
+        raise Conflict("DPS-31: requests received before the initial deadline are examined "
+                       "only after it")
+    if application.status != ApplicationStatus.UNDER_EVALUATION:
+        raise Conflict("the request is already decided or withdrawn")
+    missing = [c for c in EXCLUSION_CHECKS if c not in checks]
+    if missing:
+        raise Conflict(f"DPS-26: record the checks first: {', '.join(missing)}")
+    asked = set(application.categories.values_list("pk", flat=True))
+    if any(c.pk not in asked for c in admitted):
+        raise Conflict("admission only to the categories asked for")
+    if admitted and not all(checks[c] for c in EXCLUSION_CHECKS):
+        raise Conflict("DPS-26: an operator is admitted only when every check is passed")
+    if not admitted and not reasons.strip():
+        raise Conflict("DPS-25: a rejection states its reasons")
+    application.status = (ApplicationStatus.ADMITTED if admitted
+                          else ApplicationStatus.REJECTED)
+    application.exclusion_checks = {c: bool(checks[c]) for c in EXCLUSION_CHECKS}
+    application.decided_at, application.decided_by = at, actor or audit.actor_label(by)
+    application.late = at >= application.decision_due
+    application.reasons = reasons
+    application.save()
+    for category in admitted:
+        Membership.objects.update_or_create(
+            operator=application.operator, category=category,
+            defaults={"application": application, "status": MembershipStatus.ACTIVE,
+                      "since": at, "redeclaration_due": None, "changed_at": at, "reason": ""})
+    codes = ", ".join(sorted(c.code for c in admitted))
+    send(application.dps, "admission_decision", sender=application.decided_by or "buyer",
+         recipients=[_operator_address(application.operator)],
+         subject=f"{application.dps.title}: "
+                 + ("admitted" if admitted else "not admitted"),
+         body=(f"Admitted to: {codes}." if admitted else f"Not admitted: {reasons}")
+              + (f" Other categories asked for: {reasons}" if admitted and reasons else ""),
+         at=at)
+    _record("food.request_decided", application.dps, by, actor, obj=application,
+            admitted=[c.code for c in admitted], late=application.late)
+    return application
+
+
+@transaction.atomic
+def withdraw(application: Application, *, at: datetime, by: Any = None,
+             actor: str = "") -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status not in (ApplicationStatus.SEALED, ApplicationStatus.UNDER_EVALUATION):
+        raise Conflict("a decided request is not withdrawn")
+    application.status = ApplicationStatus.WITHDRAWN
+    application.save(update_fields=["status"])
+    _record("food.request_withdrawn", application.dps, by, actor, obj=application)
+    return application
+
+
+# -- memberships -------------------------------------------------------------------------------
+
+@transaction.atomic
+def request_redeclaration(membership: Membership, *, at: datetime, by: Any = None,
+                          actor: str = "") -> Membership:
+    """DPS-29: a renewed self-declaration (ESPD) within 5 working days. The member keeps
+    being invited meanwhile (the research note's safe default)."""
+    membership = Membership.objects.select_for_update().select_related(
+        "category__dps", "operator").get(pk=membership.pk)
+    if membership.status != MembershipStatus.ACTIVE:
+        raise Conflict("only an active member is asked")
+    membership.status = MembershipStatus.REDECLARATION_PENDING
+    membership.redeclaration_due = deadlines.in_working_days(at, REDECLARATION_WD)
+    membership.changed_at = at
+    membership.save()
+    dps = membership.category.dps
+    send(dps, "redeclaration_request", sender=actor or audit.actor_label(by) or "buyer",
+         recipients=[_operator_address(membership.operator)],
+         subject=f"{dps.title}: renewed self-declaration",
+         body=f"Send a renewed ESPD by {_local(membership.redeclaration_due)}.", at=at)
+    _record("food.redeclaration_asked", dps, by, actor, obj=membership)
+    return membership
+
+
+@transaction.atomic
+def receive_redeclaration(membership: Membership, *, at: datetime, by: Any = None,
+                          actor: str = "") -> Membership:
+    membership = Membership.objects.select_for_update().select_related(
+        "category__dps").get(pk=membership.pk)
+    if membership.status != MembershipStatus.REDECLARATION_PENDING:
+        raise Conflict("no renewed self-declaration was asked")
+    assert membership.redeclaration_due is not None
+    if at >= membership.redeclaration_due:
+        raise Conflict("DPS-29: the renewed self-declaration came after its deadline")
+    membership.status, membership.redeclaration_due, membership.changed_at = (
+        MembershipStatus.ACTIVE, None, at)
+    membership.save()
+    _record("food.redeclaration_received", membership.category.dps, by, actor, obj=membership)
+    return membership
+
+
+def members(category: Category, at: datetime) -> list[Operator]:
+    """The operators a specific procurement of the category sent at ``at`` invites (INV-2):
+    admitted by then, and still active or asked for a renewed self-declaration."""
+    rows = Membership.objects.filter(
+        category=category, since__lte=at,
+        status__in=(MembershipStatus.ACTIVE, MembershipStatus.REDECLARATION_PENDING))
+    return [m.operator for m in rows.select_related("operator").order_by("operator__name")]
+
+
+# -- the timer ---------------------------------------------------------------------------------
+
+@dataclass
+class Tick:
+    unsealed: int = 0
+    activated: list[str] = field(default_factory=list)
+    terminated: list[str] = field(default_factory=list)
+    excluded: int = 0
+    overdue: list[int] = field(default_factory=list)
+
+
+@transaction.atomic
+def tick(city: City, now: datetime) -> Tick:
+    """Move every DPS of the city on to where its time limits put it; running it again at the
+    same moment changes nothing. Returns what moved, and the requests whose decision is
+    overdue (DPS-23's breach flag)."""
+    out = Tick()
+    for dps in Dps.objects.select_for_update().filter(city=city).exclude(
+            status__in=(DpsStatus.DRAFT, DpsStatus.TERMINATED, DpsStatus.CANCELLED)):
+        assert dps.initial_deadline is not None and dps.valid_to is not None
+        if dps.status == DpsStatus.PUBLISHED and now >= dps.initial_deadline:
+            out.unsealed += Application.objects.filter(
+                dps=dps, status=ApplicationStatus.SEALED).update(
+                status=ApplicationStatus.UNDER_EVALUATION)
+            dps.status = DpsStatus.INITIAL_EVALUATION
+            dps.save(update_fields=["status"])
+            _record("food.dps_initial_evaluation", dps, None, "timer")
+        if dps.status == DpsStatus.INITIAL_EVALUATION and not Application.objects.filter(
+                dps=dps, initial=True, status__in=(ApplicationStatus.SEALED,
+                                                   ApplicationStatus.UNDER_EVALUATION)).exists():
+            dps.status = DpsStatus.ACTIVE
+            dps.save(update_fields=["status"])
+            out.activated.append(dps.reference)
+            _record("food.dps_active", dps, None, "timer")
+        if now >= deadlines.end_of(dps.valid_to):
+            dps.status = DpsStatus.TERMINATED
+            dps.save(update_fields=["status"])
+            Membership.objects.filter(category__dps=dps).filter(
+                Q(status=MembershipStatus.ACTIVE)
+                | Q(status=MembershipStatus.REDECLARATION_PENDING)).update(
+                status=MembershipStatus.ENDED, changed_at=now)
+            out.terminated.append(dps.reference)
+            _record("food.dps_terminated", dps, None, "timer")
+            continue
+        for m in Membership.objects.select_related("operator").filter(
+                category__dps=dps, status=MembershipStatus.REDECLARATION_PENDING,
+                redeclaration_due__lte=now):
+            m.status, m.changed_at = MembershipStatus.EXCLUDED, now
+            m.reason = "DPS-29: no renewed self-declaration within 5 working days"
+            m.save()
+            send(dps, "exclusion", sender="platform",
+                 recipients=[_operator_address(m.operator)],
+                 subject=f"{dps.title}: excluded from {m.category.code}", body=m.reason,
+                 at=now)
+            out.excluded += 1
+        out.overdue += list(Application.objects.filter(
+            dps=dps, status=ApplicationStatus.UNDER_EVALUATION, decision_due__lte=now)
+            .values_list("pk", flat=True))
+    return out
+

@@ -1,0 +1,209 @@
+"""Joint food procurement through a Dynamic Purchasing System (DPS), first stage: the system
+with its categories and award criteria, the economic operators, their requests to participate
+and the memberships admission gives, and every procedural message.
+
+The rule IDs (DPS-nn, SI-nn) are those of ``shared/research/dps-food-procurement.md`` §2; the
+states follow its §3.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zerocity.core.models import City
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class DpsStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    INITIAL_EVALUATION = "initial_evaluation", _("Initial evaluation")
+    ACTIVE = "active", _("Active")
+    TERMINATED = "terminated", _("Terminated")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Dps(models.Model):
+    """A dynamic purchasing system of the city (the contracting authority)."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="dps")
+    reference = models.SlugField(max_length=60)
+    title = models.CharField(max_length=300)
+    justification = models.TextField(blank=True, help_text="DPS-01: why the purchases are "
+                                     "commonly used ones the market meets")
+    purchases = models.TextField(blank=True, help_text="DPS-05: nature and estimated quantity")
+    operation = models.TextField(blank=True, help_text="DPS-05: how the system operates")
+    equipment = models.TextField(blank=True, help_text="DPS-05: electronic equipment and "
+                                 "technical connection")
+    estimated_value = models.DecimalField(null=True, blank=True, **MONEY,
+                                          help_text="DPS-11: all envisaged contracts, EUR")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True, help_text="last day of validity")
+    status = models.CharField(max_length=20, choices=DpsStatus.choices,
+                              default=DpsStatus.DRAFT)
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
+    initial_deadline = models.DateTimeField(null=True, blank=True)
+    initial_extension_wd = models.PositiveSmallIntegerField(
+        default=0, help_text="DPS-24: extra working days to evaluate initial requests, as "
+        "published in the procurement documents")
+    award_criteria = models.JSONField(default=list, blank=True)
+    first_invitation_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["city", "reference"]
+        verbose_name = "DPS"
+        verbose_name_plural = "DPS"
+        constraints = [
+            models.UniqueConstraint(fields=["city", "reference"], name="dps_unique_reference"),
+            models.CheckConstraint(condition=models.Q(status__in=DpsStatus.values),
+                                   name="dps_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id}/{self.reference}"
+
+
+class Category(models.Model):
+    """A category of the DPS (a food group, optionally a delivery area or a maximum contract
+    size), with its own selection criteria (DPS-06)."""
+
+    dps = models.ForeignKey(Dps, on_delete=models.PROTECT, related_name="categories")
+    code = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+    definition = models.TextField()
+    selection_criteria = models.JSONField(default=list)
+    max_contract_value = models.DecimalField(**MONEY)
+    min_turnover = models.DecimalField(null=True, blank=True, **MONEY)
+    delivery_area = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["dps", "code"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["dps", "code"], name="category_unique_code"),
+            # DPS-27: a turnover requirement at most twice the largest specific contract
+            models.CheckConstraint(
+                condition=models.Q(min_turnover__isnull=True)
+                | models.Q(min_turnover__lte=models.F("max_contract_value") * 2),
+                name="category_turnover_proportionate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dps_id}/{self.code}"
+
+
+class Operator(models.Model):
+    """An economic operator: a farm, a cooperative, a wholesaler, or a group of them (DPS-30),
+    with the people who act for it."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="food_operators")
+    name = models.CharField(max_length=300)
+    registration = models.CharField(max_length=40, help_text="registration or VAT number")
+    group_members = models.JSONField(default=list, blank=True,
+                                     help_text="DPS-30: the members of a group, if it is one")
+    people = models.ManyToManyField("auth.User", blank=True, related_name="food_operators")
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["city", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "registration"],
+                                    name="operator_unique_registration"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicationStatus(models.TextChoices):
+    SEALED = "sealed", _("Sealed until the initial deadline")
+    UNDER_EVALUATION = "under_evaluation", _("Under evaluation")
+    ADMITTED = "admitted", _("Admitted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Application(models.Model):
+    """A request to participate, for one or more categories."""
+
+    dps = models.ForeignKey(Dps, on_delete=models.PROTECT, related_name="applications")
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT,
+                                 related_name="applications")
+    categories = models.ManyToManyField(Category, related_name="applications")
+    status = models.CharField(max_length=20, choices=ApplicationStatus.choices)
+    received_at = models.DateTimeField()
+    initial = models.BooleanField(default=False,
+                                  help_text="received before the initial deadline")
+    decision_due = models.DateTimeField()
+    extension_reason = models.CharField(max_length=500, blank=True,
+                                        help_text="DPS-23: why 15 working days, not 10")
+    exclusion_checks = models.JSONField(default=dict, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    late = models.BooleanField(default=False, help_text="decided after it was due")
+    reasons = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["dps", "received_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=ApplicationStatus.values),
+                                   name="application_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator} → {self.dps_id}"
+
+
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", _("Admitted")
+    REDECLARATION_PENDING = "redeclaration_pending", _("Renewed self-declaration asked")
+    EXCLUDED = "excluded", _("Excluded")
+    LEFT = "left", _("Left")
+    ENDED = "ended", _("Ended with the DPS")
+
+
+class Membership(models.Model):
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="memberships")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="memberships")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT,
+                                    related_name="memberships")
+    status = models.CharField(max_length=24, choices=MembershipStatus.choices,
+                              default=MembershipStatus.ACTIVE)
+    since = models.DateTimeField()
+    redeclaration_due = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["category", "operator"]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "category"],
+                                    name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator} in {self.category}"
+
+
+class Message(models.Model):
+    """A procedural communication (DPS-02, INV-9): sender, recipients, time and the SHA-256
+    of its content, never changed."""
+
+    dps = models.ForeignKey(Dps, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=40)
+    sender = models.CharField(max_length=200)
+    recipients = models.JSONField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    sent_at = models.DateTimeField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["dps", "sent_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sent_at:%Y-%m-%d}"

@@ -1,0 +1,228 @@
+"""The DPS's first stage against the rules of shared/research/dps-food-procurement.md §2 and
+the invariants of §3.4: what publishing needs, what the law forbids, the 30-day initial period,
+requests taken for the whole validity, sealed until the initial deadline, decided within 10
+(or 15) working days with every check recorded, renewed self-declarations in 5 working days,
+and every procedural message stored with its hash."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from zerocity.core.errors import Conflict
+from zerocity.food import deadlines, dps
+from zerocity.food.models import (
+    ApplicationStatus,
+    DpsStatus,
+    Membership,
+    MembershipStatus,
+    Message,
+    Operator,
+)
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Europe/Ljubljana")
+SENT = datetime(2026, 12, 10, 11, 0, tzinfo=TZ)  # the research note's matrix
+CRITERIA = [{"id": "price", "type": "price", "name": "Price", "weight": 60},
+            {"id": "fresh", "type": "freshness", "name": "Days from harvest", "weight": 25},
+            {"id": "co2", "type": "transport_emissions", "name": "Delivery CO2e per kg",
+             "weight": 15}]
+CHECKS = {"espd_received": True, "exclusion_grounds_art57": True, "selection_criteria": True}
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TZ)
+
+
+@pytest.fixture
+def system(city):  # type: ignore[no-untyped-def]
+    d = dps.create_dps(
+        city, "food-2027", "Joint purchase of food for schools and kindergartens",
+        justification="Food is a commonly used purchase (ZJN-3 Art. 49).",
+        purchases="Fruit, vegetables, dairy, meat, bread; about 1,200 t a year.",
+        operation="Requests all through the validity; specific procurements per category.",
+        equipment="ZeroCity supplier portal; qualified e-signature.",
+        estimated_value=Decimal("15000000"), valid_from=date(2026, 12, 10),
+        valid_to=date(2030, 12, 9))
+    veg = dps.add_category(d, "vegetables", "Fresh vegetables",
+                           definition="Fresh vegetables delivered to the institutions.",
+                           selection_criteria=["registered producer or trader"],
+                           max_contract_value="20000", min_turnover="40000")
+    dairy = dps.add_category(d, "dairy", "Milk and dairy", definition="Milk and dairy.",
+                             selection_criteria=["HACCP"], max_contract_value="50000")
+    dps.set_award_criteria(d, CRITERIA)
+    return d, veg, dairy
+
+
+def farm(city, n: int = 1) -> Operator:  # type: ignore[no-untyped-def]
+    return Operator.objects.create(city=city, name=f"Kmetija {n}", registration=f"SI{n:08d}")
+
+
+def published(system):  # type: ignore[no-untyped-def]
+    d, veg, dairy = system
+    dps.publish(d, sent_at=SENT, initial_deadline=deadlines.in_days(SENT, 30))
+    d.refresh_from_db()
+    return d, veg, dairy
+
+
+def test_publishing_needs_every_required_field(city):
+    d = dps.create_dps(city, "empty", "An empty DPS")
+    with pytest.raises(Conflict) as exc:
+        dps.publish(d, sent_at=SENT, initial_deadline=SENT + timedelta(days=40))
+    for rule in ("DPS-01", "DPS-05", "DPS-08", "DPS-11", "DPS-09", "DPS-06"):
+        assert rule in str(exc.value)
+    assert d.status == DpsStatus.DRAFT
+
+
+def test_the_law_forbids_a_cap_on_participants_supplier_fees_and_scoring_origin(city, system):
+    with pytest.raises(Conflict, match="DPS-22"):
+        dps.create_dps(city, "capped", "Capped", max_participants=10)
+    with pytest.raises(Conflict, match="DPS-10"):
+        dps.create_dps(city, "fees", "Fees", supplier_fee=Decimal("50"))
+    d, *_ = system
+    with pytest.raises(Conflict, match="SI-04"):
+        dps.set_award_criteria(d, [{"id": "o", "type": "origin", "weight": 100}])
+    with pytest.raises(Conflict, match="add up to 90"):
+        dps.set_award_criteria(d, [{"id": "p", "type": "price", "weight": 90}])
+    checked = dps.set_award_criteria(d, [
+        {"id": "p", "type": "price", "weight": 70},
+        {"id": "s", "type": "short_supply_chain", "name": "Lokalni dobavitelj do 30 km",
+         "weight": 30}])
+    assert len(checked.warnings) == 1 and "SI-04" in checked.warnings[0]
+
+
+def test_a_turnover_requirement_is_at_most_twice_the_largest_specific_contract(system):
+    d, *_ = system
+    with pytest.raises(Conflict, match="DPS-27"):
+        dps.add_category(d, "meat", "Meat", definition="Meat.", selection_criteria=["vet"],
+                         max_contract_value="20000", min_turnover="1000000")
+    with pytest.raises(Conflict, match="DPS-06"):
+        dps.add_category(d, "bread", "Bread", definition="Bread.", selection_criteria=[],
+                         max_contract_value="20000")
+
+
+def test_the_initial_deadline_gives_at_least_thirty_days_counted_by_the_regulation(system):
+    d, *_ = system
+    with pytest.raises(Conflict, match="DPS-20.*2027-01-12 00:00"):
+        # day +30 is a Saturday: the end of Monday 11 January is the earliest
+        dps.publish(d, sent_at=SENT, initial_deadline=local(2027, 1, 10, 0, 0))
+    with pytest.raises(Conflict, match="DPS-20"):
+        dps.publish(d, sent_at=SENT, initial_deadline=local(2027, 1, 11, 10, 0))
+    dps.publish(d, sent_at=SENT, initial_deadline=local(2027, 1, 12, 0, 0))
+    d.refresh_from_db()
+    assert d.status == DpsStatus.PUBLISHED
+    with pytest.raises(Conflict, match="terms are fixed"):
+        dps.set_award_criteria(d, CRITERIA)
+
+
+def test_requests_are_taken_for_the_whole_validity_and_not_a_moment_longer(city, system):
+    d, veg, _ = published(system)
+    last = local(2030, 12, 9, 23, 59)
+    assert dps.submit(d, farm(city, 1), [veg], at=last).status == \
+        ApplicationStatus.UNDER_EVALUATION
+    with pytest.raises(Conflict, match="last day of the DPS's validity"):
+        dps.submit(d, farm(city, 2), [veg], at=local(2030, 12, 10, 0, 0))
+    with pytest.raises(Conflict, match="from the notice"):
+        dps.submit(d, farm(city, 3), [veg], at=SENT - timedelta(minutes=1))
+
+
+def test_initial_requests_stay_sealed_until_the_initial_deadline(city, system):
+    d, veg, dairy = published(system)
+    early = dps.submit(d, farm(city), [veg, dairy], at=local(2026, 12, 15, 9))
+    assert early.status == ApplicationStatus.SEALED and early.initial
+    # due 10 working days after the initial deadline (12 Jan 2027 00:00): 25 January
+    assert deadlines.local_date(early.decision_due - timedelta(seconds=1)) == date(2027, 1, 25)
+    with pytest.raises(Conflict, match="DPS-31"):
+        dps.decide(early, admitted=[veg], checks=CHECKS, at=local(2027, 1, 5, 10))
+    assert dps.tick(city, local(2027, 1, 11, 23, 59)).unsealed == 0
+    moved = dps.tick(city, local(2027, 1, 12, 0, 0))
+    assert moved.unsealed == 1 and dps.tick(city, local(2027, 1, 12, 0, 0)).unsealed == 0
+    d.refresh_from_db()
+    assert d.status == DpsStatus.INITIAL_EVALUATION
+    decided = dps.decide(early, admitted=[veg], checks=CHECKS, at=local(2027, 1, 14, 10),
+                         reasons="dairy: no HACCP certificate")
+    assert decided.status == ApplicationStatus.ADMITTED and not decided.late
+    assert [m.category.code for m in Membership.objects.all()] == ["vegetables"]
+    assert dps.tick(city, local(2027, 1, 14, 11)).activated == ["food-2027"]
+
+
+def test_a_decision_needs_the_checks_and_is_flagged_when_late(city, system):
+    d, veg, _ = published(system)
+    dps.tick(city, local(2027, 1, 12, 1))
+    application = dps.submit(d, farm(city), [veg], at=local(2027, 2, 1, 9))
+    with pytest.raises(Conflict, match="DPS-26"):
+        dps.decide(application, admitted=[veg], checks={"espd_received": True},
+                   at=local(2027, 2, 3, 9))
+    with pytest.raises(Conflict, match="DPS-26: an operator is admitted only"):
+        dps.decide(application, admitted=[veg], checks={**CHECKS, "selection_criteria": False},
+                   at=local(2027, 2, 3, 9))
+    with pytest.raises(Conflict, match="DPS-25"):
+        dps.decide(application, admitted=[], checks=CHECKS, at=local(2027, 2, 3, 9))
+    # 10 working days from Monday 1 February 2027 (8 February is Prešeren's Day): 16 February
+    assert deadlines.local_date(application.decision_due - timedelta(seconds=1)) == date(
+        2027, 2, 16)
+    assert dps.tick(city, local(2027, 2, 17, 8)).overdue == [application.pk]
+    with pytest.raises(Conflict, match="DPS-23"):
+        dps.extend(application, "  ")
+    extended = dps.extend(application, "documents from three group members to examine")
+    assert deadlines.local_date(extended.decision_due - timedelta(seconds=1)) == date(
+        2027, 2, 23)
+    late = dps.decide(application, admitted=[], checks={**CHECKS, "espd_received": False},
+                      reasons="no ESPD", at=local(2027, 2, 24, 9))
+    assert late.status == ApplicationStatus.REJECTED and late.late
+
+
+def test_a_renewed_self_declaration_is_due_in_five_working_days_or_the_member_is_excluded(
+        city, system):
+    d, veg, _ = published(system)
+    dps.tick(city, local(2027, 1, 12, 1))
+    ok, slow = farm(city, 1), farm(city, 2)
+    for operator in (ok, slow):
+        application = dps.submit(d, operator, [veg], at=local(2027, 4, 1, 9))
+        dps.decide(application, admitted=[veg], checks=CHECKS, at=local(2027, 4, 2, 9))
+    asked = local(2027, 4, 23, 10)  # Friday; 27 April, 1 and 2 May are holidays
+    first, second = Membership.objects.order_by("operator__name")
+    first = dps.request_redeclaration(first, at=asked)
+    second = dps.request_redeclaration(second, at=asked)
+    # working days: 26, 28, 29, 30 April and 3 May
+    assert deadlines.local_date(first.redeclaration_due - timedelta(seconds=1)) == date(
+        2027, 5, 3)
+    assert {o.pk for o in dps.members(veg, local(2027, 4, 28))} == {ok.pk, slow.pk}
+    dps.receive_redeclaration(first, at=local(2027, 4, 29, 12))
+    with pytest.raises(Conflict, match="DPS-29"):
+        dps.receive_redeclaration(second, at=local(2027, 5, 4, 0, 0))
+    assert dps.tick(city, local(2027, 5, 3, 23, 0)).excluded == 0
+    assert dps.tick(city, local(2027, 5, 4, 0, 0)).excluded == 1
+    assert dps.tick(city, local(2027, 5, 4, 0, 0)).excluded == 0
+    second.refresh_from_db()
+    assert second.status == MembershipStatus.EXCLUDED
+    assert [o.pk for o in dps.members(veg, local(2027, 5, 5))] == [ok.pk]
+    assert [o.pk for o in dps.members(veg, local(2027, 4, 1, 12))] == []  # not yet admitted
+    assert Message.objects.filter(kind="exclusion").count() == 1
+
+
+def test_every_procedural_message_is_stored_with_the_hash_of_its_content(city, system):
+    d, veg, _ = published(system)
+    dps.tick(city, local(2027, 1, 12, 1))
+    application = dps.submit(d, farm(city), [veg], at=local(2027, 3, 1, 9))
+    dps.decide(application, admitted=[veg], checks=CHECKS, at=local(2027, 3, 2, 9))
+    messages = list(Message.objects.filter(dps=d).order_by("id"))
+    assert [m.kind for m in messages] == ["request_received", "admission_decision"]
+    assert all(dps.message_intact(m) for m in messages)
+    tampered = messages[1]
+    tampered.body = "Not admitted."
+    assert not dps.message_intact(tampered)
+
+
+def test_the_dps_ends_with_its_validity_and_so_do_its_memberships(city, system):
+    d, veg, _ = published(system)
+    dps.tick(city, local(2027, 1, 12, 1))
+    application = dps.submit(d, farm(city), [veg], at=local(2027, 3, 1, 9))
+    dps.decide(application, admitted=[veg], checks=CHECKS, at=local(2027, 3, 2, 9))
+    assert dps.tick(city, local(2030, 12, 9, 23, 59)).terminated == []
+    assert dps.tick(city, datetime(2030, 12, 9, 23, 0, tzinfo=UTC)).terminated == [
+        "food-2027"]
+    assert Membership.objects.get().status == MembershipStatus.ENDED
