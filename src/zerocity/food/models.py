@@ -207,3 +207,104 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.sent_at:%Y-%m-%d}"
+
+
+# -- specific procurements and sealed tenders ----------------------------------------------
+
+class ProcurementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    TENDERING = "tendering", _("Open for tenders")
+    OPENING = "opening", _("Waiting to be opened")
+    EVALUATION = "evaluation", _("Evaluation")
+    UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SpecificProcurement(models.Model):
+    """A specific procurement ("povpraševanje") in one category of a DPS: every member of the
+    category at the moment the invitation is sent is invited (``invitees``, a snapshot)."""
+
+    dps = models.ForeignKey(Dps, on_delete=models.PROTECT, related_name="procurements")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT,
+                                 related_name="procurements")
+    reference = models.SlugField(max_length=60)
+    title = models.CharField(max_length=300)
+    estimated_value = models.DecimalField(**MONEY)
+    criteria = models.JSONField(default=list, help_text="DPS-09: the notice's criteria, "
+                                "at most formulated more precisely")
+    lots = models.JSONField(default=list, blank=True)
+    no_lots_reason = models.TextField(blank=True, help_text="DPS-47")
+    status = models.CharField(max_length=14, choices=ProcurementStatus.choices,
+                              default=ProcurementStatus.DRAFT)
+    invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    tender_deadline = models.DateTimeField(null=True, blank=True)
+    invitees = models.ManyToManyField(Operator, blank=True, related_name="invitations")
+    public_key = models.BinaryField(blank=True, help_text="X25519: tenders are encrypted "
+                                    "to it on arrival")
+    opened_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dps", "reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["dps", "reference"], name="procurement_unique"),
+            models.CheckConstraint(condition=models.Q(status__in=ProcurementStatus.values),
+                                   name="procurement_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dps_id}/{self.reference}"
+
+
+class Opener(models.Model):
+    """One of the two people who open the tenders together (DPS-51's dual control): holds
+    one share of the procedure's private key, encrypted with a key derived from their own
+    passphrase, which the platform never stores."""
+
+    procurement = models.ForeignKey(SpecificProcurement, on_delete=models.PROTECT,
+                                    related_name="openers")
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    salt = models.BinaryField()
+    nonce = models.BinaryField()
+    sealed_share = models.BinaryField()
+    approved_at = models.DateTimeField(null=True, blank=True)
+    share = models.BinaryField(null=True, blank=True,
+                               help_text="the share, after the deadline, until the second "
+                                         "opener approves")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["procurement", "user"], name="opener_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procurement_id} opener {self.user_id}"
+
+
+class TenderStatus(models.TextChoices):
+    SEALED = "sealed", _("Sealed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    OPENED = "opened", _("Opened")
+
+
+class Tender(models.Model):
+    """A tender, encrypted on arrival to the procedure's public key: nobody can read it
+    before the deadline and the two openers' approval."""
+
+    procurement = models.ForeignKey(SpecificProcurement, on_delete=models.PROTECT,
+                                    related_name="tenders")
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="tenders")
+    received_at = models.DateTimeField()
+    ephemeral_key = models.BinaryField()
+    nonce = models.BinaryField()
+    ciphertext = models.BinaryField()
+    sha256 = models.CharField(max_length=64, help_text="of the ciphertext: the receipt")
+    status = models.CharField(max_length=10, choices=TenderStatus.choices,
+                              default=TenderStatus.SEALED)
+    content = models.JSONField(null=True, blank=True, help_text="only once opened")
+
+    class Meta:
+        ordering = ["procurement", "received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.procurement_id} tender {self.pk}"

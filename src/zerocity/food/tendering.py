@@ -1,0 +1,276 @@
+"""Specific procurements of the DPS and their sealed tenders.
+
+- ``create`` sets a procurement up in one category: its criteria are the notice's (DPS-09,
+  INV-6), its value within the category's maximum, lots or the reason for none (DPS-47).
+- ``invite`` sends the invitation to every member of the category at that moment (the invitee
+  list is a recorded snapshot, DPS-40, INV-2), with a tender deadline at least 10 days away
+  (DPS-41, INV-3), and seals the procedure: an X25519 key pair is made, the private key is
+  split into two shares (XOR), each share encrypted with a key derived by scrypt from one
+  opener's passphrase, and the private key itself is never stored.
+- ``submit`` encrypts a tender on arrival to the public key (X25519, HKDF-SHA256,
+  AES-256-GCM) and answers with the SHA-256 of the ciphertext as the receipt. A tender after
+  the deadline is refused at the door and nothing is stored (DPS-51).
+- ``approve_opening``: after the deadline, two different openers each give their passphrase;
+  with the second the key is rebuilt, every tender decrypted, and the shares forgotten. Before
+  the deadline nobody can open anything — administrators included — and every attempt to read
+  or open early is refused and written to the audit trail (INV-1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from django.db import transaction
+
+from zerocity.core import audit
+from zerocity.core.errors import Conflict, PermissionDenied
+from zerocity.food import deadlines
+from zerocity.food.dps import _operator_address, members, send
+from zerocity.food.models import (
+    Category,
+    Dps,
+    DpsStatus,
+    Opener,
+    Operator,
+    ProcurementStatus,
+    SpecificProcurement,
+    Tender,
+    TenderStatus,
+)
+
+TENDER_DAYS = 10  # DPS-41
+MIN_PASSPHRASE = 12
+RAW = serialization.Encoding.Raw
+
+
+def _record(event: str, sp: SpecificProcurement, by: Any, actor: str, obj: Any = None,
+            **data: Any) -> None:
+    audit.record(event, city=sp.dps.city, user=by, actor=actor, obj=obj or sp, **data)
+
+
+# -- set-up -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def create(dps: Dps, category: Category, reference: str, title: str, *,
+           criteria: list[str], estimated_value: Decimal | str, lots: list[str] | None = None,
+           no_lots_reason: str = "", by: Any = None, actor: str = "") -> SpecificProcurement:
+    if category.dps_id != dps.pk:
+        raise Conflict("the category belongs to another DPS")
+    if dps.status != DpsStatus.ACTIVE:
+        raise Conflict("specific procurements are made while the DPS is active (after the "
+                       "initial requests are decided)")
+    notice = {c["id"]: c for c in dps.award_criteria}
+    unknown = [c for c in criteria if c not in notice]
+    if unknown or not criteria:
+        raise Conflict(f"DPS-09: only the notice's award criteria may be used "
+                       f"({', '.join(notice)}); not {', '.join(unknown) or 'none'}")
+    if set(criteria) != set(notice):
+        raise Conflict("DPS-09: the notice fixed the criteria and their weights; a specific "
+                       "procurement uses all of them with the same weights")
+    value = Decimal(str(estimated_value))
+    if value <= 0 or value > category.max_contract_value:
+        raise Conflict(f"the category's specific contracts are at most "
+                       f"{category.max_contract_value} EUR")
+    if SpecificProcurement.objects.filter(dps=dps, reference=reference).exists():
+        raise Conflict(f"a procurement {reference!r} exists in this DPS")
+    lots = [str(x).strip() for x in (lots or []) if str(x).strip()]
+    if not lots and not no_lots_reason.strip():
+        raise Conflict("DPS-47: divide into lots or state the reason for not dividing")
+    sp = SpecificProcurement.objects.create(
+        dps=dps, category=category, reference=reference, title=title, estimated_value=value,
+        criteria=[notice[c] for c in criteria], lots=lots, no_lots_reason=no_lots_reason)
+    _record("food.procurement_created", sp, by, actor, reference=reference)
+    return sp
+
+
+def _passphrase_key(passphrase: str, salt: bytes) -> bytes:
+    return Scrypt(salt=salt, length=32, n=2**14, r=8, p=1).derive(passphrase.encode())
+
+
+@transaction.atomic
+def invite(sp: SpecificProcurement, *, at: datetime, tender_deadline: datetime,
+           openers: dict[Any, str], by: Any = None, actor: str = "") -> SpecificProcurement:
+    """Send the invitation to the category's members and seal the procedure for two
+    openers (a mapping user -> their passphrase, which is not kept)."""
+    sp = SpecificProcurement.objects.select_for_update().select_related(
+        "dps", "category").get(pk=sp.pk)
+    if sp.status != ProcurementStatus.DRAFT:
+        raise Conflict("the invitation was already sent")
+    if sp.dps.status != DpsStatus.ACTIVE:
+        raise Conflict("the DPS is not active")
+    earliest = deadlines.in_days(at, TENDER_DAYS)
+    if tender_deadline < earliest:
+        raise Conflict(f"DPS-41: tenders get at least {TENDER_DAYS} days from the invitation; "
+                       f"the earliest deadline is "
+                       f"{earliest.astimezone(deadlines.TZ):%Y-%m-%d %H:%M}")
+    people = list(openers)
+    if len({getattr(u, "pk", u) for u in people}) != 2:
+        raise Conflict("DPS-51: two different people open the tenders together")
+    if any(len(p) < MIN_PASSPHRASE for p in openers.values()):
+        raise Conflict(f"an opener's passphrase has at least {MIN_PASSPHRASE} characters")
+    invitees = members(sp.category, at)
+    if not invitees:
+        raise Conflict("the category has no members to invite")
+    private = X25519PrivateKey.generate()
+    secret = private.private_bytes(RAW, serialization.PrivateFormat.Raw,
+                                   serialization.NoEncryption())
+    first = os.urandom(32)
+    shares = [first, bytes(a ^ b for a, b in zip(secret, first, strict=True))]
+    for user, share in zip(people, shares, strict=True):
+        salt, nonce = os.urandom(16), os.urandom(12)
+        sealed = AESGCM(_passphrase_key(openers[user], salt)).encrypt(nonce, share, None)
+        Opener.objects.create(procurement=sp, user=user, salt=salt, nonce=nonce,
+                              sealed_share=sealed)
+    sp.public_key = private.public_key().public_bytes(RAW, serialization.PublicFormat.Raw)
+    sp.status, sp.invitation_sent_at, sp.tender_deadline = (ProcurementStatus.TENDERING, at,
+                                                            tender_deadline)
+    sp.save()
+    sp.invitees.set(invitees)
+    if sp.dps.first_invitation_at is None:
+        Dps.objects.filter(pk=sp.dps_id).update(first_invitation_at=at)
+    send(sp.dps, "invitation", sender=actor or audit.actor_label(by) or "buyer",
+         recipients=[_operator_address(o) for o in invitees],
+         subject=f"Invitation to tender: {sp.title}",
+         body=json.dumps({"procurement": sp.reference, "category": sp.category.code,
+                          "deadline": tender_deadline.isoformat(), "criteria": sp.criteria,
+                          "lots": sp.lots, "no_lots_reason": sp.no_lots_reason},
+                         ensure_ascii=False), at=at)
+    _record("food.invitation_sent", sp, by, actor, invitees=[o.pk for o in invitees],
+            deadline=tender_deadline.isoformat(), openers=[getattr(u, "pk", u) for u in people])
+    return sp
+
+
+# -- tenders ------------------------------------------------------------------------------------
+
+def _cipher(shared: bytes, info: bytes) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(shared)
+    return AESGCM(key)
+
+
+def _fresh(sp: SpecificProcurement) -> SpecificProcurement:
+    """The procurement as stored now. Refusals are checked and recorded before any
+    transaction starts, so the record of a refused attempt is not rolled back with it."""
+    return SpecificProcurement.objects.select_related("dps").get(pk=sp.pk)
+
+
+def submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any], *,
+           at: datetime, by: Any = None, actor: str = "") -> Tender:
+    """Receive a tender, encrypted at once. An invitee may send a new tender before the
+    deadline; the earlier one is then withdrawn. After the deadline nothing is stored (the
+    attempt is in the audit trail)."""
+    sp = _fresh(sp)
+    if sp.tender_deadline is not None and at >= sp.tender_deadline:
+        _record("food.tender_refused_late", sp, by, actor, operator=operator.pk,
+                at=at.isoformat())
+        raise Conflict("DPS-51: the deadline for tenders has passed; the tender is refused")
+    return _submit(sp, operator, content, at=at, by=by, actor=actor)
+
+
+@transaction.atomic
+def _submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any], *,
+            at: datetime, by: Any, actor: str) -> Tender:
+    sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(pk=sp.pk)
+    if sp.status != ProcurementStatus.TENDERING or sp.tender_deadline is None:
+        raise Conflict("the procurement takes no tenders")
+    if at >= sp.tender_deadline:  # the deadline passed while waiting for the lock
+        raise Conflict("DPS-51: the deadline for tenders has passed; the tender is refused")
+    if not sp.invitees.filter(pk=operator.pk).exists():
+        raise Conflict("DPS-40: only the invited members of the category tender")
+    ephemeral = X25519PrivateKey.generate()
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(bytes(sp.public_key)))
+    nonce = os.urandom(12)
+    plain = json.dumps(content, ensure_ascii=False, sort_keys=True).encode()
+    ciphertext = _cipher(shared, sp.reference.encode()).encrypt(nonce, plain, None)
+    Tender.objects.filter(procurement=sp, operator=operator,
+                          status=TenderStatus.SEALED).update(status=TenderStatus.WITHDRAWN)
+    tender = Tender.objects.create(
+        procurement=sp, operator=operator, received_at=at,
+        ephemeral_key=ephemeral.public_key().public_bytes(RAW, serialization.PublicFormat.Raw),
+        nonce=nonce, ciphertext=ciphertext, sha256=hashlib.sha256(ciphertext).hexdigest())
+    send(sp.dps, "tender_receipt", sender="platform", recipients=[_operator_address(operator)],
+         subject=f"{sp.title}: tender received",
+         body=f"Received {at.isoformat()}; receipt {tender.sha256}.", at=at)
+    _record("food.tender_received", sp, by, actor, obj=tender, operator=operator.pk)
+    return tender
+
+
+def read(tender: Tender, *, user: Any, at: datetime) -> dict[str, Any]:
+    """A tender's content: only once the procurement is opened; every attempt before that is
+    refused and recorded, whoever makes it (INV-1)."""
+    tender = Tender.objects.select_related("procurement__dps").get(pk=tender.pk)
+    sp = tender.procurement
+    if tender.content is None or sp.opened_at is None:
+        _record("food.tender_read_refused", sp, user, "", obj=tender, at=at.isoformat())
+        raise PermissionDenied("DPS-51: tenders are sealed until the deadline and the opening "
+                               "by two openers")
+    _record("food.tender_read", sp, user, "", obj=tender)
+    return dict(tender.content)
+
+
+def approve_opening(sp: SpecificProcurement, user: Any, passphrase: str, *, at: datetime,
+                    actor: str = "") -> SpecificProcurement:
+    """One opener's approval. Before the deadline it is refused, as is anyone but the two
+    openers or a wrong passphrase, and each refusal is recorded; the second approval opens
+    every tender."""
+    sp = _fresh(sp)
+    if sp.tender_deadline is None or sp.status not in (ProcurementStatus.TENDERING,
+                                                       ProcurementStatus.OPENING):
+        raise Conflict("nothing to open")
+    if at < sp.tender_deadline:
+        _record("food.opening_refused_early", sp, user, actor, at=at.isoformat())
+        raise PermissionDenied("DPS-51: tenders are opened only after the deadline")
+    opener = Opener.objects.filter(procurement=sp, user=getattr(user, "pk", user)).first()
+    if opener is None:
+        _record("food.opening_refused_not_opener", sp, user, actor)
+        raise PermissionDenied("only the procurement's two openers open its tenders")
+    try:
+        share = AESGCM(_passphrase_key(passphrase, bytes(opener.salt))).decrypt(
+            bytes(opener.nonce), bytes(opener.sealed_share), None)
+    except InvalidTag:
+        _record("food.opening_wrong_passphrase", sp, user, actor)
+        raise Conflict("the passphrase does not open this share") from None
+    return _open(sp, opener, share, at=at, user=user, actor=actor)
+
+
+@transaction.atomic
+def _open(sp: SpecificProcurement, opener: Opener, share: bytes, *, at: datetime, user: Any,
+          actor: str) -> SpecificProcurement:
+    sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(pk=sp.pk)
+    if sp.opened_at is not None:
+        return sp
+    opener.share, opener.approved_at = share, at
+    opener.save(update_fields=["share", "approved_at"])
+    _record("food.opening_approved", sp, user, actor)
+    shares = [bytes(o.share) for o in sp.openers.exclude(share=None).order_by("id")]
+    if len(shares) < 2:
+        if sp.status != ProcurementStatus.OPENING:
+            sp.status = ProcurementStatus.OPENING
+            sp.save(update_fields=["status"])
+        return sp
+    secret = bytes(a ^ b for a, b in zip(*shares, strict=True))
+    private = X25519PrivateKey.from_private_bytes(secret)
+    opened = 0
+    for tender in sp.tenders.filter(status=TenderStatus.SEALED):
+        shared = private.exchange(X25519PublicKey.from_public_bytes(bytes(tender.ephemeral_key)))
+        plain = _cipher(shared, sp.reference.encode()).decrypt(bytes(tender.nonce),
+                                                                bytes(tender.ciphertext), None)
+        tender.content, tender.status = json.loads(plain), TenderStatus.OPENED
+        tender.save(update_fields=["content", "status"])
+        opened += 1
+    sp.openers.update(share=None)  # the key is not kept
+    sp.opened_at = at
+    sp.status = ProcurementStatus.EVALUATION if opened else ProcurementStatus.UNSUCCESSFUL
+    sp.save(update_fields=["opened_at", "status"])
+    _record("food.tenders_opened", sp, user, actor, tenders=opened)
+    return sp

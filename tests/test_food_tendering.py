@@ -1,0 +1,179 @@
+"""Specific procurements and sealed tenders (research note §2.3, §2.4, INV-1 to INV-3 and
+INV-6): the notice's criteria only, lots or a reason, every member at the moment of the
+invitation invited and nobody else, at least 10 days to tender, tenders encrypted on arrival
+and unreadable by anyone — administrators included — before the deadline and the approval of
+two openers, late tenders refused at the door."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from zerocity.core.errors import Conflict, PermissionDenied
+from zerocity.core.models import AuditLog
+from zerocity.food import deadlines, dps, tendering
+from zerocity.food.models import Opener, Operator, ProcurementStatus, Tender, TenderStatus
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Europe/Ljubljana")
+CHECKS = {"espd_received": True, "exclusion_grounds_art57": True, "selection_criteria": True}
+CRITERIA = [{"id": "price", "type": "price", "name": "Price", "weight": 70},
+            {"id": "fresh", "type": "freshness", "name": "Days from harvest", "weight": 30}]
+INVITED = datetime(2027, 3, 1, 10, 0, tzinfo=TZ)
+DEADLINE = deadlines.in_days(INVITED, 10)  # end of Thursday 11 March 2027
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TZ)
+
+
+@pytest.fixture
+def active(city):  # type: ignore[no-untyped-def]
+    d = dps.create_dps(
+        city, "food", "Food for schools", justification="Common purchases.",
+        purchases="Vegetables, 300 t a year.", operation="Electronic, category by category.",
+        equipment="ZeroCity portal.", estimated_value=Decimal("4000000"),
+        valid_from=date(2026, 12, 1), valid_to=date(2030, 11, 30))
+    veg = dps.add_category(d, "vegetables", "Vegetables", definition="Fresh vegetables.",
+                           selection_criteria=["registered producer"],
+                           max_contract_value="20000")
+    dps.set_award_criteria(d, CRITERIA)
+    sent = local(2026, 12, 1, 9)
+    dps.publish(d, sent_at=sent, initial_deadline=deadlines.in_days(sent, 30))
+    dps.tick(city, local(2027, 1, 5))  # no initial requests: the DPS is active
+    farms = []
+    for n in range(3):
+        farm = Operator.objects.create(city=city, name=f"Kmetija {n}", registration=f"F{n}")
+        application = dps.submit(d, farm, [veg], at=local(2027, 2, 1, 9))
+        dps.decide(application, admitted=[veg], checks=CHECKS, at=local(2027, 2, 2, 9))
+        farms.append(farm)
+    d.refresh_from_db()
+    users = get_user_model().objects
+    people = {"a": users.create_user("opener-a"), "b": users.create_user("opener-b"),
+              "root": users.create_superuser("root", "root@example.org", "x")}
+    return city, d, veg, farms, people
+
+
+def procurement(d, veg):  # type: ignore[no-untyped-def]
+    return tendering.create(d, veg, "veg-2027-q2", "Vegetables, April to June 2027",
+                            criteria=["price", "fresh"], estimated_value="18000",
+                            lots=["north schools", "south kindergartens"])
+
+
+def invited(active):  # type: ignore[no-untyped-def]
+    city, d, veg, farms, people = active
+    sp = procurement(d, veg)
+    return tendering.invite(sp, at=INVITED, tender_deadline=DEADLINE,
+                            openers={people["a"]: "first opener phrase",
+                                     people["b"]: "second opener phrase"})
+
+
+def test_a_procurement_uses_the_notices_criteria_its_value_and_lots_or_a_reason(active):
+    city, d, veg, farms, people = active
+    for kwargs, rule in ((dict(criteria=["price"]), "DPS-09"),
+                         (dict(criteria=["price", "fresh", "local"]), "DPS-09"),
+                         (dict(estimated_value="25000"), "at most 20000"),
+                         (dict(lots=[]), "DPS-47")):
+        base = dict(criteria=["price", "fresh"], estimated_value="18000", lots=["one"])
+        with pytest.raises(Conflict, match=rule):
+            tendering.create(d, veg, "x", "X", **{**base, **kwargs})
+    sp = tendering.create(d, veg, "x", "X", criteria=["fresh", "price"],
+                          estimated_value="18000", no_lots_reason="one delivery round")
+    assert [c["weight"] for c in sp.criteria] == ["30", "70"]
+
+
+def test_every_member_at_the_invitation_is_invited_and_nobody_else(active):
+    city, d, veg, farms, people = active
+    sp = procurement(d, veg)
+    with pytest.raises(Conflict, match="DPS-41"):
+        tendering.invite(sp, at=INVITED, tender_deadline=local(2027, 3, 11, 12),
+                         openers={people["a"]: "first opener phrase",
+                                  people["b"]: "second opener phrase"})
+    with pytest.raises(Conflict, match="DPS-51: two different people"):
+        tendering.invite(sp, at=INVITED, tender_deadline=DEADLINE,
+                         openers={people["a"]: "first opener phrase"})
+    sp = tendering.invite(sp, at=INVITED, tender_deadline=DEADLINE,
+                          openers={people["a"]: "first opener phrase",
+                                   people["b"]: "second opener phrase"})
+    with pytest.raises(Conflict, match="already sent"):
+        tendering.invite(sp, at=INVITED, tender_deadline=DEADLINE, openers={})
+    with pytest.raises(Conflict, match="exists"):
+        procurement(d, veg)
+    assert {o.pk for o in sp.invitees.all()} == {f.pk for f in farms}
+    latecomer = Operator.objects.create(city=city, name="Zadruga", registration="Z1")
+    application = dps.submit(d, latecomer, [veg], at=local(2027, 3, 2, 9))
+    dps.decide(application, admitted=[veg], checks=CHECKS, at=local(2027, 3, 2, 10))
+    with pytest.raises(Conflict, match="DPS-40"):
+        tendering.submit(sp, latecomer, {"price": "1"}, at=local(2027, 3, 3))
+    assert {o.pk for o in sp.invitees.all()} == {f.pk for f in farms}
+    assert sp.dps.messages.filter(kind="invitation").count() == 1
+
+
+def test_tenders_are_encrypted_on_arrival_and_nobody_reads_them_before_the_opening(active):
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    offer = {"price": "17250.00", "days_from_harvest": 1, "note": "Jabolka iz Bitenj"}
+    tender = tendering.submit(sp, farms[0], offer, at=local(2027, 3, 5, 14))
+    stored = Tender.objects.get(pk=tender.pk)
+    assert stored.content is None and b"Bitenj" not in bytes(stored.ciphertext)
+    assert b"17250" not in bytes(stored.ciphertext) and len(stored.sha256) == 64
+    for who in (people["root"], people["a"], people["b"], None):
+        with pytest.raises(PermissionDenied, match="DPS-51"):
+            tendering.read(stored, user=who, at=local(2027, 3, 6))
+    phrases = {"a": "first opener phrase", "b": "second opener phrase"}
+    for opener, phrase in phrases.items():
+        with pytest.raises(PermissionDenied, match="after the deadline"):
+            tendering.approve_opening(sp, people[opener], phrase, at=local(2027, 3, 11, 23, 59))
+    refused = AuditLog.objects.filter(action__in=["food.tender_read_refused",
+                                                  "food.opening_refused_early"]).count()
+    assert refused == 6
+    assert not Opener.objects.filter(share__isnull=False).exists()
+
+
+def test_a_late_tender_is_refused_at_the_door_and_nothing_is_kept(active):
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    with pytest.raises(Conflict, match="deadline for tenders has passed"):
+        tendering.submit(sp, farms[1], {"price": "1"}, at=DEADLINE)
+    assert not Tender.objects.exists()
+    assert tendering.submit(sp, farms[1], {"price": "2"},
+                            at=DEADLINE - timedelta(seconds=1)).status == TenderStatus.SEALED
+
+
+def test_two_openers_after_the_deadline_open_every_tender_and_the_key_is_not_kept(active):
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    first = tendering.submit(sp, farms[0], {"price": "18000"}, at=local(2027, 3, 4, 9))
+    second = tendering.submit(sp, farms[0], {"price": "17500"}, at=local(2027, 3, 5, 9))
+    other = tendering.submit(sp, farms[2], {"price": "16900", "lot": "south kindergartens"},
+                             at=local(2027, 3, 9, 9))
+    after = DEADLINE + timedelta(hours=9)
+    with pytest.raises(PermissionDenied, match="two openers"):
+        tendering.approve_opening(sp, people["root"], "anything at all", at=after)
+    with pytest.raises(Conflict, match="passphrase"):
+        tendering.approve_opening(sp, people["a"], "a wrong passphrase", at=after)
+    sp = tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    assert sp.status == ProcurementStatus.OPENING
+    with pytest.raises(PermissionDenied):  # one opener is not enough
+        tendering.read(Tender.objects.get(pk=second.pk), user=people["a"], at=after)
+    sp = tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+    assert sp.status == ProcurementStatus.EVALUATION and sp.opened_at == after
+    assert Tender.objects.get(pk=first.pk).status == TenderStatus.WITHDRAWN
+    assert tendering.read(Tender.objects.get(pk=second.pk), user=people["root"],
+                          at=after) == {"price": "17500"}
+    assert tendering.read(Tender.objects.get(pk=other.pk), user=people["a"], at=after)[
+        "lot"] == "south kindergartens"
+    assert not Opener.objects.filter(share__isnull=False).exists()
+
+
+def test_a_procurement_without_tenders_is_unsuccessful_once_opened(active):
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    after = DEADLINE + timedelta(days=1)
+    tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+    sp = tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    assert sp.status == ProcurementStatus.UNSUCCESSFUL
