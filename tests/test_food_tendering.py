@@ -177,3 +177,42 @@ def test_a_procurement_without_tenders_is_unsuccessful_once_opened(active):
     tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
     sp = tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
     assert sp.status == ProcurementStatus.UNSUCCESSFUL
+
+
+def test_the_award_goes_to_the_best_score_on_the_notices_criteria_and_everyone_is_told(active):
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    # price 70 (less is better), days from harvest 30 (less is better)
+    tendering.submit(sp, farms[0], {"price": "20000", "fresh": "1"}, at=local(2027, 3, 4, 9))
+    tendering.submit(sp, farms[1], {"price": "16000", "fresh": "4"}, at=local(2027, 3, 4, 10))
+    tendering.submit(sp, farms[2], {"price": "17000"}, at=local(2027, 3, 4, 11))  # no "fresh"
+    after = DEADLINE + timedelta(hours=1)
+    tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    sp = tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+    ranking = tendering.score(sp)
+    # farm 0: 70 x 16000/20000 + 30 x 1/1 = 86; farm 1: 70 + 30 x 1/4 = 77.5
+    assert [(r["operator"], r["total"]) for r in ranking[:2]] == [
+        ("Kmetija 0", "86.00"), ("Kmetija 1", "77.50")]
+    assert ranking[2]["admissible"] is False and "fresh" in ranking[2]["reason"]
+    with pytest.raises(Conflict, match="DPS-44"):
+        tendering.award(sp, at=after + timedelta(days=2), evidence_verified=False)
+    sp = tendering.award(sp, at=local(2027, 3, 15, 10), evidence_verified=True)
+    assert sp.status == ProcurementStatus.AWARDED
+    assert sp.awarded_tender.operator == farms[0]
+    assert deadlines.local_date(sp.award_notice_due - timedelta(seconds=1)) == date(2027, 4, 14)
+    decision = sp.dps.messages.get(kind="award_decision")
+    assert sorted(decision.recipients) == sorted(f"operator:{f.pk}" for f in farms)
+    assert dps.message_intact(decision)
+    with pytest.raises(Conflict, match="under evaluation"):
+        tendering.award(sp, at=local(2027, 3, 16), evidence_verified=True)
+
+
+def test_equal_scores_go_to_the_earlier_tender(active):
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    tendering.submit(sp, farms[2], {"price": "15000", "fresh": "2"}, at=local(2027, 3, 4, 9))
+    tendering.submit(sp, farms[1], {"price": "15000", "fresh": "2"}, at=local(2027, 3, 5, 9))
+    after = DEADLINE + timedelta(hours=1)
+    tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    sp = tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+    assert [r["operator"] for r in tendering.score(sp)] == ["Kmetija 2", "Kmetija 1"]

@@ -216,6 +216,7 @@ class ProcurementStatus(models.TextChoices):
     TENDERING = "tendering", _("Open for tenders")
     OPENING = "opening", _("Waiting to be opened")
     EVALUATION = "evaluation", _("Evaluation")
+    AWARDED = "awarded", _("Award decided")
     UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -242,6 +243,11 @@ class SpecificProcurement(models.Model):
     public_key = models.BinaryField(blank=True, help_text="X25519: tenders are encrypted "
                                     "to it on arrival")
     opened_at = models.DateTimeField(null=True, blank=True)
+    scores = models.JSONField(default=list, blank=True)
+    awarded_tender = models.OneToOneField("Tender", on_delete=models.PROTECT, null=True,
+                                          blank=True, related_name="+")
+    awarded_at = models.DateTimeField(null=True, blank=True)
+    award_notice_due = models.DateTimeField(null=True, blank=True, help_text="DPS-62")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

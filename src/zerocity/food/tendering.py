@@ -274,3 +274,99 @@ def _open(sp: SpecificProcurement, opener: Opener, share: bytes, *, at: datetime
     sp.save(update_fields=["opened_at", "status"])
     _record("food.tenders_opened", sp, user, actor, tenders=opened)
     return sp
+
+
+# -- evaluation and award ----------------------------------------------------------------------
+
+# How each kind of criterion is scored: the best tender gets the criterion's whole weight, the
+# others in proportion (best / value when less is better, value / best when more is better).
+LESS_IS_BETTER = {"price", "freshness", "lead_time", "short_supply_chain",
+                  "transport_emissions"}
+MORE_IS_BETTER = {"delivery_frequency", "seasonal", "quality_schemes", "organic"}
+AWARD_NOTICE_DAYS = 30  # DPS-62
+
+
+def _points(kind: str, value: Decimal, best: Decimal, weight: Decimal) -> Decimal:
+    if kind in LESS_IS_BETTER:
+        return weight if value == 0 else weight * best / value
+    return weight if best == 0 else weight * value / best
+
+
+def score(sp: SpecificProcurement) -> list[dict[str, Any]]:
+    """Score the opened tenders on the procurement's criteria only (DPS-43): each tender
+    gives a number for each criterion's id. Ties go to the earlier tender (the published
+    rule). A tender missing a figure, or giving one that is not a number of 0 or more, is not
+    admissible and is listed with the reason."""
+    tenders = list(sp.tenders.filter(status=TenderStatus.OPENED).select_related("operator")
+                   .order_by("received_at", "id"))
+    values: dict[int, dict[str, Decimal]] = {}
+    rows: list[dict[str, Any]] = []
+    for t in tenders:
+        content = t.content or {}
+        got, problem = {}, ""
+        for c in sp.criteria:
+            try:
+                v = Decimal(str(content[c["id"]]))
+                if not v.is_finite() or v < 0:
+                    raise ValueError
+                got[c["id"]] = v
+            except (KeyError, ValueError, ArithmeticError):
+                problem = f"criterion {c['id']}: no number of 0 or more given"
+                break
+        if problem:
+            rows.append({"tender": t.pk, "operator": t.operator.name, "admissible": False,
+                         "reason": problem, "total": None})
+        else:
+            values[t.pk] = got
+    for t in tenders:
+        if t.pk not in values:
+            continue
+        total, parts = Decimal(0), {}
+        for c in sp.criteria:
+            column = [v[c["id"]] for v in values.values()]
+            best = min(column) if c["type"] in LESS_IS_BETTER else max(column)
+            points = _points(c["type"], values[t.pk][c["id"]], best, Decimal(c["weight"]))
+            parts[c["id"]] = str(points.quantize(Decimal("0.01")))
+            total += points
+        rows.append({"tender": t.pk, "operator": t.operator.name, "admissible": True,
+                     "points": parts, "total": str(total.quantize(Decimal("0.01"))),
+                     "received_at": t.received_at.isoformat()})
+    ranked = sorted((r for r in rows if r["admissible"]),
+                    key=lambda r: (-Decimal(r["total"]), r["received_at"]))
+    for rank, r in enumerate(ranked, start=1):
+        r["rank"] = rank
+    return ranked + [r for r in rows if not r["admissible"]]
+
+
+@transaction.atomic
+def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool, by: Any = None,
+          actor: str = "") -> SpecificProcurement:
+    """Award to the best admissible tender. The winner's up-to-date evidence must have been
+    verified (DPS-44); every tenderer is told the result (DPS-60); the contract award notice
+    is due within 30 days (DPS-62)."""
+    sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(pk=sp.pk)
+    if sp.status != ProcurementStatus.EVALUATION:
+        raise Conflict("only an opened procurement under evaluation is awarded")
+    if not evidence_verified:
+        raise Conflict("DPS-44: verify the winner's up-to-date supporting documents first")
+    ranking = score(sp)
+    if not ranking or not ranking[0]["admissible"]:
+        sp.status, sp.scores = ProcurementStatus.UNSUCCESSFUL, ranking
+        sp.save(update_fields=["status", "scores"])
+        _record("food.procurement_unsuccessful", sp, by, actor)
+        return sp
+    winner = Tender.objects.select_related("operator").get(pk=ranking[0]["tender"])
+    sp.status, sp.scores, sp.awarded_tender, sp.awarded_at = (ProcurementStatus.AWARDED,
+                                                              ranking, winner, at)
+    sp.award_notice_due = deadlines.in_days(at, AWARD_NOTICE_DAYS)
+    sp.save()
+    tenderers = sorted({t.operator_id for t in sp.tenders.filter(status=TenderStatus.OPENED)})
+    send(sp.dps, "award_decision", sender=actor or audit.actor_label(by) or "buyer",
+         recipients=[f"operator:{pk}" for pk in tenderers],
+         subject=f"{sp.title}: award decision",
+         body=json.dumps({"winner": winner.operator.name, "ranking": [
+             {k: r.get(k) for k in ("rank", "operator", "total", "admissible", "reason")}
+             for r in ranking]}, ensure_ascii=False), at=at)
+    _record("food.awarded", sp, by, actor, obj=winner, operator=winner.operator_id,
+            total=ranking[0]["total"])
+    return sp
