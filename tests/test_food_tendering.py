@@ -216,3 +216,70 @@ def test_equal_scores_go_to_the_earlier_tender(active):
     tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
     sp = tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
     assert [r["operator"] for r in tendering.score(sp)] == ["Kmetija 2", "Kmetija 1"]
+
+
+def test_contracts_per_institution_deliveries_and_their_outcomes(active):
+    """Reference figures: the research note's worked example (§7.2): a wholesaler 60 km away,
+    refrigerated rigid 7.5-17 t, 0.2 t dropped: 0.2 x 60 x 0.40 = 4.8 kg CO2e; a farmer 15 km
+    away with a diesel van, 40 kg on a dedicated trip: 30 km x 0.25 = 7.5 kg (0.36 kg by
+    tonne-km, which understates it)."""
+    from zerocity.food import outcomes
+    from zerocity.food.models import FreightFactor, Institution
+
+    city, d, veg, farms, people = active
+    source = "DEFRA freight factors as copied in shared/research/dps-food-procurement.md §7.2"
+    FreightFactor.objects.create(key="hgv-refrigerated-7-17t", label="HGV refrigerated rigid "
+                                 "7.5-17 t", unit="kgCO2e/tkm", value="0.40", source=source,
+                                 year=2023)
+    FreightFactor.objects.create(key="van-diesel", label="Van, diesel", unit="kgCO2e/tkm",
+                                 value="0.60", source=source, year=2023)
+    FreightFactor.objects.create(key="van-diesel", label="Van, diesel", unit="kgCO2e/vkm",
+                                 value="0.25", source=source, year=2023)
+    sp = invited(active)
+    tendering.submit(sp, farms[0], {"price": "15000", "fresh": "1"}, at=local(2027, 3, 4, 9))
+    after = DEADLINE + timedelta(hours=1)
+    tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+    sp = tendering.award(sp, at=local(2027, 3, 15), evidence_verified=True)
+    school = Institution.objects.create(city=city, code="os-stane-zagar", name="OŠ Staneta "
+                                        "Žagarja")
+    kindergarten = Institution.objects.create(city=city, code="vrtci-kranj", name="Vrtci "
+                                              "Kranj")
+    with pytest.raises(Conflict, match="more than"):
+        outcomes.sign_contracts(sp, {school: "10000", kindergarten: "9000"},
+                                at=local(2027, 3, 20))
+    school_c, kinder_c = outcomes.sign_contracts(sp, {school: "10000", kindergarten: "8000"},
+                                                 at=local(2027, 3, 20))
+    assert {c.operator for c in (school_c, kinder_c)} == {farms[0]}
+    wholesale = outcomes.record_delivery(
+        school_c, delivered_on=date(2027, 4, 6), vehicle="hgv-refrigerated-7-17t",
+        distance_km="60", lines=[
+            {"product": "Jogurt", "food_group": "dairy", "quantity_kg": "150", "value": "300",
+             "quality_scheme": "Izbrana kakovost", "production_region": "SI042",
+             "production_country": "SI", "intermediaries": 1},
+            {"product": "Banane", "food_group": "fruit", "quantity_kg": "50", "value": "100",
+             "production_country": "CO", "intermediaries": 2}])
+    farmer = outcomes.record_delivery(
+        kinder_c, delivered_on=date(2027, 4, 7), vehicle="van-diesel", distance_km="15",
+        dedicated=True, lines=[{"product": "Korenje", "food_group": "vegetables",
+                                "quantity_kg": "40", "value": "100", "organic": True,
+                                "production_region": "SI042", "production_country": "SI"}])
+    assert outcomes.transport(wholesale).kg_co2e == Decimal("4.8")
+    by_van = outcomes.transport(farmer)
+    assert (by_van.method, by_van.kg_co2e, by_van.vehicle_km) == ("vehicle-km", Decimal("7.5"),
+                                                                 Decimal("30"))
+    assert Decimal("0.04") * 15 * Decimal("0.60") == Decimal("0.36")  # the note's method A
+    city_wide = outcomes.outcomes(city, 2027)
+    assert city_wide.value == Decimal("500") and city_wide.kg == Decimal("240")
+    assert city_wide.share(city_wide.organic) == Decimal("20.0") and city_wide.organic_ok
+    assert city_wide.share(city_wide.quality) == Decimal("60.0") and city_wide.quality_ok
+    assert city_wide.share(city_wide.local) == Decimal("80.0")
+    assert city_wide.share(city_wide.short_chain) == Decimal("80.0")
+    assert city_wide.transport_kg_co2e == Decimal("12.3")
+    assert city_wide.methods == {"tonne-km": 1, "vehicle-km": 1}
+    school_only = outcomes.outcomes(city, 2027, school)
+    assert school_only.share(school_only.organic) == Decimal("0.0")
+    assert school_only.organic_ok is False  # below the legal 15 %
+    with pytest.raises(Conflict, match="no freight factor"):
+        outcomes.record_delivery(school_c, delivered_on=date(2027, 4, 8), vehicle="bicycle",
+                                 distance_km="2", lines=[{"quantity_kg": "5", "value": "9"}])

@@ -314,3 +314,110 @@ class Tender(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procurement_id} tender {self.pk}"
+
+
+# -- contracts, deliveries and what they show ---------------------------------------------
+
+class Institution(models.Model):
+    """A participating institution: a school or kindergarten with its own budget."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="food_institutions")
+    code = models.SlugField(max_length=60)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, default="school")
+    buyers = models.ManyToManyField("auth.User", blank=True, related_name="food_institutions")
+
+    class Meta:
+        ordering = ["city", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "code"], name="institution_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contract(models.Model):
+    """The contract of one institution with the procurement's winner."""
+
+    procurement = models.ForeignKey(SpecificProcurement, on_delete=models.PROTECT,
+                                    related_name="contracts")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT,
+                                    related_name="contracts")
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="contracts")
+    value = models.DecimalField(**MONEY)
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["procurement", "institution"]
+        constraints = [
+            models.UniqueConstraint(fields=["procurement", "institution"],
+                                    name="contract_unique_institution"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procurement_id} → {self.institution_id}"
+
+
+class FreightFactor(models.Model):
+    """An emission factor for deliveries, with where it comes from (research note §7.4):
+    per tonne-km (average laden) or per vehicle-km."""
+
+    key = models.SlugField(max_length=60)
+    label = models.CharField(max_length=200)
+    unit = models.CharField(max_length=12, choices=[("kgCO2e/tkm", "kg CO2e per tonne-km"),
+                                                    ("kgCO2e/vkm", "kg CO2e per vehicle-km")])
+    value = models.DecimalField(max_digits=10, decimal_places=4)
+    source = models.CharField(max_length=300)
+    year = models.PositiveSmallIntegerField()
+    scope = models.CharField(max_length=4, default="TTW")
+
+    class Meta:
+        ordering = ["key", "unit", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "unit", "year", "source"],
+                                    name="freightfactor_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.value} {self.unit} ({self.source} {self.year})"
+
+
+class Delivery(models.Model):
+    """A delivery note under a contract: how it came (vehicle, distance from the dispatch
+    point, whether the vehicle made the trip for this delivery alone and drove back empty)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="deliveries")
+    delivered_on = models.DateField()
+    vehicle = models.SlugField(max_length=60, help_text="a FreightFactor key")
+    distance_km = models.DecimalField(max_digits=8, decimal_places=1)
+    dedicated = models.BooleanField(default=False, help_text="a trip for this delivery alone, "
+                                    "back empty: counted by vehicle-km")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract", "delivered_on", "id"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.delivered_on}"
+
+
+class DeliveryLine(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="lines")
+    product = models.CharField(max_length=200)
+    food_group = models.CharField(max_length=60)
+    quantity_kg = models.DecimalField(max_digits=12, decimal_places=3)
+    value = models.DecimalField(help_text="EUR, net of VAT", **MONEY)
+    organic = models.BooleanField(default=False)
+    quality_scheme = models.CharField(max_length=100, blank=True)
+    production_region = models.CharField(max_length=10, blank=True,
+                                         help_text="NUTS-3 code of the primary production")
+    production_country = models.CharField(max_length=2, blank=True)
+    intermediaries = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["delivery", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.quantity_kg} kg"
