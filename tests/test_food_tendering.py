@@ -283,3 +283,89 @@ def test_contracts_per_institution_deliveries_and_their_outcomes(active):
     with pytest.raises(Conflict, match="no freight factor"):
         outcomes.record_delivery(school_c, delivered_on=date(2027, 4, 8), vehicle="bicycle",
                                  distance_km="2", lines=[{"quantity_kg": "5", "value": "9"}])
+
+
+def _merge_patch(target, patch):  # type: ignore[no-untyped-def]
+    """RFC 7386 JSON merge patch, as OCDS applies an extension's release-schema.json."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = _merge_patch(result.get(key), value)
+    return result
+
+
+def ocds_validator():  # type: ignore[no-untyped-def]
+    import json
+    from pathlib import Path
+
+    from jsonschema import Draft4Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    base = Path(__file__).parent / "data" / "ocds-1.1.5"
+    release = json.loads((base / "release-schema.json").read_text(encoding="utf-8"))
+    patch = json.loads((base / "techniques-extension" / "release-schema.json").read_text(
+        encoding="utf-8"))
+    package = json.loads((base / "release-package-schema.json").read_text(encoding="utf-8"))
+    merged = _merge_patch(release, patch)
+    registry = Registry().with_resource(
+        release["id"], Resource.from_contents(merged, default_specification=DRAFT4))
+    return Draft4Validator(package, registry=registry)
+
+
+def test_the_ocds_export_validates_and_links_the_dps_and_its_procurements(active):
+    from zerocity.food import ocds, outcomes
+    from zerocity.food.models import Institution
+
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    tendering.submit(sp, farms[1], {"price": "15000", "fresh": "2"}, at=local(2027, 3, 4, 9))
+    validator = ocds_validator()
+    sealed = ocds.release_package(city)
+    assert not list(validator.iter_errors(sealed)), list(validator.iter_errors(sealed))[:3]
+    tender_release = next(r for r in sealed["releases"] if r["ocid"].endswith("-sp-veg-2027-q2"))
+    assert "numberOfTenderers" not in tender_release["tender"]  # nothing before the opening
+    assert "15000" not in json_dump(sealed)
+    after = DEADLINE + timedelta(hours=1)
+    tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+    sp = tendering.award(sp, at=local(2027, 3, 15), evidence_verified=True)
+    school = Institution.objects.create(city=city, code="os-1", name="OŠ 1")
+    outcomes.sign_contracts(sp, {school: "12000"}, at=local(2027, 3, 20))
+    package = ocds.release_package(city, "https://kranj.example/ocds/food.json")
+    errors = list(validator.iter_errors(package))
+    assert not errors, [e.message for e in errors[:5]]
+    by_tag = {}
+    for r in package["releases"]:
+        by_tag.setdefault((r["ocid"].split("-sp-")[-1] if "-sp-" in r["ocid"] else "dps",
+                           r["tag"][0]), []).append(r)
+    dps_tender = by_tag[("dps", "tender")][0]
+    assert dps_tender["tender"]["techniques"] == {
+        "hasDynamicPurchasingSystem": True,
+        "dynamicPurchasingSystem": {"type": "closed", "status": "active"}}
+    assert len(by_tag[("dps", "award")]) == 3  # one release per admission decision
+    sp_tender = by_tag[("veg-2027-q2", "tender")][0]
+    assert sp_tender["relatedProcesses"][0] == {
+        "id": "1", "relationship": ["framework"], "scheme": "ocid",
+        "identifier": dps_tender["ocid"], "title": d.title}
+    assert sp_tender["tender"]["competitive"] is True
+    assert sp_tender["tender"]["numberOfTenderers"] == 1
+    award = by_tag[("veg-2027-q2", "award")][0]["awards"][0]
+    assert award["suppliers"][0]["name"] == "Kmetija 1"
+    contract = by_tag[("veg-2027-q2", "contract")][0]["contracts"][0]
+    assert contract["awardID"] == award["id"] and contract["value"]["amount"] == 12000.0
+    # the validator is not a rubber stamp: a release without its tag is refused
+    broken = {**package, "releases": [{k: v for k, v in package["releases"][0].items()
+                                       if k != "tag"}]}
+    assert any("'tag' is a required property" in e.message
+               for e in validator.iter_errors(broken))
+
+
+def json_dump(data):  # type: ignore[no-untyped-def]
+    import json
+
+    return json.dumps(data)

@@ -946,6 +946,21 @@ def food_tick(city_slug: str) -> None:
         click.echo("overdue requests: " + ", ".join(str(pk) for pk in moved.overdue))
 
 
+@food.command("export-ocds")
+@city_opt
+@click.option("--uri", default=None, help="where the package is published")
+@handles_errors
+def food_export_ocds(city_slug: str, uri: str | None) -> None:
+    """Print an OCDS 1.1 release package (Techniques extension) of every procedure."""
+    import json
+
+    from zerocity.food.ocds import release_package
+    from zerocity.inventory.services import get_city
+
+    click.echo(json.dumps(release_package(get_city(city_slug), uri), ensure_ascii=False,
+                          indent=2))
+
+
 if __name__ == "__main__":
     main()
 
