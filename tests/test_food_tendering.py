@@ -369,3 +369,31 @@ def json_dump(data):  # type: ignore[no-untyped-def]
     import json
 
     return json.dumps(data)
+
+
+def test_a_late_answer_needs_the_deadline_extended_and_goes_to_every_invitee(active):
+    city, d, veg, farms, people = active
+    sp = invited(active)  # deadline: end of 11 March 2027
+    early = tendering.ask(sp, farms[0], "Do deliveries include Saturdays?",
+                          at=local(2027, 3, 2, 9))
+    late = tendering.ask(sp, farms[1], "May a lot be split between two farms?",
+                         at=local(2027, 3, 5, 9))
+    # answered on 3 March: 6 days to the end of 9 March, before the deadline: no extension
+    tendering.answer(early, "No, Monday to Friday.", at=local(2027, 3, 3, 9))
+    sp.refresh_from_db()
+    assert sp.tender_deadline == DEADLINE
+    with pytest.raises(Conflict, match="DPS-42.*2027-03-13 00:00"):
+        tendering.answer(late, "Yes, as a group of operators.", at=local(2027, 3, 6, 9))
+    with pytest.raises(Conflict, match="DPS-42: the new deadline"):
+        tendering.answer(late, "Yes.", at=local(2027, 3, 6, 9),
+                         extend_to=local(2027, 3, 11, 23, 0))
+    tendering.answer(late, "Yes, as a group of operators.", at=local(2027, 3, 6, 9),
+                     extend_to=deadlines.in_days(local(2027, 3, 6, 9), 6))
+    sp.refresh_from_db()
+    assert deadlines.local_date(sp.tender_deadline - timedelta(seconds=1)) == date(2027, 3, 12)
+    message = sp.dps.messages.filter(kind="clarification").order_by("id").last()
+    assert sorted(message.recipients) == sorted(f"operator:{f.pk}" for f in farms)
+    assert "split between two farms" in message.body and "Kmetija" not in message.body
+    outsider = Operator.objects.create(city=city, name="Outsider", registration="O1")
+    with pytest.raises(Conflict, match="DPS-40"):
+        tendering.ask(sp, outsider, "Can I join?", at=local(2027, 3, 7))

@@ -421,3 +421,22 @@ class DeliveryLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} {self.quantity_kg} kg"
+
+
+class Clarification(models.Model):
+    """A question an invitee asks about a specific procurement, and the answer every invitee
+    receives (without who asked)."""
+
+    procurement = models.ForeignKey(SpecificProcurement, on_delete=models.PROTECT,
+                                    related_name="clarifications")
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+")
+    question = models.TextField()
+    asked_at = models.DateTimeField()
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["procurement", "asked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.procurement_id} question {self.pk}"

@@ -39,6 +39,7 @@ from zerocity.food import deadlines
 from zerocity.food.dps import _operator_address, members, send
 from zerocity.food.models import (
     Category,
+    Clarification,
     Dps,
     DpsStatus,
     Opener,
@@ -370,3 +371,64 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool, by:
     _record("food.awarded", sp, by, actor, obj=winner, operator=winner.operator_id,
             total=ranking[0]["total"])
     return sp
+
+
+# -- clarifications ---------------------------------------------------------------------------
+
+ANSWER_DAYS_BEFORE = 6  # DPS-42 (Art. 53(2))
+
+
+@transaction.atomic
+def ask(sp: SpecificProcurement, operator: Operator, question: str, *, at: datetime,
+        by: Any = None, actor: str = "") -> Clarification:
+    sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(pk=sp.pk)
+    if sp.status != ProcurementStatus.TENDERING or sp.tender_deadline is None \
+            or at >= sp.tender_deadline:
+        raise Conflict("questions are asked while the procurement takes tenders")
+    if not sp.invitees.filter(pk=operator.pk).exists():
+        raise Conflict("DPS-40: only the invited members of the category ask")
+    if not question.strip():
+        raise Conflict("ask a question")
+    asked = Clarification.objects.create(procurement=sp, operator=operator,
+                                         question=question.strip(), asked_at=at)
+    _record("food.question", sp, by, actor, obj=asked, operator=operator.pk)
+    return asked
+
+
+@transaction.atomic
+def answer(clarification: Clarification, text: str, *, at: datetime,
+           extend_to: datetime | None = None, by: Any = None,
+           actor: str = "") -> Clarification:
+    """Answer a question to every invitee alike. An answer later than 6 days before the
+    deadline needs the deadline extended so that 6 days remain (DPS-42)."""
+    clarification = Clarification.objects.select_for_update().get(pk=clarification.pk)
+    sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(
+        pk=clarification.procurement_id)
+    if clarification.answered_at is not None:
+        raise Conflict("the question is answered")
+    if sp.status != ProcurementStatus.TENDERING or sp.tender_deadline is None:
+        raise Conflict("the procurement no longer takes tenders")
+    if not text.strip():
+        raise Conflict("write the answer")
+    needed = deadlines.in_days(at, ANSWER_DAYS_BEFORE)  # 6 days left after the answer
+    if needed > sp.tender_deadline or extend_to is not None:
+        if extend_to is None:
+            raise Conflict(f"DPS-42: an answer less than {ANSWER_DAYS_BEFORE} days before the "
+                           f"deadline needs the deadline extended, at least to "
+                           f"{needed.astimezone(deadlines.TZ):%Y-%m-%d %H:%M}")
+        if extend_to < max(needed, sp.tender_deadline):
+            raise Conflict(f"DPS-42: the new deadline leaves at least {ANSWER_DAYS_BEFORE} "
+                           "days after the answer and is not earlier than the old one")
+        sp.tender_deadline = extend_to
+        sp.save(update_fields=["tender_deadline"])
+    clarification.answer, clarification.answered_at = text.strip(), at
+    clarification.save(update_fields=["answer", "answered_at"])
+    send(sp.dps, "clarification", sender=actor or audit.actor_label(by) or "buyer",
+         recipients=[_operator_address(o) for o in sp.invitees.order_by("pk")],
+         subject=f"{sp.title}: clarification",
+         body=json.dumps({"question": clarification.question, "answer": clarification.answer,
+                          "deadline": sp.tender_deadline.isoformat()}, ensure_ascii=False),
+         at=at)
+    _record("food.answer", sp, by, actor, obj=clarification,
+            deadline=sp.tender_deadline.isoformat(), extended=extend_to is not None)
+    return clarification
