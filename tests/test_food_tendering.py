@@ -268,7 +268,6 @@ def test_contracts_per_institution_deliveries_and_their_outcomes(active):
     by_van = outcomes.transport(farmer)
     assert (by_van.method, by_van.kg_co2e, by_van.vehicle_km) == ("vehicle-km", Decimal("7.5"),
                                                                  Decimal("30"))
-    assert Decimal("0.04") * 15 * Decimal("0.60") == Decimal("0.36")  # the note's method A
     city_wide = outcomes.outcomes(city, 2027)
     assert city_wide.value == Decimal("500") and city_wide.kg == Decimal("240")
     assert city_wide.share(city_wide.organic) == Decimal("20.0") and city_wide.organic_ok
@@ -280,6 +279,14 @@ def test_contracts_per_institution_deliveries_and_their_outcomes(active):
     school_only = outcomes.outcomes(city, 2027, school)
     assert school_only.share(school_only.organic) == Decimal("0.0")
     assert school_only.organic_ok is False  # below the legal 15 %
+    # the same van load by tonne-km (the note's method A) understates it: 0.36 kg
+    shared_trip = outcomes.record_delivery(
+        kinder_c, delivered_on=date(2028, 1, 10), vehicle="van-diesel", distance_km="15",
+        lines=[{"product": "Korenje", "quantity_kg": "40", "value": "100"}])
+    by_tkm = outcomes.transport(shared_trip)
+    assert (by_tkm.method, by_tkm.kg_co2e, by_tkm.tonne_km) == ("tonne-km", Decimal("0.36"),
+                                                               Decimal("0.6"))
+    assert outcomes.outcomes(city, 2027).transport_kg_co2e == Decimal("12.3")  # another year
     with pytest.raises(Conflict, match="no freight factor"):
         outcomes.record_delivery(school_c, delivered_on=date(2027, 4, 8), vehicle="bicycle",
                                  distance_km="2", lines=[{"quantity_kg": "5", "value": "9"}])

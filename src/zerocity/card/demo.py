@@ -35,9 +35,7 @@ DEMO_CARD = "KR-DEMO-0001"  # the demo citizen's card (its token; only its hash 
 
 
 def kranj_fares() -> dict[str, Any]:
-    text = resources.files("zerocity.demo").joinpath("data/kranj_fares.json").read_text(
-        encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = json.loads(_data("kranj_fares.json"))
     return data
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from zerocity.card.accounts import token_hash
 from zerocity.card.models import CardAccount, LedgerEntry, Medium
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
@@ -44,8 +45,6 @@ def history(account: CardAccount, limit: int = 50) -> list[LedgerEntry]:
 def desk_search(city: City, query: str, limit: int = 50) -> list[CardAccount]:
     """Accounts by number, holder's user name or e-mail, a card's printed digits, or what a
     card reader gives (its token, compared by hash)."""
-    from zerocity.card.accounts import token_hash  # accounts imports the models too
-
     query = query.strip()
     if not query:
         return []

@@ -240,7 +240,8 @@ def message_intact(message: Message) -> bool:
                                      message.subject, message.body, message.sent_at)
 
 
-def _operator_address(operator: Operator) -> str:
+def address(operator: Operator) -> str:
+    """How a procedural message names an operator among its recipients."""
     return f"operator:{operator.pk}"
 
 
@@ -285,7 +286,7 @@ def submit(dps: Dps, operator: Operator, categories: list[Category], *, at: date
         dps=dps, operator=operator, received_at=at, initial=initial, decision_due=due,
         status=ApplicationStatus.SEALED if initial else ApplicationStatus.UNDER_EVALUATION)
     application.categories.set(categories)
-    send(dps, "request_received", sender="platform", recipients=[_operator_address(operator)],
+    send(dps, "request_received", sender="platform", recipients=[address(operator)],
          subject=f"{dps.title}: request received",
          body=f"Received {at.isoformat()}; categories "
               f"{', '.join(sorted(c.code for c in categories))}.", at=at)
@@ -362,7 +363,7 @@ def decide(application: Application, *, admitted: list[Category], checks: dict[s
                       "since": at, "redeclaration_due": None, "changed_at": at, "reason": ""})
     codes = ", ".join(sorted(c.code for c in admitted))
     send(application.dps, "admission_decision", sender=application.decided_by or "buyer",
-         recipients=[_operator_address(application.operator)],
+         recipients=[address(application.operator)],
          subject=f"{application.dps.title}: "
                  + ("admitted" if admitted else "not admitted"),
          body=(f"Admitted to: {codes}." if admitted else f"Not admitted: {reasons}")
@@ -402,7 +403,7 @@ def request_redeclaration(membership: Membership, *, at: datetime, by: Any = Non
     membership.save()
     dps = membership.category.dps
     send(dps, "redeclaration_request", sender=actor or audit.actor_label(by) or "buyer",
-         recipients=[_operator_address(membership.operator)],
+         recipients=[address(membership.operator)],
          subject=f"{dps.title}: renewed self-declaration",
          body=f"Send a renewed ESPD by {_local(membership.redeclaration_due)}.", at=at)
     _record("food.redeclaration_asked", dps, by, actor, obj=membership)
@@ -486,7 +487,7 @@ def tick(city: City, now: datetime) -> Tick:
             m.reason = "DPS-29: no renewed self-declaration within 5 working days"
             m.save()
             send(dps, "exclusion", sender="platform",
-                 recipients=[_operator_address(m.operator)],
+                 recipients=[address(m.operator)],
                  subject=f"{dps.title}: excluded from {m.category.code}", body=m.reason,
                  at=now)
             out.excluded += 1

@@ -36,7 +36,7 @@ from django.db import transaction
 from zerocity.core import audit
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.food import deadlines
-from zerocity.food.dps import _operator_address, members, send
+from zerocity.food.dps import address, members, send
 from zerocity.food.models import (
     Category,
     Clarification,
@@ -141,7 +141,7 @@ def invite(sp: SpecificProcurement, *, at: datetime, tender_deadline: datetime,
     if sp.dps.first_invitation_at is None:
         Dps.objects.filter(pk=sp.dps_id).update(first_invitation_at=at)
     send(sp.dps, "invitation", sender=actor or audit.actor_label(by) or "buyer",
-         recipients=[_operator_address(o) for o in invitees],
+         recipients=[address(o) for o in invitees],
          subject=f"Invitation to tender: {sp.title}",
          body=json.dumps({"procurement": sp.reference, "category": sp.category.code,
                           "deadline": tender_deadline.isoformat(), "criteria": sp.criteria,
@@ -199,7 +199,7 @@ def _submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any]
         procurement=sp, operator=operator, received_at=at,
         ephemeral_key=ephemeral.public_key().public_bytes(RAW, serialization.PublicFormat.Raw),
         nonce=nonce, ciphertext=ciphertext, sha256=hashlib.sha256(ciphertext).hexdigest())
-    send(sp.dps, "tender_receipt", sender="platform", recipients=[_operator_address(operator)],
+    send(sp.dps, "tender_receipt", sender="platform", recipients=[address(operator)],
          subject=f"{sp.title}: tender received",
          body=f"Received {at.isoformat()}; receipt {tender.sha256}.", at=at)
     _record("food.tender_received", sp, by, actor, obj=tender, operator=operator.pk)
@@ -361,9 +361,10 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool, by:
                                                               ranking, winner, at)
     sp.award_notice_due = deadlines.in_days(at, AWARD_NOTICE_DAYS)
     sp.save()
-    tenderers = sorted({t.operator_id for t in sp.tenders.filter(status=TenderStatus.OPENED)})
+    tenderers = Operator.objects.filter(tenders__procurement=sp,
+                                        tenders__status=TenderStatus.OPENED).distinct().order_by("pk")
     send(sp.dps, "award_decision", sender=actor or audit.actor_label(by) or "buyer",
-         recipients=[f"operator:{pk}" for pk in tenderers],
+         recipients=[address(o) for o in tenderers],
          subject=f"{sp.title}: award decision",
          body=json.dumps({"winner": winner.operator.name, "ranking": [
              {k: r.get(k) for k in ("rank", "operator", "total", "admissible", "reason")}
@@ -424,7 +425,7 @@ def answer(clarification: Clarification, text: str, *, at: datetime,
     clarification.answer, clarification.answered_at = text.strip(), at
     clarification.save(update_fields=["answer", "answered_at"])
     send(sp.dps, "clarification", sender=actor or audit.actor_label(by) or "buyer",
-         recipients=[_operator_address(o) for o in sp.invitees.order_by("pk")],
+         recipients=[address(o) for o in sp.invitees.order_by("pk")],
          subject=f"{sp.title}: clarification",
          body=json.dumps({"question": clarification.question, "answer": clarification.answer,
                           "deadline": sp.tender_deadline.isoformat()}, ensure_ascii=False),

@@ -23,7 +23,6 @@ from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
@@ -31,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zerocity.card import accounts, challenges, rewards, ridership, selectors, services
 from zerocity.card.models import (
+    AccountKind,
     CardAccount,
     Challenge,
     ChallengeMeasure,
@@ -48,16 +48,13 @@ from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_admin
 from zerocity.web import charts
+from zerocity.web.http import private
 from zerocity.web.open_data_views import fmt_number
 
 TZ = ZoneInfo("Europe/Ljubljana")
 SILENT_AFTER = timedelta(hours=24)  # a validator not heard from for this long is flagged
 REPORT_DAYS = 31
 
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 def _account(city: City, pk: int) -> CardAccount:
@@ -87,7 +84,7 @@ def desk(request: HttpRequest, city: City) -> HttpResponse:
     found = selectors.desk_search(city, query)
     if query:
         audit.record("card.desk_search", city=city, user=request.user, results=len(found))
-    return _private(render(request, "web/card/desk.html", {
+    return private(render(request, "web/card/desk.html", {
         "city": city, "q": query, "found": found, "searched": bool(query.strip())}))
 
 
@@ -130,7 +127,7 @@ def desk_account(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     entries = selectors.history(account, limit=100)
     reversed_ids = set(LedgerTransaction.objects.filter(
         reverses__in=[e.transaction_id for e in entries]).values_list("reverses_id", flat=True))
-    return _private(render(request, "web/card/desk_account.html", {
+    return private(render(request, "web/card/desk_account.html", {
         "city": city, "account": account, "balance": accounts.balance(account),
         "points": rewards.balance(account), "media": account.media.order_by("id"),
         "passes": account.entitlements.order_by("-valid_from")[:20],
@@ -304,7 +301,7 @@ def validators(request: HttpRequest, city: City) -> HttpResponse:
                      "denied": c.get("denied", 0),
                      "silent": v.revoked_at is None and (
                          v.last_seen_at is None or at - v.last_seen_at > SILENT_AFTER)})
-    return _private(render(request, "web/card/validators.html", {
+    return private(render(request, "web/card/validators.html", {
         "city": city, "rows": rows, "silent_hours": int(SILENT_AFTER.total_seconds() // 3600),
         "silent": sum(r["silent"] for r in rows)}))
 
@@ -313,12 +310,12 @@ def validators(request: HttpRequest, city: City) -> HttpResponse:
 @require_GET
 def reconciliation(request: HttpRequest, city: City) -> HttpResponse:
     result = services.reconcile(city)
-    system = LedgerAccount.objects.filter(city=city, kind="system").order_by("code")
-    wallets = LedgerAccount.objects.filter(city=city, kind="wallet").aggregate(
+    system = LedgerAccount.objects.filter(city=city, kind=AccountKind.SYSTEM).order_by("code")
+    wallets = LedgerAccount.objects.filter(city=city, kind=AccountKind.WALLET).aggregate(
         n=Count("id"), total=Sum("balance"))
     since = now() - timedelta(days=REPORT_DAYS)
     daily: dict[Any, dict[str, Decimal]] = {}
-    for row in (LedgerEntry.objects.filter(account__city=city, account__kind="system",
+    for row in (LedgerEntry.objects.filter(account__city=city, account__kind=AccountKind.SYSTEM,
                                            transaction__created_at__gte=since)
                 .annotate(day=TruncDate("transaction__created_at", tzinfo=TZ))
                 .values("day", "account__code").annotate(total=Sum("amount"))):
@@ -327,7 +324,7 @@ def reconciliation(request: HttpRequest, city: City) -> HttpResponse:
     codes = [a.code for a in system]
     days = [{"day": d, "totals": [daily[d].get(c, Decimal(0)) for c in codes]}
             for d in sorted(daily, reverse=True)]
-    return _private(render(request, "web/card/reconciliation.html", {
+    return private(render(request, "web/card/reconciliation.html", {
         "city": city, "result": result, "system": system, "wallets": wallets,
         "codes": codes, "days": days, "report_days": REPORT_DAYS}))
 
@@ -361,7 +358,7 @@ def fare_rules(request: HttpRequest, city: City) -> HttpResponse:
     current = FareRuleSet.objects.filter(city=city, version=version).first()
     if text is None:
         text = json.dumps(current.data, indent=2, ensure_ascii=False) if current else "{}"
-    return _private(render(request, "web/card/fares.html", {
+    return private(render(request, "web/card/fares.html", {
         "city": city, "rules": rules, "version": version, "text": text, "error": error,
         "versions": FareRuleSet.objects.filter(city=city).order_by("-version")[:20],
         "is_admin": is_city_admin(request.user, city)}, status=400 if error else 200))
@@ -390,7 +387,7 @@ def ridership_page(request: HttpRequest, city: City) -> HttpResponse:
         [f"{h}" for h in range(24)], [charts.Series(_("Boardings"), charts.PALETTE[0])],
         [[float(n)] for n in result.boardings_by_hour],
         label=_("Boardings by hour of the day"), unit=_("boardings"), fmt=fmt_number(), every=2)
-    return _private(render(request, "web/card/ridership.html", {
+    return private(render(request, "web/card/ridership.html", {
         "city": city, "r": result, "month": month, "chart": chart,
         "chained_pct": None if result.chained_share is None else round(
             100 * result.chained_share),
@@ -441,6 +438,6 @@ def challenges_manage(request: HttpRequest, city: City) -> HttpResponse:
     rows = (Challenge.objects.filter(city=city).annotate(
         joined=Count("entries"), completed=Count("entries", filter=Q(
             entries__completed_at__isnull=False))).order_by("-starts", "code"))
-    return _private(render(request, "web/card/challenges.html", {
+    return private(render(request, "web/card/challenges.html", {
         "city": city, "rows": rows, "measures": ChallengeMeasure.choices,
         "is_admin": is_city_admin(request.user, city)}))

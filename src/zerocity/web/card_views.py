@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_cache_control
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -23,11 +22,7 @@ from zerocity.card.payments import TOP_UP_MAX, TOP_UP_MIN, PaymentDeclined, prov
 from zerocity.core.access import signed_in
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+from zerocity.web.http import private
 
 
 @signed_in
@@ -54,7 +49,7 @@ def card_home(request: HttpRequest, city: City) -> HttpResponse:
             "challenges": challenges.standings(account),
             "walks": account.walks.order_by("-day")[:7],
         })
-    return _private(render(request, "web/card/home.html", {
+    return private(render(request, "web/card/home.html", {
         "city": city, "items": items, "min": TOP_UP_MIN, "max": TOP_UP_MAX,
         "products": products, "today": at.astimezone(rewards.TZ).date(), "now": at}))
 
@@ -144,7 +139,7 @@ def card_my_data(request: HttpRequest, city: City) -> HttpResponse:
                             json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = (f'attachment; filename="{city.slug}-city-card-'
                                        f'{request.user.get_username()}.json"')
-    return _private(response)
+    return private(response)
 
 
 @signed_in

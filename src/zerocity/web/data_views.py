@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,13 +21,10 @@ from zerocity.data import outputs as feeds
 from zerocity.data.models import Batch, InventoryFeed
 from zerocity.plan.models import Observation
 from zerocity.web.forms import DataUploadForm
+from zerocity.web.http import private
 
 COVERAGE_MONTHS = 24
 
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 @city_staff
@@ -40,7 +36,7 @@ def sources(request: HttpRequest, city: City) -> HttpResponse:
         latest.setdefault(b.source_id, b)
     rows = [{"source": s, "latest": latest.get(s.pk), "tokens": selectors.tokens(s)}
             for s in items]
-    return _private(render(request, "web/data/sources.html", {
+    return private(render(request, "web/data/sources.html", {
         "city": city, "rows": rows, "is_admin": is_city_admin(request.user, city),
         "secret": request.session.pop("zc_new_token", None)}))
 
@@ -97,7 +93,7 @@ def upload(request: HttpRequest, city: City) -> HttpResponse:
                                             "duplicates": batch.duplicates,
                                             "rejected": batch.rejected})
             return redirect("data_batch", city=city.slug, pk=batch.pk)
-    return _private(render(request, "web/data/upload.html", {"city": city, "form": form},
+    return private(render(request, "web/data/upload.html", {"city": city, "form": form},
                            status=400 if form.errors else 200))
 
 
@@ -111,7 +107,7 @@ def batches(request: HttpRequest, city: City) -> HttpResponse:
     status = request.GET.get("status", "")
     if status:
         items = items.filter(status=status)
-    return _private(render(request, "web/data/batches.html", {
+    return private(render(request, "web/data/batches.html", {
         "city": city, "batches": items[:200], "chosen": {"source": key, "status": status},
         "sources": selectors.sources_for_user(request.user, city).order_by("key")}))
 
@@ -123,7 +119,7 @@ def batch_detail(request: HttpRequest, city: City, pk: int) -> HttpResponse:
         batch = selectors.access_batch_for_user(request.user, city, pk)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
-    return _private(render(request, "web/data/batch.html", {
+    return private(render(request, "web/data/batch.html", {
         "city": city, "batch": batch, "rows": selectors.quarantine(batch)[:500]}))
 
 
@@ -138,7 +134,7 @@ def quarantine_download(request: HttpRequest, city: City, pk: int) -> HttpRespon
                                      content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{city.slug}-batch-{batch.pk}-quarantine.csv"')
-    return _private(response)
+    return private(response)
 
 
 # -- coverage, and what the platform hands to the inventory and the plan ----------------------
@@ -167,7 +163,7 @@ def coverage(request: HttpRequest, city: City) -> HttpResponse:
                         "meters": int(r.meters) if r is not None else 0,
                         "grade": "missing" if r is None else _grade(share)})
         rows.append({"source": source, "cells": row})
-    return _private(render(request, "web/data/coverage.html", {
+    return private(render(request, "web/data/coverage.html", {
         "city": city, "months": [f"{m:02d}/{y}" for y, m in months], "rows": rows}))
 
 
@@ -201,7 +197,7 @@ def outputs(request: HttpRequest, city: City) -> HttpResponse:
         indicator__data_feed__source__city=city)}
     indicators = [{"value": v, "observed": observed.get((v.feed.indicator_id, v.year))}
                   for v in values]
-    return _private(render(request, "web/data/outputs.html", {
+    return private(render(request, "web/data/outputs.html", {
         "city": city, "years": years, "year": year, "plan": plan, "lines": lines,
         "indicators": indicators,
         "feeds": InventoryFeed.objects.filter(inventory__city=city)

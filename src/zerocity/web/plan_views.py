@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied as Forbidden
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -42,6 +41,7 @@ from zerocity.web.forms import (
     PlanImportForm,
     StatusOverrideForm,
 )
+from zerocity.web.http import private
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -171,10 +171,6 @@ def _staff_context(request: HttpRequest, plan: Plan, **extra: Any) -> dict[str, 
                 action__plan=plan, state=ProposalState.PROPOSED).count(), **extra}
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
-
 
 @city_staff
 @require_GET
@@ -184,7 +180,7 @@ def dashboard(request: HttpRequest, city: City) -> HttpResponse:
     actions = selectors.action_overview(plan, today=today)
     gap, gap_rows = _gap_rows(plan)
     indicators = selectors.indicator_overview(plan)
-    return _private(render(request, "web/plan/manage/dashboard.html", _staff_context(
+    return private(render(request, "web/plan/manage/dashboard.html", _staff_context(
         request, plan, gap=gap, status_counts=_status_counts(actions),
         overdue=selectors.overdue_by_department(plan, today=today),
         freshness=Counter(a["freshness"] for a in actions),
@@ -207,7 +203,7 @@ def action_list(request: HttpRequest, city: City) -> HttpResponse:
     board = request.GET.get("view") == "board"
     columns = [(value, label, [a for a in shown if a["status"] == value])
                for value, label in ActionStatus.choices]
-    return _private(render(request, "web/plan/manage/actions.html", _staff_context(
+    return private(render(request, "web/plan/manage/actions.html", _staff_context(
         request, plan, actions=shown, total=len(actions), board=board, columns=columns,
         chosen=chosen,
         fields=sorted({(a["field_slug"], a["field"]) for a in actions}),
@@ -260,7 +256,7 @@ def action_edit(request: HttpRequest, city: City, code: str) -> HttpResponse:
             except Conflict as exc:
                 form.add_error(None, str(exc))
         status = 400
-    return _private(render(request, "web/plan/manage/action_edit.html", _staff_context(
+    return private(render(request, "web/plan/manage/action_edit.html", _staff_context(
         request, plan, action=action, form=form, allowed=allowed,
         milestone_form=MilestoneForm(), override_form=StatusOverrideForm(),
         milestones=action.milestones.all(), overrides=action.overrides.all()[:10],
@@ -308,7 +304,7 @@ def proposals(request: HttpRequest, city: City) -> HttpResponse:
     plan = _plan(city)
     items = (ActionProposal.objects.filter(action__plan=plan)
              .select_related("action", "action__department"))
-    return _private(render(request, "web/plan/manage/proposals.html", _staff_context(
+    return private(render(request, "web/plan/manage/proposals.html", _staff_context(
         request, plan, open=items.filter(state=ProposalState.PROPOSED),
         decided=items.exclude(state=ProposalState.PROPOSED)[:50])))
 
@@ -350,7 +346,7 @@ def proposal_reject(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 @require_GET
 def indicator_entry(request: HttpRequest, city: City) -> HttpResponse:
     plan = _plan(city)
-    return _private(render(request, "web/plan/manage/indicators.html", _staff_context(
+    return private(render(request, "web/plan/manage/indicators.html", _staff_context(
         request, plan, indicators=selectors.indicator_overview(plan),
         ids={i.code: i.pk for i in plan.indicators.all()}, form=ObservationForm())))
 
@@ -378,7 +374,7 @@ def indicator_observe(request: HttpRequest, city: City, pk: int) -> HttpResponse
 @require_GET
 def overdue(request: HttpRequest, city: City) -> HttpResponse:
     plan = _plan(city)
-    return _private(render(request, "web/plan/manage/overdue.html", _staff_context(
+    return private(render(request, "web/plan/manage/overdue.html", _staff_context(
         request, plan,
         overdue=sorted(selectors.overdue_by_department(plan,
                                                        today=timezone.localdate()).items()))))
@@ -390,7 +386,7 @@ def budget(request: HttpRequest, city: City) -> HttpResponse:
     from zerocity.plan.budget import climate_budget
 
     plan = _plan(city)
-    return _private(render(request, "web/plan/manage/budget.html", _staff_context(
+    return private(render(request, "web/plan/manage/budget.html", _staff_context(
         request, plan, b=climate_budget(plan))))
 
 
@@ -404,7 +400,7 @@ def excel(request: HttpRequest, city: City) -> HttpResponse:
     if request.method == "GET" and request.GET.get("download"):
         response = HttpResponse(plan_excel.export_plan(plan), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{city.slug}-plan.xlsx"'
-        return _private(response)
+        return private(response)
     form = PlanImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     status = 200
@@ -423,7 +419,7 @@ def excel(request: HttpRequest, city: City) -> HttpResponse:
                 return redirect("plan_excel", city=city.slug)
         else:
             status = 400
-    return _private(render(request, "web/plan/manage/excel.html", _staff_context(
+    return private(render(request, "web/plan/manage/excel.html", _staff_context(
         request, plan, form=form, errors=errors), status=status))
 
 
@@ -449,4 +445,4 @@ def snapshot_download(request: HttpRequest, city: City, period: str) -> HttpResp
     response = JsonResponse(snap.data, json_dumps_params={"ensure_ascii": False, "indent": 1})
     response["Content-Disposition"] = (
         f'attachment; filename="{city.slug}-plan-report-{snap.period}.json"')
-    return _private(response)
+    return private(response)

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,6 +21,7 @@ from zerocity.inventory.gwp import parse as parse_gwp
 from zerocity.inventory.models import Inventory, RejectedImport
 from zerocity.inventory.parsing import ImportRejected
 from zerocity.web.forms import InventoryImportForm
+from zerocity.web.http import private
 
 DOWNLOAD_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -140,8 +140,7 @@ def rejected_download(request: HttpRequest, city: City, pk: int) -> HttpResponse
     kept = get_object_or_404(RejectedImport, city=city, pk=pk)
     response = HttpResponse(bytes(kept.content), content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="refused-{kept.pk}-{kept.filename}"'
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    return private(response)
 
 
 def _access(request: HttpRequest, city: str, year: int) -> Inventory:
@@ -187,6 +186,5 @@ def _transport_memo(city: City, year: int) -> dict[str, Any]:
 
 def _private_if_draft(response: HttpResponse, inventory: Inventory) -> HttpResponse:
     if not inventory.is_published:
-        # Drafts are for the city's staff: no shared cache may keep a copy.
-        patch_cache_control(response, private=True, no_store=True)
+        private(response)  # drafts are for the city's staff
     return response
