@@ -223,18 +223,12 @@ def test_contracts_per_institution_deliveries_and_their_outcomes(active):
     refrigerated rigid 7.5-17 t, 0.2 t dropped: 0.2 x 60 x 0.40 = 4.8 kg CO2e; a farmer 15 km
     away with a diesel van, 40 kg on a dedicated trip: 30 km x 0.25 = 7.5 kg (0.36 kg by
     tonne-km, which understates it)."""
-    from zerocity.food import outcomes
-    from zerocity.food.models import FreightFactor, Institution
+    from zerocity.food import factors, outcomes
+    from zerocity.food.models import Institution
 
     city, d, veg, farms, people = active
-    source = "DEFRA freight factors as copied in shared/research/dps-food-procurement.md §7.2"
-    FreightFactor.objects.create(key="hgv-refrigerated-7-17t", label="HGV refrigerated rigid "
-                                 "7.5-17 t", unit="kgCO2e/tkm", value="0.40", source=source,
-                                 year=2023)
-    FreightFactor.objects.create(key="van-diesel", label="Van, diesel", unit="kgCO2e/tkm",
-                                 value="0.60", source=source, year=2023)
-    FreightFactor.objects.create(key="van-diesel", label="Van, diesel", unit="kgCO2e/vkm",
-                                 value="0.25", source=source, year=2023)
+    assert factors.ensure() == (len(factors.FREIGHT), len(factors.PRODUCTION))
+    assert factors.ensure() == (0, 0)  # stored once
     sp = invited(active)
     tendering.submit(sp, farms[0], {"price": "15000", "fresh": "1"}, at=local(2027, 3, 4, 9))
     after = DEADLINE + timedelta(hours=1)
@@ -254,14 +248,14 @@ def test_contracts_per_institution_deliveries_and_their_outcomes(active):
     wholesale = outcomes.record_delivery(
         school_c, delivered_on=date(2027, 4, 6), vehicle="hgv-refrigerated-7-17t",
         distance_km="60", lines=[
-            {"product": "Jogurt", "food_group": "dairy", "quantity_kg": "150", "value": "300",
+            {"product": "Jogurt", "food_group": "milk", "quantity_kg": "150", "value": "300",
              "quality_scheme": "Izbrana kakovost", "production_region": "SI042",
              "production_country": "SI", "intermediaries": 1},
             {"product": "Banane", "food_group": "fruit", "quantity_kg": "50", "value": "100",
              "production_country": "CO", "intermediaries": 2}])
     farmer = outcomes.record_delivery(
         kinder_c, delivered_on=date(2027, 4, 7), vehicle="van-diesel", distance_km="15",
-        dedicated=True, lines=[{"product": "Korenje", "food_group": "vegetables",
+        dedicated=True, lines=[{"product": "Korenje", "food_group": "roots",
                                 "quantity_kg": "40", "value": "100", "organic": True,
                                 "production_region": "SI042", "production_country": "SI"}])
     assert outcomes.transport(wholesale).kg_co2e == Decimal("4.8")
@@ -276,17 +270,28 @@ def test_contracts_per_institution_deliveries_and_their_outcomes(active):
     assert city_wide.share(city_wide.short_chain) == Decimal("80.0")
     assert city_wide.transport_kg_co2e == Decimal("12.3")
     assert city_wide.methods == {"tonne-km": 1, "vehicle-km": 1}
+    # production footprints (research note §7.3, Poore & Nemecek via OWID): 150 kg milk x 3.15
+    # + 50 kg other fruit x 1.05 + 40 kg root vegetables x 0.43 = 542.2 kg CO2e, which
+    # outweighs the transport 44 times over
+    assert city_wide.production_kg_co2e == Decimal("542.2")
+    assert city_wide.production_by_group["milk"] == Decimal("472.5")
+    assert city_wide.kg_without_factor == 0
     school_only = outcomes.outcomes(city, 2027, school)
     assert school_only.share(school_only.organic) == Decimal("0.0")
     assert school_only.organic_ok is False  # below the legal 15 %
     # the same van load by tonne-km (the note's method A) understates it: 0.36 kg
     shared_trip = outcomes.record_delivery(
         kinder_c, delivered_on=date(2028, 1, 10), vehicle="van-diesel", distance_km="15",
-        lines=[{"product": "Korenje", "quantity_kg": "40", "value": "100"}])
+        lines=[{"product": "Korenje", "food_group": "roots", "quantity_kg": "40",
+                "value": "100"}])
     by_tkm = outcomes.transport(shared_trip)
     assert (by_tkm.method, by_tkm.kg_co2e, by_tkm.tonne_km) == ("tonne-km", Decimal("0.36"),
                                                                Decimal("0.6"))
     assert outcomes.outcomes(city, 2027).transport_kg_co2e == Decimal("12.3")  # another year
+    with pytest.raises(Conflict, match="food_group"):
+        outcomes.record_delivery(school_c, delivered_on=date(2027, 4, 8), vehicle="van-diesel",
+                                 distance_km="2", lines=[{"food_group": "sweets",
+                                                          "quantity_kg": "5", "value": "9"}])
     with pytest.raises(Conflict, match="no freight factor"):
         outcomes.record_delivery(school_c, delivered_on=date(2027, 4, 8), vehicle="bicycle",
                                  distance_km="2", lines=[{"quantity_kg": "5", "value": "9"}])
@@ -404,3 +409,142 @@ def test_a_late_answer_needs_the_deadline_extended_and_goes_to_every_invitee(act
     outsider = Operator.objects.create(city=city, name="Outsider", registration="O1")
     with pytest.raises(Conflict, match="DPS-40"):
         tendering.ask(sp, outsider, "Can I join?", at=local(2027, 3, 7))
+
+
+def _opened_with(active, prices):  # type: ignore[no-untyped-def]
+    """The procurement opened with one tender per price, from farms 0, 1, 2 (in that order)."""
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    for n, price in enumerate(prices):
+        tendering.submit(sp, farms[n], {"price": price, "fresh": "1"},
+                         at=local(2027, 3, 4, 9 + n))
+    after = DEADLINE + timedelta(hours=1)
+    tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    return tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+
+
+def test_an_abnormally_low_price_is_explained_before_the_award(active):
+    """DPS-43 (Art. 69; ZJN-3 Art. 86 as the city applies it): 6,000 is more than 20 % below
+    the next price, 15,000, so it is flagged at the opening, its tenderer is asked to explain,
+    and nothing is awarded until the buyer decides; rejected, it is not admissible."""
+    city, d, veg, farms, people = active
+    sp = _opened_with(active, ["6000", "15000", "16000"])
+    flagged = Tender.objects.get(procurement=sp, low_price="asked")
+    assert flagged.operator == farms[0]
+    assert Tender.objects.filter(procurement=sp, low_price="").count() == 2  # 15,000 is not
+    asked = d.messages.get(kind="abnormally_low_explanation")
+    assert asked.recipients == [dps.address(farms[0])] and dps.message_intact(asked)
+    with pytest.raises(Conflict, match="abnormally low"):
+        tendering.award(sp, at=local(2027, 3, 15), evidence_verified=True)
+    with pytest.raises(Conflict, match="reason"):
+        tendering.decide_low_price(flagged, accepted=False, reason=" ", at=local(2027, 3, 14))
+    tendering.decide_low_price(flagged, accepted=False, reason="Below the cost of production; "
+                               "no explanation given.", at=local(2027, 3, 14))
+    sp = tendering.award(sp, at=local(2027, 3, 15), evidence_verified=True)
+    assert sp.awarded_tender.operator == farms[1]
+    rejected = [r for r in sp.scores if not r["admissible"]]
+    assert len(rejected) == 1 and rejected[0]["reason"].startswith("abnormally low")
+
+
+def test_prices_close_together_are_not_flagged(active):
+    sp = _opened_with(active, ["14000", "15000", "16000"])
+    assert not Tender.objects.filter(procurement=sp).exclude(low_price="").exists()
+    assert tendering.award(sp, at=local(2027, 3, 15), evidence_verified=True).status == "awarded"
+
+
+def test_the_contract_award_notice_is_due_in_30_days_and_the_timer_reports_it_late(active):
+    """DPS-62, INV-7; the timer also closes a procurement for tenders at its deadline."""
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    tendering.submit(sp, farms[0], {"price": "15000", "fresh": "1"}, at=local(2027, 3, 4, 9))
+    moved = dps.tick(city, DEADLINE + timedelta(minutes=1))
+    assert moved.closed_for_tenders == [sp.reference]
+    sp.refresh_from_db()
+    assert sp.status == ProcurementStatus.OPENING
+    with pytest.raises(Conflict):  # closed: a tender now is refused
+        tendering.submit(sp, farms[1], {"price": "1", "fresh": "1"}, at=local(2027, 3, 5))
+    after = DEADLINE + timedelta(hours=1)
+    tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+    sp = tendering.award(sp, at=local(2027, 3, 15, 12), evidence_verified=True)
+    assert sp.award_notice_due == deadlines.in_days(local(2027, 3, 15, 12), 30)
+    assert dps.tick(city, local(2027, 4, 14, 12)).notices_overdue == []
+    assert dps.tick(city, local(2027, 4, 15, 12)).notices_overdue == [sp.reference]
+    sp = tendering.send_award_notice(sp, at=local(2027, 4, 15, 13))
+    notice = d.messages.get(kind="contract_award_notice")
+    assert '"winner": "Kmetija 0"' in notice.body and dps.message_intact(notice)
+    assert dps.tick(city, local(2027, 4, 16)).notices_overdue == []
+    with pytest.raises(Conflict, match="was sent"):
+        tendering.send_award_notice(sp, at=local(2027, 4, 16))
+    assert AuditLog.objects.get(action="food.award_notice_sent").data["late"] is True
+
+
+def test_the_catalogue_keeps_each_suppliers_products_with_what_the_outcomes_need(active):
+    from zerocity.food import catalogue
+
+    city, d, veg, farms, people = active
+    item = catalogue.save_item(farms[0], {
+        "product": "Korenje", "food_group": "roots", "unit": "kg", "price": "1,20",
+        "organic": True, "production_place": "Britof", "production_region": "si042",
+        "production_country": "si", "intermediaries": "0", "delivery_days": ["1", "4"]})
+    assert (item.price, item.production_region, item.delivery_days) == (Decimal("1.20"),
+                                                                        "SI042", [1, 4])
+    again = catalogue.save_item(farms[0], {"product": "Korenje", "food_group": "roots",
+                                           "price": "1.10"})
+    assert again.pk == item.pk and again.price == Decimal("1.10")  # changed, not doubled
+    for bad, reason in [({"food_group": "sweets"}, "food_group"), ({"price": "-1"}, "price"),
+                        ({"price": "NaN"}, "price"), ({"production_region": "Gorenjska"},
+                                                      "NUTS-3"),
+                        ({"delivery_days": ["8"]}, "weekdays"), ({"product": ""}, "product")]:
+        fields = {"product": "Krompir", "food_group": "potatoes", "price": "0.8", **bad}
+        with pytest.raises(Conflict, match=reason):
+            catalogue.save_item(farms[1], fields)
+    assert not farms[1].catalogue.exists()
+    catalogue.retire(again)
+    assert not catalogue.offered(city).exists()
+    catalogue.save_item(farms[2], {"product": "Jabolka", "food_group": "apples",
+                                   "price": "0.9", "quality_scheme": "Izbrana kakovost"})
+    table = catalogue.to_csv(catalogue.offered(city))
+    assert table.splitlines()[1].startswith("Kmetija 2,Jabolka,apples,kg,0.90,Izbrana")
+
+
+def test_the_deliveries_feed_the_open_data_and_a_plan_indicator(active):
+    """The organic share by value reaches the plan as an indicator observation, through the
+    data platform's open dataset food-deliveries (monthly, per institution)."""
+    from zerocity.data import outputs
+    from zerocity.food import factors, outcomes
+    from zerocity.food.models import Contract, Institution
+    from zerocity.inventory.services import create_inventory
+    from zerocity.plan.models import Indicator, Observation, Plan
+
+    city, d, veg, farms, people = active
+    factors.ensure()
+    sp = _opened_with(active, ["15000"])
+    sp = tendering.award(sp, at=local(2027, 3, 15), evidence_verified=True)
+    school = Institution.objects.create(city=city, code="os-1", name="OŠ 1")
+    # the data platform takes no readings from the future: a contract of a past year
+    contract = Contract.objects.create(procurement=sp, institution=school, operator=farms[0],
+                                       value="10000", signed_at=local(2025, 3, 20))
+    with pytest.raises(Conflict, match="before the contract"):
+        outcomes.record_delivery(contract, delivered_on=date(2025, 3, 19), vehicle="van-diesel",
+                                 distance_km="12", lines=[{"food_group": "roots",
+                                                           "quantity_kg": "1", "value": "1"}])
+    for day, organic in ((6, True), (13, False), (20, False), (27, False)):
+        outcomes.record_delivery(contract, delivered_on=date(2025, 4, day),
+                                 vehicle="van-diesel", distance_km="12", lines=[
+                                     {"product": "Korenje", "food_group": "roots",
+                                      "quantity_kg": "100", "value": "150",
+                                      "organic": organic}])
+    batch = outcomes.publish(city, 2025)
+    assert batch.accepted == len(outcomes.SCHEMA)  # one institution, one month
+    assert outcomes.publish(city, 2025).accepted == batch.accepted  # again: nothing new
+    plan = Plan.objects.create(city=city, title="Plan",
+                               baseline=create_inventory(city, 2018, gwp="AR5"))
+    indicator = Indicator.objects.create(plan=plan, code="F 1", name="Organic food share",
+                                         unit="percent")
+    outputs.set_indicator_feed(indicator, outcomes.source(city), "organic_value",
+                               share_of="value", min_coverage=0)
+    outputs.feed_indicators(city)
+    assert Observation.objects.get(indicator=indicator, year=2025).value == pytest.approx(25)
+    with pytest.raises(Conflict, match="no deliveries"):
+        outcomes.publish(city, 2024)

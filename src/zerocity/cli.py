@@ -932,7 +932,8 @@ def food() -> None:
 def food_tick(city_slug: str) -> None:
     """Move every DPS on to where its time limits put it (run it every few minutes): unseal
     initial requests at the initial deadline, activate, terminate at the end of validity,
-    exclude members whose renewed self-declaration is late; list overdue decisions."""
+    exclude members whose renewed self-declaration is late, close specific procurements for
+    tenders at their deadline; list overdue decisions and contract award notices."""
     from django.utils.timezone import now
 
     from zerocity.food import dps
@@ -944,6 +945,28 @@ def food_tick(city_slug: str) -> None:
                f"{len(moved.overdue)}")
     if moved.overdue:
         click.echo("overdue requests: " + ", ".join(str(pk) for pk in moved.overdue))
+    if moved.closed_for_tenders:
+        click.echo("closed for tenders, to be opened: " + ", ".join(moved.closed_for_tenders))
+    if moved.notices_overdue:
+        click.echo("contract award notices overdue (DPS-62): "
+                   + ", ".join(moved.notices_overdue))
+
+
+@food.command("publish")
+@city_opt
+@click.option("--year", type=int, required=True)
+@handles_errors
+def food_publish(city_slug: str, year: int) -> None:
+    """Hand the year's delivery outcomes per institution and month to the data platform (the
+    open dataset food-deliveries, which feeds the plan's indicators)."""
+    from zerocity.food.factors import ensure
+    from zerocity.food.outcomes import publish
+    from zerocity.inventory.services import get_city
+
+    ensure()
+    batch = publish(get_city(city_slug), year, actor="cli")
+    click.echo(f"batch {batch.pk}: {batch.accepted} readings accepted, "
+               f"{batch.rejected} rejected")
 
 
 @food.command("export-ocds")

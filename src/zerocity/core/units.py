@@ -15,6 +15,9 @@ UNITS: pint.UnitRegistry[float] = pint.UnitRegistry(cache_folder=None)
 UNITS.define("m3 = meter ** 3")
 UNITS.define("Nm3 = meter ** 3")
 UNITS.define("Sm3 = meter ** 3")
+# Money, for data such as the value of food delivered to schools; never converted to another
+# currency here.
+UNITS.define("EUR = [currency]")
 
 _ALIASES = {
     "l": "liter",

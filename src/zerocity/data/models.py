@@ -27,6 +27,7 @@ class SourceKind(models.TextChoices):
     BUS_COUNTS = "bus_counts", _("Bus passenger counts")
     CITY_CARD_USAGE = "city_card_usage", _("City-card usage")
     PV_PRODUCTION = "pv_production", _("PV production")
+    FOOD_DELIVERIES = "food_deliveries", _("Public food deliveries")
 
 
 class Publication(models.TextChoices):

@@ -34,6 +34,8 @@ from zerocity.food.models import (
     MembershipStatus,
     Message,
     Operator,
+    ProcurementStatus,
+    SpecificProcurement,
 )
 
 INITIAL_DAYS = 30  # DPS-20
@@ -445,6 +447,8 @@ class Tick:
     terminated: list[str] = field(default_factory=list)
     excluded: int = 0
     overdue: list[int] = field(default_factory=list)
+    closed_for_tenders: list[str] = field(default_factory=list)
+    notices_overdue: list[str] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -494,5 +498,12 @@ def tick(city: City, now: datetime) -> Tick:
         out.overdue += list(Application.objects.filter(
             dps=dps, status=ApplicationStatus.UNDER_EVALUATION, decision_due__lte=now)
             .values_list("pk", flat=True))
+        closing = SpecificProcurement.objects.filter(
+            dps=dps, status=ProcurementStatus.TENDERING, tender_deadline__lte=now)
+        out.closed_for_tenders += list(closing.values_list("reference", flat=True))
+        closing.update(status=ProcurementStatus.OPENING)
+        out.notices_overdue += list(SpecificProcurement.objects.filter(
+            dps=dps, status=ProcurementStatus.AWARDED, award_notice_sent_at__isnull=True,
+            award_notice_due__lte=now).values_list("reference", flat=True))
     return out
 

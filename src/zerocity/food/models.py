@@ -248,6 +248,7 @@ class SpecificProcurement(models.Model):
                                           blank=True, related_name="+")
     awarded_at = models.DateTimeField(null=True, blank=True)
     award_notice_due = models.DateTimeField(null=True, blank=True, help_text="DPS-62")
+    award_notice_sent_at = models.DateTimeField(null=True, blank=True, help_text="INV-7")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -293,6 +294,16 @@ class TenderStatus(models.TextChoices):
     OPENED = "opened", _("Opened")
 
 
+class LowPrice(models.TextChoices):
+    """The abnormally-low-tender procedure (Art. 69, DPS-43): a flagged tender is explained
+    before it is kept or rejected."""
+
+    NOT_FLAGGED = "", _("Not flagged")
+    ASKED = "asked", _("Explanation asked")
+    ACCEPTED = "accepted", _("Explanation accepted")
+    REJECTED = "rejected", _("Rejected as abnormally low")
+
+
 class Tender(models.Model):
     """A tender, encrypted on arrival to the procedure's public key: nobody can read it
     before the deadline and the two openers' approval."""
@@ -308,6 +319,9 @@ class Tender(models.Model):
     status = models.CharField(max_length=10, choices=TenderStatus.choices,
                               default=TenderStatus.SEALED)
     content = models.JSONField(null=True, blank=True, help_text="only once opened")
+    low_price = models.CharField(max_length=10, choices=LowPrice.choices, blank=True,
+                                 default=LowPrice.NOT_FLAGGED)
+    low_price_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["procurement", "received_at", "id"]
@@ -440,3 +454,84 @@ class Clarification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procurement_id} question {self.pk}"
+
+
+class FoodGroup(models.TextChoices):
+    """The food groups of the catalogue and the deliveries, each with a production footprint
+    (``ProductionFactor``)."""
+
+    BEEF = "beef", _("Beef")
+    PORK = "pork", _("Pork")
+    POULTRY = "poultry", _("Poultry")
+    FISH = "fish", _("Fish (farmed)")
+    EGGS = "eggs", _("Eggs")
+    MILK = "milk", _("Milk and yoghurt")
+    CHEESE = "cheese", _("Cheese")
+    BREAD = "bread", _("Bread and cereals")
+    RICE = "rice", _("Rice")
+    PULSES = "pulses", _("Pulses")
+    POTATOES = "potatoes", _("Potatoes")
+    ROOTS = "roots", _("Root vegetables")
+    BRASSICAS = "brassicas", _("Cabbages and brassicas")
+    TOMATOES = "tomatoes", _("Tomatoes")
+    VEGETABLES = "vegetables", _("Other vegetables")
+    APPLES = "apples", _("Apples")
+    BERRIES = "berries", _("Berries and grapes")
+    CITRUS = "citrus", _("Citrus")
+    FRUIT = "fruit", _("Other fruit")
+
+
+class ProductionFactor(models.Model):
+    """The production footprint of a food group, farm to retail, with where it comes from
+    (research note §7.3, §7.4)."""
+
+    food_group = models.CharField(max_length=20, choices=FoodGroup.choices)
+    value = models.DecimalField(max_digits=10, decimal_places=3, help_text="kg CO2e per kg")
+    source = models.CharField(max_length=300)
+    year = models.PositiveSmallIntegerField()
+    statistic = models.CharField(max_length=10, default="mean")
+    checked = models.BooleanField(default=True, help_text="seen in the source; false: a "
+                                  "remembered value still to be checked")
+
+    class Meta:
+        ordering = ["food_group", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["food_group", "year", "source"],
+                                    name="productionfactor_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.food_group} {self.value} kg CO2e/kg ({self.source} {self.year})"
+
+
+class CatalogueItem(models.Model):
+    """A product in a supplier's catalogue (the city's "katalog živil")."""
+
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="catalogue")
+    product = models.CharField(max_length=200)
+    food_group = models.CharField(max_length=20, choices=FoodGroup.choices)
+    unit = models.CharField(max_length=20, default="kg")
+    price = models.DecimalField(max_digits=10, decimal_places=2, help_text="EUR per unit, "
+                                "net of VAT")
+    quality_scheme = models.CharField(max_length=100, blank=True,
+                                      help_text="e.g. 'izbrana kakovost', 'PDO' (SI-01)")
+    organic = models.BooleanField(default=False)
+    production_place = models.CharField(max_length=200, blank=True)
+    production_region = models.CharField(max_length=10, blank=True,
+                                         help_text="NUTS-3 code of the primary production")
+    production_country = models.CharField(max_length=2, blank=True)
+    intermediaries = models.PositiveSmallIntegerField(default=0)
+    delivery_days = models.JSONField(default=list, blank=True,
+                                     help_text="ISO weekdays, 1 = Monday")
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["operator", "food_group", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "product"],
+                                    name="catalogue_unique_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator}: {self.product}"

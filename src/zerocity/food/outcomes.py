@@ -9,24 +9,32 @@ research note §7.5 — never award criteria.
   (this delivery alone, back empty) by vehicle-km, twice the distance x the vehicle's factor
   per km; any other by tonne-km with the average-laden factor. Every result names its method
   and the factor's source and year.
+- Production CO2e by food group: kg delivered x the group's footprint per kg (§7.3), the main
+  climate lever of a menu; lines of a group without a factor are counted as not covered.
+- ``publish`` hands the monthly totals per institution to the data platform as the open
+  dataset ``food-deliveries``, from which the plan's indicators are fed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.timezone import now
 
 from zerocity.core import audit
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
+from zerocity.food.deadlines import TZ
+from zerocity.food.factors import production_factors
 from zerocity.food.models import (
     Contract,
     Delivery,
     DeliveryLine,
+    FoodGroup,
     FreightFactor,
     Institution,
     ProcurementStatus,
@@ -76,8 +84,18 @@ def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
                     dedicated: bool = False, by: Any = None, actor: str = "") -> Delivery:
     if not lines:
         raise Conflict("a delivery has at least one line")
-    distance = Decimal(str(distance_km))
-    if distance < 0:
+    if isinstance(delivered_on, str):
+        try:
+            delivered_on = date.fromisoformat(delivered_on)
+        except ValueError:
+            raise Conflict("the delivery date is YYYY-MM-DD") from None
+    if delivered_on < contract.signed_at.astimezone(TZ).date():
+        raise Conflict("a delivery is not dated before the contract was signed")
+    try:
+        distance = Decimal(str(distance_km))
+    except ArithmeticError:
+        raise Conflict("the distance is a number of km") from None
+    if not distance.is_finite() or distance < 0:
         raise Conflict("the distance is 0 km or more")
     factor(vehicle, "kgCO2e/vkm" if dedicated else "kgCO2e/tkm")  # known before it is kept
     delivery = Delivery.objects.create(contract=contract, delivered_on=delivered_on,
@@ -88,8 +106,10 @@ def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
             qty, value = Decimal(str(line["quantity_kg"])), Decimal(str(line["value"]))
         except (KeyError, ArithmeticError):
             raise Conflict(f"line {n}: quantity_kg and value are numbers") from None
-        if qty <= 0 or value < 0:
+        if not (qty.is_finite() and value.is_finite()) or qty <= 0 or value < 0:
             raise Conflict(f"line {n}: a positive quantity and a value of 0 or more")
+        if line.get("food_group") not in FoodGroup.values:
+            raise Conflict(f"line {n}: food_group is one of {', '.join(FoodGroup.values)}")
         DeliveryLine.objects.create(
             delivery=delivery, product=str(line.get("product", ""))[:200],
             food_group=str(line.get("food_group", ""))[:60], quantity_kg=qty, value=value,
@@ -148,6 +168,10 @@ class Outcomes:
     vehicle_km: Decimal = Decimal(0)
     transport_kg_co2e: Decimal = Decimal(0)
     methods: dict[str, int] = field(default_factory=dict)
+    production_kg_co2e: Decimal = Decimal(0)
+    production_by_group: dict[str, Decimal] = field(default_factory=dict)
+    kg_by_group: dict[str, Decimal] = field(default_factory=dict)
+    kg_without_factor: Decimal = Decimal(0)
 
     def share(self, part: Decimal) -> Decimal | None:
         return None if not self.value else (100 * part / self.value).quantize(Decimal("0.1"))
@@ -166,17 +190,27 @@ class Outcomes:
     def co2e_per_kg(self) -> Decimal | None:
         return None if not self.kg else self.transport_kg_co2e / self.kg
 
+    @property
+    def production_per_kg(self) -> Decimal | None:
+        covered = self.kg - self.kg_without_factor
+        return None if not covered else self.production_kg_co2e / covered
 
-def outcomes(city: City, year: int, institution: Institution | None = None) -> Outcomes:
-    """The year's outcome indicators for one institution, or for the whole city."""
+
+def outcomes(city: City, year: int, institution: Institution | None = None, *,
+             month: int | None = None) -> Outcomes:
+    """The year's (or one month's) outcome indicators for one institution, or for the whole
+    city."""
     deliveries = Delivery.objects.filter(contract__institution__city=city,
                                          delivered_on__year=year)
+    if month is not None:
+        deliveries = deliveries.filter(delivered_on__month=month)
     if institution is not None:
         deliveries = deliveries.filter(contract__institution=institution)
     out = Outcomes()
     factors: dict[tuple[str, str], FreightFactor] = {}
     for f in FreightFactor.objects.order_by("year"):  # the newest of a key and unit wins
         factors[(f.key, f.unit)] = f
+    footprints = production_factors()
     for d in deliveries.prefetch_related("lines"):
         for line in d.lines.all():
             out.value += line.value
@@ -186,9 +220,77 @@ def outcomes(city: City, year: int, institution: Institution | None = None) -> O
             out.local += line.value if line.production_region == LOCAL_REGION else 0
             out.slovenian += line.value if line.production_country == "SI" else 0
             out.short_chain += line.value if line.intermediaries <= SHORT_CHAIN_MAX else 0
+            group = line.food_group
+            out.kg_by_group[group] = out.kg_by_group.get(group, Decimal(0)) + line.quantity_kg
+            if group in footprints:
+                kg = line.quantity_kg * footprints[group].value
+                out.production_kg_co2e += kg
+                out.production_by_group[group] = out.production_by_group.get(
+                    group, Decimal(0)) + kg
+            else:
+                out.kg_without_factor += line.quantity_kg
         t = transport(d, factors)
         out.tonne_km += t.tonne_km
         out.vehicle_km += t.vehicle_km
         out.transport_kg_co2e += t.kg_co2e
         out.methods[t.method] = out.methods.get(t.method, 0) + 1
     return out
+
+
+# -- what leaves the module: the open dataset and the plan's indicators -----------------------
+
+SOURCE_KEY = "food-deliveries"
+SCHEMA = {q: {"unit": u, "min": 0} for q, u in (
+    ("value", "EUR"), ("organic_value", "EUR"), ("quality_value", "EUR"),
+    ("local_value", "EUR"), ("slovenian_value", "EUR"), ("short_chain_value", "EUR"),
+    ("kg", "kg"), ("tonne_km", "t*km"), ("transport_co2e", "kg"), ("production_co2e", "kg"))}
+
+
+def source(city: City) -> Any:
+    from zerocity.data.models import Publication, SourceKind
+    from zerocity.data.services import add_source
+
+    return add_source(
+        city, SOURCE_KEY, name="Food for schools and kindergartens (deliveries)",
+        kind=SourceKind.FOOD_DELIVERIES, schema=SCHEMA, owner=f"{city.name} joint food DPS",
+        frequency="monthly", timezone="Europe/Ljubljana", licence="CC-BY-4.0",
+        publication=Publication.OPEN, actor="food",
+        description="Per institution and month: value of food delivered (EUR, net of VAT), "
+                    "of it organic, quality-scheme, local (Gorenjska), Slovenian and "
+                    "short-chain; kg, tonne-km, transport and production CO2e.")
+
+
+def readings(city: City, year: int) -> list[dict[str, Any]]:
+    """One reading per institution, month and quantity of the year's deliveries."""
+    out = []
+    for inst in Institution.objects.filter(city=city).order_by("code"):
+        for month in range(1, 13):
+            if date(year, month, 1) > now().astimezone(TZ).date():
+                break
+            o = outcomes(city, year, inst, month=month)
+            if not o.value and not o.kg:
+                continue
+            at = f"{year}-{month:02d}-01T00:00:00+00:00"
+            figures = {"value": o.value, "organic_value": o.organic,
+                       "quality_value": o.quality, "local_value": o.local,
+                       "slovenian_value": o.slovenian, "short_chain_value": o.short_chain,
+                       "kg": o.kg, "tonne_km": o.tonne_km, "transport_co2e": o.transport_kg_co2e,
+                       "production_co2e": o.production_kg_co2e}
+            out += [{"meter": inst.code, "time": at, "quantity": q, "value": float(v),
+                     "unit": SCHEMA[q]["unit"]} for q, v in figures.items()]
+    return out
+
+
+def publish(city: City, year: int, *, by: Any = None, actor: str = "") -> Any:
+    """Hand the year's monthly totals per institution to the data platform (one batch); the
+    same figures again change nothing there."""
+    from zerocity.data.services import ingest_records
+
+    rows = readings(city, year)
+    if not rows:
+        raise Conflict(f"no deliveries in {year}")
+    batch = ingest_records(source(city), rows, by=by, actor=actor or "food",
+                           filename=f"food-deliveries-{year}.json")
+    audit.record("food.outcomes_published", city=city, user=by, actor=actor, year=year,
+                 batch=batch.pk)
+    return batch

@@ -42,6 +42,7 @@ from zerocity.food.models import (
     Clarification,
     Dps,
     DpsStatus,
+    LowPrice,
     Opener,
     Operator,
     ProcurementStatus,
@@ -274,7 +275,80 @@ def _open(sp: SpecificProcurement, opener: Opener, share: bytes, *, at: datetime
     sp.status = ProcurementStatus.EVALUATION if opened else ProcurementStatus.UNSUCCESSFUL
     sp.save(update_fields=["opened_at", "status"])
     _record("food.tenders_opened", sp, user, actor, tenders=opened)
+    flagged = flag_abnormally_low(sp, at=at)
+    if flagged:
+        _record("food.abnormally_low_flagged", sp, user, actor, tenders=[t.pk for t in flagged])
     return sp
+
+
+# -- abnormally low tenders (Art. 69, DPS-43) -------------------------------------------------
+
+# ZJN-3 Art. 86 as the city applies it (to confirm with its lawyer, research note §8): with at
+# least three tenders, a price more than 50 % below their mean, or more than 20 % below the
+# next lowest price, is explained by the tenderer before the tender is kept or rejected.
+LOW_MIN_TENDERS = 3
+LOW_VS_MEAN = Decimal("0.5")
+LOW_VS_NEXT = Decimal("0.2")
+
+
+def _price(sp: SpecificProcurement, tender: Tender) -> Decimal | None:
+    ids = [c["id"] for c in sp.criteria if c["type"] == "price"]
+    try:
+        value = Decimal(str((tender.content or {})[ids[0]]))
+    except (IndexError, KeyError, ArithmeticError):
+        return None
+    return value if value.is_finite() and value > 0 else None
+
+
+def flag_abnormally_low(sp: SpecificProcurement, *, at: datetime) -> list[Tender]:
+    """Flag the opened tenders whose price looks abnormally low and ask each for an
+    explanation (a procedural message); called when the tenders are opened."""
+    priced = [(p, t) for t in sp.tenders.filter(status=TenderStatus.OPENED)
+              .select_related("operator") if (p := _price(sp, t)) is not None]
+    if len(priced) < LOW_MIN_TENDERS:
+        return []
+    priced.sort(key=lambda pt: pt[0])
+    mean = sum(p for p, _ in priced) / len(priced)
+    flagged = []
+    for i, (price, tender) in enumerate(priced[:-1]):
+        following = priced[i + 1][0]
+        if price < mean * (1 - LOW_VS_MEAN) or price < following * (1 - LOW_VS_NEXT):
+            tender.low_price = LowPrice.ASKED
+            tender.save(update_fields=["low_price"])
+            send(sp.dps, "abnormally_low_explanation", sender="buyer",
+                 recipients=[address(tender.operator)],
+                 subject=f"{sp.title}: explain your price",
+                 body=f"Your price of {price} EUR is more than {LOW_VS_MEAN:.0%} below the "
+                      f"mean of the tenders ({mean:.2f} EUR) or {LOW_VS_NEXT:.0%} below the "
+                      f"next ({following} EUR). Explain it (Art. 69 of Directive 2014/24/EU) "
+                      f"before the tender is evaluated.", at=at)
+            flagged.append(tender)
+    return flagged
+
+
+@transaction.atomic
+def decide_low_price(tender: Tender, *, accepted: bool, reason: str, at: datetime,
+                     by: Any = None, actor: str = "") -> Tender:
+    """Keep a flagged tender (its explanation accounts for the price) or reject it as
+    abnormally low, with the reason given to the tenderer."""
+    tender = Tender.objects.select_for_update().select_related(
+        "procurement__dps", "operator").get(pk=tender.pk)
+    sp = tender.procurement
+    if tender.low_price != LowPrice.ASKED:
+        raise Conflict("the tender is not waiting for a decision on its price")
+    if sp.status != ProcurementStatus.EVALUATION:
+        raise Conflict("the procurement is not under evaluation")
+    if not reason.strip():
+        raise Conflict("give the reason for the decision")
+    tender.low_price = LowPrice.ACCEPTED if accepted else LowPrice.REJECTED
+    tender.low_price_reason = reason.strip()
+    tender.save(update_fields=["low_price", "low_price_reason"])
+    send(sp.dps, "abnormally_low_decision", sender=actor or audit.actor_label(by) or "buyer",
+         recipients=[address(tender.operator)], subject=f"{sp.title}: your price",
+         body=("The explanation is accepted: " if accepted else
+               "The tender is rejected as abnormally low: ") + tender.low_price_reason, at=at)
+    _record("food.abnormally_low_decided", sp, by, actor, obj=tender, accepted=accepted)
+    return tender
 
 
 # -- evaluation and award ----------------------------------------------------------------------
@@ -305,6 +379,11 @@ def score(sp: SpecificProcurement) -> list[dict[str, Any]]:
     for t in tenders:
         content = t.content or {}
         got, problem = {}, ""
+        if t.low_price == LowPrice.REJECTED:
+            rows.append({"tender": t.pk, "operator": t.operator.name, "admissible": False,
+                         "reason": f"abnormally low (Art. 69): {t.low_price_reason}",
+                         "total": None})
+            continue
         for c in sp.criteria:
             try:
                 v = Decimal(str(content[c["id"]]))
@@ -350,6 +429,8 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool, by:
         raise Conflict("only an opened procurement under evaluation is awarded")
     if not evidence_verified:
         raise Conflict("DPS-44: verify the winner's up-to-date supporting documents first")
+    if sp.tenders.filter(low_price=LowPrice.ASKED).exists():
+        raise Conflict("DPS-43: decide on the abnormally low tenders' explanations first")
     ranking = score(sp)
     if not ranking or not ranking[0]["admissible"]:
         sp.status, sp.scores = ProcurementStatus.UNSUCCESSFUL, ranking
@@ -371,6 +452,35 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool, by:
              for r in ranking]}, ensure_ascii=False), at=at)
     _record("food.awarded", sp, by, actor, obj=winner, operator=winner.operator_id,
             total=ranking[0]["total"])
+    return sp
+
+
+@transaction.atomic
+def send_award_notice(sp: SpecificProcurement, *, at: datetime, by: Any = None,
+                      actor: str = "") -> SpecificProcurement:
+    """Send the contract award notice (DPS-62, INV-7): the winner, the value and the number of
+    tenders, as a stored procedural message; its OCDS award release is in the open data."""
+    sp = SpecificProcurement.objects.select_for_update(of=("self",)).select_related(
+        "dps", "awarded_tender__operator").get(pk=sp.pk)
+    if sp.status != ProcurementStatus.AWARDED or sp.awarded_tender is None:
+        raise Conflict("a contract award notice follows an award")
+    if sp.award_notice_sent_at is not None:
+        raise Conflict("the contract award notice was sent")
+    tenders = sp.tenders.filter(status=TenderStatus.OPENED).count()
+    value = sum((c.value for c in sp.contracts.all()), Decimal(0))
+    send(sp.dps, "contract_award_notice", sender=actor or audit.actor_label(by) or "buyer",
+         recipients=["TED / e-JN (Portal javnih naročil)"],
+         subject=f"{sp.title}: contract award notice",
+         body=json.dumps({"procurement": sp.reference, "dps": sp.dps.reference,
+                          "winner": sp.awarded_tender.operator.name,
+                          "registration": sp.awarded_tender.operator.registration,
+                          "awarded_at": sp.awarded_at.isoformat() if sp.awarded_at else None,
+                          "contracts_value": str(value or sp.estimated_value),
+                          "tenders": tenders}, ensure_ascii=False), at=at)
+    sp.award_notice_sent_at = at
+    sp.save(update_fields=["award_notice_sent_at"])
+    _record("food.award_notice_sent", sp, by, actor,
+            late=bool(sp.award_notice_due and at > sp.award_notice_due))
     return sp
 
 

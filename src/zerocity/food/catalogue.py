@@ -1,0 +1,103 @@
+"""The suppliers' product catalogue (the city's "katalog živil"): each admitted operator keeps
+its own products, with food group, unit, price, quality schemes, organic, place of production,
+intermediaries and delivery days. Buyers read the whole catalogue to plan procurements and
+menus; what a supplier offers never scores a tender by where it comes from (SI-04).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from zerocity.core import audit
+from zerocity.core.errors import Conflict
+from zerocity.core.models import City
+from zerocity.food.models import CatalogueItem, FoodGroup, Operator
+
+NUTS3 = re.compile(r"^[A-Z]{2}[0-9A-Z]{3}$")
+COLUMNS = ("operator", "product", "food_group", "unit", "price", "quality_scheme", "organic",
+           "production_place", "production_region", "production_country", "intermediaries",
+           "delivery_days")
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    product = str(fields.get("product", "")).strip()
+    if not product or len(product) > 200:
+        raise Conflict("product: a name of 1 to 200 characters")
+    group = str(fields.get("food_group", ""))
+    if group not in FoodGroup.values:
+        raise Conflict(f"food_group: one of {', '.join(FoodGroup.values)}")
+    try:
+        price = Decimal(str(fields.get("price", "")).replace(",", "."))
+    except InvalidOperation:
+        raise Conflict("price: a number in EUR") from None
+    if not price.is_finite() or price <= 0 or price >= Decimal("1e8"):
+        raise Conflict("price: more than 0 EUR")
+    region = str(fields.get("production_region", "")).strip().upper()
+    if region and not NUTS3.match(region):
+        raise Conflict("production_region: a NUTS-3 code such as SI042")
+    country = str(fields.get("production_country", "")).strip().upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        raise Conflict("production_country: a two-letter country code such as SI")
+    try:
+        intermediaries = int(fields.get("intermediaries") or 0)
+        days = sorted({int(d) for d in fields.get("delivery_days") or []})
+    except (TypeError, ValueError):
+        raise Conflict("intermediaries and delivery days are whole numbers") from None
+    if not 0 <= intermediaries <= 20:
+        raise Conflict("intermediaries: 0 to 20")
+    if any(not 1 <= d <= 7 for d in days):
+        raise Conflict("delivery_days: weekdays 1 (Monday) to 7 (Sunday)")
+    return {"product": product, "food_group": group,
+            "unit": str(fields.get("unit") or "kg").strip()[:20], "price": price,
+            "quality_scheme": str(fields.get("quality_scheme", "")).strip()[:100],
+            "organic": bool(fields.get("organic")),
+            "production_place": str(fields.get("production_place", "")).strip()[:200],
+            "production_region": region, "production_country": country,
+            "intermediaries": intermediaries, "delivery_days": days}
+
+
+@transaction.atomic
+def save_item(operator: Operator, fields: dict[str, Any], *, by: Any = None,
+              actor: str = "") -> CatalogueItem:
+    """Add a product, or change the operator's product of that name."""
+    clean = _clean(fields)
+    item, created = CatalogueItem.objects.update_or_create(
+        operator=operator, product=clean.pop("product"), defaults={**clean, "active": True})
+    audit.record("food.catalogue_saved", city=operator.city, user=by, actor=actor, obj=item,
+                 operator=operator.pk, created=created, price=str(item.price))
+    return item
+
+
+@transaction.atomic
+def retire(item: CatalogueItem, *, by: Any = None, actor: str = "") -> CatalogueItem:
+    """Take a product off the catalogue; it stays on record for the deliveries that named it."""
+    item.active = False
+    item.save(update_fields=["active", "updated_at"])
+    audit.record("food.catalogue_retired", city=item.operator.city, user=by, actor=actor,
+                 obj=item, operator=item.operator_id)
+    return item
+
+
+def offered(city: City, food_group: str = "") -> QuerySet[CatalogueItem]:
+    items = CatalogueItem.objects.filter(operator__city=city, active=True).select_related(
+        "operator")
+    return items.filter(food_group=food_group) if food_group else items
+
+
+def to_csv(items: QuerySet[CatalogueItem]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for i in items.order_by("food_group", "product", "operator__name"):
+        writer.writerow([i.operator.name, i.product, i.food_group, i.unit, i.price,
+                         i.quality_scheme, "yes" if i.organic else "no", i.production_place,
+                         i.production_region, i.production_country, i.intermediaries,
+                         " ".join(str(d) for d in i.delivery_days)])
+    return out.getvalue()
