@@ -130,6 +130,9 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
     report.extend(load_card(city, actor=actor))
     if readings:  # like the meter readings: for the demo's pages, not the tests' fixture
         report.append(load_riders(city, actor=actor))
+    from zerocity.food.demo import load as load_food
+
+    report.extend(load_food(city, actor=actor, history=readings))
     return report
 
 
@@ -147,7 +150,8 @@ def _demo_accounts(city, actor: str) -> list[str]:  # type: ignore[no-untyped-de
     climate = ensure_department(city, "climate-office", "Climate office")
     energy = ensure_department(city, "energy", "Energy and utilities")
     accounts = [("ana.staff", Role.STAFF, climate), ("eva.energy", Role.STAFF, energy),
-                ("marko.admin", Role.ADMIN, None), ("citizen", Role.CITIZEN, None)]
+                ("marko.admin", Role.ADMIN, None), ("citizen", Role.CITIZEN, None),
+                ("farm.supplier", Role.CITIZEN, None), ("school.buyer", Role.CITIZEN, None)]
     users = get_user_model().objects
     changed = False
     for username, role, dept in accounts:

@@ -136,23 +136,28 @@ def transport(delivery: Delivery, factors: dict[tuple[str, str], FreightFactor] 
               ) -> Transport:
     """Transport CO2e of one delivery (research note §7.1); ``factors`` (key, unit) -> factor
     saves a query per delivery when many are computed."""
+    kg = sum((line.quantity_kg for line in delivery.lines.all()), Decimal(0))
+    return _transport(delivery.vehicle, delivery.distance_km, delivery.dedicated, kg, factors)
+
+
+def _transport(vehicle: str, distance_km: Decimal, dedicated: bool, kg: Decimal,
+               factors: dict[tuple[str, str], FreightFactor] | None) -> Transport:
     def get(key: str, unit: str) -> FreightFactor:
         return factors[(key, unit)] if factors and (key, unit) in factors else factor(key, unit)
 
-    tonnes = sum((line.quantity_kg for line in delivery.lines.all()), Decimal(0)) / 1000
-    tkm = tonnes * delivery.distance_km
-    if delivery.dedicated:
-        f = get(delivery.vehicle, "kgCO2e/vkm")
-        vkm = 2 * delivery.distance_km
-        kg = vkm * f.value
+    tkm = kg / 1000 * distance_km
+    if dedicated:
+        f = get(vehicle, "kgCO2e/vkm")
+        vkm = 2 * distance_km
+        co2e = vkm * f.value
         method = "vehicle-km"
     else:
-        f = get(delivery.vehicle, "kgCO2e/tkm")
+        f = get(vehicle, "kgCO2e/tkm")
         vkm = Decimal(0)
-        kg = tkm * f.value
+        co2e = tkm * f.value
         method = "tonne-km"
-    return Transport(method, tkm, vkm, kg, f"{f.label}: {f.value} {f.unit}, {f.source} "
-                                           f"{f.year}")
+    return Transport(method, tkm, vkm, co2e, f"{f.label}: {f.value} {f.unit}, {f.source} "
+                                             f"{f.year}")
 
 
 @dataclass
@@ -190,6 +195,19 @@ class Outcomes:
     def co2e_per_kg(self) -> Decimal | None:
         return None if not self.kg else self.transport_kg_co2e / self.kg
 
+    def kpis(self) -> dict[str, Any]:
+        """The figures a page shows, by name."""
+        return {"value": self.value, "kg": self.kg, "organic": self.share(self.organic),
+                "quality": self.share(self.quality), "local": self.share(self.local),
+                "slovenian": self.share(self.slovenian),
+                "short_chain": self.share(self.short_chain), "organic_ok": self.organic_ok,
+                "quality_ok": self.quality_ok, "tonne_km": self.tonne_km,
+                "vehicle_km": self.vehicle_km, "transport": self.transport_kg_co2e,
+                "transport_per_kg": self.co2e_per_kg, "production": self.production_kg_co2e,
+                "production_per_kg": self.production_per_kg,
+                "by_group": sorted(self.production_by_group.items(), key=lambda kv: -kv[1]),
+                "methods": self.methods}
+
     @property
     def production_per_kg(self) -> Decimal | None:
         covered = self.kg - self.kg_without_factor
@@ -206,35 +224,68 @@ def outcomes(city: City, year: int, institution: Institution | None = None, *,
         deliveries = deliveries.filter(delivered_on__month=month)
     if institution is not None:
         deliveries = deliveries.filter(contract__institution=institution)
-    out = Outcomes()
+    return _add_up(deliveries)[None]
+
+
+def by_institution(city: City, year: int) -> tuple[Outcomes, dict[int, Outcomes]]:
+    """The year's outcomes for the city and for each institution (by id), in one pass."""
+    totals = _add_up(Delivery.objects.filter(contract__institution__city=city,
+                                             delivered_on__year=year), per_institution=True)
+    city_wide = totals.pop(None)
+    return city_wide, {k: v for k, v in totals.items() if k is not None}
+
+
+LINE_FIELDS = ("delivery_id", "value", "quantity_kg", "organic", "quality_scheme",
+               "production_region", "production_country", "intermediaries", "food_group")
+
+
+def _add_up(deliveries: Any, per_institution: bool = False) -> dict[int | None, Outcomes]:
+    """Two queries whatever the number of deliveries: the deliveries, then their lines."""
     factors: dict[tuple[str, str], FreightFactor] = {}
     for f in FreightFactor.objects.order_by("year"):  # the newest of a key and unit wins
         factors[(f.key, f.unit)] = f
     footprints = production_factors()
-    for d in deliveries.prefetch_related("lines"):
-        for line in d.lines.all():
-            out.value += line.value
-            out.kg += line.quantity_kg
-            out.organic += line.value if line.organic else 0
-            out.quality += line.value if line.quality_scheme else 0
-            out.local += line.value if line.production_region == LOCAL_REGION else 0
-            out.slovenian += line.value if line.production_country == "SI" else 0
-            out.short_chain += line.value if line.intermediaries <= SHORT_CHAIN_MAX else 0
-            group = line.food_group
-            out.kg_by_group[group] = out.kg_by_group.get(group, Decimal(0)) + line.quantity_kg
-            if group in footprints:
-                kg = line.quantity_kg * footprints[group].value
-                out.production_kg_co2e += kg
-                out.production_by_group[group] = out.production_by_group.get(
-                    group, Decimal(0)) + kg
-            else:
-                out.kg_without_factor += line.quantity_kg
-        t = transport(d, factors)
-        out.tonne_km += t.tonne_km
-        out.vehicle_km += t.vehicle_km
-        out.transport_kg_co2e += t.kg_co2e
-        out.methods[t.method] = out.methods.get(t.method, 0) + 1
+    found = {d["id"]: d for d in deliveries.values("id", "contract__institution_id", "vehicle",
+                                                     "distance_km", "dedicated")}
+    lines: dict[int, list[dict[str, Any]]] = {pk: [] for pk in found}
+    for line in DeliveryLine.objects.filter(delivery__in=deliveries).values(*LINE_FIELDS):
+        lines[line["delivery_id"]].append(line)
+    out: dict[int | None, Outcomes] = {None: Outcomes()}
+    for pk, d in found.items():
+        kg = sum((line["quantity_kg"] for line in lines[pk]), Decimal(0))
+        t = _transport(d["vehicle"], d["distance_km"], d["dedicated"], kg, factors)
+        targets = [out[None]]
+        if per_institution:
+            targets.append(out.setdefault(d["contract__institution_id"], Outcomes()))
+        for o in targets:
+            _add_delivery(o, lines[pk], t, footprints)
     return out
+
+
+def _add_delivery(out: Outcomes, lines: list[dict[str, Any]], t: Transport,
+                  footprints: dict[str, Any]) -> None:
+    for line in lines:
+        value, kg = line["value"], line["quantity_kg"]
+        out.value += value
+        out.kg += kg
+        out.organic += value if line["organic"] else 0
+        out.quality += value if line["quality_scheme"] else 0
+        out.local += value if line["production_region"] == LOCAL_REGION else 0
+        out.slovenian += value if line["production_country"] == "SI" else 0
+        out.short_chain += value if line["intermediaries"] <= SHORT_CHAIN_MAX else 0
+        group = line["food_group"]
+        out.kg_by_group[group] = out.kg_by_group.get(group, Decimal(0)) + kg
+        if group in footprints:
+            co2e = kg * footprints[group].value
+            out.production_kg_co2e += co2e
+            out.production_by_group[group] = out.production_by_group.get(
+                group, Decimal(0)) + co2e
+        else:
+            out.kg_without_factor += kg
+    out.tonne_km += t.tonne_km
+    out.vehicle_km += t.vehicle_km
+    out.transport_kg_co2e += t.kg_co2e
+    out.methods[t.method] = out.methods.get(t.method, 0) + 1
 
 
 # -- what leaves the module: the open dataset and the plan's indicators -----------------------
@@ -261,11 +312,13 @@ def source(city: City) -> Any:
 
 
 def readings(city: City, year: int) -> list[dict[str, Any]]:
-    """One reading per institution, month and quantity of the year's deliveries."""
+    """One reading per institution, month and quantity of the year's deliveries, for the
+    months that have ended."""
     out = []
     for inst in Institution.objects.filter(city=city).order_by("code"):
         for month in range(1, 13):
-            if date(year, month, 1) > now().astimezone(TZ).date():
+            ends = date(year + month // 12, month % 12 + 1, 1)
+            if ends > now().astimezone(TZ).date():  # only whole months: the figures are final
                 break
             o = outcomes(city, year, inst, month=month)
             if not o.value and not o.kg:

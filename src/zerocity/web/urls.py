@@ -5,6 +5,7 @@ from zerocity.core.access import public
 from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
 from zerocity.web import data_views as dv
+from zerocity.web import food_views as fv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
 from zerocity.web import views
@@ -106,6 +107,55 @@ urlpatterns = [
     path("<slug:city>/card/challenges/", cs.challenges_manage,
          name="card_challenges_manage"),
     path("<slug:city>/card/fares/", cs.fare_rules, name="card_fares"),
+    # local food: public
+    path("<slug:city>/food/", fv.food_public, name="food"),
+    path("<slug:city>/food/dps/<slug:reference>/", fv.food_dps, name="food_dps"),
+    path("<slug:city>/food/ocds.json", fv.food_ocds, name="food_ocds"),
+    # local food: the supplier portal
+    path("<slug:city>/food/supplier/", fv.supplier_home, name="food_supplier"),
+    path("<slug:city>/food/supplier/register/", fv.supplier_register,
+         name="food_supplier_register"),
+    path("<slug:city>/food/supplier/<int:pk>/apply/", fv.supplier_apply,
+         name="food_supplier_apply"),
+    path("<slug:city>/food/supplier/<int:pk>/catalogue/", fv.supplier_catalogue,
+         name="food_supplier_catalogue"),
+    path("<slug:city>/food/supplier/<int:pk>/catalogue/<int:item>/retire/",
+         fv.supplier_catalogue_retire, name="food_supplier_catalogue_retire"),
+    path("<slug:city>/food/supplier/<int:pk>/procurements/<int:sp>/", fv.supplier_procurement,
+         name="food_supplier_procurement"),
+    path("<slug:city>/food/supplier/<int:pk>/procurements/<int:sp>/tender/",
+         fv.supplier_tender, name="food_supplier_tender"),
+    path("<slug:city>/food/supplier/<int:pk>/procurements/<int:sp>/ask/", fv.supplier_ask,
+         name="food_supplier_ask"),
+    # local food: the institutions
+    path("<slug:city>/food/institution/", fv.institution_home, name="food_institution"),
+    path("<slug:city>/food/institution/deliveries/",
+         fv.institution_delivery, name="food_institution_delivery"),
+    # local food: the buyers' back office
+    path("<slug:city>/food/manage/", fv.manage_home, name="food_manage"),
+    path("<slug:city>/food/manage/tick/", fv.manage_tick, name="food_manage_tick"),
+    path("<slug:city>/food/manage/catalogue.csv", fv.manage_catalogue,
+         name="food_manage_catalogue"),
+    path("<slug:city>/food/manage/applications/<int:pk>/decide/", fv.manage_decide,
+         name="food_manage_decide"),
+    path("<slug:city>/food/manage/procurements/new/", fv.manage_procurement_new,
+         name="food_manage_procurement_new"),
+    path("<slug:city>/food/manage/procurements/<int:pk>/", fv.manage_procurement,
+         name="food_manage_procurement"),
+    path("<slug:city>/food/manage/procurements/<int:pk>/invite/", fv.manage_invite,
+         name="food_manage_invite"),
+    path("<slug:city>/food/manage/procurements/<int:pk>/open/", fv.manage_open,
+         name="food_manage_open"),
+    path("<slug:city>/food/manage/procurements/<int:pk>/tenders/<int:tender>/low-price/",
+         fv.manage_low_price, name="food_manage_low_price"),
+    path("<slug:city>/food/manage/procurements/<int:pk>/award/", fv.manage_award,
+         name="food_manage_award"),
+    path("<slug:city>/food/manage/procurements/<int:pk>/contracts/", fv.manage_contracts,
+         name="food_manage_contracts"),
+    path("<slug:city>/food/manage/procurements/<int:pk>/notice/", fv.manage_notice,
+         name="food_manage_notice"),
+    path("<slug:city>/food/manage/procurements/<int:pk>/questions/<int:question>/answer/",
+         fv.manage_answer, name="food_manage_answer"),
     path("<slug:city>/data/", odv.catalogue, name="open_data"),
     path("<slug:city>/data/datasets/<slug:key>/", odv.dataset, name="open_data_dataset"),
     path("<slug:city>/data/coverage/", dv.coverage, name="data_coverage"),
