@@ -330,7 +330,7 @@ def ocds_validator():  # type: ignore[no-untyped-def]
 
 
 def test_the_ocds_export_validates_and_links_the_dps_and_its_procurements(active):
-    from zerocity.food import ocds, outcomes
+    from zerocity.food import factors, ocds, outcomes
     from zerocity.food.models import Institution
 
     city, d, veg, farms, people = active
@@ -347,7 +347,14 @@ def test_the_ocds_export_validates_and_links_the_dps_and_its_procurements(active
     tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
     sp = tendering.award(sp, at=local(2027, 3, 15), evidence_verified=True)
     school = Institution.objects.create(city=city, code="os-1", name="OŠ 1")
-    outcomes.sign_contracts(sp, {school: "12000"}, at=local(2027, 3, 20))
+    (contract,) = outcomes.sign_contracts(sp, {school: "12000"}, at=local(2027, 3, 20))
+    factors.ensure()
+    outcomes.record_delivery(contract, delivered_on=date(2027, 4, 6), vehicle="van-diesel",
+                             distance_km="12", lines=[
+                                 {"product": "Korenje", "food_group": "roots",
+                                  "quantity_kg": "100", "value": "150.50"},
+                                 {"product": "Zelje", "food_group": "brassicas",
+                                  "quantity_kg": "50", "value": "40"}])
     package = ocds.release_package(city, "https://kranj.example/ocds/food.json")
     errors = list(validator.iter_errors(package))
     assert not errors, [e.message for e in errors[:5]]
@@ -368,8 +375,13 @@ def test_the_ocds_export_validates_and_links_the_dps_and_its_procurements(active
     assert sp_tender["tender"]["numberOfTenderers"] == 1
     award = by_tag[("veg-2027-q2", "award")][0]["awards"][0]
     assert award["suppliers"][0]["name"] == "Kmetija 1"
-    contract = by_tag[("veg-2027-q2", "contract")][0]["contracts"][0]
+    contract_release = by_tag[("veg-2027-q2", "contract")][0]
+    assert contract_release["tag"] == ["contract", "implementation"]
+    contract = contract_release["contracts"][0]
     assert contract["awardID"] == award["id"] and contract["value"]["amount"] == 12000.0
+    (paid,) = contract["implementation"]["transactions"]  # the delivery, both lines
+    assert paid["value"] == {"amount": 190.5, "currency": "EUR"}
+    assert paid["payer"]["name"] == "OŠ 1" and paid["payee"]["name"] == "Kmetija 1"
     # the validator is not a rubber stamp: a release without its tag is refused
     broken = {**package, "releases": [{k: v for k, v in package["releases"][0].items()
                                        if k != "tag"}]}

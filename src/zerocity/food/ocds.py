@@ -8,24 +8,26 @@ the Techniques extension (research note §6).
 - Each specific procurement is its own process, linked to the DPS by ``relatedProcesses``
   (``framework``, scheme ``ocid``): a ``tender`` release at the invitation
   (``competitive: true``), an ``award`` release when awarded, and a ``contract`` release with
-  one contract per institution.
+  one contract per institution, its deliveries as the implementation's transactions.
 - Nothing about tenders is published before the award, and never their content: only how many
   there were. Operators appear by name and registration number only.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Sum
 from django.utils.timezone import now
 
 from zerocity.core.models import City
 from zerocity.food import deadlines
 from zerocity.food.models import (
     ApplicationStatus,
+    Delivery,
     Dps,
     DpsStatus,
     ProcurementStatus,
@@ -150,17 +152,48 @@ def procurement_releases(sp: SpecificProcurement) -> list[dict[str, Any]]:
                          "awards": [award]})
         contracts = list(sp.contracts.select_related("institution").order_by("signed_at", "id"))
         if contracts:
+            delivered = _deliveries(contracts)
+            tag = ["contract", "implementation"] if any(delivered.values()) else ["contract"]
             releases.append({
-                **common, "id": f"{ocid}-contracts", "date": _iso(contracts[-1].signed_at),
-                "tag": ["contract"],
+                **common, "id": f"{ocid}-contracts", "tag": tag,
+                "date": _iso(max([contracts[-1].signed_at]
+                                 + [d["date"] for ds in delivered.values() for d in ds])),
                 "parties": [{"id": f"institution-{c.institution.code}",
-                             "name": c.institution.name, "roles": ["buyer"]}
-                            for c in contracts],
-                "contracts": [{"id": f"{sp.reference}-{c.institution.code}",
-                               "awardID": award["id"], "title": f"{sp.title}: {c.institution.name}",
-                               "status": "active", "value": _money(c.value),
-                               "dateSigned": _iso(c.signed_at)} for c in contracts]})
+                             "name": c.institution.name, "roles": ["buyer", "payer"]}
+                            for c in contracts] + [{**winner, "roles": ["supplier", "payee"]}],
+                "contracts": [_contract(sp, c, award["id"], winner, delivered[c.pk])
+                              for c in contracts]})
     return releases
+
+
+def _deliveries(contracts: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    """contract -> its deliveries: date and value (the lines' total, net of VAT)."""
+    out: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in contracts}
+    rows = (Delivery.objects.filter(contract__in=contracts).annotate(value=Sum("lines__value"))
+            .order_by("delivered_on", "id").values("id", "contract_id", "delivered_on", "value"))
+    for row in rows:
+        moment = datetime.combine(row["delivered_on"], time(12), tzinfo=deadlines.TZ)
+        out[row["contract_id"]].append({"id": row["id"], "date": moment,
+                                        "value": row["value"] or Decimal(0)})
+    return out
+
+
+def _contract(sp: SpecificProcurement, c: Any, award_id: str, winner: dict[str, Any],
+              delivered: list[dict[str, Any]]) -> dict[str, Any]:
+    """A contract with its implementation: each delivery a transaction from the institution
+    to the supplier. The deliveries' sustainability figures (organic, local, food-miles,
+    CO2e) are in the open dataset ``food-deliveries``, per institution and month."""
+    payer = {"id": f"institution-{c.institution.code}", "name": c.institution.name}
+    contract: dict[str, Any] = {
+        "id": f"{sp.reference}-{c.institution.code}", "awardID": award_id,
+        "title": f"{sp.title}: {c.institution.name}", "status": "active",
+        "value": _money(c.value), "dateSigned": _iso(c.signed_at)}
+    if delivered:
+        contract["implementation"] = {"transactions": [
+            {"id": f"delivery-{d['id']}", "source": "delivery note", "date": _iso(d["date"]),
+             "value": _money(d["value"]), "payer": payer,
+             "payee": {"id": winner["id"], "name": winner["name"]}} for d in delivered]}
+    return contract
 
 
 def release_package(city: City, uri: str | None = None) -> dict[str, Any]:
