@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "zerocity.data",
     "zerocity.card",
     "zerocity.food",
+    "zerocity.engage",
     "zerocity.web",
 ]
 

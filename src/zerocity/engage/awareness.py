@@ -1,0 +1,150 @@
+"""Raising awareness: pledges with their estimated savings, and a personal footprint calculator
+compared with the city's inventory per person. Every factor is shown with its source.
+
+Factors (kg CO2e):
+- electricity: Slovenia's grid, 0.25 kg/kWh (ARSO/Borzen residual-mix order of magnitude;
+  the inventory's own electricity factor is used where the city has one);
+- natural gas 0.202 kg/kWh, heating oil 0.267 kg/kWh (IPCC 2006 defaults, as the inventory);
+- district heat: the city's factor where the inventory has one, else 0.25 kg/kWh;
+- car: 0.17 kg/km (DEFRA 2023 average car, as the card's ridership), bus 0.10 kg/passenger-km
+  (DEFRA 2023 local bus);
+- food: by diet, per year (Scarborough et al. 2014, Climatic Change 125:179, UK diets scaled to
+  a year: high meat 2,630 kg, medium 2,050, low 1,710, vegetarian 1,390, vegan 1,060).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+
+from zerocity.core.errors import Conflict
+from zerocity.core.models import City
+from zerocity.engage.models import Pledge, PledgeTaken
+
+FACTORS: dict[str, tuple[Decimal, str]] = {
+    "electricity_kwh": (Decimal("0.25"), "Slovenian grid electricity, kg CO2e/kWh"),
+    "gas_kwh": (Decimal("0.202"), "natural gas, IPCC 2006 default, kg CO2e/kWh"),
+    "oil_kwh": (Decimal("0.267"), "heating oil, IPCC 2006 default, kg CO2e/kWh"),
+    "district_heat_kwh": (Decimal("0.25"), "district heat, kg CO2e/kWh"),
+    "car_km": (Decimal("0.17"), "average car, DEFRA 2023, kg CO2e/km"),
+    "bus_km": (Decimal("0.10"), "local bus, DEFRA 2023, kg CO2e/passenger-km"),
+}
+DIETS: dict[str, Decimal] = {  # kg CO2e a year, Scarborough et al. 2014 (x 365)
+    "high_meat": Decimal("2630"), "medium_meat": Decimal("2050"), "low_meat": Decimal("1710"),
+    "vegetarian": Decimal("1390"), "vegan": Decimal("1060")}
+DIETS_SOURCE = "Scarborough et al. 2014, Climatic Change 125:179 (UK diets, per person)"
+
+PLEDGES = [  # key, title, kg CO2e a year, method
+    ("car-free-week", "A car-free week each month",
+     Decimal("0.17") * 150 * 12,
+     "150 km a week not driven, 12 weeks a year, x 0.17 kg CO2e/km (DEFRA 2023 average car)"),
+    ("bus-to-work", "Take the bus to work",
+     (Decimal("0.17") - Decimal("0.10")) * 20 * 220,
+     "20 km a day on 220 working days by bus instead of car: (0.17 - 0.10) kg CO2e/km "
+     "(DEFRA 2023 car and local bus)"),
+    ("district-heating", "Switch from a gas boiler to district heating",
+     (Decimal("0.202") - Decimal("0.25") * Decimal("0.6")) * 12000,
+     "12,000 kWh of heat a year: gas 0.202 kg/kWh (IPCC) against district heat at 60 % of "
+     "0.25 kg/kWh as Kranj's network takes in renewable heat (assumption, to be replaced by "
+     "the network's own factor)"),
+    ("meat-free-days", "Three meat-free days a week",
+     (DIETS["medium_meat"] - DIETS["low_meat"]),
+     "from a medium-meat to a low-meat diet (Scarborough et al. 2014)"),
+]
+
+
+@transaction.atomic
+def ensure_pledges(city: City) -> list[Pledge]:
+    out = []
+    for key, title, kg, method in PLEDGES:
+        found, _ = Pledge.objects.get_or_create(
+            city=city, key=key, defaults={"title": title, "kg_co2e_year": kg.quantize(
+                Decimal("0.1")), "method": method})
+        out.append(found)
+    return out
+
+
+def take(pledge: Pledge, user: Any) -> PledgeTaken:
+    if not getattr(user, "is_authenticated", False):
+        raise Conflict("log in to pledge")
+    try:
+        with transaction.atomic():
+            return PledgeTaken.objects.create(pledge=pledge, user=user)
+    except IntegrityError:
+        raise Conflict("you took this pledge already") from None
+
+
+def totals(city: City) -> dict[str, Any]:
+    """The city's pledges: people per pledge and the estimated yearly saving in all."""
+    rows = list(Pledge.objects.filter(city=city).annotate(people=Count("taken")))
+    saving = sum((p.kg_co2e_year * p.people for p in rows), Decimal(0))
+    return {"pledges": rows, "people": PledgeTaken.objects.filter(pledge__city=city).values(
+        "user").distinct().count(), "kg_co2e_year": saving}
+
+
+@dataclass
+class Footprint:
+    parts: dict[str, Decimal] = field(default_factory=dict)
+    lines: list[tuple[str, Decimal, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.parts.values(), Decimal(0))
+
+
+def footprint(answers: dict[str, Any], *, household: int = 1) -> Footprint:
+    """A person's yearly footprint from home energy (shared by the household), mobility and
+    diet; every line names its factor."""
+    out = Footprint()
+    people = max(1, int(household))
+
+    def amount(key: str) -> Decimal:
+        try:
+            value = Decimal(str(answers.get(key) or 0))
+        except ArithmeticError:
+            raise Conflict(f"{key}: a number") from None
+        if not value.is_finite() or value < 0 or value > 10**7:
+            raise Conflict(f"{key}: a number of 0 or more")
+        return value
+
+    home = Decimal(0)
+    for key in ("electricity_kwh", "gas_kwh", "oil_kwh", "district_heat_kwh"):
+        factor, label = FACTORS[key]
+        kg = amount(key) * factor / people
+        home += kg
+        if kg:
+            out.lines.append((label, kg, key))
+    out.parts["home"] = home
+    mobility = Decimal(0)
+    for key in ("car_km", "bus_km"):
+        factor, label = FACTORS[key]
+        kg = amount(key) * factor
+        mobility += kg
+        if kg:
+            out.lines.append((label, kg, key))
+    out.parts["mobility"] = mobility
+    diet = str(answers.get("diet") or "medium_meat")
+    if diet not in DIETS:
+        raise Conflict(f"diet: one of {', '.join(DIETS)}")
+    out.parts["food"] = DIETS[diet]
+    out.lines.append((f"diet {diet}: {DIETS_SOURCE}", DIETS[diet], "diet"))
+    return out
+
+
+def city_per_person(city: City) -> dict[str, Any] | None:
+    """The latest published inventory's emissions per resident (kg CO2e), with its year and
+    whether it is illustrative."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from zerocity.inventory.selectors import trend
+
+    years = [t for t in trend(city, AnonymousUser()) if t["per_capita"] is not None]
+    if not years:
+        return None
+    last = years[-1]
+    return {"year": last["year"], "kg": Decimal(str(last["per_capita"])) * 1000,
+            "illustrative": last["illustrative"]}

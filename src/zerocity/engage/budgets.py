@@ -1,0 +1,106 @@
+"""Participatory budgeting by district, in the two usual voting styles:
+
+- ``knapsack`` (spend the budget): choose projects whose costs add up to no more than the
+  budget;
+- ``approval``: approve up to ``max_projects`` projects.
+
+A ballot is checked before it counts: the voting period, the voter's level (a verified
+resident) and district (for a district's budget), the funds left or the number of projects.
+One ballot per person (kept under a keyed hash); staff enter paper ballots from polling
+places with their number, each number once. The result funds projects in order of votes
+while the money lasts (the greedy rule most cities publish), skipping one that no longer
+fits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils.timezone import now
+
+from zerocity.core import audit
+from zerocity.core.errors import Conflict
+from zerocity.engage.models import Ballot, Budget, Level, Project, VotingStyle
+from zerocity.engage.verification import keyed, require
+
+
+def _check(budget: Budget, projects: list[Project]) -> None:
+    if not projects:
+        raise Conflict("choose at least one project")
+    if len({p.pk for p in projects}) != len(projects):
+        raise Conflict("each project once")
+    if any(p.budget_id != budget.pk for p in projects):
+        raise Conflict("the projects are of this budget")
+    if budget.style == VotingStyle.KNAPSACK:
+        spent = sum((p.cost for p in projects), Decimal(0))
+        if spent > budget.amount:
+            raise Conflict(f"the projects cost {spent} EUR, more than the {budget.amount} EUR "
+                           "to spend")
+    elif budget.max_projects and len(projects) > budget.max_projects:
+        raise Conflict(f"approve at most {budget.max_projects} projects")
+
+
+def _open(budget: Budget, at: datetime) -> None:
+    if not budget.opens_at <= at < budget.closes_at:
+        raise Conflict("voting is not open")
+
+
+def vote(budget: Budget, user: Any, projects: list[Project], *,
+         at: datetime | None = None) -> Ballot:
+    at = at or now()
+    found = require(user, budget.process.city, Level.RESIDENT, "vote")
+    if budget.district_id and found.district_id != budget.district_id:
+        raise Conflict("this budget is voted by the residents of its district")
+    _open(budget, at)
+    _check(budget, projects)
+    return _cast(budget, keyed("ballot", str(budget.pk), found.resident_key or str(user.pk)),
+                 projects, at=at, in_person=False)
+
+
+def enter_paper_ballot(budget: Budget, paper_number: str, projects: list[Project], *,
+                       by: Any = None, actor: str = "", at: datetime | None = None) -> Ballot:
+    """A paper ballot from a polling place (where the voter's residence was checked)."""
+    at = at or now()
+    number = paper_number.strip()
+    if not number:
+        raise Conflict("give the paper ballot's number")
+    _open(budget, at)
+    _check(budget, projects)
+    ballot = _cast(budget, keyed("paper", str(budget.pk), number), projects, at=at,
+                   in_person=True, paper_number=number,
+                   entered_by=actor or audit.actor_label(by))
+    audit.record("engage.paper_ballot", city=budget.process.city, user=by, actor=actor,
+                 obj=ballot, number=number)
+    return ballot
+
+
+def _cast(budget: Budget, voter: str, projects: list[Project], *, at: datetime,
+          in_person: bool, paper_number: str = "", entered_by: str = "") -> Ballot:
+    try:
+        with transaction.atomic():
+            ballot = Ballot.objects.create(budget=budget, voter=voter, cast_at=at,
+                                           in_person=in_person, paper_number=paper_number,
+                                           entered_by=entered_by)
+            ballot.projects.set(projects)
+    except IntegrityError:
+        raise Conflict("this ballot was cast already" if in_person
+                       else "you voted in this budget already") from None
+    return ballot
+
+
+def results(budget: Budget) -> list[dict[str, Any]]:
+    """Projects by votes (ties: the cheaper first), each marked funded while the money lasts."""
+    rows = (Project.objects.filter(budget=budget).annotate(votes=Count("ballots"))
+            .order_by("-votes", "cost", "pk"))
+    left = budget.amount
+    out = []
+    for p in rows:
+        funded = p.votes > 0 and p.cost <= left
+        if funded:
+            left -= p.cost
+        out.append({"project": p, "votes": p.votes, "funded": funded})
+    return out

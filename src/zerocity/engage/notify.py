@@ -1,0 +1,142 @@
+"""Follows, the in-site inbox and e-mail: a person follows a proposal, a plan action, a
+process or their district, and hears when it changes, at once or in the weekly digest. Every
+mail carries a one-click unsubscribe link (RFC 8058 ``List-Unsubscribe-Post``). Mail goes
+through Django's mail backends (the console in the demo)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils.timezone import now
+
+from zerocity.core.errors import Conflict
+from zerocity.core.models import City
+from zerocity.engage.models import Follow, MailPreference, Notification
+
+TARGET_KINDS = ("proposal", "action", "process", "district")
+UNSUBSCRIBE_SALT = "zerocity.engage.unsubscribe"
+
+
+def _target(target: str) -> str:
+    kind, _, ident = target.partition(":")
+    if kind not in TARGET_KINDS or not ident or len(target) > 80:
+        raise Conflict(f"follow one of {', '.join(TARGET_KINDS)} by kind:id")
+    return target
+
+
+def follow(user: Any, city: City, target: str) -> Follow:
+    found, _ = Follow.objects.get_or_create(user=user, city=city, target=_target(target))
+    return found
+
+
+def unfollow(user: Any, city: City, target: str) -> None:
+    Follow.objects.filter(user=user, city=city, target=target).delete()
+
+
+def following(user: Any, city: City, target: str) -> bool:
+    return Follow.objects.filter(user=user, city=city, target=target).exists()
+
+
+def preference(user: Any) -> MailPreference:
+    found, _ = MailPreference.objects.get_or_create(user=user)
+    return found
+
+
+def unsubscribe_token(user: Any) -> str:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(user.pk))
+
+
+def unsubscribe(token: str) -> Any:
+    """One click: no more mail of any kind (the inbox stays)."""
+    try:
+        pk = int(signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        raise Conflict("the unsubscribe link is not valid") from None
+    user = get_user_model().objects.filter(pk=pk).first()
+    if user is None:
+        raise Conflict("the unsubscribe link is not valid")
+    pref = preference(user)
+    pref.immediate = pref.digest = False
+    pref.unsubscribed_at = now()
+    pref.save()
+    return user
+
+
+def _mail(user: Any, subject: str, body: str, base_url: str) -> EmailMessage:
+    link = f"{base_url}/unsubscribe/{unsubscribe_token(user)}/"
+    return EmailMessage(
+        subject=subject, body=f"{body}\n\n--\nUnsubscribe with one click: {link}",
+        to=[user.email], headers={"List-Unsubscribe": f"<{link}>",
+                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+
+
+def base_url() -> str:
+    return str(getattr(settings, "ZEROCITY_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")
+
+
+@transaction.atomic
+def notify(city: City, targets: list[str], subject: str, body: str = "", url: str = "", *,
+           actor: Any = None, at: datetime | None = None) -> int:
+    """Tell everyone who follows any of ``targets`` (but the person who made the change):
+    an inbox entry each, and a mail now to those who want mail at once. Returns how many
+    people were told."""
+    at = at or now()
+    people = (get_user_model().objects.filter(follows__city=city, follows__target__in=targets)
+              .distinct())
+    if actor is not None and getattr(actor, "pk", None):
+        people = people.exclude(pk=actor.pk)
+    mails = []
+    told = 0
+    for person in people:
+        entry = Notification.objects.create(user=person, city=city, target=targets[0],
+                                            subject=subject[:300], body=body, url=url,
+                                            created_at=at)
+        told += 1
+        pref = preference(person)
+        if person.email and pref.immediate and not pref.unsubscribed_at:
+            mails.append(_mail(person, subject, f"{body}\n{base_url()}{url}", base_url()))
+            entry.emailed_at = at
+            entry.save(update_fields=["emailed_at"])
+    if mails:
+        messages = mails
+        transaction.on_commit(lambda: get_connection().send_messages(messages))
+    return told
+
+
+def digest(city: City, *, at: datetime | None = None) -> int:
+    """The weekly digest: one mail per person with what their inbox got in the last 7 days
+    and was not mailed yet. Returns how many mails were sent."""
+    at = at or now()
+    since = at - timedelta(days=7)
+    pending = (Notification.objects.filter(city=city, created_at__gte=since,
+                                           emailed_at__isnull=True)
+               .select_related("user").order_by("user_id", "created_at"))
+    by_user: dict[Any, list[Notification]] = {}
+    for n in pending:
+        by_user.setdefault(n.user, []).append(n)
+    mails = []
+    for person, entries in by_user.items():
+        pref = preference(person)
+        if not person.email or not pref.digest or pref.unsubscribed_at:
+            continue
+        lines = [f"- {e.subject} {base_url()}{e.url}" for e in entries]
+        mails.append(_mail(person, f"{city.name}: your week", "\n".join(lines), base_url()))
+        Notification.objects.filter(pk__in=[e.pk for e in entries]).update(emailed_at=at)
+    if mails:
+        get_connection().send_messages(mails)
+    return len(mails)
+
+
+def inbox(user: Any, city: City) -> list[Notification]:
+    return list(Notification.objects.filter(user=user, city=city)[:100])
+
+
+def mark_read(user: Any, city: City) -> int:
+    return Notification.objects.filter(user=user, city=city, read_at__isnull=True).update(
+        read_at=now())

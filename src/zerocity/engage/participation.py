@@ -1,0 +1,291 @@
+"""Participatory processes, proposals and their supports, the city's answers, and threaded
+comments with their moderation.
+
+- A process goes through its phases in order (inform, collect, deliberate, decide, follow up):
+  proposals are made while it collects, supported while it collects or deliberates.
+- Each action needs the level the process sets (``verification.require``); a blocked person
+  does nothing.
+- A proposal that reaches the process's support threshold goes to evaluation, and staff
+  answer it: accepted (optionally linked to a plan action, so the idea can be followed to its
+  result) or rejected with a reason. Every change is told to the proposal's followers.
+- Comments have replies up to three levels and an alignment (for, neutral, against); a
+  comment reported by ``ZEROCITY_REPORTS_TO_HIDE`` people (3 by default) is hidden until a
+  moderator looks at it. Rate limits and a honeypot field keep spam out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.timezone import now
+
+from zerocity.core import audit
+from zerocity.core.errors import Conflict, PermissionDenied
+from zerocity.core.models import City
+from zerocity.engage import notify
+from zerocity.engage.models import (
+    Alignment,
+    Block,
+    Comment,
+    District,
+    Phase,
+    Process,
+    Proposal,
+    ProposalState,
+    Report,
+    ReportReason,
+    Support,
+)
+from zerocity.engage.verification import require
+
+PHASES = list(Phase.values)
+PROPOSALS_PER_DAY = 3
+COMMENTS_PER_10_MINUTES = 5
+
+
+def reports_to_hide() -> int:
+    return int(getattr(settings, "ZEROCITY_REPORTS_TO_HIDE", 3))
+
+
+@transaction.atomic
+def create_process(city: City, slug: str, title: str, *, summary: str = "",
+                   support_threshold: int = 50, by: Any = None, actor: str = "",
+                   **levels: int) -> Process:
+    process = Process.objects.create(city=city, slug=slug, title=title, summary=summary,
+                                     support_threshold=support_threshold, **levels)
+    audit.record("engage.process_created", city=city, user=by, actor=actor, obj=process)
+    return process
+
+
+@transaction.atomic
+def next_phase(process: Process, *, by: Any = None, actor: str = "") -> Process:
+    process = Process.objects.select_for_update().get(pk=process.pk)
+    i = PHASES.index(process.phase)
+    if i == len(PHASES) - 1:
+        raise Conflict("the process is in its last phase")
+    process.phase = PHASES[i + 1]
+    process.save(update_fields=["phase"])
+    audit.record("engage.phase", city=process.city, user=by, actor=actor, obj=process,
+                 phase=process.phase)
+    notify.notify(process.city, [f"process:{process.pk}"],
+                  f"{process.title}: {Phase(process.phase).label}",
+                  url=f"/{process.city.slug}/participate/{process.slug}/", actor=by)
+    return process
+
+
+def _honeypot(value: str) -> None:
+    if value:  # a field people do not see: only robots fill it in
+        raise PermissionDenied("not accepted")
+
+
+@transaction.atomic
+def submit_proposal(process: Process, user: Any, title: str, body: str, *,
+                    district: District | None = None, honeypot: str = "",
+                    at: datetime | None = None) -> Proposal:
+    at = at or now()
+    _honeypot(honeypot)
+    require(user, process.city, process.propose_level, "make a proposal")
+    if process.phase != Phase.COLLECT:
+        raise Conflict("proposals are made while the process collects them")
+    title, body = title.strip(), body.strip()
+    if not 10 <= len(title) <= 200 or len(body) < 30:
+        raise Conflict("a proposal has a title of 10 to 200 characters and a description of "
+                       "at least 30")
+    if district is not None and district.city_id != process.city_id:
+        raise Conflict("the district is another city's")
+    recent = Proposal.objects.filter(author=user, created_at__gte=at - timedelta(days=1))
+    if recent.count() >= PROPOSALS_PER_DAY:
+        raise Conflict(f"at most {PROPOSALS_PER_DAY} proposals a day")
+    proposal = Proposal.objects.create(process=process, author=user, title=title, body=body,
+                                       district=district, created_at=at)
+    notify.follow(user, process.city, f"proposal:{proposal.pk}")
+    audit.record("engage.proposal", city=process.city, user=user, obj=proposal)
+    targets = [f"process:{process.pk}"] + ([f"district:{district.code}"] if district else [])
+    notify.notify(process.city, targets, f"New proposal: {title}",
+                  url=f"/{process.city.slug}/participate/proposals/{proposal.pk}/", actor=user,
+                  at=at)
+    return proposal
+
+
+def support(proposal: Proposal, user: Any) -> Proposal:
+    """Support a proposal once; at the process's threshold it goes to evaluation."""
+    process = proposal.process
+    require(user, process.city, process.support_level, "support a proposal")
+    if process.phase not in (Phase.COLLECT, Phase.DELIBERATE):
+        raise Conflict("proposals are supported while the process collects or deliberates")
+    if proposal.state != ProposalState.PUBLISHED:
+        raise Conflict("the proposal no longer collects support")
+    try:
+        with transaction.atomic():
+            Support.objects.create(proposal=proposal, user=user)
+            Proposal.objects.filter(pk=proposal.pk).update(supports=F("supports") + 1)
+            proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+            if proposal.supports >= process.support_threshold:
+                proposal.state = ProposalState.EVALUATING
+                proposal.save(update_fields=["state"])
+                notify.notify(process.city, [f"proposal:{proposal.pk}"],
+                              f"{proposal.title}: enough support, the city evaluates it",
+                              url=_url(proposal))
+    except IntegrityError:
+        raise Conflict("you support this proposal already") from None
+    notify.follow(user, process.city, f"proposal:{proposal.pk}")
+    return proposal
+
+
+def _url(proposal: Proposal) -> str:
+    return f"/{proposal.process.city.slug}/participate/proposals/{proposal.pk}/"
+
+
+@transaction.atomic
+def answer(proposal: Proposal, state: str, text: str, *, action: Any = None, by: Any = None,
+           actor: str = "") -> Proposal:
+    """The city's answer: evaluating, accepted (optionally with the plan action that carries
+    it out) or rejected (with the reason)."""
+    proposal = Proposal.objects.select_for_update().select_related("process__city").get(
+        pk=proposal.pk)
+    if state not in (ProposalState.EVALUATING, ProposalState.ACCEPTED, ProposalState.REJECTED):
+        raise Conflict("answer with evaluating, accepted or rejected")
+    if proposal.state == ProposalState.WITHDRAWN:
+        raise Conflict("the proposal was withdrawn")
+    if state == ProposalState.REJECTED and len(text.strip()) < 10:
+        raise Conflict("a rejection gives its reason")
+    if action is not None:
+        if state != ProposalState.ACCEPTED:
+            raise Conflict("only an accepted proposal is linked to a plan action")
+        if action.plan.city_id != proposal.process.city_id:
+            raise Conflict("the action is another city's")
+    proposal.state, proposal.answer, proposal.answered_at = state, text.strip(), now()
+    proposal.action = action
+    proposal.save()
+    audit.record("engage.proposal_answered", city=proposal.process.city, user=by, actor=actor,
+                 obj=proposal, state=state, plan_action=getattr(action, "code", None))
+    notify.notify(proposal.process.city, [f"proposal:{proposal.pk}"],
+                  f"{proposal.title}: {ProposalState(state).label}", body=proposal.answer,
+                  url=_url(proposal), actor=by)
+    return proposal
+
+
+@transaction.atomic
+def withdraw(proposal: Proposal, user: Any) -> Proposal:
+    if proposal.author_id != getattr(user, "pk", None):
+        raise PermissionDenied("only its author withdraws a proposal")
+    if proposal.state != ProposalState.PUBLISHED:
+        raise Conflict("only a proposal still collecting support is withdrawn")
+    proposal.state = ProposalState.WITHDRAWN
+    proposal.save(update_fields=["state"])
+    return proposal
+
+
+# -- comments and moderation ----------------------------------------------------------------------
+
+@transaction.atomic
+def comment(proposal: Proposal, user: Any, body: str, *, alignment: int = Alignment.NEUTRAL,
+            parent: Comment | None = None, honeypot: str = "",
+            at: datetime | None = None) -> Comment:
+    at = at or now()
+    _honeypot(honeypot)
+    process = proposal.process
+    require(user, process.city, process.comment_level, "comment")
+    body = body.strip()
+    if not 2 <= len(body) <= 5000:
+        raise Conflict("a comment has 2 to 5,000 characters")
+    if alignment not in Alignment.values:
+        raise Conflict("alignment is for, neutral or against")
+    depth = 1
+    if parent is not None:
+        if parent.proposal_id != proposal.pk:
+            raise Conflict("the reply is to a comment of another proposal")
+        depth = parent.depth + 1
+        if depth > 3:
+            raise Conflict("replies go three levels deep at most")
+    recent = Comment.objects.filter(author=user, created_at__gte=at - timedelta(minutes=10))
+    if recent.count() >= COMMENTS_PER_10_MINUTES:
+        raise Conflict(f"at most {COMMENTS_PER_10_MINUTES} comments in 10 minutes; "
+                       "please wait a little")
+    made = Comment.objects.create(proposal=proposal, parent=parent, depth=depth, author=user,
+                                  body=body, alignment=alignment, created_at=at)
+    notify.notify(process.city, [f"proposal:{proposal.pk}"], f"{proposal.title}: new comment",
+                  url=_url(proposal), actor=user, at=at)
+    return made
+
+
+def report(target: Comment, user: Any, reason: str, details: str = "") -> Comment:
+    """Report a comment; at the threshold it is hidden until a moderator decides."""
+    require(user, target.proposal.process.city, 0, "report a comment")
+    if reason not in ReportReason.values:
+        raise Conflict(f"the reason is one of {', '.join(ReportReason.values)}")
+    try:
+        with transaction.atomic():
+            Report.objects.create(comment=target, user=user, reason=reason,
+                                  details=details.strip()[:500])
+            target = Comment.objects.select_for_update().get(pk=target.pk)
+            if (target.hidden_at is None and target.reviewed_at is None
+                    and target.reports.count() >= reports_to_hide()):
+                target.hidden_at = now()
+                target.hidden_reason = f"hidden after {reports_to_hide()} reports"
+                target.save(update_fields=["hidden_at", "hidden_reason"])
+    except IntegrityError:
+        raise Conflict("you reported this comment already") from None
+    return target
+
+
+def moderation_queue(city: City) -> list[Comment]:
+    """Reported comments not yet reviewed, the hidden first."""
+    found = (Comment.objects.filter(proposal__process__city=city, reports__isnull=False,
+                                    reviewed_at__isnull=True)
+             .select_related("proposal", "author").distinct())
+    return sorted(found, key=lambda c: (c.hidden_at is None, c.created_at))
+
+
+@transaction.atomic
+def moderate(target: Comment, *, keep: bool, reason: str = "", by: Any = None,
+             actor: str = "") -> Comment:
+    target = Comment.objects.select_for_update().select_related("proposal__process__city").get(
+        pk=target.pk)
+    target.reviewed_at = now()
+    if keep:
+        target.hidden_at, target.hidden_reason = None, ""
+    else:
+        if not reason.strip():
+            raise Conflict("say why the comment is hidden")
+        target.hidden_at, target.hidden_reason = now(), reason.strip()[:300]
+    target.save()
+    audit.record("engage.moderated", city=target.proposal.process.city, user=by, actor=actor,
+                 obj=target, keep=keep, reason=reason)
+    return target
+
+
+@transaction.atomic
+def block(city: City, user: Any, reason: str, *, by: Any = None, actor: str = "") -> Block:
+    if not reason.strip():
+        raise Conflict("say why the person is blocked")
+    made, _ = Block.objects.update_or_create(
+        city=city, user=user, defaults={"reason": reason.strip()[:500],
+                                        "by": actor or audit.actor_label(by)})
+    audit.record("engage.blocked", city=city, user=by, actor=actor, obj=made,
+                 blocked=user.pk)
+    return made
+
+
+def thread(proposal: Proposal, viewer: Any = None) -> list[Comment]:
+    """The comments in reading order (each followed by its replies); a hidden comment shows
+    as hidden to everyone but its author."""
+    comments = list(proposal.comments.select_related("author").order_by("created_at", "id"))
+    children: dict[int | None, list[Comment]] = {}
+    for c in comments:
+        children.setdefault(c.parent_id, []).append(c)
+    out: list[Comment] = []
+
+    def walk(parent: int | None) -> None:
+        for c in children.get(parent, []):
+            c.visible = c.hidden_at is None or (  # type: ignore[attr-defined]
+                viewer is not None and c.author_id == getattr(viewer, "pk", None))
+            out.append(c)
+            walk(c.pk)
+
+    walk(None)
+    return out

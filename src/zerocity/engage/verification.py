@@ -1,0 +1,157 @@
+"""Verification levels: an e-mail confirmed with a signed link, and a verified resident.
+
+The resident check is pluggable (``ZEROCITY_RESIDENT_VERIFIER``, a dotted path to a class with
+``verify(city, fields) -> (key, district)``): the demo ships ``CensusFileVerifier``, which
+matches a person's resident number and birth date against the city's census file, stored as
+keyed hashes only; a real deployment plugs in the national e-identity (SI-PASS) the same way.
+One register entry verifies one account (the ``key``'s uniqueness).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
+from django.utils.timezone import now
+
+from zerocity.core import audit
+from zerocity.core.errors import Conflict, PermissionDenied
+from zerocity.core.models import City
+from zerocity.engage.models import Block, CensusEntry, District, Level, Verification
+
+EMAIL_SALT = "zerocity.engage.email"
+EMAIL_LINK_DAYS = 3
+
+
+def keyed(*parts: str) -> str:
+    """A keyed hash (HMAC-SHA256 with the site's secret): the same person gives the same key,
+    and nobody can turn the key back into the person."""
+    message = "|".join(parts).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def verification(user: Any, city: City) -> Verification:
+    found, _ = Verification.objects.get_or_create(city=city, user=user)
+    return found
+
+
+def level(user: Any, city: City) -> int:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return -1
+    found = Verification.objects.filter(city=city, user=user).first()
+    return found.level if found else Level.ACCOUNT
+
+
+def require(user: Any, city: City, needed: int, what: str) -> Verification:
+    """Refuse unless the person has the level ``needed`` and is not blocked."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied(f"log in to {what}")
+    if Block.objects.filter(city=city, user=user).exists():
+        raise PermissionDenied(f"your account is blocked from taking part: you cannot {what}")
+    found = verification(user, city)
+    if found.level < needed:
+        raise PermissionDenied(f"to {what} you need: {Level(needed).label}")
+    return found
+
+
+# -- e-mail ---------------------------------------------------------------------------------------
+
+def email_token(user: Any, city: City) -> str:
+    return signing.TimestampSigner(salt=EMAIL_SALT).sign_object(
+        {"u": user.pk, "c": city.pk, "e": user.email})
+
+
+def confirm_email(user: Any, city: City, token: str) -> Verification:
+    try:
+        data = signing.TimestampSigner(salt=EMAIL_SALT).unsign_object(
+            token, max_age=EMAIL_LINK_DAYS * 86400)
+    except signing.SignatureExpired:
+        raise Conflict("the link has expired; ask for a new one") from None
+    except signing.BadSignature:
+        raise Conflict("the link is not valid") from None
+    if data != {"u": user.pk, "c": city.pk, "e": user.email}:
+        raise Conflict("the link is for another account or another address")
+    with transaction.atomic():
+        found = verification(user, city)
+        if found.email_confirmed_at is None:
+            found.email_confirmed_at = now()
+            found.save(update_fields=["email_confirmed_at"])
+            audit.record("engage.email_confirmed", city=city, user=user, obj=found)
+    return found
+
+
+# -- residents ------------------------------------------------------------------------------------
+
+class ResidentVerifier(Protocol):
+    name: str
+
+    def verify(self, city: City, fields: dict[str, str]) -> tuple[str, District]: ...
+
+
+class CensusFileVerifier:
+    """The demo's check: resident number and birth date against the city's census file."""
+
+    name = "census file"
+
+    def verify(self, city: City, fields: dict[str, str]) -> tuple[str, District]:
+        key = census_key(city, fields.get("resident_number", ""), fields.get("birth_date", ""))
+        entry = CensusEntry.objects.select_related("district").filter(city=city, key=key).first()
+        if entry is None:
+            raise Conflict("no resident with that number and birth date in the census file")
+        return key, entry.district
+
+
+def census_key(city: City, number: str, birth_date: str) -> str:
+    return keyed("census", city.slug, number.strip().upper(), birth_date.strip())
+
+
+@transaction.atomic
+def load_census(city: City, text: str, *, by: Any = None, actor: str = "") -> int:
+    """Load the census file (CSV: resident_number, birth_date, district): each line is kept
+    as a keyed hash and its district. Loading it again replaces it. A bad line refuses the
+    file with its line number."""
+    districts = {d.code: d for d in District.objects.filter(city=city)}
+    rows = []
+    for line, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        missing = [c for c in ("resident_number", "birth_date", "district") if not row.get(c)]
+        if missing:
+            raise Conflict(f"line {line}: missing {', '.join(missing)}")
+        if row["district"] not in districts:
+            raise Conflict(f"line {line}, district: unknown district {row['district']!r}")
+        rows.append(CensusEntry(city=city, key=census_key(city, row["resident_number"],
+                                                          row["birth_date"]),
+                                district=districts[row["district"]]))
+    CensusEntry.objects.filter(city=city).delete()
+    CensusEntry.objects.bulk_create(rows, ignore_conflicts=True)
+    audit.record("engage.census_loaded", city=city, user=by, actor=actor, entries=len(rows))
+    return len(rows)
+
+
+def verifier() -> ResidentVerifier:
+    path = getattr(settings, "ZEROCITY_RESIDENT_VERIFIER",
+                   "zerocity.engage.verification.CensusFileVerifier")
+    made: ResidentVerifier = import_string(path)()
+    return made
+
+
+def verify_resident(user: Any, city: City, fields: dict[str, str]) -> Verification:
+    check = verifier()
+    key, district = check.verify(city, fields)
+    try:
+        with transaction.atomic():
+            found = verification(user, city)
+            found.resident_at, found.resident_method = now(), check.name
+            found.resident_key, found.district = key, district
+            found.save()
+            audit.record("engage.resident_verified", city=city, user=user, obj=found,
+                         method=check.name, district=district.code)
+    except IntegrityError:
+        raise Conflict("this resident already verified another account") from None
+    return found

@@ -1,0 +1,315 @@
+"""The citizen platform's rules: verification levels, proposals and their supports, the city's
+answers linked to plan actions, threaded comments with reports and moderation, surveys with
+conditional questions, participatory budgets in both voting styles, notifications with
+one-click unsubscribe and the weekly digest, pledges and the footprint calculator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils.timezone import now
+
+from zerocity.core.errors import Conflict, PermissionDenied
+from zerocity.core.models import Role
+from zerocity.core.services import grant_role
+from zerocity.engage import awareness, budgets, notify, participation, surveys, verification
+from zerocity.engage.models import District, Level, Notification, Phase, ProposalState
+
+pytestmark = pytest.mark.django_db
+CENSUS = ("resident_number,birth_date,district\n"
+          "KR-0001,1980-04-01,center\nKR-0002,1975-11-30,center\nKR-0003,2001-02-14,primskovo\n")
+
+
+@pytest.fixture
+def people(city):  # type: ignore[no-untyped-def]
+    """Testville with two districts and its census file; people at each level."""
+    District.objects.create(city=city, code="center", name="Center")
+    District.objects.create(city=city, code="primskovo", name="Primskovo")
+    verification.load_census(city, CENSUS)
+    out = {}
+    for name in ("anon", "mail", "res1", "res2", "res3"):
+        user = grant_role(city, name, Role.CITIZEN).user
+        user.email = f"{name}@example.org"
+        user.save()
+        out[name] = user
+    for name in ("mail", "res1", "res2", "res3"):
+        verification.confirm_email(out[name], city, verification.email_token(out[name], city))
+    for name, number, born in (("res1", "KR-0001", "1980-04-01"), ("res2", "KR-0002",
+                                                                    "1975-11-30"),
+                               ("res3", "KR-0003", "2001-02-14")):
+        verification.verify_resident(out[name], city, {"resident_number": number,
+                                                       "birth_date": born})
+    return city, out
+
+
+def collecting(city, threshold: int = 2):  # type: ignore[no-untyped-def]
+    process = participation.create_process(city, "ideas", "Ideas for a greener Testville",
+                                           support_threshold=threshold)
+    return participation.next_phase(process)  # inform -> collect
+
+
+def test_levels_come_from_a_confirmed_email_and_the_resident_check(people):
+    city, p = people
+    assert [verification.level(p[n], city) for n in ("anon", "mail", "res1")] == [
+        Level.ACCOUNT, Level.EMAIL, Level.RESIDENT]
+    other = grant_role(city, "other", Role.CITIZEN).user
+    with pytest.raises(Conflict, match="another account"):  # a link is for one account
+        verification.confirm_email(other, city, verification.email_token(p["anon"], city))
+    with pytest.raises(Conflict, match="not valid"):
+        verification.confirm_email(p["anon"], city, "forged:token")
+    with pytest.raises(Conflict, match="no resident"):
+        verification.verify_resident(other, city, {"resident_number": "KR-0001",
+                                                   "birth_date": "1980-04-02"})
+    with pytest.raises(Conflict, match="already verified another account"):
+        verification.verify_resident(other, city, {"resident_number": "kr-0001",
+                                                   "birth_date": "1980-04-01"})
+    assert verification.verification(p["res3"], city).district.code == "primskovo"
+    with pytest.raises(Conflict, match="line 3, district"):
+        verification.load_census(city, "resident_number,birth_date,district\n"
+                                       "A,2000-01-01,center\nB,2000-01-01,nowhere\n")
+    # nothing readable of the census is stored, and a refused file changes nothing
+    from zerocity.engage.models import CensusEntry
+
+    assert CensusEntry.objects.filter(city=city).count() == 3
+    assert not CensusEntry.objects.filter(key__icontains="KR-0001").exists()
+
+
+def test_a_proposal_collects_support_reaches_the_threshold_and_is_answered(
+        people, django_capture_on_commit_callbacks):
+    from zerocity.inventory.services import create_inventory
+    from zerocity.plan.models import Action, FieldOfAction, Plan
+
+    city, p = people
+    process = collecting(city, threshold=2)
+    with pytest.raises(PermissionDenied, match="E-mail confirmed"):
+        participation.submit_proposal(process, p["anon"], "Trees along the river",
+                                      "Plant a row of trees along the river for shade.")
+    proposal = participation.submit_proposal(process, p["mail"], "Trees along the river",
+                                             "Plant a row of trees along the river for shade.")
+    with pytest.raises(PermissionDenied, match="Verified resident"):
+        participation.support(proposal, p["mail"])  # the process asks residents to support
+    notify.follow(p["res3"], city, f"proposal:{proposal.pk}")
+    participation.support(proposal, p["res1"])
+    with pytest.raises(Conflict, match="already"):
+        participation.support(proposal, p["res1"])
+    proposal = participation.support(proposal, p["res2"])
+    assert (proposal.supports, proposal.state) == (2, ProposalState.EVALUATING)
+    told = Notification.objects.filter(user=p["res3"], target=f"proposal:{proposal.pk}")
+    assert told.filter(subject__contains="enough support").exists()
+    with pytest.raises(Conflict, match="reason"):
+        participation.answer(proposal, ProposalState.REJECTED, "No.")
+    plan = Plan.objects.create(city=city, title="Plan",
+                               baseline=create_inventory(city, 2018, gwp="AR5"))
+    action = Action.objects.create(plan=plan, code="2.1", name="Green the river banks",
+                                   field=FieldOfAction.objects.create(city=city, slug="nature",
+                                                                      name="Nature"))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # mail leaves once it is committed
+        answered = participation.answer(proposal, ProposalState.ACCEPTED,
+                                        "We plant 120 trees in spring.", action=action)
+    assert answered.action == action and list(action.citizen_proposals.all()) == [answered]
+    to = sorted(m.to[0] for m in mail.outbox)  # the author and the supporters follow it
+    assert to == ["mail@example.org", "res1@example.org", "res2@example.org",
+                  "res3@example.org"]
+    assert "List-Unsubscribe" in mail.outbox[0].extra_headers
+
+
+def test_proposals_are_made_while_the_process_collects_and_spam_is_kept_out(people):
+    city, p = people
+    process = participation.create_process(city, "later", "Later")
+    with pytest.raises(Conflict, match="collects"):
+        participation.submit_proposal(process, p["mail"], "A proposal title here",
+                                      "A long enough description of the proposal.")
+    process = participation.next_phase(process)
+    with pytest.raises(PermissionDenied):  # the honeypot field, filled by robots only
+        participation.submit_proposal(process, p["mail"], "A proposal title here",
+                                      "A long enough description of the proposal.",
+                                      honeypot="http://spam.example")
+    for n in range(participation.PROPOSALS_PER_DAY):
+        participation.submit_proposal(process, p["mail"], f"A proposal title {n}",
+                                      "A long enough description of the proposal.")
+    with pytest.raises(Conflict, match="a day"):
+        participation.submit_proposal(process, p["mail"], "One proposal too many",
+                                      "A long enough description of the proposal.")
+    participation.block(city, p["res1"], "Repeated insults.")
+    with pytest.raises(PermissionDenied, match="blocked"):
+        participation.submit_proposal(process, p["res1"], "A proposal title here",
+                                      "A long enough description of the proposal.")
+
+
+def test_comments_nest_three_levels_and_reported_ones_are_hidden_until_moderated(people):
+    city, p = people
+    process = collecting(city)
+    proposal = participation.submit_proposal(process, p["mail"], "Trees along the river",
+                                             "Plant a row of trees along the river for shade.")
+    first = participation.comment(proposal, p["res1"], "Yes, please!", alignment=1)
+    second = participation.comment(proposal, p["res2"], "Which species?", parent=first)
+    third = participation.comment(proposal, p["res1"], "Native ones.", parent=second)
+    assert third.depth == 3
+    with pytest.raises(Conflict, match="three levels"):
+        participation.comment(proposal, p["res2"], "And then?", parent=third)
+    rude = participation.comment(proposal, p["res3"], "Rude words", alignment=-1)
+    for who in ("res1", "res2"):
+        participation.report(rude, p[who], "offensive")
+    with pytest.raises(Conflict, match="already"):
+        participation.report(rude, p["res1"], "spam")
+    rude.refresh_from_db()
+    assert rude.hidden_at is None  # 2 reports of 3
+    rude = participation.report(rude, p["mail"], "offensive")
+    assert rude.hidden_at is not None
+    reading = {c.pk: c.visible for c in participation.thread(proposal, p["res1"])}
+    assert reading[rude.pk] is False and reading[first.pk] is True
+    assert [c.pk for c in participation.thread(proposal)][:3] == [first.pk, second.pk, third.pk]
+    assert participation.moderation_queue(city)[0] == rude
+    participation.moderate(rude, keep=True)
+    rude.refresh_from_db()
+    assert rude.hidden_at is None and participation.moderation_queue(city) == []
+    for n in range(participation.COMMENTS_PER_10_MINUTES - 2):  # res1 wrote 2 already
+        participation.comment(proposal, p["res1"], f"More {n}")
+    with pytest.raises(Conflict, match="10 minutes"):
+        participation.comment(proposal, p["res1"], "One too many")
+
+
+def test_a_survey_with_every_kind_of_question_and_a_conditional_one(people):
+    city, p = people
+    process = collecting(city)
+    survey = surveys.create_survey(process, "How do you travel?", [
+        {"kind": "single", "text": "Do you own a car?", "options": ["yes", "no"]},
+        {"kind": "short", "text": "Which car?", "show_if": {"question": 1, "equals": "yes"}},
+        {"kind": "multiple", "text": "How else?", "options": ["bus", "bike", "walk"]},
+        {"kind": "ranking", "text": "Rank the priorities", "options": ["cycle lanes",
+                                                                     "buses", "parking"]},
+        {"kind": "matrix", "text": "How satisfied?", "options": ["low", "high"],
+         "rows": ["buses", "cycle lanes"]},
+        {"kind": "long", "text": "Anything else?", "required": False},
+    ], opens_at=now() - timedelta(days=1), closes_at=now() + timedelta(days=10))
+    good = {"1": "no", "3": ["bus", "walk"], "4": ["buses", "cycle lanes", "parking"],
+            "5": {"buses": "high", "cycle lanes": "low"}}
+    with pytest.raises(PermissionDenied):
+        surveys.answer(survey, p["mail"], good)  # residents only, as the survey is set
+    with pytest.raises(Conflict, match="question 2 is not asked"):
+        surveys.answer(survey, p["res1"], {**good, "2": "Clio"})
+    with pytest.raises(Conflict, match="question 4: rank every option"):
+        surveys.answer(survey, p["res1"], {**good, "4": ["buses", "buses", "parking"]})
+    with pytest.raises(Conflict, match="question 5"):
+        surveys.answer(survey, p["res1"], {**good, "5": {"buses": "high"}})
+    surveys.answer(survey, p["res1"], good)
+    with pytest.raises(Conflict, match="already"):
+        surveys.answer(survey, p["res1"], good)
+    with pytest.raises(Conflict, match="question 2 needs an answer"):
+        surveys.answer(survey, p["res2"], {**good, "1": "yes"})
+    surveys.answer(survey, p["res2"], {**good, "1": "yes", "2": "Clio",
+                                       "4": ["parking", "buses", "cycle lanes"]})
+    results = {r["question"].position: r for r in surveys.results(survey)}
+    assert results[1]["counts"] == [("yes", 1), ("no", 1)]
+    assert results[3]["counts"] == [("bus", 2), ("bike", 0), ("walk", 2)]
+    assert results[4]["ranks"][0] == ("buses", 1.5)
+    assert results[5]["matrix"][0] == ("buses", [("low", 0), ("high", 2)])
+    assert results[2]["answers"] == 1
+    # the answers are not linked to the account
+    assert all(str(p["res1"].pk) != r.respondent for r in survey.responses.all())
+
+
+def test_a_participatory_budget_in_both_styles_with_its_ballot_checks(people):
+    from zerocity.engage.models import Budget, Project
+
+    city, p = people
+    process = collecting(city)
+    center = District.objects.get(code="center")
+    open_ = {"opens_at": now() - timedelta(days=1), "closes_at": now() + timedelta(days=5)}
+    spend = Budget.objects.create(process=process, district=center, title="Center 2027",
+                                  amount=Decimal("100000"), style="knapsack", **open_)
+    bench, lights, garden = (Project.objects.create(budget=spend, title=t, cost=Decimal(c))
+                             for t, c in (("Benches", "30000"), ("Lights", "60000"),
+                                          ("Garden", "50000")))
+    with pytest.raises(Conflict, match="more than"):
+        budgets.vote(spend, p["res1"], [lights, garden])
+    with pytest.raises(Conflict, match="residents of its district"):
+        budgets.vote(spend, p["res3"], [bench])  # lives in Primskovo
+    with pytest.raises(PermissionDenied):
+        budgets.vote(spend, p["mail"], [bench])
+    budgets.vote(spend, p["res1"], [bench, lights])
+    with pytest.raises(Conflict, match="voted in this budget already"):
+        budgets.vote(spend, p["res1"], [bench])
+    budgets.vote(spend, p["res2"], [garden, bench])
+    budgets.enter_paper_ballot(spend, "P-0001", [garden])
+    with pytest.raises(Conflict, match="cast already"):
+        budgets.enter_paper_ballot(spend, "P-0001", [bench])
+    result = {r["project"].title: (r["votes"], r["funded"]) for r in budgets.results(spend)}
+    # Benches 2 votes, Garden 2 (cheaper of the tie: Benches first), Lights 1: 30k + 50k
+    # funded, 60k no longer fits in the 20k left
+    assert result == {"Benches": (2, True), "Garden": (2, True), "Lights": (1, False)}
+    approve = Budget.objects.create(process=process, title="Whole city", amount=Decimal("1"),
+                                    style="approval", max_projects=1, **open_)
+    a, b = (Project.objects.create(budget=approve, title=t, cost=Decimal("1")) for t in "ab")
+    with pytest.raises(Conflict, match="at most 1"):
+        budgets.vote(approve, p["res3"], [a, b])
+    budgets.vote(approve, p["res3"], [b])
+    closed = Budget.objects.create(process=process, title="Closed", amount=Decimal("1"),
+                                   style="approval", opens_at=now() - timedelta(days=9),
+                                   closes_at=now() - timedelta(days=1))
+    c = Project.objects.create(budget=closed, title="c", cost=Decimal("1"))
+    with pytest.raises(Conflict, match="not open"):
+        budgets.vote(closed, p["res1"], [c])
+
+
+def test_the_weekly_digest_and_one_click_unsubscribe(people,
+                                                     django_capture_on_commit_callbacks):
+    city, p = people
+    process = collecting(city)
+    for who in ("res1", "res2"):
+        notify.follow(p[who], city, f"process:{process.pk}")
+    notify.preference(p["res1"]).__class__.objects.filter(user=p["res1"]).update(
+        immediate=False)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        participation.submit_proposal(process, p["mail"], "Trees along the river",
+                                      "Plant a row of trees along the river for shade.")
+    assert [m.to for m in mail.outbox] == [["res2@example.org"]]  # res1: the digest only
+    mail.outbox.clear()
+    assert notify.digest(city) == 1
+    (digest,) = mail.outbox
+    assert "Trees along the river" in digest.body and digest.to == ["res1@example.org"]
+    assert notify.digest(city) == 0  # sent once
+    token = digest.extra_headers["List-Unsubscribe"].rsplit("/unsubscribe/", 1)[1][:-2]
+    assert notify.unsubscribe(token) == p["res1"]
+    participation.submit_proposal(process, p["mail"], "Another proposal here",
+                                  "Plant a row of trees along the river for shade.")
+    assert notify.digest(city) == 0  # unsubscribed: the inbox still has it
+    assert len(notify.inbox(p["res1"], city)) == 2
+    with pytest.raises(Conflict):
+        notify.unsubscribe(token + "x")
+
+
+def test_pledges_and_the_footprint_show_their_factors(people):
+    city, p = people
+    pledges = {x.key: x for x in awareness.ensure_pledges(city)}
+    assert pledges["car-free-week"].kg_co2e_year == Decimal("306.0")  # 150 x 12 x 0.17
+    assert pledges["bus-to-work"].kg_co2e_year == Decimal("308.0")  # 20 x 220 x 0.07
+    awareness.take(pledges["car-free-week"], p["res1"])
+    awareness.take(pledges["bus-to-work"], p["res1"])
+    awareness.take(pledges["bus-to-work"], p["res2"])
+    with pytest.raises(Conflict):
+        awareness.take(pledges["bus-to-work"], p["res2"])
+    total = awareness.totals(city)
+    assert total["people"] == 2 and total["kg_co2e_year"] == Decimal("922.0")
+    result = awareness.footprint({"electricity_kwh": "3000", "gas_kwh": "10000",
+                                  "car_km": "8000", "diet": "vegetarian"}, household=2)
+    # home (3000 x 0.25 + 10000 x 0.202) / 2 = 1385; car 8000 x 0.17 = 1360; diet 1390
+    assert result.parts == {"home": Decimal("1385"), "mobility": Decimal("1360"),
+                            "food": Decimal("1390")}
+    assert any("IPCC 2006" in label for label, _, _ in result.lines)
+    with pytest.raises(Conflict, match="car_km"):
+        awareness.footprint({"car_km": "-5"})
+
+
+def test_a_process_moves_through_its_phases_in_order(people):
+    city, p = people
+    process = participation.create_process(city, "p", "P")
+    phases = [participation.next_phase(process).phase for _ in range(4)]
+    assert phases == [Phase.COLLECT, Phase.DELIBERATE, Phase.DECIDE, Phase.FOLLOW_UP]
+    with pytest.raises(Conflict, match="last phase"):
+        participation.next_phase(process)
