@@ -16,13 +16,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,bench,dev]"
 	@touch $(STAMP)
 
+# axe-core, which the browser tests run inside each page (from the npm registry, pinned by
+# package-lock.json); without npm the accessibility checks skip (and fail when CI=true).
+NODE_STAMP := node_modules/.installed-stamp
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $(NODE_STAMP); \
+	else echo "npm not found: the accessibility checks will skip"; fi
+
 demo: $(STAMP)
 	$(BIN)/zerocity demo
 
 serve: $(STAMP)
 	$(BIN)/zerocity serve
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python tests/run.py $(ARGS)
 
 bench: $(STAMP)

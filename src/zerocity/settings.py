@@ -177,6 +177,20 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Mail: the console outside production (the demo prints its mails); SMTP in production, set
+# by the environment.
+EMAIL_BACKEND = os.environ.get(
+    "ZEROCITY_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("ZEROCITY_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("ZEROCITY_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("ZEROCITY_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ZEROCITY_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("ZEROCITY_EMAIL_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("ZEROCITY_EMAIL_FROM", "ZeroCity <noreply@localhost>")
+ZEROCITY_BASE_URL = os.environ.get("ZEROCITY_BASE_URL", "http://127.0.0.1:8000")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

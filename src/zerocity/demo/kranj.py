@@ -133,6 +133,9 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
     from zerocity.food.demo import load as load_food
 
     report.extend(load_food(city, actor=actor, history=readings))
+    from zerocity.engage.demo import load as load_engage
+
+    report.extend(load_engage(city, actor=actor))
     return report
 
 

@@ -438,3 +438,45 @@ class PledgeTaken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.pledge_id}"
+
+
+# -- news and events ----------------------------------------------------------------------------
+
+class Article(models.Model):
+    """News written by the communication office, published at ``publish_at`` (scheduled when
+    it is in the future), in one language or both."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="articles")
+    slug = models.SlugField(max_length=80)
+    title = models.CharField(max_length=200)
+    title_sl = models.CharField(max_length=200, blank=True)
+    summary = models.CharField(max_length=400, blank=True)
+    summary_sl = models.CharField(max_length=400, blank=True)
+    body = models.TextField()
+    body_sl = models.TextField(blank=True)
+    publish_at = models.DateTimeField()
+    author = models.CharField(max_length=150)
+    topic = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["city", "-publish_at"]
+        constraints = [models.UniqueConstraint(fields=["city", "slug"],
+                                               name="article_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Event(models.Model):
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="events")
+    title = models.CharField(max_length=200)
+    title_sl = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField()
+    place = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["city", "starts_at"]
+
+    def __str__(self) -> str:
+        return self.title

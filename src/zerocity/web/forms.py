@@ -97,3 +97,30 @@ class DataUploadForm(forms.Form):
             raise forms.ValidationError(_("The file is larger than 50 MB; send larger files "
                                           "with zerocity data ingest."))
         return f
+
+
+class SignUpForm(forms.Form):
+    """A citizen's account: a user name, an e-mail address (confirmed by a link) and a
+    password that Django's password validators accept."""
+
+    username = forms.RegexField(label=_("User name"), max_length=40, regex=r"^[\w.@+-]+$",
+                                help_text=_("Letters, digits and . @ + - _ only."))
+    email = forms.EmailField(label=_("E-mail address"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}))
+    website = forms.CharField(required=False, label="Website")  # a honeypot
+
+    def clean_username(self):  # type: ignore[no-untyped-def]
+        from django.contrib.auth import get_user_model
+
+        name = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=name).exists():
+            raise forms.ValidationError(_("This user name is taken."))
+        return name
+
+    def clean_password(self):  # type: ignore[no-untyped-def]
+        from django.contrib.auth.password_validation import validate_password
+
+        password = self.cleaned_data["password"]
+        validate_password(password)
+        return password

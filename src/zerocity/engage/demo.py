@@ -1,0 +1,223 @@
+"""Kranj's citizen platform in the demo: districts, a census file for the resident check, a
+participatory process with proposals in every state (one accepted and linked to a plan
+action), a moderated comment thread, an open survey, a running participatory budget by
+district, pledges, news (one scheduled) and events. Everything goes through the services;
+the people, their words and their votes are ILLUSTRATIVE. ``load`` does nothing when the
+process is there already.
+
+Demo residents (for the resident check on "My page"): resident number ``KR-1001`` to
+``KR-1040``, born ``1980-01-01``; the demo citizen ``citizen`` is KR-1001.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.utils.timezone import now
+
+from zerocity.core.models import City, Role
+from zerocity.core.services import grant_role
+from zerocity.engage import (
+    awareness,
+    budgets,
+    news,
+    notify,
+    participation,
+    surveys,
+    verification,
+)
+from zerocity.engage.models import Budget, District, Event, Process, Project, ProposalState
+
+SLUG = "zeleni-kranj-2030"
+TZ = ZoneInfo("Europe/Ljubljana")
+DISTRICTS = [("center", "Center"), ("primskovo", "Primskovo"), ("zlato-polje", "Zlato polje"),
+             ("strazisce", "Stražišče"), ("bitnje", "Bitnje")]
+BIRTH = "1980-01-01"
+RESIDENTS = 40
+
+
+def census_csv() -> str:
+    rows = [f"KR-{1000 + n},{BIRTH},{DISTRICTS[n % len(DISTRICTS)][0]}"
+            for n in range(1, RESIDENTS + 1)]
+    return "resident_number,birth_date,district\n" + "\n".join(rows) + "\n"
+
+
+def load(city: City, *, actor: str = "demo") -> list[str]:
+    if Process.objects.filter(city=city, slug=SLUG).exists():
+        return ["kranj participation: already there"]
+    for code, name in DISTRICTS:
+        District.objects.get_or_create(city=city, code=code, defaults={"name": name})
+    verification.load_census(city, census_csv(), actor=actor)
+    people = _residents(city)
+    process = participation.create_process(
+        city, SLUG, "Zeleni Kranj 2030: your ideas for a climate-neutral Kranj",
+        summary="Propose what Kranj should do to reach climate neutrality by 2030, support "
+                "the ideas you like, and follow them from proposal to action.",
+        support_threshold=5, actor=actor)
+    process = participation.next_phase(process, actor=actor)  # collecting proposals
+    made = _proposals(city, process, people, actor)
+    _survey(process)
+    _budget(process, people, actor)
+    pledges = awareness.ensure_pledges(city)
+    for n, person in enumerate(people[:12]):
+        awareness.take(pledges[n % len(pledges)], person)
+    _news(city, actor)
+    return [f"kranj participation: {len(people)} demo residents, {made} proposals, a survey, "
+            "a participatory budget, pledges and news (illustrative)"]
+
+
+def _residents(city: City) -> list[Any]:
+    users = get_user_model().objects
+    out = []
+    citizen = users.filter(username="citizen").first()
+    for n in range(1, 13):
+        name = "citizen" if n == 1 and citizen is not None else f"resident{n:02d}"
+        user = citizen if name == "citizen" else grant_role(city, name, Role.CITIZEN).user
+        if not user.email:
+            user.email = f"{name}@example.org"
+            user.save(update_fields=["email"])
+        if name != "citizen":  # made-up people: the weekly digest only, not a mail a change
+            pref = notify.preference(user)
+            pref.immediate = False
+            pref.save(update_fields=["immediate"])
+        verification.confirm_email(user, city, verification.email_token(user, city))
+        verification.verify_resident(user, city, {"resident_number": f"KR-{1000 + n}",
+                                                  "birth_date": BIRTH})
+        out.append(user)
+    return out
+
+
+def _proposals(city: City, process: Process, people: list[Any], actor: str) -> int:
+    from zerocity.plan.models import Action
+
+    center = District.objects.get(city=city, code="center")
+    specs = [
+        ("Solar panels on every school roof", "Put photovoltaic panels on the roofs of all "
+         "primary schools and kindergartens, and show the pupils what they produce.", 5,
+         ProposalState.ACCEPTED, "1.3"),
+        ("A protected cycle lane on Bleiweisova cesta", "Separate cyclists from cars on "
+         "Bleiweisova so children can ride to school safely.", 5, ProposalState.EVALUATING,
+         None),
+        ("Free buses on Saturdays", "Make the city buses free on Saturdays to get people "
+         "used to leaving the car at home.", 3, ProposalState.REJECTED, None),
+        ("Community gardens in Planina", "Turn the unused lawn behind the blocks into "
+         "community vegetable gardens.", 2, ProposalState.PUBLISHED, None),
+        ("Repair café in the old town", "A monthly repair café in the old town, with "
+         "volunteers who fix bikes, clothes and small appliances.", 1,
+         ProposalState.PUBLISHED, None),
+    ]
+    answers = {
+        ProposalState.ACCEPTED: "Accepted: the city adds the school roofs to its solar "
+                                "programme (plan action 1.3); the first five roofs are "
+                                "fitted next year.",
+        ProposalState.EVALUATING: "The transport department is checking the street's width "
+                                  "and the cost; we answer by the end of the quarter.",
+        ProposalState.REJECTED: "Rejected: the bus contract does not allow free days before "
+                                "2027; the city card's monthly pass is cheaper from "
+                                "January instead.",
+    }
+    for n, (title, body, supporters, state, action_code) in enumerate(specs):
+        author = people[n + 1]
+        proposal = participation.submit_proposal(process, author, title, body,
+                                                 district=center if n == 1 else None)
+        for person in people[n + 2:n + 2 + supporters]:
+            proposal = participation.support(proposal, person)
+        if state in answers:
+            action = (Action.objects.filter(plan__city=city, code=action_code).first()
+                      if action_code else None)
+            participation.answer(proposal, state, answers[state], action=action, actor=actor)
+        if n == 1:
+            _thread(city, proposal, people, actor)
+    notify.follow(people[0], city, f"process:{process.pk}")
+    return len(specs)
+
+
+def _thread(city: City, proposal: Any, people: list[Any], actor: str) -> None:
+    first = participation.comment(proposal, people[3], "Yes! My children would cycle to "
+                                  "school if this lane existed.", alignment=1)
+    reply = participation.comment(proposal, people[4], "Where would the parked cars go?",
+                                  parent=first)
+    participation.comment(proposal, people[3], "The garage at the bus station has room.",
+                          parent=reply)
+    participation.comment(proposal, people[6], "Bleiweisova is too narrow; use the parallel "
+                          "street instead.", alignment=-1)
+    rude = participation.comment(proposal, people[7], "Only idiots ride bikes in winter.",
+                                 alignment=-1)
+    for person in people[8:11]:
+        rude = participation.report(rude, person, "offensive")
+    participation.moderate(rude, keep=False, reason="Insulting other participants.",
+                           actor=actor)
+
+
+def _survey(process: Process) -> None:
+    at = now()
+    surveys.create_survey(process, "How do you get to work or school?", [
+        {"kind": "single", "text": "How do you usually travel?",
+         "options": ["car", "bus", "bike", "on foot"]},
+        {"kind": "single", "text": "Would you take the bus if it came every 10 minutes?",
+         "options": ["yes", "no", "maybe"], "show_if": {"question": 1, "equals": "car"}},
+        {"kind": "multiple", "text": "What would make you drive less?",
+         "options": ["more buses", "safe cycle lanes", "parking fees", "working from home"]},
+        {"kind": "ranking", "text": "Rank what the city should do first",
+         "options": ["cycle lanes", "bus lines", "park and ride"]},
+        {"kind": "matrix", "text": "How satisfied are you?", "options": ["low", "medium",
+                                                                        "high"],
+         "rows": ["buses", "cycle lanes", "footpaths"]},
+        {"kind": "long", "text": "Anything else?", "required": False},
+    ], opens_at=at - timedelta(days=3), closes_at=at + timedelta(days=25))
+
+
+def _budget(process: Process, people: list[Any], actor: str) -> None:
+    at = now()
+    center = District.objects.get(city=process.city, code="center")
+    budget = Budget.objects.create(process=process, district=center,
+                                   title="Participatory budget 2027: Center",
+                                   amount=Decimal("150000"), style="knapsack",
+                                   opens_at=at - timedelta(days=5),
+                                   closes_at=at + timedelta(days=20))
+    projects = [Project.objects.create(budget=budget, title=t, description=d, cost=Decimal(c))
+                for t, d, c in (
+                    ("Trees on Maistrov trg", "Twelve trees and benches for shade.", "45000"),
+                    ("Bike parking at the station", "Covered parking for 80 bikes.", "60000"),
+                    ("Drinking fountains", "Five fountains in the old town.", "25000"),
+                    ("LED lights in the park", "Efficient lighting in Layer Park.", "70000"))]
+    center_people = [p for p in people if verification.verification(
+        p, process.city).district_id == center.pk]
+    for n, person in enumerate(center_people):
+        budgets.vote(budget, person, projects[n % 2:n % 2 + 2])
+    budgets.enter_paper_ballot(budget, "KR-C-0001", [projects[2]], actor=actor)
+    Budget.objects.create(process=process, title="Participatory budget 2027: whole city",
+                          amount=Decimal("100000"), style="approval", max_projects=2,
+                          opens_at=at - timedelta(days=5), closes_at=at + timedelta(days=20))
+
+
+def _news(city: City, actor: str) -> None:
+    at = now()
+    news.write(city, "Kranj joins the 100 climate-neutral cities",
+               "Kranj is one of the EU's 100 climate-neutral and smart cities by 2030. Its "
+               "Climate City Contract sets out how.",
+               title_sl="Kranj med 100 podnebno nevtralnimi mesti",
+               summary="The city's Climate City Contract is signed.",
+               summary_sl="Podnebna pogodba mesta je podpisana.",
+               body_sl="Kranj je eno od 100 podnebno nevtralnih in pametnih mest EU do leta "
+                       "2030. Podnebna pogodba mesta pove, kako.",
+               publish_at=at - timedelta(days=10), actor=actor)
+    news.write(city, "Your ideas for a greener Kranj",
+               "Propose, support and follow ideas for a climate-neutral Kranj.",
+               title_sl="Vaše ideje za bolj zeleni Kranj",
+               summary="The participatory process Zeleni Kranj 2030 is open.",
+               summary_sl="Participativni proces Zeleni Kranj 2030 je odprt.",
+               publish_at=at - timedelta(days=2), actor=actor)
+    news.write(city, "The participatory budget results",
+               "The results are published when the vote closes.",
+               publish_at=at + timedelta(days=21), actor=actor)  # scheduled
+    evening = datetime.combine(at.astimezone(TZ).date(), time(18), tzinfo=TZ)
+    Event.objects.create(city=city, title="Repair café", title_sl="Popravljalnica",
+                         starts_at=evening + timedelta(days=6), place="Layerjeva hiša")
+    Event.objects.create(city=city, title="Public debate on the cycle lanes",
+                         title_sl="Javna razprava o kolesarskih stezah",
+                         starts_at=evening + timedelta(days=12), place="Mestna hiša")

@@ -1,0 +1,267 @@
+"""The citizen platform on the site, on the Kranj demo: what anyone reads, what each
+verification level and role may do (the permission matrix), and the main actions through
+the pages: support, comment and report, answer a survey, vote, verify, download one's data,
+delete the account, one-click unsubscribe, and the staff's answers, moderation and paper
+ballots."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
+
+from zerocity.core.models import Role
+from zerocity.core.services import grant_role
+from zerocity.engage import notify, verification
+from zerocity.engage.models import (
+    Ballot,
+    Budget,
+    Comment,
+    Level,
+    Proposal,
+    ProposalState,
+    Response,
+    Survey,
+    Verification,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):  # type: ignore[no-untyped-def]
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def url(path: str) -> str:
+    return f"/en/kranj/{path}"
+
+
+@pytest.fixture
+def levels(kranj):  # type: ignore[no-untyped-def]
+    """One person at each level, none of them in the demo's ballots yet: an account, a
+    confirmed e-mail, a resident of the Center district (KR-1020, whose number the demo
+    leaves free), plus staff."""
+    out = {}
+    for name in ("acc", "mailok", "resident"):
+        user = grant_role(kranj, f"w-{name}", Role.CITIZEN).user
+        user.email = f"{name}@example.org"
+        user.save()
+        out[name] = user
+    for name in ("mailok", "resident"):
+        verification.confirm_email(out[name], kranj, verification.email_token(out[name], kranj))
+    verification.verify_resident(out["resident"], kranj, {"resident_number": "KR-1020",
+                                                          "birth_date": "1980-01-01"})
+    users = get_user_model().objects
+    out["staff"] = users.get(username="ana.staff")
+    return kranj, out
+
+
+def test_everything_is_readable_by_anyone_and_the_home_page_shows_the_climate_status(levels):
+    city, p = levels
+    anonymous = Client()
+    proposal = Proposal.objects.filter(process__city=city).first()
+    survey = Survey.objects.get(process__city=city)
+    budget = Budget.objects.filter(process__city=city).first()
+    for page in ("", "participate/", "participate/zeleni-kranj-2030/",
+                 f"participate/proposals/{proposal.pk}/", f"participate/surveys/{survey.pk}/",
+                 f"participate/budgets/{budget.pk}/", "pledges/", "footprint/",
+                 "accessibility/", "news/kranj-joins-the-100-climate-neutral-cities/"):
+        assert anonymous.get(url(page)).status_code == 200, page
+    home = anonymous.get("/sl/kranj/").content.decode()
+    assert 'data-figure="emissions"' in home and 'data-figure="target"' in home
+    assert "Kranj med 100 podnebno nevtralnimi mesti" in home  # news in Slovenian
+    assert "The participatory budget results" not in anonymous.get(url("")).content.decode()
+    assert anonymous.get(url("news/the-participatory-budget-results/")).status_code == 404
+    for page in ("me/", "participate/manage/"):
+        assert anonymous.get(url(page)).status_code == 302  # to the login
+    assert client_for(p["resident"]).get(url("participate/manage/")).status_code == 404
+    assert client_for(p["staff"]).get(url("participate/manage/")).status_code == 200
+
+
+def test_each_action_needs_the_level_its_process_sets(levels, django_capture_on_commit_callbacks):
+    """The permission matrix: propose (e-mail), support (resident), comment (e-mail),
+    answer the survey (resident), vote (resident of the district), report (any account)."""
+    city, p = levels
+    proposal = Proposal.objects.get(process__city=city, title="Community gardens in Planina")
+    survey = Survey.objects.get(process__city=city)
+    budget = Budget.objects.get(process__city=city, district__code="center")
+    projects = list(budget.projects.values_list("pk", flat=True)[:1])
+    actions = {
+        "propose": lambda c: c.post(url("participate/zeleni-kranj-2030/proposals/"), {
+            "title": "Water fountains in every park", "body": "Drinking water fountains in "
+                                                              "every park of the city."}),
+        "support": lambda c: c.post(url(f"participate/proposals/{proposal.pk}/support/")),
+        "comment": lambda c: c.post(url(f"participate/proposals/{proposal.pk}/comments/"),
+                                    {"body": "Good idea.", "alignment": "1"}),
+        "survey": lambda c: c.post(url(f"participate/surveys/{survey.pk}/answer/"), {
+            "q1": "bike", "q3": ["safe cycle lanes"], "q4_0": "1", "q4_1": "2", "q4_2": "3",
+            "q5_0": "low", "q5_1": "medium", "q5_2": "high"}),
+        "vote": lambda c: c.post(url(f"participate/budgets/{budget.pk}/vote/"),
+                                 {"projects": projects}),
+    }
+    done = {
+        "propose": lambda u: Proposal.objects.filter(author=u).exists(),
+        "support": lambda u: proposal.support_set.filter(user=u).exists(),
+        "comment": lambda u: Comment.objects.filter(author=u).exists(),
+        "survey": lambda u: Response.objects.filter(survey=survey).count() > 0 and
+        Response.objects.filter(respondent=verification.keyed(
+            "survey", str(survey.pk), str(u.pk))).exists(),
+        "vote": lambda u: Ballot.objects.filter(budget=budget, voter=verification.keyed(
+            "ballot", str(budget.pk), Verification.objects.get(
+                user=u, city=city).resident_key or str(u.pk))).exists(),
+    }
+    needed = {"propose": Level.EMAIL, "support": Level.RESIDENT, "comment": Level.EMAIL,
+              "survey": Level.RESIDENT, "vote": Level.RESIDENT}
+    for who, level in (("acc", Level.ACCOUNT), ("mailok", Level.EMAIL),
+                       ("resident", Level.RESIDENT)):
+        c = client_for(p[who])
+        for action, post in actions.items():
+            with django_capture_on_commit_callbacks(execute=True):
+                response = post(c)
+            assert response.status_code == 302, (who, action)
+            assert done[action](p[who]) is (level >= needed[action]), (who, action)
+    anonymous = Client()
+    for post in actions.values():
+        assert post(anonymous).status_code == 302  # to the login, nothing done
+    assert Proposal.objects.filter(title="Water fountains in every park").count() == 2
+
+
+def test_a_resident_of_another_district_cannot_vote_in_the_centers_budget(levels):
+    city, p = levels
+    other = grant_role(city, "w-bitnje", Role.CITIZEN).user
+    verification.confirm_email(other, city, verification.email_token(other, city))
+    verification.verify_resident(other, city, {"resident_number": "KR-1024",  # Bitnje
+                                               "birth_date": "1980-01-01"})
+    budget = Budget.objects.get(process__city=city, district__code="center")
+    project = budget.projects.first()
+    page = client_for(other).post(url(f"participate/budgets/{budget.pk}/vote/"),
+                                  {"projects": [project.pk]}, follow=True).content.decode()
+    assert "residents of its district" in page
+    assert budget.ballots.filter(in_person=False).count() == Ballot.objects.filter(
+        budget=budget, in_person=False).count()
+    before = budget.ballots.count()
+    over = client_for(p["resident"]).post(url(f"participate/budgets/{budget.pk}/vote/"), {
+        "projects": list(budget.projects.values_list("pk", flat=True))}, follow=True)
+    assert "more than the 150000.00 EUR" in over.content.decode()
+    assert budget.ballots.count() == before
+
+
+def test_a_reported_comment_is_hidden_and_the_staff_moderate_and_block(levels):
+    city, p = levels
+    proposal = Proposal.objects.get(process__city=city, title="Repair café in the old town")
+    author = grant_role(city, "w-troll", Role.CITIZEN).user
+    verification.confirm_email(author, city, verification.email_token(author, city))
+    client_for(author).post(url(f"participate/proposals/{proposal.pk}/comments/"),
+                            {"body": "Nonsense, all of it.", "alignment": "-1"})
+    bad = Comment.objects.get(author=author)
+    reporters = [p["acc"], p["mailok"], p["resident"]]
+    for who in reporters:
+        client_for(who).post(url(f"participate/comments/{bad.pk}/report/"),
+                             {"reason": "offensive"})
+    bad.refresh_from_db()
+    assert bad.hidden_at is not None
+    page = Client().get(url(f"participate/proposals/{proposal.pk}/")).content.decode()
+    assert "Nonsense, all of it." not in page and "hidden after reports" in page
+    own = client_for(author).get(url(f"participate/proposals/{proposal.pk}/")).content.decode()
+    assert "Nonsense, all of it." in own  # its author still sees it
+    staff = client_for(p["staff"])
+    assert f'data-comment="{bad.pk}"' in staff.get(url("participate/manage/")).content.decode()
+    staff.post(url(f"participate/manage/comments/{bad.pk}/moderate/"),
+               {"decision": "hide", "reason": "Insulting.", "block": "on"})
+    blocked = client_for(author).post(url(f"participate/proposals/{proposal.pk}/comments/"),
+                                      {"body": "Again.", "alignment": "0"}, follow=True)
+    assert "blocked" in blocked.content.decode()
+    # the honeypot keeps robots out
+    client_for(p["mailok"]).post(url(f"participate/proposals/{proposal.pk}/comments/"),
+                                 {"body": "Buy now", "website": "http://spam.example"})
+    assert not Comment.objects.filter(body="Buy now").exists()
+
+
+def test_staff_answer_a_proposal_link_it_to_an_action_and_enter_paper_ballots(levels):
+    city, p = levels
+    proposal = Proposal.objects.get(process__city=city, title="Community gardens in Planina")
+    staff = client_for(p["staff"])
+    staff.post(url(f"participate/manage/proposals/{proposal.pk}/answer/"), {
+        "state": "accepted", "answer": "Accepted: gardens next spring.", "action": "1.3"})
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.ACCEPTED and proposal.action.code == "1.3"
+    page = Client().get(url(f"participate/proposals/{proposal.pk}/")).content.decode()
+    assert 'data-figure="action"' in page and "/plan/actions/1.3/" in page
+    budget = Budget.objects.get(process__city=city, district__code="center")
+    project = budget.projects.first()
+    for _ in range(2):
+        staff.post(url(f"participate/manage/budgets/{budget.pk}/paper-ballots/"),
+                   {"number": "KR-C-0099", "projects": [project.pk]})
+    assert budget.ballots.filter(paper_number="KR-C-0099").count() == 1
+    assert client_for(p["resident"]).post(
+        url(f"participate/manage/proposals/{proposal.pk}/answer/"),
+        {"state": "rejected", "answer": "No, no, no, no."}).status_code == 404
+
+
+def test_verification_data_download_deletion_and_one_click_unsubscribe(levels):
+    city, p = levels
+    c = client_for(p["acc"])
+    c.post(url("me/confirm/"))
+    (sent,) = mail.outbox
+    link = next(w for w in sent.body.split() if "/me/confirm/" in w)
+    c.get(link.replace("http://testserver", ""))
+    assert verification.level(p["acc"], city) == Level.EMAIL
+    c.post(url("me/resident/"), {"resident_number": "KR-1001", "birth_date": "1980-01-01"})
+    assert verification.level(p["acc"], city) == Level.EMAIL  # KR-1001 is the demo citizen's
+    c.post(url("me/resident/"), {"resident_number": "KR-1030", "birth_date": "1980-01-01"})
+    assert verification.level(p["acc"], city) == Level.RESIDENT
+    data = json.loads(client_for(p["resident"]).get(url("me/my-data.json")).content)
+    assert data["account"]["username"] == "w-resident"
+    assert data["verification"]["district"] == "Center"
+    token = notify.unsubscribe_token(p["mailok"])
+    assert Client().get(f"/en/unsubscribe/{token}/").status_code == 200
+    assert notify.preference(p["mailok"]).unsubscribed_at is None  # a GET changes nothing
+    Client().post(f"/en/unsubscribe/{token}/")
+    assert notify.preference(p["mailok"]).unsubscribed_at is not None
+    assert Client().post("/en/unsubscribe/forged/").status_code == 400
+    proposal = Proposal.objects.filter(process__city=city).first()
+    client_for(p["mailok"]).post(url(f"participate/proposals/{proposal.pk}/comments/"),
+                                 {"body": "I was here.", "alignment": "0"})
+    gone = client_for(p["mailok"])
+    gone.post(url("me/delete/"), {"confirm": "yes"})
+    emptied = get_user_model().objects.get(pk=p["mailok"].pk)
+    assert not emptied.is_active and emptied.email == "" and not emptied.has_usable_password()
+    assert emptied.username.startswith("deleted-")
+    assert not Verification.objects.filter(user=emptied).exists()
+    assert not emptied.follows.exists() and not emptied.notifications.exists()
+    kept = Comment.objects.get(body="I was here.")
+    assert kept.author is None  # the debate keeps the comment, without the name
+    assert client_for(p["staff"]).post(url("me/delete/"), {"confirm": "yes"}).status_code == 302
+    assert get_user_model().objects.filter(username="ana.staff").exists()
+
+
+def test_signing_up_makes_a_citizen_account_and_sends_the_confirmation_link(kranj):
+    c = Client()
+    weak = c.post(url("signup/"), {"username": "novak", "email": "novak@example.org",
+                                   "password": "123"})
+    assert weak.status_code == 400 and not get_user_model().objects.filter(
+        username="novak").exists()
+    taken = c.post(url("signup/"), {"username": "Citizen", "email": "x@example.org",
+                                    "password": PASSWORD_OK})
+    assert "This user name is taken." in taken.content.decode()
+    robot = c.post(url("signup/"), {"username": "robot", "email": "r@example.org",
+                                    "password": PASSWORD_OK, "website": "http://x"})
+    assert robot.status_code == 400 and not get_user_model().objects.filter(
+        username="robot").exists()
+    made = c.post(url("signup/"), {"username": "novak", "email": "novak@example.org",
+                                   "password": PASSWORD_OK})
+    assert made.status_code == 302 and made["Location"].endswith("/kranj/me/")
+    user = get_user_model().objects.get(username="novak")
+    assert user.memberships.get(city=kranj).role == "citizen" and user.check_password(
+        PASSWORD_OK)
+    (sent,) = mail.outbox
+    assert sent.to == ["novak@example.org"] and "/kranj/me/confirm/" in sent.body
+    assert verification.level(user, kranj) == Level.ACCOUNT
+
+
+PASSWORD_OK = "a-long-citizen-passphrase-2026"
