@@ -114,6 +114,20 @@ def _nowcast(city: City) -> dict[str, Any] | None:
                 last["coverage"])}
 
 
+def _cached_status(city: City) -> dict[str, Any]:
+    """The status, kept for a minute per version of the city's inventories (a plan action
+    turning late shows within the minute): the home page is the most visited page."""
+    from django.db.models import Count, Max
+
+    from zerocity.inventory.models import Inventory
+
+    version = Inventory.objects.filter(city=city).aggregate(n=Count("pk"),
+                                                            at=Max("updated_at"))
+    key = f"zerocity:home-status:{city.pk}:{version['n']}:{version['at']}"
+    found: dict[str, Any] = cache.get_or_set(key, lambda: _status(city), 60)
+    return found
+
+
 @public
 @require_GET
 def city_home(request: HttpRequest, city: str) -> HttpResponse:
@@ -122,7 +136,7 @@ def city_home(request: HttpRequest, city: str) -> HttpResponse:
     articles = [(a, news.localised(a, "title", language), news.localised(a, "summary", language))
                 for a in news.published(found)[:4]]
     return render(request, "web/engage/home.html", {
-        "city": found, "status": _status(found), "articles": articles,
+        "city": found, "status": _cached_status(found), "articles": articles,
         "events": news.upcoming(found)[:4],
         "processes": Process.objects.filter(city=found).exclude(phase="follow_up")[:4],
         "pledges": awareness.totals(found)})
