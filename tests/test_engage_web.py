@@ -265,3 +265,69 @@ def test_signing_up_makes_a_citizen_account_and_sends_the_confirmation_link(kran
 
 
 PASSWORD_OK = "a-long-citizen-passphrase-2026"
+
+
+def test_the_command_line_loads_the_census_and_sends_the_digest(kranj, tmp_path):
+    from click.testing import CliRunner
+
+    from zerocity.cli import main
+
+    census = tmp_path / "census.csv"
+    census.write_text("resident_number,birth_date,district\nKR-9,1990-05-05,bitnje\n")
+    result = CliRunner().invoke(main, ["engage", "census", "--city", "kranj", str(census)])
+    assert result.exit_code == 0 and "1 residents loaded" in result.output
+    user = grant_role(kranj, "w-cli", Role.CITIZEN).user
+    assert verification.verify_resident(user, kranj, {"resident_number": "KR-9",
+                                                      "birth_date": "1990-05-05"}).district
+    bad = tmp_path / "bad.csv"
+    bad.write_text("resident_number,birth_date,district\nKR-10,1990-05-05,atlantis\n")
+    result = CliRunner().invoke(main, ["engage", "census", "--city", "kranj", str(bad)])
+    assert result.exit_code != 0 and "line 2, district" in result.output
+    result = CliRunner().invoke(main, ["engage", "digest", "--city", "kranj"])
+    assert result.exit_code == 0 and "digest mails sent" in result.output
+    # the demo residents get the digest only: they have pending inbox entries
+    assert int(result.output.split()[0]) > 0 and mail.outbox
+
+
+def test_followers_of_a_plan_action_hear_of_its_changes_and_news_appear_when_scheduled(
+        levels):
+    from datetime import date, timedelta
+
+    from django.utils.timezone import now
+
+    from zerocity.plan.models import Action
+    from zerocity.plan.services import set_milestone
+
+    city, p = levels
+    action = Action.objects.get(plan__city=city, code="1.3")
+    c = client_for(p["mailok"])
+    c.post(url("participate/follow/"), {"target": "action:1.3",
+                                        "next": "/en/kranj/plan/actions/1.3/"})
+    set_milestone(action, "First five school roofs", date(2027, 6, 30),
+                  done=date(2027, 6, 1), by=p["staff"])
+    inbox = c.get(url("me/")).content.decode()
+    assert "First five school roofs done" in inbox
+    page = Client().get(url("plan/actions/1.3/")).content.decode()
+    assert "Solar panels on every school roof" in page  # the citizens' proposal behind it
+    staff = client_for(p["staff"])
+    later = (now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    staff.post(url("participate/manage/articles/"), {
+        "title": "Bike week", "body": "Come and ride.", "title_sl": "Teden kolesa",
+        "publish_at": later})
+    assert "Bike week" not in Client().get(url("")).content.decode()  # scheduled
+    staff.post(url("participate/manage/articles/"), {"title": "Bike lanes open",
+                                                     "body": "Today."})
+    assert "Bike lanes open" in Client().get(url("")).content.decode()
+    assert client_for(p["resident"]).post(url("participate/manage/articles/"), {
+        "title": "x", "body": "y"}).status_code == 404
+
+
+def test_a_card_holder_sees_points_trips_and_challenges_on_their_page(levels):
+    city, p = levels
+    from django.contrib.auth import get_user_model
+
+    citizen = get_user_model().objects.get(username="citizen")  # the demo's card holder
+    page = client_for(citizen).get(url("me/")).content.decode()
+    assert 'data-section="card"' in page and 'data-figure="points"' in page
+    assert "Ten bus trips this month" in page
+    assert 'data-section="card"' not in client_for(p["resident"]).get(url("me/")).content.decode()

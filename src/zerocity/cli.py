@@ -984,6 +984,40 @@ def food_export_ocds(city_slug: str, uri: str | None) -> None:
                           indent=2))
 
 
+@main.group()
+def engage() -> None:
+    """The citizen platform: the weekly digest and the census file of the resident check."""
+
+
+@engage.command("digest")
+@city_opt
+@handles_errors
+def engage_digest(city_slug: str) -> None:
+    """Send the weekly digest (run it once a week): one mail per person with what their inbox
+    got in the last 7 days and was not mailed yet."""
+    from zerocity.engage.notify import digest
+    from zerocity.inventory.services import get_city
+
+    click.echo(f"{digest(get_city(city_slug))} digest mails sent")
+
+
+@engage.command("census")
+@city_opt
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@handles_errors
+def engage_census(city_slug: str, path: str) -> None:
+    """Load the census file of the resident check (CSV: resident_number, birth_date,
+    district); only keyed hashes are stored. It replaces the one loaded before."""
+    from pathlib import Path
+
+    from zerocity.engage.verification import load_census
+    from zerocity.inventory.services import get_city
+
+    count = load_census(get_city(city_slug), Path(path).read_text(encoding="utf-8"),
+                        actor="cli")
+    click.echo(f"{count} residents loaded")
+
+
 if __name__ == "__main__":
     main()
 

@@ -148,3 +148,41 @@ def city_per_person(city: City) -> dict[str, Any] | None:
     last = years[-1]
     return {"year": last["year"], "kg": Decimal(str(last["per_capita"])) * 1000,
             "illustrative": last["illustrative"]}
+
+
+def card_summary(user: Any, city: City) -> dict[str, Any] | None:
+    """For a card holder: eco-points, this month's trips by mode, the car emissions they
+    avoided (the trips x the city's avoided emissions per trip of last month, from the card's
+    ridership analysis, kept an hour), and the challenges they are in."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils.timezone import now
+
+    from zerocity.card import challenges, rewards, ridership, selectors
+    from zerocity.card.models import Tap
+
+    accounts = list(selectors.accounts_for_user(user, city))
+    if not accounts:
+        return None
+    today = now().astimezone(rewards.TZ).date()
+    month = today.replace(day=1)
+    last = (month - timedelta(days=1)).replace(day=1)
+    per_leg: dict[str, float] = cache.get_or_set(
+        f"zerocity:avoided-per-leg:{city.pk}:{ridership.period_of(last)}",
+        lambda: _avoided_per_leg(city, last), 3600)
+    trips = dict(Tap.objects.filter(medium__account__in=accounts, accepted=True,
+                                    at__date__gte=month).values_list("service")
+                 .annotate(n=Count("pk")).values_list("service", "n"))
+    avoided = sum(trips.get(mode, 0) * per_leg.get(mode, 0.0) for mode in ridership.MODES)
+    return {"points": sum(rewards.balance(a) for a in accounts), "trips": trips,
+            "avoided_kg": avoided,
+            "challenges": [s for a in accounts for s in challenges.standings(a)]}
+
+
+def _avoided_per_leg(city: City, month: Any) -> dict[str, float]:
+    from zerocity.card import ridership
+
+    r = ridership.analyse(city, month)
+    return {m: r.avoided_kg[m] / r.legs_by_mode[m] for m in ridership.MODES
+            if r.legs_by_mode.get(m)}

@@ -210,7 +210,18 @@ def set_milestone(action: Action, name: str, due: date, *, done: date | None = N
     audit.record("plan.milestone", city=action.plan.city, user=by, actor=actor, obj=milestone,
                  action_code=action.code, name=name, due=str(due),
                  done=str(done) if done else None)
+    _tell_followers(action, f"{action.code} {action.name}: "
+                    + (f"{name} done" if done else f"{name} due {due:%d. %m. %Y}"), by)
     return milestone
+
+
+def _tell_followers(action: Action, subject: str, by: Any) -> None:
+    """The people who follow the action (on the citizen platform) hear of the change."""
+    from zerocity.engage.notify import notify
+
+    city = action.plan.city
+    notify(city, [f"action:{action.code}"], subject,
+           url=f"/{city.slug}/plan/actions/{action.code}/", actor=by)
 
 
 @transaction.atomic
@@ -227,6 +238,8 @@ def override_status(action: Action, status: str, *, reason: str, by: Any = None,
     _touch(action)
     audit.record("plan.status_override", city=action.plan.city, user=by, actor=actor,
                  obj=action, status=status or "computed", reason=reason)
+    _tell_followers(action, f"{action.code} {action.name}: "
+                    f"{ActionStatus(status).label if status else 'status as computed'}", by)
     return override
 
 

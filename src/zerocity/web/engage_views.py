@@ -123,7 +123,8 @@ def _cached_status(city: City) -> dict[str, Any]:
 
     version = Inventory.objects.filter(city=city).aggregate(n=Count("pk"),
                                                             at=Max("updated_at"))
-    key = f"zerocity:home-status:{city.pk}:{version['n']}:{version['at']}"
+    stamp = version["at"].timestamp() if version["at"] else 0
+    key = f"zerocity:home-status:{city.pk}:{version['n']}:{stamp}"
     found: dict[str, Any] = cache.get_or_set(key, lambda: _status(city), 60)
     return found
 
@@ -459,7 +460,8 @@ def me(request: HttpRequest, city: City) -> HttpResponse:
         "city": city, "verification": found, "level": Level(found.level).label,
         "inbox": notify.inbox(request.user, city),
         "follows": request.user.follows.filter(city=city),
-        "preference": notify.preference(request.user)}))
+        "preference": notify.preference(request.user),
+        "card": awareness.card_summary(request.user, city)}))
 
 
 @signed_in
@@ -598,7 +600,35 @@ def manage(request: HttpRequest, city: City) -> HttpResponse:
             ProposalState.PUBLISHED, ProposalState.EVALUATING)).order_by("-supports")[:100],
         "states": [(v, label) for v, label in ProposalState.choices
                    if v in ("evaluating", "accepted", "rejected")],
-        "budgets": Budget.objects.filter(process__city=city)}))
+        "budgets": Budget.objects.filter(process__city=city),
+        "scheduled": Article.objects.filter(city=city, publish_at__gt=now())}))
+
+
+@city_staff
+@require_POST
+def manage_article(request: HttpRequest, city: City) -> HttpResponse:
+    """The communication office writes an article, published now or at a later time."""
+    from datetime import datetime
+
+    from zerocity.food.deadlines import TZ
+
+    raw = request.POST.get("publish_at", "").strip()
+    try:
+        at = datetime.fromisoformat(raw).replace(tzinfo=TZ) if raw else now()
+        article = news.write(city, request.POST.get("title", ""), request.POST.get("body", ""),
+                             publish_at=at, summary=request.POST.get("summary", ""),
+                             title_sl=request.POST.get("title_sl", ""),
+                             summary_sl=request.POST.get("summary_sl", ""),
+                             body_sl=request.POST.get("body_sl", ""), by=request.user)
+    except ValueError:
+        messages.error(request, _("Enter the publication time as YYYY-MM-DD HH:MM."))
+    except Conflict as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The article “%(title)s” appears on %(at)s.") % {
+            "title": article.title, "at": article.publish_at.astimezone(TZ).strftime(
+                "%d. %m. %Y %H:%M")})
+    return redirect("engage_manage", city=city.slug)
 
 
 @city_staff

@@ -26,6 +26,8 @@ urlpatterns = [
     path("<slug:city>/accessibility/", ev.accessibility, name="engage_accessibility"),
     path("<slug:city>/participate/", ev.processes, name="engage_processes"),
     path("<slug:city>/participate/manage/", ev.manage, name="engage_manage"),
+    path("<slug:city>/participate/manage/articles/", ev.manage_article,
+         name="engage_manage_article"),
     path("<slug:city>/participate/manage/proposals/<int:pk>/answer/", ev.manage_answer,
          name="engage_manage_answer"),
     path("<slug:city>/participate/manage/comments/<int:pk>/moderate/", ev.manage_moderate,
