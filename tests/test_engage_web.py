@@ -331,3 +331,36 @@ def test_a_card_holder_sees_points_trips_and_challenges_on_their_page(levels):
     assert 'data-section="card"' in page and 'data-figure="points"' in page
     assert "Ten bus trips this month" in page
     assert 'data-section="card"' not in client_for(p["resident"]).get(url("me/")).content.decode()
+
+
+def test_the_followers_of_a_topic_hear_of_an_article_when_it_appears(levels):
+    from datetime import timedelta
+
+    from django.utils.timezone import now
+
+    from zerocity.engage import news
+    from zerocity.engage.models import Article, Event
+
+    city, p = levels
+    assert "mobility-transport" in news.topics(city)  # the plan's fields of action
+    c = client_for(p["mailok"])
+    c.post(url("participate/follow/"), {"target": "topic:mobility-transport"})
+    staff = client_for(p["staff"])
+    staff.post(url("participate/manage/articles/"), {
+        "title": "New bus line 7", "body": "From Monday.", "topic": "mobility-transport",
+        "publish_at": (now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")})
+    article = Article.objects.get(title="New bus line 7")
+    assert "New bus line 7" not in c.get(url("me/")).content.decode()  # not yet appeared
+    assert news.announce(city, at=now() + timedelta(hours=3)) >= 1
+    assert news.announce(city, at=now() + timedelta(hours=3)) == 0  # once
+    article.refresh_from_db()
+    assert article.announced_at is not None
+    assert "New bus line 7" in c.get(url("me/")).content.decode()
+    refused = staff.post(url("participate/manage/articles/"), {
+        "title": "Odd", "body": "x", "topic": "astrology"}, follow=True)
+    assert "topic: one of" in refused.content.decode()
+    staff.post(url("participate/manage/events/"), {
+        "title": "Car-free day", "starts_at": (now() + timedelta(days=4)).strftime(
+            "%Y-%m-%dT%H:%M"), "place": "Glavni trg"})
+    assert Event.objects.filter(title="Car-free day").exists()
+    assert "Car-free day" in Client().get(url("")).content.decode()

@@ -1001,6 +1001,18 @@ def engage_digest(city_slug: str) -> None:
     click.echo(f"{digest(get_city(city_slug))} digest mails sent")
 
 
+@engage.command("tick")
+@city_opt
+@handles_errors
+def engage_tick(city_slug: str) -> None:
+    """Announce the articles that have appeared to their topic's followers (run it every few
+    minutes)."""
+    from zerocity.engage.news import announce
+    from zerocity.inventory.services import get_city
+
+    click.echo(f"{announce(get_city(city_slug))} articles announced")
+
+
 @engage.command("census")
 @city_opt
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))

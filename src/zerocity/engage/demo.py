@@ -133,6 +133,7 @@ def _proposals(city: City, process: Process, people: list[Any], actor: str) -> i
         if n == 1:
             _thread(city, proposal, people, actor)
     notify.follow(people[0], city, f"process:{process.pk}")
+    notify.follow(people[0], city, "topic:mobility-transport")
     return len(specs)
 
 
@@ -212,6 +213,12 @@ def _news(city: City, actor: str) -> None:
                summary="The participatory process Zeleni Kranj 2030 is open.",
                summary_sl="Participativni proces Zeleni Kranj 2030 je odprt.",
                publish_at=at - timedelta(days=2), actor=actor)
+    news.write(city, "Bike parking at the station",
+               "Eighty covered places for bikes open at the railway station next week.",
+               title_sl="Parkirišče za kolesa na postaji",
+               summary="Eighty covered places for bikes.", summary_sl="Osemdeset pokritih "
+               "mest za kolesa.", topic="mobility-transport" if "mobility-transport" in
+               news.topics(city) else "", publish_at=at + timedelta(days=3), actor=actor)
     news.write(city, "The participatory budget results",
                "The results are published when the vote closes.",
                publish_at=at + timedelta(days=21), actor=actor)  # scheduled

@@ -456,7 +456,9 @@ class Article(models.Model):
     body_sl = models.TextField(blank=True)
     publish_at = models.DateTimeField()
     author = models.CharField(max_length=150)
-    topic = models.CharField(max_length=80, blank=True)
+    topic = models.CharField(max_length=80, blank=True, help_text="a field of action's slug")
+    announced_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="when the topic's followers were told")
 
     class Meta:
         ordering = ["city", "-publish_at"]

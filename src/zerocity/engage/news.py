@@ -1,5 +1,7 @@
 """News and events of the communication office: articles are written ahead and appear at
-their publication time, in Slovenian, English or both."""
+their publication time, in Slovenian, English or both. An article on a topic (a field of
+action of the plan) is announced to the topic's followers when it appears: at once when it
+is published now, else by the timer (``zerocity engage tick``)."""
 
 from __future__ import annotations
 
@@ -36,13 +38,56 @@ def write(city: City, title: str, body: str, *, publish_at: datetime, summary: s
     while Article.objects.filter(city=city, slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
+    if topic and topic not in topics(city):
+        raise Conflict(f"topic: one of {', '.join(topics(city)) or 'none'}")
     article = Article.objects.create(
         city=city, slug=slug, title=title.strip(), body=body.strip(), summary=summary.strip(),
         title_sl=title_sl.strip(), summary_sl=summary_sl.strip(), body_sl=body_sl.strip(),
         publish_at=publish_at, topic=topic, author=actor or audit.actor_label(by))
     audit.record("engage.article", city=city, user=by, actor=actor, obj=article,
                  publish_at=publish_at.isoformat())
+    announce(city, by=by)
     return article
+
+
+def topics(city: City) -> dict[str, str]:
+    """The topics people follow: the fields of action of the city's plan, slug -> name."""
+    from zerocity.plan.models import FieldOfAction
+
+    return dict(FieldOfAction.objects.filter(city=city).order_by("name")
+                .values_list("slug", "name"))
+
+
+@transaction.atomic
+def announce(city: City, *, at: datetime | None = None, by: Any = None) -> int:
+    """Tell the followers of each article's topic once the article has appeared; returns how
+    many articles were announced. Running it again changes nothing."""
+    from zerocity.engage.notify import notify
+
+    at = at or now()
+    due = list(Article.objects.select_for_update().filter(
+        city=city, publish_at__lte=at, announced_at__isnull=True))
+    for article in due:
+        if article.topic:
+            notify(city, [f"topic:{article.topic}"], article.title,
+                   body=article.summary, url=f"/{city.slug}/news/{article.slug}/", actor=by,
+                   at=at)
+        article.announced_at = at
+        article.save(update_fields=["announced_at"])
+    return len(due)
+
+
+@transaction.atomic
+def add_event(city: City, title: str, starts_at: datetime, place: str, *,
+              title_sl: str = "", description: str = "", by: Any = None,
+              actor: str = "") -> Event:
+    if not title.strip() or not place.strip():
+        raise Conflict("an event has a title and a place")
+    event = Event.objects.create(city=city, title=title.strip()[:200],
+                                 title_sl=title_sl.strip()[:200], starts_at=starts_at,
+                                 place=place.strip()[:200], description=description.strip())
+    audit.record("engage.event", city=city, user=by, actor=actor, obj=event)
+    return event
 
 
 def localised(obj: Any, field: str, language: str) -> str:

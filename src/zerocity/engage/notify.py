@@ -1,5 +1,6 @@
 """Follows, the in-site inbox and e-mail: a person follows a proposal, a plan action, a
-process or their district, and hears when it changes, at once or in the weekly digest. Every
+process, their district or a topic (a field of action of the plan, such as mobility), and
+hears when it changes or news on it appear, at once or in the weekly digest. Every
 mail carries a one-click unsubscribe link (RFC 8058 ``List-Unsubscribe-Post``). Mail goes
 through Django's mail backends (the console in the demo)."""
 
@@ -19,7 +20,7 @@ from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.engage.models import Follow, MailPreference, Notification
 
-TARGET_KINDS = ("proposal", "action", "process", "district")
+TARGET_KINDS = ("proposal", "action", "process", "district", "topic")
 UNSUBSCRIBE_SALT = "zerocity.engage.unsubscribe"
 
 

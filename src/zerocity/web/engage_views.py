@@ -140,7 +140,9 @@ def city_home(request: HttpRequest, city: str) -> HttpResponse:
         "city": found, "status": _cached_status(found), "articles": articles,
         "events": news.upcoming(found)[:4],
         "processes": Process.objects.filter(city=found).exclude(phase="follow_up")[:4],
-        "pledges": awareness.totals(found)})
+        "pledges": awareness.totals(found), "topics": news.topics(found),
+        "followed": set(request.user.follows.filter(city=found).values_list(
+            "target", flat=True)) if request.user.is_authenticated else set()})
 
 
 @public
@@ -601,7 +603,8 @@ def manage(request: HttpRequest, city: City) -> HttpResponse:
         "states": [(v, label) for v, label in ProposalState.choices
                    if v in ("evaluating", "accepted", "rejected")],
         "budgets": Budget.objects.filter(process__city=city),
-        "scheduled": Article.objects.filter(city=city, publish_at__gt=now())}))
+        "scheduled": Article.objects.filter(city=city, publish_at__gt=now()),
+        "topics": news.topics(city)}))
 
 
 @city_staff
@@ -619,7 +622,8 @@ def manage_article(request: HttpRequest, city: City) -> HttpResponse:
                              publish_at=at, summary=request.POST.get("summary", ""),
                              title_sl=request.POST.get("title_sl", ""),
                              summary_sl=request.POST.get("summary_sl", ""),
-                             body_sl=request.POST.get("body_sl", ""), by=request.user)
+                             body_sl=request.POST.get("body_sl", ""),
+                             topic=request.POST.get("topic", ""), by=request.user)
     except ValueError:
         messages.error(request, _("Enter the publication time as YYYY-MM-DD HH:MM."))
     except Conflict as exc:
@@ -628,6 +632,27 @@ def manage_article(request: HttpRequest, city: City) -> HttpResponse:
         messages.success(request, _("The article “%(title)s” appears on %(at)s.") % {
             "title": article.title, "at": article.publish_at.astimezone(TZ).strftime(
                 "%d. %m. %Y %H:%M")})
+    return redirect("engage_manage", city=city.slug)
+
+
+@city_staff
+@require_POST
+def manage_event(request: HttpRequest, city: City) -> HttpResponse:
+    from datetime import datetime
+
+    from zerocity.food.deadlines import TZ
+
+    try:
+        starts = datetime.fromisoformat(request.POST.get("starts_at", "")).replace(tzinfo=TZ)
+        news.add_event(city, request.POST.get("title", ""), starts,
+                       request.POST.get("place", ""), title_sl=request.POST.get("title_sl", ""),
+                       by=request.user)
+    except ValueError:
+        messages.error(request, _("Enter the start as YYYY-MM-DD HH:MM."))
+    except Conflict as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The event is on the home page."))
     return redirect("engage_manage", city=city.slug)
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("<slug:city>/participate/manage/", ev.manage, name="engage_manage"),
     path("<slug:city>/participate/manage/articles/", ev.manage_article,
          name="engage_manage_article"),
+    path("<slug:city>/participate/manage/events/", ev.manage_event, name="engage_manage_event"),
     path("<slug:city>/participate/manage/proposals/<int:pk>/answer/", ev.manage_answer,
          name="engage_manage_answer"),
     path("<slug:city>/participate/manage/comments/<int:pk>/moderate/", ev.manage_moderate,
