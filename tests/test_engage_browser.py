@@ -111,9 +111,14 @@ def test_answer_the_survey(kranj, live_server):
         page = log_in(browser, live_server.url, "b-survey",
                       f"participate/surveys/{survey.pk}/")
         axe(page)
+        conditional = page.locator('[data-question="2"]')  # asked only of car drivers
+        expect(conditional).to_be_hidden()
         tab_to(page, "car")  # the radio group of question 1: Tab enters, arrows choose
+        page.keyboard.press("Space")
+        expect(conditional).to_be_visible()
         page.keyboard.press("ArrowDown")
         page.keyboard.press("ArrowDown")  # car -> bus -> bike
+        expect(conditional).to_be_hidden()
         tab_to(page, "safe cycle lanes")
         page.keyboard.press("Space")
         for n, rank in enumerate(("1", "2", "3")):

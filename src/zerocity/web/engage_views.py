@@ -457,13 +457,19 @@ def _send_confirmation(request: HttpRequest, city: City) -> None:
 @require_GET
 def me(request: HttpRequest, city: City) -> HttpResponse:
     found = verification.verification(request.user, city)
-    notify.mark_read(request.user, city) if request.GET.get("read") else None
     return private(render(request, "web/engage/me.html", {
         "city": city, "verification": found, "level": Level(found.level).label,
         "inbox": notify.inbox(request.user, city),
         "follows": request.user.follows.filter(city=city),
         "preference": notify.preference(request.user),
         "card": awareness.card_summary(request.user, city)}))
+
+
+@signed_in
+@require_POST
+def me_read(request: HttpRequest, city: City) -> HttpResponse:
+    notify.mark_read(request.user, city)
+    return redirect("engage_me", city=city.slug)
 
 
 @signed_in

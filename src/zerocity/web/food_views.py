@@ -26,6 +26,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from zerocity.core import audit
 from zerocity.core.access import city_staff, public, signed_in
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import City, Role
@@ -199,8 +200,6 @@ def supplier_register(request: HttpRequest, city: City) -> HttpResponse:
         op = Operator.objects.create(city=city, name=name, registration=registration,
                                      email=request.POST.get("email", "").strip()[:254])
         op.people.add(request.user)
-        from zerocity.core import audit
-
         audit.record("food.operator_registered", city=city, user=request.user, obj=op)
         messages.success(request, _("%(name)s is registered.") % {"name": op.name})
     return redirect("food_supplier", city=city.slug)

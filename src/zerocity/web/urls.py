@@ -58,6 +58,7 @@ urlpatterns = [
     path("<slug:city>/footprint/", ev.footprint, name="engage_footprint"),
     path("<slug:city>/signup/", ev.signup, name="engage_signup"),
     path("<slug:city>/me/", ev.me, name="engage_me"),
+    path("<slug:city>/me/read/", ev.me_read, name="engage_read"),
     path("<slug:city>/me/confirm/", ev.me_send_confirmation, name="engage_send_confirmation"),
     path("<slug:city>/me/confirm/<str:token>/", ev.me_confirm, name="engage_confirm"),
     path("<slug:city>/me/resident/", ev.me_resident, name="engage_resident"),
