@@ -84,12 +84,12 @@ def test_a_proposal_collects_support_reaches_the_threshold_and_is_answered(
 
     city, p = people
     process = collecting(city, threshold=2)
-    with pytest.raises(PermissionDenied, match="E-mail confirmed"):
+    with pytest.raises(PermissionDenied, match="confirmed e-mail"):
         participation.submit_proposal(process, p["anon"], "Trees along the river",
                                       "Plant a row of trees along the river for shade.")
     proposal = participation.submit_proposal(process, p["mail"], "Trees along the river",
                                              "Plant a row of trees along the river for shade.")
-    with pytest.raises(PermissionDenied, match="Verified resident"):
+    with pytest.raises(PermissionDenied, match="verified resident"):
         participation.support(proposal, p["mail"])  # the process asks residents to support
     notify.follow(p["res3"], city, f"proposal:{proposal.pk}")
     participation.support(proposal, p["res1"])
@@ -313,3 +313,24 @@ def test_a_process_moves_through_its_phases_in_order(people):
     assert phases == [Phase.COLLECT, Phase.DELIBERATE, Phase.DECIDE, Phase.FOLLOW_UP]
     with pytest.raises(Conflict, match="last phase"):
         participation.next_phase(process)
+
+
+def test_the_process_sets_the_level_to_vote_in_a_whole_city_budget(people):
+    from zerocity.engage.models import Budget, Project
+
+    city, p = people
+    process = participation.create_process(city, "open-vote", "Open vote",
+                                           vote_level=Level.EMAIL)
+    at = {"opens_at": now() - timedelta(days=1), "closes_at": now() + timedelta(days=1)}
+    whole = Budget.objects.create(process=process, title="Whole city", amount=Decimal("10"),
+                                  style="approval", max_projects=1, **at)
+    center = Budget.objects.create(process=process, title="Center", amount=Decimal("10"),
+                                   style="approval", max_projects=1,
+                                   district=District.objects.get(code="center"), **at)
+    a = Project.objects.create(budget=whole, title="a", cost=Decimal("1"))
+    b = Project.objects.create(budget=center, title="b", cost=Decimal("1"))
+    with pytest.raises(PermissionDenied, match="confirmed e-mail"):
+        budgets.vote(whole, p["anon"], [a])
+    budgets.vote(whole, p["mail"], [a])  # the process lets confirmed e-mails vote
+    with pytest.raises(PermissionDenied, match="verified resident"):
+        budgets.vote(center, p["mail"], [b])  # a district's budget: its residents only

@@ -364,3 +364,44 @@ def test_the_followers_of_a_topic_hear_of_an_article_when_it_appears(levels):
             "%Y-%m-%dT%H:%M"), "place": "Glavni trg"})
     assert Event.objects.filter(title="Car-free day").exists()
     assert "Car-free day" in Client().get(url("")).content.decode()
+
+
+def test_account_level_actions_and_staff_only_actions_by_role(levels):
+    """Follow, report and pledge need an account (anonymous: to the login); every staff
+    action is a 404 for a resident, however verified, and works for staff."""
+    from zerocity.engage.models import Pledge, Report
+
+    city, p = levels
+    proposal = Proposal.objects.filter(process__city=city).first()
+    comment = Comment.objects.filter(proposal__process__city=city, hidden_at=None).first()
+    pledge = Pledge.objects.filter(city=city).first()
+    anonymous, account = Client(), client_for(p["acc"])
+    posts = [(url("participate/follow/"), {"target": f"proposal:{proposal.pk}"}),
+             (url(f"participate/comments/{comment.pk}/report/"), {"reason": "spam"}),
+             (url(f"pledges/{pledge.pk}/take/"), {})]
+    for path, data in posts:
+        response = anonymous.post(path, data)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert account.post(path, data).status_code == 302
+    assert notify.following(p["acc"], city, f"proposal:{proposal.pk}")
+    assert Report.objects.filter(comment=comment, user=p["acc"]).exists()
+    assert pledge.taken.filter(user=p["acc"]).exists()
+    budget = Budget.objects.filter(process__city=city).first()
+    staff_posts = [
+        (url(f"participate/manage/proposals/{proposal.pk}/answer/"),
+         {"state": "evaluating", "answer": "We look at it."}),
+        (url(f"participate/manage/comments/{comment.pk}/moderate/"), {"decision": "keep"}),
+        (url(f"participate/manage/budgets/{budget.pk}/paper-ballots/"),
+         {"number": "X-1", "projects": [budget.projects.first().pk]}),
+        (url("participate/manage/articles/"), {"title": "T", "body": "B"}),
+        (url("participate/manage/events/"), {"title": "E", "place": "P",
+                                             "starts_at": "2030-01-01T10:00"}),
+    ]
+    resident = client_for(p["resident"])
+    for path, data in staff_posts:
+        assert resident.post(path, data).status_code == 404, path
+    assert budget.ballots.filter(paper_number="X-1").count() == 0
+    staff = client_for(p["staff"])
+    for path, data in staff_posts:
+        assert staff.post(path, data).status_code == 302, path
+    assert budget.ballots.filter(paper_number="X-1").count() == 1

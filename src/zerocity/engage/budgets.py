@@ -4,8 +4,9 @@
   budget;
 - ``approval``: approve up to ``max_projects`` projects.
 
-A ballot is checked before it counts: the voting period, the voter's level (a verified
-resident) and district (for a district's budget), the funds left or the number of projects.
+A ballot is checked before it counts: the voting period, the voter's level (the process's
+``vote_level``; a verified resident of the district for a district's budget), the funds left
+or the number of projects.
 One ballot per person (kept under a keyed hash); staff enter paper ballots from polling
 places with their number, each number once. The result funds projects in order of votes
 while the money lasts (the greedy rule most cities publish), skipping one that no longer
@@ -52,7 +53,8 @@ def _open(budget: Budget, at: datetime) -> None:
 def vote(budget: Budget, user: Any, projects: list[Project], *,
          at: datetime | None = None) -> Ballot:
     at = at or now()
-    found = require(user, budget.process.city, Level.RESIDENT, "vote")
+    needed = Level.RESIDENT if budget.district_id else budget.process.vote_level
+    found = require(user, budget.process.city, needed, "vote")
     if budget.district_id and found.district_id != budget.district_id:
         raise Conflict("this budget is voted by the residents of its district")
     _open(budget, at)

@@ -115,6 +115,10 @@ class Process(models.Model):
                                                      default=Level.RESIDENT)
     comment_level = models.PositiveSmallIntegerField(choices=Level.choices,
                                                      default=Level.EMAIL)
+    vote_level = models.PositiveSmallIntegerField(
+        choices=Level.choices, default=Level.RESIDENT,
+        help_text="to vote in the process's budgets (a district's budget always needs a "
+                  "verified resident of the district)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -57,8 +57,12 @@ def require(user: Any, city: City, needed: int, what: str) -> Verification:
         raise PermissionDenied(f"your account is blocked from taking part: you cannot {what}")
     found = verification(user, city)
     if found.level < needed:
-        raise PermissionDenied(f"to {what} you need: {Level(needed).label}")
+        raise PermissionDenied(f"to {what} you need {NEEDS[needed]}")
     return found
+
+
+NEEDS = {Level.ACCOUNT: "an account", Level.EMAIL: "a confirmed e-mail address",
+         Level.RESIDENT: "to be a verified resident (on My page)"}
 
 
 # -- e-mail ---------------------------------------------------------------------------------------
