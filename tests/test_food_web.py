@@ -390,7 +390,8 @@ def test_an_institution_records_its_own_deliveries_and_sees_its_outcomes(food):
         "value_0": "1"}).status_code == 404
     assert not Delivery.objects.filter(contract=other_contract).exists()
     public = Client().get(url(city, f"?year={date.today().year}")).content.decode()
-    assert 'data-institution="os-1"' in public and "100" in public
+    assert 'data-institution="os-1"' in public
+    assert 'data-figure="organic">100.0<' in public  # the one delivery was organic
 
 
 def _award_ready(d, veg, farms):  # type: ignore[no-untyped-def]

@@ -14,10 +14,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.utils.timezone import now
+from django.utils.timezone import localtime, make_aware, now
 
 from zerocity.core.models import City, Role
 from zerocity.core.services import grant_role
@@ -33,7 +32,6 @@ from zerocity.engage import (
 from zerocity.engage.models import Budget, District, Event, Process, Project, ProposalState
 
 SLUG = "zeleni-kranj-2030"
-TZ = ZoneInfo("Europe/Ljubljana")
 DISTRICTS = [("center", "Center"), ("primskovo", "Primskovo"), ("zlato-polje", "Zlato polje"),
              ("strazisce", "Stražišče"), ("bitnje", "Bitnje")]
 BIRTH = "1980-01-01"
@@ -222,7 +220,7 @@ def _news(city: City, actor: str) -> None:
     news.write(city, "The participatory budget results",
                "The results are published when the vote closes.",
                publish_at=at + timedelta(days=21), actor=actor)  # scheduled
-    evening = datetime.combine(at.astimezone(TZ).date(), time(18), tzinfo=TZ)
+    evening = make_aware(datetime.combine(localtime(at).date(), time(18)))
     Event.objects.create(city=city, title="Repair café", title_sl="Popravljalnica",
                          starts_at=evening + timedelta(days=6), place="Layerjeva hiša")
     Event.objects.create(city=city, title="Public debate on the cycle lanes",

@@ -49,6 +49,13 @@ def preference(user: Any) -> MailPreference:
     return found
 
 
+def _preferences(users: list[Any]) -> dict[int, MailPreference]:
+    """Each person's mail settings in one query; the defaults (mail at once and the digest)
+    for someone who never changed them."""
+    found = {p.user_id: p for p in MailPreference.objects.filter(user__in=users)}
+    return {u.pk: found.get(u.pk) or MailPreference(user=u) for u in users}
+
+
 def unsubscribe_token(user: Any) -> str:
     return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(user.pk))
 
@@ -94,12 +101,14 @@ def notify(city: City, targets: list[str], subject: str, body: str = "", url: st
         people = people.exclude(pk=actor.pk)
     mails = []
     told = 0
+    people = list(people)
+    prefs = _preferences(people)
     for person in people:
         entry = Notification.objects.create(user=person, city=city, target=targets[0],
                                             subject=subject[:300], body=body, url=url,
                                             created_at=at)
         told += 1
-        pref = preference(person)
+        pref = prefs[person.pk]
         if person.email and pref.immediate and not pref.unsubscribed_at:
             mails.append(_mail(person, subject, f"{body}\n{base_url()}{url}", base_url()))
             entry.emailed_at = at
@@ -122,8 +131,9 @@ def digest(city: City, *, at: datetime | None = None) -> int:
     for n in pending:
         by_user.setdefault(n.user, []).append(n)
     mails = []
+    prefs = _preferences(list(by_user))
     for person, entries in by_user.items():
-        pref = preference(person)
+        pref = prefs[person.pk]
         if not person.email or not pref.digest or pref.unsubscribed_at:
             continue
         lines = [f"- {e.subject} {base_url()}{e.url}" for e in entries]

@@ -17,6 +17,7 @@ research note §7.5 — never award criteria.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -230,7 +231,8 @@ def outcomes(city: City, year: int, institution: Institution | None = None, *,
 def by_institution(city: City, year: int) -> tuple[Outcomes, dict[int, Outcomes]]:
     """The year's outcomes for the city and for each institution (by id), in one pass."""
     totals = _add_up(Delivery.objects.filter(contract__institution__city=city,
-                                             delivered_on__year=year), per_institution=True)
+                                             delivered_on__year=year),
+                     group=lambda d: d["contract__institution_id"])
     city_wide = totals.pop(None)
     return city_wide, {k: v for k, v in totals.items() if k is not None}
 
@@ -239,24 +241,27 @@ LINE_FIELDS = ("delivery_id", "value", "quantity_kg", "organic", "quality_scheme
                "production_region", "production_country", "intermediaries", "food_group")
 
 
-def _add_up(deliveries: Any, per_institution: bool = False) -> dict[int | None, Outcomes]:
-    """Two queries whatever the number of deliveries: the deliveries, then their lines."""
+def _add_up(deliveries: Any, group: Callable[[dict[str, Any]], Any] | None = None
+            ) -> dict[Any, Outcomes]:
+    """The outcomes of ``deliveries`` under the key None, and per ``group(delivery)`` when
+    given; two queries whatever the number of deliveries: the deliveries, then their lines."""
     factors: dict[tuple[str, str], FreightFactor] = {}
     for f in FreightFactor.objects.order_by("year"):  # the newest of a key and unit wins
         factors[(f.key, f.unit)] = f
     footprints = production_factors()
-    found = {d["id"]: d for d in deliveries.values("id", "contract__institution_id", "vehicle",
-                                                     "distance_km", "dedicated")}
+    found = {d["id"]: d for d in deliveries.values(
+        "id", "contract__institution_id", "contract__institution__code", "delivered_on",
+        "vehicle", "distance_km", "dedicated")}
     lines: dict[int, list[dict[str, Any]]] = {pk: [] for pk in found}
     for line in DeliveryLine.objects.filter(delivery__in=deliveries).values(*LINE_FIELDS):
         lines[line["delivery_id"]].append(line)
-    out: dict[int | None, Outcomes] = {None: Outcomes()}
+    out: dict[Any, Outcomes] = {None: Outcomes()}
     for pk, d in found.items():
         kg = sum((line["quantity_kg"] for line in lines[pk]), Decimal(0))
         t = _transport(d["vehicle"], d["distance_km"], d["dedicated"], kg, factors)
         targets = [out[None]]
-        if per_institution:
-            targets.append(out.setdefault(d["contract__institution_id"], Outcomes()))
+        if group is not None:
+            targets.append(out.setdefault(group(d), Outcomes()))
         for o in targets:
             _add_delivery(o, lines[pk], t, footprints)
     return out
@@ -314,23 +319,26 @@ def source(city: City) -> Any:
 def readings(city: City, year: int) -> list[dict[str, Any]]:
     """One reading per institution, month and quantity of the year's deliveries, for the
     months that have ended."""
+    today = now().astimezone(TZ).date()
+    whole = [m for m in range(1, 13)  # only months that have ended: the figures are final
+             if date(year + m // 12, m % 12 + 1, 1) <= today]
+    totals = _add_up(Delivery.objects.filter(contract__institution__city=city,
+                                             delivered_on__year=year,
+                                             delivered_on__month__in=whole),
+                     group=lambda d: (d["contract__institution__code"], d["delivered_on"].month))
+    totals.pop(None)
     out = []
-    for inst in Institution.objects.filter(city=city).order_by("code"):
-        for month in range(1, 13):
-            ends = date(year + month // 12, month % 12 + 1, 1)
-            if ends > now().astimezone(TZ).date():  # only whole months: the figures are final
-                break
-            o = outcomes(city, year, inst, month=month)
-            if not o.value and not o.kg:
-                continue
-            at = f"{year}-{month:02d}-01T00:00:00+00:00"
-            figures = {"value": o.value, "organic_value": o.organic,
-                       "quality_value": o.quality, "local_value": o.local,
-                       "slovenian_value": o.slovenian, "short_chain_value": o.short_chain,
-                       "kg": o.kg, "tonne_km": o.tonne_km, "transport_co2e": o.transport_kg_co2e,
-                       "production_co2e": o.production_kg_co2e}
-            out += [{"meter": inst.code, "time": at, "quantity": q, "value": float(v),
-                     "unit": SCHEMA[q]["unit"]} for q, v in figures.items()]
+    for (code, month), o in sorted(totals.items()):
+        if not o.value and not o.kg:
+            continue
+        at = f"{year}-{month:02d}-01T00:00:00+00:00"
+        figures = {"value": o.value, "organic_value": o.organic, "quality_value": o.quality,
+                   "local_value": o.local, "slovenian_value": o.slovenian,
+                   "short_chain_value": o.short_chain, "kg": o.kg, "tonne_km": o.tonne_km,
+                   "transport_co2e": o.transport_kg_co2e,
+                   "production_co2e": o.production_kg_co2e}
+        out += [{"meter": code, "time": at, "quantity": q, "value": float(v),
+                 "unit": SCHEMA[q]["unit"]} for q, v in figures.items()]
     return out
 
 

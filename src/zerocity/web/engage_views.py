@@ -20,7 +20,7 @@ from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.timezone import now
+from django.utils.timezone import localtime, now
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,7 +52,7 @@ from zerocity.engage.models import (
     ReportReason,
     Survey,
 )
-from zerocity.web.http import private
+from zerocity.web.http import form_datetime, private
 
 
 def _city(slug: str) -> City:
@@ -617,44 +617,32 @@ def manage(request: HttpRequest, city: City) -> HttpResponse:
 @require_POST
 def manage_article(request: HttpRequest, city: City) -> HttpResponse:
     """The communication office writes an article, published now or at a later time."""
-    from datetime import datetime
-
-    from zerocity.food.deadlines import TZ
-
     raw = request.POST.get("publish_at", "").strip()
     try:
-        at = datetime.fromisoformat(raw).replace(tzinfo=TZ) if raw else now()
+        at = form_datetime(raw) if raw else now()
         article = news.write(city, request.POST.get("title", ""), request.POST.get("body", ""),
                              publish_at=at, summary=request.POST.get("summary", ""),
                              title_sl=request.POST.get("title_sl", ""),
                              summary_sl=request.POST.get("summary_sl", ""),
                              body_sl=request.POST.get("body_sl", ""),
                              topic=request.POST.get("topic", ""), by=request.user)
-    except ValueError:
-        messages.error(request, _("Enter the publication time as YYYY-MM-DD HH:MM."))
     except Conflict as exc:
         _refused(request, exc)
     else:
         messages.success(request, _("The article “%(title)s” appears on %(at)s.") % {
-            "title": article.title, "at": article.publish_at.astimezone(TZ).strftime(
-                "%d. %m. %Y %H:%M")})
+            "title": article.title,
+            "at": localtime(article.publish_at).strftime("%d. %m. %Y %H:%M")})
     return redirect("engage_manage", city=city.slug)
 
 
 @city_staff
 @require_POST
 def manage_event(request: HttpRequest, city: City) -> HttpResponse:
-    from datetime import datetime
-
-    from zerocity.food.deadlines import TZ
-
     try:
-        starts = datetime.fromisoformat(request.POST.get("starts_at", "")).replace(tzinfo=TZ)
+        starts = form_datetime(request.POST.get("starts_at", ""))
         news.add_event(city, request.POST.get("title", ""), starts,
                        request.POST.get("place", ""), title_sl=request.POST.get("title_sl", ""),
                        by=request.user)
-    except ValueError:
-        messages.error(request, _("Enter the start as YYYY-MM-DD HH:MM."))
     except Conflict as exc:
         _refused(request, exc)
     else:

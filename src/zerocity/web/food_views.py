@@ -50,19 +50,10 @@ from zerocity.food.models import (
     Tender,
     TenderStatus,
 )
-from zerocity.web.http import private
+from zerocity.web.http import form_datetime, private
 
 VISIBLE = (DpsStatus.PUBLISHED, DpsStatus.INITIAL_EVALUATION, DpsStatus.ACTIVE,
            DpsStatus.TERMINATED)
-
-
-def _when(value: str) -> datetime:
-    """A date and time typed in a form, in Ljubljana time."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise Conflict(_("Enter the date and time as YYYY-MM-DD HH:MM.")) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=deadlines.TZ)
 
 
 def _decimal(value: str, what: str) -> Decimal:
@@ -517,7 +508,8 @@ def manage_invite(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     try:
         if second is None:
             raise Conflict(_("Name the second opener: a member of the city's staff."))
-        tendering.invite(sp, at=now(), tender_deadline=_when(request.POST.get("deadline", "")),
+        deadline = form_datetime(request.POST.get("deadline", ""))
+        tendering.invite(sp, at=now(), tender_deadline=deadline,
                          openers={request.user: request.POST.get("passphrase", ""),
                                   second: request.POST.get("second_passphrase", "")},
                          by=request.user)
@@ -610,7 +602,7 @@ def manage_answer(request: HttpRequest, city: City, pk: int, question: int) -> H
     try:
         extend = request.POST.get("extend_to", "").strip()
         tendering.answer(found, request.POST.get("answer", "")[:4000], at=now(),
-                         extend_to=_when(extend) if extend else None, by=request.user)
+                         extend_to=form_datetime(extend) if extend else None, by=request.user)
     except Conflict as exc:
         messages.error(request, _("Not answered: %(reason)s") % {"reason": exc})
     else:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+
+from zerocity.core.errors import Conflict
 
 
 def private(response: HttpResponse) -> HttpResponse:
     """A page about one person or for staff only: no shared cache may keep a copy."""
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def form_datetime(value: str) -> datetime:
+    """A date and time typed in a form (``datetime-local``), in the site's time zone."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise Conflict(_("Enter the date and time as YYYY-MM-DD HH:MM.")) from None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
