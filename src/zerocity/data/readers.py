@@ -259,29 +259,41 @@ def read_parquet(data: bytes | Path, *, chunk_rows: int = CHUNK_ROWS) -> Payload
     except (pa.ArrowException, OSError) as exc:
         raise IntakeRejected([Problem(1, "-", f"not a readable Parquet file ({exc})")]) \
             from None
-    original = list(pf.schema_arrow.names)
-    names = [canonical_name(n) for n in original]
-    check_header(names)
-    wanted = [o for o, n in zip(original, names, strict=True) if n in COLUMNS]
+    wanted = parquet_columns(pf)
 
     def chunks() -> Iterator[RawChunk]:
         done = 0
         try:
             for batch in pf.iter_batches(batch_size=chunk_rows, columns=wanted):
-                columns = {canonical_name(name): batch.column(i)
-                           for i, name in enumerate(batch.schema.names)}
                 lines = done + 2 + np.arange(batch.num_rows, dtype=np.int64)
-
-                def raw(i: int, b: pa.RecordBatch = batch) -> dict[str, Any]:
-                    return {k: _json_safe(v) for k, v in b.slice(i, 1).to_pylist()[0].items()}
-
                 done += batch.num_rows
-                yield RawChunk(columns=columns, lines=lines, raw=raw, progress=done)
+                yield parquet_chunk(batch, lines, progress=done)
         except pa.ArrowException as exc:
             raise IntakeRejected([Problem(done + 2, "-", f"not a readable Parquet file "
                                           f"({exc})")]) from None
 
     return Payload(chunks(), ".", pf.metadata.num_rows, "parquet")
+
+
+def parquet_columns(pf: pq.ParquetFile) -> list[str]:
+    """The file's columns the intake reads (by their names in the file), after checking the
+    header; IntakeRejected if a required column is missing or one is named twice."""
+    original = list(pf.schema_arrow.names)
+    names = [canonical_name(n) for n in original]
+    check_header(names)
+    return [o for o, n in zip(original, names, strict=True) if n in COLUMNS]
+
+
+def parquet_chunk(batch: pa.RecordBatch | pa.Table, lines: np.ndarray, *,
+                  progress: int = 0) -> RawChunk:
+    """A chunk from rows of a Parquet file (its intake columns, as typed in the file); line
+    numbers count the schema as line 1, so row r (first 1) is line r + 1."""
+    columns = {canonical_name(name): batch.column(i) for i, name in enumerate(batch.schema.names)}
+
+    def raw(i: int) -> dict[str, Any]:
+        return {k: _json_safe(v) for k, v in batch.slice(i, 1).to_pylist()[0].items()}
+
+    return RawChunk(columns=columns, lines=lines, raw=raw, progress=progress)
 
 
 # -- .xlsx --------------------------------------------------------------------------------------

@@ -24,13 +24,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.timezone import now
 
 from zerocity.core import audit, tokens
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
-from zerocity.data import store
+from zerocity.data import fastpath, store
 from zerocity.data.intake import (
     CHUNK_ROWS,
     IntakeRejected,
@@ -234,6 +234,13 @@ def ingest_file(source: DataSource, data: bytes | Path, *, filename: str = "", b
     known = _same_payload(source, sha)
     if known is not None:
         return known
+    if isinstance(data, Path) and name.lower().endswith(".parquet") and fastpath.enabled():
+        columns = fastpath.columns(data)
+        if columns is not None:
+            batch = _ingest_fast(source, data, columns, filename=name, sha256=sha, by=by,
+                                 actor=actor, progress=progress)
+            if batch is not None:
+                return batch
     return _ingest(source, lambda: open_payload(data, name, chunk_rows=chunk_rows),
                    origin=BatchOrigin.FILE, filename=name, sha256=sha, by=by, actor=actor,
                    progress=progress)
@@ -302,13 +309,56 @@ def _ingest(source: DataSource, open_: Callable[[], Payload], *, origin: str, fi
         try:
             summary = {"format": fmt, "gaps": analysis.gaps(),
                        "ambiguous_local_times": ambiguous}
-            return _commit(source, analysis, staging, origin=origin, filename=filename,
-                           sha256=sha, received=received, rejected=rejected, summary=summary,
-                           by=by, actor=actor)
+            batch = _commit(source, analysis, staging, origin=origin, filename=filename,
+                            sha256=sha, received=received, rejected=rejected, summary=summary,
+                            by=by, actor=actor)
+            assert batch is not None  # only the fast path stands aside
+            return batch
         finally:
             analysis.close()
     finally:
         staging.cleanup()
+
+
+def _ingest_fast(source: DataSource, path: Path, columns: dict[str, str], *, filename: str,
+                 sha256: str, by: Any, actor: str, progress: Progress | None) -> Batch | None:
+    """A typed Parquet file through the fast path (``zerocity.data.fastpath``); None when the
+    exact path must take it."""
+    source = DataSource.objects.select_related("city").get(pk=source.pk)
+    spec = source_spec(source)
+    staging = store.Staging()
+    try:
+        batch_id = reserve_batch_id()
+        outcome = fastpath.read(path, columns, spec, staging, batch_id=batch_id,
+                                now_us=_now_us(), progress=progress)
+        if outcome is None:
+            return None
+        analysis = outcome.analysis
+        summary = {"format": "parquet", "gaps": analysis.gaps(), "ambiguous_local_times": 0,
+                   "checked_by": "duckdb"}
+        return _commit(source, analysis, staging, origin=BatchOrigin.FILE, filename=filename,
+                       sha256=sha256, received=outcome.received, rejected=outcome.rejected,
+                       summary=summary, by=by, actor=actor, batch_id=batch_id,
+                       chunks=outcome.chunks)
+    finally:
+        staging.cleanup()
+
+
+def reserve_batch_id() -> int:
+    """A batch id taken from the table's own sequence before the batch exists, so that the
+    fast path can write it into the store's files; ids of batches that never commit are
+    skipped, as a sequence skips them on any rollback."""
+    table = Batch._meta.db_table
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        else:  # SQLite: Django's AutoField is AUTOINCREMENT, counted in sqlite_sequence
+            quoted = connection.ops.quote_name(table)
+            cur.execute("INSERT INTO sqlite_sequence (name, seq) SELECT %s, 0 WHERE NOT EXISTS "
+                        "(SELECT 1 FROM sqlite_sequence WHERE name = %s)", [table, table])
+            cur.execute(f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(id), 0) "
+                        f"FROM {quoted})) + 1 WHERE name = %s RETURNING seq", [table])
+        return int(cur.fetchone()[0])
 
 
 def _committed_files(batch_id: int) -> list[str] | None:
@@ -338,9 +388,10 @@ def _store_quarantine(batch: Batch, rows: Iterable[list[dict[str, Any]]]) -> Non
             batch_size=2000)
 
 
-def _commit(source: DataSource, analysis: store.Analysis, staging: store.Staging, *,
-            origin: str, filename: str, sha256: str, received: int, rejected: int,
-            summary: dict[str, Any], by: Any, actor: str) -> Batch:
+def _commit(source: DataSource, analysis: store.Analysis | fastpath.FastAnalysis,
+            staging: store.Staging, *, origin: str, filename: str, sha256: str, received: int,
+            rejected: int, summary: dict[str, Any], by: Any, actor: str,
+            batch_id: int | None = None, chunks: int | None = None) -> Batch | None:
     written = store.Written()
     try:
         # durable: the files are published after this block, so it must be the real commit
@@ -351,6 +402,8 @@ def _commit(source: DataSource, analysis: store.Analysis, staging: store.Staging
             if known is not None:
                 return known
             analysis.compare_with_store()
+            if getattr(analysis, "stands_aside", False):
+                return None
             c = analysis.counts
             duplicates = c.payload_duplicates + c.stored_duplicates
             rejected += c.payload_conflicts + c.stored_conflicts
@@ -362,10 +415,11 @@ def _commit(source: DataSource, analysis: store.Analysis, staging: store.Staging
                            conflicts_in_payload=c.payload_conflicts,
                            conflicts_stored=c.stored_conflicts)
             batch = Batch.objects.create(
-                source=source, origin=origin, filename=_no_nul(filename)[:300], sha256=sha256,
-                status=status, received=received, accepted=c.accepted, duplicates=duplicates,
-                rejected=rejected, first_reading=analysis.first, last_reading=analysis.last,
-                chunks=staging.chunks, summary=_safe_raw(summary),
+                pk=batch_id, source=source, origin=origin, filename=_no_nul(filename)[:300],
+                sha256=sha256, status=status, received=received, accepted=c.accepted,
+                duplicates=duplicates, rejected=rejected, first_reading=analysis.first,
+                last_reading=analysis.last,
+                chunks=staging.chunks if chunks is None else chunks, summary=_safe_raw(summary),
                 by_label=actor or audit.actor_label(by),
             )
             written = analysis.write(batch.pk)

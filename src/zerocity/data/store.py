@@ -226,6 +226,45 @@ class Written:
             tmp.unlink(missing_ok=True)
 
 
+def gaps(con: duckdb.DuckDBPyConnection, per: str, *, frequency: str,
+         timezone: str) -> dict[str, Any]:
+    """The meters with fewer readings than the source's frequency expects between their first
+    and last reading. ``per`` is SQL giving ``meter, quantity, observed, first, last`` per
+    meter and quantity of the payload's accepted readings."""
+    step = frequency_step(frequency)
+    if step is None:
+        return {}
+    tz = timezone.replace("'", "''")
+    if isinstance(step, timedelta):
+        every = step // timedelta(microseconds=1)
+        expected = f"(epoch_us(last) - epoch_us(first)) // {every} + 1"
+    else:
+        expected = (f"date_diff('{step}', timezone('{tz}', first), "
+                    f"timezone('{tz}', last)) + 1")
+    rows = con.execute(f"""
+        WITH per AS ({per}),
+        judged AS (SELECT *, {expected} AS expected FROM per)
+        SELECT meter, quantity, observed, expected, first, last,
+               count(*) OVER () AS meters, sum(expected - observed) OVER () AS missing
+        FROM judged WHERE expected > observed
+        ORDER BY expected - observed DESC, meter, quantity
+        LIMIT {GAPS_LISTED}""").fetchall()
+    if not rows:
+        return {"expected_every": frequency, "meters": 0, "missing": 0, "by_meter": []}
+    return {
+        "expected_every": frequency,
+        "meters": int(rows[0][6]),
+        "missing": int(rows[0][7]),
+        "by_meter": [
+            {"meter": m, "quantity": q, "observed": int(o), "expected": int(e),
+             "missing": int(e - o), "first": _iso(f), "last": _iso(la),
+             "observed_every_s": (round((la - f).total_seconds() / (o - 1))
+                                  if o > 1 else None)}
+            for m, q, o, e, f, la, _, _ in rows
+        ],
+    }
+
+
 class Analysis:
     """DuckDB over a payload's staged readings. ``keepers`` are the readings left when the
     payload's own repeats are set aside (the first of a meter, quantity and time wins)."""
@@ -274,43 +313,12 @@ class Analysis:
     def close(self) -> None:
         pass  # the connection is the staging's, closed with it
 
-    # gaps per meter, from the expected frequency
     def gaps(self) -> dict[str, Any]:
-        step = frequency_step(self.frequency)
-        if step is None or not self.keepers:
+        if not self.keepers:
             return {}
-        tz = self.timezone.replace("'", "''")
-        if isinstance(step, timedelta):
-            every = step // timedelta(microseconds=1)
-            expected = f"(epoch_us(last) - epoch_us(first)) // {every} + 1"
-        else:
-            expected = (f"date_diff('{step}', timezone('{tz}', first), "
-                        f"timezone('{tz}', last)) + 1")
-        rows = self.con.execute(f"""
-            WITH per AS (
-                SELECT meter, quantity, count(*) AS observed, min(ts) AS first,
-                       max(ts) AS last
-                FROM keepers GROUP BY meter, quantity),
-            judged AS (SELECT *, {expected} AS expected FROM per)
-            SELECT meter, quantity, observed, expected, first, last,
-                   count(*) OVER () AS meters, sum(expected - observed) OVER () AS missing
-            FROM judged WHERE expected > observed
-            ORDER BY expected - observed DESC, meter, quantity
-            LIMIT {GAPS_LISTED}""").fetchall()
-        if not rows:
-            return {"expected_every": self.frequency, "meters": 0, "missing": 0, "by_meter": []}
-        return {
-            "expected_every": self.frequency,
-            "meters": int(rows[0][6]),
-            "missing": int(rows[0][7]),
-            "by_meter": [
-                {"meter": m, "quantity": q, "observed": int(o), "expected": int(e),
-                 "missing": int(e - o), "first": _iso(f), "last": _iso(la),
-                 "observed_every_s": (round((la - f).total_seconds() / (o - 1))
-                                      if o > 1 else None)}
-                for m, q, o, e, f, la, _, _ in rows
-            ],
-        }
+        return gaps(self.con, """SELECT meter, quantity, count(*) AS observed, min(ts) AS first,
+                                        max(ts) AS last FROM keepers GROUP BY meter, quantity""",
+                    frequency=self.frequency, timezone=self.timezone)
 
     # compare with the store; call with the source locked
     def compare_with_store(self) -> None:

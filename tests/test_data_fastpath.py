@@ -1,0 +1,247 @@
+"""The intake's fast path (a typed Parquet file checked by DuckDB) gives exactly what the exact
+path gives — the same counts, the same quarantine line for line, the same readings stored and
+the same gaps — and stands aside whenever the exact path's judgement is needed (repeats in the
+payload, readings already stored). Real SQLite/PostgreSQL, real Parquet files, real DuckDB."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from zerocity.data import fastpath, services
+from zerocity.data.models import Batch
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SCHEMA = {"active_energy": {"unit": "kWh", "min": 0, "max": 100000},
+          "active_energy_export": {"unit": "kWh", "min": 0}}
+START = datetime(2026, 1, 31, 22, 0, tzinfo=UTC)  # readings straddle a month's end
+US_UTC = pa.timestamp("us", tz="UTC")
+KEYS = (f"src{n}" for n in itertools.count())
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def _source(city):
+    return services.add_source(city, next(KEYS), name="Electricity meters",
+                               kind="electricity_meters", schema=SCHEMA, frequency="15min")
+
+
+def _write(tmp_path, rows, *, time_type=US_UTC, name="r.parquet"):
+    table = pa.table({
+        "meter": pa.array([r[0] for r in rows], pa.string()),
+        "time": pa.array([r[1] for r in rows], time_type),
+        "quantity": pa.array([r[2] for r in rows], pa.string()),
+        "value": pa.array([r[3] for r in rows], pa.float64()),
+        "unit": pa.array([r[4] for r in rows], pa.string()),
+        "customer_class": pa.array([r[5] for r in rows], pa.string()),
+    })
+    path = tmp_path / name
+    pq.write_table(table, path, row_group_size=7)  # several row groups: bad rows span them
+    return path
+
+
+def _ingest(settings, source, path, *, fast):
+    settings.DATA_FAST_INTAKE = fast
+    return services.ingest_file(source, path, actor="test")
+
+
+def _stored(data_dir, source):
+    files = sorted(str(p) for p in (data_dir / "readings" / f"source={source.key}")
+                   .rglob("*.parquet"))
+    if not files:
+        return []
+    return duckdb.sql(
+        "SELECT meter, quantity, epoch_us(ts), value, unit, customer_class "
+        f"FROM read_parquet({files!r}, hive_partitioning = false) "
+        "ORDER BY ALL").fetchall()
+
+
+def _outcome(batch, data_dir):
+    return {
+        "counts": (batch.status, batch.received, batch.accepted, batch.duplicates,
+                   batch.rejected),
+        "quarantine": [(q.line, q.column, q.reason, q.raw)
+                       for q in batch.quarantine.order_by("line", "id")],
+        "stored": _stored(data_dir, batch.source),
+        "gaps": batch.summary.get("gaps"),
+        "span": (batch.first_reading, batch.last_reading),
+    }
+
+
+def _same(settings, city, tmp_path, data_dir, rows, **kw):
+    path = _write(tmp_path, rows, **kw)
+    fast = _ingest(settings, _source(city), path, fast=True)
+    exact = _ingest(settings, _source(city), path, fast=False)
+    assert "checked_by" not in exact.summary
+    assert _outcome(fast, data_dir) == _outcome(exact, data_dir)
+    return fast, exact
+
+
+# -- the same result as the exact path --------------------------------------------------------
+
+def test_a_clean_file_takes_the_fast_path_and_stores_what_the_exact_path_stores(
+        settings, city, tmp_path, data_dir):
+    rows = [(f"EG-{m}", START + timedelta(minutes=15 * i), "active_energy", 0.25 * i + m,
+             "kWh", "household") for m in range(3) for i in range(12)]
+    fast, exact = _same(settings, city, tmp_path, data_dir, rows)
+
+    assert fast.summary["checked_by"] == "duckdb"
+    assert (fast.status, fast.accepted, fast.rejected) == ("accepted", 36, 0)
+    # the readings straddle January and February (UTC): one file per month partition
+    assert fast.files == [f"source={fast.source.key}/year=2026/month=01/{fast.pk}-0.parquet",
+                          f"source={fast.source.key}/year=2026/month=02/{fast.pk}-0.parquet"]
+    assert not list((data_dir / "ingest-tmp").iterdir())  # the staging is gone
+    assert not list((data_dir / "readings").rglob(".*.tmp"))
+
+
+def test_every_rule_words_the_same_reason_on_both_paths(settings, city, tmp_path, data_dir):
+    t = START
+    future = datetime.now(UTC) + timedelta(days=3)
+    rows = [
+        ("EG-1", t, "active_energy", 1.5, "kWh", None),             # good
+        (" EG-2 ", t, "active_energy", 2.0, "kWh", None),           # good after the trim
+        ("EG-3\u00a0", t, "active_energy", 2.0, "kWh", None),       # no-break space trimmed
+        ("", t, "active_energy", 1.0, "kWh", None),                 # meter required
+        (None, t, "active_energy", 1.0, "kWh", None),
+        ("X" * 201, t, "active_energy", 1.0, "kWh", None),          # too long
+        ("EG-4", t, "reactive_energy", 1.0, "kWh", None),           # not a quantity
+        ("EG-5", t, " Active_Energy ", 1.0, "kWh", None),           # good: case and spaces
+        ("EG-6", t, "active_energy", None, "kWh", None),            # value required
+        ("EG-7", t, "active_energy", math.nan, "kWh", None),        # not finite
+        ("EG-8", t, "active_energy", math.inf, "kWh", None),
+        ("EG-9", t, "active_energy", -1.0, "kWh", None),            # below the minimum
+        ("EG-10", t, "active_energy", 200.0, "MWh", None),          # above the maximum, converted
+        ("EG-11", t, "active_energy", 1500.0, "Wh", None),          # good: 1.5 kWh
+        ("EG-12", t, "active_energy", 2.0, "KWH", None),            # good: UN/CEFACT code
+        ("EG-13", t, "active_energy", 1.0, "m3", None),             # not convertible
+        ("EG-14", t, "active_energy", 1.0, "parsec/fortnight", None),
+        ("EG-15", t, "active_energy", 1.0, "", None),               # unit required
+        ("EG-16", t, "active_energy", 1.0, "kWh", "villa"),         # not a class
+        ("EG-17", t, "active_energy", 1.0, "kWh", " Industry "),     # good: industry
+        ("EG-18", None, "active_energy", 1.0, "kWh", None),         # time required
+        ("EG-19", future, "active_energy", 1.0, "kWh", None),       # in the future
+        (None, None, None, None, None, None),                       # blank: skipped
+        ("", None, "", 5.0, "", "villa"),                           # several problems
+    ]
+    fast, _ = _same(settings, city, tmp_path, data_dir, rows)
+
+    assert fast.summary["checked_by"] == "duckdb"
+    assert (fast.received, fast.accepted, fast.rejected) == (23, 7, 16)
+    reasons = [q.reason for q in fast.quarantine.order_by("line", "id")]
+    assert "longer than 200 characters" in reasons
+    assert any("is more than a day in the future" in r for r in reasons)
+
+
+@hsettings(max_examples=30, deadline=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.tuples(
+    st.sampled_from(["EG-1", "EG-2", " EG-3", "EG-4 ", "", None, "\tEG-5"]),
+    st.integers(min_value=0, max_value=400),
+    st.sampled_from(["active_energy", "active_energy_export", "ACTIVE_ENERGY", "heat", None]),
+    st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.none(),
+              st.sampled_from([0.0, -0.0, 100000.0, 100000.0001, 99.999])),
+    st.sampled_from(["kWh", "MWh", "Wh", "KWH", "GJ", "m3", "", None, "bogus"]),
+    st.sampled_from(["household", "services", "Household", "", None, "villa"]),
+), min_size=1, max_size=60))
+def test_any_file_gives_the_same_result_on_both_paths(settings, city, tmp_path, data_dir,
+                                                      cells):
+    # distinct times per meter, so that the fast path does not stand aside for repeats
+    seen: set[tuple] = set()
+    rows = []
+    for meter, step, quantity, value, unit, klass in cells:
+        if (meter, quantity, step) in seen:
+            continue
+        seen.add((meter, quantity, step))
+        rows.append((meter, START + timedelta(minutes=15 * step), quantity, value, unit, klass))
+    _same(settings, city, tmp_path, data_dir, rows)
+
+
+def test_millisecond_times_and_meter_major_or_time_major_order_give_the_same_readings(
+        settings, city, tmp_path, data_dir):
+    times = [START + timedelta(minutes=15 * i) for i in range(20)]
+    by_time = [(f"EG-{m}", t, "active_energy", float(m), "kWh", None)
+               for t in times for m in range(5)]
+    fast, _ = _same(settings, city, tmp_path, data_dir, by_time,
+                    time_type=pa.timestamp("ms", tz="UTC"))
+    assert fast.summary["checked_by"] == "duckdb"
+    assert fast.accepted == 100
+
+
+def test_gaps_are_the_exact_paths_gaps(settings, city, tmp_path, data_dir):
+    rows = [("EG-1", START + timedelta(minutes=15 * i), "active_energy", 1.0, "kWh", None)
+            for i in range(20) if i not in (5, 6, 7)]
+    rows += [("EG-2", START + timedelta(minutes=15 * i), "active_energy", 1.0, "kWh", None)
+             for i in range(10)]
+    fast, _ = _same(settings, city, tmp_path, data_dir, rows)
+    assert fast.summary["gaps"]["meters"] == 1
+    assert fast.summary["gaps"]["by_meter"][0]["missing"] == 3
+
+
+def test_when_the_runs_are_too_many_duckdb_counts_the_repeats(settings, city, tmp_path,
+                                                               data_dir, monkeypatch):
+    monkeypatch.setattr(fastpath, "MAX_RUNS", 3)
+    rows = [(f"EG-{m}", START + timedelta(minutes=15 * i), "active_energy", 1.0, "kWh", None)
+            for i in range(6) for m in range(4)]  # time-major: 24 runs of one reading
+    fast, _ = _same(settings, city, tmp_path, data_dir, rows)
+    assert fast.summary["checked_by"] == "duckdb"
+    assert fast.accepted == 24
+
+
+# -- standing aside ---------------------------------------------------------------------------
+
+def test_a_payload_repeating_a_reading_is_left_to_the_exact_path(settings, city, tmp_path,
+                                                                  data_dir):
+    rows = [("EG-1", START, "active_energy", 1.0, "kWh", None),
+            ("EG-1", START + timedelta(minutes=15), "active_energy", 1.0, "kWh", None),
+            ("EG-1", START, "active_energy", 0.001, "MWh", None),   # the same reading again
+            ("EG-1", START, "active_energy", 9.0, "kWh", None)]     # a conflicting one
+    fast, _ = _same(settings, city, tmp_path, data_dir, rows)
+    assert "checked_by" not in fast.summary
+    assert (fast.accepted, fast.duplicates, fast.rejected) == (2, 1, 1)
+    assert [q.line for q in fast.quarantine.all()] == [5]
+
+
+def test_readings_already_stored_are_left_to_the_exact_path(settings, city, tmp_path,
+                                                            data_dir):
+    source = _source(city)
+    first = [("EG-1", START + timedelta(minutes=15 * i), "active_energy", 1.0, "kWh", None)
+             for i in range(4)]
+    batch = _ingest(settings, source, _write(tmp_path, first, name="a.parquet"), fast=True)
+    assert batch.summary["checked_by"] == "duckdb"
+
+    later = [("EG-1", START + timedelta(minutes=15 * i), "active_energy", 1.0, "kWh", None)
+             for i in range(4, 8)]
+    other = _ingest(settings, source, _write(tmp_path, later, name="b.parquet"), fast=True)
+    assert other.summary["checked_by"] == "duckdb"  # same partition, nothing in common
+
+    overlap = [("EG-1", START + timedelta(minutes=15 * i), "active_energy", 1.0, "kWh", None)
+               for i in range(6, 10)]
+    again = _ingest(settings, source, _write(tmp_path, overlap, name="c.parquet"), fast=True)
+    assert "checked_by" not in again.summary
+    assert (again.accepted, again.duplicates) == (2, 2)
+    assert len(_stored(data_dir, source)) == 10
+    assert not list((data_dir / "ingest-tmp").iterdir())
+
+
+def test_a_reserved_batch_id_is_never_given_to_another_batch(settings, city, tmp_path,
+                                                              data_dir):
+    reserved = services.reserve_batch_id()
+    other = _ingest(settings, _source(city), _write(tmp_path, [
+        ("EG-1", START, "active_energy", 1.0, "kWh", None)]), fast=False)
+    assert other.pk > reserved
+    assert services.reserve_batch_id() > other.pk
+    assert not Batch.objects.filter(pk=reserved).exists()
