@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from zerocity.data import fastpath, services
+from zerocity.data import fastpath, services, store
 from zerocity.data.models import Batch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,6 +106,10 @@ def test_a_clean_file_takes_the_fast_path_and_stores_what_the_exact_path_stores(
                           f"source={fast.source.key}/year=2026/month=02/{fast.pk}-0.parquet"]
     assert not list((data_dir / "ingest-tmp").iterdir())  # the staging is gone
     assert not list((data_dir / "readings").rglob(".*.tmp"))
+    # written from dictionaries, read back with the contract's plain types by every reader
+    for name in fast.files:
+        schema = pq.read_schema(data_dir / "readings" / name)
+        assert schema.remove_metadata() == store.STORE_SCHEMA
 
 
 def test_every_rule_words_the_same_reason_on_both_paths(settings, city, tmp_path, data_dir):

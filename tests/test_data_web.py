@@ -109,6 +109,33 @@ def test_staff_send_a_file_and_see_its_batch(setup):
     assert refused.status_code == 400
 
 
+def test_a_large_upload_is_read_from_disk_and_typed_parquet_takes_the_fast_path(setup,
+                                                                                 settings):
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    city, source, _, users = setup
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100  # any larger upload goes to a temporary file
+    start = datetime(2026, 11, 26, tzinfo=UTC)
+    table = pa.table({
+        "meter": ["M3"] * 96,
+        "time": pa.array([start + timedelta(minutes=15 * i) for i in range(96)],
+                         pa.timestamp("us", tz="UTC")),
+        "quantity": ["active_energy"] * 96, "value": [0.5] * 96, "unit": ["kWh"] * 96})
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    response = as_(users, "staff").post(f"/en/{city.slug}/data/upload/", {
+        "source": "eg-meters", "file": SimpleUploadedFile("m3.parquet", buf.getvalue())})
+    assert response.status_code == 302
+    batch = source.batches.order_by("-pk").first()
+    assert (batch.filename, batch.accepted, batch.rejected) == ("m3.parquet", 96, 0)
+    assert batch.summary["checked_by"] == "duckdb"
+
+
 def test_coverage_and_outputs_are_for_staff_and_the_open_data_for_everyone(setup):
     city, _, _, users = setup
     staff_only = {"anonymous": 302, "citizen": 404, "staff": 200, "admin": 200,

@@ -144,17 +144,19 @@ class Runs:
         if self.gave_up or n == 0:
             return
         meter = table.column("meter").combine_chunks()
-        quantity = table.column("quantity").combine_chunks()
+        quantity = table.column("quantity").combine_chunks()  # a dictionary
+        codes = np.asarray(quantity.indices.to_numpy(zero_copy_only=False))
         start = np.ones(n, dtype=bool)
         if n > 1:
-            same = pc.and_(pc.equal(meter.slice(1), meter.slice(0, n - 1)),
-                           pc.equal(quantity.slice(1), quantity.slice(0, n - 1)))
-            start[1:] = ~np.asarray(same.to_numpy(zero_copy_only=False)) | (ts[1:] <= ts[:-1])
+            same = pc.equal(meter.slice(1), meter.slice(0, n - 1))
+            start[1:] = (~np.asarray(same.to_numpy(zero_copy_only=False))
+                         | (codes[1:] != codes[:-1]) | (ts[1:] <= ts[:-1]))
         first = np.flatnonzero(start)
         last = np.append(first[1:], n) - 1
         take = pa.array(first)
         part = pa.table({
-            "meter": meter.take(take), "quantity": quantity.take(take),
+            "meter": meter.take(take),
+            "quantity": quantity.dictionary.take(pa.array(codes[first])),
             "first": pa.array(ts[first], pa.timestamp("us", tz="UTC")),
             "last": pa.array(ts[last], pa.timestamp("us", tz="UTC")),
             "observed": pa.array(last - first + 1, pa.int64()),
@@ -227,16 +229,16 @@ class Staged:
         self.runs.add(table, ts)
         n = table.num_rows
         store_table = pa.table({
-            "city": pa.repeat(pa.scalar(self.city), n),
-            "source": pa.repeat(pa.scalar(self.key), n),
+            "city": _constant(self.city, n),
+            "source": _constant(self.key, n),
             "meter": table.column("meter"),
             "quantity": table.column("quantity"),
-            "ts": table.column("ts"),
+            "ts": table.column("ts").cast(pa.timestamp("us", tz="UTC")),
             "value": table.column("value"),
             "unit": table.column("unit"),
             "customer_class": table.column("customer_class"),
             "batch": pa.repeat(pa.scalar(self.batch_id, pa.int64()), n),
-        }).cast(store.STORE_SCHEMA)
+        })
         lo, hi = _pmonth(int(ts.min())), _pmonth(int(ts.max()))
         if lo == hi:
             parts = [(lo, store_table)]
@@ -271,8 +273,16 @@ class Staged:
         return [str(f.path) for f in self.files]
 
 
+def _constant(text: str, n: int) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([text]))
+
+
 def _write_file(path: Path, table: pa.Table) -> None:
-    pq.write_table(table, path, compression="zstd")
+    """A store file. The text columns come as dictionaries, which Parquet writes as they are
+    (half the work of encoding them); without the Arrow schema in the file every reader sees
+    the contract's plain types. Statistics are kept for the columns readers filter on."""
+    pq.write_table(table, path, compression="zstd", store_schema=False,
+                   write_statistics=["city", "source", "ts", "batch"])
     store._fsync(path)
 
 
@@ -426,6 +436,41 @@ def _combos(con: duckdb.DuckDBPyConnection, path: Path, cols: dict[str, str],
     return out
 
 
+class Verdicts:
+    """The (quantity, canonical unit, class) of each verdict, as Arrow dictionaries: the
+    readings DuckDB keeps carry the verdict's index, so their text columns are built without
+    copying or hashing a string (and Parquet writes them as the dictionaries they are)."""
+
+    def __init__(self, cells: list[tuple[str, str, str | None]]) -> None:
+        self.columns = {}
+        for i, name in enumerate(("quantity", "unit", "customer_class")):
+            values = [c[i] for c in cells]
+            distinct = sorted({v for v in values if v is not None})
+            codes = np.array([-1 if v is None else distinct.index(v) for v in values] or [0],
+                             dtype=np.int32)
+            self.columns[name] = (codes, pa.array(distinct, pa.string()))
+
+    def readings(self, batch: pa.RecordBatch) -> pa.Table:
+        k = np.asarray(batch.column("k").to_numpy(zero_copy_only=False), dtype=np.int64)
+        out = {"meter": batch.column("meter"), "ts": batch.column("ts"),
+               "value": batch.column("value")}
+        for name, (codes, dictionary) in self.columns.items():
+            indices = codes[k]
+            missing = indices < 0
+            out[name] = pa.DictionaryArray.from_arrays(
+                pa.array(indices, pa.int32(), mask=missing if missing.any() else None),
+                dictionary)
+        return pa.table(out)
+
+
+def _encoded(table: pa.Table) -> pa.Table:
+    """Readings checked by the exact rules, with the text columns as the fast path has them."""
+    out = {c: table.column(c) for c in ("meter", "ts", "value")}
+    for name in ("quantity", "unit", "customer_class"):
+        out[name] = pc.dictionary_encode(table.column(name)).combine_chunks()
+    return pa.table(out)
+
+
 def _sql(cols: dict[str, str]) -> tuple[str, str]:
     """The payload joined with the verdicts on its (quantity, unit, class) cells, and the
     condition a row must meet to be kept without the exact rules."""
@@ -464,11 +509,12 @@ def read(path: Path, cols: dict[str, str], spec: SourceSpec, staging: store.Stag
         combos = _combos(con, path, cols, spec)
         if combos is None:
             return None
-        con.execute("CREATE OR REPLACE TEMP TABLE combos (q VARCHAR, u VARCHAR, c VARCHAR, "
-                    "quantity VARCHAR, unit VARCHAR, customer_class VARCHAR, scale DOUBLE, "
-                    "shift DOUBLE, lo DOUBLE, hi DOUBLE)")
+        con.execute("CREATE OR REPLACE TEMP TABLE combos (k INTEGER, q VARCHAR, u VARCHAR, "
+                    "c VARCHAR, scale DOUBLE, shift DOUBLE, lo DOUBLE, hi DOUBLE)")
         if combos:
-            con.executemany("INSERT INTO combos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", combos)
+            con.executemany("INSERT INTO combos VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(k, *c[:3], *c[6:]) for k, c in enumerate(combos)])
+        verdicts = Verdicts([c[3:6] for c in combos])
         joined, ok = _sql(cols)
         m, t, v = (_ident(cols[c]) for c in ("meter", "time", "value"))
         params = {"path": str(path),
@@ -477,14 +523,14 @@ def read(path: Path, cols: dict[str, str], spec: SourceSpec, staging: store.Stag
         # in the payload's order: a payload sorted by time stays so in the store's files
         con.execute("SET preserve_insertion_order = true")
         result = con.sql(f"""
-            SELECT p.{m}::VARCHAR AS meter, c.quantity, p.{t}::TIMESTAMPTZ AS ts,
-                   p.{v}::DOUBLE * c.scale + c.shift AS value, c.unit, c.customer_class
+            SELECT p.{m}::VARCHAR AS meter, c.k, p.{t}::TIMESTAMPTZ AS ts,
+                   p.{v}::DOUBLE * c.scale + c.shift AS value
             {joined} WHERE {ok}""", params=params)
         stream = getattr(result, "to_arrow_reader", None) or result.fetch_arrow_reader
         for batch in stream(BATCH_ROWS):
             received += batch.num_rows
             chunks += 1
-            keep(pa.Table.from_batches([batch]))
+            keep(verdicts.readings(batch))
             if progress is not None:
                 progress(min(received, total), total)
         if received < total:  # rows the query could not vouch for: the exact rules
@@ -497,8 +543,7 @@ def read(path: Path, cols: dict[str, str], spec: SourceSpec, staging: store.Stag
                 staging.add_problems(checked.problems)
                 received += checked.received
                 rejected += checked.rejected
-                keep(checked.table.select(["meter", "quantity", "ts", "value", "unit",
-                                           "customer_class"]))
+                keep(_encoded(checked.table))
     except duckdb.Error as exc:
         log.warning("fast intake of %s stands aside: %s", path, exc)
         return None
