@@ -39,10 +39,10 @@ the intake (its store against the export files), and prints rows per second, pea
 the ratios; it never passes or fails on a time (it exits with 1 only when results disagree, and
 a phase that fails stops it).
 
-The default run (50 million readings) takes about 2 minutes on 2 CPUs: the intake about 10 s
-of it (about 5 million readings/s), every other phase under 15 s.
-No phase holds more than about 1.5 GiB (the intake: DuckDB within ZEROCITY_DUCKDB_MEMORY, 1GB
-by default, plus a chunk); 5 million readings take about 30 s.
+The default run (50 million readings) takes about 2 minutes on 2 CPUs: the intake about 8 s
+of it (about 6 million readings/s), every other phase under 15 s.
+No phase holds more than about 1 GiB (the intake: DuckDB within ZEROCITY_DUCKDB_MEMORY, 1GB
+by default, plus a million readings per writing thread); 5 million readings take about 30 s.
 
     python bench/data_bench.py [--readings N] [--orm-sample N] [--spark]
     BENCH_READINGS=5000000 python bench/data_bench.py        (a quicker run)

@@ -249,3 +249,11 @@ def test_a_reserved_batch_id_is_never_given_to_another_batch(settings, city, tmp
     assert other.pk > reserved
     assert services.reserve_batch_id() > other.pk
     assert not Batch.objects.filter(pk=reserved).exists()
+
+
+def test_it_department_can_turn_the_fast_path_off(city, tmp_path, data_dir, monkeypatch):
+    path = _write(tmp_path, [("EG-1", START, "active_energy", 1.0, "kWh", None)])
+    monkeypatch.setenv("ZEROCITY_FAST_INTAKE", "0")
+    assert "checked_by" not in services.ingest_file(_source(city), path).summary
+    monkeypatch.setenv("ZEROCITY_FAST_INTAKE", "1")
+    assert services.ingest_file(_source(city), path).summary["checked_by"] == "duckdb"

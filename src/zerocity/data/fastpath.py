@@ -123,7 +123,9 @@ def columns(path: Path) -> dict[str, str] | None:
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "DATA_FAST_INTAKE", True))
+    """On unless the settings' ``DATA_FAST_INTAKE`` or ``ZEROCITY_FAST_INTAKE=0`` turn it off."""
+    default = os.environ.get("ZEROCITY_FAST_INTAKE", "1") != "0"
+    return bool(getattr(settings, "DATA_FAST_INTAKE", default))
 
 
 # -- runs: proving that a payload repeats nothing ------------------------------------------------
