@@ -1,40 +1,42 @@
-"""The intake's fast path: a typed Parquet file checked by DuckDB and written straight to the
-store's files.
+"""The intake's fast path: a typed Parquet file checked column by column on Arrow
+dictionaries and written straight to the store's files.
 
 A meter-data system's export — Parquet with the meter as text, the time as a timestamp with
 its UTC offset, the value as a number — is the largest payload the platform receives. For such
-a file every rule of ``zerocity.data.intake`` runs as one DuckDB query over the file, on every
-core and without Python work per row:
+a file the rules of ``zerocity.data.intake`` run without Python work per row:
 
-- the distinct (quantity, unit, customer class) cells are few: Python judges each once with
-  the intake's own functions (quantity of the schema, unit known and convertible with pint,
-  class known) and DuckDB joins the file with the verdicts, converting the values;
-- the query keeps only the rows it can vouch for: a meter with no space to trim and at most
-  200 bytes, a finite value within the quantity's range, a time no more than a day ahead;
-- every other row is read again from its row group and checked by ``check_chunk``, which
-  words the reasons (or accepts the row after trimming it), so the reasons and the readings
-  kept are those of the exact path, line for line.
+- the text columns (meter, quantity, unit, customer class) are read as Arrow dictionaries, as
+  Parquet stores them: a row group holds a few distinct texts, and Python judges each once
+  with the intake's own functions (meter trimmed, required and at most 200 characters;
+  quantity of the schema; unit known and convertible with pint; class known);
+- numpy spreads the verdicts over the rows, converts the values and checks them against the
+  quantity's range, and checks that each time is given and at most a day ahead;
+- the rows that fail any rule go to ``check_chunk``, which words the reasons (or accepts a row
+  after all), so the reasons and the readings kept are those of the exact path, line for line.
 
-The checked readings go straight into store files (zstd Parquet, at most ``ROWS_PER_FILE``
-each) in the ingest's staging directory, with the batch id reserved beforehand; when the batch
-commits they are moved into their partitions under temporary names and published as on the
-exact path.
+The readings kept keep their text columns as dictionaries and go straight into store files
+(zstd Parquet, at most ``ROWS_PER_FILE`` each) in the ingest's staging directory, written by
+two threads while the next row groups are read, with the batch id reserved beforehand; when
+the batch commits they are moved into their partitions under temporary names and published
+as on the exact path.
 
 Repeats are found without hashing every reading: the readings arrive in runs (one meter's
-readings, one after another, in increasing time), and a payload whose runs of the same meter and
-quantity cover disjoint times repeats nothing. Otherwise DuckDB counts the distinct readings
-of the staged files.
+readings on consecutive rows of the file, in increasing time), and a payload whose runs of the
+same meter and quantity cover disjoint times repeats nothing. Otherwise DuckDB counts the
+distinct readings of the staged files. DuckDB also compares the payload with the store.
 
 The fast path stands aside — the exact path then ingests the payload from the start — when
 the payload repeats a reading, when one of its readings is already in the store (the exact
 path decides which line is the first and words the conflicts), when it received no reading,
-or when DuckDB cannot read the file (the exact path words the refusal).
+or when Arrow cannot read the file (the exact path words the refusal).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import shutil
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,7 +44,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -52,12 +53,10 @@ from django.conf import settings
 from zerocity.core.units import UnitError
 from zerocity.data import store
 from zerocity.data.intake import (
-    CHUNK_ROWS,
     CUSTOMER_CLASSES,
     EPOCH,
     FUTURE_SLACK,
     MAX_METER,
-    CheckedChunk,
     IntakeRejected,
     SourceSpec,
     TimeCache,
@@ -70,25 +69,9 @@ from zerocity.data.readers import canonical_name, parquet_chunk, parquet_columns
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 1_000_000  # rows DuckDB hands over at a time
-MAX_COMBOS = 10_000  # distinct (quantity, unit, class) cells judged in Python
+BATCH_ROWS = 1_000_000  # rows read and judged at a time (at most a row group)
 WRITERS = 2  # threads writing Parquet files
 MAX_RUNS = 1_000_000  # runs kept to prove the payload repeats nothing; beyond, DuckDB counts
-
-
-def _whitespace() -> list[int]:
-    """Code points that Arrow's ``utf8_trim_whitespace`` (the exact path's trim of a meter)
-    removes: a meter beginning or ending with one is left to the exact rules."""
-    points = [c for c in range(0x3001) if not 0xD800 <= c <= 0xDFFF] + [0xFEFF]
-    trimmed = pc.utf8_trim_whitespace(pa.array([chr(c) for c in points]))
-    return [c for c, t in zip(points, trimmed.to_pylist(), strict=True) if t == ""]
-
-
-WHITESPACE = ", ".join(str(c) for c in _whitespace())
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _texty(t: pa.DataType) -> bool:
@@ -131,9 +114,10 @@ def enabled() -> bool:
 # -- runs: proving that a payload repeats nothing ------------------------------------------------
 
 class Runs:
-    """The payload's runs: consecutive readings of one meter and quantity in strictly
-    increasing time. If the runs of each meter and quantity cover disjoint times, no reading
-    is repeated; the runs also give each meter's count, first and last reading for the gaps."""
+    """The payload's runs: readings of one meter and quantity on consecutive rows of the file,
+    in strictly increasing time. If the runs of each meter and quantity cover disjoint times,
+    no reading is repeated; the runs also give each meter's count, first and last reading for
+    the gaps."""
 
     def __init__(self) -> None:
         self.parts: list[pa.Table] = []
@@ -145,20 +129,21 @@ class Runs:
         n = len(ts)
         if self.gave_up or n == 0:
             return
-        meter = table.column("meter").combine_chunks()
-        quantity = table.column("quantity").combine_chunks()  # a dictionary
-        codes = np.asarray(quantity.indices.to_numpy(zero_copy_only=False))
+        meter = table.column("meter").combine_chunks()  # dictionaries
+        quantity = table.column("quantity").combine_chunks()
+        m_codes = np.asarray(meter.indices.to_numpy(zero_copy_only=False), np.int64)
+        q_codes = np.asarray(quantity.indices.to_numpy(zero_copy_only=False), np.int64)
+        key = m_codes * len(quantity.dictionary) + q_codes
+        row = np.asarray(table.column("row").to_numpy(), np.int64)
         start = np.ones(n, dtype=bool)
-        if n > 1:
-            same = pc.equal(meter.slice(1), meter.slice(0, n - 1))
-            start[1:] = (~np.asarray(same.to_numpy(zero_copy_only=False))
-                         | (codes[1:] != codes[:-1]) | (ts[1:] <= ts[:-1]))
+        # a run is also broken where the rows are not next to each other in the file (the rows
+        # the exact rules accepted come apart from the others)
+        start[1:] = (key[1:] != key[:-1]) | (ts[1:] <= ts[:-1]) | (row[1:] != row[:-1] + 1)
         first = np.flatnonzero(start)
         last = np.append(first[1:], n) - 1
-        take = pa.array(first)
         part = pa.table({
-            "meter": meter.take(take),
-            "quantity": quantity.dictionary.take(pa.array(codes[first])),
+            "meter": meter.dictionary.take(pa.array(m_codes[first])),
+            "quantity": quantity.dictionary.take(pa.array(q_codes[first])),
             "first": pa.array(ts[first], pa.timestamp("us", tz="UTC")),
             "last": pa.array(ts[last], pa.timestamp("us", tz="UTC")),
             "observed": pa.array(last - first + 1, pa.int64()),
@@ -206,8 +191,8 @@ class StagedFile:
 @dataclass
 class Staged:
     """Store files of one batch in the staging directory, at most ``ROWS_PER_FILE`` readings
-    of one month each. The readings DuckDB hands over are split by month, noted in the runs
-    and written (zstd, fsynced) by two threads while DuckDB checks the next rows: writing
+    of one month each. The readings kept are split by month, noted in the runs and written
+    (zstd, fsynced) by two threads while the next row groups are read and judged: writing
     Parquet is most of an ingest's work, and pyarrow does it without holding Python's lock."""
 
     root: Path
@@ -219,15 +204,21 @@ class Staged:
     pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(WRITERS))
     pending: list[Future[None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    span: list[int] = field(default_factory=list)  # the first and last reading (us, UTC)
 
-    def add(self, table: pa.Table, ts: np.ndarray) -> None:
-        """Stage readings (meter, quantity, ts, value, unit, customer_class); ``ts`` is their
-        time in microseconds since the epoch (UTC)."""
-        while len(self.pending) >= WRITERS:  # at most a table per thread waits in memory
+    def add(self, tables: list[pa.Table]) -> None:
+        """Stage readings (row, meter, quantity, ts, value, unit, customer_class, the text
+        columns as dictionaries), gathered into one file's worth by the writing thread."""
+        while len(self.pending) >= WRITERS:  # at most a file's worth per thread waits
             self.pending.pop(0).result()
-        self.pending.append(self.pool.submit(self._stage, table, ts))
+        self.pending.append(self.pool.submit(self._stage, tables))
 
-    def _stage(self, table: pa.Table, ts: np.ndarray) -> None:
+    def _stage(self, tables: list[pa.Table]) -> None:
+        table = (tables[0] if len(tables) == 1 else
+                 pa.concat_tables(tables).unify_dictionaries()).combine_chunks()
+        ts = _ts(table)
+        with self.lock:
+            self.span[:] = [min([*self.span, int(ts.min())]), max([*self.span, int(ts.max())])]
         self.runs.add(table, ts)
         n = table.num_rows
         store_table = pa.table({
@@ -288,6 +279,19 @@ def _write_file(path: Path, table: pa.Table) -> None:
     store._fsync(path)
 
 
+def _move(src: Path, dst: Path) -> None:
+    """Rename; copied (and fsynced) when the store lies on another filesystem than
+    ``DATA_DIR/ingest-tmp``."""
+    try:
+        os.replace(src, dst)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        shutil.copyfile(src, dst)
+        store._fsync(dst)
+        src.unlink()
+
+
 def _pmonth(us: int) -> int:
     """Months since 1970-01 (UTC) of a time in microseconds: the store's partition."""
     moment = EPOCH + timedelta(microseconds=us)
@@ -344,12 +348,13 @@ class FastAnalysis:
                              "count(*) AS observed, min(ts) AS first, max(ts) AS last "
                              "FROM read_parquet($files) GROUP BY meter, quantity",
                              {"files": self.staged.paths})
-        else:
-            self.con.register("runs_arrow", self.runs.table())
+        else:  # handed over as a file: DuckDB would import pandas to scan Arrow in memory
+            path = self.staging.root / "runs.parquet"
+            pq.write_table(self.runs.table(), path)
             self.con.execute("CREATE OR REPLACE TEMP TABLE runs AS SELECT meter, quantity, "
                              "sum(observed)::BIGINT AS observed, min(first) AS first, "
-                             "max(last) AS last FROM runs_arrow GROUP BY meter, quantity")
-            self.con.unregister("runs_arrow")
+                             "max(last) AS last FROM read_parquet($path) GROUP BY meter, "
+                             "quantity", {"path": str(path)})
         return store.gaps(self.con, "SELECT * FROM runs", frequency=self.frequency,
                           timezone=self.timezone)
 
@@ -385,7 +390,7 @@ class FastAnalysis:
                 folder = store._pmonth_dir(self.key, staged.pmonth)
                 folder.mkdir(parents=True, exist_ok=True)
                 tmp = folder / f".{batch_id}-{number}.{self.city}.parquet.tmp"
-                os.replace(staged.path, tmp)
+                _move(staged.path, tmp)
                 written.pairs.append((tmp, folder / f"{batch_id}-{number}.parquet"))
             for folder in {tmp.parent for tmp, _ in written.pairs}:
                 store._fsync(folder)
@@ -408,151 +413,211 @@ class Outcome:
     chunks: int
 
 
-def _combos(con: duckdb.DuckDBPyConnection, path: Path, cols: dict[str, str],
-            spec: SourceSpec) -> list[tuple[Any, ...]] | None:
-    """The distinct (quantity, unit, class) cells that pass their rules, with the converted
-    quantity, canonical unit, class, scale, offset and range; None when there are too many."""
-    klass = _ident(cols["customer_class"]) if "customer_class" in cols else "NULL"
-    rows = con.execute(f"""
-        SELECT DISTINCT {_ident(cols['quantity'])}, {_ident(cols['unit'])},
-               coalesce({klass}::VARCHAR, '')
-        FROM read_parquet($path) LIMIT {MAX_COMBOS + 1}""", {"path": str(path)}).fetchall()
-    if len(rows) > MAX_COMBOS:
-        return None
-    out = []
-    for q_raw, u_raw, c_raw in rows:
-        if q_raw is None or u_raw is None:
-            continue
-        quantity = spec.quantities.get(as_cell(q_raw).strip().lower())
-        unit, klass_text = as_cell(u_raw).strip(), as_cell(c_raw).strip().lower()
-        if quantity is None or not unit or (klass_text and klass_text not in CUSTOMER_CLASSES):
-            continue
-        try:
-            pint_unit(unit)
-            scale, offset = converter(unit, quantity.unit)
-        except UnitError:
-            continue
-        out.append((q_raw, u_raw, c_raw, quantity.name, quantity.unit, klass_text or None,
-                    scale, offset, -np.inf if quantity.min is None else quantity.min,
-                    np.inf if quantity.max is None else quantity.max))
-    return out
+class Judge:
+    """The rules of ``zerocity.data.intake`` for one batch of a typed Parquet file whose text
+    columns are read as Arrow dictionaries: each distinct text (a few per row group) is judged
+    once, with the intake's own functions and caches, and the verdicts are spread over the rows
+    with numpy. Rows that fail any rule go to ``check_chunk``, which words the reasons."""
+
+    def __init__(self, spec: SourceSpec, now_us: int) -> None:
+        self.spec = spec
+        self.names = list(spec.quantities)
+        self.limit = now_us + FUTURE_SLACK // timedelta(microseconds=1)
+        quantities = list(spec.quantities.values())
+        self.lo = np.array([-np.inf if q.min is None else q.min for q in quantities])
+        self.hi = np.array([np.inf if q.max is None else q.max for q in quantities])
+        self.canonical = sorted({q.unit for q in quantities})
+        self.unit_code = np.array([self.canonical.index(q.unit) for q in quantities], np.int32)
+        self.quantity_of: dict[str, int] = {}
+        self.unit_of: dict[tuple[int, str], tuple[float, float] | None] = {}
+        self.class_of: dict[str, int] = {}
+
+    def _quantity(self, raw: str) -> int:
+        if raw not in self.quantity_of:
+            name = as_cell(raw).strip().lower()
+            self.quantity_of[raw] = self.names.index(name) if name in self.names else -1
+        return self.quantity_of[raw]
+
+    def _unit(self, q: int, raw: str) -> tuple[float, float] | None:
+        if (q, raw) not in self.unit_of:
+            unit, verdict = as_cell(raw).strip(), None
+            if unit:
+                try:
+                    pint_unit(unit)
+                    verdict = converter(unit, self.spec.quantities[self.names[q]].unit)
+                except UnitError:
+                    pass
+            self.unit_of[q, raw] = verdict
+        return self.unit_of[q, raw]
+
+    def _class(self, raw: str) -> int:
+        """The class's number, -1 for none, -2 for an unknown class."""
+        if raw not in self.class_of:
+            text = as_cell(raw).strip().lower()
+            self.class_of[raw] = (-1 if not text else CUSTOMER_CLASSES.index(text)
+                                  if text in CUSTOMER_CLASSES else -2)
+        return self.class_of[raw]
+
+    def batch(self, batch: pa.RecordBatch, cols: dict[str, str], rows: np.ndarray
+              ) -> tuple[np.ndarray, pa.Table]:
+        """(which rows pass every rule, those rows as readings with dictionary columns)."""
+        n = batch.num_rows
+        ok = np.ones(n, dtype=bool)
+
+        # Each column's codes index its dictionary; a missing cell gets the code one past
+        # the end, whose verdict is appended to each list of verdicts.
+        # meter: trimmed, required, at most MAX_METER characters
+        meter = _dictionary(batch.column(cols["meter"]))
+        trimmed = pc.utf8_trim_whitespace(pc.fill_null(meter.dictionary.cast(pa.string()), ""))
+        length = np.asarray(pc.utf8_length(trimmed).to_numpy(zero_copy_only=False))
+        meters = pc.unique(trimmed)  # distinct spellings of one meter become one code
+        meter_code = np.append(pc.index_in(trimmed, meters).to_numpy(zero_copy_only=False), 0)
+        m = _codes(meter)
+        ok &= np.append((length > 0) & (length <= MAX_METER), False)[m]
+
+        # quantity of the schema, unit convertible to its canonical unit, class known
+        quantity = _dictionary(batch.column(cols["quantity"]))
+        q = np.array([self._quantity(v) for v in quantity.dictionary.to_pylist()] + [-1],
+                     np.int64)[_codes(quantity)]
+        ok &= q >= 0
+        qq = np.where(q >= 0, q, 0)
+        unit = _dictionary(batch.column(cols["unit"]))
+        units = unit.dictionary.to_pylist()
+        scale = np.full((len(self.names), len(units) + 1), np.nan)
+        offset = np.zeros_like(scale)
+        for qi in range(len(self.names)):
+            for ui, raw in enumerate(units):
+                verdict = self._unit(qi, raw)
+                if verdict is not None:
+                    scale[qi, ui], offset[qi, ui] = verdict
+        u = _codes(unit)
+        if (scale[:, :-1] == 1).all() and not offset.any():  # every unit is the canonical one
+            row_scale = row_offset = None
+            ok &= u < len(units)
+        else:
+            row_scale, row_offset = scale[qq, u], offset[qq, u]
+            ok &= ~np.isnan(row_scale)
+        c = np.full(n, -1, np.int64)
+        if "customer_class" in cols and not pa.types.is_null(
+                batch.column(cols["customer_class"]).type):
+            klass = _dictionary(batch.column(cols["customer_class"]))
+            c = np.array([self._class(v) for v in klass.dictionary.to_pylist()] + [-1],
+                         np.int64)[_codes(klass)]
+            ok &= c != -2
+
+        # value: a finite number within the quantity's range once converted
+        raw_value = batch.column(cols["value"])
+        values = np.asarray(raw_value.cast(pa.float64()).to_numpy(zero_copy_only=False),
+                            np.float64)  # a missing value is NaN
+        # as the exact path computes it (value * 1 + 0 turns -0.0 into 0.0)
+        converted = values + 0.0 if row_scale is None else values * row_scale + row_offset
+        with np.errstate(invalid="ignore"):
+            ok &= np.isfinite(values) & (converted >= self.lo[qq]) & (converted <= self.hi[qq])
+
+        # time: given, and no more than a day ahead
+        time = batch.column(cols["time"]).cast(pa.timestamp("us", tz="UTC"))
+        ts = np.asarray(pc.fill_null(time.cast(pa.int64()), self.limit + 1).to_numpy())
+        ok &= ts <= self.limit
+
+        keep = None if ok.all() else pa.array(np.flatnonzero(ok))
+
+        def take(arr: Any) -> Any:
+            return arr if keep is None else arr.take(keep)
+
+        def codes(values: np.ndarray, dictionary: list[str]) -> pa.DictionaryArray:
+            mask = (values < 0) if values.min(initial=0) < 0 else None
+            return pa.DictionaryArray.from_arrays(
+                take(pa.array(values.astype(np.int32), mask=mask)),
+                pa.array(dictionary, pa.string()), safe=False)
+
+        readings = pa.table({
+            "row": take(pa.array(rows)),
+            "ts": take(time),
+            "value": take(pa.array(converted)),
+            "meter": pa.DictionaryArray.from_arrays(
+                take(pa.array(meter_code[m].astype(np.int32))), meters, safe=False),
+            "quantity": codes(q, self.names),
+            "unit": codes(self.unit_code[qq], self.canonical),
+            "customer_class": codes(c, list(CUSTOMER_CLASSES)),
+        })
+        return ok, readings
 
 
-class Verdicts:
-    """The (quantity, canonical unit, class) of each verdict, as Arrow dictionaries: the
-    readings DuckDB keeps carry the verdict's index, so their text columns are built without
-    copying or hashing a string (and Parquet writes them as the dictionaries they are)."""
+def _dictionary(arr: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
 
-    def __init__(self, cells: list[tuple[str, str, str | None]]) -> None:
-        self.columns = {}
-        for i, name in enumerate(("quantity", "unit", "customer_class")):
-            values = [c[i] for c in cells]
-            distinct = sorted({v for v in values if v is not None})
-            codes = np.array([-1 if v is None else distinct.index(v) for v in values] or [0],
-                             dtype=np.int32)
-            self.columns[name] = (codes, pa.array(distinct, pa.string()))
 
-    def readings(self, batch: pa.RecordBatch) -> pa.Table:
-        k = np.asarray(batch.column("k").to_numpy(zero_copy_only=False), dtype=np.int64)
-        out = {"meter": batch.column("meter"), "ts": batch.column("ts"),
-               "value": batch.column("value")}
-        for name, (codes, dictionary) in self.columns.items():
-            indices = codes[k]
-            missing = indices < 0
-            out[name] = pa.DictionaryArray.from_arrays(
-                pa.array(indices, pa.int32(), mask=missing if missing.any() else None),
-                dictionary)
-        return pa.table(out)
+def _codes(arr: pa.DictionaryArray) -> np.ndarray:
+    """The rows' dictionary codes, a missing cell's one past the dictionary's end."""
+    indices = arr.indices
+    if indices.null_count:
+        indices = indices.fill_null(len(arr.dictionary))
+    return np.asarray(indices.to_numpy(), np.int64)
 
 
 def _encoded(table: pa.Table) -> pa.Table:
     """Readings checked by the exact rules, with the text columns as the fast path has them."""
-    out = {c: table.column(c) for c in ("meter", "ts", "value")}
-    for name in ("quantity", "unit", "customer_class"):
+    out = {"row": pc.subtract(table.column("line"), 2), "ts": table.column("ts"),
+           "value": table.column("value")}
+    for name in ("meter", "quantity", "unit", "customer_class"):
         out[name] = pc.dictionary_encode(table.column(name)).combine_chunks()
     return pa.table(out)
-
-
-def _sql(cols: dict[str, str]) -> tuple[str, str]:
-    """The payload joined with the verdicts on its (quantity, unit, class) cells, and the
-    condition a row must meet to be kept without the exact rules."""
-    m, t, v, q, u = (_ident(cols[c]) for c in ("meter", "time", "value", "quantity", "unit"))
-    klass = f"p.{_ident(cols['customer_class'])}" if "customer_class" in cols else "NULL"
-    joined = (f"FROM read_parquet($path, file_row_number = true) p LEFT JOIN combos c "
-              f"ON p.{q} = c.q AND p.{u} = c.u AND coalesce({klass}::VARCHAR, '') = c.c")
-    ok = (f"c.q IS NOT NULL "
-          f"AND p.{m} IS NOT NULL AND strlen(p.{m}) BETWEEN 1 AND {MAX_METER} "
-          f"AND unicode(p.{m}) NOT IN ({WHITESPACE}) "
-          f"AND unicode(right(p.{m}, 1)) NOT IN ({WHITESPACE}) "
-          f"AND p.{v} IS NOT NULL AND isfinite(p.{v}::DOUBLE) "
-          f"AND p.{v}::DOUBLE * c.scale + c.shift BETWEEN c.lo AND c.hi "
-          f"AND p.{t} IS NOT NULL AND p.{t} <= $limit")
-    return joined, ok
 
 
 def read(path: Path, cols: dict[str, str], spec: SourceSpec, staging: store.Staging, *,
          batch_id: int, now_us: int, progress: Any = None) -> Outcome | None:
     """Check the payload and write its readings to staged store files; None when the exact
     path must take it (see the module's notes)."""
-    con = staging.con
     runs = Runs()
     staged = Staged(staging.root / "files", spec.city, spec.key, batch_id, runs)
     staged.root.mkdir()
-    span: list[int] = []
-    received = rejected = chunks = 0
+    received = rejected = chunks = done = 0
+    judge = Judge(spec, now_us)
+    times = TimeCache(spec.zone)
+    texts = [cols[c] for c in ("meter", "quantity", "unit", "customer_class")
+             if c in cols and _texty(pq.read_schema(path).field(cols[c]).type)]
 
-    def keep(table: pa.Table) -> None:
-        ts = _ts(table)
-        if len(ts):
-            span[:] = [min([*span, int(ts.min())]), max([*span, int(ts.max())])]
-            staged.add(table, ts)
+    held: list[pa.Table] = []  # readings of small row groups, gathered into larger files
+
+    def keep(table: pa.Table | None, *, final: bool = False) -> None:
+        if table is not None and table.num_rows:
+            held.append(table)
+        if held and (final or sum(t.num_rows for t in held) >= BATCH_ROWS):
+            staged.add(list(held))
+            held.clear()
 
     try:
-        combos = _combos(con, path, cols, spec)
-        if combos is None:
-            return None
-        con.execute("CREATE OR REPLACE TEMP TABLE combos (k INTEGER, q VARCHAR, u VARCHAR, "
-                    "c VARCHAR, scale DOUBLE, shift DOUBLE, lo DOUBLE, hi DOUBLE)")
-        if combos:
-            con.executemany("INSERT INTO combos VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [(k, *c[:3], *c[6:]) for k, c in enumerate(combos)])
-        verdicts = Verdicts([c[3:6] for c in combos])
-        joined, ok = _sql(cols)
-        m, t, v = (_ident(cols[c]) for c in ("meter", "time", "value"))
-        params = {"path": str(path),
-                  "limit": EPOCH + timedelta(microseconds=now_us) + FUTURE_SLACK}
-        total = pq.ParquetFile(path).metadata.num_rows
-        # in the payload's order: a payload sorted by time stays so in the store's files
-        con.execute("SET preserve_insertion_order = true")
-        result = con.sql(f"""
-            SELECT p.{m}::VARCHAR AS meter, c.k, p.{t}::TIMESTAMPTZ AS ts,
-                   p.{v}::DOUBLE * c.scale + c.shift AS value
-            {joined} WHERE {ok}""", params=params)
-        stream = getattr(result, "to_arrow_reader", None) or result.fetch_arrow_reader
-        for batch in stream(BATCH_ROWS):
-            received += batch.num_rows
+        pf = pq.ParquetFile(path, read_dictionary=texts)
+        total = pf.metadata.num_rows
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=list(cols.values())):
+            n = batch.num_rows
+            rows = done + np.arange(n, dtype=np.int64)
+            ok, readings = judge.batch(batch, cols, rows)
             chunks += 1
-            keep(verdicts.readings(batch))
-            if progress is not None:
-                progress(min(received, total), total)
-        if received < total:  # rows the query could not vouch for: the exact rules
-            rows = con.execute(f"SELECT p.file_row_number {joined} "
-                               f"WHERE NOT coalesce({ok}, false) ORDER BY 1",
-                               params).fetchnumpy()["file_row_number"]
-            for checked in _check_rows(path, list(cols.values()), np.asarray(rows, np.int64),
-                                       spec, now_us):
-                chunks += 1
+            received += readings.num_rows
+            keep(readings)
+            if not ok.all():  # the exact rules word the reasons (or accept after all)
+                bad = np.flatnonzero(~ok)
+                checked = check_chunk(parquet_chunk(batch.take(pa.array(bad)), rows[bad] + 2),
+                                      spec, now_us=now_us, times=times)
                 staging.add_problems(checked.problems)
                 received += checked.received
                 rejected += checked.rejected
                 keep(_encoded(checked.table))
-    except duckdb.Error as exc:
+            done += n
+            if progress is not None:
+                progress(done, total)
+        keep(None, final=True)
+    except pa.ArrowException as exc:  # the exact path words the refusal
         log.warning("fast intake of %s stands aside: %s", path, exc)
         return None
     finally:
         staged.close()
     if received == 0:
         return None
+    span = staged.span
     first, last = (EPOCH + timedelta(microseconds=us) for us in span) if span else (None, None)
     analysis = FastAnalysis(staging, staged, runs, city=spec.city, key=spec.key,
                             timezone=spec.timezone, frequency=spec.frequency, first=first,
@@ -560,35 +625,3 @@ def read(path: Path, cols: dict[str, str], spec: SourceSpec, staging: store.Stag
     if analysis.keepers and analysis.repeats():
         return None
     return Outcome(analysis, received, rejected, chunks)
-
-
-def _check_rows(path: Path, wanted: list[str], rows: np.ndarray, spec: SourceSpec,
-                now_us: int) -> Any:
-    """``check_chunk`` of the given rows (0-based, sorted), read from their row groups."""
-    pf = pq.ParquetFile(path)
-    meta = pf.metadata
-    starts = np.cumsum([0] + [meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
-    group_of = np.searchsorted(starts, rows, side="right") - 1
-    times = TimeCache(spec.zone)
-    pending: list[pa.Table] = []
-    pending_lines: list[np.ndarray] = []
-    size = 0
-
-    def flush() -> CheckedChunk:
-        nonlocal pending, pending_lines, size
-        table = pa.concat_tables(pending)
-        lines = np.concatenate(pending_lines)
-        pending, pending_lines, size = [], [], 0
-        return check_chunk(parquet_chunk(table, lines), spec, now_us=now_us, times=times)
-
-    for group in np.unique(group_of).tolist():
-        local = rows[group_of == group] - starts[group]
-        table = pf.read_row_group(group, columns=wanted).take(pa.array(local))
-        pending.append(table)
-        pending_lines.append(rows[group_of == group] + 2)
-        size += table.num_rows
-        if size >= CHUNK_ROWS:
-            yield flush()
-    if pending:
-        yield flush()
-

@@ -335,7 +335,7 @@ def _ingest_fast(source: DataSource, path: Path, columns: dict[str, str], *, fil
             return None
         analysis = outcome.analysis
         summary = {"format": "parquet", "gaps": analysis.gaps(), "ambiguous_local_times": 0,
-                   "checked_by": "duckdb"}
+                   "fast_path": True}
         return _commit(source, analysis, staging, origin=BatchOrigin.FILE, filename=filename,
                        sha256=sha256, received=outcome.received, rejected=outcome.rejected,
                        summary=summary, by=by, actor=actor, batch_id=batch_id,
