@@ -14,7 +14,8 @@ phase runs in its own process, so each peak memory (``ru_maxrss``) is that phase
                  time as a UTC timestamp, quantity, value, unit, customer_class), month by
                  month with each meter's readings together, copied from the store file by file
     ingest       the platform's intake: a fresh SQLite database and data directory, Kranj and
-                 its sources registered (``ensure_sources``), then ``ingest_file`` of every
+                 its sources registered (``ensure_sources``), one refused reading ingested to
+                 load what the intake loads on first use, then ``ingest_file`` of every
                  export file (typed Parquet, so the fast path: every rule checked on the
                  file's dictionaries, repeats ruled out, gaps found, compared with the store,
                  written atomically),
@@ -248,6 +249,7 @@ def phase_ingest(intake: Path, data_dir: str) -> dict[str, Any]:
     city = create_city(CITY, name="Kranj", country="SI", actor="bench")
     sources = {s.key: s for s in ensure_sources(city, actor="bench")}
     files = sorted(intake.glob("*.parquet"))
+    _warm_up(sources[files[0].stem], Path(data_dir))
     rss_before = _rss_mib()
     batches = []
     t0 = time.perf_counter()
@@ -272,6 +274,24 @@ def phase_ingest(intake: Path, data_dir: str) -> dict[str, Any]:
                      "gap_meters": int((b.summary or {}).get("gaps", {}).get("meters", 0))}
                     for b in batches],
     }
+
+
+def _warm_up(source: Any, folder: Path) -> None:
+    """One ingest of a single refused reading before the timed part, as a server has done
+    before: the libraries the intake loads on first use (pandas, through pyarrow) are loaded,
+    and nothing reaches the store. The reference queries are timed warm too (best of 2)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from zerocity.data.services import ingest_file
+
+    path = folder / "warm-up.parquet"
+    pq.write_table(pa.table({
+        "meter": ["warm-up"], "time": pa.array([0], pa.timestamp("us", tz="UTC")),
+        "quantity": ["no_such_quantity"], "value": [1.0], "unit": ["kWh"]}), path)
+    batch = ingest_file(source, path, actor="bench")
+    assert batch.status == "rejected" and not batch.files
+    path.unlink()
 
 
 def phase_orm(data: Path, sample: int, data_dir: str) -> dict[str, Any]:

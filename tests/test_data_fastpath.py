@@ -314,3 +314,12 @@ def test_runs_follow_the_rows_of_the_file_not_the_order_they_are_handed_over():
     repeated.add(*table([0, 1, 2], [oct_, oct_ + hour, oct_ + 2 * hour]))
     repeated.add(*table([3, 4], [oct_ + hour, nov]))  # the second hour again
     assert repeated.disjoint() is None
+
+
+@pytest.mark.parametrize("odd", [math.nan, math.inf, -math.inf, 100000.5, -0.0, None])
+def test_one_odd_value_among_good_ones_of_one_quantity(settings, city, tmp_path, data_dir, odd):
+    rows = [("EG-1", START + timedelta(minutes=15 * i), "active_energy",
+             odd if i == 3 else 1.0, "kWh", None) for i in range(8)]
+    fast, _ = _same(settings, city, tmp_path, data_dir, rows)
+    assert fast.summary["fast_path"] is True
+    assert fast.accepted == (8 if odd == 0 else 7)
