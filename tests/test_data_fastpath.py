@@ -199,11 +199,20 @@ def test_gaps_are_the_exact_paths_gaps(settings, city, tmp_path, data_dir):
 def test_when_the_runs_are_too_many_duckdb_counts_the_repeats(settings, city, tmp_path,
                                                                data_dir, monkeypatch):
     monkeypatch.setattr(fastpath, "MAX_RUNS", 3)
+    verdicts = []
+    disjoint = fastpath.Runs.disjoint
+
+    def recorded(runs):
+        verdicts.append(disjoint(runs))
+        return verdicts[-1]
+
+    monkeypatch.setattr(fastpath.Runs, "disjoint", recorded)
     rows = [(f"EG-{m}", START + timedelta(minutes=15 * i), "active_energy", 1.0, "kWh", None)
             for i in range(6) for m in range(4)]  # time-major: 24 runs of one reading
     fast, _ = _same(settings, city, tmp_path, data_dir, rows)
     assert fast.summary["fast_path"] is True
     assert fast.accepted == 24
+    assert verdicts == [None]  # the runs could not tell: DuckDB counted, and found no repeat
 
 
 # -- standing aside ---------------------------------------------------------------------------

@@ -327,7 +327,6 @@ class FastAnalysis:
         self.counts = store.Counts(accepted=self.keepers)
         self.pmonths = sorted({f.pmonth for f in staged.files})
         self.stands_aside = False
-        self.compared = False
 
     def repeats(self) -> bool:
         """Does the payload repeat a reading (same meter, quantity and time)?"""
@@ -374,12 +373,11 @@ class FastAnalysis:
                 "staged": self.staged.paths, "files": files, "city": self.city,
                 "first": self.first, "last": self.last}).fetchall()
             self.stands_aside = bool(found[0][0])
-        self.compared = True
 
     def conflicts(self, size: int = 5000) -> Any:
         return iter(())
 
-    def write(self, batch_id: int, *, rows_per_file: int | None = None) -> store.Written:
+    def write(self, batch_id: int) -> store.Written:
         """Move the staged files into their partitions under temporary names."""
         assert batch_id == self.staged.batch_id
         written = store.Written()
@@ -398,9 +396,6 @@ class FastAnalysis:
             written.discard()
             raise
         return written
-
-    def close(self) -> None:
-        pass
 
 
 # -- reading and checking ------------------------------------------------------------------------
@@ -576,8 +571,9 @@ def read(path: Path, cols: dict[str, str], spec: SourceSpec, staging: store.Stag
     received = rejected = chunks = done = 0
     judge = Judge(spec, now_us)
     times = TimeCache(spec.zone)
+    schema = pq.read_schema(path)
     texts = [cols[c] for c in ("meter", "quantity", "unit", "customer_class")
-             if c in cols and _texty(pq.read_schema(path).field(cols[c]).type)]
+             if c in cols and _texty(schema.field(cols[c]).type)]
 
     held: list[pa.Table] = []  # readings of small row groups, gathered into larger files
 
