@@ -66,19 +66,27 @@ def activity_table(readings: ir.Table, *, per: str, frequencies: Frequencies,
                    batches: bool = True) -> ir.Table:
     """One row per group and period: ``value_u`` (the sum in millionths of the unit),
     readings, meters, ``slots`` and, if asked, the distinct ``batches``. ``period`` is yyyymm
-    (``per="month"``) or yyyy (``per="year"``)."""
+    (``per="month"``) or yyyy (``per="year"``).
+
+    The readings are summed per meter (and batch) first, and the distinct meters and batches
+    counted over those few sums: the same result as counting them over every reading, in half
+    the time on DuckDB, whose distinct aggregates hash every row once more each."""
     years = list(years)
     key = month_key(readings.ts, years, tz)
     period = key if per == "month" else key // 100
     keys = ["city", "source", "quantity"] + (["customer_class"] if by_class else []) + ["unit"]
+    per_meter = readings.group_by(
+        [*keys, period.name("period"), "meter", *(["batch"] if batches else [])]
+    ).aggregate(value_u=(readings.value * SCALE).round().cast("int64").sum(),
+                readings=readings.count())
     metrics: dict[str, Any] = {
-        "value_u": (readings.value * SCALE).round().cast("int64").sum(),
-        "readings": readings.count(),
-        "meters": readings.meter.nunique(),
+        "value_u": per_meter.value_u.sum(),
+        "readings": per_meter.readings.sum(),
+        "meters": per_meter.meter.nunique(),
     }
     if batches:
-        metrics["batches"] = readings.batch.collect(distinct=True)
-    grouped = readings.group_by([*keys, period.name("period")]).aggregate(**metrics)
+        metrics["batches"] = per_meter.batch.collect(distinct=True)
+    grouped = per_meter.group_by([*keys, "period"]).aggregate(**metrics)
     cal = slots_table(frequencies, years, per, tz)
     joined = grouped.left_join(cal, ["source", "period"]).select(
         *grouped.columns, slots=cal.slots.nullif(-1))
