@@ -7,6 +7,8 @@ laptop that lacks it, and fails when CI=true: a green CI must have run everythin
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import tempfile
 
 import pytest
@@ -55,3 +57,38 @@ def kranj_data(db):  # type: ignore[no-untyped-def]
 
     load_demo(actor="test")
     return City.objects.get(slug="kranj")
+
+
+# -- Spark (the pipelines' second engine) -------------------------------------------------------
+
+def _java_ok() -> bool:
+    java = shutil.which("java")
+    if java is None:
+        return False
+    return subprocess.run([java, "-version"], capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        pyspark_ok = False
+    else:
+        pyspark_ok = True
+    require_component(pyspark_ok and _java_ok(),
+                      "Spark parity needs pyspark and a Java runtime (apt-get install "
+                      "default-jre-headless)")
+    import ibis
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("zerocity-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.default.parallelism", "2")
+               .config("spark.driver.memory", "1g")
+               .config("spark.ui.showConsoleProgress", "false")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield ibis.pyspark.connect(session)
+    session.stop()

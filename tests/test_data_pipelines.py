@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import shutil
-import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +22,6 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import require_component
 from zerocity.data import generate as gen
 from zerocity.data.pipelines import (
     GAS_KWH_PER_M3,
@@ -417,39 +415,6 @@ def test_generate_command(tmp_path: Path) -> None:
 
 
 # -- the same pipelines on Spark ---------------------------------------------------------------
-
-def _java_ok() -> bool:
-    java = shutil.which("java")
-    if java is None:
-        return False
-    return subprocess.run([java, "-version"], capture_output=True).returncode == 0
-
-
-@pytest.fixture(scope="session")
-def spark():  # type: ignore[no-untyped-def]
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        pyspark_ok = False
-    else:
-        pyspark_ok = True
-    require_component(pyspark_ok and _java_ok(),
-                      "Spark parity needs pyspark and a Java runtime (apt-get install "
-                      "default-jre-headless)")
-    import ibis
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[2]").appName("zerocity-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.default.parallelism", "2")
-               .config("spark.driver.memory", "1g")
-               .config("spark.ui.showConsoleProgress", "false")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield ibis.pyspark.connect(session)
-    session.stop()
-
 
 @pytest.mark.spark
 def test_spark_gives_identical_results(spark, hand: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -33,13 +33,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from zerocity.data.pipelines.calendar import DEFAULT_TZ, frequency_seconds
+from zerocity.data.pipelines.engines import STORE_SCHEMA, store_table
 from zerocity.data.pipelines.gpc import GAS_KWH_PER_M3
 
-READINGS_SCHEMA = pa.schema([
-    ("city", pa.string()), ("source", pa.string()), ("meter", pa.string()),
-    ("quantity", pa.string()), ("ts", pa.timestamp("us", tz="UTC")), ("value", pa.float64()),
-    ("unit", pa.string()), ("customer_class", pa.string()), ("batch", pa.int64()),
-])
+READINGS_SCHEMA = STORE_SCHEMA
 BLOCK_ROWS = 2_000_000  # readings built and written at a time
 CALIBRATION_YEAR = 2018
 # Kranj (settlement centre): for the sun's position and the climate.
@@ -323,14 +320,15 @@ def _table(city: str, stream: Stream, meters: list[str], ts: np.ndarray, values:
     n_meters, n_slots = values.shape
     n = n_meters * n_slots
     meter_index = np.repeat(np.arange(n_meters, dtype=np.int32), n_slots)
-    return pa.Table.from_arrays([
-        _constant(city, n), _constant(stream.source, n),
-        pa.DictionaryArray.from_arrays(pa.array(meter_index), pa.array(meters)),
-        _constant(stream.quantity, n),
-        pa.array(np.tile(ts, n_meters), pa.timestamp("us", tz="UTC")),
-        pa.array(values.ravel()), _constant(stream.unit, n), _constant(stream.customer_class, n),
-        pa.array(np.full(n, batch, dtype=np.int64)),
-    ], names=READINGS_SCHEMA.names)
+    return store_table({
+        "city": _constant(city, n), "source": _constant(stream.source, n),
+        "meter": pa.DictionaryArray.from_arrays(pa.array(meter_index), pa.array(meters)),
+        "quantity": _constant(stream.quantity, n),
+        "ts": pa.array(np.tile(ts, n_meters), pa.timestamp("us", tz="UTC")),
+        "value": pa.array(values.ravel()), "unit": _constant(stream.unit, n),
+        "customer_class": _constant(stream.customer_class, n),
+        "batch": pa.array(np.full(n, batch, dtype=np.int64)),
+    })
 
 
 def _utc_months(ts: np.ndarray) -> np.ndarray:

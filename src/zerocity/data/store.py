@@ -43,18 +43,8 @@ from zerocity.data.intake import (
     frequency_step,
     utc_iso,
 )
+from zerocity.data.pipelines.engines import STORE_SCHEMA
 
-STORE_SCHEMA = pa.schema([
-    ("city", pa.string()),
-    ("source", pa.string()),
-    ("meter", pa.string()),
-    ("quantity", pa.string()),
-    ("ts", pa.timestamp("us", tz="UTC")),
-    ("value", pa.float64()),  # in the quantity's canonical unit
-    ("unit", pa.string()),
-    ("customer_class", pa.string()),
-    ("batch", pa.int64()),
-])
 ROWS_PER_FILE = 1_000_000
 STAGE_ROWS = 1_000_000  # checked readings held in memory before they go into the staging table
 # Two values are "the same reading" when they differ by less than this, relative: a value sent

@@ -17,13 +17,26 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from .calendar import DEFAULT_TZ, month_starts
 
 ENGINES = ("duckdb", "spark")
-COLUMNS = ("city", "source", "meter", "quantity", "ts", "value", "unit", "customer_class",
-           "batch")
+# The store's columns (docs/data.md, "The store"): only a reading's customer class may be
+# missing. Declared required, Parquet spends no definition levels on the other columns.
+STORE_SCHEMA = pa.schema([
+    pa.field("city", pa.string(), nullable=False),
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("meter", pa.string(), nullable=False),
+    pa.field("quantity", pa.string(), nullable=False),
+    pa.field("ts", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("value", pa.float64(), nullable=False),  # in the quantity's canonical unit
+    pa.field("unit", pa.string(), nullable=False),
+    pa.field("customer_class", pa.string()),
+    pa.field("batch", pa.int64(), nullable=False),
+])
+COLUMNS = tuple(STORE_SCHEMA.names)
 # Values are summed as integers of a millionth of the unit (1 mWh for kWh), so the order in
 # which an engine adds them cannot change the result: DuckDB and Spark agree to the last bit.
 SCALE = 1_000_000
@@ -62,6 +75,15 @@ def connect(engine: str | BaseBackend | None = None) -> BaseBackend:
     if master := os.environ.get("ZEROCITY_SPARK_MASTER"):
         builder = builder.master(master)
     return ibis.pyspark.connect(builder.getOrCreate())
+
+
+def store_table(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pa.Table:
+    """The store's columns (all of them, in order) as a table with the contract's nullability.
+    Each column keeps its type: a dictionary column stays one, and Parquet writes its codes as
+    they are; readers see the plain type when the file carries no Arrow schema."""
+    return pa.Table.from_arrays(list(columns.values()), schema=pa.schema([
+        pa.field(name, column.type, nullable=STORE_SCHEMA.field(name).nullable)
+        for name, column in zip(COLUMNS, columns.values(), strict=True)]))
 
 
 def is_local(path: str | Path) -> bool:
