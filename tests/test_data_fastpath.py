@@ -335,6 +335,24 @@ def test_one_odd_value_among_good_ones_of_one_quantity(settings, city, tmp_path,
     assert fast.accepted == (8 if odd == 0 else 7)
 
 
+def test_each_quantity_keeps_its_own_range_and_unit(settings, city, tmp_path, data_dir):
+    """Two quantities in one row group: 150,000 kWh is beyond active energy's maximum
+    (100,000) but a good export (no maximum); 150 MWh is the same amount converted. (Judging
+    a row by the wrong quantity's range or unit lets the bad ones through.)"""
+    rows = [("EG-1", START, "active_energy", 150000.0, "kWh", None),
+            ("EG-1", START, "active_energy_export", 150000.0, "kWh", None),
+            ("EG-2", START, "active_energy", 150.0, "MWh", None),
+            ("EG-2", START, "active_energy_export", 150.0, "MWh", None),
+            ("EG-3", START, "active_energy", 99.0, "MWh", None)]
+    fast, _ = _same(settings, city, tmp_path, data_dir, rows)
+    assert fast.summary["fast_path"] is True
+    assert fast.accepted == 3
+    assert [q.line for q in fast.quarantine.order_by("line")] == [2, 4]
+    assert [(r[0], r[1], r[3]) for r in _stored(data_dir, fast.source)] == [
+        ("EG-1", "active_energy_export", "150000.0"), ("EG-2", "active_energy_export", "150000.0"),
+        ("EG-3", "active_energy", "99000.0")]
+
+
 @pytest.mark.spark
 def test_spark_reads_what_both_paths_wrote(settings, city, tmp_path, data_dir, spark):
     """The fast path's files (dictionary codes, delta-coded times, required columns) and the

@@ -9,12 +9,14 @@ a file the rules of ``zerocity.data.intake`` run without Python work per row:
   Parquet stores them: a row group holds a few distinct texts, and Python judges each once
   with the intake's own functions (meter trimmed, required and at most 200 characters;
   quantity of the schema; unit known and convertible with pint; class known);
-- numpy spreads the verdicts over the rows, converts the values and checks them against the
-  quantity's range, and checks that each time is given and at most a day ahead;
+- numpy spreads a verdict over the rows only where the entries disagree (or a cell is
+  missing), converts the values and checks them against the quantity's range, and checks
+  that each time is given and at most a day ahead;
 - the rows that fail any rule go to ``check_chunk``, which words the reasons (or accepts a row
   after all), so the reasons and the readings kept are those of the exact path, line for line.
 
-The readings kept keep their text columns as dictionaries and go straight into store files
+The readings kept keep the file's dictionary codes, with the canonical texts as dictionaries
+(the quantity's codes also give the canonical unit), and go straight into store files
 (zstd Parquet, at most ``ROWS_PER_FILE`` each) in the ingest's staging directory, written by
 two threads while the next row groups are read, with the batch id reserved beforehand; when
 the batch commits they are moved into their partitions under temporary names and published
@@ -475,87 +477,130 @@ class Judge:
 
     def batch(self, batch: pa.RecordBatch, cols: dict[str, str], rows: np.ndarray
               ) -> tuple[np.ndarray, pa.Table]:
-        """(which rows pass every rule, those rows as readings with dictionary columns)."""
+        """(which rows pass every rule, those rows as readings with dictionary columns).
+
+        Each rule is judged on the dictionary's entries; a verdict is spread over the rows only
+        where the entries disagree (or a cell is missing), and the readings' text columns reuse
+        the file's codes with new dictionaries wherever those stay distinct."""
         n = batch.num_rows
         ok = np.ones(n, dtype=bool)
 
-        # Each column's codes index its dictionary; a missing cell gets the code one past
-        # the end, whose verdict is appended to each list of verdicts.
         # meter: trimmed, required, at most MAX_METER characters
         meter = _dictionary(batch.column(cols["meter"]))
         trimmed = pc.utf8_trim_whitespace(pc.fill_null(meter.dictionary.cast(pa.string()), ""))
         length = np.asarray(pc.utf8_length(trimmed).to_numpy(zero_copy_only=False))
-        meters = pc.unique(trimmed)  # distinct spellings of one meter become one code
-        meter_code = np.append(pc.index_in(trimmed, meters).to_numpy(zero_copy_only=False), 0)
-        m = _codes(meter)
-        ok &= np.append((length > 0) & (length <= MAX_METER), False)[m]
+        _judge_rows(ok, meter, (length > 0) & (length <= MAX_METER))
 
-        # quantity of the schema, unit convertible to its canonical unit, class known
+        # quantity of the schema
         quantity = _dictionary(batch.column(cols["quantity"]))
-        q = np.array([self._quantity(v) for v in quantity.dictionary.to_pylist()] + [-1],
-                     np.int64)[_codes(quantity)]
-        ok &= q >= 0
-        qq = np.where(q >= 0, q, 0)
+        q_entry = np.array([self._quantity(v) for v in quantity.dictionary.to_pylist()],
+                           np.int64)
+        _judge_rows(ok, quantity, q_entry >= 0)
+        present = sorted(set(q_entry[q_entry >= 0].tolist())) or [0]
+        q_row: int | np.ndarray = present[0]  # one quantity: no row needs its own
+        if len(present) > 1:
+            q_row = np.append(np.maximum(q_entry, 0), 0)[_codes(quantity)]
+
+        # unit: known, and convertible to the quantity's canonical unit
         unit = _dictionary(batch.column(cols["unit"]))
         units = unit.dictionary.to_pylist()
-        scale = np.full((len(self.names), len(units) + 1), np.nan)
+        scale = np.full((len(self.names), len(units) + 1), np.nan)  # + a missing unit
         offset = np.zeros_like(scale)
-        for qi in range(len(self.names)):
+        for qi in present:
             for ui, raw in enumerate(units):
                 verdict = self._unit(qi, raw)
                 if verdict is not None:
                     scale[qi, ui], offset[qi, ui] = verdict
-        u = _codes(unit)
-        if (scale[:, :-1] == 1).all() and not offset.any():  # every unit is the canonical one
-            row_scale = row_offset = None
-            ok &= u < len(units)
+        row_scale: float | np.ndarray = 1.0
+        row_offset: float | np.ndarray = 0.0
+        if isinstance(q_row, int):
+            _judge_rows(ok, unit, ~np.isnan(scale[q_row, :-1]))
+            if not ((scale[q_row, :-1] == 1) | np.isnan(scale[q_row, :-1])).all() \
+                    or offset[q_row].any():
+                u = _codes(unit)
+                row_scale, row_offset = scale[q_row, u], offset[q_row, u]
         else:
-            row_scale, row_offset = scale[qq, u], offset[qq, u]
+            u = _codes(unit)
+            row_scale, row_offset = scale[q_row, u], offset[q_row, u]
             ok &= ~np.isnan(row_scale)
-        c = np.full(n, -1, np.int64)
+
+        # class: known or none
+        klass = None
         if "customer_class" in cols and not pa.types.is_null(
                 batch.column(cols["customer_class"]).type):
             klass = _dictionary(batch.column(cols["customer_class"]))
-            c = np.array([self._class(v) for v in klass.dictionary.to_pylist()] + [-1],
-                         np.int64)[_codes(klass)]
-            ok &= c != -2
+            c_entry = np.array([self._class(v) for v in klass.dictionary.to_pylist()],
+                               np.int64)
+            _judge_rows(ok, klass, c_entry != -2, missing_ok=True)
 
         # value: a finite number within the quantity's range once converted
         raw_value = batch.column(cols["value"])
         values = np.asarray(raw_value.cast(pa.float64()).to_numpy(zero_copy_only=False),
                             np.float64)  # a missing value is NaN
         # as the exact path computes it (value * 1 + 0 turns -0.0 into 0.0)
-        converted = values + 0.0 if row_scale is None else values * row_scale + row_offset
+        converted = values * row_scale + row_offset
         with np.errstate(invalid="ignore"):
-            ok &= np.isfinite(values) & (converted >= self.lo[qq]) & (converted <= self.hi[qq])
+            ok &= (np.isfinite(values) & (converted >= self.lo[q_row])
+                   & (converted <= self.hi[q_row]))
 
         # time: given, and no more than a day ahead
         time = batch.column(cols["time"]).cast(pa.timestamp("us", tz="UTC"))
-        ts = np.asarray(pc.fill_null(time.cast(pa.int64()), self.limit + 1).to_numpy())
-        ok &= ts <= self.limit
+        stamps = time.cast(pa.int64())
+        if stamps.null_count:
+            stamps = pc.fill_null(stamps, self.limit + 1)
+        ok &= stamps.to_numpy() <= self.limit
 
-        keep = None if ok.all() else pa.array(np.flatnonzero(ok))
-
-        def take(arr: Any) -> Any:
-            return arr if keep is None else arr.take(keep)
-
-        def codes(values: np.ndarray, dictionary: list[str]) -> pa.DictionaryArray:
-            mask = (values < 0) if values.min(initial=0) < 0 else None
-            return pa.DictionaryArray.from_arrays(
-                take(pa.array(values.astype(np.int32), mask=mask)),
-                pa.array(dictionary, pa.string()), safe=False)
-
+        # the readings: the file's codes with the canonical texts as dictionaries
+        names = [self.names[q] if q >= 0 else "" for q in q_entry.tolist()]
+        units_of = [self.canonical[self.unit_code[q]] if q >= 0 else "" for q in q_entry.tolist()]
+        if klass is None:
+            classes = pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()),
+                                                     pa.array(CUSTOMER_CLASSES))
+        elif (c_entry >= 0).all():
+            classes = _recoded(klass.indices, [CUSTOMER_CLASSES[c] for c in c_entry.tolist()])
+        else:  # a blank class is none: per row, as a dictionary cannot hold a missing value
+            c_row = np.append(c_entry, -1)[_codes(klass)]
+            classes = pa.DictionaryArray.from_arrays(
+                pa.array(np.maximum(c_row, 0).astype(np.int32), mask=c_row < 0),
+                pa.array(CUSTOMER_CLASSES))
         readings = pa.table({
-            "row": take(pa.array(rows)),
-            "ts": take(time),
-            "value": take(pa.array(converted)),
-            "meter": pa.DictionaryArray.from_arrays(
-                take(pa.array(meter_code[m].astype(np.int32))), meters, safe=False),
-            "quantity": codes(q, self.names),
-            "unit": codes(self.unit_code[qq], self.canonical),
-            "customer_class": codes(c, list(CUSTOMER_CLASSES)),
+            "row": pa.array(rows),
+            "ts": time,
+            "value": pa.array(converted),
+            "meter": _recoded(meter.indices, trimmed),
+            "quantity": _recoded(quantity.indices, names),
+            "unit": _recoded(quantity.indices, units_of),
+            "customer_class": classes,
         })
+        if not ok.all():
+            readings = readings.take(pa.array(np.flatnonzero(ok)))
         return ok, readings
+
+
+def _judge_rows(ok: np.ndarray, column: pa.DictionaryArray, good: np.ndarray, *,
+                missing_ok: bool = False) -> None:
+    """Rows whose entry is not good, or whose cell is missing (unless ``missing_ok``), fail:
+    looked up row by row only when some entry is bad or some cell missing."""
+    missing = column.indices.null_count > 0
+    if good.all() and (missing_ok or not missing):
+        return
+    ok &= np.append(good, missing_ok)[_codes(column)]
+
+
+def _recoded(indices: pa.Array, values: list[str] | pa.Array) -> pa.DictionaryArray:
+    """A dictionary column of ``values[code]`` for each row's code (a missing code stays
+    missing). The codes are kept when the values are distinct; otherwise they are mapped to
+    the distinct values, since Parquet writes a dictionary with repeats as plain values."""
+    dictionary = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+    distinct = pc.unique(dictionary)
+    if len(distinct) == len(dictionary):
+        return pa.DictionaryArray.from_arrays(indices, dictionary)
+    remap = np.asarray(pc.index_in(dictionary, distinct).to_numpy(zero_copy_only=False),
+                       np.int32)
+    codes = indices.fill_null(0) if indices.null_count else indices
+    mask = indices.is_null().to_numpy(zero_copy_only=False) if indices.null_count else None
+    return pa.DictionaryArray.from_arrays(
+        pa.array(remap[codes.to_numpy()], mask=mask), distinct)
 
 
 def _dictionary(arr: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
