@@ -72,6 +72,19 @@ def _stored(data_dir, source):
         "ORDER BY ALL").fetchall()
 
 
+def _misplaced(data_dir, source):
+    """Store files holding a reading outside their partition's UTC month."""
+    out = []
+    for path in (data_dir / "readings" / f"source={source.key}").rglob("*.parquet"):
+        year, month = (int(part.split("=")[1]) for part in path.parts[-3:-1])
+        months = duckdb.sql(f"SELECT DISTINCT year(ts AT TIME ZONE 'UTC'), "
+                            f"month(ts AT TIME ZONE 'UTC') FROM read_parquet('{path}', "
+                            "hive_partitioning = false)").fetchall()
+        if months != [(year, month)]:
+            out.append((path.name, months))
+    return out
+
+
 def _outcome(batch, data_dir):
     return {
         "counts": (batch.status, batch.received, batch.accepted, batch.duplicates,
@@ -81,6 +94,7 @@ def _outcome(batch, data_dir):
         "stored": _stored(data_dir, batch.source),
         "gaps": batch.summary.get("gaps"),
         "span": (batch.first_reading, batch.last_reading),
+        "misplaced": _misplaced(data_dir, batch.source),
     }
 
 
@@ -90,6 +104,7 @@ def _same(settings, city, tmp_path, data_dir, rows, **kw):
     exact = _ingest(settings, _source(city), path, fast=False)
     assert "fast_path" not in exact.summary
     assert _outcome(fast, data_dir) == _outcome(exact, data_dir)
+    assert not _outcome(fast, data_dir)["misplaced"]
     return fast, exact
 
 

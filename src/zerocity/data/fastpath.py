@@ -242,12 +242,15 @@ class Staged:
         lo, hi = _pmonth(first), _pmonth(last)
         if lo == hi:
             parts = [(lo, readings)]
-        else:  # sorted by month (stable), then sliced: one copy of the rows
+        else:  # sliced by month (sorted first, stably, if they come mixed: one copy)
             starts = np.array([_month_start(m) for m in range(lo + 1, hi + 1)])
             months = np.searchsorted(starts, np.concatenate(stamps), side="right")
-            order = np.argsort(months, kind="stable")
-            bounds = np.searchsorted(months[order], np.arange(hi - lo + 2))
-            ordered = readings.take(pa.array(order))
+            if (months[1:] >= months[:-1]).all():  # month after month, as exports come
+                ordered = readings
+            else:
+                order = np.argsort(months, kind="stable")
+                months, ordered = months[order], readings.take(pa.array(order))
+            bounds = np.searchsorted(months, np.arange(hi - lo + 2))
             parts = [(lo + i, ordered.slice(bounds[i], bounds[i + 1] - bounds[i]))
                      for i in range(hi - lo + 1) if bounds[i + 1] > bounds[i]]
         for pmonth, part in parts:
@@ -273,19 +276,17 @@ class Staged:
         return [str(f.path) for f in self.files]
 
 
-_ZEROS = np.zeros(0, np.int32)
+_ZEROS = pa.array(np.zeros(0, np.int32))
 
 
 def _constant(value: str | int, n: int) -> pa.DictionaryArray:
-    """A column of one value: the dictionary holds it, every index is 0 (the zeros are shared
-    read-only between calls and threads)."""
+    """A column of one value: the dictionary holds it, every index is 0 (slices of one array
+    of zeros, shared between calls and threads)."""
     global _ZEROS
     zeros = _ZEROS
     if len(zeros) < n:
-        zeros = np.zeros(n, np.int32)
-        zeros.flags.writeable = False
-        _ZEROS = zeros
-    return pa.DictionaryArray.from_arrays(pa.array(zeros[:n]), pa.array([value]))
+        zeros = _ZEROS = pa.array(np.zeros(n, np.int32))
+    return pa.DictionaryArray.from_arrays(zeros.slice(0, n), pa.array([value]))
 
 
 def _write_file(path: Path, table: pa.Table) -> None:
