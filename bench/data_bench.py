@@ -13,7 +13,8 @@ phase runs in its own process, so each peak memory (``ru_maxrss``) is that phase
                  Parquet file per source, named by its key, with the intake's columns (meter,
                  time as a UTC timestamp, quantity, value, unit, customer_class), month by
                  month with each meter's readings together, copied from the store file by file
-    ingest       the platform's intake: a fresh SQLite database and data directory, Kranj and
+    ingest       (twice, the faster counts, as the queries are best of 2)
+                 the platform's intake: a fresh SQLite database and data directory, Kranj and
                  its sources registered (``ensure_sources``), one refused reading ingested to
                  load what the intake loads on first use, then ``ingest_file`` of every
                  export file (typed Parquet, so the fast path: every rule checked on the
@@ -44,8 +45,8 @@ the intake (its store against the export files), and prints rows per second, pea
 the ratios; it never passes or fails on a time (it exits with 1 only when results disagree, and
 a phase that fails stops it).
 
-The default run (50 million readings) takes about 2 minutes on 2 CPUs: the intake about 5 s
-of it (about 10 million readings/s), every other phase under 15 s.
+The default run (50 million readings) takes about 4 minutes on 2 CPUs: the intake about 3.5 to
+5 s of it (10 to 14 million readings/s), every other phase under 20 s.
 No phase holds more than about 1 GiB (the intake: DuckDB within ZEROCITY_DUCKDB_MEMORY, 1GB
 by default, plus a million readings per writing thread); 5 million readings take about 30 s.
 
@@ -463,7 +464,10 @@ def main() -> int:
         intake = Path(tmp) / "intake"
         gen = run_phase("generate", data, ["--readings", str(args.readings)])
         exp = run_phase("export", data, ["--out", str(intake)])
-        ing = run_phase("ingest", intake, ["--data-dir", str(Path(tmp) / "platform")])
+        # best of 2, each on a fresh database and store, as the queries are best of 2
+        ings = [run_phase("ingest", intake, ["--data-dir", str(Path(tmp) / f"platform{i}")])
+                for i in range(2)]
+        ing = min(ings, key=lambda r: r["ingest_s"])
         fref = run_phase("duckdb-file", intake, [])
         tuned = run_phase("duckdb-tuned", intake, [])
         fwrite = run_phase("duckdb-write", intake, ["--out", str(Path(tmp) / "copy")])
@@ -498,7 +502,8 @@ def main() -> int:
     print("  time")
     row("write the readings to Parquet (generate)", gen["seconds"])
     row("write the intake files (preparation)", exp["seconds"])
-    row(f"intake: ingest_file of the {exp['files']} files", ing["ingest_s"])
+    row(f"intake: ingest_file of the {exp['files']} files (best of 2)", ing["ingest_s"],
+        f"  (the other: {max(r['ingest_s'] for r in ings):.2f} s)")
     row("intake: monthly_activity over its store (best of 2)", ing["monthly_s"])
     row("intake + monthly_activity", intake_s)
     row("DuckDB SQL reading the intake files (best of 2)", fref["seconds"])
