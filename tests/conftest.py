@@ -1,7 +1,7 @@
 """Shared test setup: factories, the real-component rule and markers.
 
-A test that needs a real component (PostgreSQL, Chromium) skips with a clear message on a
-laptop that lacks it, and fails when CI=true: a green CI must have run everything.
+A test that needs a real component (PostgreSQL, Chromium, Spark) skips with a clear message on
+a laptop that lacks it, and fails when CI=true: a green CI must have run everything.
 """
 
 from __future__ import annotations

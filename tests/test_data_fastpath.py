@@ -1,7 +1,8 @@
-"""The intake's fast path (a typed Parquet file checked by DuckDB) gives exactly what the exact
-path gives — the same counts, the same quarantine line for line, the same readings stored and
-the same gaps — and stands aside whenever the exact path's judgement is needed (repeats in the
-payload, readings already stored). Real SQLite/PostgreSQL, real Parquet files, real DuckDB."""
+"""The intake's fast path (a typed Parquet file checked on its dictionaries) gives exactly
+what the exact path gives — the same counts, the same quarantine line for line, the same
+readings stored, in the right partitions, and the same gaps — and stands aside whenever the
+exact path's judgement is needed (repeats in the payload, readings already stored). Real
+SQLite/PostgreSQL, real Parquet files, real DuckDB; Spark reads what both paths wrote."""
 
 from __future__ import annotations
 
@@ -103,8 +104,9 @@ def _same(settings, city, tmp_path, data_dir, rows, **kw):
     fast = _ingest(settings, _source(city), path, fast=True)
     exact = _ingest(settings, _source(city), path, fast=False)
     assert "fast_path" not in exact.summary
-    assert _outcome(fast, data_dir) == _outcome(exact, data_dir)
-    assert not _outcome(fast, data_dir)["misplaced"]
+    outcome = _outcome(fast, data_dir)
+    assert outcome == _outcome(exact, data_dir)
+    assert not outcome["misplaced"]
     return fast, exact
 
 

@@ -78,12 +78,15 @@ def connect(engine: str | BaseBackend | None = None) -> BaseBackend:
 
 
 def store_table(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pa.Table:
-    """The store's columns (all of them, in order) as a table with the contract's nullability.
-    Each column keeps its type: a dictionary column stays one, and Parquet writes its codes as
-    they are; readers see the plain type when the file carries no Arrow schema."""
-    return pa.Table.from_arrays(list(columns.values()), schema=pa.schema([
-        pa.field(name, column.type, nullable=STORE_SCHEMA.field(name).nullable)
-        for name, column in zip(COLUMNS, columns.values(), strict=True)]))
+    """The store's columns (each of them, by name) as a table in the contract's order and with
+    its nullability. Each column keeps its type: a dictionary column stays one, and Parquet
+    writes its codes as they are; readers see the plain type when the file carries no Arrow
+    schema."""
+    if set(columns) != set(COLUMNS):
+        raise ValueError(f"the store's columns are {', '.join(COLUMNS)}")
+    return pa.Table.from_arrays([columns[name] for name in COLUMNS], schema=pa.schema([
+        pa.field(name, columns[name].type, nullable=STORE_SCHEMA.field(name).nullable)
+        for name in COLUMNS]))
 
 
 def is_local(path: str | Path) -> bool:
