@@ -35,6 +35,7 @@ from zerocity.data.pipelines import (
     yearly_activity,
 )
 from zerocity.data.pipelines.calendar import slots
+from zerocity.data.pipelines.engines import STORE_SCHEMA, constant_column, store_table
 
 TZ = ZoneInfo("Europe/Ljubljana")
 FREQ = {"el": "15min", "gas": "daily", "pv": "hourly", "heat": "daily"}
@@ -340,6 +341,28 @@ def test_generated_2018_adds_up_to_kranj_s_activity_data(tmp_path: Path, meters:
     plants = plants[plants.source == "district-heat-production"].set_index("quantity")
     assert plants.loc["heat_production_renewable", "value"] / plants.loc[
         "heat_production", "value"] == pytest.approx(0.30, rel=1e-3)
+
+
+def test_a_store_table_has_the_contract_s_columns_in_its_order() -> None:
+    n = 2
+    columns = {
+        "batch": pa.array([7, 7]), "customer_class": constant_column(None, n),
+        "unit": constant_column("kWh", n), "value": pa.array([1.0, 2.0]),
+        "ts": pa.array([0, 1], pa.timestamp("us", tz="UTC")),
+        "quantity": constant_column("active_energy", n), "meter": pa.array(["A", "B"]),
+        "source": constant_column("el", n), "city": constant_column("kranj", n)}
+    # given the columns in any order, when the table is made
+    table = store_table(columns)
+    # then they are in the contract's order, with its nullability, dictionaries kept
+    assert table.column_names == list(STORE_SCHEMA.names)
+    assert [f.nullable for f in table.schema] == [f.nullable for f in STORE_SCHEMA]
+    assert pa.types.is_dictionary(table.schema.field("city").type)
+    assert table.column("unit").to_pylist() == ["kWh", "kWh"]
+    # and a missing or unknown column is refused
+    with pytest.raises(ValueError, match="the store's columns are city, source"):
+        store_table({k: v for k, v in columns.items() if k != "batch"})
+    with pytest.raises(ValueError):
+        store_table({**columns, "extra": pa.array([1, 2])})
 
 
 def test_generated_data_keeps_the_store_layout_and_shapes(tmp_path: Path) -> None:

@@ -62,12 +62,12 @@ from zerocity.data.intake import (
     IntakeRejected,
     SourceSpec,
     TimeCache,
-    as_cell,
+    cell_text,
     check_chunk,
     converter,
     pint_unit,
 )
-from zerocity.data.pipelines.engines import store_table
+from zerocity.data.pipelines.engines import constant_column, store_table
 from zerocity.data.readers import canonical_name, parquet_chunk, parquet_columns
 
 log = logging.getLogger(__name__)
@@ -229,15 +229,15 @@ class Staged:
             self.span[:] = [min([*self.span, first]), max([*self.span, last])]
         n = table.num_rows
         readings = store_table({
-            "city": _constant(self.city, n),
-            "source": _constant(self.key, n),
+            "city": constant_column(self.city, n),
+            "source": constant_column(self.key, n),
             "meter": table.column("meter"),
             "quantity": table.column("quantity"),
             "ts": table.column("ts").cast(pa.timestamp("us", tz="UTC")),
             "value": table.column("value"),
             "unit": table.column("unit"),
             "customer_class": table.column("customer_class"),
-            "batch": _constant(self.batch_id, n),
+            "batch": constant_column(self.batch_id, n),
         })
         lo, hi = _pmonth(first), _pmonth(last)
         if lo == hi:
@@ -274,19 +274,6 @@ class Staged:
     @property
     def paths(self) -> list[str]:
         return [str(f.path) for f in self.files]
-
-
-_ZEROS = pa.array(np.zeros(0, np.int32))
-
-
-def _constant(value: str | int, n: int) -> pa.DictionaryArray:
-    """A column of one value: the dictionary holds it, every index is 0 (slices of one array
-    of zeros, shared between calls and threads)."""
-    global _ZEROS
-    zeros = _ZEROS
-    if len(zeros) < n:
-        zeros = _ZEROS = pa.array(np.zeros(n, np.int32))
-    return pa.DictionaryArray.from_arrays(zeros.slice(0, n), pa.array([value]))
 
 
 def _write_file(path: Path, table: pa.Table) -> None:
@@ -434,8 +421,9 @@ class Outcome:
 class Judge:
     """The rules of ``zerocity.data.intake`` for one batch of a typed Parquet file whose text
     columns are read as Arrow dictionaries: each distinct text (a few per row group) is judged
-    once, with the intake's own functions and caches, and the verdicts are spread over the rows
-    with numpy. Rows that fail any rule go to ``check_chunk``, which words the reasons."""
+    once, with the intake's own functions and caches, and a verdict is spread over the rows
+    with numpy only where the entries disagree. Rows that fail any rule go to ``check_chunk``,
+    which words the reasons."""
 
     def __init__(self, spec: SourceSpec, now_us: int) -> None:
         self.spec = spec
@@ -444,21 +432,20 @@ class Judge:
         quantities = list(spec.quantities.values())
         self.lo = np.array([-np.inf if q.min is None else q.min for q in quantities])
         self.hi = np.array([np.inf if q.max is None else q.max for q in quantities])
-        self.canonical = sorted({q.unit for q in quantities})
-        self.unit_code = np.array([self.canonical.index(q.unit) for q in quantities], np.int32)
+        self.units = [q.unit for q in quantities]  # each quantity's canonical unit
         self.quantity_of: dict[str, int] = {}
         self.unit_of: dict[tuple[int, str], tuple[float, float] | None] = {}
         self.class_of: dict[str, int] = {}
 
     def _quantity(self, raw: str) -> int:
         if raw not in self.quantity_of:
-            name = as_cell(raw).strip().lower()
+            name = cell_text(raw, lower=True)
             self.quantity_of[raw] = self.names.index(name) if name in self.names else -1
         return self.quantity_of[raw]
 
     def _unit(self, q: int, raw: str) -> tuple[float, float] | None:
         if (q, raw) not in self.unit_of:
-            unit, verdict = as_cell(raw).strip(), None
+            unit, verdict = cell_text(raw), None
             if unit:
                 try:
                     pint_unit(unit)
@@ -471,7 +458,7 @@ class Judge:
     def _class(self, raw: str) -> int:
         """The class's number, -1 for none, -2 for an unknown class."""
         if raw not in self.class_of:
-            text = as_cell(raw).strip().lower()
+            text = cell_text(raw, lower=True)
             self.class_of[raw] = (-1 if not text else CUSTOMER_CLASSES.index(text)
                                   if text in CUSTOMER_CLASSES else -2)
         return self.class_of[raw]
@@ -514,13 +501,12 @@ class Judge:
                     scale[qi, ui], offset[qi, ui] = verdict
         row_scale: float | np.ndarray = 1.0
         row_offset: float | np.ndarray = 0.0
-        if isinstance(q_row, int):
-            _judge_rows(ok, unit, ~np.isnan(scale[q_row, :-1]))
-            if not ((scale[q_row, :-1] == 1) | np.isnan(scale[q_row, :-1])).all() \
-                    or offset[q_row].any():
-                u = _codes(unit)
-                row_scale, row_offset = scale[q_row, u], offset[q_row, u]
-        else:
+        per_row = not isinstance(q_row, int)
+        if isinstance(q_row, int):  # one quantity: its verdict on each unit entry
+            known = scale[q_row, :-1]
+            _judge_rows(ok, unit, ~np.isnan(known))
+            per_row = not ((known == 1) | np.isnan(known)).all() or offset[q_row].any()
+        if per_row:  # several quantities, or a unit to convert: looked up per row
             u = _codes(unit)
             row_scale, row_offset = scale[q_row, u], offset[q_row, u]
             ok &= ~np.isnan(row_scale)
@@ -553,7 +539,7 @@ class Judge:
 
         # the readings: the file's codes with the canonical texts as dictionaries
         names = [self.names[q] if q >= 0 else "" for q in q_entry.tolist()]
-        units_of = [self.canonical[self.unit_code[q]] if q >= 0 else "" for q in q_entry.tolist()]
+        units_of = [self.units[q] if q >= 0 else "" for q in q_entry.tolist()]
         if klass is None:
             classes = pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()),
                                                      pa.array(CUSTOMER_CLASSES))

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from zerocity.data.pipelines.calendar import DEFAULT_TZ, frequency_seconds
-from zerocity.data.pipelines.engines import STORE_SCHEMA, store_table
+from zerocity.data.pipelines.engines import STORE_SCHEMA, constant_column, store_table
 from zerocity.data.pipelines.gpc import GAS_KWH_PER_M3
 
 READINGS_SCHEMA = STORE_SCHEMA
@@ -308,25 +308,18 @@ def _scale(stream: Stream, frequency: str, tz: str, seed: int) -> float:
 
 # -- writing --------------------------------------------------------------------------------
 
-def _constant(value: str | None, n: int) -> pa.Array:
-    if value is None:
-        return pa.nulls(n, pa.string())
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int8)),
-                                          pa.array([value]))
-
-
 def _table(city: str, stream: Stream, meters: list[str], ts: np.ndarray, values: np.ndarray,
            batch: int) -> pa.Table:
     n_meters, n_slots = values.shape
     n = n_meters * n_slots
     meter_index = np.repeat(np.arange(n_meters, dtype=np.int32), n_slots)
     return store_table({
-        "city": _constant(city, n), "source": _constant(stream.source, n),
+        "city": constant_column(city, n), "source": constant_column(stream.source, n),
         "meter": pa.DictionaryArray.from_arrays(pa.array(meter_index), pa.array(meters)),
-        "quantity": _constant(stream.quantity, n),
+        "quantity": constant_column(stream.quantity, n),
         "ts": pa.array(np.tile(ts, n_meters), pa.timestamp("us", tz="UTC")),
-        "value": pa.array(values.ravel()), "unit": _constant(stream.unit, n),
-        "customer_class": _constant(stream.customer_class, n),
+        "value": pa.array(values.ravel()), "unit": constant_column(stream.unit, n),
+        "customer_class": constant_column(stream.customer_class, n),
         "batch": pa.array(np.full(n, batch, dtype=np.int64)),
     })
 

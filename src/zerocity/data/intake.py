@@ -352,9 +352,7 @@ class Codes:
             self.codes = np.zeros(n, dtype=np.int64)
             return
         enc = pc.dictionary_encode(arr)
-        values = [as_cell(v).strip() for v in enc.dictionary.to_pylist()]
-        if lower:
-            values = [v.lower() for v in values]
+        values = [cell_text(v, lower=lower) for v in enc.dictionary.to_pylist()]
         self.values = [*values, ""]
         self.codes = _np(pc.fill_null(enc.indices, len(values))).astype(np.int64)
 
@@ -674,6 +672,12 @@ def _times(raw: pa.Array | None, codes: Codes, cache: TimeCache
 
 def utc_iso(micros: int) -> str:
     return (EPOCH + timedelta(microseconds=micros)).isoformat().replace("+00:00", "Z")
+
+
+def cell_text(value: Any, *, lower: bool = False) -> str:
+    """A cell as the rules read a quantity, unit or class: its text, trimmed (and lowered)."""
+    text = as_cell(value).strip()
+    return text.lower() if lower else text
 
 
 def as_cell(value: Any) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from ibis.backends import BaseBackend
@@ -75,6 +76,21 @@ def connect(engine: str | BaseBackend | None = None) -> BaseBackend:
     if master := os.environ.get("ZEROCITY_SPARK_MASTER"):
         builder = builder.master(master)
     return ibis.pyspark.connect(builder.getOrCreate())
+
+
+_ZEROS = pa.array(np.zeros(0, np.int32))
+
+
+def constant_column(value: str | int | None, n: int) -> pa.Array:
+    """A store column of one value for ``n`` readings: a dictionary holding it, every code 0
+    (slices of one array of zeros, shared between calls and threads); null for ``None``."""
+    global _ZEROS
+    if value is None:
+        return pa.nulls(n, pa.string())
+    zeros = _ZEROS
+    if len(zeros) < n:
+        zeros = _ZEROS = pa.array(np.zeros(n, np.int32))
+    return pa.DictionaryArray.from_arrays(zeros.slice(0, n), pa.array([value]))
 
 
 def store_table(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pa.Table:
