@@ -292,7 +292,7 @@ def phase_ingest(intake: Path, data_dir: str) -> dict[str, Any]:
     batches = []
     t0 = time.perf_counter()
     for path in files:
-        batches.append(ingest_file(sources[path.stem], path, actor="bench"))
+        batches.append(ingest_file(sources[path.stem], path, actor="bench").value)
     ingest_s = time.perf_counter() - t0
     ingest_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     store = readings_dir()
@@ -327,7 +327,7 @@ def _warm_up(source: Any, folder: Path) -> None:
     pq.write_table(pa.table({
         "meter": ["warm-up"], "time": pa.array([0], pa.timestamp("us", tz="UTC")),
         "quantity": ["no_such_quantity"], "value": [1.0], "unit": ["kWh"]}), path)
-    batch = ingest_file(source, path, actor="bench")
+    batch = ingest_file(source, path, actor="bench").value
     assert batch.status == "rejected" and not batch.files
     path.unlink()
 

@@ -152,7 +152,8 @@ def phase_zerocity(path: Path, data_dir: str) -> dict[str, Any]:
 
 def phase_reimport(path: Path, data_dir: str) -> dict[str, Any]:
     _django(data_dir)
-    from zerocity.inventory.services import get_city, import_activity_file
+    from zerocity.core.selectors import get_city
+    from zerocity.inventory.services import import_activity_file
 
     city = get_city(CITY)
     data = path.read_bytes()

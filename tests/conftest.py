@@ -10,10 +10,19 @@ import os
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("ZEROCITY_DATA_DIR", tempfile.mkdtemp(prefix="zerocity-test-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-django may have read the settings before this file set the variable: the store,
+    # the open-data cache and the generated demo data of a test run never go to ./var
+    from django.conf import settings
+
+    settings.DATA_DIR = Path(os.environ["ZEROCITY_DATA_DIR"]).resolve()
 
 
 def require_component(available: bool, message: str) -> None:
@@ -35,7 +44,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def city(db):  # type: ignore[no-untyped-def]
     from zerocity.core.services import create_city
 
-    return create_city("testville", name="Testville", country="SI", population=10000)
+    return create_city("testville", name="Testville", country="SI", population=10000,
+                       nuts3="SI042")
+
+
+@pytest.fixture
+def helsinki(db):  # type: ignore[no-untyped-def]
+    """A city on another clock with another country's holidays: every computation that counts
+    local days, months or working days must follow it, not Kranj's (the zone is Finland's
+    only one, so it is not named)."""
+    from zerocity.core.services import create_city
+
+    return create_city("helsinki", name="Helsinki", country="FI", population=674500,
+                       nuts3="FI1B1")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zerocity.api.routes import api
+from zerocity.api.app import api
 from zerocity.core.models import Role
 from zerocity.core.services import create_city, ensure_department, grant_role
 
@@ -69,8 +69,10 @@ def test_inventory_answer_carries_totals_and_rows(client, people):
 def test_a_malformed_request_is_a_4xx_with_a_message(client, people):
     r = client.get("/api/v1/cities/kranj/inventories/2018?gwp=AR9")
     assert r.status_code == 400 and "unknown GWP set 'AR9'" in r.json()["detail"]
+    assert r["Content-Type"] == "application/problem+json"
+    assert r.json()["errors"] == [{"loc": ["query", "gwp"], "msg": r.json()["errors"][0]["msg"]}]
     r = client.get("/api/v1/cities/kranj/inventories/twenty")
-    assert r.status_code == 422
+    assert r.status_code == 400 and r.json()["errors"][0]["loc"] == ["path", "year"]
 
 
 def test_openapi_schema_and_docs_are_served_without_a_cdn(client):
@@ -81,7 +83,7 @@ def test_openapi_schema_and_docs_are_served_without_a_cdn(client):
 
 
 def test_every_api_operation_declares_a_permission_rule():
-    for _prefix, router in api._routers:
-        for path, view in router.path_operations.items():
-            for op in view.operations:
-                assert getattr(op.view_func, "permission_rule", None), f"{path} has no rule"
+    schema = api.get_openapi_schema()
+    for path, operations in schema["paths"].items():
+        for method, op in operations.items():
+            assert op.get("x-permission"), f"{method.upper()} {path} has no permission rule"

@@ -15,6 +15,7 @@ from django.db import connection, connections
 
 from zerocity.card import services
 from zerocity.card.models import LedgerAccount, LedgerTransaction, Tap
+from zerocity.core.results import Done
 
 pytestmark = [pytest.mark.postgres_only,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -89,8 +90,10 @@ def test_the_same_top_up_sent_by_many_connections_credits_once(city):
     wallet = services.open_wallet(city, "card-1", "Card 1")
     results = in_threads(8, lambda i: services.top_up(wallet, "10.00",
                                                       payment_reference="psp-42"))
-    assert all(isinstance(r, LedgerTransaction) for r in results), results
-    assert len({r.pk for r in results}) == 1  # type: ignore[union-attr]
+    assert all(isinstance(r, Done) for r in results), results
+    assert len({r.value.pk for r in results}) == 1  # type: ignore[union-attr]
+    # one connection made it; every other one is told it repeated it
+    assert sorted(r.replayed for r in results) == [False] + [True] * 7  # type: ignore[union-attr]
     assert LedgerAccount.objects.get(pk=wallet.pk).balance == Decimal("10.00")
     assert services.reconcile(city).clean
 

@@ -15,8 +15,8 @@ from zerocity.card import fares
 from zerocity.card.demo import kranj_fares
 
 D = Decimal
-RULES = fares.load_rules(kranj_fares())
 TZ = "Europe/Ljubljana"
+RULES = fares.load_rules(kranj_fares(), TZ)
 
 
 def product(pid: str) -> fares.FareProduct:
@@ -95,6 +95,26 @@ def test_the_day_cap_resets_at_local_midnight_across_the_dst_change():
     assert (tomorrow.reason, tomorrow.fare) == ("fare", D("1.00"))
 
 
+def test_in_helsinki_the_same_day_cap_turns_at_helsinkis_midnight():
+    # the same rules for a city on Helsinki's clock: 21:30 UTC on 20 October is 00:30 on the
+    # 21st in Helsinki (EEST) but 23:30 on the 20th in Kranj (CEST)
+    from datetime import UTC
+
+    helsinki = fares.load_rules(kranj_fares(), "Europe/Helsinki")
+    day = datetime(2026, 10, 20, 6, tzinfo=UTC)
+    night = datetime(2026, 10, 20, 21, 30, tzinfo=UTC)
+
+    def decide(rules: fares.FareRules, at: datetime, history: list) -> fares.Decision:  # type: ignore[type-arg]
+        return fares.decide(rules, fares.Tap(at=at, service="bus", vehicle="bus-9", units=None),
+                            history=history, passes=[], eligibilities=[], balance=D("50"))
+
+    for rules, fare in ((RULES, D("0.00")), (helsinki, D("1.00"))):
+        paid = decide(rules, day, [])
+        assert paid.fare == D("1.00")
+        # the day cap (1.00) makes Kranj's night tap free; in Helsinki it is a new day
+        assert decide(rules, night, [prior(paid, day)]).fare == fare
+
+
 def test_a_concession_counts_until_it_expires():
     at = local(2026, 10, 20, 7)
     pupil = [fares.Eligibility("pupil", at - timedelta(days=30), at + timedelta(seconds=1))]
@@ -126,12 +146,14 @@ def test_balance_floor_blocked_and_naive_times():
     ({"fare_caps": [{"service": "bus", "period": "day", "amount": "1.005"}]},
      "fare_caps[0].amount: '1.005' is not an amount in whole cents"),
     ({"timezone": "Mars/Olympus"}, "timezone: unknown time zone"),
+    ({"timezone": "Europe/Helsinki"},
+     "timezone: the rules keep Europe/Helsinki but the city keeps Europe/Ljubljana"),
     ({"rider_categories": []}, "exactly one is_default_fare_category"),
 ])
 def test_rule_errors_name_their_path(change, message):
     with pytest.raises(fares.RulesError, match=message.replace("[", r"\[").replace("]", r"\]")
                        .replace(".", r"\.").replace("'", "'")):
-        fares.load_rules({**kranj_fares(), **change})
+        fares.load_rules({**kranj_fares(), **change}, TZ)
 
 
 @settings(max_examples=60, deadline=None)

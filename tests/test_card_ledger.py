@@ -27,7 +27,7 @@ def balance(account: LedgerAccount) -> Decimal:
 
 
 def test_a_top_up_and_a_fare_are_balanced_movements(city, wallet):
-    top = services.top_up(wallet, "20.00", payment_reference="psp-1", actor="test")
+    top = services.top_up(wallet, "20.00", payment_reference="psp-1", actor="test").value
     fare = services.charge(wallet, "1.30", actor="test")
     assert balance(wallet) == D("18.70")
     assert balance(services.system_account(city, "payments")) == D("-20.00")
@@ -43,7 +43,8 @@ def test_a_top_up_and_a_fare_are_balanced_movements(city, wallet):
 def test_a_retried_top_up_never_credits_twice(wallet):
     first = services.top_up(wallet, "10.00", payment_reference="psp-7")
     again = services.top_up(wallet, "10.00", payment_reference="psp-7")
-    assert again.pk == first.pk and balance(wallet) == D("10.00")
+    assert (first.replayed, again.replayed) == (False, True)  # the service says which
+    assert again.value.pk == first.value.pk and balance(wallet) == D("10.00")
     with pytest.raises(Conflict, match="'payment:psp-7' was used for another movement"):
         services.top_up(wallet, "12.00", payment_reference="psp-7")
     assert LedgerTransaction.objects.count() == 1
@@ -60,7 +61,7 @@ def test_the_balance_never_goes_below_the_floor_in_code_or_in_the_database(walle
 
 
 def test_entries_and_transactions_are_never_updated_or_deleted(wallet):
-    tx = services.top_up(wallet, "5.00", payment_reference="psp-1")
+    tx = services.top_up(wallet, "5.00", payment_reference="psp-1").value
     entry = tx.entries.first()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         LedgerEntry.objects.filter(pk=entry.pk).update(amount=D("50.00"))

@@ -161,6 +161,45 @@ def test_stops_file_errors_name_the_line_and_column(network):
     assert not city.card_stops.filter(stop_id="D").exists()  # the whole file refused
 
 
+def test_every_bad_line_of_a_stops_file_is_reported_at_once(network):
+    city, *_ = network
+    # given a stops file whose header lacks stop_name, with a latitude that is no number
+    # (line 3), a stop off the globe without its id (line 5) and a good stop (line 2)
+    text = ("stop_id,stop_lat,stop_lon\n"
+            "D,46.2,14.3\n"
+            "E,north,14.3\n"
+            "\n"
+            ",95,14.3\n")
+
+    # when it is loaded
+    with pytest.raises(ridership.StopsError) as exc:
+        ridership.load_stops(city, text)
+
+    # then every mistake comes in one answer, in line order, each line numbered as the file
+    # numbers it (the blank line 4 counts), and no stop is stored
+    assert exc.value.errors == [
+        "line 1: missing column(s) stop_name",
+        "line 3, stop_lat/stop_lon: not a number",
+        "line 5, stop_lat/stop_lon: outside the globe",
+        "line 5, stop_id: empty",
+    ]
+    assert not city.card_stops.filter(stop_id__in=["D", "E"]).exists()
+
+
+def test_a_stops_file_without_stop_id_says_so_once_not_on_every_line(network):
+    city, *_ = network
+    # given a stops file without its stop_id column and a latitude that is no number
+    text = "stop_name,stop_lat,stop_lon\nDelta,46.2,14.3\nEpsilon,46.3,east\n"
+
+    # when it is loaded
+    with pytest.raises(ridership.StopsError) as exc:
+        ridership.load_stops(city, text)
+
+    # then the header's mistake is said once, with the line's own
+    assert exc.value.errors == ["line 1: missing column(s) stop_id",
+                                "line 3, stop_lat/stop_lon: not a number"]
+
+
 def test_the_months_totals_feed_the_data_platform_and_a_plan_indicator(network):
     from zerocity.inventory.services import create_inventory
 

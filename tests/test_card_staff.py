@@ -199,7 +199,9 @@ def test_the_citizen_buys_a_pass_downloads_their_data_and_closes_the_account(des
     response = c.get(f"/en/{city.slug}/card/my-data.json")
     assert response["Content-Disposition"].startswith("attachment")
     data = json.loads(response.content)
-    mine = data["accounts"][0]
+    assert data["user"] == citizen.get_username() and set(data) == {
+        "city", "exported_at", "user", "card"}  # the card's part only
+    mine = data["card"]["accounts"][0]
     assert mine["balance_eur"] == "20.00" and mine["passes"][0]["product"] == "bus-monthly"
     assert mine["cards"][0]["label"] == "7777" and "CARD-7777" not in response.content.decode()
     assert [m["kind"] for m in mine["money"]] == ["topup", "pass_sale"]
@@ -209,7 +211,8 @@ def test_the_citizen_buys_a_pass_downloads_their_data_and_closes_the_account(des
     assert closed.closed_at is not None and closed.holder is None
     assert not closed.media.filter(status=MediumStatus.ACTIVE).exists()
     assert LedgerTransaction.objects.filter(kind="refund", reason="closed by the holder").exists()
-    assert json.loads(c.get(f"/en/{city.slug}/card/my-data.json").content)["accounts"] == []
+    assert json.loads(c.get(f"/en/{city.slug}/card/my-data.json").content)["card"][
+        "accounts"] == []
     assert services.reconcile(city).clean
 
 

@@ -192,8 +192,10 @@ def test_the_tap_api_answers_replays_and_refuses_bad_input(city):
     again = post(client, "/api/v1/card/taps", body, secret)
     assert again.status_code == 200 and again.json()["replayed"] is True
     assert post(client, "/api/v1/card/taps", body, "zcv_wrong-token-xxxxxxxx").status_code == 401
-    for change, message in (({"device_id": "bus-999"}, "device_id: this token belongs to"),
-                            ({"at": "yesterday"}, "tap.at: 'yesterday' is not an ISO 8601"),
+    wrong_device = post(client, "/api/v1/card/taps", {**body, "device_id": "bus-999"}, secret)
+    assert wrong_device.status_code == 403  # a token acts for its own device only
+    assert "device_id: this token belongs to 'bus-101'" in wrong_device.json()["detail"]
+    for change, message in (({"at": "yesterday"}, "tap.at: 'yesterday' is not an ISO 8601"),
                             ({"at": "2026-11-24T07:00:00"}, "has no UTC offset"),
                             ({"seq": -1}, "tap.seq"), ({"medium": 7}, "tap.medium")):
         bad = post(client, "/api/v1/card/taps", {**body, **change}, secret)

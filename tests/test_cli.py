@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -51,7 +53,7 @@ def test_city_create_then_again_is_idempotent_and_a_clash_is_an_error():
     assert run(main, args).exit_code == 0
     clash = run(main, ["city", "create", "ljubljana", "--name", "Laibach", "--country", "SI"])
     assert clash.exit_code == 1
-    assert "exists as Ljubljana (SI)" in clash.output
+    assert "exists as Ljubljana (SI, Europe/Ljubljana)" in clash.output
 
 
 def test_import_show_and_reimport(tmp_path, city):
@@ -142,3 +144,131 @@ def test_rejected_files_are_listed_and_can_be_fetched_back(tmp_path, city):
                        str(back)])
     assert shown.output.startswith("line 2, column co2: 'much' is not a number\n")
     assert back.read_bytes() == f.read_bytes()
+
+
+# -- each city's own clock ---------------------------------------------------------------------
+
+def test_city_create_takes_a_named_zone_or_the_countrys_only_one():
+    # given a Finnish city created with its zone named, and another without
+    named = run(main, ["city", "create", "helsinki", "--name", "Helsinki", "--country", "FI",
+                       "--timezone", "Europe/Helsinki", "--population", "674500"])
+    unnamed = run(main, ["city", "create", "espoo", "--name", "Espoo", "--country", "FI"])
+    # then both print their usual line and both keep Finland's one zone
+    assert (named.exit_code, named.output) == (0, "city helsinki: Helsinki (FI)\n")
+    assert (unnamed.exit_code, unnamed.output) == (0, "city espoo: Espoo (FI)\n")
+    listed = run(main, ["city", "list"]).output.splitlines()
+    assert listed == ["espoo\tEspoo\tFI\t\tEurope/Helsinki",
+                      "helsinki\tHelsinki\tFI\t674500\tEurope/Helsinki"]
+
+
+def test_city_create_in_a_country_of_several_clocks_must_name_its_zone():
+    # when a Spanish city is created without a zone
+    r = run(main, ["city", "create", "valencia", "--name", "Valencia", "--country", "ES"])
+    # then it is refused, naming the zones to choose from, and nothing is created
+    assert r.exit_code == 1
+    assert r.output.startswith("error: ES has more than one time zone (")
+    assert "Europe/Madrid" in r.output and "Atlantic/Canary" in r.output
+    assert "--timezone" in r.output
+    assert run(main, ["city", "list"]).output == ""
+    ok = run(main, ["city", "create", "valencia", "--name", "Valencia", "--country", "ES",
+                    "--timezone", "Europe/Madrid"])
+    assert (ok.exit_code, ok.output) == (0, "city valencia: Valencia (ES)\n")
+
+
+def test_city_set_timezone_moves_an_empty_city_and_city_list_shows_it(city):
+    # given testville (SI), which holds no data yet
+    assert run(main, ["city", "list"]).output == "testville\tTestville\tSI\t10000\tEurope/Ljubljana\n"
+    # when it moves to another zone
+    r = run(main, ["city", "set-timezone", "testville", "Europe/Helsinki"])
+    # then the move is reported and listed
+    assert (r.exit_code, r.output) == (0, "city testville: time zone Europe/Helsinki\n")
+    assert run(main, ["city", "list"]).output == "testville\tTestville\tSI\t10000\tEurope/Helsinki\n"
+    unknown = run(main, ["city", "set-timezone", "testville", "Europe/Kranj"])
+    assert unknown.exit_code == 1 and "Europe/Kranj" in unknown.output
+    missing = run(main, ["city", "set-timezone", "atlantis", "Europe/Helsinki"])
+    assert (missing.exit_code, missing.output) == (
+        1, "error: no city 'atlantis'; create it with `zerocity city create`\n")
+
+
+def test_city_set_timezone_is_refused_once_the_city_holds_local_day_data(city, monkeypatch):
+    from zerocity.core import hooks
+
+    # given an app that reports data counted in testville's local days
+    monkeypatch.setitem(hooks._local_time_checks, "test",
+                        lambda c: "3 card taps" if c.slug == "testville" else None)
+    # when its zone is changed
+    r = run(main, ["city", "set-timezone", "testville", "Europe/Helsinki"])
+    # then it is refused with the reason, and the zone stays
+    assert r.exit_code == 1
+    assert "keeps its zone Europe/Ljubljana" in r.output and "3 card taps" in r.output
+    assert run(main, ["city", "list"]).output.endswith("\tEurope/Ljubljana\n")
+
+
+def test_data_source_add_reads_local_times_in_the_citys_zone_unless_told(city):
+    from zerocity.data.models import DataSource
+
+    run(main, ["city", "set-timezone", "testville", "Europe/Helsinki"])
+    args = ["--city", "testville", "--kind", "electricity_meters", "--name", "Meters",
+            "--quantity", "active_energy:kWh:0:100000"]
+    assert run(main, ["data", "source", "add", "meters", *args]).exit_code == 0
+    assert run(main, ["data", "source", "add", "utc-meters", *args, "--timezone", "UTC"]) \
+        .exit_code == 0
+    zones = dict(DataSource.objects.values_list("key", "timezone"))
+    assert zones == {"meters": "Europe/Helsinki", "utc-meters": "UTC"}
+
+
+def test_data_generate_runs_from_the_zerocity_group_in_the_citys_zone(tmp_path):
+    from zerocity.data.generate import estimate_readings
+
+    # given no city kranj in the database: the zone must be named
+    args = ["data", "generate", "--meters", "14", "--days", "2", "--out", str(tmp_path)]
+    r = run(main, args)
+    assert r.exit_code == 1 and "give --timezone" in r.output
+    r = run(main, [*args, "--timezone", "Europe/Ljubljana"])
+    assert r.exit_code == 0, r.output
+    assert f"wrote {estimate_readings(14, 2, tz='Europe/Ljubljana'):,} readings of 14 meters" \
+        in r.output
+    # and with Kranj created, its zone is the default
+    run(main, ["city", "create", "kranj", "--name", "Kranj", "--country", "SI"])
+    assert run(main, args).exit_code == 0
+    bad = run(main, [*args[:3], "5", *args[4:]])
+    assert bad.exit_code == 2 and "at least 14 meters" in bad.output
+
+
+# -- one group, commands in their apps ---------------------------------------------------------
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "zerocity"
+
+
+def test_every_click_command_defined_in_an_app_is_reachable_from_main():
+    # given every module under src/zerocity that uses click
+    modules = sorted(".".join(("zerocity", *p.relative_to(SRC).with_suffix("").parts))
+                     for p in SRC.rglob("*.py")
+                     if re.search(r"^(import|from) click\b", p.read_text(encoding="utf-8"), re.M))
+    reachable = {id(main)}
+
+    def walk(group):
+        for cmd in group.commands.values():
+            reachable.add(id(cmd))
+            if isinstance(cmd, click.Group):
+                walk(cmd)
+
+    walk(main)
+    # then each group and command they define hangs somewhere under `zerocity`
+    defined, stray = 0, []
+    for name in modules:
+        module = importlib.import_module(name)
+        for attr, obj in vars(module).items():
+            if isinstance(obj, click.Command) and obj.callback is not None \
+                    and obj.callback.__module__ == name:
+                defined += 1
+                if id(obj) not in reachable:
+                    stray.append(f"{name}.{attr}")
+    assert defined > 50 and stray == []
+    # and each app keeps its commands in its own cli module
+    assert [m for m in modules if not m.endswith(".cli")] == []
+    assert {"zerocity.core.cli", "zerocity.data.cli", "zerocity.inventory.cli"} <= set(modules)
+
+
+def test_the_top_level_cli_module_stays_small():
+    assert len((SRC / "cli.py").read_text(encoding="utf-8").splitlines()) < 150

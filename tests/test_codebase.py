@@ -25,6 +25,14 @@ def test_ruff_finds_nothing():
     assert out.returncode == 0, out.stdout
 
 
+def test_the_architecture_contracts_hold():
+    # pyproject.toml [tool.importlinter]: no cycles, domain apps never import the edges
+    out = subprocess.run([tool("lint-imports"), "--no-cache", str(ROOT / "pyproject.toml")],
+                         cwd=ROOT / "src", capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "3 kept, 0 broken" in out.stdout
+
+
 def test_mypy_passes_on_the_domain_code():
     out = subprocess.run([tool("mypy")], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout

@@ -70,8 +70,8 @@ def test_json_readings_are_accepted_once(sources):
 @pytest.mark.parametrize(("body", "status", "detail"), [
     ("{not json", 400, "not valid JSON: Expecting property name enclosed in double quotes "
                        "at character 2"),
-    ({"rows": []}, 400, 'an object with a "readings" list'),
-    ({"readings": [1, 2]}, 400, "every reading is a JSON object"),
+    ({"rows": []}, 400, "readings: Field required"),
+    ({"readings": [1, 2]}, 400, "readings[1]: Input should be a valid dictionary"),
 ])
 def test_a_malformed_request_is_a_4xx_with_a_precise_message(sources, body, status, detail):
     response = post("/api/v1/data/readings", body, sources["meters"][1])

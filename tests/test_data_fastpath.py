@@ -59,7 +59,7 @@ def _write(tmp_path, rows, *, time_type=US_UTC, name="r.parquet"):
 
 def _ingest(settings, source, path, *, fast):
     settings.DATA_FAST_INTAKE = fast
-    return services.ingest_file(source, path, actor="test")
+    return services.ingest_file(source, path, actor="test").value
 
 
 def _stored(data_dir, source):
@@ -282,9 +282,9 @@ def test_a_reserved_batch_id_is_never_given_to_another_batch(settings, city, tmp
 def test_it_department_can_turn_the_fast_path_off(city, tmp_path, data_dir, monkeypatch):
     path = _write(tmp_path, [("EG-1", START, "active_energy", 1.0, "kWh", None)])
     monkeypatch.setenv("ZEROCITY_FAST_INTAKE", "0")
-    assert "fast_path" not in services.ingest_file(_source(city), path).summary
+    assert "fast_path" not in services.ingest_file(_source(city), path).value.summary
     monkeypatch.setenv("ZEROCITY_FAST_INTAKE", "1")
-    assert services.ingest_file(_source(city), path).summary["fast_path"] is True
+    assert services.ingest_file(_source(city), path).value.summary["fast_path"] is True
 
 
 def test_many_small_batches_with_refused_rows_give_the_same_result(settings, city, tmp_path, data_dir,
@@ -384,9 +384,9 @@ def test_spark_reads_what_both_paths_wrote(settings, city, tmp_path, data_dir, s
     assert fast.summary["fast_path"] is True and "fast_path" not in exact.summary
     frequencies = {fast.source.key: "15min", exact.source.key: "15min"}
 
-    on_duckdb = monthly_activity(data_dir / "readings", frequencies=frequencies,
+    on_duckdb = monthly_activity(data_dir / "readings", tz='Europe/Ljubljana', frequencies=frequencies,
                                  engine="duckdb")
-    on_spark = monthly_activity(data_dir / "readings", frequencies=frequencies, engine=spark)
+    on_spark = monthly_activity(data_dir / "readings", tz='Europe/Ljubljana', frequencies=frequencies, engine=spark)
 
     pd.testing.assert_frame_equal(on_duckdb, on_spark, check_exact=True)
     by_path = {key: part.drop(columns=["source", "batches"]).reset_index(drop=True)

@@ -46,7 +46,7 @@ def source(city):
 
 def ingest(source, text, filename="readings.csv", **kw):
     data = text.encode() if isinstance(text, str) else text
-    return services.ingest_file(source, data, filename=filename, actor="test", **kw)
+    return services.ingest_file(source, data, filename=filename, actor="test", **kw).value
 
 
 def problems(batch):
@@ -230,6 +230,49 @@ def test_a_file_that_cannot_be_read_is_refused_whole(source, data_dir, content, 
                                    data__status="rejected").count() == 1
 
 
+def _table_file(rows, fmt):
+    """The rows (header first) as a file of the format: CSV, .xlsx or Parquet (all text)."""
+    if fmt == "csv":
+        return "".join(",".join(r) + "\n" for r in rows).encode()
+    if fmt == "xlsx":
+        return xlsx([[c or None for c in r] for r in rows])
+    buf = io.BytesIO()
+    columns = list(zip(*rows, strict=True))
+    pq.write_table(pa.table({c[0]: pa.array([v or None for v in c[1:]], pa.string())
+                             for c in columns}), buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_a_wrong_header_does_not_hide_the_rows_mistakes(source, data_dir, fmt):
+    # given a file whose header names the meter twice and lacks the value column, and whose
+    # rows have a bad time, an unknown unit, and a row with two bad cells
+    rows = [["meter", "time", "quantity", "unit", "Meter"],
+            ["EG-1", "2026-01-10T10:00:00Z", "active_energy", "kWh", "EG-1"],
+            ["EG-2", "yesterday", "active_energy", "kWh", "EG-2"],
+            ["EG-3", "2026-01-10T10:00:00Z", "active_energy", "zorks", "EG-3"],
+            ["", "2026-01-10T10:00:00Z", "gas_volume", "kWh", ""]]
+
+    # when it is ingested
+    batch = ingest(source, _table_file(rows, fmt), filename=f"readings.{fmt}")
+
+    # then it is refused whole, and its quarantine names the header's mistakes and every
+    # row's, each once: no row is told again that the whole file lacks a value column
+    assert problems(batch) == [
+        "line 1, column meter: column appears twice",
+        "line 1, column value: required column is missing; the columns are meter, time, "
+        "quantity, value, unit, customer_class (customer_class is optional)",
+        f"line 3, column time: 'yesterday' is not a date and time {TIME_HINT}",
+        "line 4, column unit: unknown unit 'zorks'",
+        "line 5, column meter: required",
+        "line 5, column quantity: 'gas_volume' is not a quantity of this source "
+        "(active_energy, active_energy_export)",
+    ]
+    assert (batch.status, batch.received, batch.accepted, batch.rejected, batch.files) \
+        == ("rejected", 4, 0, 4, [])
+    assert stored(data_dir) == []
+
+
 # -- formats ------------------------------------------------------------------------------------
 
 def test_semicolons_and_decimal_commas(source, data_dir):
@@ -255,7 +298,7 @@ def test_parquet_with_typed_columns(source, data_dir, tmp_path):
     })
     path = tmp_path / "readings.parquet"
     pq.write_table(table, path)
-    batch = services.ingest_file(source, path)
+    batch = services.ingest_file(source, path).value
 
     assert problems(batch) == [
         "line 3, column value: -2 kWh is below the minimum 0 kWh of active_energy",
@@ -341,7 +384,7 @@ def test_un_cefact_codes_smart_data_models_send(city, data_dir):
          "unit": "2N"},
         {"meter": "S4", "time": "2026-01-10T10:00:00Z", "quantity": "laeq", "value": 58,
          "unit": "%"},
-    ])
+    ]).value
     assert problems(batch) == [
         "line 2, column value: conflicts with line 1: same meter, quantity and time, "
         "22.5 ug/m3 there and 30 ug/m3 here",
@@ -482,8 +525,8 @@ def test_records_sent_twice_change_nothing(source, data_dir):
                 "value": 1.5, "unit": "kWh", "entity": "urn:ngsi-ld:Device:1"}]
     first = services.ingest_records(source, records, origin="ngsi")
     again = services.ingest_records(source, records, origin="ngsi")
-    assert first.pk == again.pk
-    changed = services.ingest_records(source, [{**records[0], "value": 2}], origin="ngsi")
+    assert first.value.pk == again.value.pk and (first.replayed, again.replayed) == (False, True)
+    changed = services.ingest_records(source, [{**records[0], "value": 2}], origin="ngsi").value
     assert (changed.accepted, changed.rejected) == (0, 1)
     # the record as sent is kept, so the NGSI-LD answer can name its entity
     assert changed.quarantine.get().raw == {**records[0], "value": 2}
@@ -506,7 +549,7 @@ def test_records_with_extra_attributes_and_python_values(source, data_dir):
          "value": True, "unit": "kWh"},
         {"meter": "EG-3", "ts": "2026-01-10T10:00:00Z", "quantity": "active_energy",
          "value": "2,5", "unit": "kWh"},
-    ], origin="api", actor="token:electricity")
+    ], origin="api", actor="token:electricity").value
     assert problems(batch) == [
         "line 2, column -: a reading is an object with meter, time, quantity, value and unit",
         "line 3, column value: 'true' is not a number",
@@ -526,7 +569,7 @@ def test_readings_from_ngsi_entities_are_accepted_by_the_demo_sources(city, data
         {"id": "urn:ngsi-ld:AirQualityObserved:Kranj-1", "type": "AirQualityObserved",
          "dateObserved": "2026-01-10T10:00:00Z", "no2": 22.5, "pm10": 31},
     ], batch=True)
-    air = services.ingest_records(sources["air-quality"], parsed.records, origin="ngsi")
+    air = services.ingest_records(sources["air-quality"], parsed.records, origin="ngsi").value
     assert (air.accepted, air.rejected) == (2, 0)
     parsed = parse_entities([
         {"id": "urn:ngsi-ld:TrafficFlowObserved:B-1", "type": "TrafficFlowObserved",
@@ -535,8 +578,8 @@ def test_readings_from_ngsi_entities_are_accepted_by_the_demo_sources(city, data
          "meterType": "Gas", "dateObserved": "2026-01-10", "totalConsumption": 12.0},
     ], batch=True)
     traffic = services.ingest_records(sources["traffic-counters"], parsed.records[:1],
-                                      origin="ngsi")
-    gas = services.ingest_records(sources["gas-meters"], parsed.records[1:], origin="ngsi")
+                                      origin="ngsi").value
+    gas = services.ingest_records(sources["gas-meters"], parsed.records[1:], origin="ngsi").value
     assert (traffic.accepted, gas.accepted) == (1, 1)
 
 
@@ -606,7 +649,7 @@ def test_a_large_file_is_read_and_written_in_chunks(source, data_dir, tmp_path, 
     monkeypatch.setattr(store, "ROWS_PER_FILE", 120_000)
     seen: list[tuple[int, int]] = []
     batch = services.ingest_file(source, path, progress=lambda done, total: seen.append(
-        (done, total)))
+        (done, total))).value
 
     assert (batch.received, batch.accepted, batch.rejected) == (300_000, 300_000, 0)
     assert sizes == [100_000, 100_000, 100_000] and batch.chunks == 3
@@ -777,7 +820,7 @@ def test_sources_batches_and_quarantine_are_for_the_citys_staff(source, city):
 
 
 def test_an_empty_list_of_records_is_a_rejected_batch(source):
-    batch = services.ingest_records(source, [], origin="api")
+    batch = services.ingest_records(source, [], origin="api").value
     assert (batch.status, batch.received) == ("rejected", 0)
     assert problems(batch) == ["line 1, column -: no readings: the payload has no rows with "
                                "values"]

@@ -152,7 +152,7 @@ def hand(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_monthly_activity_counts_local_months_with_dst_and_coverage(hand: Path) -> None:
     # given the hand dataset; when the monthly pipeline runs on DuckDB
-    df = monthly_activity(hand, frequencies=FREQ, city="kranj", engine="duckdb")
+    df = monthly_activity(hand, tz=TZ.key, frequencies=FREQ, city="kranj", engine="duckdb")
     # then each reading lands in its local month, and coverage counts DST-aware slots
     march, april, may, october = 31 * 96 - 4, 30 * 96, 31 * 96, 31 * 96 + 4
     assert slots("15min", 2018, 3, "Europe/Ljubljana") == march
@@ -177,7 +177,7 @@ def test_monthly_activity_counts_local_months_with_dst_and_coverage(hand: Path) 
 
 
 def test_yearly_activity_counts_the_year(hand: Path) -> None:
-    df = yearly_activity(hand, frequencies=FREQ, city="kranj", engine="duckdb")
+    df = yearly_activity(hand, tz=TZ.key, frequencies=FREQ, city="kranj", engine="duckdb")
     household = df[(df.source == "el") & (df.customer_class == "household")].iloc[0]
     assert household["year"] == 2018
     assert household["value"] == 72.5  # 92 x 0.25 + 99 x 0.5
@@ -191,14 +191,14 @@ def test_yearly_activity_counts_the_year(hand: Path) -> None:
 
 
 def test_a_source_without_frequency_has_no_coverage(hand: Path) -> None:
-    df = yearly_activity(hand, frequencies={"el": "15min"}, city="kranj", engine="duckdb")
+    df = yearly_activity(hand, tz=TZ.key, frequencies={"el": "15min"}, city="kranj", engine="duckdb")
     gas = df[df.source == "gas"].iloc[0]
     assert pd.isna(gas["expected_readings"]) and pd.isna(gas["coverage"])
     assert gas["readings"] == 30
 
 
 def test_gpc_activity_maps_classes_to_rows_with_provenance(hand: Path) -> None:
-    df = gpc_activity(hand, frequencies=FREQ, city="kranj", engine="duckdb")
+    df = gpc_activity(hand, tz=TZ.key, frequencies=FREQ, city="kranj", engine="duckdb")
     rows = {(r.gpc_ref, r.carrier): r for r in df.itertuples()}
     # electricity without a customer class and PV production are not activity
     assert set(rows) == {("I.1.1", "natural_gas"), ("I.1.2", "electricity"),
@@ -219,7 +219,7 @@ def test_gpc_activity_per_month_and_with_a_city_mapping(hand: Path) -> None:
     for r in mapping:
         if r["quantity"] == "gas_volume" and r["customer_class"] == "household":
             r["gpc_ref"], r["ccc_sector"] = "I.2.1", "buildings"
-    df = gpc_activity(hand, frequencies=FREQ, city="kranj", engine="duckdb", per="month",
+    df = gpc_activity(hand, tz=TZ.key, frequencies=FREQ, city="kranj", engine="duckdb", per="month",
                       mapping=mapping, gas_kwh_per_m3=10.0)
     gas = df[df.carrier == "natural_gas"]
     assert gas[["year", "month", "gpc_ref", "ccc_sector", "mwh"]].values.tolist() == [
@@ -229,16 +229,16 @@ def test_gpc_activity_per_month_and_with_a_city_mapping(hand: Path) -> None:
 
 
 def test_pv_production_is_an_indicator_series(hand: Path) -> None:
-    df = pv_production(hand, frequencies=FREQ, city="kranj", engine="duckdb")
+    df = pv_production(hand, tz=TZ.key, frequencies=FREQ, city="kranj", engine="duckdb")
     assert df.values.tolist() == [["kranj", "pv", 2018, 6, 0.004, 2, 1, 720.0, 2 / 720]]
-    yearly = pv_production(hand, frequencies=FREQ, city="kranj", engine="duckdb", per="year")
+    yearly = pv_production(hand, tz=TZ.key, frequencies=FREQ, city="kranj", engine="duckdb", per="year")
     assert yearly[["year", "mwh", "expected_readings"]].values.tolist() == [[2018, 0.004, 8760]]
 
 
 def test_nowcast_scales_by_the_previous_year_or_by_the_share_of_the_year(hand: Path) -> None:
     # given testville: heat for all of 2018 and January-February 2019 (one day missing),
     # electricity from January 2019 only
-    df = nowcast(hand, factors=FACTORS, frequencies=FREQ, city="testville", engine="duckdb")
+    df = nowcast(hand, tz=TZ.key, factors=FACTORS, frequencies=FREQ, city="testville", engine="duckdb")
     assert df[["year", "month", "gpc_ref", "carrier"]].values.tolist() == [
         [2019, 1, "I.1.2", "district_heat"], [2019, 1, "I.1.2", "electricity"],
         [2019, 2, "I.1.2", "district_heat"], [2019, 2, "I.1.2", "electricity"]]
@@ -273,21 +273,21 @@ def test_nowcast_scales_by_the_previous_year_or_by_the_share_of_the_year(hand: P
 
 
 def test_nowcast_of_a_past_year_and_of_a_year_without_readings(hand: Path) -> None:
-    df = nowcast(hand, factors=FACTORS, frequencies=FREQ, city="testville", engine="duckdb",
+    df = nowcast(hand, tz=TZ.key, factors=FACTORS, frequencies=FREQ, city="testville", engine="duckdb",
                  year=2018)
     assert df.month.tolist() == list(range(1, 13))
     assert set(df.method) == {"share_of_year"}  # no 2017
     assert df.iloc[-1].mwh_estimate == pytest.approx(19.73, rel=1e-12)
-    assert nowcast(hand, factors=FACTORS, frequencies=FREQ, city="testville",
+    assert nowcast(hand, tz=TZ.key, factors=FACTORS, frequencies=FREQ, city="testville",
                    engine="duckdb", year=2020).empty
-    assert nowcast(hand, factors=FACTORS, frequencies=FREQ, city="testville",
+    assert nowcast(hand, tz=TZ.key, factors=FACTORS, frequencies=FREQ, city="testville",
                    engine="duckdb", year=2017).empty
 
 
 def test_an_empty_store_gives_empty_frames_with_the_columns(tmp_path: Path) -> None:
-    df = monthly_activity(tmp_path / "none", frequencies=FREQ)
+    df = monthly_activity(tmp_path / "none", tz=TZ.key, frequencies=FREQ)
     assert df.empty and "coverage" in df.columns
-    assert gpc_activity(tmp_path, frequencies=FREQ).empty
+    assert gpc_activity(tmp_path, tz=TZ.key, frequencies=FREQ).empty
 
 
 def test_engine_comes_from_the_argument_or_the_environment(
@@ -320,10 +320,10 @@ KRANJ_2018_MWH = {  # Kranj Action Plan A-1.1 (A-1.4 split), src/zerocity/demo/d
 @pytest.mark.parametrize("meters", [14, 40])
 def test_generated_2018_adds_up_to_kranj_s_activity_data(tmp_path: Path, meters: int) -> None:
     # given a year of synthetic readings for a handful of meters
-    result = gen.generate(tmp_path, meters=meters, days=365, seed=meters)
-    assert result.readings == gen.estimate_readings(meters, 365)
+    result = gen.generate(tmp_path, tz=TZ.key, meters=meters, days=365, seed=meters)
+    assert result.readings == gen.estimate_readings(meters, 365, tz=TZ.key)
     # when the pipeline totals 2018 per GPC row
-    df = gpc_activity(tmp_path, frequencies=gen.frequencies(), engine="duckdb")
+    df = gpc_activity(tmp_path, tz=TZ.key, frequencies=gen.frequencies(), engine="duckdb")
     mwh = {(r.gpc_ref, r.carrier, r.ccc_sector): r.mwh for r in df.itertuples()}
     # then every row matches the baseline within 0.1 %, and so do the totals
     for key, target in KRANJ_2018_MWH.items():
@@ -337,7 +337,7 @@ def test_generated_2018_adds_up_to_kranj_s_activity_data(tmp_path: Path, meters:
     assert (df.coverage == 1.0).all()
     # and the heat Domplan's plants fed in is 30 % renewable, as the impact pathway of action
     # 1.1 starts from (research note ghg-standards.md 7.7)
-    plants = yearly_activity(tmp_path, frequencies=gen.frequencies(), engine="duckdb")
+    plants = yearly_activity(tmp_path, tz=TZ.key, frequencies=gen.frequencies(), engine="duckdb")
     plants = plants[plants.source == "district-heat-production"].set_index("quantity")
     assert plants.loc["heat_production_renewable", "value"] / plants.loc[
         "heat_production", "value"] == pytest.approx(0.30, rel=1e-3)
@@ -366,7 +366,7 @@ def test_a_store_table_has_the_contract_s_columns_in_its_order() -> None:
 
 
 def test_generated_data_keeps_the_store_layout_and_shapes(tmp_path: Path) -> None:
-    gen.generate(tmp_path, meters=14, days=3, start="2018-03-24")
+    gen.generate(tmp_path, tz=TZ.key, meters=14, days=3, start="2018-03-24")
     files = sorted(tmp_path.rglob("*.parquet"))
     assert files and all(f.name.startswith("0-") for f in files)
     assert {f.relative_to(tmp_path).parts[0] for f in files} == {
@@ -384,7 +384,7 @@ def test_generated_data_keeps_the_store_layout_and_shapes(tmp_path: Path) -> Non
     night = pv[pv.ts.dt.tz_convert("Europe/Ljubljana").dt.hour.isin([0, 1, 2, 23])]
     assert len(night) and (night.value == 0).all()
     # re-running replaces its own batch instead of adding to it
-    again = gen.generate(tmp_path, meters=14, days=3, start="2018-03-24")
+    again = gen.generate(tmp_path, tz=TZ.key, meters=14, days=3, start="2018-03-24")
     assert len(list(tmp_path.rglob("*.parquet"))) == again.files == len(files)
 
 
@@ -425,15 +425,15 @@ def test_weekly_and_seasonal_shapes() -> None:
 
 
 def test_generate_command(tmp_path: Path) -> None:
-    result = CliRunner().invoke(gen.command, ["--meters", "14", "--days", "2", "--out",
-                                              str(tmp_path)])
+    from zerocity.cli import main
+
+    args = ["data", "generate", "--timezone", TZ.key, "--days", "2", "--out", str(tmp_path)]
+    result = CliRunner().invoke(main, [*args, "--meters", "14"])
     assert result.exit_code == 0, result.output
-    assert f"wrote {gen.estimate_readings(14, 2):,} readings of 14 meters" in result.output
-    bad = CliRunner().invoke(gen.command, ["--meters", "5", "--days", "2", "--out",
-                                           str(tmp_path)])
+    assert f"wrote {gen.estimate_readings(14, 2, tz=TZ.key):,} readings of 14 meters" in result.output
+    bad = CliRunner().invoke(main, [*args, "--meters", "5"])
     assert bad.exit_code == 2 and "at least 14 meters" in bad.output
-    unknown = CliRunner().invoke(gen.command, ["--city", "atlantis", "--meters", "20",
-                                               "--days", "1", "--out", str(tmp_path)])
+    unknown = CliRunner().invoke(main, [*args, "--city", "atlantis", "--meters", "20"])
     assert unknown.exit_code == 2 and "no calibration for 'atlantis'" in unknown.output
 
 
@@ -444,16 +444,16 @@ def test_spark_gives_identical_results(spark, hand: Path, tmp_path: Path) -> Non
     # given the hand data plus a generated slice across a year end (15-minute and daily)
     root = tmp_path / "readings"
     shutil.copytree(hand, root)
-    gen.generate(root, meters=14, days=40, start="2018-12-10")
+    gen.generate(root, tz=TZ.key, meters=14, days=40, start="2018-12-10")
     frequencies = {**FREQ, **gen.frequencies()}
     runs = {
-        "monthly": lambda e: monthly_activity(root, frequencies=frequencies, engine=e),
-        "yearly": lambda e: yearly_activity(root, frequencies=frequencies, engine=e),
-        "gpc": lambda e: gpc_activity(root, frequencies=frequencies, engine=e, per="month"),
-        "pv": lambda e: pv_production(root, frequencies=frequencies, engine=e),
-        "nowcast kranj": lambda e: nowcast(root, factors=FACTORS, frequencies=frequencies,
+        "monthly": lambda e: monthly_activity(root, tz=TZ.key, frequencies=frequencies, engine=e),
+        "yearly": lambda e: yearly_activity(root, tz=TZ.key, frequencies=frequencies, engine=e),
+        "gpc": lambda e: gpc_activity(root, tz=TZ.key, frequencies=frequencies, engine=e, per="month"),
+        "pv": lambda e: pv_production(root, tz=TZ.key, frequencies=frequencies, engine=e),
+        "nowcast kranj": lambda e: nowcast(root, tz=TZ.key, factors=FACTORS, frequencies=frequencies,
                                            city="kranj", engine=e),
-        "nowcast testville": lambda e: nowcast(root, factors=FACTORS, frequencies=frequencies,
+        "nowcast testville": lambda e: nowcast(root, tz=TZ.key, factors=FACTORS, frequencies=frequencies,
                                                city="testville", engine=e),
     }
     for name, run in runs.items():

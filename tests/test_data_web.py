@@ -28,7 +28,7 @@ def setup(city, settings, tmp_path):
          "value": 2.0, "unit": "kWh"},
         {"meter": "M1", "time": "2026-11-27T10:15:00+01:00", "quantity": "active_energy",
          "value": 5000, "unit": "kWh"},
-    ], origin="api")
+    ], origin="api").value
     other = create_city("ljubljana", name="Ljubljana", country="SI", population=295000)
     dept = ensure_department(city, "energy", "Energy")
     users = {

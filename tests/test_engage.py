@@ -77,6 +77,57 @@ def test_levels_come_from_a_confirmed_email_and_the_resident_check(people):
     assert not CensusEntry.objects.filter(key__icontains="KR-0001").exists()
 
 
+def test_every_bad_line_of_a_census_file_is_reported_at_once(people):
+    from zerocity.engage.models import CensusEntry
+
+    city, _ = people
+    before = set(CensusEntry.objects.filter(city=city).values_list("key", flat=True))
+    # given a census file with a line missing its birth date (line 3), an unknown district
+    # (line 5, after a blank line) and a line missing both number and district (line 6)
+    text = ("resident_number,birth_date,district\n"
+            "A,2000-01-01,center\n"
+            "B,,center\n"
+            "\n"
+            "C,2000-01-01,nowhere\n"
+            ",2000-01-01,\n")
+
+    # when it is loaded
+    with pytest.raises(verification.CensusRejected) as exc:
+        verification.load_census(city, text)
+
+    # then every line's mistake comes in one answer, in line order, and the census loaded
+    # before is kept as it was
+    assert exc.value.errors == [
+        "line 3: missing birth_date",
+        "line 5, district: unknown district 'nowhere'",
+        "line 6: missing resident_number, district",
+    ]
+    assert isinstance(exc.value, Conflict)
+    assert set(CensusEntry.objects.filter(city=city).values_list("key", flat=True)) == before
+
+
+def test_a_census_file_without_a_column_says_so_once_not_on_every_line(people):
+    from zerocity.engage.models import CensusEntry
+
+    city, _ = people
+    # given a census file without its district column, and a line missing its number
+    text = "resident_number,birth_date\nA,2000-01-01\n,2000-01-02\nC,2000-01-03\n"
+
+    # when it is loaded
+    with pytest.raises(verification.CensusRejected) as exc:
+        verification.load_census(city, text)
+
+    # then the header's mistake is said once, with the line's own
+    assert exc.value.errors == ["line 1: missing column(s) district",
+                                "line 3: missing resident_number"]
+    # and an empty file is no census: it is refused, not taken for one without residents
+    with pytest.raises(verification.CensusRejected) as exc:
+        verification.load_census(city, "")
+    assert exc.value.errors == ["line 1: missing column(s) resident_number, birth_date, "
+                                "district"]
+    assert CensusEntry.objects.filter(city=city).count() == 3  # the census loaded before
+
+
 def test_a_proposal_collects_support_reaches_the_threshold_and_is_answered(
         people, django_capture_on_commit_callbacks):
     from zerocity.inventory.services import create_inventory

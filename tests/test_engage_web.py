@@ -215,8 +215,10 @@ def test_verification_data_download_deletion_and_one_click_unsubscribe(levels):
     c.post(url("me/resident/"), {"resident_number": "KR-1030", "birth_date": "1980-01-01"})
     assert verification.level(p["acc"], city) == Level.RESIDENT
     data = json.loads(client_for(p["resident"]).get(url("me/my-data.json")).content)
-    assert data["account"]["username"] == "w-resident"
-    assert data["verification"]["district"] == "Center"
+    assert set(data) == {"city", "exported_at", "user", "engage", "card"}  # every app's part
+    assert data["engage"]["account"]["username"] == "w-resident"
+    assert data["engage"]["verification"]["district"] == "Center"
+    assert data["card"]["accounts"] == []
     token = notify.unsubscribe_token(p["mailok"])
     assert Client().get(f"/en/unsubscribe/{token}/").status_code == 200
     assert notify.preference(p["mailok"]).unsubscribed_at is None  # a GET changes nothing

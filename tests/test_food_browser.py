@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils.timezone import now
 
+from calendars import KRANJ
 from test_browser import chromium
 from zerocity.food import deadlines, tendering
 from zerocity.food.models import (
@@ -99,7 +100,7 @@ def test_two_openers_open_the_tenders_and_the_buyer_awards(kranj, live_server):
                           "Eggs, browser test", criteria=[c["id"] for c in
                                                           system.award_criteria],
                           estimated_value="9000", no_lots_reason="One kitchen round.")
-    sp = tendering.invite(sp, at=invited, tender_deadline=deadlines.in_days(invited, 10),
+    sp = tendering.invite(sp, at=invited, tender_deadline=deadlines.in_days(KRANJ, invited, 10),
                           openers=openers)
     bidders = list(sp.invitees.order_by("pk")[:2])
     for n, (op, price) in enumerate(zip(bidders, ("8600", "8100"), strict=True)):

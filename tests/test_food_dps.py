@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from calendars import KRANJ
 from zerocity.core.errors import Conflict
 from zerocity.food import deadlines, dps
 from zerocity.food.models import (
@@ -63,7 +64,7 @@ def farm(city, n: int = 1) -> Operator:  # type: ignore[no-untyped-def]
 
 def published(system):  # type: ignore[no-untyped-def]
     d, veg, dairy = system
-    dps.publish(d, sent_at=SENT, initial_deadline=deadlines.in_days(SENT, 30))
+    dps.publish(d, sent_at=SENT, initial_deadline=deadlines.in_days(KRANJ, SENT, 30))
     d.refresh_from_db()
     return d, veg, dairy
 
@@ -134,7 +135,7 @@ def test_initial_requests_stay_sealed_until_the_initial_deadline(city, system):
     early = dps.submit(d, farm(city), [veg, dairy], at=local(2026, 12, 15, 9))
     assert early.status == ApplicationStatus.SEALED and early.initial
     # due 10 working days after the initial deadline (12 Jan 2027 00:00): 25 January
-    assert deadlines.local_date(early.decision_due - timedelta(seconds=1)) == date(2027, 1, 25)
+    assert KRANJ.local_date(early.decision_due - timedelta(seconds=1)) == date(2027, 1, 25)
     with pytest.raises(Conflict, match="DPS-31"):
         dps.decide(early, admitted=[veg], checks=CHECKS, at=local(2027, 1, 5, 10))
     assert dps.tick(city, local(2027, 1, 11, 23, 59)).unsealed == 0
@@ -162,13 +163,13 @@ def test_a_decision_needs_the_checks_and_is_flagged_when_late(city, system):
     with pytest.raises(Conflict, match="DPS-25"):
         dps.decide(application, admitted=[], checks=CHECKS, at=local(2027, 2, 3, 9))
     # 10 working days from Monday 1 February 2027 (8 February is Prešeren's Day): 16 February
-    assert deadlines.local_date(application.decision_due - timedelta(seconds=1)) == date(
+    assert KRANJ.local_date(application.decision_due - timedelta(seconds=1)) == date(
         2027, 2, 16)
     assert dps.tick(city, local(2027, 2, 17, 8)).overdue == [application.pk]
     with pytest.raises(Conflict, match="DPS-23"):
         dps.extend(application, "  ")
     extended = dps.extend(application, "documents from three group members to examine")
-    assert deadlines.local_date(extended.decision_due - timedelta(seconds=1)) == date(
+    assert KRANJ.local_date(extended.decision_due - timedelta(seconds=1)) == date(
         2027, 2, 23)
     late = dps.decide(application, admitted=[], checks={**CHECKS, "espd_received": False},
                       reasons="no ESPD", at=local(2027, 2, 24, 9))
@@ -188,7 +189,7 @@ def test_a_renewed_self_declaration_is_due_in_five_working_days_or_the_member_is
     first = dps.request_redeclaration(first, at=asked)
     second = dps.request_redeclaration(second, at=asked)
     # working days: 26, 28, 29, 30 April and 3 May
-    assert deadlines.local_date(first.redeclaration_due - timedelta(seconds=1)) == date(
+    assert KRANJ.local_date(first.redeclaration_due - timedelta(seconds=1)) == date(
         2027, 5, 3)
     assert {o.pk for o in dps.members(veg, local(2027, 4, 28))} == {ok.pk, slow.pk}
     dps.receive_redeclaration(first, at=local(2027, 4, 29, 12))

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 
+from calendars import KRANJ
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import AuditLog
 from zerocity.food import deadlines, dps, tendering
@@ -24,7 +25,7 @@ CHECKS = {"espd_received": True, "exclusion_grounds_art57": True, "selection_cri
 CRITERIA = [{"id": "price", "type": "price", "name": "Price", "weight": 70},
             {"id": "fresh", "type": "freshness", "name": "Days from harvest", "weight": 30}]
 INVITED = datetime(2027, 3, 1, 10, 0, tzinfo=TZ)
-DEADLINE = deadlines.in_days(INVITED, 10)  # end of Thursday 11 March 2027
+DEADLINE = deadlines.in_days(KRANJ, INVITED, 10)  # end of Thursday 11 March 2027
 
 
 def local(*args: int) -> datetime:
@@ -43,7 +44,7 @@ def active(city):  # type: ignore[no-untyped-def]
                            max_contract_value="20000")
     dps.set_award_criteria(d, CRITERIA)
     sent = local(2026, 12, 1, 9)
-    dps.publish(d, sent_at=sent, initial_deadline=deadlines.in_days(sent, 30))
+    dps.publish(d, sent_at=sent, initial_deadline=deadlines.in_days(KRANJ, sent, 30))
     dps.tick(city, local(2027, 1, 5))  # no initial requests: the DPS is active
     farms = []
     for n in range(3):
@@ -199,7 +200,7 @@ def test_the_award_goes_to_the_best_score_on_the_notices_criteria_and_everyone_i
     sp = tendering.award(sp, at=local(2027, 3, 15, 10), evidence_verified=True)
     assert sp.status == ProcurementStatus.AWARDED
     assert sp.awarded_tender.operator == farms[0]
-    assert deadlines.local_date(sp.award_notice_due - timedelta(seconds=1)) == date(2027, 4, 14)
+    assert KRANJ.local_date(sp.award_notice_due - timedelta(seconds=1)) == date(2027, 4, 14)
     decision = sp.dps.messages.get(kind="award_decision")
     assert sorted(decision.recipients) == sorted(f"operator:{f.pk}" for f in farms)
     assert dps.message_intact(decision)
@@ -412,9 +413,9 @@ def test_a_late_answer_needs_the_deadline_extended_and_goes_to_every_invitee(act
         tendering.answer(late, "Yes.", at=local(2027, 3, 6, 9),
                          extend_to=local(2027, 3, 11, 23, 0))
     tendering.answer(late, "Yes, as a group of operators.", at=local(2027, 3, 6, 9),
-                     extend_to=deadlines.in_days(local(2027, 3, 6, 9), 6))
+                     extend_to=deadlines.in_days(KRANJ, local(2027, 3, 6, 9), 6))
     sp.refresh_from_db()
-    assert deadlines.local_date(sp.tender_deadline - timedelta(seconds=1)) == date(2027, 3, 12)
+    assert KRANJ.local_date(sp.tender_deadline - timedelta(seconds=1)) == date(2027, 3, 12)
     message = sp.dps.messages.filter(kind="clarification").order_by("id").last()
     assert sorted(message.recipients) == sorted(f"operator:{f.pk}" for f in farms)
     assert "split between two farms" in message.body and "Kmetija" not in message.body
@@ -479,7 +480,7 @@ def test_the_contract_award_notice_is_due_in_30_days_and_the_timer_reports_it_la
     tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
     tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
     sp = tendering.award(sp, at=local(2027, 3, 15, 12), evidence_verified=True)
-    assert sp.award_notice_due == deadlines.in_days(local(2027, 3, 15, 12), 30)
+    assert sp.award_notice_due == deadlines.in_days(KRANJ, local(2027, 3, 15, 12), 30)
     assert dps.tick(city, local(2027, 4, 14, 12)).notices_overdue == []
     assert dps.tick(city, local(2027, 4, 15, 12)).notices_overdue == [sp.reference]
     sp = tendering.send_award_notice(sp, at=local(2027, 4, 15, 13))
@@ -562,3 +563,34 @@ def test_the_deliveries_feed_the_open_data_and_a_plan_indicator(active, settings
     assert Observation.objects.get(indicator=indicator, year=2025).value == pytest.approx(25)
     with pytest.raises(Conflict, match="no deliveries"):
         outcomes.publish(city, 2024)
+
+
+def test_a_product_with_a_mistake_in_every_field_is_refused_with_every_one_at_once(city):
+    from zerocity.food import catalogue
+
+    # given a supplier's product whose every checked field is wrong, including the whole
+    # numbers and their ranges, which used to be checked one after the other
+    farm = Operator.objects.create(city=city, name="Kmetija", registration="SI00000001")
+    fields = {"product": " ", "food_group": "sweets", "price": "cheap",
+              "production_region": "Gorenjska", "production_country": "Slovenia",
+              "intermediaries": "a few", "delivery_days": ["1", "8"]}
+
+    # when it is saved
+    with pytest.raises(Conflict) as exc:
+        catalogue.save_item(farm, fields)
+
+    # then every field's mistake is named, once each, in the order of the fields
+    expected = [
+        "product: a name of 1 to 200 characters",
+        "food_group: one of beef, pork, poultry, fish, eggs, milk, cheese, bread, rice, "
+        "pulses, potatoes, roots, brassicas, tomatoes, vegetables, apples, berries, citrus, "
+        "fruit",
+        "price: a number in EUR",
+        "production_region: a NUTS-3 code such as SI042",
+        "production_country: a two-letter country code such as SI",
+        "intermediaries: a whole number from 0 to 20",
+        "delivery_days: weekdays 1 (Monday) to 7 (Sunday)",
+    ]
+    assert str(exc.value) == "; ".join(expected)
+    assert exc.value.errors == expected
+    assert not farm.catalogue.exists()

@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 from django.utils.timezone import now
 
+from calendars import KRANJ
 from zerocity.core.models import AuditLog, Role
 from zerocity.core.services import ensure_department, grant_role
 from zerocity.food import deadlines, dps, factors, outcomes, tendering
@@ -59,7 +60,7 @@ def food(city):  # type: ignore[no-untyped-def]
                            max_contract_value="20000")
     dps.set_award_criteria(d, CRITERIA)
     sent = at - timedelta(days=60)
-    dps.publish(d, sent_at=sent, initial_deadline=deadlines.in_days(sent, 30))
+    dps.publish(d, sent_at=sent, initial_deadline=deadlines.in_days(KRANJ, sent, 30))
     dps.tick(city, at - timedelta(days=25))
     people, farms = {}, []
     for n in range(3):
@@ -86,7 +87,7 @@ def _procurement(d, veg, ref: str, invited_days_ago: float):  # type: ignore[no-
     sp = tendering.create(d, veg, ref, f"Vegetables {ref}", criteria=["price", "fresh"],
                           estimated_value="18000", lots=["all"])
     invited = now() - timedelta(days=invited_days_ago)
-    return tendering.invite(sp, at=invited, tender_deadline=deadlines.in_days(invited, 10),
+    return tendering.invite(sp, at=invited, tender_deadline=deadlines.in_days(KRANJ, invited, 10),
                             openers={u: p for u, p in _openers(sp).items()})
 
 
@@ -239,7 +240,7 @@ def test_the_back_office_keeps_the_rules_of_a_procurement(food):
         "criteria": ["price"], "weight_price": "100"})
     sp = SpecificProcurement.objects.get(reference="q1")
     assert sp.criteria == d.award_criteria  # the notice's, whatever the form sent
-    nine_days = (now() + timedelta(days=9)).astimezone(deadlines.TZ).strftime("%Y-%m-%dT%H:%M")
+    nine_days = (now() + timedelta(days=9)).astimezone(KRANJ.zone).strftime("%Y-%m-%dT%H:%M")
     short = c.post(url(city, f"manage/procurements/{sp.pk}/invite/"), {
         "deadline": nine_days, "passphrase": PHRASES["opener-a"],
         "second_opener": "opener-b", "second_passphrase": PHRASES["opener-b"]}, follow=True)
@@ -296,7 +297,7 @@ def test_initial_requests_stay_sealed_on_the_back_office(city):
                            max_contract_value="20000")
     dps.set_award_criteria(d, CRITERIA)
     dps.publish(d, sent_at=at - timedelta(hours=1),
-                initial_deadline=deadlines.in_days(at, 31))
+                initial_deadline=deadlines.in_days(KRANJ, at, 31))
     farm = Operator.objects.create(city=city, name="Early farm", registration="E1")
     application = dps.submit(d, farm, [veg], at=at)
     staff = grant_role(city, "clerk", Role.STAFF,
@@ -325,7 +326,7 @@ def test_a_late_answer_on_the_page_needs_the_deadline_extended(food):
     refused = staff.post(url(city, f"manage/procurements/{sp.pk}/questions/{q.pk}/answer/"),
                          {"answer": "Yes."}, follow=True)
     assert "DPS-42" in refused.content.decode()
-    later = (now() + timedelta(days=11)).astimezone(deadlines.TZ).strftime("%Y-%m-%dT%H:%M")
+    later = (now() + timedelta(days=11)).astimezone(KRANJ.zone).strftime("%Y-%m-%dT%H:%M")
     answered = staff.post(url(city, f"manage/procurements/{sp.pk}/questions/{q.pk}/answer/"),
                           {"answer": "Yes.", "extend_to": later}, follow=True)
     assert "sent to every invited supplier" in answered.content.decode(), [
@@ -372,7 +373,7 @@ def test_an_institution_records_its_own_deliveries_and_sees_its_outcomes(food):
         tendering.award(_award_ready(d, veg, farms), at=now(), evidence_verified=True),
         {other: "5000"}, at=now())
     c = client_for(people["buyer"])
-    today = now().astimezone(deadlines.TZ).date().isoformat()
+    today = now().astimezone(KRANJ.zone).date().isoformat()
     c.post(url(city, "institution/deliveries/"), {
         "contract": contract.pk, "delivered_on": today, "vehicle": "van-diesel",
         "distance_km": "15", "dedicated": "on", "product_0": "Korenje", "group_0": "roots",

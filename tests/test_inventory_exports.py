@@ -265,6 +265,126 @@ def test_what_is_and_is_not_an_ecrf_workbook(kranj):
         ecrf.to_activity_csv(buf.getvalue())
 
 
+# -- every mistake of a workbook in one answer -------------------------------------------------
+
+ECRF_HEADER = (f"(sheet eCRF_3 has its headers in row {ecrf.HEADER_ROW})")
+
+
+def _synthetic_workbook(city, damage) -> bytes:
+    """The synthetic inventory's eCRF workbook with ``damage(ws, column)`` done to eCRF_3;
+    ``column`` gives a header's column number. Rows 4 to 14 hold the lines of SYNTHETIC."""
+    inv = import_activity_file(city, 2022, SYNTHETIC.encode(), "a.csv").inventory
+    wb = load_workbook(io.BytesIO(ecrf.export_workbook(inv)))
+    ws = wb["eCRF_3"]
+    headers = [c.value for c in ws[ecrf.HEADER_ROW]]
+    damage(ws, lambda header: headers.index(header) + 1)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _refused(city, data: bytes) -> list[str]:
+    with pytest.raises(ImportRejected) as exc:
+        import_activity_file(city, 2023, data, "ecrf.xlsx")
+    return exc.value.errors
+
+
+def test_a_doubled_header_a_bad_cell_and_an_unknown_factor_are_reported_at_once(city):
+    from zerocity.inventory.models import RejectedImport
+
+    # given a workbook whose header names "Activity amount" twice (J), with a fuel key no
+    # library has (row 4), an amount that is no number (row 5) and a unit the line's factor
+    # cannot convert (row 6): the header, the row and the factor library each find one
+    def damage(ws, col) -> None:
+        ws.cell(ecrf.HEADER_ROW, col("Activity description & methodology"), "Activity amount")
+        ws.cell(4, col("Factor key (fuel)"), "com-ipcc-2006:moon_gas")
+        ws.cell(5, col("Activity amount"), "lots")
+        ws.cell(6, col("Activity unit"), "km")
+
+    data = _synthetic_workbook(city, damage)
+
+    # when it is imported
+    errors = _refused(city, data)
+
+    # then every mistake comes in one answer, in line order; nothing is stored and the
+    # workbook as sent is kept in quarantine with the same messages
+    assert errors == [
+        "line 3, column J: header 'Activity amount' appears twice",
+        "line 4, column fuel: no emission factor 'com-ipcc-2006:moon_gas' for testville in or "
+        "before 2023",
+        "line 5, column amount: 'lots' is not a number",
+        "line 6, column unit: unit 'km' (distance) cannot be converted to 'MWh' (energy) (the "
+        "factor is per MWh)",
+    ]
+    assert not Inventory.objects.filter(city=city, year=2023).exists()
+    kept = RejectedImport.objects.get()
+    assert (kept.filename, bytes(kept.content), kept.errors) == ("ecrf.xlsx", data, errors)
+
+
+def test_a_missing_gpc_ref_header_still_has_the_rows_checked_without_a_message_per_row(city):
+    # given a workbook without its "GPC ref. no." header, with a data quality that is not
+    # H, M or L (row 7) and a notation key without its explanation (row 13); row 11 is a
+    # negative AFOLU figure and row 12 an IE line, both right only with their GPC refs
+    def damage(ws, col) -> None:
+        ws.cell(ecrf.HEADER_ROW, col("GPC ref. no.")).value = None
+        ws.cell(7, col("Activity data quality"), "excellent")
+        ws.cell(13, col("Explanation")).value = None
+
+    # when it is imported
+    errors = _refused(city, _synthetic_workbook(city, damage))
+
+    # then the header's mistake is said once, the rows' own mistakes with it, and nothing
+    # that only follows from the missing column (a GPC ref required on every row, the
+    # negative figure, the IE line's target)
+    assert errors == [
+        f"line 3, column GPC ref. no.: required header is missing {ECRF_HEADER}",
+        "line 7, column data_quality: 'excellent' is not H, M or L",
+        "line 13, column explanation: required with notation key NO",
+    ]
+    assert not Inventory.objects.filter(city=city, year=2023).exists()
+
+
+def test_a_missing_activity_header_and_a_doubled_gpc_ref_header_come_with_the_rows_mistakes(
+        city):
+    # given a workbook without its "Fuel type or activity" header, naming "GPC ref. no." a
+    # second time (C), with an EU ETS flag that is not yes or no (row 14)
+    def damage(ws, col) -> None:
+        ws.cell(ecrf.HEADER_ROW, col("Fuel type or activity")).value = None
+        ws.cell(ecrf.HEADER_ROW, col("CRF sector"), "GPC ref. no.")
+        ws.cell(14, col("EU ETS installation"), "maybe")
+
+    # when it is imported
+    errors = _refused(city, _synthetic_workbook(city, damage))
+
+    # then both header mistakes and the row's come at once, with no "activity: required" or
+    # "duplicate" on every row for the missing column
+    assert errors == [
+        "line 3, column C: header 'GPC ref. no.' appears twice",
+        f"line 3, column Fuel type or activity: required header is missing {ECRF_HEADER}",
+        "line 14, column ets: 'maybe' is not yes or no",
+    ]
+
+
+def test_an_ecrf_3_without_any_header_row_is_refused_whole(city):
+    from zerocity.inventory.models import RejectedImport
+
+    # given a workbook whose eCRF_3 header row is gone: no column of the sheet can be told
+    def damage(ws, col) -> None:
+        ws.delete_rows(ecrf.HEADER_ROW)
+
+    data = _synthetic_workbook(city, damage)
+
+    # when it is imported
+    errors = _refused(city, data)
+
+    # then it is refused for its header alone, not once per row, and kept in quarantine
+    assert errors == [
+        f"line 3, column GPC ref. no.: required header is missing {ECRF_HEADER}",
+        f"line 3, column Fuel type or activity: required header is missing {ECRF_HEADER}",
+    ]
+    assert RejectedImport.objects.get().errors == errors
+
+
 # -- Climate City Contract tables --------------------------------------------------------------
 
 # Kranj Action Plan table A-1.3 by the row labels of the exported sheet

@@ -73,6 +73,8 @@ def test_a_bad_file_is_refused_whole_with_every_error(city):
         "line 5, column co2e: -50 is negative; only AFOLU removals (V.x, column co2e) may be "
         "negative",
         "line 8, column data_quality: 'x' is not H, M or L",
+        "line 8, column unit: unit 'l' (volume) cannot be converted to 'MWh' (energy) (the "
+        "factor is per MWh)",
     ]
     assert list(InventoryLine.objects.order_by("pk").values()) == before
 
@@ -262,3 +264,71 @@ def _cell(value):
         return float(value)
     except ValueError:
         return value or None
+
+
+# -- every mistake in one pass -----------------------------------------------------------------
+
+ONE_PASS_HEADER = "gpc_ref,activity,amount,unit,fuel,ef_co2,ef_unit,notation_key,explanation," \
+    "ie_ref,data_quality"
+
+
+def test_a_bad_number_a_unit_that_cannot_convert_and_an_unknown_gpc_ref_are_reported_at_once(
+        city):
+    from zerocity.inventory.models import RejectedImport
+
+    # given a file with a bad number (line 3), a unit the library factor cannot convert
+    # (line 4) and an unknown GPC reference (line 5): three different checks find them
+    text = (f"{ONE_PASS_HEADER}\n"
+            "I.1.1,Gas homes,1000,MWh,natural_gas,,,,,,H\n"
+            "I.1.2,Oil homes,lots,MWh,natural_gas,,,,,,\n"
+            "II.1.1,Diesel buses,100,km,natural_gas,,,,,,\n"
+            "I.9.9,Nowhere,10,MWh,natural_gas,,,,,,\n")
+
+    # when it is imported
+    errors = errors_of(city, text)
+
+    # then all three are named in one answer, in line order, and nothing is stored
+    assert errors == [
+        "line 3, column amount: 'lots' is not a number",
+        "line 4, column unit: unit 'km' (distance) cannot be converted to 'MWh' (energy) "
+        "(the factor is per MWh)",
+        "line 5, column gpc_ref: 'I.9.9' is not a GPC v1.1 reference number",
+    ]
+    assert not Inventory.objects.filter(city=city).exists()
+    assert RejectedImport.objects.get().errors == errors
+
+
+def test_checks_on_the_factor_library_and_across_lines_also_run_on_lines_with_bad_cells(city):
+    # given a file mixing mistakes of every kind, some on the same line: an unknown column, a
+    # fuel the library lacks beside a bad data quality, an IE that points to no line, a
+    # duplicate of a line that has a bad cell, and cells whose one mistake must be said once
+    text = (f"{ONE_PASS_HEADER},colour\n"
+            "I.1.1,Gas homes,1000,MWh,natural_gas,,,,,,H,\n"
+            "II.1.2,Trains,10,MWh,unobtainium,,,,,,X,\n"
+            "I.2.1,Shops,,,,,,IE,Counted elsewhere,I.3.1,,\n"
+            "I.1.2,Oil homes,5,parsecs2,natural_gas,,,,,,,\n"
+            "I.1.2,Oil homes,5,MWh,natural_gas,,,,,,Q,\n"
+            "I.4.1,Factories,5,MWh,,much,MWh,,,,,red\n"
+            "I.4.2,Plants,5,MWh,,0.2,t,,,,,\n")
+
+    # when it is imported
+    errors = errors_of(city, text)
+
+    # then every mistake is named once, in line order
+    assert errors == [
+        "line 1, column colour: unknown column; known columns are "
+        "gpc_ref, activity, amount, unit, fuel, ef_co2, ef_ch4, ef_n2o, ef_unit, co2, ch4, n2o, "
+        "sf6, nf3, hfcs, pfcs, co2_biogenic, co2e, notation_key, explanation, ie_ref, "
+        "data_quality, source, ets, ccc_sector, ch4_origin",
+        "line 3, column data_quality: 'x' is not H, M or L",
+        "line 3, column fuel: no emission factor 'unobtainium' for testville in or before 2022",
+        "line 4, column ie_ref: IE points to I.3.1, which has no line carrying emissions in "
+        "this inventory",
+        "line 5, column unit: unknown unit 'parsecs2'",
+        "line 6, column data_quality: 'q' is not H, M or L",
+        "line 6, column activity: duplicate of line 5 (same gpc_ref and activity)",
+        "line 7, column ef_co2: 'much' is not a number",
+        "line 8, column unit: unit 'MWh' (energy) cannot be converted to 't' (mass) (the "
+        "factor is per t)",
+    ]
+    assert not Inventory.objects.filter(city=city).exists()

@@ -363,7 +363,7 @@ def test_a_workbook_with_errors_lists_every_one_and_stores_nothing(plan):
     assert AuditLog.objects.count() == audits
 
 
-def test_sheets_and_columns_are_checked_before_any_row(plan):
+def test_unknown_sheets_and_wrong_columns_are_named_on_row_1(plan):
     wb = load(export_plan(plan))
     wb.create_sheet("Notes")
     wb["Costs"].cell(1, col(wb["Costs"], "Capex (EUR)"), "Capex")
@@ -384,6 +384,55 @@ def test_sheets_and_columns_are_checked_before_any_row(plan):
         'Indicators!row 1, column "Unit": required column is missing',
         "Observations!row 1, column -: required sheet is missing",
     ]
+
+
+def test_a_wrong_header_does_not_hide_the_rows_or_the_checks_across_sheets(plan):
+    # given a workbook mixing mistakes that different steps find: a wrong header (an unknown
+    # column in Costs, a required column missing in Milestones, a missing sheet), bad cells
+    # under the sound columns of those sheets, checks across sheets (an unknown field of
+    # action, a milestone of no action), and cells that other checks read: a start year that
+    # cannot be read before an earlier end year, two costs of one action whose years cannot
+    # be read (no duplicates of each other)
+    wb = load(export_plan(plan))
+    put(wb["Actions"], {"Code": "1.2"}, "Start year", "soon")  # no year to compare the end to
+    put(wb["Actions"], {"Code": "1.2"}, "End year", 2020)
+    put(wb["Actions"], {"Code": "1.3"}, "Field of action", "nowhere")
+    costs = wb["Costs"]
+    costs.cell(1, costs.max_column + 1, "Colour")
+    lots = put(costs, {"Action code": "1.1", "Year": 2023,
+                       "Funding source": "EU Cohesion Fund"}, "Capex (EUR)", "lots")
+    costs.cell(lots, costs.max_column, "red")  # under the unknown column: no message of its own
+    soon = append(costs, {"Action code": "1.2", "Year": "soon", "Capex (EUR)": 1})
+    later = append(costs, {"Action code": "1.2", "Year": "later", "Capex (EUR)": 2})
+    milestones = wb["Milestones"]
+    milestones.delete_cols(col(milestones, "Due"))
+    nowhere = append(milestones, {"Action code": "9.9", "Name": "Somewhere", "Done": "never"})
+    wb.remove(wb["Observations"])
+    before = dump(plan)
+
+    # when it is imported
+    with pytest.raises(ImportRejected) as exc:
+        import_plan(plan, save(wb), filename="plan.xlsx")
+
+    # then every mistake is named once, sheet by sheet and row by row, and nothing is stored
+    fields = ("built-environment, energy-systems, green-infrastructure, mobility-transport, "
+              "waste-circular-economy")
+    assert exc.value.errors == [
+        "Actions!row 3, column \"Start year\": 'soon' is not a year",
+        f"Actions!row 4, column \"Field of action\": unknown field of action 'nowhere'; "
+        f"known: {fields}",
+        'Costs!row 1, column "Colour": unknown column; known columns are Action code, Year, '
+        "Capex (EUR), Opex (EUR), Funding source",
+        f"Costs!row {lots}, column \"Capex (EUR)\": 'lots' is not a number",
+        f"Costs!row {soon}, column \"Year\": 'soon' is not a year",
+        f"Costs!row {later}, column \"Year\": 'later' is not a year",
+        'Milestones!row 1, column "Due": required column is missing',
+        f"Milestones!row {nowhere}, column \"Done\": 'never' is not a date (YYYY-MM-DD)",
+        f"Milestones!row {nowhere}, column \"Action code\": no action '9.9' in the Actions "
+        "sheet",
+        "Observations!row 1, column -: required sheet is missing",
+    ]
+    assert dump(plan) == before
 
 
 def test_another_citys_workbook_a_changed_baseline_and_a_broken_file_are_refused(plan):

@@ -358,7 +358,7 @@ def test_every_view_declares_a_permission_rule():
         seen.append(path)
         operations = _ninja_operations(callback)
         if operations is not None:
-            rules = [getattr(op.view_func, "permission_rule", None) for op in operations]
+            rules = [(op.openapi_extra or {}).get("x-permission") for op in operations]
         else:
             view_class = getattr(callback, "view_class", None)
             rules = [getattr(callback, "permission_rule", None)

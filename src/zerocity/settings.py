@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "zerocity.core.middleware.CityTimeZoneMiddleware",
+    "zerocity.web.refusals.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -146,7 +148,9 @@ LANGUAGES = [("sl", _("Slovenian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = "Europe/Ljubljana"
+# Stored and served in UTC; each city's pages are shown in its own zone (core.middleware) and
+# its days, months and working days are counted in it (core.calendar).
+TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -96,7 +96,7 @@ def move_balance(source: CardAccount, target: CardAccount, *, reason: str, by: A
         raise Conflict("there is no balance to move")
     return post(source.city, TransactionKind.TRANSFER,
                 [Leg(wallet, -wallet.balance), Leg(target.wallet, wallet.balance)],
-                reason=reason or f"moved to account {target.pk}", by=by, actor=actor)
+                reason=reason or f"moved to account {target.pk}", by=by, actor=actor).value
 
 
 def _deny_list(city: City, token: str, *, added: bool, reason: str) -> DenyListChange:
@@ -184,7 +184,7 @@ def close_account(account: CardAccount, *, refund_reference: str = "", by: Any =
 
 # -- fare rules, passes, concessions ----------------------------------------------------------
 
-_PARSED: dict[tuple[int, int], fares.FareRules] = {}
+_PARSED: dict[tuple[int, int, str], fares.FareRules] = {}
 
 
 def current_rules(city: City) -> tuple[int, fares.FareRules]:
@@ -194,10 +194,10 @@ def current_rules(city: City) -> tuple[int, fares.FareRules]:
         "version", flat=True).first()
     if latest is None:
         raise NotFound(f"{city.slug} has no fare rules")
-    key = (city.pk, latest)
+    key = (city.pk, latest, city.timezone)
     if key not in _PARSED:
         data = FareRuleSet.objects.get(city=city, version=latest).data
-        _PARSED[key] = fares.load_rules(data)
+        _PARSED[key] = fares.load_rules(data, city.timezone)
     return latest, _PARSED[key]
 
 
@@ -206,7 +206,7 @@ def set_rules(city: City, data: dict[str, Any], *, by: Any = None,
               actor: str = "") -> FareRuleSet:
     """A new version of the fare rules (checked first); the same rules again change nothing."""
     try:
-        fares.load_rules(data)
+        fares.load_rules(data, city.timezone)
     except fares.RulesError as exc:
         raise Conflict(str(exc)) from exc
     latest = FareRuleSet.objects.select_for_update().filter(city=city).order_by(

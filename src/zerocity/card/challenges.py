@@ -7,7 +7,7 @@ of the daily cap of trip points."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -25,7 +25,7 @@ from zerocity.card.models import (
     Tap,
     Walk,
 )
-from zerocity.card.rewards import EARNING_REASONS, TZ
+from zerocity.card.rewards import EARNING_REASONS
 from zerocity.core import audit
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
@@ -58,13 +58,13 @@ def create_challenge(city: City, code: str, *, title: str, measure: str, target:
 
 
 def open_challenges(city: City, today: date | None = None) -> list[Challenge]:
-    today = today or now().astimezone(TZ).date()
+    today = today or city.calendar.today()
     return list(Challenge.objects.filter(city=city, ends__gte=today).order_by("starts", "code"))
 
 
 def _bounds(challenge: Challenge) -> tuple[datetime, datetime]:
-    return (datetime.combine(challenge.starts, time(0), tzinfo=TZ),
-            datetime.combine(challenge.ends + timedelta(days=1), time(0), tzinfo=TZ))
+    """[the first day's 00:00, the day after the last's 00:00) in the city's zone."""
+    return challenge.city.calendar.days_bounds(challenge.starts, challenge.ends)
 
 
 def progress(challenge: Challenge, account: CardAccount) -> float:
@@ -92,7 +92,7 @@ class Standing:
 
 def standings(account: CardAccount, today: date | None = None) -> list[Standing]:
     """The city's open challenges, and the ones the account took part in, with progress."""
-    today = today or now().astimezone(TZ).date()
+    today = today or account.city.calendar.today()
     entries = {e.challenge_id: e for e in account.challenge_entries.select_related("challenge")}
     challenges = Challenge.objects.filter(city=account.city).filter(
         Q(ends__gte=today) | Q(pk__in=list(entries))).order_by("-starts", "code")
@@ -108,7 +108,7 @@ def join(account: CardAccount, challenge: Challenge, *, by: Any = None,
         raise Conflict("the challenge is of another city")
     if account.closed_at is not None:
         raise Conflict("the account is closed")
-    if challenge.ends < now().astimezone(TZ).date():
+    if challenge.ends < account.city.calendar.today():
         raise Conflict("the challenge is over")
     entry, created = ChallengeEntry.objects.get_or_create(challenge=challenge, account=account)
     if created:
@@ -143,7 +143,7 @@ def after_tap(tap: Tap) -> None:
     """Check the account's running challenges that count this kind of trip."""
     if tap.medium is None or not tap.accepted or tap.reason not in EARNING_REASONS:
         return
-    day = tap.at.astimezone(TZ).date()
+    day = tap.validator.city.calendar.local_date(tap.at)
     measures = [m for m, services in SERVICES.items() if tap.service in services]
     for entry in ChallengeEntry.objects.filter(
             account_id=tap.medium.account_id, completed_at__isnull=True,
@@ -152,7 +152,8 @@ def after_tap(tap: Tap) -> None:
         check(entry)
 
 
-def after_walk(walk: Walk) -> None:
+def after_walk(sender: Any = None, *, walk: Walk, **_: Any) -> None:
+    """Check the account's running walking challenges (``signals.walk_recorded``)."""
     for entry in ChallengeEntry.objects.filter(
             account_id=walk.account_id, completed_at__isnull=True,
             challenge__measure=ChallengeMeasure.WALK_KM, challenge__starts__lte=walk.day,

@@ -20,7 +20,6 @@ from django.contrib.auth import get_user_model
 from zerocity.card import challenges, ridership
 from zerocity.card.accounts import issue_medium, open_account, sell_pass, set_rules
 from zerocity.card.models import CardAccount, Tap, Validator
-from zerocity.card.rewards import TZ
 from zerocity.card.services import top_up
 from zerocity.card.taps import register_validator
 from zerocity.core.models import City
@@ -52,7 +51,7 @@ def load(city: City, *, actor: str = "demo") -> list[str]:
         issue_medium(account, DEMO_CARD, label="0001", actor=actor)
         top_up(account.wallet, "20.00", payment_reference="demo-topup-1", actor=actor)
     stops = ridership.load_stops(city, _data("kranj_stops.txt"), actor=actor)
-    month = date.today().replace(day=1)
+    month = city.calendar.today().replace(day=1)
     end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     challenges.create_challenge(
         city, f"bus-{month:%Y-%m}", title="Ten bus trips this month",
@@ -90,7 +89,8 @@ def load_riders(city: City, *, riders: int = 120, today: date | None = None,
     """Synthetic riders for last month and this month so far; running it again adds none."""
     if Tap.objects.filter(validator__city=city, seq__gte=SEQ_BASE).exists():
         return "kranj riders: already there"
-    today = today or datetime.now(TZ).date()
+    cal = city.calendar
+    today = today or cal.today()
     this = today.replace(day=1)
     months = [(this - timedelta(days=1)).replace(day=1), this]
     rng = random.Random(2030)
@@ -125,19 +125,19 @@ def load_riders(city: City, *, riders: int = 120, today: date | None = None,
         top_up(account.wallet, "25.00" if bike else "20.00",
                payment_reference=f"demo-rider-{i}", actor=actor)
         if bike:
-            sell_pass(account, "bike-annual", at=datetime.combine(months[0], time(7), TZ),
+            sell_pass(account, "bike-annual", at=cal.at(months[0], time(7)),
                       payment_key=f"demo-rider-{i}-bike", actor=actor)
         else:
             for m in months:
-                sell_pass(account, "bus-monthly", at=datetime.combine(m, time(6), TZ),
+                sell_pass(account, "bus-monthly", at=cal.at(m, time(6)),
                           payment_key=f"demo-rider-{i}-{m:%Y-%m}", actor=actor)
         home, work = rng.sample([s for s in stops if s != HUB], 2)
         day = months[0]
         while day < today:
             if day.weekday() < 5 and rng.random() < 0.85:
-                out = datetime.combine(day, time(6, 30), TZ) + timedelta(
+                out = cal.at(day, time(6, 30)) + timedelta(
                     minutes=rng.randint(0, 90))
-                back = datetime.combine(day, time(15), TZ) + timedelta(
+                back = cal.at(day, time(15)) + timedelta(
                     minutes=rng.randint(0, 150))
                 if bike:
                     for at in (out, back):

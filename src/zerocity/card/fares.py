@@ -163,15 +163,19 @@ def _list(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     return items
 
 
-def load_rules(data: Mapping[str, Any]) -> FareRules:
-    """Fare rules from their JSON form; every problem names its path."""
+def load_rules(data: Mapping[str, Any], timezone: str) -> FareRules:
+    """Fare rules from their JSON form, for a city keeping ``timezone`` (day and month caps,
+    passes run on its local days); every problem names its path. Rules may name their zone
+    (GTFS's ``agency_timezone``); it must then be the city's."""
     if not isinstance(data, Mapping):
         raise RulesError("the rules are a JSON object")
-    tz = data.get("timezone", "Europe/Ljubljana")
+    tz = data.get("timezone", timezone)
     try:
         ZoneInfo(str(tz))
     except (ZoneInfoNotFoundError, ValueError):
         raise RulesError(f"timezone: unknown time zone {tz!r}") from None
+    if tz != timezone:
+        raise RulesError(f"timezone: the rules keep {tz} but the city keeps {timezone}")
     categories = []
     for i, c in enumerate(_list(data, "rider_categories")):
         path = f"rider_categories[{i}]"

@@ -18,11 +18,13 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from zerocity.core.errors import ZeroCityError
+
 TOP_UP_MIN, TOP_UP_MAX = Decimal("1.00"), Decimal("150.00")  # per top-up, site and app
 
 
-class PaymentDeclined(Exception):
-    pass
+class PaymentDeclined(ZeroCityError):
+    """The provider refused the payment; its reason is for the card holder to read."""
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,14 @@
-"""A card holder's own data, all of it, as one JSON document (GDPR Art. 15 and 20): their
-accounts and their minors', cards (never the token), money movements, passes, concessions,
-taps, eco-points, challenges and walks."""
+"""The city card's part of a person's data (``core.hooks.personal_data``), GDPR Art. 15, 17
+and 20: their accounts and their minors', cards (never the token), money movements, passes,
+concessions, taps, eco-points, challenges and walks."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils.timezone import now
-
 from zerocity.card import accounts, rewards, selectors
 from zerocity.card.models import CardAccount, LedgerEntry, Tap
+from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 
 
@@ -53,9 +52,16 @@ def _account(account: CardAccount) -> dict[str, Any]:
 
 
 def export(user: Any, city: City) -> dict[str, Any]:
-    return {"city": city.slug, "exported_at": now().isoformat(),
-            "user": user.get_username(),
-            "note": "Trip records used for analysis are pseudonymised per month and only "
+    return {"note": "Trip records used for analysis are pseudonymised per month and only "
                     "aggregates leave the city card; they are not part of your personal data "
                     "held by the city card.",
             "accounts": [_account(a) for a in selectors.accounts_for_user(user, city)]}
+
+
+def erase(user: Any, city: City) -> None:
+    """A person with an open card account closes it first (at the desk or on their card
+    page): its balance is refunded and its cards blocked, which deleting the platform account
+    must not do behind their back."""
+    if CardAccount.objects.filter(holder=user, closed_at__isnull=True).exists():
+        raise Conflict("close your city card account first (its balance is refunded); then "
+                       "delete your account")

@@ -6,24 +6,35 @@ is weaker, so it earns less (``WALK_POINTS``) and at most one a day."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.timezone import now
 
-from zerocity.card.models import CardAccount, LedgerAccount, PointsEntry, PointsKind, Tap, Walk
+from zerocity.card.models import (
+    CardAccount,
+    LedgerAccount,
+    Medium,
+    MediumStatus,
+    PointsEntry,
+    PointsKind,
+    Tap,
+    Validator,
+    Walk,
+)
+from zerocity.card.signals import walk_recorded
 from zerocity.core import audit
-from zerocity.core.errors import Conflict
+from zerocity.core.calendar import CityCalendar
+from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.results import Done
 
 POINTS_PER_TRIP = {"bus": 10, "bike": 10}
 WALK_POINTS = 5
 WALK_MIN_KM, WALK_MAX_KM = Decimal("1.0"), Decimal("60.0")
-DAILY_CAP = 50
-TZ = ZoneInfo("Europe/Ljubljana")
+DAILY_CAP = 50  # a local day of the city's (``core.calendar``)
 EARNING_REASONS = ("fare", "pass", "capped", "free")  # a new trip, however it was paid
 
 
@@ -39,17 +50,17 @@ def earn_for_tap(tap: Tap) -> PointsEntry | None:
     account = tap.medium.account
     if not points or account.closed_at is not None:
         return None
-    points = min(points, _room(account, tap.at.astimezone(TZ).date()))
+    cal = tap.validator.city.calendar  # the validator's city is loaded with it: no query
+    points = min(points, _room(account, cal, cal.local_date(tap.at)))
     if points <= 0:
         return None
     return PointsEntry.objects.create(account=account, kind=PointsKind.EARN, points=points,
                                       reason=f"{tap.service} trip", tap=tap, at=tap.at)
 
 
-def _room(account: CardAccount, day: date) -> int:
+def _room(account: CardAccount, cal: CityCalendar, day: date) -> int:
     """Points an account may still earn on a local day."""
-    start = datetime.combine(day, time(0), tzinfo=TZ)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=TZ)
+    start, end = cal.day_bounds(day)
     today = account.points.filter(kind=PointsKind.EARN, at__gte=start, at__lt=end).exclude(
         idempotency_key__startswith="challenge:").aggregate(s=Sum("points"))["s"] or 0
     return max(0, DAILY_CAP - today)
@@ -66,7 +77,8 @@ def record_walk(account: CardAccount, day: date, km: Decimal | str, *,
         raise Conflict(f"{km!r} is not a number of kilometres") from None
     if not WALK_MIN_KM <= km <= WALK_MAX_KM:
         raise Conflict(f"a day's walk is {WALK_MIN_KM} to {WALK_MAX_KM} km")
-    if day > now().astimezone(TZ).date():
+    cal = account.city.calendar
+    if day > cal.today():
         raise Conflict("a walk is reported after it happened")
     if account.closed_at is not None:
         raise Conflict("the account is closed")
@@ -74,29 +86,28 @@ def record_walk(account: CardAccount, day: date, km: Decimal | str, *,
     walk, created = Walk.objects.get_or_create(account=account, day=day,
                                                defaults={"km": km, "evidence": evidence[:20]})
     if created:
-        points = min(WALK_POINTS, _room(account, day))
+        points = min(WALK_POINTS, _room(account, cal, day))
         if points > 0:
             PointsEntry.objects.create(
                 account=account, kind=PointsKind.EARN, points=points, reason="walk",
                 idempotency_key=f"walk:{walk.pk}",
-                at=datetime.combine(day, time(12), tzinfo=TZ))
+                at=cal.at(day, time(12)))
         audit.record("card.walk", city=account.city, user=by, actor=actor, obj=walk,
                      km=str(km))
-        from zerocity.card.challenges import after_walk  # challenges builds on rewards
-
-        after_walk(walk)
+        walk_recorded.send(sender=Walk, walk=walk)  # challenges count it
     return walk
 
 
 @transaction.atomic
 def redeem(account: CardAccount, points: int, *, where: str, key: str, by: Any = None,
-           actor: str = "") -> PointsEntry:
-    """Spend points at a venue or partner shop; idempotent by ``key`` (the till's receipt)."""
+           actor: str = "") -> Done[PointsEntry]:
+    """Spend points at a venue or partner shop; idempotent by ``key`` (the till's receipt):
+    the same receipt again is a replay and spends nothing more."""
     done = PointsEntry.objects.filter(idempotency_key=f"redeem:{key}").first()
     if done is not None:
         if done.account_id != account.pk or -done.points != points:
             raise Conflict(f"redemption {key!r} was for another account or amount")
-        return done
+        return Done(done, True)
     if points <= 0:
         raise Conflict("redeem a positive number of points")
     LedgerAccount.objects.select_for_update().get(pk=account.wallet_id)  # the account's lock
@@ -108,4 +119,17 @@ def redeem(account: CardAccount, points: int, *, where: str, key: str, by: Any =
                                        at=now(), by_label=actor or audit.actor_label(by))
     audit.record("card.points_redeemed", city=account.city, user=by, actor=actor, obj=entry,
                  points=points, where=where)
-    return entry
+    return Done(entry, False)
+
+
+def redeem_at_till(till: Validator, token: str, points: int, receipt: str) -> Done[PointsEntry]:
+    """Points spent at a partner shop's or venue's till (registered like a validator) for the
+    card whose token it read; idempotent by the till's receipt number."""
+    from zerocity.card.accounts import token_hash
+
+    medium = Medium.objects.filter(city=till.city, token_hash=token_hash(token),
+                                   status=MediumStatus.ACTIVE).select_related("account").first()
+    if medium is None:
+        raise NotFound("no active card with this token")
+    return redeem(medium.account, points, where=till.description or till.device_id,
+                  key=f"{till.device_id}:{receipt.strip()}", actor=f"till {till.device_id}")

@@ -29,7 +29,7 @@ import hmac
 import math
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -38,8 +38,8 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from zerocity.card.models import PseudonymKey, Stop, Tap
-from zerocity.card.rewards import TZ
 from zerocity.core import audit
+from zerocity.core.calendar import CityCalendar
 from zerocity.core.models import City
 
 MODES = ("bus", "bike")
@@ -93,32 +93,49 @@ def pseudonym(key: bytes, account_pseudonym: Any) -> str:
 # -- stops (GTFS stops.txt) ------------------------------------------------------------------
 
 class StopsError(ValueError):
-    pass
+    """A stops file refused, with every mistake as ``line N, column: reason`` in line order:
+    whoever fixes the file meets them all at once, not one per try."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+STOP_COLUMNS = ("stop_id", "stop_name", "stop_lat", "stop_lon")
 
 
 @transaction.atomic
 def load_stops(city: City, text: str, *, by: Any = None, actor: str = "") -> int:
     """Load or update stops from a GTFS ``stops.txt`` (stop_id, stop_name, stop_lat,
-    stop_lon); a bad row refuses the whole file with its line and column. The same file again
-    changes nothing."""
+    stop_lon); a file with a bad row or a missing column is refused whole, with every mistake's
+    line and column. The same file again changes nothing."""
     import csv
     import io
 
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"stop_id", "stop_name", "stop_lat", "stop_lon"} - set(reader.fieldnames or [])
-    if missing:
-        raise StopsError(f"line 1: missing column(s) {', '.join(sorted(missing))}")
+    missing = set(STOP_COLUMNS) - set(reader.fieldnames or [])
+    errors = [f"line 1: missing column(s) {', '.join(sorted(missing))}"] if missing else []
     rows = []
-    for line, row in enumerate(reader, start=2):
-        try:
-            lat, lon = float(row["stop_lat"]), float(row["stop_lon"])
-        except (TypeError, ValueError):
-            raise StopsError(f"line {line}, stop_lat/stop_lon: not a number") from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise StopsError(f"line {line}, stop_lat/stop_lon: outside the globe")
-        if not (row["stop_id"] or "").strip():
-            raise StopsError(f"line {line}, stop_id: empty")
-        rows.append((row["stop_id"].strip(), (row["stop_name"] or "").strip(), lat, lon))
+    for row in reader:
+        # the file's line of the row: DictReader skips blank lines, so counting rows would not
+        # number them as the file does
+        line = reader.line_num
+        point: tuple[float, float] | None = None
+        # a column the header lacks has its message there, not one on every row
+        if not missing & {"stop_lat", "stop_lon"}:
+            try:
+                point = float(row["stop_lat"]), float(row["stop_lon"])
+            except (TypeError, ValueError):
+                errors.append(f"line {line}, stop_lat/stop_lon: not a number")
+            else:
+                if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+                    errors.append(f"line {line}, stop_lat/stop_lon: outside the globe")
+        if "stop_id" not in missing and not (row["stop_id"] or "").strip():
+            errors.append(f"line {line}, stop_id: empty")
+        if not errors and point is not None:  # once refused, the rows are only checked
+            rows.append((row["stop_id"].strip(), (row["stop_name"] or "").strip(), *point))
+    if errors:
+        raise StopsError(errors)
     have = {s.stop_id: (s.name, s.lat, s.lon) for s in Stop.objects.filter(city=city)}
     changed = [r for r in rows if have.get(r[0]) != r[1:]]
     for stop_id, name, lat, lon in changed:
@@ -132,20 +149,14 @@ def load_stops(city: City, text: str, *, by: Any = None, actor: str = "") -> int
 
 # -- legs ---------------------------------------------------------------------------------------
 
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    first = month.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return (datetime.combine(first, time(0), tzinfo=TZ),
-            datetime.combine(following, time(0), tzinfo=TZ))
-
-
 LEG_COLUMNS = ["rider", "at", "service", "route", "stop", "reason", "units"]
 
 
 def legs(city: City, month: date) -> pd.DataFrame:
     """The month's accepted bus and bike taps as pseudonymous legs (no card, no account)."""
     key = period_key(city, period_of(month))
-    start, end = month_bounds(month)
+    cal = city.calendar
+    start, end = cal.month_bounds(month.year, month.month)
     rows = (Tap.objects.filter(validator__city=city, accepted=True, service__in=MODES,
                                medium__isnull=False, at__gte=start, at__lt=end)
             .values_list("medium__account__pseudonym", "at", "service", "route", "stop",
@@ -156,7 +167,7 @@ def legs(city: City, month: date) -> pd.DataFrame:
         ((pseudonym(key, r[0]), *r[1:]) for r in rows.iterator(chunk_size=10_000)),
         columns=LEG_COLUMNS)
     if not df.empty:
-        df["at"] = pd.to_datetime(df["at"], utc=True).dt.tz_convert(TZ.key)
+        df["at"] = pd.to_datetime(df["at"], utc=True).dt.tz_convert(cal.timezone)
     return df
 
 
@@ -270,15 +281,15 @@ def source(city: City) -> Any:
     return add_source(
         city, SOURCE_KEY, name="City card ridership (aggregated)",
         kind=SourceKind.CITY_CARD_USAGE, schema=SCHEMA, owner=f"{city.name} city card",
-        frequency="monthly", timezone=TZ.key, licence="CC-BY-4.0",
+        frequency="monthly", timezone=city.timezone, licence="CC-BY-4.0",
         publication=Publication.OPEN, actor="city card",
         description="Passenger-km, boardings and avoided car emissions per mode and month, "
                     "from the city card's taps; no personal data.")
 
 
-def readings(r: Ridership) -> list[dict[str, Any]]:
+def readings(r: Ridership, cal: CityCalendar) -> list[dict[str, Any]]:
     """The month's totals per mode: the only ridership data that leaves this module."""
-    at = datetime.combine(r.month, time(0), tzinfo=TZ).isoformat()
+    at = cal.month_start(r.month.year, r.month.month).isoformat()
     out = []
     for mode in MODES:
         values = {"passenger_km": (r.passenger_km[mode], "km"),
@@ -296,13 +307,12 @@ def publish(city: City, month: date, *, by: Any = None, actor: str = "") -> Any:
     from zerocity.data.services import ingest_records
 
     r = analyse(city, month)
-    started = now()
-    batch = ingest_records(source(city), readings(r), by=by, actor=actor or "city card",
-                           filename=f"ridership-{period_of(month)}.json")
-    if batch.created_at >= started:  # the same figures again are the batch already made
+    done = ingest_records(source(city), readings(r, city.calendar), by=by,
+                          actor=actor or "city card", filename=f"ridership-{period_of(month)}.json")
+    if not done.replayed:
         audit.record("card.ridership_published", city=city, user=by, actor=actor,
-                     month=period_of(month), batch=batch.pk, passenger_km=r.passenger_km)
-    return batch
+                     month=period_of(month), batch=done.value.pk, passenger_km=r.passenger_km)
+    return done.value
 
 
 # -- retention ------------------------------------------------------------------------------------
@@ -322,15 +332,17 @@ def apply_retention(city: City, *, today: date | None = None) -> Erased:
     """Past the retention window, a tap keeps only what the money records need (its time,
     fare and payment); its medium, vehicle, route and stop are erased, and the pseudonym keys
     of the periods wholly before the window are destroyed. Running it again changes nothing."""
-    today = today or now().astimezone(TZ).date()
-    cutoff = datetime.combine(today - timedelta(days=retention_days()), time(0), tzinfo=TZ)
+    cal = city.calendar
+    today = today or cal.today()
+    cutoff = cal.day_start(today - timedelta(days=retention_days()))
     taps = Tap.objects.filter(validator__city=city, at__lt=cutoff,
                               location_erased_at__isnull=True).update(
         medium=None, token_hash="", vehicle="", route="", stop="", location_erased_at=now())
-    keys = PseudonymKey.objects.filter(city=city, period__lt=period_of(cutoff.date()),
+    keys = PseudonymKey.objects.filter(city=city,
+                                       period__lt=period_of(cal.local_date(cutoff)),
                                        destroyed_at__isnull=True).update(
         secret="", destroyed_at=now())
     if taps or keys:
         audit.record("card.retention", city=city, actor="retention", taps=taps, keys=keys,
-                     before=cutoff.date().isoformat())
+                     before=cal.local_date(cutoff).isoformat())
     return Erased(taps, keys)

@@ -71,3 +71,30 @@ def desk_medium(city: City, pk: int) -> Medium:
     if medium is None:
         raise NotFound("no such card")
     return medium
+
+
+def local_time_data(city: City) -> str | None:
+    """What of the city's card data was counted in its local days (``core.hooks``)."""
+    from zerocity.card.models import Tap
+
+    taps = Tap.objects.filter(validator__city=city).count()
+    noun = "card tap" if taps == 1 else "card taps"
+    return f"{taps:,} {noun} under its day and month caps" if taps else None
+
+
+def rules_document(city: City) -> tuple[int, dict[str, Any]]:
+    """The fare rules in force, as published: their version and their JSON document."""
+    from zerocity.card.accounts import current_rules
+    from zerocity.card.models import FareRuleSet
+
+    version, _ = current_rules(city)
+    return version, FareRuleSet.objects.get(city=city, version=version).data
+
+
+def access_own_account(user: Any, pk: int) -> CardAccount:
+    """An account by its id, if it is the person's own or their minor's; not found otherwise
+    (the app knows the id, not the city)."""
+    found = CardAccount.objects.filter(pk=pk).select_related("city").first()
+    if found is None:
+        raise NotFound("no such card account")
+    return access_account_for_user(user, found.city, pk)

@@ -14,14 +14,17 @@ from django.db.models import Count, Q, Sum
 
 from zerocity.card.models import (
     AccountKind,
+    CardAccount,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
     TransactionKind,
 )
+from zerocity.card.payments import TOP_UP_MAX, TOP_UP_MIN, provider
 from zerocity.core import audit
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
+from zerocity.core.results import Done
 
 CENT = Decimal("0.01")
 # The city's own accounts, created with the first wallet: money received through the payment
@@ -77,10 +80,10 @@ class Leg:
 
 def post(city: City, kind: str, legs: Sequence[Leg], *, idempotency_key: str | None = None,
          reason: str = "", reverses: LedgerTransaction | None = None, by: Any = None,
-         actor: str = "") -> LedgerTransaction:
+         actor: str = "") -> Done[LedgerTransaction]:
     """Write one balanced movement. With an ``idempotency_key`` already used, the transaction
-    made then is returned if it moved the same amounts, and refused otherwise; nothing is
-    written twice."""
+    made then is returned (``replayed``) if it moved the same amounts, and refused otherwise;
+    nothing is written twice."""
     if kind not in TransactionKind.values:
         raise Conflict(f"unknown kind of transaction {kind!r}")
     amounts: dict[int, Decimal] = {}
@@ -105,7 +108,7 @@ def post(city: City, kind: str, legs: Sequence[Leg], *, idempotency_key: str | N
         # two requests with the same key at once: the loser returns the winner's transaction
         if idempotency_key and LedgerTransaction.objects.filter(
                 city=city, idempotency_key=idempotency_key).exists():
-            return _replayed(city, idempotency_key, amounts)
+            return Done(_replayed(city, idempotency_key, amounts), True)
         if "balance_above_floor" in str(exc):  # the database's own guard
             raise InsufficientBalance("the balance would go below what is allowed") from exc
         raise
@@ -122,10 +125,10 @@ def _replayed(city: City, key: str, amounts: dict[int, Decimal]) -> LedgerTransa
 
 def _post(city: City, kind: str, amounts: dict[int, Decimal], *, idempotency_key: str | None,
           reason: str, reverses: LedgerTransaction | None, by: Any,
-          actor: str) -> LedgerTransaction:
+          actor: str) -> Done[LedgerTransaction]:
     if idempotency_key:
         if LedgerTransaction.objects.filter(city=city, idempotency_key=idempotency_key).exists():
-            return _replayed(city, idempotency_key, amounts)
+            return Done(_replayed(city, idempotency_key, amounts), True)
     locked = _lock_accounts(sorted(amounts))
     for pk, amount in amounts.items():
         account = locked[pk]
@@ -149,7 +152,7 @@ def _post(city: City, kind: str, amounts: dict[int, Decimal], *, idempotency_key
         audit.record(f"card.{kind}", city=city, user=by, actor=actor, obj=tx,
                      amounts={locked[pk].code: str(a) for pk, a in sorted(amounts.items())},
                      key=idempotency_key or "", reason=reason)
-    return tx
+    return Done(tx, False)
 
 
 def _lock_accounts(pks: list[int]) -> dict[int, LedgerAccount]:
@@ -159,7 +162,7 @@ def _lock_accounts(pks: list[int]) -> dict[int, LedgerAccount]:
 
 
 def top_up(wallet: LedgerAccount, amount: Decimal | str, *, payment_reference: str,
-           by: Any = None, actor: str = "") -> LedgerTransaction:
+           by: Any = None, actor: str = "") -> Done[LedgerTransaction]:
     """Money received for a wallet through the payment provider; idempotent by the
     provider's payment reference, so a retried request never credits twice."""
     amount = cents(amount)
@@ -169,6 +172,23 @@ def top_up(wallet: LedgerAccount, amount: Decimal | str, *, payment_reference: s
     return post(city, TransactionKind.TOPUP,
                 [Leg(wallet, amount), Leg(system_account(city, "payments"), -amount)],
                 idempotency_key=f"payment:{payment_reference}", by=by, actor=actor)
+
+
+def top_up_online(account: CardAccount, amount: Decimal | str, *, key: str, by: Any = None,
+                  actor: str = "") -> Done[LedgerTransaction]:
+    """A card holder's own top-up, on the site or in the app: the amount (``TOP_UP_MIN`` to
+    ``TOP_UP_MAX``, whole cents) is paid through the payment provider under the caller's
+    idempotency ``key``, then booked under the provider's reference. The same key again is a
+    replay, charged and credited once; the same key with another amount is refused."""
+    amount = cents(amount)
+    if not TOP_UP_MIN <= amount <= TOP_UP_MAX:
+        raise Conflict(f"a top-up is {TOP_UP_MIN} to {TOP_UP_MAX} EUR")
+    if account.closed_at is not None:
+        raise Conflict("the account is closed")
+    payment = provider().pay(amount, key=f"{account.pk}-{key}",
+                             description=f"{account.city.name} city card top-up")
+    return top_up(account.wallet, payment.amount, payment_reference=payment.reference, by=by,
+                  actor=actor)
 
 
 def charge(wallet: LedgerAccount, amount: Decimal | str, *, kind: str = TransactionKind.FARE,
@@ -181,7 +201,7 @@ def charge(wallet: LedgerAccount, amount: Decimal | str, *, kind: str = Transact
     city = wallet.city
     return post(city, kind, [Leg(wallet, -amount),
                              Leg(system_account(city, "fare-revenue"), amount)],
-                idempotency_key=idempotency_key, by=by, actor=actor)
+                idempotency_key=idempotency_key, by=by, actor=actor).value
 
 
 def refund(wallet: LedgerAccount, amount: Decimal | str, *, reason: str, key: str,
@@ -196,7 +216,7 @@ def refund(wallet: LedgerAccount, amount: Decimal | str, *, reason: str, key: st
     city = wallet.city
     return post(city, TransactionKind.REFUND,
                 [Leg(wallet, -amount), Leg(system_account(city, "refunds"), amount)],
-                idempotency_key=f"refund:{key}", reason=reason[:500], by=by, actor=actor)
+                idempotency_key=f"refund:{key}", reason=reason[:500], by=by, actor=actor).value
 
 
 def reverse(tx: LedgerTransaction, *, reason: str, by: Any = None,
@@ -208,7 +228,7 @@ def reverse(tx: LedgerTransaction, *, reason: str, by: Any = None,
         raise Conflict(f"transaction #{tx.pk} is already reversed")
     legs = [Leg(e.account, -e.amount) for e in tx.entries.select_related("account")]
     return post(tx.city, TransactionKind.REVERSAL, legs, reason=reason, reverses=tx,
-                idempotency_key=f"reversal:{tx.pk}", by=by, actor=actor)
+                idempotency_key=f"reversal:{tx.pk}", by=by, actor=actor).value
 
 
 @dataclass(frozen=True)

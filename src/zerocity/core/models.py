@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from zerocity.core.calendar import CalendarError, CityCalendar, check_zone
+
+
+def validate_zone(value: str) -> None:
+    try:
+        check_zone(value)
+    except CalendarError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 class City(models.Model):
@@ -16,10 +26,17 @@ class City(models.Model):
     country = models.CharField(
         max_length=2, validators=[RegexValidator(r"^[A-Z]{2}$", "ISO 3166-1 alpha-2, e.g. SI")]
     )
+    # The city's own clock: every local day, month and working day is counted in it.
+    timezone = models.CharField(max_length=64, validators=[validate_zone],
+                                help_text="IANA time zone, e.g. Europe/Ljubljana")
+    # ISO 3166-2 subdivision when its public holidays differ from the country's (DE-BY: "BY").
+    subdivision = models.CharField(max_length=10, blank=True)
     population = models.PositiveIntegerField(null=True, blank=True)
     area_km2 = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     locode = models.CharField("UN/LOCODE", max_length=6, blank=True)
     region = models.CharField(max_length=200, blank=True)
+    # The NUTS-3 region the city counts as "local" (food's local share), e.g. SI042 Gorenjska.
+    nuts3 = models.CharField("NUTS-3 region", max_length=5, blank=True)
     language = models.CharField(max_length=8, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -29,6 +46,11 @@ class City(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def calendar(self) -> CityCalendar:
+        """The city's zone, holidays and working days (``core.calendar``)."""
+        return CityCalendar.of(self)
 
 
 class Department(models.Model):

@@ -6,6 +6,7 @@ handful of pairs again and again, and pint's parser is the slow part.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pint
@@ -49,12 +50,20 @@ def normalise(unit: str) -> str:
     return _ALIASES.get(unit, unit)
 
 
+# what a unit's name can be made of; anything else is refused before pint's parser sees it
+UNIT_TEXT = re.compile(r"[\w .*/^()°%µ²³-]{1,40}")
+
+
 @lru_cache(maxsize=1024)
 def parse_unit(unit: str) -> pint.Unit:
+    text = normalise(unit)
+    if not UNIT_TEXT.fullmatch(text) or text.count("(") != text.count(")"):
+        raise UnitError(f"unknown unit {unit!r}")
     try:
-        return UNITS.Unit(normalise(unit))
-    except (pint.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError,
-            ValueError, TypeError) as exc:
+        return UNITS.Unit(text)
+    # pint's expression parser fails in several ways on malformed text (an assertion, a
+    # division by zero in "kWh/0", a tokenizer error...): every one is an unknown unit
+    except Exception as exc:  # noqa: BLE001
         raise UnitError(f"unknown unit {unit!r}") from exc
 
 

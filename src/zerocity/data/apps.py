@@ -5,3 +5,9 @@ class DataConfig(AppConfig):
     name = "zerocity.data"
     label = "data"
     verbose_name = "City data platform"
+
+    def ready(self) -> None:
+        from zerocity.core import hooks
+        from zerocity.data import selectors
+
+        hooks.local_time_data("data", selectors.local_time_data)

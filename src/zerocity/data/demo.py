@@ -141,18 +141,19 @@ KRANJ_INDICATOR_FEEDS: list[dict[str, Any]] = [
 ]
 
 
-def ensure_readings(today: date | None = None) -> str:
-    """Write the demo's slice of synthetic readings unless it is there already."""
+def ensure_readings(city: City, today: date | None = None) -> str:
+    """Write the demo's slice of synthetic readings, on the city's clock, unless it is there
+    already."""
     from zerocity.data.generate import default_out_dir, generate
 
     out = default_out_dir()
     first = DEMO_FIRST_DAY
     if any(out.glob(f"source=*/year={first.year}/month={first.month:02d}/0-*.parquet")):
         return "synthetic readings already there"
-    today = today or date.today()
+    today = today or city.calendar.today()
     days = (date(today.year, today.month, 1) - first).days
-    made = generate(out, city="kranj", meters=DEMO_METERS, days=days, start=first,
-                    min_meters=DEMO_MIN_METERS)
+    made = generate(out, city=city.slug, meters=DEMO_METERS, days=days, start=first,
+                    min_meters=DEMO_MIN_METERS, tz=city.timezone)
     return f"synthetic readings: {made.readings:,} ({first} to the end of last month)"
 
 

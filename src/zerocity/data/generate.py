@@ -26,13 +26,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import click
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from zerocity.data.pipelines.calendar import DEFAULT_TZ, frequency_seconds
+from zerocity.data.pipelines.calendar import frequency_seconds
 from zerocity.data.pipelines.engines import STORE_SCHEMA, constant_column, store_table
 from zerocity.data.pipelines.gpc import GAS_KWH_PER_M3
 
@@ -341,7 +340,7 @@ def _clear_batch(out: Path, sources: set[str], batch: int) -> None:
 
 def generate(out_dir: str | Path, *, city: str = "kranj", meters: int, days: int,
              start: str | date = "2018-01-01", seed: int = 0, batch: int = 0,
-             tz: str = DEFAULT_TZ, min_meters: int = 1,
+             tz: str, min_meters: int = 1,
              progress: Callable[[int], None] | None = None) -> GenerateResult:
     """Write ``days`` days of synthetic readings of ``meters`` meters (at least ``min_meters``
     per stream) from local midnight of ``start`` into the dataset at ``out_dir``; returns what
@@ -402,7 +401,7 @@ def generate(out_dir: str | Path, *, city: str = "kranj", meters: int, days: int
 
 
 def estimate_readings(meters: int, days: int, *, city: str = "kranj",
-                      start: str | date = "2018-01-01", tz: str = DEFAULT_TZ) -> int:
+                      start: str | date = "2018-01-01", tz: str) -> int:
     """How many readings :func:`generate` writes for these arguments (without writing)."""
     streams = _streams(city)
     first = start if isinstance(start, date) else date.fromisoformat(start)
@@ -435,41 +434,6 @@ def default_out_dir() -> Path:
         return Path(os.environ.get("ZEROCITY_DATA_DIR", Path.cwd() / "var")) / "readings"
 
 
-@click.command("generate")
-@click.option("--city", default="kranj", show_default=True,
-              help="City whose calibration to use (" + ", ".join(CALIBRATIONS) + ").")
-@click.option("--meters", type=click.IntRange(min=1), required=True,
-              help="Meters in all (one per stream at least).")
-@click.option("--days", type=click.IntRange(min=1), required=True, help="Days of readings.")
-@click.option("--start", default="2018-01-01", show_default=True,
-              help="First local day (YYYY-MM-DD).")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--batch", type=int, default=0, show_default=True,
-              help="Batch id written into the readings (0 is never an intake batch).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Dataset directory [default: <ZEROCITY_DATA_DIR>/readings].")
-def command(city: str, meters: int, days: int, start: str, seed: int, batch: int,
-            out_dir: Path | None) -> None:
-    """Write realistic synthetic meter readings (calibrated to the city's 2018 baseline)."""
-    try:
-        first = date.fromisoformat(start)
-        total = estimate_readings(meters, days, city=city, start=first)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-    out = out_dir or default_out_dir()
-    done = 0
-    with click.progressbar(length=total, label=f"{total:,} readings") as bar:
-        def step(n: int) -> None:
-            nonlocal done
-            bar.update(n - done)
-            done = n
-
-        result = generate(out, city=city, meters=meters, days=days, start=first, seed=seed,
-                          batch=batch, progress=step)
-    click.echo(f"wrote {result.readings:,} readings of {sum(result.meters.values()):,} meters "
-               f"in {result.files:,} files under {result.out_dir}")
-
-
 __all__ = ["KRANJ_SOURCES", "KRANJ_STREAMS", "READINGS_SCHEMA", "GenerateResult", "Source",
-           "Stream", "allocate_meters", "command", "estimate_readings", "frequencies",
-           "generate", "meters_for"]
+           "Stream", "allocate_meters", "estimate_readings", "frequencies", "generate",
+           "meters_for"]

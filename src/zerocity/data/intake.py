@@ -101,7 +101,7 @@ class SourceSpec:
     city: str
     key: str
     quantities: Mapping[str, Quantity]
-    timezone: str = "Europe/Ljubljana"
+    timezone: str  # how times without a UTC offset are read: the source's, often the city's
     frequency: str = "hourly"
 
     @property
@@ -431,22 +431,25 @@ def check_chunk(chunk: RawChunk, spec: SourceSpec, *, decimal: str = ".", now_us
     rules = _Rules(chunk)
     rules.bad |= blank  # skipped, not refused
     filled = ~blank
+    # A required column the chunk lacks is the header's mistake, said once on line 1 (the
+    # payload is refused for it): its rows are checked on their other cells, not told again.
+    required = {c: filled if c in cols else np.zeros(n, dtype=bool) for c in REQUIRED}
 
     # meter
-    rules.fail(meter_empty & filled, "meter", "required")
+    rules.fail(meter_empty & required["meter"], "meter", "required")
     too_long = _np(pc.greater(pc.utf8_length(meter), MAX_METER))
     rules.fail(too_long, "meter", f"longer than {MAX_METER} characters")
 
     # quantity
     names = list(spec.quantities)
     qidx = quantity.per_value(lambda v: names.index(v) if v in names else -1, np.int64)
-    rules.fail(quantity.empty & filled, "quantity", "required")
+    rules.fail(quantity.empty & required["quantity"], "quantity", "required")
     rules.fail((qidx < 0) & ~quantity.empty & filled, "quantity",
                lambda i: f"{quantity.text(i)!r} is not a quantity of this source "
                          f"({', '.join(names)})")
 
     # value
-    rules.fail((status == MISSING) & filled, "value", "required")
+    rules.fail((status == MISSING) & required["value"], "value", "required")
     rules.fail(status == NOT_A_NUMBER, "value", lambda i: f"{shown(i)!r} is not a number")
     rules.fail(status == INFINITE, "value", lambda i: f"{shown(i)!r} is not a finite number")
     value_ok = status == OK
@@ -454,7 +457,7 @@ def check_chunk(chunk: RawChunk, spec: SourceSpec, *, decimal: str = ".", now_us
     # unit, converted to the quantity's canonical unit: once per (quantity, unit) pair
     scale = np.full(n, np.nan)
     offset = np.zeros(n)
-    rules.fail(unit.empty & filled, "unit", "required")
+    rules.fail(unit.empty & required["unit"], "unit", "required")
     qi = np.where(qidx >= 0, qidx, len(names))
     pair = qi * len(unit.values) + unit.codes
     unit_reason: dict[int, str] = {}
@@ -512,7 +515,7 @@ def check_chunk(chunk: RawChunk, spec: SourceSpec, *, decimal: str = ".", now_us
 
     # time: parsed once per distinct cell
     ts, time_reason, ambiguous, time_reasons = _times(cols.get("time"), time, times)
-    rules.fail(time_empty & filled, "time", "required")
+    rules.fail(time_empty & required["time"], "time", "required")
     rules.fail((time_reason >= 0) & filled, "time",
                lambda i: time_reasons[int(time_reason[i])])
     limit = now_us + FUTURE_SLACK // timedelta(microseconds=1)

@@ -56,8 +56,8 @@ class DataSource(models.Model):
                              "supplies the data, e.g. Elektro Gorenjska d.d.")
     frequency = models.CharField(max_length=20, default="hourly",
                                  help_text="15min, hourly, daily, monthly or irregular")
-    timezone = models.CharField(max_length=64, default="Europe/Ljubljana",
-                                help_text="How times without a UTC offset are read")
+    timezone = models.CharField(max_length=64, help_text="How times without a UTC offset are "
+                                "read: the city's zone unless the source sends another")
     schema = models.JSONField(default=dict)
     licence = models.CharField(max_length=200, blank=True)
     publication = models.CharField(

@@ -37,7 +37,7 @@ from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.data import store
 from zerocity.data.models import Batch, DataSource, Publication
-from zerocity.data.outputs import CARRIERS, frequencies, readings_path
+from zerocity.data.outputs import CARRIERS, city_scope, readings_path
 from zerocity.data.pipelines import gpc_activity, monthly_activity, nowcast
 from zerocity.inventory import calculations as calc
 from zerocity.inventory import gwp as gwp_mod
@@ -98,8 +98,7 @@ def _withhold(df: pd.DataFrame, sources: dict[str, DataSource], source_col: str,
 
 def build_energy_use(city: City) -> pd.DataFrame:
     sources = _sources(city)
-    df = gpc_activity(readings_path(), frequencies=frequencies(city), per="month",
-                      city=city.slug)
+    df = gpc_activity(readings_path(), per="month", **city_scope(city))
     published = df["sources"].map(lambda names: bool(len(names)) and set(names) <= set(sources))
     df = df.loc[published.astype(bool)]
     df = _withhold(df, sources, "sources", ["mwh"])
@@ -113,7 +112,7 @@ def build_energy_use(city: City) -> pd.DataFrame:
 
 def build_monthly_series(city: City) -> pd.DataFrame:
     sources = _sources(city)
-    df = monthly_activity(readings_path(), frequencies=frequencies(city), city=city.slug)
+    df = monthly_activity(readings_path(), **city_scope(city))
     df = df[df["source"].isin(list(sources))]
     keys = ["source", "quantity", "unit", "year", "month"]
     if len(df):
@@ -148,9 +147,9 @@ def build_nowcast(city: City) -> pd.DataFrame:
     """This year's metered energy emissions, month by month: measured to date and the estimate
     for the whole year, city totals (no figure rests on one customer)."""
     sources = _sources(city)
-    year = date.today().year
+    year = city.calendar.today().year
     df = nowcast(readings_path(), factors=carrier_factors(city, year),
-                 frequencies=frequencies(city), city=city.slug, year=None)
+                 **city_scope(city), year=None)
     columns = ["year", "month", "mwh_to_date", "mwh_estimate", "tco2e_to_date",
                "tco2e_estimate", "tco2e_previous_year", "coverage", "year_share", "method"]
     if df.empty or not sources:
@@ -168,7 +167,7 @@ def build_nowcast(city: City) -> pd.DataFrame:
     return out[columns]
 
 
-MONTH = Column("month", "int", _("Month of the year (local time, Europe/Ljubljana)"))
+MONTH = Column("month", "int", _("Month of the year (the city's local time)"))
 YEAR = Column("year", "int", _("Year"))
 COVERAGE = Column("coverage", "float", _("Share of the readings owed that arrived"), "1")
 WITHHELD = Column("withheld", "bool", _("The figure rests on too few meters to be published"))
@@ -253,7 +252,7 @@ def state(city: City) -> str:
                    .values_list("key", "publication", "frequency"))
     latest = Batch.objects.filter(source__city=city).aggregate(m=Max("pk"))["m"]
     files = [[key, *_files(key)] for key, _pub, _freq in sources]
-    month = date.today().strftime("%Y-%m")
+    month = city.calendar.today().strftime("%Y-%m")
     raw = json.dumps([sources, latest, files, settings.OPEN_DATA_MIN_METERS, month, 1])
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
@@ -465,7 +464,7 @@ COVERAGE_SCHEMA = pa.schema([("source", pa.string()), ("year", pa.int64()),
 
 
 def _build_coverage(city: City) -> pd.DataFrame:
-    df = monthly_activity(readings_path(), frequencies=frequencies(city), city=city.slug)
+    df = monthly_activity(readings_path(), **city_scope(city))
     if df.empty:
         return pd.DataFrame({f.name: [] for f in COVERAGE_SCHEMA})
     df = df.assign(expected=df["expected_readings"].astype("float64"))

@@ -48,6 +48,12 @@ def frequencies(city: City) -> dict[str, str]:
     return dict(DataSource.objects.filter(city=city).values_list("key", "frequency"))
 
 
+def city_scope(city: City) -> dict[str, Any]:
+    """What every pipeline run for a city is given: its sources' frequencies, its readings
+    only, and its own zone to count local months and years in."""
+    return {"frequencies": frequencies(city), "city": city.slug, "tz": city.timezone}
+
+
 def quality(coverage: float | None) -> str:
     for floor, grade in QUALITY:
         if coverage is not None and coverage >= floor:
@@ -119,8 +125,7 @@ class MeasuredLine:
 
 def measured_lines(city: City, year: int, *, engine: Any = None) -> list[MeasuredLine]:
     """The year's metered activity per GPC row, carrier and CCC sector, with provenance."""
-    df = gpc_activity(readings_path(), frequencies=frequencies(city), per="year",
-                      city=city.slug, engine=engine)
+    df = gpc_activity(readings_path(), per="year", engine=engine, **city_scope(city))
     df = df[df["year"] == year]
     return [
         MeasuredLine(
@@ -305,7 +310,7 @@ def source_year(city: City, key: str, year: int) -> dict[str, dict[str, Any]]:
     path = store.source_dir(key)
     if not path.exists():
         return {}
-    df = yearly_activity(path, frequencies=frequencies(city), city=city.slug)
+    df = yearly_activity(path, **city_scope(city))
     rows = df[(df["source"] == key) & (df["year"] == year)]
     return {str(r.quantity): {"value": float(r.value), "unit": str(r.unit),
                               "coverage": None if r.coverage != r.coverage else float(
@@ -319,7 +324,7 @@ def indicator_values(city: City, *, engine: Any = None) -> list[IndicatorValue]:
                  .select_related("indicator", "source"))
     if not feeds:
         return []
-    df = yearly_activity(readings_path(), frequencies=frequencies(city), city=city.slug,
+    df = yearly_activity(readings_path(), **city_scope(city),
                          engine=engine)
     values = []
     for feed in feeds:

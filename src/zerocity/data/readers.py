@@ -9,7 +9,10 @@ line, so a CSV export of the file has the same numbers), the record's position i
 (first record 1).
 
 A payload that cannot be read as a table at all raises ``IntakeRejected``; a row that cannot
-be read (too many cells) becomes a problem of its chunk and the others go on.
+be read (too many cells) becomes a problem of its chunk and the others go on. A header with a
+column named twice or a required one missing refuses the payload too, but only after its rows
+have been read and checked, so that the quarantine names the rows' mistakes with the header's
+(``check_chunk`` leaves a column the header lacks to the header's message).
 """
 
 from __future__ import annotations
@@ -63,6 +66,13 @@ def canonical_name(name: Any) -> str:
 
 def check_header(names: list[str], line: int = 1) -> None:
     """Refuse a header with a missing required column or a column named twice."""
+    problems = header_problems(names, line)
+    if problems:
+        raise IntakeRejected(problems)
+
+
+def header_problems(names: list[str], line: int = 1) -> list[Problem]:
+    """What is wrong with a header: a column named twice, a required column missing."""
     problems = []
     seen: set[str] = set()
     for name in names:
@@ -73,8 +83,23 @@ def check_header(names: list[str], line: int = 1) -> None:
         if name not in seen:
             problems.append(Problem(line, name, "required column is missing; the columns are "
                                     f"{', '.join(COLUMNS)} (customer_class is optional)"))
-    if problems:
+    return problems
+
+
+def _then_refused(chunks: Iterator[RawChunk], problems: list[Problem]) -> Iterator[RawChunk]:
+    """The chunks, then ``IntakeRejected`` for the header's problems: the rows are checked all
+    the same, and their problems kept in quarantine with the header's."""
+    if not problems:
+        return chunks
+
+    def refused() -> Iterator[RawChunk]:
+        try:
+            yield from chunks
+        except IntakeRejected as exc:
+            raise IntakeRejected([*problems, *exc.problems]) from None
         raise IntakeRejected(problems)
+
+    return refused()
 
 
 def file_sha256(data: bytes | Path) -> str:
@@ -122,12 +147,12 @@ def read_csv(data: bytes | Path, *, chunk_rows: int = CHUNK_ROWS) -> Payload:
     decimal = "," if delimiter == ";" else "."
     header = next(csv.reader([first], delimiter=delimiter))
     names = [canonical_name(h) for h in header]
-    check_header(names)
+    refused = header_problems(names)
     total = len(data) if isinstance(data, bytes) else data.stat().st_size
     stream: BinaryIO | pa.NativeFile = (pa.BufferReader(data) if isinstance(data, bytes)
                                         else pa.OSFile(str(data), "rb"))
-    return Payload(_csv_chunks(stream, header, names, delimiter, chunk_rows), decimal, total,
-                   "csv")
+    chunks = _csv_chunks(stream, header, names, delimiter, chunk_rows)
+    return Payload(_then_refused(chunks, refused), decimal, total, "csv")
 
 
 def _csv_chunks(stream: Any, header: list[str], names: list[str], delimiter: str,
@@ -259,7 +284,8 @@ def read_parquet(data: bytes | Path, *, chunk_rows: int = CHUNK_ROWS) -> Payload
     except (pa.ArrowException, OSError) as exc:
         raise IntakeRejected([Problem(1, "-", f"not a readable Parquet file ({exc})")]) \
             from None
-    wanted = parquet_columns(pf)
+    refused: list[Problem] = []
+    wanted = parquet_columns(pf, refused=refused)
 
     def chunks() -> Iterator[RawChunk]:
         done = 0
@@ -272,16 +298,26 @@ def read_parquet(data: bytes | Path, *, chunk_rows: int = CHUNK_ROWS) -> Payload
             raise IntakeRejected([Problem(done + 2, "-", f"not a readable Parquet file "
                                           f"({exc})")]) from None
 
-    return Payload(chunks(), ".", pf.metadata.num_rows, "parquet")
+    return Payload(_then_refused(chunks(), refused), ".", pf.metadata.num_rows, "parquet")
 
 
-def parquet_columns(pf: pq.ParquetFile) -> list[str]:
-    """The file's columns the intake reads (by their names in the file), after checking the
-    header; IntakeRejected if a required column is missing or one is named twice."""
+def parquet_columns(pf: pq.ParquetFile, *, refused: list[Problem] | None = None) -> list[str]:
+    """The file's columns the intake reads (by their names in the file; the first of a column
+    named twice), after checking the header; IntakeRejected if a required column is missing
+    or one is named twice, unless ``refused`` is given to collect those problems."""
     original = list(pf.schema_arrow.names)
     names = [canonical_name(n) for n in original]
-    check_header(names)
-    return [o for o, n in zip(original, names, strict=True) if n in COLUMNS]
+    if refused is None:
+        check_header(names)
+    else:
+        refused.extend(header_problems(names))
+    taken: set[str] = set()
+    wanted = []
+    for o, n in zip(original, names, strict=True):
+        if n in COLUMNS and n not in taken:
+            taken.add(n)
+            wanted.append(o)
+    return wanted
 
 
 def parquet_chunk(batch: pa.RecordBatch | pa.Table, lines: np.ndarray, *,
@@ -326,11 +362,7 @@ def read_xlsx(data: bytes | Path, *, chunk_rows: int = CHUNK_ROWS) -> Payload:
     names = [canonical_name(h) for h in header]
     while names and names[-1] == "":
         names.pop()
-    try:
-        check_header(names)
-    except IntakeRejected:
-        wb.close()
-        raise
+    refused = header_problems(names)
     total = max((ws.max_row or 1) - 1, 0)
 
     def chunks() -> Iterator[RawChunk]:
@@ -357,7 +389,7 @@ def read_xlsx(data: bytes | Path, *, chunk_rows: int = CHUNK_ROWS) -> Payload:
         finally:
             wb.close()
 
-    return Payload(chunks(), ".", total, "xlsx")
+    return Payload(_then_refused(chunks(), refused), ".", total, "xlsx")
 
 
 def _xlsx_chunk(cells: list[list[str]], names: list[str], lines: list[int],

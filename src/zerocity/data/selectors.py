@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
@@ -80,3 +80,40 @@ def quarantine_csv(batch: Batch) -> Iterator[str]:
 
 def quarantine_csv_text(batch: Batch) -> str:
     return "".join(quarantine_csv(batch))
+
+
+def sources_with_counts(city: City) -> QuerySet[DataSource]:
+    """A city's sources by key, each with its active tokens (``active_tokens``) and batches
+    (``n_batches``) counted in the same query."""
+    return DataSource.objects.filter(city=city).annotate(
+        active_tokens=Count("tokens", filter=Q(tokens__revoked_at__isnull=True)),
+        n_batches=Count("batches", distinct=True)).order_by("key")
+
+
+def token_by_prefix(source: DataSource, prefix: str) -> SourceToken:
+    """The one token of a source whose prefix starts with PREFIX (its first 8 characters:
+    the stored prefix is no longer). Compared in Python because SQLite's LIKE ignores case."""
+    found = [t for t in tokens(source) if t.prefix.startswith(prefix[:8])]
+    if len(found) != 1:
+        raise NotFound(f"{len(found)} tokens of {source.city.slug}/{source.key} start with "
+                       f"{prefix!r}; give the 8-character prefix `data token list` shows")
+    return found[0]
+
+
+def get_batch(batch_id: int) -> Batch:
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}")
+    return batch
+
+
+def source_batches(source: DataSource, limit: int) -> QuerySet[Batch]:
+    """A source's latest batches, newest first."""
+    return Batch.objects.filter(source=source).order_by("-id")[:limit]
+
+
+def local_time_data(city: City) -> str | None:
+    """What of the city's readings is summed by its local months (``core.hooks``)."""
+    batches = Batch.objects.filter(source__city=city, accepted__gt=0).count()
+    noun = "batch" if batches == 1 else "batches"
+    return f"{batches:,} {noun} of readings summed by local month" if batches else None

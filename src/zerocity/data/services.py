@@ -20,6 +20,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ from django.utils.timezone import now
 from zerocity.core import audit, tokens
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
-from zerocity.data import fastpath, store
+from zerocity.core.results import Done
+from zerocity.data import fastpath, ngsi, store
 from zerocity.data.intake import (
     CHUNK_ROWS,
     IntakeRejected,
@@ -48,6 +50,7 @@ from zerocity.data.models import (
     BatchOrigin,
     BatchStatus,
     DataSource,
+    NgsiEntity,
     Publication,
     QuarantinedRow,
     SourceKind,
@@ -109,7 +112,7 @@ def add_source(
     schema: Mapping[str, Any],
     owner: str = "",
     frequency: str = "hourly",
-    timezone: str = "Europe/Ljubljana",
+    timezone: str | None = None,
     licence: str = "",
     publication: str = Publication.PRIVATE,
     description: str = "",
@@ -117,7 +120,9 @@ def add_source(
     actor: str = "",
 ) -> DataSource:
     """Register a data source. Registering it again with the same definition changes nothing;
-    with a different one it is a Conflict (use ``update_source``)."""
+    with a different one it is a Conflict (use ``update_source``). Times the source sends
+    without a UTC offset are read in ``timezone``, the city's own unless it says otherwise."""
+    timezone = timezone or city.timezone
     if not KEY.match(key):
         raise Conflict(f"key {key!r}: lower case letters, digits and '-', at most 50")
     _checked_fields(kind, frequency, timezone, publication)
@@ -222,25 +227,26 @@ def authenticate_token(secret: str, *, source: DataSource | None = None) -> Data
 
 def ingest_file(source: DataSource, data: bytes | Path, *, filename: str = "", by: Any = None,
                 actor: str = "", progress: Progress | None = None,
-                chunk_rows: int = CHUNK_ROWS) -> Batch:
+                chunk_rows: int = CHUNK_ROWS) -> Done[Batch]:
     """Ingest a CSV, Parquet or .xlsx file (bytes, or a path read as a stream).
 
-    A file identical to one already accepted for this source returns that batch and writes
-    nothing. Otherwise a new batch records what was received, accepted, already known
-    (duplicates) and rejected; rejected rows are kept in its quarantine with their reasons.
+    A file identical to one already accepted for this source returns that batch, ``replayed``,
+    and writes nothing. Otherwise a new batch records what was received, accepted, already
+    known (duplicates) and rejected; rejected rows are kept in its quarantine with their
+    reasons.
     """
     name = filename or (data.name if isinstance(data, Path) else "")
     sha = file_sha256(data)
     known = _same_payload(source, sha)
     if known is not None:
-        return known
+        return Done(known, True)
     if isinstance(data, Path) and name.lower().endswith(".parquet") and fastpath.enabled():
         columns = fastpath.columns(data)
         if columns is not None:
-            batch = _ingest_fast(source, data, columns, filename=name, sha256=sha, by=by,
-                                 actor=actor, progress=progress)
-            if batch is not None:
-                return batch
+            done = _ingest_fast(source, data, columns, filename=name, sha256=sha, by=by,
+                                actor=actor, progress=progress)
+            if done is not None:
+                return done
     return _ingest(source, lambda: open_payload(data, name, chunk_rows=chunk_rows),
                    origin=BatchOrigin.FILE, filename=name, sha256=sha, by=by, actor=actor,
                    progress=progress)
@@ -248,11 +254,11 @@ def ingest_file(source: DataSource, data: bytes | Path, *, filename: str = "", b
 
 def ingest_records(source: DataSource, records: Iterable[Any], *, origin: str = BatchOrigin.API,
                    by: Any = None, actor: str = "", filename: str = "",
-                   chunk_rows: int = CHUNK_ROWS) -> Batch:
+                   chunk_rows: int = CHUNK_ROWS) -> Done[Batch]:
     """Ingest readings given as mappings ``{meter, time, quantity, value, unit,
     customer_class?, ...}`` — what the JSON API and the NGSI-LD API hand over. ``line`` in
     the quarantine is the record's position (first 1). Records are consumed once, as a
-    stream."""
+    stream. The very same records again return their first batch, ``replayed``."""
     if origin not in BatchOrigin.values:
         raise ValueError(f"unknown origin {origin!r}")
     digest = RecordDigest()
@@ -272,7 +278,7 @@ def _now_us() -> int:
 
 def _ingest(source: DataSource, open_: Callable[[], Payload], *, origin: str, filename: str,
             sha256: str | None, by: Any, actor: str, progress: Progress | None,
-            digest: RecordDigest | None = None) -> Batch:
+            digest: RecordDigest | None = None) -> Done[Batch]:
     source = DataSource.objects.select_related("city").get(pk=source.pk)
     spec = source_spec(source)
     staging = store.Staging()
@@ -309,11 +315,11 @@ def _ingest(source: DataSource, open_: Callable[[], Payload], *, origin: str, fi
         try:
             summary = {"format": fmt, "gaps": analysis.gaps(),
                        "ambiguous_local_times": ambiguous}
-            batch = _commit(source, analysis, staging, origin=origin, filename=filename,
-                            sha256=sha, received=received, rejected=rejected, summary=summary,
-                            by=by, actor=actor)
-            assert batch is not None  # only the fast path stands aside
-            return batch
+            done = _commit(source, analysis, staging, origin=origin, filename=filename,
+                           sha256=sha, received=received, rejected=rejected, summary=summary,
+                           by=by, actor=actor)
+            assert done is not None  # only the fast path stands aside
+            return done
         finally:
             analysis.close()
     finally:
@@ -321,7 +327,8 @@ def _ingest(source: DataSource, open_: Callable[[], Payload], *, origin: str, fi
 
 
 def _ingest_fast(source: DataSource, path: Path, columns: dict[str, str], *, filename: str,
-                 sha256: str, by: Any, actor: str, progress: Progress | None) -> Batch | None:
+                 sha256: str, by: Any, actor: str,
+                 progress: Progress | None) -> Done[Batch] | None:
     """A typed Parquet file through the fast path (``zerocity.data.fastpath``); None when the
     exact path must take it."""
     source = DataSource.objects.select_related("city").get(pk=source.pk)
@@ -391,7 +398,7 @@ def _store_quarantine(batch: Batch, rows: Iterable[list[dict[str, Any]]]) -> Non
 def _commit(source: DataSource, analysis: store.Analysis | fastpath.FastAnalysis,
             staging: store.Staging, *, origin: str, filename: str, sha256: str, received: int,
             rejected: int, summary: dict[str, Any], by: Any, actor: str,
-            batch_id: int | None = None, chunks: int | None = None) -> Batch | None:
+            batch_id: int | None = None, chunks: int | None = None) -> Done[Batch] | None:
     written = store.Written()
     try:
         # durable: the files are published after this block, so it must be the real commit
@@ -400,7 +407,7 @@ def _commit(source: DataSource, analysis: store.Analysis | fastpath.FastAnalysis
             store.recover(source.city.slug, source.key, _committed_files)
             known = _same_payload(source, sha256)
             if known is not None:
-                return known
+                return Done(known, True)
             analysis.compare_with_store()
             if getattr(analysis, "stands_aside", False):
                 return None
@@ -439,7 +446,7 @@ def _commit(source: DataSource, analysis: store.Analysis | fastpath.FastAnalysis
         written.publish()
     except OSError:  # the batch is committed: the next ingest of the source publishes them
         log.exception("batch %s: files left under temporary names", batch.pk)
-    return batch
+    return Done(batch, False)
 
 
 def _problem_row(p: Problem) -> dict[str, Any]:
@@ -448,7 +455,7 @@ def _problem_row(p: Problem) -> dict[str, Any]:
 
 def _refuse(source: DataSource, staging: store.Staging, problems: list[Problem], *,
             origin: str, filename: str, sha256: str, received: int, by: Any,
-            actor: str) -> Batch:
+            actor: str) -> Done[Batch]:
     """A payload that cannot be read as a whole: nothing is accepted, every row read counts
     as rejected, and quarantine keeps the reason (and the row problems found before it)."""
     with transaction.atomic(durable=True):
@@ -465,4 +472,61 @@ def _refuse(source: DataSource, staging: store.Staging, problems: list[Problem],
                      source=source.key, origin=origin, filename=filename,
                      status=BatchStatus.REJECTED, received=received, accepted=0, duplicates=0,
                      rejected=received, files=0)
-    return batch
+    return Done(batch, False)
+
+
+# -- NGSI-LD entities ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EntitiesReceived:
+    """What an NGSI-LD batch upsert did: the entity ids it stored readings of, those new for
+    the source, and the entities refused with the reason (a BatchOperationResult)."""
+
+    succeeded: list[str]
+    created: list[str]
+    errors: list[dict[str, str]]  # {"entityId", "error"}
+
+
+def _remember(source: DataSource, entities: list[Any], ids: list[str]) -> list[str]:
+    """Record the entities seen; returns the ids that are new for this source."""
+    types = {e.get("id"): ngsi.short_type(e.get("type", "")) for e in entities
+             if isinstance(e, dict)}
+    known = set(NgsiEntity.objects.filter(source=source, entity_id__in=ids)
+                .values_list("entity_id", flat=True))
+    new = [i for i in dict.fromkeys(ids) if i not in known]
+    NgsiEntity.objects.bulk_create([NgsiEntity(source=source, entity_id=i, type=types.get(i, ""))
+                                    for i in new], ignore_conflicts=True)
+    return new
+
+
+def create_entity(source: DataSource, entity: dict[str, Any]) -> str:
+    """``POST /entities``: one entity, refused whole when any of its readings is; a second
+    create of the same id is AlreadyExists (new readings of it come by upsert)."""
+    parsed = ngsi.parse_entities([entity], batch=False)
+    entity_id = parsed.entity_ids[0]
+    if NgsiEntity.objects.filter(source=source, entity_id=entity_id).exists():
+        raise ngsi.NgsiError("AlreadyExists", f"{entity_id} exists; send new readings with "
+                             "POST /ngsi-ld/v1/entityOperations/upsert", 409)
+    batch = ingest_records(source, parsed.records, origin=BatchOrigin.NGSI,
+                           actor=f"token:{source.key}").value
+    if batch.rejected:  # its readings were quarantined with their reasons: not created
+        reasons = "; ".join(f"{q.column}: {q.reason}" for q in batch.quarantine.all()[:5])
+        raise ngsi.NgsiError("BadRequestData", f"{entity_id}: {reasons}")
+    _remember(source, [entity], [entity_id])
+    return entity_id
+
+
+def upsert_entities(source: DataSource, entities: list[Any]) -> EntitiesReceived:
+    """``POST /entityOperations/upsert``: every entity's readings stored, one bad entity
+    refused with its reason while the others go on."""
+    parsed = ngsi.parse_entities(entities, batch=True)
+    errors = list(parsed.errors)
+    if parsed.records:
+        batch = ingest_records(source, parsed.records, origin=BatchOrigin.NGSI,
+                               actor=f"token:{source.key}").value
+        for q in batch.quarantine.all()[:100] if batch.rejected else ():
+            errors.append({"entityId": q.raw.get("entity", "") if isinstance(q.raw, dict)
+                           else "", "error": f"{q.column}: {q.reason}"})
+    failed = {e["entityId"] for e in errors}
+    ok = [i for i in parsed.entity_ids if i not in failed]
+    return EntitiesReceived(ok, _remember(source, entities, ok), errors)

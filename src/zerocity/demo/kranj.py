@@ -77,8 +77,9 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
     synthetic meter readings and what is computed from them (most tests need neither)."""
     report: list[str] = []
     city = create_city(
-        "kranj", name="Kranj", country="SI", population=57171, language="sl",
-        actor=actor, locode="SIKRA", region="Gorenjska", area_km2=151,
+        "kranj", name="Kranj", country="SI", timezone="Europe/Ljubljana", population=57171,
+        language="sl", actor=actor, locode="SIKRA", region="Gorenjska", nuts3="SI042",
+        area_km2=151,
     )
     for row in csv.DictReader(io.StringIO(_data("kranj_factors_2018.csv").decode("utf-8"))):
         add_factor(
@@ -120,7 +121,7 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
     feeds = ensure_indicator_feeds(city, plan, actor=actor)
     report.append(f"kranj data sources: {len(sources)}; indicators they feed: {len(feeds)}")
     if readings:
-        report.append("kranj " + ensure_readings())
+        report.append("kranj " + ensure_readings(city))
         observed = feed_indicators(city, actor=actor)
         report.append(f"kranj indicator observations from the readings: {len(observed)}")
     report.extend(_demo_accounts(city, actor))

@@ -157,7 +157,6 @@ def card_summary(user: Any, city: City) -> dict[str, Any] | None:
     from datetime import timedelta
 
     from django.core.cache import cache
-    from django.utils.timezone import now
 
     from zerocity.card import challenges, rewards, ridership, selectors
     from zerocity.card.models import Tap
@@ -165,14 +164,14 @@ def card_summary(user: Any, city: City) -> dict[str, Any] | None:
     accounts = list(selectors.accounts_for_user(user, city))
     if not accounts:
         return None
-    today = now().astimezone(rewards.TZ).date()
-    month = today.replace(day=1)
+    cal = city.calendar
+    month = cal.today().replace(day=1)
     last = (month - timedelta(days=1)).replace(day=1)
     per_leg: dict[str, float] = cache.get_or_set(
         f"zerocity:avoided-per-leg:{city.pk}:{ridership.period_of(last)}",
         lambda: _avoided_per_leg(city, last), 3600)
     trips = dict(Tap.objects.filter(medium__account__in=accounts, accepted=True,
-                                    at__date__gte=month).values_list("service")
+                                    at__gte=cal.day_start(month)).values_list("service")
                  .annotate(n=Count("pk")).values_list("service", "n"))
     avoided = sum(trips.get(mode, 0) * per_leg.get(mode, 0.0) for mode in ridership.MODES)
     return {"points": sum(rewards.balance(a) for a in accounts), "trips": trips,

@@ -89,6 +89,14 @@ def base_url() -> str:
 
 
 @transaction.atomic
+def tell_action_followers(sender: Any, *, action: Any, subject: str, by: Any = None,
+                          **_: Any) -> None:
+    """A plan action changed (``plan.signals.action_changed``): its followers hear of it."""
+    city = action.plan.city
+    notify(city, [f"action:{action.code}"], subject,
+           url=f"/{city.slug}/plan/actions/{action.code}/", actor=by)
+
+
 def notify(city: City, targets: list[str], subject: str, body: str = "", url: str = "", *,
            actor: Any = None, at: datetime | None = None) -> int:
     """Tell everyone who follows any of ``targets`` (but the person who made the change):

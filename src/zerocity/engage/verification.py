@@ -116,22 +116,45 @@ def census_key(city: City, number: str, birth_date: str) -> str:
     return keyed("census", city.slug, number.strip().upper(), birth_date.strip())
 
 
+CENSUS_COLUMNS = ("resident_number", "birth_date", "district")
+
+
+class CensusRejected(Conflict):
+    """A census file refused, with every mistake of its lines in line order: the register's
+    keeper fixes them all at once, not one per try."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
 @transaction.atomic
 def load_census(city: City, text: str, *, by: Any = None, actor: str = "") -> int:
     """Load the census file (CSV: resident_number, birth_date, district): each line is kept
-    as a keyed hash and its district. Loading it again replaces it. A bad line refuses the
-    file with its line number."""
+    as a keyed hash and its district. Loading it again replaces it. A file with a bad line or
+    a missing column is refused whole (``CensusRejected``), with every mistake's line number,
+    and the census loaded before stays."""
     districts = {d.code: d for d in District.objects.filter(city=city)}
+    reader = csv.DictReader(io.StringIO(text))
+    absent = [c for c in CENSUS_COLUMNS if c not in (reader.fieldnames or [])]
+    errors = [f"line 1: missing column(s) {', '.join(absent)}"] if absent else []
     rows = []
-    for line, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        missing = [c for c in ("resident_number", "birth_date", "district") if not row.get(c)]
+    for row in reader:
+        # the file's line of the row: DictReader skips blank lines, so counting rows would not
+        # number them as the file does
+        line = reader.line_num
+        # a column the header lacks has its message there, not one on every line
+        missing = [c for c in CENSUS_COLUMNS if c not in absent and not row.get(c)]
         if missing:
-            raise Conflict(f"line {line}: missing {', '.join(missing)}")
-        if row["district"] not in districts:
-            raise Conflict(f"line {line}, district: unknown district {row['district']!r}")
-        rows.append(CensusEntry(city=city, key=census_key(city, row["resident_number"],
-                                                          row["birth_date"]),
-                                district=districts[row["district"]]))
+            errors.append(f"line {line}: missing {', '.join(missing)}")
+        if row.get("district") and row["district"] not in districts:
+            errors.append(f"line {line}, district: unknown district {row['district']!r}")
+        if not errors:  # once refused, the lines are only checked
+            rows.append(CensusEntry(city=city, key=census_key(city, row["resident_number"],
+                                                              row["birth_date"]),
+                                    district=districts[row["district"]]))
+    if errors:
+        raise CensusRejected(errors)
     CensusEntry.objects.filter(city=city).delete()
     CensusEntry.objects.bulk_create(rows, ignore_conflicts=True)
     audit.record("engage.census_loaded", city=city, user=by, actor=actor, entries=len(rows))

@@ -26,34 +26,54 @@ COLUMNS = ("operator", "product", "food_group", "unit", "price", "quality_scheme
            "delivery_days")
 
 
+class CatalogueRejected(Conflict):
+    """A product refused, with every field's mistake as ``field: reason``: a supplier fixes
+    them all at once instead of meeting them one by one."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("; ".join(errors))
+
+
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    # Every field is checked whatever the others hold, so that one refusal names them all.
+    errors: list[str] = []
     product = str(fields.get("product", "")).strip()
     if not product or len(product) > 200:
-        raise Conflict("product: a name of 1 to 200 characters")
+        errors.append("product: a name of 1 to 200 characters")
     group = str(fields.get("food_group", ""))
     if group not in FoodGroup.values:
-        raise Conflict(f"food_group: one of {', '.join(FoodGroup.values)}")
+        errors.append(f"food_group: one of {', '.join(FoodGroup.values)}")
     try:
         price = Decimal(str(fields.get("price", "")).replace(",", "."))
     except InvalidOperation:
-        raise Conflict("price: a number in EUR") from None
-    if not price.is_finite() or price <= 0 or price >= Decimal("1e8"):
-        raise Conflict("price: more than 0 EUR")
+        price = Decimal(0)
+        errors.append("price: a number in EUR")
+    else:
+        if not price.is_finite() or price <= 0 or price >= Decimal("1e8"):
+            errors.append("price: more than 0 EUR")
     region = str(fields.get("production_region", "")).strip().upper()
     if region and not NUTS3.match(region):
-        raise Conflict("production_region: a NUTS-3 code such as SI042")
+        errors.append("production_region: a NUTS-3 code such as SI042")
     country = str(fields.get("production_country", "")).strip().upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
-        raise Conflict("production_country: a two-letter country code such as SI")
+        errors.append("production_country: a two-letter country code such as SI")
     try:
         intermediaries = int(fields.get("intermediaries") or 0)
-        days = sorted({int(d) for d in fields.get("delivery_days") or []})
+        counted = 0 <= intermediaries <= 20
     except (TypeError, ValueError):
-        raise Conflict("intermediaries and delivery days are whole numbers") from None
-    if not 0 <= intermediaries <= 20:
-        raise Conflict("intermediaries: 0 to 20")
-    if any(not 1 <= d <= 7 for d in days):
-        raise Conflict("delivery_days: weekdays 1 (Monday) to 7 (Sunday)")
+        intermediaries, counted = 0, False
+    if not counted:
+        errors.append("intermediaries: a whole number from 0 to 20")
+    try:
+        days = sorted({int(d) for d in fields.get("delivery_days") or []})
+        weekdays = all(1 <= d <= 7 for d in days)
+    except (TypeError, ValueError):
+        days, weekdays = [], False
+    if not weekdays:
+        errors.append("delivery_days: weekdays 1 (Monday) to 7 (Sunday)")
+    if errors:
+        raise CatalogueRejected(errors)
     return {"product": product, "food_group": group,
             "unit": str(fields.get("unit") or "kg").strip()[:20], "price": price,
             "quality_scheme": str(fields.get("quality_scheme", "")).strip()[:100],

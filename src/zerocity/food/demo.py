@@ -24,10 +24,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.timezone import now
 
+from zerocity.core.calendar import CityCalendar
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.food import catalogue, dps, factors, outcomes, tendering
-from zerocity.food.deadlines import TZ, in_days, in_working_days
+from zerocity.food.deadlines import in_days, in_working_days
 from zerocity.food.models import (
     Dps,
     FoodGroup,
@@ -112,25 +113,30 @@ class Clock:
 
     start: datetime
     today: date
+    cal: CityCalendar
 
     @classmethod
-    def now(cls) -> Clock:
-        today = now().astimezone(TZ).date()
+    def now(cls, cal: CityCalendar) -> Clock:
+        today = cal.today()
         month = today.replace(day=1)
         for _ in range(14):
             month = (month - timedelta(days=1)).replace(day=1)
-        return cls(datetime.combine(month, time(9), tzinfo=TZ), today)
+        return cls(cal.at(month, time(9)), today, cal)
+
+    @property
+    def first_day(self) -> date:
+        return self.cal.local_date(self.start)
 
     def at(self, days: float, hour: int = 10) -> datetime:
-        day = (self.start + timedelta(days=days)).date()
-        return datetime.combine(day, time(hour), tzinfo=TZ)
+        day = self.cal.local_date(self.start + timedelta(days=days))
+        return self.cal.at(day, time(hour))
 
 
 def load(city: City, *, actor: str = "demo", history: bool = True) -> list[str]:
     if Dps.objects.filter(city=city, reference=REFERENCE).exists():
         return ["kranj food: already there"]
     factors.ensure()
-    clock = Clock.now()
+    clock = Clock.now(city.calendar)
     rng = random.Random(2025)
     system = _system(city, clock, actor)
     institutions = _institutions(city)
@@ -167,8 +173,8 @@ def _system(city: City, clock: Clock, actor: str) -> Dps:
                   "and quarter, every admitted member of the category invited.",
         equipment="A web browser; tenders are encrypted on arrival and opened by two "
                   "openers after the deadline.",
-        estimated_value=Decimal("3600000"), valid_from=clock.start.date(),
-        valid_to=clock.start.date().replace(year=clock.start.year + 4) - timedelta(days=1),
+        estimated_value=Decimal("3600000"), valid_from=clock.first_day,
+        valid_to=clock.first_day.replace(year=clock.first_day.year + 4) - timedelta(days=1),
         actor=actor)
     for code, name, groups, budget in CATEGORIES:
         dps.add_category(system, code, name,
@@ -178,7 +184,8 @@ def _system(city: City, clock: Clock, actor: str) -> Dps:
                          max_contract_value=Decimal(budget) * 2,
                          min_turnover=Decimal(budget), actor=actor)
     dps.set_award_criteria(system, CRITERIA, actor=actor)
-    return dps.publish(system, sent_at=clock.start, initial_deadline=in_days(clock.start, 30),
+    return dps.publish(system, sent_at=clock.start,
+                       initial_deadline=in_days(clock.cal, clock.start, 30),
                        actor=actor)
 
 
@@ -246,8 +253,8 @@ def _operators(city: City, system: Dps, clock: Clock, rng: random.Random,
         application = op.demo_application  # type: ignore[attr-defined]
         application.refresh_from_db()
         dps.decide(application, admitted=list(application.categories.all()), checks=CHECKS,
-                   at=in_working_days(system.initial_deadline, 3), actor=actor)
-    dps.tick(system.city, in_working_days(system.initial_deadline, 4))
+                   at=in_working_days(clock.cal, system.initial_deadline, 3), actor=actor)
+    dps.tick(system.city, in_working_days(clock.cal, system.initial_deadline, 4))
     return made
 
 
@@ -283,7 +290,7 @@ def _tender(sp: SpecificProcurement, op: Operator, rng: random.Random, at: datet
 def _year_of_procurements(system: Dps, institutions: list[Institution], clock: Clock,
                           rng: random.Random, openers: dict[Any, str], actor: str) -> int:
     assert system.initial_deadline is not None
-    first = in_working_days(system.initial_deadline, 6)
+    first = in_working_days(clock.cal, system.initial_deadline, 6)
     weights = [m for *_, m in INSTITUTIONS]
     awarded = 0
     for quarter in range(4):
@@ -296,7 +303,7 @@ def _year_of_procurements(system: Dps, institutions: list[Institution], clock: C
                                   estimated_value=Decimal(budget),
                                   no_lots_reason="One lot: the deliveries to all the "
                                   "institutions are planned together.", actor=actor)
-            deadline = in_days(invited_at, 12)
+            deadline = in_days(clock.cal, invited_at, 12)
             sp = tendering.invite(sp, at=invited_at, tender_deadline=deadline, openers=openers,
                                   actor=actor)
             members = list(sp.invitees.order_by("pk"))
@@ -370,7 +377,8 @@ def _open_invitation(system: Dps, clock: Clock, rng: random.Random,
                           f"Fresh vegetables, from {clock.today:%B %Y}",
                           criteria=[c["id"] for c in CRITERIA], estimated_value="42000",
                           lots=["Schools", "Kindergartens"], actor=actor)
-    sp = tendering.invite(sp, at=invited_at, tender_deadline=in_days(invited_at, 12),
+    sp = tendering.invite(sp, at=invited_at,
+                          tender_deadline=in_days(clock.cal, invited_at, 12),
                           openers=openers, actor=actor)
     for i, op in enumerate(sp.invitees.order_by("pk")[1:4]):
         _tender(sp, op, rng, invited_at + timedelta(hours=3 + i), actor)

@@ -23,7 +23,7 @@ from django.db.models import Q
 from zerocity.core import audit
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
-from zerocity.food import deadlines
+from zerocity.food import deadlines, law
 from zerocity.food.models import (
     Application,
     ApplicationStatus,
@@ -49,8 +49,6 @@ CRITERIA = ("price", "freshness", "delivery_frequency", "lead_time", "seasonal",
 # SI-04: origin and the supplier's location are never scored.
 FORBIDDEN_CRITERIA = ("origin", "local", "supplier_location", "supplier_distance",
                       "national_origin")
-LOCAL_WORDS = re.compile(r"lokal|sloven|domač|domac|local|origin|poreklo|\bkm\b|razdalj|"
-                         r"distance", re.IGNORECASE)
 # DPS-10 and DPS-22: settings the law does not allow a DPS to have.
 FORBIDDEN_SETTINGS = {
     "max_participants": "DPS-22: every operator meeting the criteria is admitted; the number "
@@ -128,11 +126,14 @@ class CriteriaCheck:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_award_criteria(criteria: list[dict[str, Any]]) -> CriteriaCheck:
+def check_award_criteria(criteria: list[dict[str, Any]],
+                         local_words: re.Pattern[str] | None = None) -> CriteriaCheck:
     """Award criteria with their weights, fixed in the notice (DPS-09). Types the law forbids
     are refused (SI-04); a name or description that speaks of origin, locality or distance is
     a warning to review (the law forbids scoring the supplier's location, not transport
-    emissions measured the same way for everyone)."""
+    emissions measured the same way for everyone). ``local_words`` are the city's national
+    profile's (``law``); without one, the EU's English words are looked for."""
+    local_words = local_words or re.compile(law.EU_LOCAL_WORDS, re.IGNORECASE)
     if not criteria:
         raise Conflict("DPS-09: the award criteria and their weights are fixed in the notice")
     seen, total, warnings = set(), Decimal(0), []
@@ -157,7 +158,7 @@ def check_award_criteria(criteria: list[dict[str, Any]]) -> CriteriaCheck:
             raise Conflict(f"criterion {ident}: the weight is above 0")
         total += weight
         text = f"{c.get('name', '')} {c.get('description', '')}"
-        if LOCAL_WORDS.search(text):
+        if local_words.search(text):
             warnings.append(f"SI-04: criterion {ident} ({c.get('name', '')}) mentions origin, "
                             "locality or distance; check it does not favour local suppliers")
         out.append({"id": ident, "type": kind, "name": str(c.get("name", kind)),
@@ -171,7 +172,8 @@ def check_award_criteria(criteria: list[dict[str, Any]]) -> CriteriaCheck:
 def set_award_criteria(dps: Dps, criteria: list[dict[str, Any]], *, by: Any = None,
                        actor: str = "") -> CriteriaCheck:
     _draft(dps)
-    checked = check_award_criteria(criteria)
+    national = law.profile(dps.city)
+    checked = check_award_criteria(criteria, national.local_words_re if national else None)
     dps.award_criteria = checked.criteria
     dps.save(update_fields=["award_criteria"])
     _record("food.award_criteria", dps, by, actor, criteria=[c["id"] for c in checked.criteria],
@@ -183,8 +185,10 @@ def set_award_criteria(dps: Dps, criteria: list[dict[str, Any]], *, by: Any = No
 def publish(dps: Dps, *, sent_at: datetime, initial_deadline: datetime, by: Any = None,
             actor: str = "") -> Dps:
     """Dispatch the notice: every BLOCK rule of the set-up is checked first."""
-    dps = Dps.objects.select_for_update().get(pk=dps.pk)
+    dps = Dps.objects.select_for_update(of=("self",)).select_related("city").get(pk=dps.pk)
     _draft(dps)
+    law.require_profile(dps.city)
+    cal = dps.city.calendar
     missing = [(rule, what) for rule, what, ok in (
         ("DPS-01", "the justification", dps.justification.strip()),
         ("DPS-05", "the nature and estimated quantity of purchases", dps.purchases.strip()),
@@ -200,11 +204,11 @@ def publish(dps: Dps, *, sent_at: datetime, initial_deadline: datetime, by: Any 
     assert dps.valid_from is not None and dps.valid_to is not None
     if dps.valid_to < dps.valid_from:
         raise Conflict("DPS-08: the validity ends after it starts")
-    earliest = deadlines.in_days(sent_at, INITIAL_DAYS)
+    earliest = deadlines.in_days(cal, sent_at, INITIAL_DAYS)
     if initial_deadline < earliest:
         raise Conflict(f"DPS-20: requests get at least {INITIAL_DAYS} days from the notice's "
-                       f"dispatch; the earliest deadline is {_local(earliest)}")
-    if deadlines.local_date(initial_deadline) > dps.valid_to:
+                       f"dispatch; the earliest deadline is {local_time(dps, earliest)}")
+    if cal.local_date(initial_deadline) > dps.valid_to:
         raise Conflict("DPS-20: the initial deadline falls after the DPS ends")
     dps.status, dps.notice_sent_at, dps.initial_deadline = (DpsStatus.PUBLISHED, sent_at,
                                                             initial_deadline)
@@ -214,8 +218,9 @@ def publish(dps: Dps, *, sent_at: datetime, initial_deadline: datetime, by: Any 
     return dps
 
 
-def _local(moment: datetime) -> str:
-    return moment.astimezone(deadlines.TZ).strftime("%Y-%m-%d %H:%M %Z")
+def local_time(dps: Dps, moment: datetime) -> str:
+    """A time limit as the city's procedural messages show it: local, with its zone."""
+    return dps.city.calendar.local(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
 # -- messages ---------------------------------------------------------------------------------
@@ -253,7 +258,7 @@ def open_for_requests(dps: Dps, at: datetime) -> bool:
     """DPS-21, INV-5: open from the notice to the end of the last day of validity."""
     return (dps.status in OPEN_FOR_REQUESTS and dps.valid_to is not None
             and dps.notice_sent_at is not None and dps.notice_sent_at <= at
-            and at < deadlines.end_of(dps.valid_to))
+            and at < dps.city.calendar.day_end(dps.valid_to))
 
 
 @transaction.atomic
@@ -282,8 +287,8 @@ def submit(dps: Dps, operator: Operator, categories: list[Category], *, at: date
         raise Conflict(f"already admitted or asked for: {', '.join(sorted(taken | pending))}")
     assert dps.initial_deadline is not None
     initial = at < dps.initial_deadline
-    due = deadlines.in_working_days(_decision_start(dps, at), DECISION_WD + (
-        dps.initial_extension_wd if initial else 0))
+    due = deadlines.in_working_days(dps.city.calendar, _decision_start(dps, at),
+                                    DECISION_WD + (dps.initial_extension_wd if initial else 0))
     application = Application.objects.create(
         dps=dps, operator=operator, received_at=at, initial=initial, decision_due=due,
         status=ApplicationStatus.SEALED if initial else ApplicationStatus.UNDER_EVALUATION)
@@ -317,8 +322,9 @@ def extend(application: Application, reason: str, *, by: Any = None,
         raise Conflict("DPS-23: an extension to 15 working days needs its reason")
     if application.extension_reason:
         return application
+    dps = application.dps
     application.decision_due = deadlines.in_working_days(
-        _decision_start(application.dps, application.received_at),
+        dps.city.calendar, _decision_start(dps, application.received_at),
         EXTENDED_DECISION_WD + (application.dps.initial_extension_wd
                                 if application.initial else 0))
     application.extension_reason = reason[:500]
@@ -400,14 +406,15 @@ def request_redeclaration(membership: Membership, *, at: datetime, by: Any = Non
     if membership.status != MembershipStatus.ACTIVE:
         raise Conflict("only an active member is asked")
     membership.status = MembershipStatus.REDECLARATION_PENDING
-    membership.redeclaration_due = deadlines.in_working_days(at, REDECLARATION_WD)
+    dps = membership.category.dps
+    membership.redeclaration_due = deadlines.in_working_days(dps.city.calendar, at,
+                                                             REDECLARATION_WD)
     membership.changed_at = at
     membership.save()
-    dps = membership.category.dps
     send(dps, "redeclaration_request", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(membership.operator)],
          subject=f"{dps.title}: renewed self-declaration",
-         body=f"Send a renewed ESPD by {_local(membership.redeclaration_due)}.", at=at)
+         body=f"Send a renewed ESPD by {local_time(dps, membership.redeclaration_due)}.", at=at)
     _record("food.redeclaration_asked", dps, by, actor, obj=membership)
     return membership
 
@@ -474,7 +481,7 @@ def tick(city: City, now: datetime) -> Tick:
             dps.save(update_fields=["status"])
             out.activated.append(dps.reference)
             _record("food.dps_active", dps, None, "timer")
-        if now >= deadlines.end_of(dps.valid_to):
+        if now >= city.calendar.day_end(dps.valid_to):
             dps.status = DpsStatus.TERMINATED
             dps.save(update_fields=["status"])
             Membership.objects.filter(category__dps=dps).filter(

@@ -2,8 +2,9 @@
 research note §7.5 — never award criteria.
 
 - Shares are by value, net of VAT, per institution and year: organic (legal minimum 15 %),
-  quality schemes (legal minimum 20 %), local (primary production in the target region,
-  ``LOCAL_REGION``), Slovenian origin, short supply chain (at most one intermediary).
+  quality schemes (legal minimum 20 %; both minimums are the national profile's, ``law``),
+  local (primary production in the city's NUTS-3 region, ``City.nuts3``), national origin
+  (produced in the city's country), short supply chain (at most one intermediary).
 - Food-miles: tonne-km (mass x distance) and vehicle-km.
 - Transport CO2e of each delivery by the method its data allows (§7.1): a dedicated trip
   (this delivery alone, back empty) by vehicle-km, twice the distance x the vehicle's factor
@@ -24,12 +25,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils.timezone import now
 
 from zerocity.core import audit
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
-from zerocity.food.deadlines import TZ
+from zerocity.food import law
 from zerocity.food.factors import production_factors
 from zerocity.food.models import (
     Contract,
@@ -42,8 +42,6 @@ from zerocity.food.models import (
     SpecificProcurement,
 )
 
-ORGANIC_MIN, QUALITY_MIN = Decimal("15"), Decimal("20")  # SI-01, % by value
-LOCAL_REGION = "SI042"  # Gorenjska (NUTS-3); the research note asks to confirm the code
 SHORT_CHAIN_MAX = 1  # intermediaries
 
 
@@ -90,7 +88,7 @@ def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
             delivered_on = date.fromisoformat(delivered_on)
         except ValueError:
             raise Conflict("the delivery date is YYYY-MM-DD") from None
-    if delivered_on < contract.signed_at.astimezone(TZ).date():
+    if delivered_on < contract.institution.city.calendar.local_date(contract.signed_at):
         raise Conflict("a delivery is not dated before the contract was signed")
     try:
         distance = Decimal(str(distance_km))
@@ -168,7 +166,7 @@ class Outcomes:
     organic: Decimal = Decimal(0)
     quality: Decimal = Decimal(0)
     local: Decimal = Decimal(0)
-    slovenian: Decimal = Decimal(0)
+    national: Decimal = Decimal(0)
     short_chain: Decimal = Decimal(0)
     tonne_km: Decimal = Decimal(0)
     vehicle_km: Decimal = Decimal(0)
@@ -178,6 +176,9 @@ class Outcomes:
     production_by_group: dict[str, Decimal] = field(default_factory=dict)
     kg_by_group: dict[str, Decimal] = field(default_factory=dict)
     kg_without_factor: Decimal = Decimal(0)
+    # the legal minimum shares of the city's national profile (None: no profile)
+    organic_min: Decimal | None = None
+    quality_min: Decimal | None = None
 
     def share(self, part: Decimal) -> Decimal | None:
         return None if not self.value else (100 * part / self.value).quantize(Decimal("0.1"))
@@ -185,12 +186,12 @@ class Outcomes:
     @property
     def organic_ok(self) -> bool | None:
         s = self.share(self.organic)
-        return None if s is None else s >= ORGANIC_MIN
+        return None if s is None or self.organic_min is None else s >= self.organic_min
 
     @property
     def quality_ok(self) -> bool | None:
         s = self.share(self.quality)
-        return None if s is None else s >= QUALITY_MIN
+        return None if s is None or self.quality_min is None else s >= self.quality_min
 
     @property
     def co2e_per_kg(self) -> Decimal | None:
@@ -200,9 +201,10 @@ class Outcomes:
         """The figures a page shows, by name."""
         return {"value": self.value, "kg": self.kg, "organic": self.share(self.organic),
                 "quality": self.share(self.quality), "local": self.share(self.local),
-                "slovenian": self.share(self.slovenian),
+                "national": self.share(self.national),
                 "short_chain": self.share(self.short_chain), "organic_ok": self.organic_ok,
-                "quality_ok": self.quality_ok, "tonne_km": self.tonne_km,
+                "quality_ok": self.quality_ok, "organic_min": self.organic_min,
+                "quality_min": self.quality_min, "tonne_km": self.tonne_km,
                 "vehicle_km": self.vehicle_km, "transport": self.transport_kg_co2e,
                 "transport_per_kg": self.co2e_per_kg, "production": self.production_kg_co2e,
                 "production_per_kg": self.production_per_kg,
@@ -225,13 +227,13 @@ def outcomes(city: City, year: int, institution: Institution | None = None, *,
         deliveries = deliveries.filter(delivered_on__month=month)
     if institution is not None:
         deliveries = deliveries.filter(contract__institution=institution)
-    return _add_up(deliveries)[None]
+    return _add_up(city, deliveries)[None]
 
 
 def by_institution(city: City, year: int) -> tuple[Outcomes, dict[int, Outcomes]]:
     """The year's outcomes for the city and for each institution (by id), in one pass."""
-    totals = _add_up(Delivery.objects.filter(contract__institution__city=city,
-                                             delivered_on__year=year),
+    totals = _add_up(city, Delivery.objects.filter(contract__institution__city=city,
+                                                   delivered_on__year=year),
                      group=lambda d: d["contract__institution_id"])
     city_wide = totals.pop(None)
     return city_wide, {k: v for k, v in totals.items() if k is not None}
@@ -241,10 +243,14 @@ LINE_FIELDS = ("delivery_id", "value", "quantity_kg", "organic", "quality_scheme
                "production_region", "production_country", "intermediaries", "food_group")
 
 
-def _add_up(deliveries: Any, group: Callable[[dict[str, Any]], Any] | None = None
+def _add_up(city: City, deliveries: Any, group: Callable[[dict[str, Any]], Any] | None = None
             ) -> dict[Any, Outcomes]:
     """The outcomes of ``deliveries`` under the key None, and per ``group(delivery)`` when
     given; two queries whatever the number of deliveries: the deliveries, then their lines."""
+    national = law.profile(city)
+    minimums = {"organic_min": national.organic_min if national else None,
+                "quality_min": national.quality_min if national else None}
+    origin = Origin(city.country, city.nuts3)
     factors: dict[tuple[str, str], FreightFactor] = {}
     for f in FreightFactor.objects.order_by("year"):  # the newest of a key and unit wins
         factors[(f.key, f.unit)] = f
@@ -255,28 +261,37 @@ def _add_up(deliveries: Any, group: Callable[[dict[str, Any]], Any] | None = Non
     lines: dict[int, list[dict[str, Any]]] = {pk: [] for pk in found}
     for line in DeliveryLine.objects.filter(delivery__in=deliveries).values(*LINE_FIELDS):
         lines[line["delivery_id"]].append(line)
-    out: dict[Any, Outcomes] = {None: Outcomes()}
+    out: dict[Any, Outcomes] = {None: Outcomes(**minimums)}
     for pk, d in found.items():
         kg = sum((line["quantity_kg"] for line in lines[pk]), Decimal(0))
         t = _transport(d["vehicle"], d["distance_km"], d["dedicated"], kg, factors)
         targets = [out[None]]
         if group is not None:
-            targets.append(out.setdefault(group(d), Outcomes()))
+            targets.append(out.setdefault(group(d), Outcomes(**minimums)))
         for o in targets:
-            _add_delivery(o, lines[pk], t, footprints)
+            _add_delivery(o, lines[pk], t, footprints, origin)
     return out
 
 
+@dataclass(frozen=True)
+class Origin:
+    """What counts as national and as local for the city: its country and NUTS-3 region."""
+
+    country: str
+    region: str
+
+
 def _add_delivery(out: Outcomes, lines: list[dict[str, Any]], t: Transport,
-                  footprints: dict[str, Any]) -> None:
+                  footprints: dict[str, Any], origin: Origin) -> None:
     for line in lines:
         value, kg = line["value"], line["quantity_kg"]
         out.value += value
         out.kg += kg
         out.organic += value if line["organic"] else 0
         out.quality += value if line["quality_scheme"] else 0
-        out.local += value if line["production_region"] == LOCAL_REGION else 0
-        out.slovenian += value if line["production_country"] == "SI" else 0
+        out.local += value if origin.region and line["production_region"] == origin.region \
+            else 0
+        out.national += value if line["production_country"] == origin.country else 0
         out.short_chain += value if line["intermediaries"] <= SHORT_CHAIN_MAX else 0
         group = line["food_group"]
         out.kg_by_group[group] = out.kg_by_group.get(group, Decimal(0)) + kg
@@ -298,7 +313,7 @@ def _add_delivery(out: Outcomes, lines: list[dict[str, Any]], t: Transport,
 SOURCE_KEY = "food-deliveries"
 SCHEMA = {q: {"unit": u, "min": 0} for q, u in (
     ("value", "EUR"), ("organic_value", "EUR"), ("quality_value", "EUR"),
-    ("local_value", "EUR"), ("slovenian_value", "EUR"), ("short_chain_value", "EUR"),
+    ("local_value", "EUR"), ("national_value", "EUR"), ("short_chain_value", "EUR"),
     ("kg", "kg"), ("tonne_km", "t*km"), ("transport_co2e", "kg"), ("production_co2e", "kg"))}
 
 
@@ -309,31 +324,33 @@ def source(city: City) -> Any:
     return add_source(
         city, SOURCE_KEY, name="Food for schools and kindergartens (deliveries)",
         kind=SourceKind.FOOD_DELIVERIES, schema=SCHEMA, owner=f"{city.name} joint food DPS",
-        frequency="monthly", timezone="Europe/Ljubljana", licence="CC-BY-4.0",
+        frequency="monthly", timezone=city.timezone, licence="CC-BY-4.0",
         publication=Publication.OPEN, actor="food",
         description="Per institution and month: value of food delivered (EUR, net of VAT), "
-                    "of it organic, quality-scheme, local (Gorenjska), Slovenian and "
-                    "short-chain; kg, tonne-km, transport and production CO2e.")
+                    f"of it organic, quality-scheme, local ({city.region or city.nuts3}), "
+                    f"of national origin ({city.country}) and short-chain; kg, tonne-km, "
+                    "transport and production CO2e.")
 
 
 def readings(city: City, year: int) -> list[dict[str, Any]]:
     """One reading per institution, month and quantity of the year's deliveries, for the
     months that have ended."""
-    today = now().astimezone(TZ).date()
+    cal = city.calendar
+    today = cal.today()
     whole = [m for m in range(1, 13)  # only months that have ended: the figures are final
              if date(year + m // 12, m % 12 + 1, 1) <= today]
-    totals = _add_up(Delivery.objects.filter(contract__institution__city=city,
-                                             delivered_on__year=year,
-                                             delivered_on__month__in=whole),
+    totals = _add_up(city, Delivery.objects.filter(contract__institution__city=city,
+                                                   delivered_on__year=year,
+                                                   delivered_on__month__in=whole),
                      group=lambda d: (d["contract__institution__code"], d["delivered_on"].month))
     totals.pop(None)
     out = []
     for (code, month), o in sorted(totals.items()):
         if not o.value and not o.kg:
             continue
-        at = f"{year}-{month:02d}-01T00:00:00+00:00"
+        at = cal.month_start(year, month).isoformat()  # the city's month, whatever its zone
         figures = {"value": o.value, "organic_value": o.organic, "quality_value": o.quality,
-                   "local_value": o.local, "slovenian_value": o.slovenian,
+                   "local_value": o.local, "national_value": o.national,
                    "short_chain_value": o.short_chain, "kg": o.kg, "tonne_km": o.tonne_km,
                    "transport_co2e": o.transport_kg_co2e,
                    "production_co2e": o.production_kg_co2e}
@@ -350,8 +367,9 @@ def publish(city: City, year: int, *, by: Any = None, actor: str = "") -> Any:
     rows = readings(city, year)
     if not rows:
         raise Conflict(f"no deliveries in {year}")
-    batch = ingest_records(source(city), rows, by=by, actor=actor or "food",
-                           filename=f"food-deliveries-{year}.json")
-    audit.record("food.outcomes_published", city=city, user=by, actor=actor, year=year,
-                 batch=batch.pk)
-    return batch
+    done = ingest_records(source(city), rows, by=by, actor=actor or "food",
+                          filename=f"food-deliveries-{year}.json")
+    if not done.replayed:
+        audit.record("food.outcomes_published", city=city, user=by, actor=actor, year=year,
+                     batch=done.value.pk)
+    return done.value

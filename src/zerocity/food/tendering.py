@@ -35,8 +35,8 @@ from django.db import transaction
 
 from zerocity.core import audit
 from zerocity.core.errors import Conflict, PermissionDenied
-from zerocity.food import deadlines
-from zerocity.food.dps import address, members, send
+from zerocity.food import deadlines, law
+from zerocity.food.dps import address, local_time, members, send
 from zerocity.food.models import (
     Category,
     Clarification,
@@ -111,11 +111,10 @@ def invite(sp: SpecificProcurement, *, at: datetime, tender_deadline: datetime,
         raise Conflict("the invitation was already sent")
     if sp.dps.status != DpsStatus.ACTIVE:
         raise Conflict("the DPS is not active")
-    earliest = deadlines.in_days(at, TENDER_DAYS)
+    earliest = deadlines.in_days(sp.dps.city.calendar, at, TENDER_DAYS)
     if tender_deadline < earliest:
         raise Conflict(f"DPS-41: tenders get at least {TENDER_DAYS} days from the invitation; "
-                       f"the earliest deadline is "
-                       f"{earliest.astimezone(deadlines.TZ):%Y-%m-%d %H:%M}")
+                       f"the earliest deadline is {local_time(sp.dps, earliest)}")
     people = list(openers)
     if len({getattr(u, "pk", u) for u in people}) != 2:
         raise Conflict("DPS-51: two different people open the tenders together")
@@ -283,14 +282,6 @@ def _open(sp: SpecificProcurement, opener: Opener, share: bytes, *, at: datetime
 
 # -- abnormally low tenders (Art. 69, DPS-43) -------------------------------------------------
 
-# ZJN-3 Art. 86 as the city applies it (to confirm with its lawyer, research note §8): with at
-# least three tenders, a price more than 50 % below their mean, or more than 20 % below the
-# next lowest price, is explained by the tenderer before the tender is kept or rejected.
-LOW_MIN_TENDERS = 3
-LOW_VS_MEAN = Decimal("0.5")
-LOW_VS_NEXT = Decimal("0.2")
-
-
 def _price(sp: SpecificProcurement, tender: Tender) -> Decimal | None:
     ids = [c["id"] for c in sp.criteria if c["type"] == "price"]
     try:
@@ -302,24 +293,26 @@ def _price(sp: SpecificProcurement, tender: Tender) -> Decimal | None:
 
 def flag_abnormally_low(sp: SpecificProcurement, *, at: datetime) -> list[Tender]:
     """Flag the opened tenders whose price looks abnormally low and ask each for an
-    explanation (a procedural message); called when the tenders are opened."""
+    explanation (a procedural message); called when the tenders are opened. What counts as
+    abnormally low is the national profile's rule (``law.LowPriceRule``)."""
+    rule = law.require_profile(sp.dps.city).low_price
     priced = [(p, t) for t in sp.tenders.filter(status=TenderStatus.OPENED)
               .select_related("operator") if (p := _price(sp, t)) is not None]
-    if len(priced) < LOW_MIN_TENDERS:
+    if len(priced) < rule.min_tenders:
         return []
     priced.sort(key=lambda pt: pt[0])
     mean = sum(p for p, _ in priced) / len(priced)
     flagged = []
     for i, (price, tender) in enumerate(priced[:-1]):
         following = priced[i + 1][0]
-        if price < mean * (1 - LOW_VS_MEAN) or price < following * (1 - LOW_VS_NEXT):
+        if price < mean * (1 - rule.vs_mean) or price < following * (1 - rule.vs_next):
             tender.low_price = LowPrice.ASKED
             tender.save(update_fields=["low_price"])
             send(sp.dps, "abnormally_low_explanation", sender="buyer",
                  recipients=[address(tender.operator)],
                  subject=f"{sp.title}: explain your price",
-                 body=f"Your price of {price} EUR is more than {LOW_VS_MEAN:.0%} below the "
-                      f"mean of the tenders ({mean:.2f} EUR) or {LOW_VS_NEXT:.0%} below the "
+                 body=f"Your price of {price} EUR is more than {rule.vs_mean:.0%} below the "
+                      f"mean of the tenders ({mean:.2f} EUR) or {rule.vs_next:.0%} below the "
                       f"next ({following} EUR). Explain it (Art. 69 of Directive 2014/24/EU) "
                       f"before the tender is evaluated.", at=at)
             flagged.append(tender)
@@ -440,7 +433,7 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool, by:
     winner = Tender.objects.select_related("operator").get(pk=ranking[0]["tender"])
     sp.status, sp.scores, sp.awarded_tender, sp.awarded_at = (ProcurementStatus.AWARDED,
                                                               ranking, winner, at)
-    sp.award_notice_due = deadlines.in_days(at, AWARD_NOTICE_DAYS)
+    sp.award_notice_due = deadlines.in_days(sp.dps.city.calendar, at, AWARD_NOTICE_DAYS)
     sp.save()
     tenderers = Operator.objects.filter(tenders__procurement=sp,
                                         tenders__status=TenderStatus.OPENED).distinct().order_by("pk")
@@ -469,7 +462,7 @@ def send_award_notice(sp: SpecificProcurement, *, at: datetime, by: Any = None,
     tenders = sp.tenders.filter(status=TenderStatus.OPENED).count()
     value = sum((c.value for c in sp.contracts.all()), Decimal(0))
     send(sp.dps, "contract_award_notice", sender=actor or audit.actor_label(by) or "buyer",
-         recipients=["TED / e-JN (Portal javnih naročil)"],
+         recipients=[law.require_profile(sp.dps.city).notice_portal],
          subject=f"{sp.title}: contract award notice",
          body=json.dumps({"procurement": sp.reference, "dps": sp.dps.reference,
                           "winner": sp.awarded_tender.operator.name,
@@ -521,12 +514,13 @@ def answer(clarification: Clarification, text: str, *, at: datetime,
         raise Conflict("the procurement no longer takes tenders")
     if not text.strip():
         raise Conflict("write the answer")
-    needed = deadlines.in_days(at, ANSWER_DAYS_BEFORE)  # 6 days left after the answer
+    # 6 days left after the answer
+    needed = deadlines.in_days(sp.dps.city.calendar, at, ANSWER_DAYS_BEFORE)
     if needed > sp.tender_deadline or extend_to is not None:
         if extend_to is None:
             raise Conflict(f"DPS-42: an answer less than {ANSWER_DAYS_BEFORE} days before the "
                            f"deadline needs the deadline extended, at least to "
-                           f"{needed.astimezone(deadlines.TZ):%Y-%m-%d %H:%M}")
+                           f"{local_time(sp.dps, needed)}")
         if extend_to < max(needed, sp.tender_deadline):
             raise Conflict(f"DPS-42: the new deadline leaves at least {ANSWER_DAYS_BEFORE} "
                            "days after the answer and is not earlier than the old one")

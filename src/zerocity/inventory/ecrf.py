@@ -23,9 +23,11 @@ finds eCRF_3 columns by the header text in row 3, so columns may be reordered or
   factor key). A library factor is written ``source:key`` so a re-import cannot silently pick
   another library's factor of the same name.
 
-``to_activity_csv`` turns eCRF_3 back into the activity-data CSV, so the normal importer and
-its rules apply. Row N of eCRF_3 becomes line N of the CSV (blank lines pad the gaps), so the
-importer's ``line N`` points at the workbook row (unless a text cell above holds line breaks).
+``read_ecrf3`` turns eCRF_3 back into the activity-data CSV, so the normal importer and its
+rules apply, with the mistakes of its header row; the importer refuses the workbook with those
+and its rows' own in one answer. Row N of eCRF_3 becomes line N of the CSV (blank lines pad the
+gaps), so the importer's ``line N`` points at the workbook row (unless a text cell above holds
+line breaks).
 """
 
 from __future__ import annotations
@@ -435,12 +437,51 @@ def _csv_text(value: Any) -> str:
     return str(value).strip()
 
 
+# What the activity-file checks say of a row only because the sheet lacks a required column:
+# the header's message says it once. Without GPC refs a negative figure (right on AFOLU lines
+# only) and an IE line's target (looked for among the other lines' refs) cannot be judged.
+_ECHOES = {
+    "gpc_ref": re.compile(r"line \d+, column (gpc_ref: required|co2e: .* is negative; only "
+                          r"AFOLU removals .*|ie_ref: IE points to .*, which has no line "
+                          r"carrying emissions in this inventory)"),
+    "activity": re.compile(r"line \d+, column activity: required"),
+}
+
+
+@dataclass(frozen=True)
+class Ecrf3:
+    """eCRF_3 as the activity-data CSV, with what is wrong with its header. A header with a
+    column named twice (the first is read) or a required one missing refuses the workbook, but
+    its rows are still read and checked, so that one answer names all of its mistakes."""
+
+    csv: bytes
+    errors: list[str]  # the header's, on line HEADER_ROW
+    absent: frozenset[str]  # activity-file columns whose required header the sheet lacks
+
+    def with_rows(self, errors: list[str]) -> list[str]:
+        """The header's mistakes and the rows' ``errors``, less the rows' messages that only
+        repeat what the header's say."""
+        echoes = [_ECHOES[c] for c in self.absent]
+        return [*self.errors,
+                *(e for e in errors if not any(echo.fullmatch(e) for echo in echoes))]
+
+
 def to_activity_csv(data: bytes) -> bytes:
-    """eCRF_3 as the activity-data CSV of ``parsing.COLUMNS``.
+    """eCRF_3 as the activity-data CSV of ``parsing.COLUMNS``; ``ImportRejected`` when its
+    header is wrong (``read_ecrf3`` for the rows too)."""
+    sheet = read_ecrf3(data)
+    if sheet.errors:
+        raise ImportRejected(sheet.errors)
+    return sheet.csv
+
+
+def read_ecrf3(data: bytes) -> Ecrf3:
+    """eCRF_3 as the activity-data CSV of ``parsing.COLUMNS``, with its header's mistakes.
 
     Library-factor lines come back as amount + unit + fuel, inline-factor lines as ef_*, lines
-    without a factor as their given gases. ``ImportRejected`` when the sheet or a required
-    header is missing; everything else is checked by the importer.
+    without a factor as their given gases. ``ImportRejected`` when the workbook cannot be read,
+    has no sheet eCRF_3 or no header row (none of the headers read here is in row
+    ``HEADER_ROW``); everything else is checked by the importer.
     """
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -467,7 +508,9 @@ def to_activity_csv(data: bytes) -> bytes:
         if name not in index:
             errors.append(f"line {HEADER_ROW}, column {name}: required header is missing "
                           f"(sheet eCRF_3 has its headers in row {HEADER_ROW})")
-    if errors:
+    # Without one known header, row 3 is no header (deleted, or another sheet's layout): the
+    # rows would be read as empty lines, each refused for what the header's message says.
+    if known.isdisjoint(index):
         raise ImportRejected(errors)
 
     def cell(cells: list[Any], name: str) -> str:
@@ -489,4 +532,5 @@ def to_activity_csv(data: bytes) -> bytes:
             rec.update(inline, ef_unit=cell(cells, "EF unit").removeprefix("t/"))
         rec.update({col: cell(cells, h) for h, col in GIVEN.items()})
         writer.writerow([rec[c] for c in COLUMNS])
-    return out.getvalue().encode("utf-8")
+    absent = frozenset(PLAIN[name] for name in REQUIRED if name not in index)
+    return Ecrf3(out.getvalue().encode("utf-8"), errors, absent)

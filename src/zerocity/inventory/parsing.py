@@ -1,8 +1,10 @@
 """Reading and checking the activity-data file (CSV or .xlsx).
 
-Nothing here touches the database. ``parse_activity_file`` returns every line or raises
-``ImportRejected`` listing every problem as ``line N, column C: reason``; the service then
-resolves factors and writes all lines or none.
+Nothing here touches the database. ``read_activity_file`` returns every line it could read
+with the problems found, each as ``line N, column C: reason``, and marks on each line the
+columns whose cell is wrong; the service then resolves factors and checks the lines against
+each other on every line, so that a file's mistakes come in one answer, and writes all lines or
+none. ``parse_activity_file`` is the same read for callers that want only a good file.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ class ParsedLine:
     ets: bool = False
     ccc_sector: str = ""
     ch4_origin: str = ""
+    # Columns whose cell has a problem: the service's checks that read them stay quiet, so one
+    # bad cell gives one message. Empty (shared) on a good line.
+    bad: frozenset[str] = frozenset()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -86,7 +91,8 @@ class ParsedLine:
 class ActivityFile:
     fmt: str
     sha256: str
-    lines: list[ParsedLine]
+    lines: list[ParsedLine]  # every line read, in file order; with ``errors``, bad ones too
+    errors: list[str] = field(default_factory=list)  # in line order
 
 
 def read_table(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, list[Any]]], str]:
@@ -135,6 +141,16 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
 
 
 def parse_activity_file(data: bytes, filename: str) -> ActivityFile:
+    """The file's lines, or ``ImportRejected`` with every problem reading finds."""
+    parsed = read_activity_file(data, filename)
+    if parsed.errors:
+        raise ImportRejected(parsed.errors)
+    return parsed
+
+
+def read_activity_file(data: bytes, filename: str) -> ActivityFile:
+    """Every line of the file with the problems found; ``ImportRejected`` only when the file
+    cannot be read as a table, or its header lacks gpc_ref or activity."""
     fmt, rows, decimal = read_table(data, filename)
     errors: list[str] = []
     header: list[str] | None = None
@@ -146,7 +162,9 @@ def parse_activity_file(data: bytes, filename: str) -> ActivityFile:
             while header and header[-1] == "":
                 header.pop()
             errors.extend(_check_header(header))
-            if errors:
+            # gpc_ref and activity name a line: without them every line would be refused for
+            # the header's mistake. An unknown or doubled column leaves the others readable.
+            if any(name not in header for name in REQUIRED):
                 raise ImportRejected(errors)
             continue
         if all(str(c).strip() == "" for c in cells):
@@ -160,21 +178,21 @@ def parse_activity_file(data: bytes, filename: str) -> ActivityFile:
             if not name.startswith(RESULT_PREFIX)
         }
         parsed = _parse_row(line_no, record, decimal, errors)
-        if parsed is None:
-            continue
+        lines.append(parsed)
+        if "gpc_ref" in parsed.bad or "activity" in parsed.bad:
+            continue  # a key that cannot be read is no duplicate of anything
         if parsed.key in seen:
             errors.append(
                 f"line {line_no}, column activity: duplicate of line {seen[parsed.key]} "
                 f"(same gpc_ref and activity)"
             )
+            parsed.bad = parsed.bad | {"activity"}
             continue
         seen[parsed.key] = line_no
-        lines.append(parsed)
     if header is None:
         errors.append("line 1, column -: the file is empty (no header row)")
-    if errors:
-        raise ImportRejected(errors)
-    return ActivityFile(fmt=fmt, sha256=hashlib.sha256(data).hexdigest(), lines=lines)
+    return ActivityFile(fmt=fmt, sha256=hashlib.sha256(data).hexdigest(), lines=lines,
+                        errors=errors)
 
 
 def _check_header(header: list[str]) -> list[str]:
@@ -224,16 +242,15 @@ def _number(value: Any, decimal: str) -> float | None:
     return number
 
 
-def _parse_row(
-    line_no: int, rec: dict[str, Any], decimal: str, errors: list[str]
-) -> ParsedLine | None:
-    start = len(errors)
+def _parse_row(line_no: int, rec: dict[str, Any], decimal: str, errors: list[str]) -> ParsedLine:
     # Columns whose cell could not be read: rules that depend on them stay quiet, so one bad
     # cell gives one message, not a cascade.
     unreadable: set[str] = set()
+    bad: set[str] = set()
 
     def err(column: str, reason: str) -> None:
         errors.append(f"line {line_no}, column {column}: {reason}")
+        bad.add(column)
 
     def num(column: str, *, negative_ok: bool = False) -> float | None:
         try:
@@ -290,7 +307,7 @@ def _parse_row(
                 parse_unit(line.ef_unit)
             except UnitError as exc:
                 err("ef_unit", str(exc))
-    elif line.ef_unit:
+    elif line.ef_unit and not unreadable.intersection(EF_COLUMNS):
         err("ef_unit", "given without ef_co2, ef_ch4 or ef_n2o")
     if line.has_factor and line.amount is None and "amount" not in unreadable:
         err("amount", "required with an emission factor")
@@ -356,4 +373,6 @@ def _parse_row(
     if origin not in ("", "fossil", "non-fossil"):
         err("ch4_origin", f"{origin!r} is not fossil or non-fossil")
     line.ch4_origin = origin
-    return line if len(errors) == start else None
+    if bad:
+        line.bad = frozenset(bad)
+    return line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
@@ -13,7 +13,13 @@ from zerocity.inventory import calculations as calc
 from zerocity.inventory import gpc
 from zerocity.inventory.gwp import GwpSet
 from zerocity.inventory.gwp import parse as parse_gwp
-from zerocity.inventory.models import Inventory, InventoryLine, InventoryStatus
+from zerocity.inventory.models import (
+    EmissionFactor,
+    Inventory,
+    InventoryLine,
+    InventoryStatus,
+    RejectedImport,
+)
 
 
 def visible_inventories(user: Any, city: City) -> QuerySet[Inventory]:
@@ -150,3 +156,37 @@ def trend(city: City, user: Any, gwp: str | None = None) -> list[dict[str, Any]]
             "per_capita": totals["mission"] / population if population else None,
         })
     return out
+
+
+def city_inventory(city: City, year: int) -> Inventory:
+    """A city's inventory of a year, drafts included (the command line is the city's own)."""
+    inventory = Inventory.objects.filter(city=city, year=year).select_related("city").first()
+    if inventory is None:
+        raise NotFound(f"no inventory {year} for {city.slug}")
+    return inventory
+
+
+def city_inventories(city: City) -> QuerySet[Inventory]:
+    """A city's inventories, oldest first, each with its number of lines (``n_lines``)."""
+    return Inventory.objects.filter(city=city).annotate(n_lines=Count("lines")) \
+        .order_by("year")
+
+
+def rejected_imports(city: City) -> QuerySet[RejectedImport]:
+    """The import files refused for a city and kept in quarantine, newest first."""
+    return RejectedImport.objects.filter(city=city)
+
+
+def rejected_import(city: City, pk: int) -> RejectedImport:
+    found = rejected_imports(city).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"no refused file {pk} for {city.slug}")
+    return found
+
+
+def factors_for(city: City | None) -> QuerySet[EmissionFactor]:
+    """The shared emission factor library, plus the city's own factors when one is given."""
+    q = Q(city__isnull=True)
+    if city is not None:
+        q |= Q(city=city)
+    return EmissionFactor.objects.filter(q).select_related("city")

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zerocity.core import audit
-from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.core.units import UnitError
 from zerocity.inventory import calculations as calc
@@ -29,14 +29,7 @@ from zerocity.inventory.models import (
     InventoryStatus,
     RejectedImport,
 )
-from zerocity.inventory.parsing import ImportRejected, ParsedLine, parse_activity_file
-
-
-def get_city(slug: str) -> City:
-    try:
-        return City.objects.get(slug=slug)
-    except City.DoesNotExist:
-        raise NotFound(f"no city {slug!r}; create it with `zerocity city create`") from None
+from zerocity.inventory.parsing import ImportRejected, ParsedLine, read_activity_file
 
 
 @transaction.atomic
@@ -248,7 +241,9 @@ _STORED_FIELDS = (
 
 
 def _line_values(p: ParsedLine, resolver: FactorResolver, errors: list[str]) -> dict[str, Any]:
-    """The stored fields of one parsed line: factor resolved, gases computed."""
+    """The stored fields of one parsed line: factor resolved, gases computed. It runs on lines
+    with bad cells too, so that a file's mistakes come in one answer; a check that reads a bad
+    cell stays quiet, since that cell has its message already."""
     values: dict[str, Any] = dict(
         amount=p.amount, unit=p.unit, fuel=p.fuel, factor_id=None, ef_unit=p.ef_unit,
         ef_co2=p.ef_co2, ef_ch4=p.ef_ch4, ef_n2o=p.ef_n2o, co2=0.0, ch4=0.0, n2o=0.0,
@@ -259,7 +254,7 @@ def _line_values(p: ParsedLine, resolver: FactorResolver, errors: list[str]) -> 
     )
     sector = p.gpc_ref.split(".")[0]
     fossil = sector in ("I", "II")
-    if p.has_factor:
+    if p.has_factor and "fuel" not in p.bad:  # a bad fuel: both kinds of factor were given
         if p.fuel:
             factor = resolver.resolve(p.fuel)
             if factor is None:
@@ -274,6 +269,10 @@ def _line_values(p: ParsedLine, resolver: FactorResolver, errors: list[str]) -> 
         else:
             fv = calc.FactorValues(unit=p.ef_unit, co2=p.ef_co2 or 0.0, ch4=p.ef_ch4 or 0.0,
                                    n2o=p.ef_n2o or 0.0, fossil=fossil)
+            if "ef_unit" in p.bad:
+                return values
+        if not p.unit or "unit" in p.bad:
+            return values
         try:
             gases = calc.emissions_from_activity(p.amount or 0.0, p.unit, fv)
         except UnitError as exc:
@@ -312,11 +311,12 @@ def import_activity_file(
     read as the activity-data file it describes.
     """
     try:
-        table, name = data, filename
+        table, name, sheet = data, filename, None
         if filename.lower().endswith(".xlsx") and ecrf.is_ecrf_workbook(data):
-            table, name = ecrf.to_activity_csv(data), filename + ".csv"
+            sheet = ecrf.read_ecrf3(data)
+            table, name = sheet.csv, filename + ".csv"
         return _import_activity_file(city, year, table, name, mode=mode, gwp=gwp, by=by,
-                                     actor=actor)
+                                     actor=actor, sheet=sheet)
     except ImportRejected as exc:
         # the file as it was sent is what quarantine keeps
         quarantine(city, year, data, filename, exc.errors, by=by, actor=actor)
@@ -350,10 +350,13 @@ def _import_activity_file(
     gwp: str | None = None,
     by: Any = None,
     actor: str = "",
+    sheet: ecrf.Ecrf3 | None = None,
 ) -> ImportResult:
+    """``sheet``: the eCRF_3 that ``data`` was read from, whose header's mistakes refuse the
+    file with its lines' own."""
     if mode not in ("replace", "merge"):
         raise ValueError(f"unknown import mode {mode!r}")
-    parsed = parse_activity_file(data, filename)
+    parsed = read_activity_file(data, filename)
     gwp_set = gwp_mod.parse(gwp) if gwp else None
 
     inventory = Inventory.objects.filter(city=city, year=year).first()
@@ -361,12 +364,11 @@ def _import_activity_file(
         inventory = create_inventory(city, year, gwp=gwp_set.value if gwp_set else None,
                                      by=by, actor=actor)
     inventory = _lock(inventory)
-    if inventory.is_published:
-        raise Conflict(f"inventory {city.slug} {year} is published; unpublish it before "
-                       "importing new figures")
 
+    # Every check runs on every line, whatever reading found: the factor library and the other
+    # lines are asked about the lines with bad cells too, so one answer names every mistake.
     resolver = FactorResolver(city, year)
-    errors: list[str] = []
+    errors = list(parsed.errors)
     incoming = {p.key: (p, _line_values(p, resolver, errors)) for p in parsed.lines}
     # Stored lines as plain values: comparing 100,000 dicts is much cheaper than loading models.
     existing = {
@@ -383,15 +385,23 @@ def _import_activity_file(
         to_delete = []
         offset = max((d["position"] for d in existing.values()), default=0)
 
-    carrying = {ref for (ref, _), (p, v) in incoming.items() if not v["notation_key"]}
+    carrying = {p.gpc_ref for p in parsed.lines
+                if not p.notation_key and "gpc_ref" not in p.bad}
     carrying |= {d["gpc_id"] for key, d in existing.items()
                  if key in final_keys and key not in incoming and not d["notation_key"]}
-    for p, v in incoming.values():
-        if v["notation_key"] == "IE" and v["ie_ref"] not in carrying:
-            errors.append(f"line {p.line_no}, column ie_ref: IE points to {v['ie_ref']}, "
+    for p in parsed.lines:
+        if p.notation_key == "IE" and p.ie_ref not in carrying \
+                and p.bad.isdisjoint(("notation_key", "ie_ref")):
+            errors.append(f"line {p.line_no}, column ie_ref: IE points to {p.ie_ref}, "
                           "which has no line carrying emissions in this inventory")
+    if sheet is not None:
+        errors = sheet.with_rows(errors)
     if errors:
         raise ImportRejected(sorted(errors, key=_line_of))
+    # after the file's own mistakes: those are worth knowing whatever the inventory's state
+    if inventory.is_published:
+        raise Conflict(f"inventory {city.slug} {year} is published; unpublish it before "
+                       "importing new figures")
 
     to_create, to_update = [], []
     for position, (key, (p, values)) in enumerate(incoming.items(), start=1):

@@ -424,11 +424,14 @@ def _header_text(raw: Any) -> str:
 
 
 def _read_sheet(ws: Worksheet | None, name: str, columns: tuple[Column, ...],
-                errors: list[str],
-                dynamic: Callable[[str], Column | None] | None = None) -> list[Record] | None:
-    """The sheet's data rows read against its columns; None when the header itself is wrong.
-    A row with a bad cell is still returned (without that cell), so the checks across rows
-    and sheets see its code; its error is already in ``errors``."""
+                errors: list[str], dynamic: Callable[[str], Column | None] | None = None
+                ) -> tuple[list[Record], frozenset[str]] | None:
+    """The sheet's data rows read against its columns, and the keys of the columns its header
+    has; None when the sheet is missing or empty. A wrong header (a column unknown, named
+    twice or missing) is reported on row 1 and the rows are still read against the sound
+    columns, so that their cells' mistakes come in the same answer. A row with a bad cell is
+    still returned (without that cell), so the checks across rows and sheets see its code;
+    its error is already in ``errors``."""
     if ws is None:
         errors.append(f"{name}!row 1, column -: required sheet is missing")
         return None
@@ -441,8 +444,8 @@ def _read_sheet(ws: Worksheet | None, name: str, columns: tuple[Column, ...],
         return None
     by_header = {c.header.casefold(): c for c in columns}
     present: dict[int, Column] = {}
+    ignored: set[int] = set()  # columns whose header has its message: no message per cell
     seen: set[str] = set()
-    start = len(errors)
     for i, raw in enumerate(header):
         if _blank(raw):
             continue
@@ -453,16 +456,16 @@ def _read_sheet(ws: Worksheet | None, name: str, columns: tuple[Column, ...],
             extra = ", Target YYYY" if dynamic else ""
             errors.append(f'{name}!row 1, column "{text}": unknown column; known columns are '
                           f"{known}{extra}")
+            ignored.add(i)
         elif col.key in seen:
             errors.append(f'{name}!row 1, column "{col.header}": column appears twice')
+            ignored.add(i)
         else:
             seen.add(col.key)
             present[i] = col
     for c in columns:
         if c.required and c.key not in seen:
             errors.append(f'{name}!row 1, column "{c.header}": required column is missing')
-    if len(errors) > start:
-        return None
     records = []
     for number, cells in enumerate(rows, start=2):
         if all(_blank(c) for c in cells):
@@ -471,7 +474,7 @@ def _read_sheet(ws: Worksheet | None, name: str, columns: tuple[Column, ...],
         for i, raw in enumerate(cells):
             col = present.get(i)
             if col is None:
-                if not _blank(raw):
+                if i not in ignored and not _blank(raw):
                     errors.append(f"{name}!row {number}, column {get_column_letter(i + 1)}: "
                                   "a value in a column without a header")
                 continue
@@ -485,7 +488,7 @@ def _read_sheet(ws: Worksheet | None, name: str, columns: tuple[Column, ...],
                 continue
             rec[col.key] = value
         records.append(rec)
-    return records
+    return records, frozenset(seen)
 
 
 # -- import ------------------------------------------------------------------------------------
@@ -521,6 +524,13 @@ class _Book:
     indicators: list[Record]
     observations: list[Record]
     target_keys: list[str]  # "target:YYYY" columns present in the Indicators sheet
+    # the column keys each sheet's header has, for the sheets that could be read: a check
+    # across sheets that needs a sheet or a column the workbook lacks stays quiet, since the
+    # missing sheet or column has its message already
+    columns: dict[str, frozenset[str]]
+
+    def has(self, sheet: str, key: str) -> bool:
+        return key in self.columns.get(sheet, ())
 
 
 def _open(data: bytes, filename: str) -> tuple[dict[str, Worksheet], list[str]]:
@@ -545,25 +555,26 @@ def _open(data: bytes, filename: str) -> tuple[dict[str, Worksheet], list[str]]:
     return sheets, errors
 
 
-def _parse(sheets: dict[str, Worksheet], errors: list[str]) -> _Book | None:
+def _parse(sheets: dict[str, Worksheet], errors: list[str]) -> _Book:
+    """Every sheet read, whatever is wrong with the others; ``_check`` then runs on what was
+    read, so one answer names a workbook's mistakes of every kind."""
     read = {
         name: _read_sheet(sheets.get(name), name, columns, errors,
                           _target_column if name == "Indicators" else None)
         for name, columns in zip(SHEETS, (PLAN_COLUMNS, ACTION_COLUMNS, COST_COLUMNS,
                                           MILESTONE_COLUMNS, INDICATOR_COLUMNS,
                                           OBSERVATION_COLUMNS), strict=True)}
-    if any(v is None for v in read.values()):
-        return None
+    records = {name: r[0] if r is not None else [] for name, r in read.items()}
     targets = []
-    ws = sheets["Indicators"]
-    for raw in next(ws.iter_rows(values_only=True, max_row=1), ()):
+    ws = sheets.get("Indicators")
+    for raw in next(ws.iter_rows(values_only=True, max_row=1), ()) if ws is not None else ():
         col = _target_column(_header_text(raw)) if not _blank(raw) else None
         if col is not None:
             targets.append(col.key)
-    return _Book(plan=read["Plan"] or [], actions=read["Actions"] or [],
-                 costs=read["Costs"] or [], milestones=read["Milestones"] or [],
-                 indicators=read["Indicators"] or [], observations=read["Observations"] or [],
-                 target_keys=targets)
+    return _Book(plan=records["Plan"], actions=records["Actions"], costs=records["Costs"],
+                 milestones=records["Milestones"], indicators=records["Indicators"],
+                 observations=records["Observations"], target_keys=targets,
+                 columns={name: r[1] for name, r in read.items() if r is not None})
 
 
 def _duplicates(records: list[Record], key: Callable[[Record], Any], sheet: str, header: str,
@@ -571,7 +582,8 @@ def _duplicates(records: list[Record], key: Callable[[Record], Any], sheet: str,
     seen: dict[Any, int] = {}
     for rec in records:
         k = key(rec)
-        if k is None:
+        # a part that could not be read has its own message; it is no duplicate of anything
+        if k is None or (isinstance(k, tuple) and None in k):
             continue
         if k in seen:
             errors.append(f'{sheet}!row {rec["_row"]}, column "{header}": duplicate of row '
@@ -584,7 +596,7 @@ def _check(plan: Plan, book: _Book, errors: list[str]) -> None:
     """The checks that need the plan: one row in Plan, known slugs and codes, no duplicates,
     years in order."""
     city = plan.city
-    if not book.plan:
+    if not book.plan and "Plan" in book.columns:
         errors.append("Plan!row 2, column -: the plan's row is missing")
     for rec in book.plan[1:]:
         errors.append(f"Plan!row {rec['_row']}, column -: the Plan sheet has one row, "
@@ -614,17 +626,19 @@ def _check(plan: Plan, book: _Book, errors: list[str]) -> None:
                 errors.append(f'Actions!row {n}, column "{header}": unknown {what} '
                               f"{rec[key]!r}; known: {', '.join(sorted(slugs)) or 'none'}")
         current = existing.get(rec.get("code", ""))
-        start = rec["start_year"] if "start_year" in rec else getattr(current, "start_year",
-                                                                          None)
-        end = rec["end_year"] if "end_year" in rec else getattr(current, "end_year", None)
+        # a column left out keeps the stored year; a cell that could not be read has its own
+        # message and is no year to compare
+        start, end = (rec[k] if k in rec else None if book.has("Actions", k)
+                      else getattr(current, k, None) for k in ("start_year", "end_year"))
         if start is not None and end is not None and end < start:
             errors.append(f'Actions!row {n}, column "End year": {end} is before the start '
                           f"year {start}")
     _duplicates(book.actions, lambda r: r.get("code"), "Actions", "Code", "same code", errors)
     codes = {r["code"] for r in book.actions if r.get("code")}
+    actions_known = book.has("Actions", "code")
     for sheet, records in (("Costs", book.costs), ("Milestones", book.milestones)):
         for rec in records:
-            if rec.get("action") and rec["action"] not in codes:
+            if actions_known and rec.get("action") and rec["action"] not in codes:
                 errors.append(f'{sheet}!row {rec["_row"]}, column "Action code": no action '
                               f"{rec['action']!r} in the Actions sheet")
     _duplicates(book.costs, lambda r: (r.get("action"), r.get("year"), r.get("funding_source",
@@ -636,15 +650,16 @@ def _check(plan: Plan, book: _Book, errors: list[str]) -> None:
     linkable = codes | set(existing)
     for rec in book.indicators:
         unknown = [c for c in rec.get("actions", []) if c not in linkable]
-        if unknown:
+        if unknown and actions_known:
             errors.append(f'Indicators!row {rec["_row"]}, column "Actions": unknown action '
                           f"{', '.join(repr(c) for c in unknown)}")
     _duplicates(book.indicators, lambda r: r.get("code"), "Indicators", "Code", "same code",
                 errors)
     indicators = {r["code"] for r in book.indicators if r.get("code")} | set(
         Indicator.objects.filter(plan=plan).values_list("code", flat=True))
+    indicators_known = book.has("Indicators", "code")
     for rec in book.observations:
-        if rec.get("indicator") and rec["indicator"] not in indicators:
+        if indicators_known and rec.get("indicator") and rec["indicator"] not in indicators:
             errors.append(f'Observations!row {rec["_row"]}, column "Indicator code": no '
                           f"indicator {rec['indicator']!r} in the Indicators sheet or the plan")
     _duplicates(book.observations, lambda r: (r.get("indicator"), r.get("year")),
@@ -919,8 +934,6 @@ def import_plan(plan: Plan, data: bytes, *, filename: str, by: Any = None,
     changes nothing writes nothing."""
     sheets, errors = _open(data, filename)
     book = _parse(sheets, errors)
-    if book is None:
-        raise ImportRejected(sorted(errors, key=_error_order))
     with transaction.atomic():
         plan = Plan.objects.select_for_update().select_related("city", "baseline").get(
             pk=plan.pk)

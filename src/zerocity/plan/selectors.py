@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,17 +15,30 @@ from django.utils import timezone
 
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
+from zerocity.core.selectors import get_city
 from zerocity.inventory import calculations as calc
-from zerocity.inventory.selectors import calc_lines
+from zerocity.inventory.models import Inventory
+from zerocity.inventory.selectors import calc_lines, city_inventory
 from zerocity.plan.calculations import GapTable, cost_per_tonne, emission_gap
-from zerocity.plan.models import Action, ActionReduction, Plan, PolicyReduction
+from zerocity.plan.models import (
+    Action,
+    ActionCost,
+    ActionReduction,
+    ActionStatus,
+    FieldOfAction,
+    Indicator,
+    Plan,
+    PolicyReduction,
+)
 from zerocity.plan.monitoring import (
+    IndicatorStatus,
     MilestoneData,
     action_status,
     freshness,
     indicator_status,
     overdue,
 )
+from zerocity.plan.scenario import plan_model, scenario_result
 
 
 def plan_for_city(city_slug: str) -> Plan:
@@ -103,6 +118,18 @@ def overdue_by_department(plan: Plan, *, today: date) -> dict[str, list[dict[str
     return dict(out)
 
 
+def _indicator_figures(ind: Indicator) -> tuple[dict[int, float], dict[int, float],
+                                                tuple[int, float] | None, IndicatorStatus]:
+    """An indicator's targets and observations by year, its baseline, and its status (the
+    latest observation against the straight path from the baseline to the targets)."""
+    targets = {t.year: t.value for t in ind.targets.all()}
+    observations = {o.year: o.value for o in ind.observations.all()}
+    baseline = ((ind.baseline_year, ind.baseline_value)
+                if ind.baseline_year is not None and ind.baseline_value is not None
+                else None)
+    return targets, observations, baseline, indicator_status(baseline, targets, observations)
+
+
 def indicator_overview(plan: Plan, *, codes: list[str] | None = None
                        ) -> list[dict[str, Any]]:
     indicators = plan.indicators.prefetch_related("targets", "observations")
@@ -110,12 +137,7 @@ def indicator_overview(plan: Plan, *, codes: list[str] | None = None
         indicators = indicators.filter(code__in=codes)
     out = []
     for ind in indicators:
-        targets = {t.year: t.value for t in ind.targets.all()}
-        observations = {o.year: o.value for o in ind.observations.all()}
-        baseline = ((ind.baseline_year, ind.baseline_value)
-                    if ind.baseline_year is not None and ind.baseline_value is not None
-                    else None)
-        st = indicator_status(baseline, targets, observations)
+        targets, observations, baseline, st = _indicator_figures(ind)
         out.append({
             "code": ind.code, "name": ind.name, "unit": ind.unit,
             "baseline": list(baseline) if baseline else None,
@@ -144,38 +166,241 @@ def plan_report(plan: Plan, *, today: date) -> dict[str, Any]:
     }
 
 
+CostRow = tuple[int, Decimal, Decimal, str]  # year, capex, opex, funding source
+
+
+def _cost_figures(stated: Decimal | None, tonnes: float, rows: Iterable[CostRow]
+                  ) -> dict[str, Any]:
+    """An action's costs as its page shows them: the stated total (C-3.1), or the yearly
+    schedule's sum where none is stated; capital and operating costs per year; the cost per
+    source of funding ("-" where none is named), largest first; the cost per tonne."""
+    costs = list(rows)
+    scheduled = (sum((capex + opex for _, capex, opex, _ in costs), Decimal(0))
+                 if costs else None)
+    # the stated total (C-3.1) is the action's cost; the yearly schedule may lag behind it
+    total_cost = stated if stated is not None else scheduled
+    years: dict[int, dict[str, Decimal]] = {}
+    funding: dict[str, Decimal] = defaultdict(Decimal)
+    for year, capex, opex, source in costs:
+        y = years.setdefault(year, {"capex": Decimal(0), "opex": Decimal(0)})
+        y["capex"] += capex
+        y["opex"] += opex
+        funding[source or "-"] += capex + opex
+    return {
+        "total_cost_eur": total_cost,
+        "scheduled_eur": scheduled,
+        "schedule_differs": scheduled is not None and scheduled != total_cost,
+        "cost_per_tonne": (cost_per_tonne(total_cost, tonnes)
+                           if total_cost is not None else None),
+        "costs_by_year": sorted(years.items()),
+        "funding": sorted(funding.items(), key=lambda kv: -kv[1]),
+    }
+
+
 def action_detail(action: Action) -> dict[str, Any]:
     """What an action's page shows beyond its own fields: reductions per sector, yearly costs
     with funding sources, cost per tonne, milestones, linked indicators and commitments."""
     reductions = {r.sector: r.tco2e for r in action.reductions.all()}
     total_t = math.fsum(reductions.values())
-    costs = list(action.costs.all())
-    capex = sum((c.capex_eur for c in costs), Decimal(0))
-    opex = sum((c.opex_eur for c in costs), Decimal(0))
-    scheduled = capex + opex if costs else None
-    # the stated total (C-3.1) is the action's cost; the yearly schedule may lag behind it
-    total_cost = action.total_cost_eur if action.total_cost_eur is not None else scheduled
-    years: dict[int, dict[str, Decimal]] = {}
-    for c in costs:
-        y = years.setdefault(c.year, {"capex": Decimal(0), "opex": Decimal(0)})
-        y["capex"] += c.capex_eur
-        y["opex"] += c.opex_eur
-    funding: dict[str, Decimal] = defaultdict(Decimal)
-    for c in costs:
-        funding[c.funding_source or "-"] += c.capex_eur + c.opex_eur
+    costs = [(c.year, c.capex_eur, c.opex_eur, c.funding_source) for c in action.costs.all()]
     return {
         "reductions": reductions,
         "reduction_tco2e": total_t,
-        "total_cost_eur": total_cost,
-        "scheduled_eur": scheduled,
-        "schedule_differs": scheduled is not None and scheduled != total_cost,
-        "cost_per_tonne": (cost_per_tonne(total_cost, total_t)
-                           if total_cost is not None else None),
-        "costs_by_year": sorted(years.items()),
-        "funding": sorted(funding.items(), key=lambda kv: -kv[1]),
+        **_cost_figures(action.total_cost_eur, total_t, costs),
         "milestones": list(action.milestones.all()),
         "indicators": indicator_overview(action.plan,
                                          codes=[i.code for i in action.indicators.all()]),
         "commitments": list(action.commitments.all()),
         "override": next(iter(action.overrides.all()), None),
     }
+
+
+def baseline_inventory(city_slug: str, year: int) -> Inventory:
+    """The city's inventory of YEAR that its plan starts from, drafts included."""
+    return city_inventory(get_city(city_slug), year)
+
+
+# -- what a city publishes (the read API) ------------------------------------------------------
+# The plan's public pages show every action, indicator and figure of the plan as it stands:
+# what departments propose (``ActionProposal``) changes nothing here until the climate office
+# publishes it, and who entered what (``by_label``) is never shown.
+
+def _published_plan(city: City) -> Plan:
+    plan = Plan.objects.select_related("city", "baseline").filter(city=city).first()
+    if plan is None:
+        raise NotFound(f"{city.slug} has no action plan yet")
+    return plan
+
+
+def plan_summary(city: City) -> dict[str, Any]:
+    """The plan at a glance, as its public overview shows it: the target, the baseline (the
+    A-2.1 table's total), the fields of action with their number of actions, and how many
+    actions are in each status today (the city's today)."""
+    plan = _published_plan(city)
+    actions = action_overview(plan, today=city.calendar.today())
+    gap = gap_table(plan)
+    statuses = Counter(a["status"] for a in actions)
+    per_field = Counter(a["field_slug"] for a in actions)
+    return {
+        "city": city.slug, "title": plan.title, "source": plan.source,
+        "target_year": plan.target_year, "reduction_target": plan.reduction_target,
+        "baseline": {"year": plan.baseline.year, "gwp": plan.baseline.gwp,
+                     "tco2e": gap.total.baseline},
+        "residual_tco2e": gap.total.residual,
+        "fields_of_action": [{"slug": f.slug, "name": f.name, "actions": per_field[f.slug]}
+                             for f in FieldOfAction.objects.filter(city=city).order_by("pk")],
+        "actions": len(actions),
+        "status_counts": {status: statuses[status] for status in ActionStatus.values},
+    }
+
+
+def _reductions_out(plan: Plan, by_sector: dict[str, float]) -> dict[str, Any]:
+    return {"tco2e_per_year": math.fsum(by_sector.values()), "year": plan.target_year,
+            "by_sector": by_sector}
+
+
+def _costs_out(figures: dict[str, Any]) -> dict[str, Any]:
+    return {"total_eur": figures["total_cost_eur"], "scheduled_eur": figures["scheduled_eur"],
+            "cost_per_tonne_eur": figures["cost_per_tonne"],
+            "by_year": [{"year": y, "capex_eur": c["capex"], "opex_eur": c["opex"]}
+                        for y, c in figures["costs_by_year"]],
+            "by_funding_source": [{"source": s, "eur": eur} for s, eur in figures["funding"]]}
+
+
+def _action_out(plan: Plan, row: dict[str, Any], reductions: dict[str, float],
+                costs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": row["code"], "title": row["name"],
+        "field": {"slug": row["field_slug"], "name": row["field"]},
+        "status": row["status"],
+        "department": ({"slug": row["department"], "name": row["department_name"]}
+                       if row["department"] else None),
+        "start_year": row["start_year"], "end_year": row["end_year"],
+        "reductions": _reductions_out(plan, reductions),
+        "costs": _costs_out(costs),
+    }
+
+
+def published_actions(city: City, *, status: str | None = None, field: str | None = None,
+                      department: str | None = None) -> list[dict[str, Any]]:
+    """The plan's actions in code order, each with its status as the public pages compute it
+    (``action_overview``), its department, reductions and costs; narrowed to one status,
+    field of action (slug) or department (slug) when given. A fixed number of queries,
+    whatever the number of actions."""
+    plan = _published_plan(city)
+    rows = [a for a in action_overview(plan, today=city.calendar.today())
+            if (status is None or a["status"] == status)
+            and (field is None or a["field_slug"] == field)
+            and (department is None or a["department"] == department)]
+    codes = [a["code"] for a in rows]
+    reductions: dict[str, dict[str, float]] = {code: {} for code in codes}
+    for code, sector, tco2e in (ActionReduction.objects
+                                .filter(action__plan=plan, action__code__in=codes)
+                                .order_by("action__code", "pk")
+                                .values_list("action__code", "sector", "tco2e")):
+        reductions[code][sector] = tco2e
+    costs: dict[str, list[CostRow]] = {code: [] for code in codes}
+    for code, year, capex, opex, source in (
+            ActionCost.objects.filter(action__plan=plan, action__code__in=codes)
+            .order_by("action__code", "year", "pk")
+            .values_list("action__code", "year", "capex_eur", "opex_eur", "funding_source")):
+        costs[code].append((year, capex, opex, source))
+    stated = dict(Action.objects.filter(plan=plan, code__in=codes)
+                  .values_list("code", "total_cost_eur"))
+    return [_action_out(plan, a, reductions[a["code"]],
+                        _cost_figures(stated[a["code"]],
+                                      math.fsum(reductions[a["code"]].values()),
+                                      costs[a["code"]]))
+            for a in rows]
+
+
+def published_action(city: City, code: str) -> dict[str, Any]:
+    """One action in full, as its public page shows it (the responsible person's name, who
+    reported what, and proposed changes not yet published are left out)."""
+    plan = _published_plan(city)
+    action = (Action.objects.select_related("plan", "field", "lever", "department")
+              .prefetch_related("reductions", "costs", "milestones", "indicators",
+                                "commitments", "overrides")
+              .filter(plan=plan, code=code).first())
+    if action is None:
+        raise NotFound(f"no action {code!r} in the plan of {city.slug}")
+    [row] = action_overview(plan, today=city.calendar.today(), code=code)
+    detail = action_detail(action)
+    return {
+        **_action_out(plan, row, detail["reductions"], detail),
+        "action_type": action.action_type, "description": action.description,
+        "lever": ({"slug": action.lever.slug, "name": action.lever.name}
+                  if action.lever else None),
+        "outcome": action.outcome, "responsible_body": action.responsible_body,
+        "stakeholders": action.stakeholders, "scale": action.scale,
+        "energy_generated_mwh": action.energy_generated_mwh,
+        "energy_substituted": action.energy_substituted, "sinks_tco2e": action.sinks_tco2e,
+        "source": action.source,
+        "status_overridden": row["status_overridden"],
+        "override_reason": row["override_reason"],
+        "milestones": [{"name": m.name, "due": m.due, "done": m.done}
+                       for m in detail["milestones"]],
+        "overdue": row["overdue"],
+        "indicators": [{"code": i["code"], "name": i["name"], "unit": i["unit"],
+                        "status": i["status"], "latest_year": i["latest_year"],
+                        "latest_value": i["latest_value"]} for i in detail["indicators"]],
+        "commitments": [{"organisation": c.organisation, "partner": c.partner, "text": c.text}
+                        for c in detail["commitments"]],
+    }
+
+
+def indicator_kind(code: str) -> str:
+    """The kind of an indicator as its code names it: the letters before the number ("OI"
+    in "OI 1.2"); the model keeps no kind of its own."""
+    found = re.match(r"[A-Za-z]+", code.strip())
+    return found.group(0).upper() if found else ""
+
+
+def published_indicators(city: City, *, action: str | None = None,
+                         kind: str | None = None) -> list[dict[str, Any]]:
+    """The plan's indicators in code order with their baseline, targets, observations (with
+    their source, not who entered them) and status; narrowed to those of one action (code)
+    or one kind (``indicator_kind``) when given."""
+    plan = _published_plan(city)
+    indicators = (Indicator.objects.filter(plan=plan)
+                  .prefetch_related("targets", "observations", "actions"))
+    if action is not None:
+        indicators = indicators.filter(actions__code=action)
+    out = []
+    for ind in indicators:
+        if kind is not None and indicator_kind(ind.code) != kind.strip().upper():
+            continue
+        targets, _, baseline, st = _indicator_figures(ind)
+        out.append({
+            "code": ind.code, "name": ind.name, "kind": indicator_kind(ind.code),
+            "unit": ind.unit, "definition": ind.definition, "calculation": ind.calculation,
+            "data_source": ind.data_source, "interval": ind.interval,
+            "baseline": ({"year": baseline[0], "value": baseline[1]} if baseline else None),
+            "targets": [{"year": y, "value": v} for y, v in sorted(targets.items())],
+            "observations": [{"year": o.year, "value": o.value, "source": o.source}
+                             for o in sorted(ind.observations.all(), key=lambda o: o.year)],
+            "actions": sorted(a.code for a in ind.actions.all()),
+            "status": st.status, "latest_year": st.year, "latest_value": st.value,
+            "expected": st.expected, "progress": st.progress,
+        })
+    return out
+
+
+def published_gap(city: City) -> dict[str, Any]:
+    """The emission-gap table A-2.1 of the city's plan: the figures ``zerocity plan gap
+    --format json`` prints, with the plan's target and baseline years."""
+    plan = _published_plan(city)
+    return {"city": city.slug, "baseline_year": plan.baseline.year,
+            "target_year": plan.target_year, **gap_table(plan).as_dict()}
+
+
+def published_scenarios(city: City, actions: list[str] | None = None) -> dict[str, Any]:
+    """The scenarios of the public scenario explorer (``explorer.json``): the baseline, the
+    existing measures and the plan with ``actions`` switched on (all when None), year by
+    year. NotFound names any code that is not an action of the plan."""
+    plan = _published_plan(city)
+    if actions is not None:
+        unknown = sorted(set(actions) - set(plan_model(plan).plan_ids))
+        if unknown:
+            raise NotFound(f"no action {', '.join(unknown)} in the plan of {city.slug}")
+    return {"city": city.slug, **scenario_result(plan, actions)}

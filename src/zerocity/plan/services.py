@@ -16,6 +16,7 @@ from zerocity.core.errors import Conflict
 from zerocity.core.models import City, Department
 from zerocity.core.services import ensure_department
 from zerocity.inventory.models import Inventory
+from zerocity.plan import signals
 from zerocity.plan.calculations import FIELD_ROWS, SECTORS
 from zerocity.plan.models import (
     Action,
@@ -216,12 +217,8 @@ def set_milestone(action: Action, name: str, due: date, *, done: date | None = N
 
 
 def _tell_followers(action: Action, subject: str, by: Any) -> None:
-    """The people who follow the action (on the citizen platform) hear of the change."""
-    from zerocity.engage.notify import notify
-
-    city = action.plan.city
-    notify(city, [f"action:{action.code}"], subject,
-           url=f"/{city.slug}/plan/actions/{action.code}/", actor=by)
+    """Those who listen (the citizen platform tells the action's followers) hear of it."""
+    signals.action_changed.send(sender=Action, action=action, subject=subject, by=by)
 
 
 @transaction.atomic
@@ -271,7 +268,7 @@ def close_period(plan: Plan, period: str, *, today: date | None = None, by: Any 
     existing = Snapshot.objects.filter(plan=plan, period=period).first()
     if existing is not None:
         return existing
-    data = plan_report(plan, today=today or timezone.localdate())
+    data = plan_report(plan, today=today or plan.city.calendar.today())
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     snapshot = Snapshot.objects.create(
         plan=plan, period=period, data=json.loads(canonical),

@@ -11,10 +11,9 @@ is recorded in the audit trail too.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -51,7 +50,6 @@ from zerocity.web import charts
 from zerocity.web.http import private
 from zerocity.web.open_data_views import fmt_number
 
-TZ = ZoneInfo("Europe/Ljubljana")
 SILENT_AFTER = timedelta(hours=24)  # a validator not heard from for this long is flagged
 REPORT_DAYS = 31
 
@@ -223,8 +221,7 @@ def desk_concession(request: HttpRequest, city: City, pk: int) -> HttpResponse:
         return _back(account)
     return _staff_action(request, account, lambda: accounts.add_eligibility(
         account, request.POST.get("category", ""),
-        valid_from=datetime.combine(start, time(0), tzinfo=TZ),
-        expires_at=datetime.combine(end, time(0), tzinfo=TZ),
+        valid_from=city.calendar.day_start(start), expires_at=city.calendar.day_start(end),
         verified_by=audit.actor_label(request.user),
         evidence_ref=request.POST.get("evidence", ""), by=request.user),
         _("The concession is recorded."))
@@ -317,7 +314,7 @@ def reconciliation(request: HttpRequest, city: City) -> HttpResponse:
     daily: dict[Any, dict[str, Decimal]] = {}
     for row in (LedgerEntry.objects.filter(account__city=city, account__kind=AccountKind.SYSTEM,
                                            transaction__created_at__gte=since)
-                .annotate(day=TruncDate("transaction__created_at", tzinfo=TZ))
+                .annotate(day=TruncDate("transaction__created_at", tzinfo=city.calendar.zone))
                 .values("day", "account__code").annotate(total=Sum("amount"))):
         daily.setdefault(row["day"], {})[row["account__code"]] = Decimal(
             row["total"]).quantize(Decimal("0.01"))
@@ -379,7 +376,7 @@ def _month(raw: str) -> date | None:
 def ridership_page(request: HttpRequest, city: City) -> HttpResponse:
     """Boardings per route, stop and hour, transfers, inferred origin–destination flows and
     passenger-km with avoided emissions, for a month — all from pseudonymised legs."""
-    this = now().astimezone(TZ).date().replace(day=1)
+    this = city.calendar.today().replace(day=1)
     default = (this - timedelta(days=1)).replace(day=1)
     month = _month(request.GET.get("month", "")) or default
     result = ridership.analyse(city, month)
@@ -400,7 +397,7 @@ def ridership_page(request: HttpRequest, city: City) -> HttpResponse:
 @require_POST
 def ridership_publish(request: HttpRequest, city: City) -> HttpResponse:
     month = _month(request.POST.get("month", ""))
-    if month is None or month >= now().astimezone(TZ).date().replace(day=1):
+    if month is None or month >= city.calendar.today().replace(day=1):
         messages.error(request, _("Publish a month that is over."))
         return redirect("card_ridership", city=city.slug)
     batch = ridership.publish(city, month, by=request.user)

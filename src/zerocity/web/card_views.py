@@ -10,19 +10,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from zerocity.card import accounts, challenges, privacy, rewards, selectors, services
+from zerocity.card import accounts, challenges, rewards, selectors, services
 from zerocity.card.models import Challenge
-from zerocity.card.payments import TOP_UP_MAX, TOP_UP_MIN, PaymentDeclined, provider
+from zerocity.card.payments import TOP_UP_MAX, TOP_UP_MIN, PaymentDeclined
 from zerocity.core.access import signed_in
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
-from zerocity.web.http import private
+from zerocity.core.selectors import personal_data
+from zerocity.web.http import personal_download, private
 
 
 @signed_in
@@ -51,7 +52,7 @@ def card_home(request: HttpRequest, city: City) -> HttpResponse:
         })
     return private(render(request, "web/card/home.html", {
         "city": city, "items": items, "min": TOP_UP_MIN, "max": TOP_UP_MAX,
-        "products": products, "today": at.astimezone(rewards.TZ).date(), "now": at}))
+        "products": products, "today": city.calendar.local_date(at), "now": at}))
 
 
 def _own_account(request: HttpRequest, city: City, pk: int) -> Any:
@@ -77,7 +78,7 @@ def card_buy_pass(request: HttpRequest, city: City, pk: int) -> HttpResponse:
         messages.error(request, _("The pass was not bought: %(reason)s") % {"reason": exc})
     else:
         messages.success(request, _("Your pass is valid until %(end)s.") % {
-            "end": sold.valid_to.astimezone(rewards.TZ).strftime("%d. %m. %Y %H:%M")})
+            "end": city.calendar.local(sold.valid_to).strftime("%d. %m. %Y %H:%M")})
     return redirect("card_home", city=city.slug)
 
 
@@ -135,11 +136,8 @@ def card_close(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 @require_GET
 def card_my_data(request: HttpRequest, city: City) -> HttpResponse:
     """Everything the city card holds about the person, as JSON."""
-    response = JsonResponse(privacy.export(request.user, city),
-                            json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Content-Disposition"] = (f'attachment; filename="{city.slug}-city-card-'
-                                       f'{request.user.get_username()}.json"')
-    return private(response)
+    return personal_download(personal_data(request.user, city, apps=["card"]),
+                             f"{city.slug}-city-card-{request.user.get_username()}.json")
 
 
 @signed_in
@@ -161,10 +159,7 @@ def card_top_up(request: HttpRequest, city: City, pk: int) -> HttpResponse:
         messages.error(request, _("The form has expired; please try again."))
     else:
         try:
-            payment = provider().pay(amount, key=f"{account.pk}-{key}",
-                                     description=f"{city.name} city card top-up")
-            services.top_up(account.wallet, payment.amount,
-                            payment_reference=payment.reference, by=request.user)
+            services.top_up_online(account, amount, key=key, by=request.user)
         except (PaymentDeclined, Conflict) as exc:
             messages.error(request, _("The top-up did not go through: %(reason)s")
                            % {"reason": exc})

@@ -89,7 +89,7 @@ def upload(request: HttpRequest, city: City) -> HttpResponse:
         try:
             batch = services.ingest_file(form.cleaned_data["source"],
                                          Path(on_disk()) if on_disk else upload.read(),
-                                         filename=upload.name, by=request.user)
+                                         filename=upload.name, by=request.user).value
         except Conflict as exc:
             form.add_error("file", str(exc))
         else:

@@ -17,10 +17,10 @@ from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.timezone import localtime, now
+from django.utils.timezone import now
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,6 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zerocity.core.access import city_staff, public, signed_in
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import City
+from zerocity.core.selectors import personal_data
+from zerocity.core.services import delete_person
 from zerocity.engage import (
     awareness,
     budgets,
@@ -52,7 +54,7 @@ from zerocity.engage.models import (
     ReportReason,
     Survey,
 )
-from zerocity.web.http import form_datetime, private
+from zerocity.web.http import form_datetime, personal_download, private
 
 
 def _city(slug: str) -> City:
@@ -77,8 +79,6 @@ def _status(city: City) -> dict[str, Any]:
         out["baseline"] = years[0]
     plan = getattr(city, "plan", None)
     if plan is not None:
-        from django.utils import timezone
-
         from zerocity.plan.models import ActionStatus
         from zerocity.plan.selectors import action_overview, gap_table
 
@@ -87,7 +87,7 @@ def _status(city: City) -> dict[str, Any]:
                          "baseline": gap.total.baseline, "target": gap.total.target}
         if "latest" in out and gap.total.baseline:
             out["target"]["done"] = 1 - out["latest"]["mission"] / gap.total.baseline
-        actions = action_overview(plan, today=timezone.localdate())
+        actions = action_overview(plan, today=city.calendar.today())
         counts = Counter(a["status"] for a in actions)
         out["actions"] = len(actions)
         out["counts"] = [(value, str(label), counts[value])
@@ -524,59 +524,21 @@ def me_mail(request: HttpRequest, city: City) -> HttpResponse:
 @signed_in
 @require_GET
 def me_data(request: HttpRequest, city: City) -> HttpResponse:
-    """Everything the citizen platform holds about the person, as JSON."""
-    user = request.user
-    found = verification.verification(user, city)
-    data = {
-        "account": {"username": user.get_username(), "email": user.email,
-                    "joined": user.date_joined.isoformat()},
-        "verification": {"level": str(Level(found.level).label),
-                         "email_confirmed_at": found.email_confirmed_at and
-                         found.email_confirmed_at.isoformat(),
-                         "resident_at": found.resident_at and found.resident_at.isoformat(),
-                         "district": found.district.name if found.district else None},
-        "proposals": [{"title": p.title, "body": p.body, "state": p.state,
-                       "created_at": p.created_at.isoformat()}
-                      for p in user.proposals.filter(process__city=city)],
-        "supports": [s.proposal.title for s in user_supports(user, city)],
-        "comments": [{"proposal": c.proposal.title, "body": c.body,
-                      "created_at": c.created_at.isoformat()}
-                     for c in Comment.objects.filter(author=user,
-                                                     proposal__process__city=city)],
-        "follows": list(user.follows.filter(city=city).values_list("target", flat=True)),
-        "notifications": [{"subject": n.subject, "created_at": n.created_at.isoformat()}
-                          for n in notify.inbox(user, city)],
-        "pledges": list(user.pledges.filter(pledge__city=city).values_list("pledge__title",
-                                                                           flat=True)),
-        "note": "Survey answers and ballots are kept under a keyed hash, not linked to your "
-                "account, so they cannot be listed here.",
-    }
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="{city.slug}-my-data.json"'
-    return private(response)
-
-
-def user_supports(user: Any, city: City) -> Any:
-    from zerocity.engage.models import Support
-
-    return Support.objects.filter(user=user, proposal__process__city=city).select_related(
-        "proposal")
+    """Everything the city holds about the person, every app's part, as JSON."""
+    return personal_download(personal_data(request.user, city), f"{city.slug}-my-data.json")
 
 
 @signed_in
 @require_POST
 def me_delete(request: HttpRequest, city: City) -> HttpResponse:
-    """Delete the account (``privacy.delete_account``)."""
-    from zerocity.engage.privacy import delete_account
-
+    """Delete the account (``core.services.delete_person``)."""
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm."))
         return redirect("engage_me", city=city.slug)
-    user = request.user
     try:
-        delete_account(user, city)
-    except Conflict:
-        messages.error(request, _("Staff accounts are closed by the city's administrators."))
+        delete_person(request.user, city)
+    except Conflict as exc:
+        _refused(request, exc)
         return redirect("engage_me", city=city.slug)
     logout(request)
     messages.success(request, _("Your account is deleted."))
@@ -631,7 +593,7 @@ def manage_article(request: HttpRequest, city: City) -> HttpResponse:
     else:
         messages.success(request, _("The article “%(title)s” appears on %(at)s.") % {
             "title": article.title,
-            "at": localtime(article.publish_at).strftime("%d. %m. %Y %H:%M")})
+            "at": city.calendar.local(article.publish_at).strftime("%d. %m. %Y %H:%M")})
     return redirect("engage_manage", city=city.slug)
 
 

@@ -74,7 +74,7 @@ def _year(request: HttpRequest, city: City) -> int:
         return int(raw)
     latest = (outcomes.Delivery.objects.filter(contract__institution__city=city)
               .order_by("-delivered_on").values_list("delivered_on", flat=True).first())
-    return latest.year if latest else now().astimezone(deadlines.TZ).year
+    return latest.year if latest else city.calendar.today().year
 
 
 @public
@@ -103,8 +103,7 @@ def food_public(request: HttpRequest, city: str) -> HttpResponse:
         "city": found, "year": year, "years": years, "systems": systems,
         "procedures": procedures, "total": city_wide.kpis(),
         "institutions": [(i, k) for i, k in institutions if k["value"]],
-        "organic_min": outcomes.ORGANIC_MIN, "quality_min": outcomes.QUALITY_MIN,
-        "region": outcomes.LOCAL_REGION, "factors": FreightFactor.objects.all(),
+        "region": found.nuts3, "factors": FreightFactor.objects.all(),
         "production_factors": outcomes.production_factors().values(),
         "groups": dict(FoodGroup.choices)})
 
@@ -210,12 +209,12 @@ def supplier_apply(request: HttpRequest, city: City, pk: int) -> HttpResponse:
         messages.error(request, _("The request was not sent: %(reason)s") % {"reason": exc})
     else:
         messages.success(request, _("Your request is received. The decision is due by "
-                                    "%(due)s.") % {"due": _local(application.decision_due)})
+                                    "%(due)s.") % {"due": _local(city, application.decision_due)})
     return redirect("food_supplier", city=city.slug)
 
 
-def _local(moment: datetime) -> str:
-    return moment.astimezone(deadlines.TZ).strftime("%d. %m. %Y %H:%M")
+def _local(city: City, moment: datetime) -> str:
+    return city.calendar.local(moment).strftime("%d. %m. %Y %H:%M")
 
 
 @signed_in
@@ -340,8 +339,7 @@ def institution_home(request: HttpRequest, city: City) -> HttpResponse:
             .order_by("-delivered_on")[:30]})
     return private(render(request, "web/food/institution.html", {
         "city": city, "rows": rows, "year": year, "groups": FoodGroup.choices,
-        "vehicles": sorted({(f.key, f.label) for f in FreightFactor.objects.all()}),
-        "organic_min": outcomes.ORGANIC_MIN, "quality_min": outcomes.QUALITY_MIN}))
+        "vehicles": sorted({(f.key, f.label) for f in FreightFactor.objects.all()})}))
 
 
 LINES_PER_FORM = 5
@@ -483,7 +481,7 @@ def manage_procurement(request: HttpRequest, city: City, pk: int) -> HttpRespons
         "questions": sp.clarifications.select_related("operator"),
         "ranking": tendering.score(sp) if sp.status == ProcurementStatus.EVALUATION
         else sp.scores, "low_asked": LowPrice.ASKED,
-        "earliest": deadlines.in_days(at, tendering.TENDER_DAYS),
+        "earliest": deadlines.in_days(city.calendar, at, tendering.TENDER_DAYS),
         "staff": staff, "institutions": Institution.objects.filter(city=city),
         "contracts": sp.contracts.select_related("institution"),
         "min_passphrase": tendering.MIN_PASSPHRASE}))

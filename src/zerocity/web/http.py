@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -16,6 +17,13 @@ def private(response: HttpResponse) -> HttpResponse:
     """A page about one person or for staff only: no shared cache may keep a copy."""
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def personal_download(data: dict[str, Any], filename: str) -> HttpResponse:
+    """A person's data as a JSON file to keep (GDPR Art. 20), never cached on the way."""
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return private(response)
 
 
 def form_datetime(value: str) -> datetime:

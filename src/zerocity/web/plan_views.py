@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -70,7 +69,7 @@ def _gap_rows(plan: Plan) -> tuple[Any, list[tuple[str, Any]]]:
 @require_GET
 def plan_overview(request: HttpRequest, city: str) -> HttpResponse:
     plan = _plan(city)
-    today = timezone.localdate()
+    today = plan.city.calendar.today()
     actions = selectors.action_overview(plan, today=today)
     gap, gap_rows = _gap_rows(plan)
     by_field: dict[str, list[dict[str, Any]]] = {}
@@ -92,7 +91,7 @@ def action_detail(request: HttpRequest, city: str, code: str) -> HttpResponse:
     plan = _plan(city)
     action = get_object_or_404(
         Action.objects.select_related("field", "lever", "department"), plan=plan, code=code)
-    [row] = selectors.action_overview(plan, today=timezone.localdate(), code=code)
+    [row] = selectors.action_overview(plan, today=plan.city.calendar.today(), code=code)
     detail = selectors.action_detail(action)
     return render(request, "web/plan/action.html", {
         "city": plan.city, "plan": plan, "action": action, "row": row, "d": detail,
@@ -176,7 +175,7 @@ def _staff_context(request: HttpRequest, plan: Plan, **extra: Any) -> dict[str, 
 @require_GET
 def dashboard(request: HttpRequest, city: City) -> HttpResponse:
     plan = _plan(city)
-    today = timezone.localdate()
+    today = city.calendar.today()
     actions = selectors.action_overview(plan, today=today)
     gap, gap_rows = _gap_rows(plan)
     indicators = selectors.indicator_overview(plan)
@@ -194,7 +193,7 @@ def dashboard(request: HttpRequest, city: City) -> HttpResponse:
 @require_GET
 def action_list(request: HttpRequest, city: City) -> HttpResponse:
     plan = _plan(city)
-    actions = selectors.action_overview(plan, today=timezone.localdate())
+    actions = selectors.action_overview(plan, today=city.calendar.today())
     chosen = {k: request.GET.get(k, "") for k in ("field", "department", "status")}
     shown = [a for a in actions
              if (not chosen["field"] or a["field_slug"] == chosen["field"])
@@ -261,7 +260,7 @@ def action_edit(request: HttpRequest, city: City, code: str) -> HttpResponse:
         milestone_form=MilestoneForm(), override_form=StatusOverrideForm(),
         milestones=action.milestones.all(), overrides=action.overrides.all()[:10],
         proposals=action.proposals.all()[:20],
-        row=selectors.action_overview(plan, today=timezone.localdate(), code=code)[0],
+        row=selectors.action_overview(plan, today=city.calendar.today(), code=code)[0],
     ), status=status))
 
 
@@ -377,7 +376,7 @@ def overdue(request: HttpRequest, city: City) -> HttpResponse:
     return private(render(request, "web/plan/manage/overdue.html", _staff_context(
         request, plan,
         overdue=sorted(selectors.overdue_by_department(plan,
-                                                       today=timezone.localdate()).items()))))
+                                                       today=city.calendar.today()).items()))))
 
 
 @city_staff

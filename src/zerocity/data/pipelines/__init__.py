@@ -9,13 +9,12 @@ columns and row order, so that both engines' outputs compare exactly.
 from __future__ import annotations
 
 from .activity import monthly_activity, pv_production, yearly_activity
-from .calendar import DEFAULT_TZ
 from .engines import ENGINES, EngineError, connect, engine_name
 from .gpc import GAS_KWH_PER_M3, MAPPING_FILE, gpc_activity, load_mapping
 from .nowcast import nowcast
 
 __all__ = [
-    "DEFAULT_TZ", "ENGINES", "GAS_KWH_PER_M3", "MAPPING_FILE", "EngineError", "connect",
+    "ENGINES", "GAS_KWH_PER_M3", "MAPPING_FILE", "EngineError", "connect",
     "engine_name", "gpc_activity", "load_mapping", "monthly_activity", "nowcast",
     "pv_production", "yearly_activity",
 ]

@@ -19,7 +19,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from . import frames
-from .calendar import DEFAULT_TZ, slots
+from .calendar import slots
 from .engines import SCALE, connect, data_years, has_readings, month_key, read_readings, to_frame
 
 Frequencies = Mapping[str, Any]
@@ -41,7 +41,7 @@ PV_SORT = ["city", "source", "year", "month"]
 
 
 def slots_table(frequencies: Frequencies, years: Iterable[int], per: str,
-                tz: str = DEFAULT_TZ) -> ir.Table:
+                tz: str) -> ir.Table:
     """source, period, slots: readings one meter owes per local month (``period`` yyyymm) or
     per year (``period`` yyyy). Irregular sources owe nothing countable: -1, read as null (no
     nulls in in-memory tables: Spark would read them as NaN)."""
@@ -62,7 +62,7 @@ def slots_table(frequencies: Frequencies, years: Iterable[int], per: str,
 
 
 def activity_table(readings: ir.Table, *, per: str, frequencies: Frequencies,
-                   years: Iterable[int], tz: str = DEFAULT_TZ, by_class: bool = True,
+                   years: Iterable[int], tz: str, by_class: bool = True,
                    batches: bool = True) -> ir.Table:
     """One row per group and period: ``value_u`` (the sum in millionths of the unit),
     readings, meters, ``slots`` and, if asked, the distinct ``batches``. ``period`` is yyyymm
@@ -127,7 +127,7 @@ def _run(path: str | Path, per: str, frequencies: Frequencies, city: str | None,
 
 def monthly_activity(path: str | Path, *, frequencies: Frequencies, city: str | None = None,
                      engine: str | BaseBackend | None = None,
-                     tz: str = DEFAULT_TZ) -> pd.DataFrame:
+                     tz: str) -> pd.DataFrame:
     """Activity per (city, source, quantity, customer_class, unit, local year and month).
 
     ``frequencies`` maps each source key to its reading frequency (``"15min"``, ``"hourly"``,
@@ -141,7 +141,7 @@ def monthly_activity(path: str | Path, *, frequencies: Frequencies, city: str | 
 
 def yearly_activity(path: str | Path, *, frequencies: Frequencies, city: str | None = None,
                     engine: str | BaseBackend | None = None,
-                    tz: str = DEFAULT_TZ) -> pd.DataFrame:
+                    tz: str) -> pd.DataFrame:
     """As :func:`monthly_activity`, per local calendar year (no ``month`` column); ``meters``
     counts the meters that reported at least once in the year."""
     return _run(path, "year", frequencies, city, engine, tz)
@@ -149,7 +149,7 @@ def yearly_activity(path: str | Path, *, frequencies: Frequencies, city: str | N
 
 def pv_production(path: str | Path, *, frequencies: Frequencies, per: str = "month",
                   city: str | None = None, engine: str | BaseBackend | None = None,
-                  tz: str = DEFAULT_TZ, quantity: str = "pv_energy") -> pd.DataFrame:
+                  tz: str, quantity: str = "pv_energy") -> pd.DataFrame:
     """Local PV production per source and month (``per="month"``) or year, in MWh, as the plan's
     indicator series (e.g. OI 1.2 green electricity production). Columns: city, source, year,
     [month,] mwh, readings, meters, expected_readings, coverage."""

@@ -1,18 +1,17 @@
 """The local calendar the pipelines count in: month starts as UTC instants and how many readings a
 meter of a given frequency owes in a local month (DST days have 92 or 100 quarter hours).
 
-Pure Python (zoneinfo); the pipelines turn these small tables into engine expressions.
+The months are the city's (``core.calendar``, by its zone ``tz``); the pipelines turn these
+small tables into engine expressions.
 """
 
 from __future__ import annotations
 
 import calendar as _calendar
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-# The project's time zone (settings.TIME_ZONE); a city elsewhere passes its own ``tz``.
-DEFAULT_TZ = "Europe/Ljubljana"
+from zerocity.core.calendar import CityCalendar, calendar_of
 
 DAY = 86_400
 # The names DataSource.frequency uses, plus "<n>min" / "<n>h" / "<n>s".
@@ -46,11 +45,13 @@ def frequency_seconds(frequency: str | int | timedelta | None) -> int | str | No
     return seconds
 
 
+def _clock(tz: str) -> CityCalendar:
+    return calendar_of(tz, "")  # the pipelines count months, never working days
+
+
 def month_start(year: int, month: int, tz: str) -> datetime:
     """The UTC instant local midnight of the first of ``month`` falls on."""
-    if month == 13:
-        year, month = year + 1, 1
-    return datetime(year, month, 1, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    return _clock(tz).month_start(year, month)
 
 
 def month_starts(years: Iterable[int], tz: str) -> list[tuple[int, int, datetime]]:
@@ -80,5 +81,4 @@ def days_in_year(year: int) -> int:
 
 def local_period(ts: datetime, tz: str) -> tuple[int, int]:
     """(year, month) of an instant in the local calendar."""
-    local = ts.astimezone(ZoneInfo(tz))
-    return local.year, local.month
+    return _clock(tz).local_month(ts)

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from .calendar import DEFAULT_TZ, month_starts
+from .calendar import month_starts
 
 ENGINES = ("duckdb", "spark")
 # The store's columns (docs/data.md, "The store"): only a reading's customer class may be
@@ -154,7 +154,7 @@ def data_years(con: BaseBackend, path: str | Path, readings: ir.Table) -> list[i
     return list(range(min(found) - 1, max(found) + 2))
 
 
-def month_key(ts: ir.TimestampValue, years: Iterable[int], tz: str = DEFAULT_TZ) -> ir.IntegerValue:
+def month_key(ts: ir.TimestampValue, years: Iterable[int], tz: str) -> ir.IntegerValue:
     """``year * 100 + month`` of each instant in the local calendar, as one CASE over the UTC
     instants the local months start at: plain comparisons that both engines evaluate fast, and
     no time-zone function (the two engines name and behave theirs differently). ``years`` are

@@ -20,7 +20,6 @@ from ibis.backends import BaseBackend
 
 from . import frames
 from .activity import Frequencies, activity_table
-from .calendar import DEFAULT_TZ
 from .engines import SCALE, connect, data_years, has_readings, read_readings, to_frame
 
 MAPPING_FILE = Path(__file__).with_name("gpc_mapping.csv")
@@ -96,7 +95,7 @@ def mapped(activity: ir.Table, mapping: ir.Table) -> ir.Table:
 def gpc_activity(path: str | Path, *, frequencies: Frequencies, per: str = "year",
                  mapping: Iterable[Mapping[str, Any]] | None = None,
                  gas_kwh_per_m3: float = GAS_KWH_PER_M3, city: str | None = None,
-                 engine: str | BaseBackend | None = None, tz: str = DEFAULT_TZ) -> pd.DataFrame:
+                 engine: str | BaseBackend | None = None, tz: str) -> pd.DataFrame:
     """Activity per (city, year[, month], gpc_ref, carrier, ccc_sector) in MWh, as measured
     inventory lines with their provenance.
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from ibis.backends import BaseBackend
 
 from . import frames
 from .activity import Frequencies, activity_table, slots_table
-from .calendar import DEFAULT_TZ, days_in_year, local_period, month_start
+from .calendar import days_in_year, local_period, month_start
 from .engines import SCALE, connect, data_years, has_readings, read_readings, to_frame
 from .gpc import GAS_KWH_PER_M3, mapped, mapping_table
 
@@ -49,7 +50,7 @@ ROW = ["city", "gpc_ref", "carrier", "ccc_sector"]
 def nowcast(path: str | Path, *, factors: Mapping[str, float], frequencies: Frequencies,
             year: int | None = None, mapping: Iterable[Mapping[str, Any]] | None = None,
             gas_kwh_per_m3: float = GAS_KWH_PER_M3, city: str | None = None,
-            engine: str | BaseBackend | None = None, tz: str = DEFAULT_TZ) -> pd.DataFrame:
+            engine: str | BaseBackend | None = None, tz: str) -> pd.DataFrame:
     """The nowcast of ``year`` (default: the year of the latest reading), one row per GPC row,
     carrier and month measured so far (1 to the last month with readings).
 
@@ -66,10 +67,11 @@ def nowcast(path: str | Path, *, factors: Mapping[str, float], frequencies: Freq
     latest = readings
     if year is not None:
         latest = readings.filter(readings.ts < ibis.literal(month_start(year + 1, 1, tz)))
-    last_ts = latest.ts.max().to_pandas()
-    if last_ts is None or last_ts != last_ts:
+    # as seconds since the epoch: an instant, whatever zone the engine shows timestamps in
+    last_epoch = latest.ts.epoch_seconds().max().to_pandas()
+    if last_epoch is None or last_epoch != last_epoch:
         return frames.empty(NOWCAST_COLUMNS)
-    last_year, last_month = local_period(pd.Timestamp(last_ts).to_pydatetime(), tz)
+    last_year, last_month = local_period(datetime.fromtimestamp(int(last_epoch), UTC), tz)
     if year is None:
         year = last_year
     elif last_year < year:

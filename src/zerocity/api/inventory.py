@@ -1,5 +1,6 @@
-"""The HTTP API (OpenAPI at /api/v1/docs). Handlers parse, authorise through the access
-functions, call one selector or service and return plain data."""
+"""Cities, their GHG inventories and their open data (DCAT-AP catalogue and downloads).
+Handlers parse, authorise through the access functions, call one selector and return plain
+data."""
 
 from __future__ import annotations
 
@@ -9,43 +10,24 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import NinjaAPI, Schema
-from ninja.errors import HttpError
+from ninja import Router, Schema
 
-from zerocity.core.access import PUBLIC
-from zerocity.core.errors import NotFound
+from zerocity.api.errors import BadInput, Problem
+from zerocity.api.security import PUBLIC, PUBLIC_DRAFTS_FOR_STAFF, rule
 from zerocity.core.models import City
+from zerocity.core.selectors import cities, get_city
 from zerocity.data import opendata
 from zerocity.inventory import selectors
 
-api = NinjaAPI(
-    title="ZeroCity API",
-    version="1",
-    description="Open data and services of the cities on ZeroCity. Read endpoints are public "
-    "for published data; drafts need a logged-in member of the city's staff.",
-    urls_namespace="api",
-)
-
-
-def rule(name: str):  # type: ignore[no-untyped-def]
-    """Record an operation's permission rule (checked by the permission-matrix test)."""
-
-    def mark(fn):  # type: ignore[no-untyped-def]
-        fn.permission_rule = name
-        return fn
-
-    return mark
-
-
-@api.exception_handler(NotFound)
-def not_found(request: HttpRequest, exc: NotFound):  # type: ignore[no-untyped-def]
-    return api.create_response(request, {"detail": str(exc)}, status=404)
+router = Router()
+NOT_FOUND = {404: Problem}
 
 
 class CityOut(Schema):
     slug: str
     name: str
     country: str
+    timezone: str
     population: int | None
 
 
@@ -80,38 +62,38 @@ class InventoryOut(Schema):
     rows: list[dict[str, Any]]
 
 
-@api.get("/cities", response=list[CityOut], tags=["cities"])
-@rule(PUBLIC)
+@router.get("/api/v1/cities", response=list[CityOut], tags=["cities"],
+            openapi_extra=rule(PUBLIC), summary="The cities on this ZeroCity")
 def list_cities(request: HttpRequest) -> Any:
-    return City.objects.all()
+    return cities()
 
 
-@api.get("/cities/{slug}/inventories", response=list[InventoryRef], tags=["inventory"])
-@rule("public; drafts for city staff")
+@router.get("/api/v1/cities/{slug}", response={200: CityOut, **NOT_FOUND}, tags=["cities"],
+            openapi_extra=rule(PUBLIC), summary="One city, with its time zone")
+def get_city_detail(request: HttpRequest, slug: str) -> Any:
+    return get_city(slug)
+
+
+@router.get("/api/v1/cities/{slug}/inventories", response={200: list[InventoryRef], **NOT_FOUND},
+            tags=["inventory"], openapi_extra=rule(PUBLIC_DRAFTS_FOR_STAFF),
+            summary="The city's GHG inventories (published ones; drafts for its staff)")
 def list_inventories(request: HttpRequest, slug: str) -> Any:
-    city = City.objects.filter(slug=slug).first()
-    if city is None:
-        raise HttpError(404, f"no city {slug!r}")
-    return selectors.visible_inventories(request.user, city)
+    return selectors.visible_inventories(request.user, get_city(slug))
 
 
-@api.get("/cities/{slug}/inventories/{year}", response=InventoryOut, tags=["inventory"])
-@rule("public; drafts for city staff")
+@router.get("/api/v1/cities/{slug}/inventories/{year}",
+            response={200: InventoryOut, 400: Problem, **NOT_FOUND}, tags=["inventory"],
+            openapi_extra=rule(PUBLIC_DRAFTS_FOR_STAFF),
+            summary="One inventory: totals, sectors, the CCC table A-1.3 and every row")
 def get_inventory(request: HttpRequest, slug: str, year: int, gwp: str | None = None) -> Any:
     inventory = selectors.access_inventory_for_user(request.user, slug, year)
     try:
         return selectors.summary(inventory, gwp=gwp)
     except ValueError as exc:
-        raise HttpError(400, str(exc)) from exc
+        raise BadInput(["query", "gwp"], str(exc)) from exc
 
 
 # -- open data: DCAT-AP catalogue and downloads ---------------------------------------------
-
-def _city(slug: str) -> City:
-    city = City.objects.filter(slug=slug).first()
-    if city is None:
-        raise HttpError(404, f"no city {slug!r}")
-    return city
 
 
 def _jsonld(data: dict[str, Any]) -> HttpResponse:
@@ -129,24 +111,32 @@ def _dataset_url(request: HttpRequest, city: City, key: str, kind: str) -> str:
     return request.build_absolute_uri(reverse(name, kwargs=kwargs))
 
 
-@api.get("/cities/{slug}/datasets", tags=["open data"], url_name="open_data_catalog",
-         summary="The city's open-data catalogue (DCAT-AP, JSON-LD)")
-@rule(PUBLIC)
+JSONLD = {200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}}
+
+
+@router.get("/api/v1/cities/{slug}/datasets", tags=["open data"], url_name="open_data_catalog",
+            response={200: None, **NOT_FOUND},
+            openapi_extra=rule(PUBLIC, responses=JSONLD),
+            summary="The city's open-data catalogue (DCAT-AP, JSON-LD)")
 def open_data_catalog(request: HttpRequest, slug: str) -> HttpResponse:
-    city = _city(slug)
+    city = get_city(slug)
     home = request.build_absolute_uri(reverse("open_data", kwargs={"city": city.slug}))
     return _jsonld(opendata.dcat_catalog(
         city, lambda key, kind: _dataset_url(request, city, key, kind),
         request.build_absolute_uri(), home))
 
 
+DOWNLOAD = {200: {"content": {media: {"schema": {"type": "string", "format": "binary"}}
+                             for media in opendata.FORMATS.values()}}}
+
+
 # declared before "/datasets/{key}", which would otherwise take "energy-use.csv" as a key
-@api.get("/cities/{slug}/datasets/{key}.{fmt}", tags=["open data"],
-         url_name="open_data_download",
-         summary="Download a dataset: csv, json or parquet, with its licence and metadata")
-@rule(PUBLIC)
+@router.get("/api/v1/cities/{slug}/datasets/{key}.{fmt}", tags=["open data"],
+            url_name="open_data_download", response={200: None, **NOT_FOUND},
+            openapi_extra=rule(PUBLIC, responses=DOWNLOAD),
+            summary="Download a dataset: csv, json or parquet, with its licence and metadata")
 def open_data_download(request: HttpRequest, slug: str, key: str, fmt: str) -> HttpResponse:
-    city = _city(slug)
+    city = get_city(slug)
     body = opendata.download(city, key, fmt)
     response = HttpResponse(body, content_type=opendata.FORMATS[fmt]
                             + ("; charset=utf-8" if fmt != "parquet" else ""))
@@ -157,11 +147,12 @@ def open_data_download(request: HttpRequest, slug: str, key: str, fmt: str) -> H
     return response
 
 
-@api.get("/cities/{slug}/datasets/{key}", tags=["open data"], url_name="open_data_dataset",
-         summary="One dataset's metadata (DCAT-AP, JSON-LD)")
-@rule(PUBLIC)
+@router.get("/api/v1/cities/{slug}/datasets/{key}", tags=["open data"],
+            url_name="open_data_dataset", response={200: None, **NOT_FOUND},
+            openapi_extra=rule(PUBLIC, responses=JSONLD),
+            summary="One dataset's metadata (DCAT-AP, JSON-LD)")
 def open_data_dataset(request: HttpRequest, slug: str, key: str) -> HttpResponse:
-    city = _city(slug)
+    city = get_city(slug)
     opendata.get_dataset(key)  # 404 for an unknown one
     home = request.build_absolute_uri(reverse("open_data", kwargs={"city": city.slug}))
     return _jsonld(opendata.with_context(opendata.dcat_dataset(

@@ -1,0 +1,55 @@
+"""Hooks the domain apps register at start-up (``AppConfig.ready``), so that core and the
+edges can gather what every app holds without importing any of them.
+
+- ``local_time_data``: what a city holds whose local days depend on its time zone (taps,
+  readings, deadlines...). A city's zone cannot change while any app reports such data.
+- ``personal_data``: each app's part of a person's data download (GDPR Art. 15 and 20) and
+  of deleting their account (Art. 17).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zerocity.core.actors import Person
+    from zerocity.core.models import City
+
+# A check returns a few words on the data it found ("1,204 card taps"), or None.
+LocalTimeCheck = Callable[["City"], "str | None"]
+_local_time_checks: dict[str, LocalTimeCheck] = {}
+
+
+def local_time_data(app: str, check: LocalTimeCheck) -> None:
+    _local_time_checks[app] = check
+
+
+def data_on_local_time(city: City) -> list[str]:
+    """What the city holds that was counted in its local days, app by app."""
+    found = (check(city) for _app, check in sorted(_local_time_checks.items()))
+    return [what for what in found if what]
+
+
+@dataclass(frozen=True)
+class PersonalDataPart:
+    """One app's part of a person's data. ``export`` returns plain JSON-able data; ``erase``
+    deletes or anonymises what the app holds, inside the deletion's transaction, and raises
+    ``Conflict`` when the account cannot be deleted yet (a card with money on it)."""
+
+    app: str
+    export: Callable[[Person, City], dict[str, Any]]
+    erase: Callable[[Person, City], None] | None = None
+    order: int = 50
+
+
+_personal_data: dict[str, PersonalDataPart] = {}
+
+
+def personal_data(part: PersonalDataPart) -> None:
+    _personal_data[part.app] = part
+
+
+def personal_data_parts() -> Iterator[PersonalDataPart]:
+    yield from sorted(_personal_data.values(), key=lambda p: (p.order, p.app))

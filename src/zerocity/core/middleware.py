@@ -1,0 +1,37 @@
+"""A city's pages and API answers show times in the city's own zone.
+
+Django renders aware datetimes in the active time zone (``USE_TZ``); the project's default is
+UTC, and every request for a city (a ``city`` or ``slug`` URL argument) activates that city's
+zone for as long as the request lasts. Services never rely on it: they ask the city's
+``CityCalendar``. This only decides how templates and forms show and read wall-clock times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from zerocity.core.selectors import city_timezone
+
+
+class CityTimeZoneMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        finally:  # a server thread serves other cities next
+            timezone.deactivate()
+
+    def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any,
+                     kwargs: dict[str, Any]) -> None:
+        slug = kwargs.get("city", kwargs.get("slug"))
+        zone = city_timezone(slug) if isinstance(slug, str) else None
+        if zone:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
