@@ -108,10 +108,10 @@ def _groups(df: Any) -> dict[str, list[float]]:
 def phase_generate(data: Path, readings: int) -> dict[str, Any]:
     from zerocity.data.generate import generate, meters_for
 
-    meters = meters_for(readings, 365)
+    meters = meters_for(readings, 365, tz=TZ)
     rss_before = _rss_mib()
     t0 = time.perf_counter()
-    result = generate(data, meters=meters, days=365, start="2018-01-01", seed=2018)
+    result = generate(data, meters=meters, days=365, start="2018-01-01", seed=2018, tz=TZ)
     seconds = time.perf_counter() - t0
     size = sum(f.stat().st_size for f in data.rglob("*.parquet"))
     return {"seconds": seconds, "readings": result.readings, "meters": meters,
@@ -157,11 +157,11 @@ def phase_platform(data: Path) -> dict[str, Any]:
 
     freq = frequencies()
     rss_before = _rss_mib()
-    monthly_s, monthly = _best(lambda: monthly_activity(data, frequencies=freq,
+    monthly_s, monthly = _best(lambda: monthly_activity(data, tz=TZ, frequencies=freq,
                                                          engine="duckdb"), 2)
-    yearly_s, yearly = _best(lambda: yearly_activity(data, frequencies=freq,
+    yearly_s, yearly = _best(lambda: yearly_activity(data, tz=TZ, frequencies=freq,
                                                       engine="duckdb"), 1)
-    gpc_s, gpc = _best(lambda: gpc_activity(data, frequencies=freq, engine="duckdb"), 1)
+    gpc_s, gpc = _best(lambda: gpc_activity(data, tz=TZ, frequencies=freq, engine="duckdb"), 1)
     return {"monthly_s": monthly_s, "yearly_s": yearly_s, "gpc_s": gpc_s,
             "rss_before_mib": rss_before, "groups": _groups(monthly),
             "readings": int(yearly.readings.sum()),
@@ -297,7 +297,7 @@ def phase_ingest(intake: Path, data_dir: str) -> dict[str, Any]:
     ingest_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     store = readings_dir()
     freq = frequencies()
-    monthly_s, monthly = _best(lambda: monthly_activity(store, frequencies=freq,
+    monthly_s, monthly = _best(lambda: monthly_activity(store, tz=TZ, frequencies=freq,
                                                          engine="duckdb"), 2)
     return {
         "ingest_s": ingest_s, "monthly_s": monthly_s, "rss_before_mib": rss_before,
@@ -386,7 +386,8 @@ def phase_spark(data: Path) -> dict[str, Any]:
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     con = ibis.pyspark.connect(session)
-    seconds, df = _best(lambda: monthly_activity(data, frequencies=frequencies(), engine=con), 1)
+    seconds, df = _best(lambda: monthly_activity(data, tz=TZ, frequencies=frequencies(),
+                                                 engine=con), 1)
     session.stop()
     return {"seconds": seconds, "groups": _groups(df), "rss_before_mib": 0.0}
 

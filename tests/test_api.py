@@ -82,6 +82,129 @@ def test_openapi_schema_and_docs_are_served_without_a_cdn(client):
     assert "cdn" not in docs.lower() and "/static/ninja/swagger-ui-bundle.js" in docs
 
 
+# -- every operation of the document, for every kind of caller --------------------------------
+
+CALLERS = ("anonymous", "citizen", "staff", "other_staff", "holder", "validator", "source")
+TAP = {"device_id": "bus-matrix", "seq": 1, "medium": "MATRIX-CARD",
+       "at": "2026-11-24T07:00:00+01:00"}
+READING = {"readings": [{"meter": "m1", "time": "2026-11-01T10:00:00+01:00",
+                         "quantity": "no2", "value": 20, "unit": "ug/m**3"}]}
+ENTITY = {"id": "urn:ngsi-ld:AirQualityObserved:matrix", "type": "AirQualityObserved",
+          "dateObserved": "2026-11-01T10:00:00Z", "no2": 20}
+PUBLIC_OK = (200,) * len(CALLERS)
+DEVICE = (401, 401, 401, 401)  # a signed-in person is no device
+# (method, document path) -> (URL, body, statuses for CALLERS in order)
+API_MATRIX = {
+    ("get", "/api/v1/cities"): ("/api/v1/cities", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}"): ("/api/v1/cities/kranj", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/inventories"): (
+        "/api/v1/cities/kranj/inventories", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/inventories/{year}"): (
+        "/api/v1/cities/kranj/inventories/2024", None, (404, 404, 200, 404, 404, 404, 404)),
+    ("get", "/api/v1/cities/{slug}/datasets"): (
+        "/api/v1/cities/kranj/datasets", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/datasets/{key}"): (
+        "/api/v1/cities/kranj/datasets/energy-use", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/datasets/{key}.{fmt}"): (
+        "/api/v1/cities/kranj/datasets/energy-use.csv", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/plan"): ("/api/v1/cities/kranj/plan", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/plan/actions"): (
+        "/api/v1/cities/kranj/plan/actions", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/plan/actions/{code}"): (
+        "/api/v1/cities/kranj/plan/actions/1.1", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/plan/indicators"): (
+        "/api/v1/cities/kranj/plan/indicators", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/plan/gap"): (
+        "/api/v1/cities/kranj/plan/gap", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/plan/scenarios"): (
+        "/api/v1/cities/kranj/plan/scenarios", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/food/outcomes"): (
+        "/api/v1/cities/kranj/food/outcomes", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/processes"): (
+        "/api/v1/cities/kranj/processes", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/processes/{process_slug}/proposals"): (
+        "/api/v1/cities/kranj/processes/zeleni-kranj-2030/proposals", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/card/fare-rules"): (
+        "/api/v1/cities/kranj/card/fare-rules", None, PUBLIC_OK),
+    ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
+    ("post", "/api/v1/card/taps/batch"): (
+        "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},
+        (*DEVICE, 401, 200, 401)),
+    ("get", "/api/v1/card/denylist"): ("/api/v1/card/denylist", None, (*DEVICE, 401, 200, 401)),
+    ("get", "/api/v1/card/rules"): ("/api/v1/card/rules", None, (*DEVICE, 401, 200, 401)),
+    ("post", "/api/v1/card/redemptions"): (
+        "/api/v1/card/redemptions", {"device_id": "bus-matrix", "medium": "MATRIX-CARD",
+                                     "points": 500, "receipt": "R-1"},
+        (*DEVICE, 401, 422, 401)),  # the till is let in; the card has no 500 points
+    ("post", "/api/v1/card/accounts/{pk}/top-ups"): (
+        "/api/v1/card/accounts/{account}/top-ups", {"amount": "5.00"},
+        (401, 404, 404, 404, 201, 401, 401)),  # only the holder's own session
+    ("post", "/api/v1/data/readings"): (
+        "/api/v1/data/readings", READING, (401, 401, 401, 401, 401, 401, 201)),
+    ("post", "/ngsi-ld/v1/entities"): (
+        "/ngsi-ld/v1/entities", ENTITY, (401, 401, 401, 401, 401, 401, 201)),
+    ("post", "/ngsi-ld/v1/entityOperations/upsert"): (
+        "/ngsi-ld/v1/entityOperations/upsert", [ENTITY | {"id": "urn:ngsi-ld:X:2"}],
+        (401, 401, 401, 401, 401, 401, 201)),
+}
+
+
+@pytest.fixture
+def callers(people, kranj):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from zerocity.card import accounts, taps
+    from zerocity.card.demo import kranj_fares
+    from zerocity.data.services import add_source, issue_token
+
+    accounts.set_rules(kranj, kranj_fares())
+    _, validator = taps.register_validator(kranj, "bus-matrix", "bus")
+    source = add_source(kranj, "matrix-air", name="Air", kind="air_quality",
+                        schema={"no2": {"unit": "ug/m**3", "min": 0}}, frequency="irregular")
+    _, source_token = issue_token(source, "matrix")
+    holder = grant_role(kranj, "t-holder", Role.CITIZEN).user
+    account = accounts.open_account(kranj, holder=holder)
+    accounts.issue_medium(account, "MATRIX-CARD")
+    out = {}
+    for name in CALLERS:
+        c = Client()
+        user = holder if name == "holder" else people.get(name)
+        if user is not None:
+            c.force_login(user)
+        headers = {"validator": {"HTTP_AUTHORIZATION": f"Bearer {validator}"},
+                   "source": {"HTTP_AUTHORIZATION": f"Bearer {source_token}"}}.get(name, {})
+        out[name] = (c, headers)
+    return out, account.pk
+
+
+def test_the_permission_matrix_covers_every_operation_of_the_document():
+    doc = api.get_openapi_schema()
+    operations = {(m, p) for p, ops in doc["paths"].items() for m in ops}
+    assert operations == set(API_MATRIX)
+
+
+def test_api_permission_matrix(callers):
+    # one demo for every operation (loading it is the slow part); every difference reported
+    import json
+
+    clients, account = callers
+    wrong = {}
+    for (method, path), (url, body, expected) in sorted(API_MATRIX.items()):
+        got = []
+        for name in CALLERS:
+            client, headers = clients[name]
+            if method == "get":
+                response = client.get(url.format(account=account), **headers)
+            else:
+                response = client.post(url.format(account=account), json.dumps(body),
+                                       content_type="application/json",
+                                       HTTP_IDEMPOTENCY_KEY=f"matrix-{name}", **headers)
+            got.append(response.status_code)
+        if tuple(got) != expected:
+            wrong[f"{method.upper()} {path}"] = dict(zip(CALLERS, got, strict=True))
+    assert wrong == {}
+
+
 def test_every_api_operation_declares_a_permission_rule():
     schema = api.get_openapi_schema()
     for path, operations in schema["paths"].items():

@@ -302,8 +302,8 @@ def deliveries(city: Any) -> dict[str, Any]:
     """Two institutions' contracts with the research note's worked example (§7.2, as in
     test_food_tendering): a wholesaler's refrigerated lorry 60 km away and a farmer's van on a
     dedicated 15 km trip, in April 2025; and one delivery in 2024."""
-    from zerocity.food import outcomes
     from zerocity.food.models import Contract, Institution, Operator, SpecificProcurement
+    from zerocity.food.services import outcomes
 
     procurement = SpecificProcurement.objects.filter(dps__city=city).first()
     supplier = Operator.objects.filter(city=city).first()
@@ -377,8 +377,8 @@ def proposal_author(city: Any, username: str, title: str = "Trees along the Sava
     """A citizen with a confirmed e-mail who makes a proposal in the demo's process."""
     from zerocity.core.models import Role
     from zerocity.core.services import grant_role
-    from zerocity.engage import participation, verification
     from zerocity.engage.models import Process
+    from zerocity.engage.services import participation, verification
 
     user = grant_role(city, username, Role.CITIZEN).user
     user.email = f"{username}@mail.example"
@@ -448,7 +448,7 @@ def test_proposals_page_and_filter_by_state(kranj):
 
 
 def test_withdrawn_proposals_and_authors_never_appear(kranj):
-    from zerocity.engage import participation
+    from zerocity.engage.services import participation
 
     shown = proposal_author(kranj, "zora.author")
     gone = proposal_author(kranj, "tine.withdrawer", "Withdrawn: a bike shed by the station")

@@ -5,6 +5,7 @@ closing their account. Each checks who may, what changes, and that the ledger st
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,7 +25,7 @@ from zerocity.card.models import (
     Validator,
 )
 from zerocity.core.models import Role
-from zerocity.core.services import ensure_department, grant_role
+from zerocity.core.services import create_city, ensure_department, grant_role
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +320,136 @@ def test_an_anonymous_card_is_personalised_and_its_balance_moved_once(desk):
     assert CardAccount.objects.get(pk=anonymous.pk).holder == other
     assert client_for(citizen).post(f"{base}/personalise/", {"username": "ana"}).status_code == 404
     assert services.reconcile(city).clean
+
+
+# -- the desk's reads and writes at the service boundary ----------------------------------------
+
+def test_a_desk_search_and_an_account_opened_at_the_desk_are_in_the_audit_trail(desk):
+    from zerocity.card import selectors
+    from zerocity.core.errors import NotFound
+    from zerocity.core.models import AuditLog
+
+    city, clerk, _, _, account, _ = desk
+    # given a clerk who searches twice (once for nothing) and opens an account
+    assert selectors.logged_desk_search(city, "ana", by=clerk) == [account]
+    assert selectors.logged_desk_search(city, "  ", by=clerk) == []
+    page = selectors.logged_desk_account(city, account.pk, by=clerk)
+    # then the search with its number of results and the look at the account are recorded,
+    # and the blank search, which looked at nothing, is not
+    logged = list(AuditLog.objects.filter(action__startswith="card.desk_").order_by("id")
+                  .values_list("action", "actor_label", "object_id", "data"))
+    assert logged == [("card.desk_search", "clerk", "", {"results": 1}),
+                      ("card.desk_view", "clerk", str(account.pk), {})]
+    assert (page["account"], page["balance"], page["reversed"]) == (
+        account, Decimal("30.00"), set())
+    assert [m.label for m in page["media"]] == ["7777"]
+    assert "bus-monthly" in [p.id for p in page["pass_products"]]
+    # an account of another city is not found, and nothing is recorded for it
+    other = accounts.open_account(create_city("ljubljana", name="Ljubljana", country="SI"))
+    with pytest.raises(NotFound):
+        selectors.logged_desk_account(city, other.pk, by=clerk)
+    assert AuditLog.objects.filter(action="card.desk_view").count() == 1
+
+
+def test_the_desk_pages_record_what_the_clerk_looked_at(desk):
+    from zerocity.core.models import AuditLog
+
+    city, clerk, _, _, account, _ = desk
+    c = client_for(clerk)
+    c.get(f"/en/{city.slug}/card/desk/", {"q": "7777"})
+    c.get(f"/en/{city.slug}/card/desk/accounts/{account.pk}/")
+    assert list(AuditLog.objects.filter(action__startswith="card.desk_").order_by("id")
+                .values_list("action", "object_id")) == [("card.desk_search", ""),
+                                                         ("card.desk_view", str(account.pk))]
+
+
+def test_the_desk_names_holders_and_accounts_and_is_refused_with_a_reason(desk):
+    from zerocity.core.errors import Conflict
+
+    city, clerk, _, citizen, account, _ = desk
+    # an unknown holder, an unknown or malformed guardian: refused, nothing opened
+    with pytest.raises(Conflict, match="^No user nobody.$"):
+        accounts.open_account_at_desk(city, username="nobody", by=clerk)
+    for guardian in ("999999", "abc", "-1"):
+        with pytest.raises(Conflict, match="^No such guardian account.$"):
+            accounts.open_account_at_desk(city, guardian=guardian, by=clerk)
+    assert CardAccount.objects.count() == 1
+    # a minor's account under the guardian's, and an anonymous one
+    child = accounts.open_account_at_desk(city, guardian=f" {account.pk} ", by=clerk)
+    assert (child.holder, child.guardian) == (None, account)
+    anonymous = accounts.open_account_at_desk(city, by=clerk)
+    services.top_up(anonymous.wallet, "2.00", payment_reference="kiosk-2")
+    # a balance moves to an account of this city named by its number, once
+    other = accounts.open_account(create_city("ljubljana", name="Ljubljana", country="SI"))
+    for target in (str(other.pk), "", "twelve"):
+        with pytest.raises(Conflict, match="^No such receiving account.$"):
+            accounts.move_balance_at_desk(anonymous, target, reason="handed in", by=clerk)
+    receiving, tx = accounts.move_balance_at_desk(anonymous, str(account.pk),
+                                                  reason="handed in", by=clerk)
+    assert (receiving, tx.reason, accounts.balance(account)) == (account, "handed in",
+                                                                 Decimal("32.00"))
+    # an anonymous account is given to the person of this user name
+    with pytest.raises(Conflict, match="^No user nobody.$"):
+        accounts.personalise_at_desk(anonymous, "nobody", by=clerk)
+    assert accounts.personalise_at_desk(anonymous, "ana", by=clerk).holder == citizen
+    assert services.reconcile(city).clean
+
+
+def test_a_refused_desk_action_shows_its_reason_on_the_account_page(desk):
+    city, clerk, _, _, account, _ = desk
+    c = client_for(clerk)
+    page = f"/en/{city.slug}/card/desk/accounts/{account.pk}/"
+    html = c.get(page).content.decode()
+    forms = re.findall(r'<form method="post" action="/en/testville/card/desk/[^>]*>(.*?)</form>',
+                       html, re.S)
+    assert len(forms) == 9 and all(f'name="next" value="{page}"' in f for f in forms)
+    # the card is issued already: the service refuses, the clerk is back on the page
+    response = c.post(f"{page}issue/", {"token": "CARD-7777", "next": page})
+    assert (response.status_code, response["Location"]) == (302, page)
+    assert "this medium is already issued" in c.get(page).content.decode()
+    # an unknown user at the desk's "open" form: back on the desk with the reason
+    desk_page = f"/en/{city.slug}/card/desk/?q=ana"
+    response = c.post(f"/en/{city.slug}/card/desk/open/", {"username": "nobody",
+                                                             "next": desk_page})
+    assert (response.status_code, response["Location"]) == (302, desk_page)
+    assert "No user nobody." in c.get(desk_page).content.decode()
+    assert CardAccount.objects.count() == 1
+
+
+def test_the_staff_reports_read_the_ledger_and_the_validators(desk):
+    from zerocity.card import selectors
+    from zerocity.core.errors import Conflict
+
+    city, *_ = desk
+    # a city without fare rules has no passes on sale and an empty editor
+    bare = create_city("ljubljana", name="Ljubljana", country="SI")
+    assert selectors.pass_products(bare) == []
+    assert selectors.fare_rules_page(bare) == {"version": None, "rules": None,
+                                               "document": None, "versions": []}
+    rules = selectors.fare_rules_page(city)
+    assert (rules["version"], rules["document"], [v.version for v in rules["versions"]]) == (
+        1, kranj_fares(), [1])
+    # a rules document with a mistake is refused by the editor with the service's own reason
+    bad = kranj_fares()
+    bad["fare_products"][0]["amount"] = "-1"
+    problem = selectors.rules_problem(city, bad)
+    with pytest.raises(Conflict) as refused:
+        accounts.set_rules(city, bad)
+    assert problem is not None and problem == str(refused.value)
+    assert selectors.rules_problem(city, kranj_fares()) is None
+    # the 30.00 EUR top-up: one wallet holds it, the payments account owes it, today
+    report = selectors.reconciliation_report(city)
+    assert report["result"].clean and report["wallets"] == {"n": 1, "total": Decimal("30.00")}
+    [today] = report["days"]
+    assert today["day"] == city.calendar.today()
+    assert dict(zip(report["codes"], today["totals"], strict=True))["payments"] == Decimal(
+        "-30.00")
+    # a validator never heard from is silent; one that tapped just now is not
+    heard, _ = taps.register_validator(city, "bus-1", "bus")
+    taps.register_validator(city, "gate-1", "pool")
+    taps.process_tap(heard, taps.TapIn(seq=1, medium="CARD-7777", at=now()))
+    Validator.objects.filter(pk=heard.pk).update(last_seen_at=now())
+    status = selectors.validator_status(city)
+    assert [(r["v"].device_id, r["taps"], r["silent"]) for r in status["rows"]] == [
+        ("bus-1", 1, False), ("gate-1", 0, True)]
+    assert status["silent"] == 1

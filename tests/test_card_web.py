@@ -87,3 +87,33 @@ def test_blocking_a_card_denies_it_at_once_and_lists_it(people):
     assert (denied.tap.accepted, denied.tap.reason) == (False, "blocked")
     page = client.get(f"/en/{city.slug}/card/").content.decode()
     assert 'data-status="blocked"' in page
+
+
+def test_the_card_page_reads_each_account_and_a_refusal_comes_back_to_it(people):
+    from datetime import timedelta
+
+    from zerocity.card import challenges, selectors
+    from zerocity.core.errors import NotFound
+
+    city, holder, _, account, _, child, _ = people
+    # given a city without fare rules and a challenge that ended yesterday
+    today = city.calendar.today()
+    over = challenges.create_challenge(city, "walk-sep", title="Walk", measure="walk_km",
+                                       target=10, bonus_points=5,
+                                       starts=today - timedelta(days=30),
+                                       ends=today - timedelta(days=1))
+    page = selectors.card_home(holder, city)
+    assert page["products"] == [] and page["today"] == today
+    assert [(i["account"], i["balance"], i["minor"], [m.label for m in i["media"]])
+            for i in page["items"]] == [(account, Decimal("5.00"), False, ["0001"]),
+                                        (child, Decimal("0.00"), True, ["0002"])]
+    with pytest.raises(NotFound):
+        selectors.city_challenge(city, over.pk + 1)
+    # when the holder asks to join it, the service refuses and the page says why
+    client = login(holder)
+    home = f"/en/{city.slug}/card/"
+    assert f'name="next" value="{home}"' in client.get(home).content.decode()
+    response = client.post(f"/en/{city.slug}/card/accounts/{account.pk}/challenges/"
+                           f"{over.pk}/join/", {"next": home})
+    assert (response.status_code, response["Location"]) == (302, home)
+    assert "the challenge is over" in client.get(home).content.decode()

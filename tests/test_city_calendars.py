@@ -21,7 +21,7 @@ from zerocity.card.demo import kranj_fares
 from zerocity.core.errors import Conflict
 from zerocity.data import opendata
 from zerocity.data import services as data_services
-from zerocity.food import dps
+from zerocity.food.services import dps
 
 pytestmark = pytest.mark.django_db
 DAY = datetime(2026, 10, 20, 6, 0, tzinfo=UTC)  # 08:00 in Kranj, 09:00 in Helsinki

@@ -72,6 +72,15 @@ def test_services_write_who_did_what(city):
                        ("inventory.import", "cli:ana"), ("inventory.publish", "cli:ana")]
 
 
+@pytest.mark.django_db
+def test_a_user_name_is_taken_whatever_its_case(city):
+    from zerocity.core.selectors import username_taken
+
+    grant_role(city, "Ana.Novak", Role.CITIZEN)
+    assert [username_taken(n) for n in ("Ana.Novak", "ana.novak", "ANA.NOVAK", "ana")] == [
+        True, True, True, False]
+
+
 def test_money_is_decimal_with_a_currency():
     from decimal import Decimal
 

@@ -88,6 +88,50 @@ def test_only_admins_issue_and_revoke_tokens_and_the_secret_is_shown_once(setup)
     assert token.revoked_at is not None
 
 
+def test_the_staff_pages_read_sources_tokens_and_batches_through_the_rule(setup):
+    from zerocity.core.errors import NotFound
+    from zerocity.data import selectors
+    from zerocity.data.services import add_source, ingest_records, issue_token
+
+    city, source, batch, users = setup
+    # given a second source with a token and two batches, the newest one refused
+    meters = add_source(city, "gas-meters", name="Gas meters", kind="gas_meters",
+                        schema={"volume": {"unit": "m3", "min": 0}}, frequency="hourly")
+    token, _ = issue_token(meters, "gateway")
+    reading = {"meter": "G1", "time": "2026-11-27T10:00:00+01:00", "quantity": "volume",
+               "value": 1.0, "unit": "m3"}
+    ingest_records(meters, [reading], origin="api")
+    newest = ingest_records(meters, [{**reading, "value": -1}], origin="api").value
+    staff = users["staff"]
+    # then each source shows its newest batch and its tokens, in the order of the keys
+    rows = selectors.sources_page(staff, city)
+    assert [(r["source"].key, r["latest"], list(r["tokens"])) for r in rows] == [
+        ("eg-meters", batch, []), ("gas-meters", newest, [token])]
+    assert selectors.sources_page(users["citizen"], city) == []
+    # the batch list narrows to a source and a status
+    assert list(selectors.batch_list(staff, city, source="gas-meters")) == [
+        newest, newest.source.batches.order_by("pk").first()]
+    assert list(selectors.batch_list(staff, city, source="gas-meters",
+                                     status=newest.status)) == [newest]
+    # a token is found only under its own source, and only by the city's staff
+    assert selectors.access_token_for_user(staff, city, "gas-meters", token.pk) == token
+    for user, key in ((staff, "eg-meters"), (users["citizen"], "gas-meters"),
+                      (users["other_city"], "gas-meters")):
+        with pytest.raises(NotFound):
+            selectors.access_token_for_user(user, city, key, token.pk)
+
+
+def test_a_refused_token_comes_back_to_the_sources_page_with_the_reason(setup):
+    city, source, _, users = setup
+    admin = as_(users, "admin")
+    sources = f"/en/{city.slug}/data/sources/"
+    assert f'name="next" value="{sources}"' in admin.get(sources).content.decode()
+    response = admin.post(f"{sources}eg-meters/tokens/", {"name": " ", "next": sources})
+    assert (response.status_code, response["Location"]) == (302, sources)
+    assert "a token needs a name" in admin.get(sources).content.decode()
+    assert not source.tokens.exists()
+
+
 def test_staff_send_a_file_and_see_its_batch(setup):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

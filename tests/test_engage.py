@@ -15,8 +15,16 @@ from django.utils.timezone import now
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import Role
 from zerocity.core.services import grant_role
-from zerocity.engage import awareness, budgets, notify, participation, surveys, verification
 from zerocity.engage.models import District, Level, Notification, Phase, ProposalState
+from zerocity.engage.services import (
+    awareness,
+    budgets,
+    notify,
+    participation,
+    surveys,
+    verification,
+)
+from zerocity.engage.services.verification import ParticipationRefused
 
 pytestmark = pytest.mark.django_db
 CENSUS = ("resident_number,birth_date,district\n"
@@ -135,12 +143,12 @@ def test_a_proposal_collects_support_reaches_the_threshold_and_is_answered(
 
     city, p = people
     process = collecting(city, threshold=2)
-    with pytest.raises(PermissionDenied, match="confirmed e-mail"):
+    with pytest.raises(ParticipationRefused, match="confirmed e-mail"):
         participation.submit_proposal(process, p["anon"], "Trees along the river",
                                       "Plant a row of trees along the river for shade.")
     proposal = participation.submit_proposal(process, p["mail"], "Trees along the river",
                                              "Plant a row of trees along the river for shade.")
-    with pytest.raises(PermissionDenied, match="verified resident"):
+    with pytest.raises(ParticipationRefused, match="verified resident"):
         participation.support(proposal, p["mail"])  # the process asks residents to support
     notify.follow(p["res3"], city, f"proposal:{proposal.pk}")
     participation.support(proposal, p["res1"])
@@ -186,7 +194,7 @@ def test_proposals_are_made_while_the_process_collects_and_spam_is_kept_out(peop
         participation.submit_proposal(process, p["mail"], "One proposal too many",
                                       "A long enough description of the proposal.")
     participation.block(city, p["res1"], "Repeated insults.")
-    with pytest.raises(PermissionDenied, match="blocked"):
+    with pytest.raises(ParticipationRefused, match="blocked"):
         participation.submit_proposal(process, p["res1"], "A proposal title here",
                                       "A long enough description of the proposal.")
 
@@ -239,7 +247,7 @@ def test_a_survey_with_every_kind_of_question_and_a_conditional_one(people):
     ], opens_at=now() - timedelta(days=1), closes_at=now() + timedelta(days=10))
     good = {"1": "no", "3": ["bus", "walk"], "4": ["buses", "cycle lanes", "parking"],
             "5": {"buses": "high", "cycle lanes": "low"}}
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ParticipationRefused):
         surveys.answer(survey, p["mail"], good)  # residents only, as the survey is set
     with pytest.raises(Conflict, match="question 2 is not asked"):
         surveys.answer(survey, p["res1"], {**good, "2": "Clio"})
@@ -280,7 +288,7 @@ def test_a_participatory_budget_in_both_styles_with_its_ballot_checks(people):
         budgets.vote(spend, p["res1"], [lights, garden])
     with pytest.raises(Conflict, match="residents of its district"):
         budgets.vote(spend, p["res3"], [bench])  # lives in Primskovo
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ParticipationRefused):
         budgets.vote(spend, p["mail"], [bench])
     budgets.vote(spend, p["res1"], [bench, lights])
     with pytest.raises(Conflict, match="voted in this budget already"):
@@ -380,8 +388,146 @@ def test_the_process_sets_the_level_to_vote_in_a_whole_city_budget(people):
                                    district=District.objects.get(code="center"), **at)
     a = Project.objects.create(budget=whole, title="a", cost=Decimal("1"))
     b = Project.objects.create(budget=center, title="b", cost=Decimal("1"))
-    with pytest.raises(PermissionDenied, match="confirmed e-mail"):
+    with pytest.raises(ParticipationRefused, match="confirmed e-mail"):
         budgets.vote(whole, p["anon"], [a])
     budgets.vote(whole, p["mail"], [a])  # the process lets confirmed e-mails vote
-    with pytest.raises(PermissionDenied, match="verified resident"):
+    with pytest.raises(ParticipationRefused, match="verified resident"):
         budgets.vote(center, p["mail"], [b])  # a district's budget: its residents only
+
+
+def test_signing_up_makes_the_account_and_mails_the_link_once_it_is_committed(
+        people, django_capture_on_commit_callbacks):
+    """``verification.sign_up``, which the sign-up page calls: the account with its password,
+    the citizen's role (audited as a sign-up), and the confirmation mail only after the
+    commit. A name taken in any letter case is refused and the account behind it is left
+    as it was."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import override
+
+    from zerocity.core.models import AuditLog
+
+    city, p = people
+    links: list[str] = []
+
+    def link(token: str) -> str:
+        links.append(f"https://city.example/me/confirm/{token}/")
+        return links[-1]
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks() as callbacks:
+        user = verification.sign_up(city, "novak", "novak@example.org", "a long passphrase 7",
+                                    link=link)
+    assert mail.outbox == [] and len(callbacks) == 1  # nothing leaves before the commit
+    callbacks[0]()
+    (sent,) = mail.outbox
+    assert sent.to == ["novak@example.org"] and links[0] in sent.body
+    token = links[0].rsplit("/", 2)[1]
+    assert verification.email_link_problem(user, city, token) is None
+    assert user.check_password("a long passphrase 7")
+    assert user.memberships.get(city=city).role == Role.CITIZEN
+    grant = AuditLog.objects.get(action="membership.grant", data__username="novak")
+    assert grant.actor_label == "sign-up"
+    assert verification.level(user, city) == Level.ACCOUNT
+    with override("en"), pytest.raises(Conflict, match="This user name is taken."):
+        verification.sign_up(city, "NOVAK", "x@example.org", "another passphrase 8", link=link)
+    assert get_user_model().objects.filter(username__iexact="novak").count() == 1
+    user.refresh_from_db()
+    assert user.email == "novak@example.org" and user.check_password("a long passphrase 7")
+
+
+def test_a_confirmation_link_is_mailed_to_an_address_only_and_says_why_it_does_not_confirm(
+        people, django_capture_on_commit_callbacks):
+    city, p = people
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent_to = verification.send_email_confirmation(p["anon"], city, link=lambda t: t)
+    (sent,) = mail.outbox
+    assert sent_to == "anon@example.org" and sent.to == ["anon@example.org"]
+    token = sent.body.rsplit(" ", 1)[1]
+    assert verification.email_link_problem(p["anon"], city, token) is None
+    assert verification.email_link_problem(p["mail"], city, token) == (
+        "the link is for another account or another address")
+    assert verification.email_link_problem(p["anon"], city, "forged") == "the link is not valid"
+    p["anon"].email = ""
+    with pytest.raises(Conflict):
+        verification.send_email_confirmation(p["anon"], city, link=lambda t: t)
+    assert len(mail.outbox) == 1
+
+
+def test_mail_settings_are_audited_once_and_asking_for_mail_again_undoes_an_unsubscribe(
+        people):
+    """``notify.set_mail_preferences``, which My page calls (it used to save them itself)."""
+    from zerocity.core.models import AuditLog
+
+    city, p = people
+    user = p["mail"]
+    pref = notify.set_mail_preferences(user, city, immediate=False, digest=True)
+    assert (pref.immediate, pref.digest, pref.unsubscribed_at) == (False, True, None)
+    notify.set_mail_preferences(user, city, immediate=False, digest=True)  # sent twice
+    (record,) = AuditLog.objects.filter(action="engage.mail_preferences")
+    assert (record.actor, record.city, record.data) == (user, city, {"immediate": False,
+                                                                     "digest": True})
+    token = notify.unsubscribe_token(user)
+    assert notify.unsubscribe_link_problem(token) is None
+    assert notify.unsubscribe_link_problem(token + "x") == "the unsubscribe link is not valid"
+    notify.unsubscribe(token)
+    stopped = notify.set_mail_preferences(user, city, immediate=False, digest=False)
+    assert stopped.unsubscribed_at is not None  # no mail asked: the unsubscribe stands
+    again = notify.set_mail_preferences(user, city, immediate=True, digest=False)
+    assert (again.immediate, again.digest, again.unsubscribed_at) == (True, False, None)
+    # the choice of no mail was the unsubscribe's already: only the two changes are recorded
+    assert AuditLog.objects.filter(action="engage.mail_preferences").count() == 2
+
+
+def test_a_moderator_hides_a_comment_and_blocks_its_author_together_or_not_at_all(people):
+    from zerocity.engage.models import Block
+
+    city, p = people
+    proposal = participation.submit_proposal(collecting(city), p["mail"],
+                                             "Trees along the river",
+                                             "Plant a row of trees along the river for shade.")
+    rude = participation.comment(proposal, p["res3"], "Rude words", alignment=-1)
+    with pytest.raises(Conflict, match="say why the person is blocked"):
+        participation.moderate(rude, keep=True, block_author=True)
+    rude.refresh_from_db()
+    assert rude.reviewed_at is None and not Block.objects.exists()  # neither
+    participation.moderate(rude, keep=False, reason="Insults.", block_author=True)
+    rude.refresh_from_db()
+    assert rude.hidden_at is not None and rude.hidden_reason == "Insults."
+    assert Block.objects.get(city=city).user == p["res3"]
+    with pytest.raises(ParticipationRefused, match="blocked"):
+        participation.comment(proposal, p["res3"], "Again.")
+
+
+def test_the_footprint_form_shows_a_wrong_answer_beside_it(people):
+    assert awareness.calculate({"car_km": "100"}) == (None, "")  # not sent: no diet chosen
+    result, error = awareness.calculate({"diet": "vegan", "car_km": "100", "household": "2"})
+    assert error == "" and result is not None and result.parts["mobility"] == Decimal("17.00")
+    assert awareness.calculate({"diet": "vegan", "car_km": "-1"}) == (
+        None, "car_km: a number of 0 or more")
+    assert awareness.calculate({"diet": "vegan", "household": "two"}) == (
+        None, "household: a whole number of people")
+    assert awareness.calculate({"diet": "carnivore"})[1].startswith("diet: one of")
+
+
+def test_the_pages_read_without_writing_and_hide_a_withdrawn_proposal(people):
+    """The selectors behind the pages: My page stores nothing for someone who never chose a
+    setting; a withdrawn proposal is its author's only."""
+    from zerocity.core.errors import NotFound
+    from zerocity.engage import selectors
+    from zerocity.engage.models import MailPreference, Verification
+
+    city, p = people
+    newcomer = grant_role(city, "newcomer", Role.CITIZEN).user
+    page = selectors.me_page(newcomer, city)
+    assert page["level"] == Level(Level.ACCOUNT).label and page["preference"].immediate
+    assert not Verification.objects.filter(user=newcomer).exists()
+    assert not MailPreference.objects.filter(user=newcomer).exists()
+    proposal = participation.submit_proposal(collecting(city), p["mail"],
+                                             "Trees along the river",
+                                             "Plant a row of trees along the river for shade.")
+    participation.withdraw(proposal, p["mail"])
+    assert selectors.proposal_page(city, proposal.pk, p["mail"])["proposal"] == proposal
+    for who in (p["res1"], None):
+        with pytest.raises(NotFound):
+            selectors.proposal_page(city, proposal.pk, who)

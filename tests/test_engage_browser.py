@@ -16,8 +16,8 @@ from conftest import require_component
 from test_browser import chromium
 from zerocity.core.models import Role
 from zerocity.core.services import grant_role
-from zerocity.engage import verification
 from zerocity.engage.models import Budget, Comment, Proposal, Survey
+from zerocity.engage.services import verification
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]

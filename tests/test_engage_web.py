@@ -15,7 +15,6 @@ from django.test import Client
 
 from zerocity.core.models import Role
 from zerocity.core.services import grant_role
-from zerocity.engage import notify, verification
 from zerocity.engage.models import (
     Ballot,
     Budget,
@@ -27,6 +26,7 @@ from zerocity.engage.models import (
     Survey,
     Verification,
 )
+from zerocity.engage.services import notify, verification
 
 pytestmark = pytest.mark.django_db
 
@@ -140,12 +140,15 @@ def test_a_resident_of_another_district_cannot_vote_in_the_centers_budget(levels
     budget = Budget.objects.get(process__city=city, district__code="center")
     project = budget.projects.first()
     before = budget.ballots.count()
+    back = url(f"participate/budgets/{budget.pk}/")  # the ballot form's page, its "next"
     page = client_for(other).post(url(f"participate/budgets/{budget.pk}/vote/"),
-                                  {"projects": [project.pk]}, follow=True).content.decode()
+                                  {"projects": [project.pk], "next": back},
+                                  follow=True).content.decode()
     assert "residents of its district" in page
     assert budget.ballots.count() == before  # nothing counted
     over = client_for(p["resident"]).post(url(f"participate/budgets/{budget.pk}/vote/"), {
-        "projects": list(budget.projects.values_list("pk", flat=True))}, follow=True)
+        "projects": list(budget.projects.values_list("pk", flat=True)), "next": back},
+        follow=True)
     assert "more than the 150000.00 EUR" in over.content.decode()
     assert budget.ballots.count() == before
 
@@ -173,8 +176,11 @@ def test_a_reported_comment_is_hidden_and_the_staff_moderate_and_block(levels):
     staff.post(url(f"participate/manage/comments/{bad.pk}/moderate/"),
                {"decision": "hide", "reason": "Insulting.", "block": "on"})
     blocked = client_for(author).post(url(f"participate/proposals/{proposal.pk}/comments/"),
-                                      {"body": "Again.", "alignment": "0"}, follow=True)
+                                      {"body": "Again.", "alignment": "0",
+                                       "next": url(f"participate/proposals/{proposal.pk}/")},
+                                      follow=True)
     assert "blocked" in blocked.content.decode()
+    assert blocked.redirect_chain[-1][0] == url(f"participate/proposals/{proposal.pk}/")
     # the honeypot keeps robots out
     client_for(p["mailok"]).post(url(f"participate/proposals/{proposal.pk}/comments/"),
                                  {"body": "Buy now", "website": "http://spam.example"})
@@ -202,10 +208,12 @@ def test_staff_answer_a_proposal_link_it_to_an_action_and_enter_paper_ballots(le
         {"state": "rejected", "answer": "No, no, no, no."}).status_code == 404
 
 
-def test_verification_data_download_deletion_and_one_click_unsubscribe(levels):
+def test_verification_data_download_deletion_and_one_click_unsubscribe(
+        levels, django_capture_on_commit_callbacks):
     city, p = levels
     c = client_for(p["acc"])
-    c.post(url("me/confirm/"))
+    with django_capture_on_commit_callbacks(execute=True):  # the mail leaves after the commit
+        c.post(url("me/confirm/"))
     (sent,) = mail.outbox
     link = next(w for w in sent.body.split() if "/me/confirm/" in w)
     c.get(link.replace("http://testserver", ""))
@@ -241,7 +249,8 @@ def test_verification_data_download_deletion_and_one_click_unsubscribe(levels):
     assert get_user_model().objects.filter(username="ana.staff").exists()
 
 
-def test_signing_up_makes_a_citizen_account_and_sends_the_confirmation_link(kranj):
+def test_signing_up_makes_a_citizen_account_and_sends_the_confirmation_link(
+        kranj, django_capture_on_commit_callbacks):
     c = Client()
     weak = c.post(url("signup/"), {"username": "novak", "email": "novak@example.org",
                                    "password": "123"})
@@ -254,8 +263,9 @@ def test_signing_up_makes_a_citizen_account_and_sends_the_confirmation_link(kran
                                     "password": PASSWORD_OK, "website": "http://x"})
     assert robot.status_code == 400 and not get_user_model().objects.filter(
         username="robot").exists()
-    made = c.post(url("signup/"), {"username": "novak", "email": "novak@example.org",
-                                   "password": PASSWORD_OK})
+    with django_capture_on_commit_callbacks(execute=True):  # the mail leaves after the commit
+        made = c.post(url("signup/"), {"username": "novak", "email": "novak@example.org",
+                                       "password": PASSWORD_OK})
     assert made.status_code == 302 and made["Location"].endswith("/kranj/me/")
     user = get_user_model().objects.get(username="novak")
     assert user.memberships.get(city=kranj).role == "citizen" and user.check_password(
@@ -339,8 +349,8 @@ def test_the_followers_of_a_topic_hear_of_an_article_when_it_appears(levels):
 
     from django.utils.timezone import now
 
-    from zerocity.engage import news
     from zerocity.engage.models import Article, Event
+    from zerocity.engage.services import news
 
     city, p = levels
     assert "mobility-transport" in news.topics(city)  # the plan's fields of action
@@ -358,7 +368,8 @@ def test_the_followers_of_a_topic_hear_of_an_article_when_it_appears(levels):
     assert article.announced_at is not None
     assert "New bus line 7" in c.get(url("me/")).content.decode()
     refused = staff.post(url("participate/manage/articles/"), {
-        "title": "Odd", "body": "x", "topic": "astrology"}, follow=True)
+        "title": "Odd", "body": "x", "topic": "astrology",
+        "next": url("participate/manage/")}, follow=True)
     assert "topic: one of" in refused.content.decode()
     staff.post(url("participate/manage/events/"), {
         "title": "Car-free day", "starts_at": (now() + timedelta(days=4)).strftime(
@@ -406,3 +417,24 @@ def test_account_level_actions_and_staff_only_actions_by_role(levels):
     for path, data in staff_posts:
         assert staff.post(path, data).status_code == 302, path
     assert budget.ballots.filter(paper_number="X-1").count() == 1
+
+
+def test_the_home_pages_climate_status_is_read_once_per_version_of_the_inventories(
+        levels, django_assert_num_queries):
+    """``selectors.climate_status``: the latest published inventory, the target and the plan's
+    actions, kept per version of the city's inventories, so that a second visit asks the
+    database only for that version."""
+    from django.core.cache import cache
+
+    from zerocity.engage import selectors
+
+    city, p = levels
+    cache.clear()
+    status = selectors.climate_status(city)
+    assert status["latest"]["year"] > status["baseline"]["year"]
+    assert status["target"]["year"] == city.plan.target_year
+    assert status["actions"] == sum(n for _, _, n in status["counts"]) > 0
+    with django_assert_num_queries(1):
+        assert selectors.climate_status(city) == status
+    home = Client().get(url("")).content.decode()
+    assert f'data-figure="actions">{status["actions"]}<' in home

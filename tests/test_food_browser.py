@@ -13,7 +13,7 @@ from django.utils.timezone import now
 
 from calendars import KRANJ
 from test_browser import chromium
-from zerocity.food import deadlines, tendering
+from zerocity.food import deadlines
 from zerocity.food.models import (
     Application,
     Dps,
@@ -22,6 +22,7 @@ from zerocity.food.models import (
     SpecificProcurement,
     Tender,
 )
+from zerocity.food.services import tendering
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -96,10 +97,10 @@ def test_two_openers_open_the_tenders_and_the_buyer_awards(kranj, live_server):
                users.get(username="marko.admin"): "marko's own opening phrase"}
     system = Dps.objects.get(city=kranj)
     invited = now() - timedelta(days=15)
-    sp = tendering.create(system, system.categories.get(code="eggs"), "eggs-browser",
-                          "Eggs, browser test", criteria=[c["id"] for c in
-                                                          system.award_criteria],
-                          estimated_value="9000", no_lots_reason="One kitchen round.")
+    sp = tendering.create_procurement(system, system.categories.get(code="eggs"), "eggs-browser",
+                                      "Eggs, browser test", criteria=[c["id"] for c in
+                                                                      system.award_criteria],
+                                      estimated_value="9000", no_lots_reason="One kitchen round.")
     sp = tendering.invite(sp, at=invited, tender_deadline=deadlines.in_days(KRANJ, invited, 10),
                           openers=openers)
     bidders = list(sp.invitees.order_by("pk")[:2])

@@ -14,7 +14,7 @@ import pytest
 
 from calendars import KRANJ
 from zerocity.core.errors import Conflict
-from zerocity.food import deadlines, dps
+from zerocity.food import deadlines
 from zerocity.food.models import (
     ApplicationStatus,
     DpsStatus,
@@ -23,6 +23,7 @@ from zerocity.food.models import (
     Message,
     Operator,
 )
+from zerocity.food.services import dps
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Europe/Ljubljana")
@@ -227,3 +228,31 @@ def test_the_dps_ends_with_its_validity_and_so_do_its_memberships(city, system):
     assert dps.tick(city, datetime(2030, 12, 9, 23, 0, tzinfo=UTC)).terminated == [
         "food-2027"]
     assert Membership.objects.get().status == MembershipStatus.ENDED
+
+
+def test_an_operator_is_registered_once_per_number_by_the_person_who_acts_for_it(city):
+    """DPS-10: registering is free; the person who registers acts for the operator, and the
+    registration is in the audit trail with them. A number registered already, or a form
+    without name or number, is refused and nothing is written."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import override
+
+    from zerocity.core.models import AuditLog
+
+    person = get_user_model().objects.create_user("novak")
+    op = dps.register_operator(city, "  Kmetija Novak ", " SI-77 ", email="novak@example.org",
+                               by=person)
+    assert (op.name, op.registration, op.email) == ("Kmetija Novak", "SI-77",
+                                                    "novak@example.org")
+    assert list(op.people.all()) == [person]
+    (record,) = AuditLog.objects.filter(action="food.operator_registered")
+    assert (record.actor, record.city, record.object_id) == (person, city, str(op.pk))
+    other = get_user_model().objects.create_user("kovac")
+    with override("en"), pytest.raises(Conflict, match="registration number is registered"):
+        dps.register_operator(city, "Another name", "SI-77", by=other)
+    for name, number in (("", "SI-78"), ("Kmetija Kovač", "  ")):
+        with override("en"), pytest.raises(Conflict, match="name and its registration number"):
+            dps.register_operator(city, name, number, by=other)
+    assert list(Operator.objects.filter(city=city)) == [op]
+    assert list(op.people.all()) == [person]
+    assert AuditLog.objects.filter(action="food.operator_registered").count() == 1

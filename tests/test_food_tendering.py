@@ -16,8 +16,9 @@ from django.contrib.auth import get_user_model
 from calendars import KRANJ
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import AuditLog
-from zerocity.food import deadlines, dps, tendering
+from zerocity.food import deadlines
 from zerocity.food.models import Opener, Operator, ProcurementStatus, Tender, TenderStatus
+from zerocity.food.services import dps, tendering
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Europe/Ljubljana")
@@ -60,9 +61,9 @@ def active(city):  # type: ignore[no-untyped-def]
 
 
 def procurement(d, veg):  # type: ignore[no-untyped-def]
-    return tendering.create(d, veg, "veg-2027-q2", "Vegetables, April to June 2027",
-                            criteria=["price", "fresh"], estimated_value="18000",
-                            lots=["north schools", "south kindergartens"])
+    return tendering.create_procurement(d, veg, "veg-2027-q2", "Vegetables, April to June 2027",
+                                        criteria=["price", "fresh"], estimated_value="18000",
+                                        lots=["north schools", "south kindergartens"])
 
 
 def invited(active):  # type: ignore[no-untyped-def]
@@ -81,9 +82,9 @@ def test_a_procurement_uses_the_notices_criteria_its_value_and_lots_or_a_reason(
                          (dict(lots=[]), "DPS-47")):
         base = dict(criteria=["price", "fresh"], estimated_value="18000", lots=["one"])
         with pytest.raises(Conflict, match=rule):
-            tendering.create(d, veg, "x", "X", **{**base, **kwargs})
-    sp = tendering.create(d, veg, "x", "X", criteria=["fresh", "price"],
-                          estimated_value="18000", no_lots_reason="one delivery round")
+            tendering.create_procurement(d, veg, "x", "X", **{**base, **kwargs})
+    sp = tendering.create_procurement(d, veg, "x", "X", criteria=["fresh", "price"],
+                                      estimated_value="18000", no_lots_reason="one delivery round")
     assert [c["weight"] for c in sp.criteria] == ["30", "70"]
 
 
@@ -224,8 +225,9 @@ def test_contracts_per_institution_deliveries_and_their_outcomes(active):
     refrigerated rigid 7.5-17 t, 0.2 t dropped: 0.2 x 60 x 0.40 = 4.8 kg CO2e; a farmer 15 km
     away with a diesel van, 40 kg on a dedicated trip: 30 km x 0.25 = 7.5 kg (0.36 kg by
     tonne-km, which understates it)."""
-    from zerocity.food import factors, outcomes
+    from zerocity.food import factors
     from zerocity.food.models import Institution
+    from zerocity.food.services import outcomes
 
     city, d, veg, farms, people = active
     assert factors.ensure() == (len(factors.FREIGHT), len(factors.PRODUCTION))
@@ -331,8 +333,9 @@ def ocds_validator():  # type: ignore[no-untyped-def]
 
 
 def test_the_ocds_export_validates_and_links_the_dps_and_its_procurements(active):
-    from zerocity.food import factors, ocds, outcomes
+    from zerocity.food import factors, ocds
     from zerocity.food.models import Institution
+    from zerocity.food.services import outcomes
 
     city, d, veg, farms, people = active
     sp = invited(active)
@@ -493,7 +496,7 @@ def test_the_contract_award_notice_is_due_in_30_days_and_the_timer_reports_it_la
 
 
 def test_the_catalogue_keeps_each_suppliers_products_with_what_the_outcomes_need(active):
-    from zerocity.food import catalogue
+    from zerocity.food.services import catalogue
 
     city, d, veg, farms, people = active
     item = catalogue.save_item(farms[0], {
@@ -525,8 +528,9 @@ def test_the_deliveries_feed_the_open_data_and_a_plan_indicator(active, settings
     """The organic share by value reaches the plan as an indicator observation, through the
     data platform's open dataset food-deliveries (monthly, per institution)."""
     from zerocity.data import outputs
-    from zerocity.food import factors, outcomes
+    from zerocity.food import factors
     from zerocity.food.models import Contract, Institution
+    from zerocity.food.services import outcomes
     from zerocity.inventory.services import create_inventory
     from zerocity.plan.models import Indicator, Observation, Plan
 
@@ -566,7 +570,7 @@ def test_the_deliveries_feed_the_open_data_and_a_plan_indicator(active, settings
 
 
 def test_a_product_with_a_mistake_in_every_field_is_refused_with_every_one_at_once(city):
-    from zerocity.food import catalogue
+    from zerocity.food.services import catalogue
 
     # given a supplier's product whose every checked field is wrong, including the whole
     # numbers and their ranges, which used to be checked one after the other
@@ -594,3 +598,92 @@ def test_a_product_with_a_mistake_in_every_field_is_refused_with_every_one_at_on
     assert str(exc.value) == "; ".join(expected)
     assert exc.value.errors == expected
     assert not farm.catalogue.exists()
+
+
+def test_the_buyers_page_reads_opened_tenders_only_and_audits_each_reading(active):
+    """``read_opened``, which the procurement's page shows: nothing before the opening (and
+    nothing recorded), then every opened tender in the order received, each reading in the
+    audit trail. The openers' form shows to an opener only once the deadline has passed
+    (``selectors.procurement_page``): an approval before it is always refused (DPS-51)."""
+    from zerocity.food import selectors
+
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    first = tendering.submit(sp, farms[1], {"price": "16000", "fresh": "1"},
+                             at=local(2027, 3, 4, 9))
+    second = tendering.submit(sp, farms[0], {"price": "15000", "fresh": "2"},
+                              at=local(2027, 3, 5, 9))
+    before = local(2027, 3, 8, 9)
+    assert tendering.read_opened(sp, user=people["root"], at=before) == []
+    assert not AuditLog.objects.filter(action__startswith="food.tender_read").exists()
+    assert selectors.procurement_page(sp, people["a"], before)["i_open"] is False
+    after = DEADLINE + timedelta(hours=1)
+    page = selectors.procurement_page(sp, people["a"], after)
+    assert (page["i_open"], page["sealed"]) == (True, 2)
+    assert selectors.procurement_page(sp, people["root"], after)["i_open"] is False
+    tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    sp = tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+    assert selectors.procurement_page(sp, people["a"], after)["i_open"] is False  # approved
+    read = tendering.read_opened(sp, user=people["root"], at=after)
+    assert [(t.pk, content["price"]) for t, content in read] == [(first.pk, "16000"),
+                                                                 (second.pk, "15000")]
+    assert sorted(AuditLog.objects.filter(action="food.tender_read").values_list(
+        "object_id", flat=True)) == sorted([str(first.pk), str(second.pk)])
+
+
+def test_the_supplier_and_buyer_pages_show_their_own_only(active):
+    """The selectors behind the portal's pages: an operator's people reach its invitations
+    (INV-2) and nobody else does; an institution's page is its buyers' only; the public page
+    opens on the year of the latest delivery, as the API's outcomes do."""
+    from zerocity.core.errors import NotFound
+    from zerocity.food import selectors
+    from zerocity.food.models import Institution
+
+    city, d, veg, farms, people = active
+    sp = invited(active)
+    farmer = get_user_model().objects.create_user("farmer")
+    farms[0].people.add(farmer)
+    op, found = selectors.invitation_for_user(farmer, city, farms[0].pk, sp.pk)
+    assert (op, found) == (farms[0], sp)
+    for who, operator in ((farmer, farms[1]), (people["root"], farms[0])):
+        with pytest.raises(NotFound):
+            selectors.invitation_for_user(who, city, operator.pk, sp.pk)
+    page = selectors.invitation_page(op, found, local(2027, 3, 4))
+    assert page["open"] is True and list(page["tenders"]) == [] and page["result"] is None
+    assert selectors.invitation_page(op, found, DEADLINE)["open"] is False
+    school = Institution.objects.create(city=city, code="os-1", name="OŠ Ena")
+    buyer = get_user_model().objects.create_user("cook")
+    school.buyers.add(buyer)
+    assert [r["institution"] for r in selectors.institution_page(city, buyer)["rows"]] == [
+        school]
+    with pytest.raises(NotFound):
+        selectors.institution_page(city, farmer)
+    public = selectors.public_page(city)
+    assert public["year"] == selectors.default_outcome_year(city) == selectors.public_outcomes(
+        city)["year"]
+    assert selectors.public_page(city, 2027)["year"] == 2027
+
+
+def test_a_delivery_line_with_intermediaries_that_are_no_number_is_refused(active):
+    """A refusal naming the line, not a crash: the institutions' form sends what is typed."""
+    from zerocity.food import factors
+    from zerocity.food.models import Delivery, Institution
+    from zerocity.food.services import outcomes
+
+    city, d, veg, farms, people = active
+    factors.ensure()
+    sp = invited(active)
+    tendering.submit(sp, farms[0], {"price": "15000", "fresh": "1"}, at=local(2027, 3, 4, 9))
+    after = DEADLINE + timedelta(hours=1)
+    tendering.approve_opening(sp, people["a"], "first opener phrase", at=after)
+    tendering.approve_opening(sp, people["b"], "second opener phrase", at=after)
+    sp = tendering.award(sp, at=local(2027, 3, 15), evidence_verified=True)
+    school = Institution.objects.create(city=city, code="os-1", name="OŠ Ena")
+    (contract,) = outcomes.sign_contracts(sp, {school: "10000"}, at=local(2027, 3, 20))
+    with pytest.raises(Conflict, match="line 1: intermediaries is a whole number"):
+        outcomes.record_delivery(contract, delivered_on="2027-04-06", vehicle="van-diesel",
+                                 distance_km="15", lines=[
+                                     {"product": "Korenje", "food_group": "roots",
+                                      "quantity_kg": "40", "value": "100",
+                                      "intermediaries": "two"}])
+    assert not Delivery.objects.exists()

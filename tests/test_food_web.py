@@ -19,7 +19,7 @@ from django.utils.timezone import now
 from calendars import KRANJ
 from zerocity.core.models import AuditLog, Role
 from zerocity.core.services import ensure_department, grant_role
-from zerocity.food import deadlines, dps, factors, outcomes, tendering
+from zerocity.food import deadlines, factors
 from zerocity.food.models import (
     Application,
     CatalogueItem,
@@ -31,6 +31,7 @@ from zerocity.food.models import (
     SpecificProcurement,
     Tender,
 )
+from zerocity.food.services import dps, outcomes, tendering
 
 pytestmark = pytest.mark.django_db
 CHECKS = {c: True for c in dps.EXCLUSION_CHECKS}
@@ -84,8 +85,8 @@ def food(city):  # type: ignore[no-untyped-def]
 
 
 def _procurement(d, veg, ref: str, invited_days_ago: float):  # type: ignore[no-untyped-def]
-    sp = tendering.create(d, veg, ref, f"Vegetables {ref}", criteria=["price", "fresh"],
-                          estimated_value="18000", lots=["all"])
+    sp = tendering.create_procurement(d, veg, ref, f"Vegetables {ref}", criteria=["price", "fresh"],
+                                      estimated_value="18000", lots=["all"])
     invited = now() - timedelta(days=invited_days_ago)
     return tendering.invite(sp, at=invited, tender_deadline=deadlines.in_days(KRANJ, invited, 10),
                             openers={u: p for u, p in _openers(sp).items()})
@@ -169,10 +170,12 @@ def test_tenders_after_the_deadline_are_refused_and_openers_open_together(food):
                      at=now() - timedelta(days=14))
     tendering.submit(sp, farms[1], {"price": "16000", "fresh": "2"},
                      at=now() - timedelta(days=13))
+    invitation = url(city, f"supplier/{farms[2].pk}/procurements/{sp.pk}/")
     late = client_for(people["farmer2"]).post(
         url(city, f"supplier/{farms[2].pk}/procurements/{sp.pk}/tender/"),
-        {"c_price": "1", "c_fresh": "1"}, follow=True)
+        {"c_price": "1", "c_fresh": "1", "next": invitation}, follow=True)
     assert "deadline for tenders has passed" in late.content.decode()
+    assert late.redirect_chain == [(invitation, 302)]  # back to the form's page
     assert not Tender.objects.filter(operator=farms[2]).exists()
     page = url(city, f"manage/procurements/{sp.pk}/")
     client_for(people["opener-a"]).post(url(city, f"manage/procurements/{sp.pk}/open/"),
@@ -191,7 +194,7 @@ def test_tenders_after_the_deadline_are_refused_and_openers_open_together(food):
     assert AuditLog.objects.filter(action="food.tender_read").count() == 2
     # DPS-44: no award without the winner's evidence verified
     refused = client_for(people["admin"]).post(url(city, f"manage/procurements/{sp.pk}/award/"),
-                                               {}, follow=True)
+                                               {"next": page}, follow=True)
     assert "DPS-44" in refused.content.decode()
     client_for(people["admin"]).post(url(city, f"manage/procurements/{sp.pk}/award/"),
                                      {"evidence_verified": "on"})
@@ -232,7 +235,7 @@ def test_the_back_office_keeps_the_rules_of_a_procurement(food):
     c = client_for(people["opener-a"])
     no_lots = c.post(url(city, "manage/procurements/new/"), {
         "dps": d.pk, "category": veg.pk, "reference": "q1", "title": "Q1",
-        "estimated_value": "10000"}, follow=True)
+        "estimated_value": "10000", "next": url(city, "manage/")}, follow=True)
     assert "DPS-47" in no_lots.content.decode()
     c.post(url(city, "manage/procurements/new/"), {
         "dps": d.pk, "category": veg.pk, "reference": "q1", "title": "Q1",
@@ -241,13 +244,16 @@ def test_the_back_office_keeps_the_rules_of_a_procurement(food):
     sp = SpecificProcurement.objects.get(reference="q1")
     assert sp.criteria == d.award_criteria  # the notice's, whatever the form sent
     nine_days = (now() + timedelta(days=9)).astimezone(KRANJ.zone).strftime("%Y-%m-%dT%H:%M")
+    page = url(city, f"manage/procurements/{sp.pk}/")  # the forms' page, their "next"
     short = c.post(url(city, f"manage/procurements/{sp.pk}/invite/"), {
         "deadline": nine_days, "passphrase": PHRASES["opener-a"],
-        "second_opener": "opener-b", "second_passphrase": PHRASES["opener-b"]}, follow=True)
+        "second_opener": "opener-b", "second_passphrase": PHRASES["opener-b"],
+        "next": page}, follow=True)
     assert "DPS-41" in short.content.decode()
     alone = c.post(url(city, f"manage/procurements/{sp.pk}/invite/"), {
         "deadline": "2099-01-01T12:00", "passphrase": PHRASES["opener-a"],
-        "second_opener": "ana", "second_passphrase": PHRASES["opener-b"]}, follow=True)
+        "second_opener": "ana", "second_passphrase": PHRASES["opener-b"], "next": page},
+        follow=True)
     assert "second opener" in alone.content.decode()  # a citizen is not a second opener
     sp.refresh_from_db()
     assert sp.status == ProcurementStatus.DRAFT
@@ -274,7 +280,8 @@ def test_requests_are_taken_all_the_time_and_decided_with_their_checks(food):
     assert application.status == "under_evaluation"
     staff = client_for(people["opener-a"])
     missing = staff.post(url(city, f"manage/applications/{application.pk}/decide/"), {
-        "admitted": [veg.pk], "espd_received": "on"}, follow=True)
+        "admitted": [veg.pk], "espd_received": "on", "next": url(city, "manage/")},
+        follow=True)
     assert "every check" in missing.content.decode()
     staff.post(url(city, f"manage/applications/{application.pk}/decide/"), {
         "admitted": [veg.pk], **{k: "on" for k in CHECKS}})
@@ -305,8 +312,8 @@ def test_initial_requests_stay_sealed_on_the_back_office(city):
     page = client_for(staff).get(url(city, "manage/")).content.decode()
     assert "examined after the initial deadline" in page
     refused = client_for(staff).post(url(city, f"manage/applications/{application.pk}/decide/"),
-                                     {"admitted": [veg.pk], **{k: "on" for k in CHECKS}},
-                                     follow=True)
+                                     {"admitted": [veg.pk], **{k: "on" for k in CHECKS},
+                                      "next": url(city, "manage/")}, follow=True)
     assert "DPS-31" in refused.content.decode()
     application.refresh_from_db()
     assert application.status == "sealed"
@@ -324,7 +331,8 @@ def test_a_late_answer_on_the_page_needs_the_deadline_extended(food):
     q = sp.clarifications.get()
     staff = client_for(people["opener-a"])
     refused = staff.post(url(city, f"manage/procurements/{sp.pk}/questions/{q.pk}/answer/"),
-                         {"answer": "Yes."}, follow=True)
+                         {"answer": "Yes.", "next": url(city, f"manage/procurements/{sp.pk}/")},
+                         follow=True)
     assert "DPS-42" in refused.content.decode()
     later = (now() + timedelta(days=11)).astimezone(KRANJ.zone).strftime("%Y-%m-%dT%H:%M")
     answered = staff.post(url(city, f"manage/procurements/{sp.pk}/questions/{q.pk}/answer/"),
@@ -348,7 +356,8 @@ def test_each_supplier_keeps_only_its_own_catalogue(food):
     item = CatalogueItem.objects.get(operator=farms[0])
     assert item.organic and item.delivery_days == [1, 4] and item.price == Decimal("1.20")
     bad = c.post(url(city, f"supplier/{farms[0].pk}/catalogue/"), {
-        "product": "Sladkarije", "food_group": "sweets", "price": "1"}, follow=True)
+        "product": "Sladkarije", "food_group": "sweets", "price": "1",
+        "next": url(city, "supplier/")}, follow=True)
     assert "food_group" in bad.content.decode()
     assert client_for(people["farmer1"]).post(
         url(city, f"supplier/{farms[0].pk}/catalogue/{item.pk}/retire/")).status_code == 404

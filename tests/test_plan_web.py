@@ -223,3 +223,66 @@ def test_closing_a_period_is_for_admins_and_the_report_downloads(users, kranj):
     assert report.json()["gap"]["total"]["baseline"] == pytest.approx(238_832, abs=1)
     assert as_(users, "citizen").get("/en/kranj/plan/manage/periods/2026.json"
                                      ).status_code == 404
+
+
+def test_an_edit_is_proposed_or_published_in_one_step_and_nothing_is_none(users, kranj):
+    from zerocity.core.models import AuditLog
+    from zerocity.plan import selectors, services
+    from zerocity.plan.models import ActionProposal
+
+    plan = selectors.plan_for_city("kranj")
+    action = selectors.plan_action(plan, "1.1")
+    # nothing changed: no proposal
+    assert services.submit_change(action, {"name": action.name}, by=users["energy"]) is None
+    # a department's change is proposed; the office's is published with it, in one step
+    proposed = services.submit_change(action, {"responsible_person": "Energy agency"},
+                                      note="new contact", by=users["energy"])
+    assert (proposed.state, proposed.changes) == ("proposed", {
+        "responsible_person": "Energy agency"})
+    published = services.submit_change(action, {"scale": "Kranj"}, publish=True,
+                                       by=users["office"])
+    assert (published.state, published.decided_by) == ("published", "w-office")
+    assert selectors.plan_action(plan, "1.1").scale == "Kranj"
+    assert list(AuditLog.objects.filter(action__in=("plan.propose", "plan.publish"))
+                .order_by("id").values_list("action", flat=True)) == [
+        "plan.propose", "plan.propose", "plan.publish"]
+    assert selectors.pending_proposals(plan) == 1 == ActionProposal.objects.filter(
+        state="proposed").count()
+    page = selectors.proposals_page(plan)
+    assert (page["open"], page["decided"]) == ([proposed], [published])
+
+
+def test_the_plans_lookups_are_not_found_outside_the_plan(users, kranj):
+    from zerocity.core.errors import NotFound
+    from zerocity.plan import selectors
+    from zerocity.plan.models import Indicator
+
+    plan = selectors.plan_for_city("kranj")
+    with pytest.raises(NotFound):
+        selectors.plan_action(plan, "9.9")
+    with pytest.raises(NotFound):
+        selectors.plan_proposal(plan, 1)
+    with pytest.raises(NotFound):
+        selectors.plan_snapshot(plan, "2026")
+    indicator = Indicator.objects.filter(plan=plan).first()
+    assert selectors.plan_indicator(plan, indicator.pk) == indicator
+    with pytest.raises(NotFound):
+        selectors.plan_indicator(plan, indicator.pk + 10_000)
+    entry = selectors.indicator_entry_page(plan)
+    assert entry["ids"][indicator.code] == indicator.pk
+    assert len(entry["ids"]) == len(entry["indicators"])
+
+
+def test_a_refused_decision_comes_back_to_the_proposals_with_the_reason(users, kranj):
+    from zerocity.plan import selectors, services
+
+    plan = selectors.plan_for_city("kranj")
+    proposal = services.submit_change(selectors.plan_action(plan, "1.1"),
+                                      {"scale": "Gorenjska"}, by=users["energy"])
+    office = as_(users, "office")
+    listing = "/en/kranj/plan/manage/proposals/"
+    assert f'name="next" value="{listing}"' in office.get(listing).content.decode()
+    services.reject_proposal(proposal, reason="regional", by=users["office"])
+    response = office.post(f"{listing}{proposal.pk}/publish/", {"next": listing})
+    assert (response.status_code, response["Location"]) == (302, listing)
+    assert "this proposal is already rejected" in office.get(listing).content.decode()

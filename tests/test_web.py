@@ -92,6 +92,34 @@ def test_the_latest_inventory_is_the_newest_one_the_user_may_see(users):
     assert "Draft — not public" in staff.content.decode()
 
 
+def test_the_inventory_reads_follow_the_visibility_rule(users, kranj):
+    from zerocity.core.selectors import get_city
+    from zerocity.inventory import selectors
+    from zerocity.inventory.gwp import GwpSet
+    from zerocity.inventory.services import quarantine
+
+    ljubljana = get_city("ljubljana")
+    # the home page: each city with the newest inventory this person may see (2024 is a draft)
+    assert [(c.slug, i.year if i else None) for c, i in selectors.home_cities(
+        users["citizen"])] == [("kranj", 2022), ("ljubljana", None)]
+    assert [(c.slug, i.year if i else None) for c, i in selectors.home_cities(
+        users["staff"])] == [("kranj", 2024), ("ljubljana", None)]
+    assert selectors.latest_inventory(users["other_staff"], ljubljana) is None
+    # an inventory's page: its rows in GPC order and the years this person may see
+    inventory = selectors.access_inventory_for_user(users["citizen"], "kranj", 2018)
+    page = selectors.inventory_page(inventory, users["citizen"], GwpSet.AR5)
+    refs = [r["gpc_ref"] for r in page["rows"]]
+    assert refs == sorted(refs, key=gpc.sort_key) and page["s"]["rows"]
+    assert [i.year for i in page["years"]] == [t["year"] for t in reversed(page["trend"])]
+    assert 2024 not in [i.year for i in page["years"]]
+    # the import page lists the last refused files, without reading their content
+    for n in range(21):
+        quarantine(kranj, 2026, f"x{n}".encode(), f"bad-{n}.csv", ["line 2: bad"])
+    kept = list(selectors.recent_rejected_imports(kranj))
+    assert len(kept) == 20 and kept[0].filename == "bad-20.csv"
+    assert "content" in kept[0].get_deferred_fields()
+
+
 @pytest.mark.parametrize(
     ("role", "status", "published"),
     [

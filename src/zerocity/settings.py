@@ -13,7 +13,12 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
+
+# Classes that are generic in django-stubs but not in Django (``admin.ModelAdmin[City]``) may be
+# subscripted at run time too; the subscript returns the class unchanged.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("ZEROCITY_DATA_DIR", Path.cwd() / "var")).resolve()

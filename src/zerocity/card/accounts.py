@@ -11,9 +11,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max
 from django.utils.timezone import now
+from django.utils.translation import gettext
 
 from zerocity.card import fares
 from zerocity.card.models import (
@@ -30,6 +32,7 @@ from zerocity.card.models import (
 )
 from zerocity.card.services import Leg, charge, open_wallet, post, system_account
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 
@@ -48,7 +51,7 @@ def token_hash(token: str) -> str:
 
 @transaction.atomic
 def open_account(city: City, *, holder: Any = None, guardian: CardAccount | None = None,
-                 by: Any = None, actor: str = "") -> CardAccount:
+                 by: Person | None = None, actor: str = "") -> CardAccount:
     """A city account with its wallet; no holder makes an anonymous stored-value account. A
     minor's account names its guardian's account, which must be a personal one."""
     if guardian is not None and (guardian.anonymous or guardian.city_id != city.pk):
@@ -64,7 +67,7 @@ def open_account(city: City, *, holder: Any = None, guardian: CardAccount | None
 
 
 @transaction.atomic
-def personalise(account: CardAccount, holder: Any, *, by: Any = None,
+def personalise(account: CardAccount, holder: Any, *, by: Person | None = None,
                 actor: str = "") -> CardAccount:
     """Give an anonymous stored-value account its holder: from then on the balance and
     passes are theirs, a lost card can be blocked and replaced, and concessions recorded."""
@@ -82,7 +85,7 @@ def personalise(account: CardAccount, holder: Any, *, by: Any = None,
 
 
 @transaction.atomic
-def move_balance(source: CardAccount, target: CardAccount, *, reason: str, by: Any = None,
+def move_balance(source: CardAccount, target: CardAccount, *, reason: str, by: Person | None = None,
                  actor: str = "") -> Any:
     """Move the whole balance of one account to another of the same city (an anonymous card
     handed in for a personal one, a minor's card merged into the guardian's); a ledger
@@ -99,6 +102,52 @@ def move_balance(source: CardAccount, target: CardAccount, *, reason: str, by: A
                 reason=reason or f"moved to account {target.pk}", by=by, actor=actor).value
 
 
+# -- the same, as the service desk asks for them ------------------------------------------
+# A clerk names the holder by their user name and other accounts by their number; what names
+# nobody is refused with a reason the clerk can act on.
+
+def _holder(username: str) -> Any:
+    holder = get_user_model().objects.filter(username=username.strip()).first()
+    if holder is None:
+        raise Conflict(gettext("No user %(name)s.") % {"name": username.strip()})
+    return holder
+
+
+def _numbered(city: City, number: str, refusal: str) -> CardAccount:
+    number = number.strip()
+    found = CardAccount.objects.filter(city=city, pk=int(number)).first() \
+        if number.isdigit() else None
+    if found is None:
+        raise Conflict(refusal)
+    return found
+
+
+@transaction.atomic
+def open_account_at_desk(city: City, *, username: str = "", guardian: str = "",
+                         by: Person | None = None,
+                         actor: str = "") -> CardAccount:
+    """``open_account`` for the holder with this user name (none: an anonymous account) and,
+    for a minor, the guardian's account of this number."""
+    return open_account(
+        city, holder=_holder(username) if username.strip() else None,
+        guardian=_numbered(city, guardian, gettext("No such guardian account."))
+        if guardian.strip() else None, by=by, actor=actor)
+
+
+def personalise_at_desk(account: CardAccount, username: str, *, by: Person | None = None,
+                        actor: str = "") -> CardAccount:
+    """``personalise`` for the person with this user name."""
+    return personalise(account, _holder(username), by=by, actor=actor)
+
+
+def move_balance_at_desk(source: CardAccount, target: str, *, reason: str, by: Person | None = None,
+                         actor: str = "") -> tuple[CardAccount, Any]:
+    """``move_balance`` to the account of this number; the receiving account and the
+    transfer."""
+    receiving = _numbered(source.city, target, gettext("No such receiving account."))
+    return receiving, move_balance(source, receiving, reason=reason, by=by, actor=actor)
+
+
 def _deny_list(city: City, token: str, *, added: bool, reason: str) -> DenyListChange:
     last = DenyListChange.objects.select_for_update().filter(city=city).aggregate(
         v=Max("version"))["v"] or 0
@@ -108,7 +157,7 @@ def _deny_list(city: City, token: str, *, added: bool, reason: str) -> DenyListC
 
 @transaction.atomic
 def issue_medium(account: CardAccount, token: str, *, kind: str = MediumKind.CITY_CARD,
-                 label: str = "", by: Any = None, actor: str = "") -> Medium:
+                 label: str = "", by: Person | None = None, actor: str = "") -> Medium:
     if account.closed_at is not None:
         raise Conflict("the account is closed")
     if kind not in MediumKind.values:
@@ -124,7 +173,7 @@ def issue_medium(account: CardAccount, token: str, *, kind: str = MediumKind.CIT
 
 
 @transaction.atomic
-def block_medium(medium: Medium, *, reason: str = "lost", by: Any = None,
+def block_medium(medium: Medium, *, reason: str = "lost", by: Person | None = None,
                  actor: str = "") -> Medium:
     """Block a medium at once: taps are denied online from now and, once validators fetch the
     deny list, offline too. Blocking it again changes nothing."""
@@ -141,7 +190,7 @@ def block_medium(medium: Medium, *, reason: str = "lost", by: Any = None,
 
 
 @transaction.atomic
-def replace_medium(old: Medium, token: str, *, by: Any = None, actor: str = "") -> Medium:
+def replace_medium(old: Medium, token: str, *, by: Person | None = None, actor: str = "") -> Medium:
     """A new medium for the same account. Balance and passes belong to the account, so they
     are there at once; the old medium is blocked (if it was not) and marked replaced."""
     old = Medium.objects.select_for_update().get(pk=old.pk)
@@ -158,7 +207,7 @@ def replace_medium(old: Medium, token: str, *, by: Any = None, actor: str = "") 
 
 
 @transaction.atomic
-def close_account(account: CardAccount, *, refund_reference: str = "", by: Any = None,
+def close_account(account: CardAccount, *, refund_reference: str = "", by: Person | None = None,
                   actor: str = "") -> CardAccount:
     """Close an account: its media are blocked, any balance is refunded (a ledger
     transaction), and the holder is unlinked; the money records stay, without the person."""
@@ -202,7 +251,7 @@ def current_rules(city: City) -> tuple[int, fares.FareRules]:
 
 
 @transaction.atomic
-def set_rules(city: City, data: dict[str, Any], *, by: Any = None,
+def set_rules(city: City, data: dict[str, Any], *, by: Person | None = None,
               actor: str = "") -> FareRuleSet:
     """A new version of the fare rules (checked first); the same rules again change nothing."""
     try:
@@ -222,7 +271,7 @@ def set_rules(city: City, data: dict[str, Any], *, by: Any = None,
 
 @transaction.atomic
 def sell_pass(account: CardAccount, product_id: str, *, at: datetime | None = None,
-              payment_key: str | None = None, by: Any = None,
+              payment_key: str | None = None, by: Person | None = None,
               actor: str = "") -> Entitlement:
     """Sell a pass from the account's balance; the pass belongs to the account. The rider's
     category must allow the product (a child pass needs a valid pupil concession)."""
@@ -256,7 +305,7 @@ def eligibilities(account: CardAccount, at: datetime, category: str | None = Non
 @transaction.atomic
 def add_eligibility(account: CardAccount, category: str, *, valid_from: datetime,
                     expires_at: datetime, verified_by: str, evidence_ref: str = "",
-                    by: Any = None, actor: str = "") -> Eligibility:
+                    by: Person | None = None, actor: str = "") -> Eligibility:
     """Record a verified concession: who verified it and until when, never the evidence. A
     concession that is still running is renewed only in its re-enrolment window (the last
     ``RENEWAL_WINDOW`` before it expires)."""

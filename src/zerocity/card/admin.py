@@ -7,14 +7,14 @@ from zerocity.core.admin_mixins import ReadOnlyAdmin
 
 
 @admin.register(LedgerAccount)
-class LedgerAccountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class LedgerAccountAdmin(ReadOnlyAdmin, admin.ModelAdmin[LedgerAccount]):
     list_display = ("code", "name", "kind", "balance", "floor", "city")
     list_filter = ("city", "kind")
     search_fields = ("code", "name")
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class LedgerTransactionAdmin(ReadOnlyAdmin, admin.ModelAdmin[LedgerTransaction]):
     list_display = ("id", "kind", "idempotency_key", "reason", "by_label", "created_at")
     list_filter = ("city", "kind")
     search_fields = ("=id", "idempotency_key")
@@ -22,7 +22,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin[LedgerEntry]):
     list_display = ("id", "transaction", "account", "amount", "balance_after")
     list_select_related = ("transaction", "account")
     search_fields = ("=transaction__id", "account__code")

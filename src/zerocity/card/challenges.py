@@ -27,6 +27,7 @@ from zerocity.card.models import (
 )
 from zerocity.card.rewards import EARNING_REASONS
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 
@@ -37,7 +38,7 @@ SERVICES = {ChallengeMeasure.BUS_TRIPS: ("bus",), ChallengeMeasure.BIKE_TRIPS: (
 @transaction.atomic
 def create_challenge(city: City, code: str, *, title: str, measure: str, target: int,
                      bonus_points: int, starts: date, ends: date, title_sl: str = "",
-                     description: str = "", by: Any = None, actor: str = "") -> Challenge:
+                     description: str = "", by: Person | None = None, actor: str = "") -> Challenge:
     """A new challenge; the same one again changes nothing."""
     if measure not in ChallengeMeasure.values:
         raise Conflict(f"unknown measure {measure!r} ({', '.join(ChallengeMeasure.values)})")
@@ -76,7 +77,8 @@ def progress(challenge: Challenge, account: CardAccount) -> float:
     start, end = _bounds(challenge)
     return float(Tap.objects.filter(
         medium__account=account, accepted=True, reason__in=EARNING_REASONS,
-        service__in=SERVICES[challenge.measure], at__gte=start, at__lt=end).count())
+        service__in=SERVICES[ChallengeMeasure(challenge.measure)], at__gte=start,
+        at__lt=end).count())
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def standings(account: CardAccount, today: date | None = None) -> list[Standing]
 
 
 @transaction.atomic
-def join(account: CardAccount, challenge: Challenge, *, by: Any = None,
+def join(account: CardAccount, challenge: Challenge, *, by: Person | None = None,
          actor: str = "") -> ChallengeEntry:
     """Take part; joining again changes nothing. Trips since the start count."""
     if challenge.city_id != account.city_id:

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 
 from zerocity.card import challenges, ridership
 from zerocity.card.accounts import issue_medium, open_account, sell_pass, set_rules
-from zerocity.card.models import CardAccount, Tap, Validator
+from zerocity.card.models import CardAccount, Medium, Tap, Validator
 from zerocity.card.services import top_up
 from zerocity.card.taps import register_validator
 from zerocity.core.models import City
@@ -99,7 +99,7 @@ def load_riders(city: City, *, riders: int = 120, today: date | None = None,
     stops = sorted({s for route in ROUTES.values() for s in route})
     taps: list[Tap] = []
 
-    def tap(device: str, medium, at: datetime, *, route: str = "", stop: str = "",  # type: ignore[no-untyped-def]
+    def tap(device: str, medium: Medium, at: datetime, *, route: str = "", stop: str = "",
             reason: str = "pass", product: str = "", start: datetime | None = None,
             units: int | None = None) -> None:
         seq[device] += 1
@@ -110,7 +110,7 @@ def load_riders(city: City, *, riders: int = 120, today: date | None = None,
                         units=units, accepted=True, reason=reason, product=product,
                         journey_start=start or at))
 
-    def ride(medium, origin: str, dest: str, at: datetime) -> None:  # type: ignore[no-untyped-def]
+    def ride(medium: Medium, origin: str, dest: str, at: datetime) -> None:
         first = _route_of(origin, rng)
         tap(VEHICLES[first], medium, at, route=first, stop=origin, product="bus-monthly")
         if dest not in ROUTES[first]:  # change at the hub

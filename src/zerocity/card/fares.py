@@ -222,12 +222,12 @@ def load_rules(data: Mapping[str, Any], timezone: str) -> FareRules:
     caps = []
     for i, c in enumerate(_list(data, "fare_caps")):
         path = f"fare_caps[{i}]"
-        category = c.get("rider_category_id")
-        if category is not None and category not in ids:
-            raise RulesError(f"{path}.rider_category_id: no rider category {category!r}")
+        cap_category = c.get("rider_category_id")
+        if cap_category is not None and cap_category not in ids:
+            raise RulesError(f"{path}.rider_category_id: no rider category {cap_category!r}")
         caps.append(CapRule(_text(c, "service", path, SERVICES),
                             _text(c, "period", path, PERIODS),
-                            _money(c.get("amount"), f"{path}.amount"), category))
+                            _money(c.get("amount"), f"{path}.amount"), cap_category))
     return FareRules(str(data.get("version", "1")), str(tz), tuple(categories), tuple(products),
                      tuple(transfers), tuple(caps),
                      _int(data, "same_vehicle_minutes", "same_vehicle_minutes", 30))

@@ -17,8 +17,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zerocity.core.models import City
+from zerocity.core.money import MONEY_DIGITS
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY = MONEY_DIGITS
 RENEWAL_WINDOW = timedelta(days=30)  # a concession may be renewed this long before it expires
 
 

@@ -49,5 +49,5 @@ class TestProvider:
 
 def provider() -> PaymentProvider:
     path = getattr(settings, "PAYMENT_PROVIDER", "zerocity.card.payments.TestProvider")
-    cls = import_string(path)
-    return cls()  # type: ignore[no-any-return]
+    made: PaymentProvider = import_string(path)()  # the class settings.PAYMENT_PROVIDER names
+    return made

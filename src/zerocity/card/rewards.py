@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
@@ -27,6 +26,7 @@ from zerocity.card.models import (
 )
 from zerocity.card.signals import walk_recorded
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.calendar import CityCalendar
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.results import Done
@@ -68,7 +68,7 @@ def _room(account: CardAccount, cal: CityCalendar, day: date) -> int:
 
 @transaction.atomic
 def record_walk(account: CardAccount, day: date, km: Decimal | str, *,
-                evidence: str = "self-reported", by: Any = None, actor: str = "") -> Walk:
+                evidence: str = "self-reported", by: Person | None = None, actor: str = "") -> Walk:
     """A day's walk: at most one a day (reporting the day again keeps the first), within the
     day's cap, never in the future."""
     try:
@@ -99,7 +99,7 @@ def record_walk(account: CardAccount, day: date, km: Decimal | str, *,
 
 
 @transaction.atomic
-def redeem(account: CardAccount, points: int, *, where: str, key: str, by: Any = None,
+def redeem(account: CardAccount, points: int, *, where: str, key: str, by: Person | None = None,
            actor: str = "") -> Done[PointsEntry]:
     """Spend points at a venue or partner shop; idempotent by ``key`` (the till's receipt):
     the same receipt again is a replay and spends nothing more."""

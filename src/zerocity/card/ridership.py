@@ -39,6 +39,7 @@ from django.utils.timezone import now
 
 from zerocity.card.models import PseudonymKey, Stop, Tap
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.calendar import CityCalendar
 from zerocity.core.models import City
 
@@ -105,7 +106,7 @@ STOP_COLUMNS = ("stop_id", "stop_name", "stop_lat", "stop_lon")
 
 
 @transaction.atomic
-def load_stops(city: City, text: str, *, by: Any = None, actor: str = "") -> int:
+def load_stops(city: City, text: str, *, by: Person | None = None, actor: str = "") -> int:
     """Load or update stops from a GTFS ``stops.txt`` (stop_id, stop_name, stop_lat,
     stop_lon); a file with a bad row or a missing column is refused whole, with every mistake's
     line and column. The same file again changes nothing."""
@@ -300,7 +301,7 @@ def readings(r: Ridership, cal: CityCalendar) -> list[dict[str, Any]]:
     return out
 
 
-def publish(city: City, month: date, *, by: Any = None, actor: str = "") -> Any:
+def publish(city: City, month: date, *, by: Person | None = None, actor: str = "") -> Any:
     """Hand the month's aggregates to the data platform (the intake commits on its own,
     atomically); the same month again changes nothing, a different figure for it is refused
     there as a conflict, kept in the batch's quarantine."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
@@ -22,6 +21,7 @@ from zerocity.card.models import (
 )
 from zerocity.card.payments import TOP_UP_MAX, TOP_UP_MIN, provider
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.core.results import Done
@@ -59,7 +59,7 @@ def system_account(city: City, code: str) -> LedgerAccount:
 
 
 def open_wallet(city: City, code: str, name: str, *, floor: Decimal = Decimal("0.00"),
-                by: Any = None, actor: str = "") -> LedgerAccount:
+                by: Person | None = None, actor: str = "") -> LedgerAccount:
     """A stored-value account; opening it again returns it."""
     wallet, created = LedgerAccount.objects.get_or_create(
         city=city, code=code,
@@ -79,7 +79,7 @@ class Leg:
 
 
 def post(city: City, kind: str, legs: Sequence[Leg], *, idempotency_key: str | None = None,
-         reason: str = "", reverses: LedgerTransaction | None = None, by: Any = None,
+         reason: str = "", reverses: LedgerTransaction | None = None, by: Person | None = None,
          actor: str = "") -> Done[LedgerTransaction]:
     """Write one balanced movement. With an ``idempotency_key`` already used, the transaction
     made then is returned (``replayed``) if it moved the same amounts, and refused otherwise;
@@ -124,7 +124,7 @@ def _replayed(city: City, key: str, amounts: dict[int, Decimal]) -> LedgerTransa
 
 
 def _post(city: City, kind: str, amounts: dict[int, Decimal], *, idempotency_key: str | None,
-          reason: str, reverses: LedgerTransaction | None, by: Any,
+          reason: str, reverses: LedgerTransaction | None, by: Person | None,
           actor: str) -> Done[LedgerTransaction]:
     if idempotency_key:
         if LedgerTransaction.objects.filter(city=city, idempotency_key=idempotency_key).exists():
@@ -162,7 +162,7 @@ def _lock_accounts(pks: list[int]) -> dict[int, LedgerAccount]:
 
 
 def top_up(wallet: LedgerAccount, amount: Decimal | str, *, payment_reference: str,
-           by: Any = None, actor: str = "") -> Done[LedgerTransaction]:
+           by: Person | None = None, actor: str = "") -> Done[LedgerTransaction]:
     """Money received for a wallet through the payment provider; idempotent by the
     provider's payment reference, so a retried request never credits twice."""
     amount = cents(amount)
@@ -174,7 +174,8 @@ def top_up(wallet: LedgerAccount, amount: Decimal | str, *, payment_reference: s
                 idempotency_key=f"payment:{payment_reference}", by=by, actor=actor)
 
 
-def top_up_online(account: CardAccount, amount: Decimal | str, *, key: str, by: Any = None,
+def top_up_online(account: CardAccount, amount: Decimal | str, *, key: str,
+                  by: Person | None = None,
                   actor: str = "") -> Done[LedgerTransaction]:
     """A card holder's own top-up, on the site or in the app: the amount (``TOP_UP_MIN`` to
     ``TOP_UP_MAX``, whole cents) is paid through the payment provider under the caller's
@@ -192,7 +193,7 @@ def top_up_online(account: CardAccount, amount: Decimal | str, *, key: str, by: 
 
 
 def charge(wallet: LedgerAccount, amount: Decimal | str, *, kind: str = TransactionKind.FARE,
-           idempotency_key: str | None = None, by: Any = None,
+           idempotency_key: str | None = None, by: Person | None = None,
            actor: str = "") -> LedgerTransaction:
     """A fare or a pass paid from a wallet."""
     amount = cents(amount)
@@ -205,7 +206,7 @@ def charge(wallet: LedgerAccount, amount: Decimal | str, *, kind: str = Transact
 
 
 def refund(wallet: LedgerAccount, amount: Decimal | str, *, reason: str, key: str,
-           by: Any = None, actor: str = "") -> LedgerTransaction:
+           by: Person | None = None, actor: str = "") -> LedgerTransaction:
     """Money paid back to a card holder out of their balance (at the service desk, in cash or
     to their bank), with the reason; idempotent by ``key`` (the desk's receipt number)."""
     amount = cents(amount)
@@ -219,7 +220,7 @@ def refund(wallet: LedgerAccount, amount: Decimal | str, *, reason: str, key: st
                 idempotency_key=f"refund:{key}", reason=reason[:500], by=by, actor=actor).value
 
 
-def reverse(tx: LedgerTransaction, *, reason: str, by: Any = None,
+def reverse(tx: LedgerTransaction, *, reason: str, by: Person | None = None,
             actor: str = "") -> LedgerTransaction:
     """Undo a transaction with a new one that moves every amount back; once only."""
     if tx.kind == TransactionKind.REVERSAL:

@@ -32,6 +32,7 @@ from zerocity.card.models import (
 )
 from zerocity.card.services import charge
 from zerocity.core import audit, tokens
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 
@@ -44,7 +45,7 @@ CLOCK_SLACK = timedelta(minutes=10)
 
 @transaction.atomic
 def register_validator(city: City, device_id: str, service: str, *, description: str = "",
-                       by: Any = None, actor: str = "") -> tuple[Validator, str]:
+                       by: Person | None = None, actor: str = "") -> tuple[Validator, str]:
     """Register a device and issue its token; the secret is returned once, never stored.
     Registering it again issues a new token and revokes the old one."""
     secret, prefix, digest = tokens.new_secret(TOKEN_PREFIX)

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 
+from zerocity.core.actors import Person
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_admin, is_city_staff
 
 View = Callable[..., HttpResponse]
+AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
+# a page behind a city rule: (request, city, ...) -> a response of any kind
+AnyPage = Callable[..., HttpResponseBase]
 
 PUBLIC = "public"
 CITY_STAFF = "city_staff"
@@ -25,16 +29,18 @@ CITY_ADMIN = "city_admin"
 SIGNED_IN = "signed_in; own records only"
 
 
-def public(view: View) -> View:
+def public(view: AnyView) -> AnyView:
     """Anyone, logged in or not. The view still filters what it shows (e.g. drafts)."""
-    view.permission_rule = PUBLIC  # type: ignore[attr-defined]
+    view.permission_rule = PUBLIC  # type: ignore[attr-defined]  # a mark on the function
     return view
 
 
-def _city_rule(rule: str, check: Callable[[Any, City], bool]) -> Callable[[View], View]:
-    def decorator(view: View) -> View:
+def _city_rule(rule: str, check: Callable[[Person, City], bool]
+               ) -> Callable[[AnyPage], AnyPage]:
+    def decorator(view: AnyPage) -> AnyPage:
         @wraps(view)
-        def wrapper(request: HttpRequest, city: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, city: str, *args: Any,
+                    **kwargs: Any) -> HttpResponseBase:
             obj = get_object_or_404(City, slug=city)
             if not request.user.is_authenticated:
                 from django.contrib.auth.views import redirect_to_login
@@ -45,7 +51,7 @@ def _city_rule(rule: str, check: Callable[[Any, City], bool]) -> Callable[[View]
                 raise Http404("not found")
             return view(request, obj, *args, **kwargs)
 
-        wrapper.permission_rule = rule  # type: ignore[attr-defined]
+        wrapper.permission_rule = rule  # type: ignore[attr-defined]  # a mark on the function
         return wrapper
 
     return decorator

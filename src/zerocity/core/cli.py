@@ -14,11 +14,12 @@ import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 # The audit log names who changed what; on the command line that is the shell's user.
 ACTOR = "cli:" + os.environ.get("USER", "unknown")
 
@@ -26,11 +27,11 @@ city_opt = click.option("--city", "city_slug", required=True, help="City slug.")
 year_opt = click.option("--year", type=click.IntRange(1990, 2100), required=True)
 
 
-def handles_errors(fn: F) -> F:
+def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn the errors a person can act on into a message and exit code 1."""
 
     @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from zerocity.core.errors import ZeroCityError
 
         try:
@@ -39,7 +40,7 @@ def handles_errors(fn: F) -> F:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def write_atomically(output: Path, data: bytes | Iterable[str]) -> None:

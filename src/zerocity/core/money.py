@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Final, TypedDict
+
+
+class DecimalDigits(TypedDict):
+    """The digits of a ``DecimalField``, passed as ``models.DecimalField(**MONEY_DIGITS)``."""
+
+    max_digits: int
+    decimal_places: int
+
+
+# Amounts of money in the database: up to a trillion with cents.
+MONEY_DIGITS: Final[DecimalDigits] = {"max_digits": 14, "decimal_places": 2}
 
 
 @dataclass(frozen=True, slots=True)

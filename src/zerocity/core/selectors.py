@@ -1,4 +1,4 @@
-"""Reads of the core app: cities and their calendars."""
+"""Reads of the core app: cities and their calendars, people's accounts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.timezone import now
@@ -61,3 +62,9 @@ def personal_data(user: Any, city: City, *, apps: Iterable[str] | None = None) -
     return {"city": city.slug, "exported_at": now().isoformat(), "user": user.get_username(),
             **{part.app: part.export(user, city) for part in hooks.personal_data_parts()
                if wanted is None or part.app in wanted}}
+
+
+def username_taken(username: str) -> bool:
+    """Whether an account has this user name already, in any case (``Ana`` and ``ana`` are
+    one person to whoever reads them)."""
+    return get_user_model().objects.filter(username__iexact=username).exists()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from zerocity.core import audit, hooks
+from zerocity.core.actors import Person
 from zerocity.core.calendar import CalendarError, check_holidays, check_zone, default_zone
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City, Department, Membership, Role
@@ -37,7 +38,7 @@ def create_city(
     subdivision: str = "",
     population: int | None = None,
     language: str = "en",
-    by: Any = None,
+    by: Person | None = None,
     actor: str = "",
     **extra: Any,
 ) -> City:
@@ -72,7 +73,7 @@ def create_city(
 
 @transaction.atomic
 def set_city_timezone(city: City, timezone: str, *, subdivision: str | None = None,
-                      by: Any = None, actor: str = "") -> City:
+                      by: Person | None = None, actor: str = "") -> City:
     """Move a city to another zone (or holiday subdivision). Refused once the city holds data
     whose local days were counted in the old one (taps under day caps, readings summed by
     month, procurement deadlines...): those would silently change meaning."""
@@ -109,7 +110,7 @@ def grant_role(
     department: Department | None = None,
     email: str = "",
     password: str | None = None,
-    by: Any = None,
+    by: Person | None = None,
     actor: str = "",
 ) -> Membership:
     """Give a user (created if new) a role in a city, replacing the role they had there."""

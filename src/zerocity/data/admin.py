@@ -5,21 +5,21 @@ from zerocity.data.models import Batch, DataSource, QuarantinedRow, SourceToken
 
 
 @admin.register(DataSource)
-class DataSourceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class DataSourceAdmin(ReadOnlyAdmin, admin.ModelAdmin[DataSource]):
     list_display = ("key", "name", "kind", "owner", "frequency", "city")
     list_filter = ("city", "kind")
     search_fields = ("key", "name", "owner")
 
 
 @admin.register(SourceToken)
-class SourceTokenAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class SourceTokenAdmin(ReadOnlyAdmin, admin.ModelAdmin[SourceToken]):
     list_display = ("prefix", "name", "source", "created_at", "created_by", "revoked_at")
     list_filter = ("source__city",)
     exclude = ("digest",)
 
 
 @admin.register(QuarantinedRow)
-class QuarantinedRowAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class QuarantinedRowAdmin(ReadOnlyAdmin, admin.ModelAdmin[QuarantinedRow]):
     # a batch can have many rejected rows: no inline on the batch, no full count
     list_display = ("batch", "line", "column", "reason")
     list_select_related = ("batch",)
@@ -28,7 +28,7 @@ class QuarantinedRowAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Batch)
-class BatchAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class BatchAdmin(ReadOnlyAdmin, admin.ModelAdmin[Batch]):
     list_display = ("id", "source", "origin", "filename", "status", "received", "accepted",
                     "duplicates", "rejected", "created_at", "by_label")
     list_filter = ("status", "origin", "source__city")

@@ -243,10 +243,10 @@ def data_ingest(file: Path, city_slug: str, source_key: str, chunk_rows: int | N
             bar.update(max(position - done, 0))
             done = max(done, position)
 
-        done = ingest_file(source, file, filename=file.name, actor=ACTOR, progress=progress,
-                           chunk_rows=chunk_rows or CHUNK_ROWS)
-    batch = done.value
-    if done.replayed:
+        result = ingest_file(source, file, filename=file.name, actor=ACTOR, progress=progress,
+                             chunk_rows=chunk_rows or CHUNK_ROWS)
+    batch = result.value
+    if result.replayed:
         click.echo(f"{file.name} is identical to batch {batch.pk}, accepted before: nothing "
                    "written")
     for line in _batch_summary(batch):

@@ -80,7 +80,8 @@ MAX_RUNS = 1_000_000  # runs kept to prove the payload repeats nothing; beyond, 
 def _texty(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         t = t.value_type
-    return pa.types.is_string(t) or pa.types.is_large_string(t)
+    texty: bool = pa.types.is_string(t) or pa.types.is_large_string(t)  # pyarrow is untyped
+    return texty
 
 
 def columns(path: Path) -> dict[str, str] | None:
@@ -601,7 +602,8 @@ def _codes(arr: pa.DictionaryArray) -> np.ndarray:
     indices = arr.indices
     if indices.null_count:
         indices = indices.fill_null(len(arr.dictionary))
-    return indices.to_numpy()
+    codes: np.ndarray = indices.to_numpy()  # pyarrow is untyped
+    return codes
 
 
 def _encoded(table: pa.Table) -> pa.Table:

@@ -27,6 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -226,6 +227,10 @@ def _bump(hour: np.ndarray, centre: float, width: float) -> np.ndarray:
     return np.exp(-0.5 * ((hour - centre) / width) ** 2)
 
 
+# numpy's stubs type some float-times-array products as Any; the profiles name their type.
+Curve = npt.NDArray[np.float64]
+
+
 def _profile(name: str, utc_us: np.ndarray, frequency: str, tz: str, seed: int) -> np.ndarray:
     """The stream's relative consumption in each slot (any scale; calibration fixes it)."""
     local = pd.DatetimeIndex(utc_us.astype("datetime64[us]")).tz_localize("UTC").tz_convert(tz)
@@ -253,12 +258,14 @@ def _profile(name: str, utc_us: np.ndarray, frequency: str, tz: str, seed: int) 
         morning = np.where(workday, _bump(hour, 7.3, 1.0), _bump(hour, 9.5, 1.6))
         midday = np.where(workday, 0.25, 0.5) * _bump(hour, 12.8, 1.5)
         evening = 1.0 * _bump(hour, 20.0, 1.8)
-        return (0.45 + 0.5 * morning + midday + evening) * (1 + 0.22 * winter)
+        household: Curve = (0.45 + 0.5 * morning + midday + evening) * (1 + 0.22 * winter)
+        return household
     if name == "services_electricity":
         open_hours = 1 / (1 + np.exp(-(hour - 7.0) * 2)) / (1 + np.exp((hour - 18.0) * 2))
         day_level = np.where(workday, 1.0, np.where(saturday, 0.45, 0.12))
         summer_cooling = 0.12 * np.exp(-(((doy - 200) / 32) ** 2))
-        return (0.3 + day_level * open_hours) * (1 + 0.08 * winter + summer_cooling)
+        services: Curve = (0.3 + day_level * open_hours) * (1 + 0.08 * winter + summer_cooling)
+        return services
     if name == "industry_electricity":
         shifts = np.where((hour >= 6) & (hour < 22), 1.0, 0.45)
         level = np.where(workday, shifts, np.where(saturday, 0.6 * shifts, 0.4))
@@ -288,7 +295,8 @@ def _profile(name: str, utc_us: np.ndarray, frequency: str, tz: str, seed: int) 
         angle = np.radians(15 * (solar_time - 12))
         elevation = (np.sin(lat) * np.sin(declination)
                      + np.cos(lat) * np.cos(declination) * np.cos(angle))
-        return np.maximum(0.0, elevation) ** 1.2 * clear
+        pv: Curve = np.maximum(0.0, elevation) ** 1.2 * clear
+        return pv
     raise ValueError(f"unknown profile {name!r}")
 
 
@@ -416,11 +424,11 @@ def estimate_readings(meters: int, days: int, *, city: str = "kranj",
 
 
 def meters_for(readings: int, days: int, *, city: str = "kranj",
-               start: str | date = "2018-01-01") -> int:
+               start: str | date = "2018-01-01", tz: str) -> int:
     """About how many meters make ``readings`` readings over ``days`` days."""
     streams = _streams(city)
     probe = max(len(streams), 10_000)
-    per_meter = estimate_readings(probe, days, city=city, start=start) / probe
+    per_meter = estimate_readings(probe, days, city=city, start=start, tz=tz) / probe
     return max(len(streams), math.ceil(readings / per_meter))
 
 

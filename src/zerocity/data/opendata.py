@@ -21,6 +21,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -342,7 +343,8 @@ def download(city: City, key: str, fmt: str) -> bytes:
         return buf.getvalue()
     df = t.to_pandas()
     if fmt == "csv":
-        return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        text: str = df.to_csv(index=False, lineterminator="\n")  # pandas is untyped here
+        return text.encode("utf-8")
     rows = json.loads(df.to_json(orient="records", double_precision=15))
     return json.dumps({**meta, "rows": rows}, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -445,7 +447,7 @@ def dcat_catalog(city: City, dataset_urls: Callable[[str, str], str], catalog_ur
         "foaf:homepage": {"@id": home},
         "dct:language": [{"@id": f"{EU}language/SLV"}, {"@id": f"{EU}language/ENG"}],
         "dct:license": {"@id": settings.OPEN_DATA_LICENCE_URL},
-        "dcat:dataset": [dcat_dataset(city, d.key, lambda kind, k=d.key: dataset_urls(k, kind),
+        "dcat:dataset": [dcat_dataset(city, d.key, partial(dataset_urls, d.key),
                                       home, stamp=stamp, changed=changed)
                          for d in DATASETS],
     }

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.core.units import UnitError, conversion_factor
@@ -182,7 +183,7 @@ class FeedResult:
         return self.feed is None
 
 
-def feed_inventory(city: City, year: int, *, by: Any = None, actor: str = "",
+def feed_inventory(city: City, year: int, *, by: Person | None = None, actor: str = "",
                    engine: Any = None) -> FeedResult:
     """Put the year's measured lines into the city's inventory for ``year`` (a draft; created
     if there is none). Feeding the same readings again changes nothing."""
@@ -202,12 +203,12 @@ def feed_inventory(city: City, year: int, *, by: Any = None, actor: str = "",
     placed: set[MeasuredLine] = set()
     existing = plan.inventory.lines.order_by("position") if plan.inventory else []
     for ln in existing:
-        m = replaced_by.get(ln.pk) or updated.get(ln.pk)
-        if m is None:
+        measured = replaced_by.get(ln.pk) or updated.get(ln.pk)
+        if measured is None:
             records.append(line_to_record(ln))
-        elif m not in placed:  # where the (first) estimate stood
-            records.append(m.record(fuel[m]))
-            placed.add(m)
+        elif measured not in placed:  # where the (first) estimate stood
+            records.append(measured.record(fuel[measured]))
+            placed.add(measured)
     records += [m.record(fuel[m]) for m in plan.lines if m not in placed]
 
     buffer = io.StringIO()
@@ -260,7 +261,7 @@ class IndicatorValue:
 
 
 def set_indicator_feed(indicator: Indicator, source: DataSource, quantity: str, *,
-                       share_of: str = "", min_coverage: float = 0.95, by: Any = None,
+                       share_of: str = "", min_coverage: float = 0.95, by: Person | None = None,
                        actor: str = "") -> IndicatorFeed:
     """Compute ``indicator`` from ``source``'s readings from now on (replacing any feed it had).
     The quantities must be in the source's schema and convert to the indicator's unit (a share
@@ -290,15 +291,22 @@ def set_indicator_feed(indicator: Indicator, source: DataSource, quantity: str, 
     return feed
 
 
-def _yearly_totals(df: Any, source: str, quantity: str, to_unit: str) -> dict[int, list[float]]:
-    """year -> [total in ``to_unit``, readings, expected readings or nan]."""
-    out: dict[int, list[float]] = {}
+@dataclass(slots=True)
+class _YearTotal:
+    total: float = 0.0  # in the unit asked for
+    readings: int = 0
+    expected: float = 0.0  # readings owed; nan when unknown
+
+
+def _yearly_totals(df: Any, source: str, quantity: str, to_unit: str) -> dict[int, _YearTotal]:
+    """year -> total in ``to_unit``, readings, expected readings or nan."""
+    out: dict[int, _YearTotal] = {}
     rows = df[(df["source"] == source) & (df["quantity"] == quantity)]
     for r in rows.itertuples(index=False):
-        acc = out.setdefault(int(r.year), [0.0, 0, 0.0])
-        acc[0] += float(r.value) * conversion_factor(r.unit, to_unit)
-        acc[1] += int(r.readings)
-        acc[2] += float(r.expected_readings)  # nan stays nan: coverage unknown
+        acc = out.setdefault(int(r.year), _YearTotal())
+        acc.total += float(r.value) * conversion_factor(r.unit, to_unit)
+        acc.readings += int(r.readings)
+        acc.expected += float(r.expected_readings)  # nan stays nan: coverage unknown
     return out
 
 
@@ -331,14 +339,15 @@ def indicator_values(city: City, *, engine: Any = None) -> list[IndicatorValue]:
         unit = feed.source.schema[feed.quantity]["unit"]
         num = _yearly_totals(df, feed.source.key, feed.quantity, unit)
         den = _yearly_totals(df, feed.source.key, feed.share_of, unit) if feed.share_of else {}
-        for year, (total, readings, expected) in sorted(num.items()):
+        for year, t in sorted(num.items()):
+            total, readings, expected = t.total, t.readings, t.expected
             if feed.share_of:
-                if year not in den or not den[year][0]:
+                if year not in den or not den[year].total:
                     continue
-                value = 100 * total / den[year][0] * conversion_factor("percent",
-                                                                       feed.indicator.unit)
-                readings += den[year][1]
-                expected += den[year][2]
+                value = 100 * total / den[year].total * conversion_factor("percent",
+                                                                          feed.indicator.unit)
+                readings += den[year].readings
+                expected += den[year].expected
             else:
                 value = total * conversion_factor(unit, feed.indicator.unit)
             coverage = readings / expected if expected == expected and expected else None
@@ -346,7 +355,7 @@ def indicator_values(city: City, *, engine: Any = None) -> list[IndicatorValue]:
     return values
 
 
-def feed_indicators(city: City, *, by: Any = None, actor: str = "",
+def feed_indicators(city: City, *, by: Person | None = None, actor: str = "",
                     engine: Any = None) -> list[Observation]:
     """Record the observation of every fed indicator for every year the readings cover well
     enough. Recording the same values again changes nothing."""

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils.timezone import now
 
 from zerocity.core import audit, tokens
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 from zerocity.core.results import Done
@@ -116,7 +117,7 @@ def add_source(
     licence: str = "",
     publication: str = Publication.PRIVATE,
     description: str = "",
-    by: Any = None,
+    by: Person | None = None,
     actor: str = "",
 ) -> DataSource:
     """Register a data source. Registering it again with the same definition changes nothing;
@@ -143,7 +144,7 @@ def add_source(
 
 
 @transaction.atomic
-def update_source(source: DataSource, *, by: Any = None, actor: str = "",
+def update_source(source: DataSource, *, by: Person | None = None, actor: str = "",
                   **changes: Any) -> DataSource:
     """Change a source's definition (not its key or city). A changed schema applies to the
     readings received from now on; stored readings keep the unit they were stored in."""
@@ -176,7 +177,7 @@ def source_spec(source: DataSource) -> SourceSpec:
 # -- tokens -------------------------------------------------------------------------------------
 
 @transaction.atomic
-def issue_token(source: DataSource, name: str, *, by: Any = None,
+def issue_token(source: DataSource, name: str, *, by: Person | None = None,
                 actor: str = "") -> tuple[SourceToken, str]:
     """A new API token for one source. The secret is returned here once and never stored;
     only its SHA-256 digest is."""
@@ -193,7 +194,7 @@ def issue_token(source: DataSource, name: str, *, by: Any = None,
 
 
 @transaction.atomic
-def revoke_token(token: SourceToken, *, by: Any = None, actor: str = "") -> SourceToken:
+def revoke_token(token: SourceToken, *, by: Person | None = None, actor: str = "") -> SourceToken:
     """Revoke a token for good; revoking it again changes nothing."""
     token = SourceToken.objects.select_for_update().select_related("source__city").get(
         pk=token.pk)
@@ -225,7 +226,8 @@ def authenticate_token(secret: str, *, source: DataSource | None = None) -> Data
 
 # -- ingest -------------------------------------------------------------------------------------
 
-def ingest_file(source: DataSource, data: bytes | Path, *, filename: str = "", by: Any = None,
+def ingest_file(source: DataSource, data: bytes | Path, *, filename: str = "",
+                by: Person | None = None,
                 actor: str = "", progress: Progress | None = None,
                 chunk_rows: int = CHUNK_ROWS) -> Done[Batch]:
     """Ingest a CSV, Parquet or .xlsx file (bytes, or a path read as a stream).
@@ -253,7 +255,7 @@ def ingest_file(source: DataSource, data: bytes | Path, *, filename: str = "", b
 
 
 def ingest_records(source: DataSource, records: Iterable[Any], *, origin: str = BatchOrigin.API,
-                   by: Any = None, actor: str = "", filename: str = "",
+                   by: Person | None = None, actor: str = "", filename: str = "",
                    chunk_rows: int = CHUNK_ROWS) -> Done[Batch]:
     """Ingest readings given as mappings ``{meter, time, quantity, value, unit,
     customer_class?, ...}`` — what the JSON API and the NGSI-LD API hand over. ``line`` in
@@ -277,7 +279,7 @@ def _now_us() -> int:
 
 
 def _ingest(source: DataSource, open_: Callable[[], Payload], *, origin: str, filename: str,
-            sha256: str | None, by: Any, actor: str, progress: Progress | None,
+            sha256: str | None, by: Person | None, actor: str, progress: Progress | None,
             digest: RecordDigest | None = None) -> Done[Batch]:
     source = DataSource.objects.select_related("city").get(pk=source.pk)
     spec = source_spec(source)
@@ -327,7 +329,7 @@ def _ingest(source: DataSource, open_: Callable[[], Payload], *, origin: str, fi
 
 
 def _ingest_fast(source: DataSource, path: Path, columns: dict[str, str], *, filename: str,
-                 sha256: str, by: Any, actor: str,
+                 sha256: str, by: Person | None, actor: str,
                  progress: Progress | None) -> Done[Batch] | None:
     """A typed Parquet file through the fast path (``zerocity.data.fastpath``); None when the
     exact path must take it."""
@@ -397,7 +399,7 @@ def _store_quarantine(batch: Batch, rows: Iterable[list[dict[str, Any]]]) -> Non
 
 def _commit(source: DataSource, analysis: store.Analysis | fastpath.FastAnalysis,
             staging: store.Staging, *, origin: str, filename: str, sha256: str, received: int,
-            rejected: int, summary: dict[str, Any], by: Any, actor: str,
+            rejected: int, summary: dict[str, Any], by: Person | None, actor: str,
             batch_id: int | None = None, chunks: int | None = None) -> Done[Batch] | None:
     written = store.Written()
     try:
@@ -454,7 +456,7 @@ def _problem_row(p: Problem) -> dict[str, Any]:
 
 
 def _refuse(source: DataSource, staging: store.Staging, problems: list[Problem], *,
-            origin: str, filename: str, sha256: str, received: int, by: Any,
+            origin: str, filename: str, sha256: str, received: int, by: Person | None,
             actor: str) -> Done[Batch]:
     """A payload that cannot be read as a whole: nothing is accepted, every row read counts
     as rejected, and quarantine keeps the reason (and the row problems found before it)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from zerocity.core.models import Role
+from zerocity.core.models import City, Role
 from zerocity.core.services import create_city, ensure_department, grant_role
 from zerocity.inventory.models import Inventory
 from zerocity.inventory.services import (
@@ -140,7 +140,7 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
     return report
 
 
-def _demo_accounts(city, actor: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _demo_accounts(city: City, actor: str) -> list[str]:
     """Demo logins. A password is generated when an account is first created and kept under the
     data directory (never in the repository); existing accounts keep theirs."""
     from django.contrib.auth import get_user_model

@@ -8,7 +8,7 @@ class EngageConfig(AppConfig):
 
     def ready(self) -> None:
         from zerocity.core import hooks
-        from zerocity.engage import notify, privacy
+        from zerocity.engage.services import notify, privacy
         from zerocity.plan.signals import action_changed
 
         action_changed.connect(notify.tell_action_followers,

@@ -21,7 +21,7 @@ def engage_digest(city_slug: str) -> None:
     """Send the weekly digest (run it once a week): one mail per person with what their inbox
     got in the last 7 days and was not mailed yet."""
     from zerocity.core.selectors import get_city
-    from zerocity.engage.notify import digest
+    from zerocity.engage.services.notify import digest
 
     click.echo(f"{digest(get_city(city_slug))} digest mails sent")
 
@@ -33,7 +33,7 @@ def engage_tick(city_slug: str) -> None:
     """Announce the articles that have appeared to their topic's followers (run it every few
     minutes)."""
     from zerocity.core.selectors import get_city
-    from zerocity.engage.news import announce
+    from zerocity.engage.services.news import announce
 
     click.echo(f"{announce(get_city(city_slug))} articles announced")
 
@@ -46,7 +46,7 @@ def engage_census(city_slug: str, path: str) -> None:
     """Load the census file of the resident check (CSV: resident_number, birth_date,
     district); only keyed hashes are stored. It replaces the one loaded before."""
     from zerocity.core.selectors import get_city
-    from zerocity.engage.verification import load_census
+    from zerocity.engage.services.verification import load_census
 
     count = load_census(get_city(city_slug), Path(path).read_text(encoding="utf-8"),
                         actor="cli")

@@ -13,14 +13,23 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.utils.timezone import localtime, make_aware, now
 
 from zerocity.core.models import City, Role
 from zerocity.core.services import grant_role
-from zerocity.engage import (
+from zerocity.engage.models import (
+    Budget,
+    District,
+    Event,
+    Process,
+    Project,
+    Proposal,
+    ProposalState,
+)
+from zerocity.engage.services import (
     awareness,
     budgets,
     news,
@@ -29,7 +38,9 @@ from zerocity.engage import (
     surveys,
     verification,
 )
-from zerocity.engage.models import Budget, District, Event, Process, Project, ProposalState
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SLUG = "zeleni-kranj-2030"
 DISTRICTS = [("center", "Center"), ("primskovo", "Primskovo"), ("zlato-polje", "Zlato polje"),
@@ -68,13 +79,16 @@ def load(city: City, *, actor: str = "demo") -> list[str]:
             "a participatory budget, pledges and news (illustrative)"]
 
 
-def _residents(city: City) -> list[Any]:
+def _residents(city: City) -> list[User]:
     users = get_user_model().objects
     out = []
     citizen = users.filter(username="citizen").first()
     for n in range(1, 13):
-        name = "citizen" if n == 1 and citizen is not None else f"resident{n:02d}"
-        user = citizen if name == "citizen" else grant_role(city, name, Role.CITIZEN).user
+        if n == 1 and citizen is not None:
+            name, user = "citizen", citizen
+        else:
+            name = f"resident{n:02d}"
+            user = grant_role(city, name, Role.CITIZEN).user
         if not user.email:
             user.email = f"{name}@example.org"
             user.save(update_fields=["email"])
@@ -89,7 +103,7 @@ def _residents(city: City) -> list[Any]:
     return out
 
 
-def _proposals(city: City, process: Process, people: list[Any], actor: str) -> int:
+def _proposals(city: City, process: Process, people: list[User], actor: str) -> int:
     from zerocity.plan.models import Action
 
     center = District.objects.get(city=city, code="center")
@@ -135,7 +149,7 @@ def _proposals(city: City, process: Process, people: list[Any], actor: str) -> i
     return len(specs)
 
 
-def _thread(city: City, proposal: Any, people: list[Any], actor: str) -> None:
+def _thread(city: City, proposal: Proposal, people: list[User], actor: str) -> None:
     first = participation.comment(proposal, people[3], "Yes! My children would cycle to "
                                   "school if this lane existed.", alignment=1)
     reply = participation.comment(proposal, people[4], "Where would the parked cars go?",
@@ -170,7 +184,7 @@ def _survey(process: Process) -> None:
     ], opens_at=at - timedelta(days=3), closes_at=at + timedelta(days=25))
 
 
-def _budget(process: Process, people: list[Any], actor: str) -> None:
+def _budget(process: Process, people: list[User], actor: str) -> None:
     at = now()
     center = District.objects.get(city=process.city, code="center")
     budget = Budget.objects.create(process=process, district=center,

@@ -6,17 +6,54 @@ so that the site and the API show an anonymous visitor the same things:
 - a proposal's title, description, state, supports and district; the city's answer and the
   plan action that carries it out only once the city has answered (``answered_at``);
 - never who proposed, supported or commented.
+
+The site's pages read through the page functions below (one per page), and the home page's
+climate status is gathered and cached here (``climate_status``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Case, F, QuerySet, When
+from django.core.cache import cache
+from django.db.models import Case, Count, F, Max, QuerySet, When
+from django.utils.timezone import now
 
+from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
-from zerocity.engage.models import Process, Proposal, ProposalState
+from zerocity.engage.models import (
+    Article,
+    Budget,
+    Comment,
+    District,
+    Follow,
+    Level,
+    MailPreference,
+    Phase,
+    Pledge,
+    PledgeTaken,
+    Process,
+    Project,
+    Proposal,
+    ProposalState,
+    Question,
+    Survey,
+    Verification,
+)
+from zerocity.engage.services import (
+    awareness,
+    budgets,
+    news,
+    notify,
+    participation,
+    surveys,
+    verification,
+)
+
+if TYPE_CHECKING:
+    from zerocity.plan.models import Action
 
 PUBLIC_STATES = tuple(s for s in ProposalState.values if s != ProposalState.WITHDRAWN)
 PROCESS_FIELDS = ("slug", "title", "summary", "phase", "support_threshold")
@@ -29,8 +66,9 @@ def _answered(value: Any) -> Case:
 
 def public_processes(city: City) -> QuerySet[Process, dict[str, Any]]:
     """The city's participatory processes, the newest first, with their public fields only."""
-    return (Process.objects.filter(city=city).order_by("-created_at", "-pk")
-            .values(*PROCESS_FIELDS))
+    rows: QuerySet[Process, dict[str, Any]] = (
+        Process.objects.filter(city=city).order_by("-created_at", "-pk").values(*PROCESS_FIELDS))
+    return rows
 
 
 def public_process(city: City, slug: str) -> Process:
@@ -42,7 +80,7 @@ def public_process(city: City, slug: str) -> Process:
 
 
 def public_proposals(city: City, process_slug: str, *, state: str | None = None
-                     ) -> QuerySet[Proposal, dict[str, Any]]:
+                     ) -> QuerySet[Proposal, Any]:
     """The proposals of one of the city's processes that anyone may read, the newest first
     (NotFound for an unknown process), narrowed to one state when given: their public
     fields only, the city's answer and its plan action once given. A withdrawn proposal is
@@ -56,3 +94,282 @@ def public_proposals(city: City, process_slug: str, *, state: str | None = None
         district_code=F("district__code"), district_name=F("district__name"),
         city_answer=_answered(F("answer")), action_code=_answered(F("action__code")),
         action_name=_answered(F("action__name")))
+
+
+# -- the site's pages -----------------------------------------------------------------------------
+# Each page of the citizen platform reads through one function here, which gathers what the
+# page shows with the same visibility rules as above: the view only renders it.
+
+def _pk(raw: str | int | None) -> int:
+    """A primary key sent in a form; 0 (matching nothing) for anything but digits."""
+    text = str(raw or "")
+    return int(text) if text.isdigit() else 0
+
+
+def climate_status(city: City) -> dict[str, Any]:
+    """The climate status at a glance (``_climate_status``), kept a minute per version of the
+    city's inventories (a plan action turning late shows within the minute): the home page is
+    the most visited page."""
+    from zerocity.inventory.models import Inventory
+
+    version = Inventory.objects.filter(city=city).aggregate(n=Count("pk"),
+                                                            at=Max("updated_at"))
+    stamp = version["at"].timestamp() if version["at"] else 0
+    key = f"zerocity:home-status:{city.pk}:{version['n']}:{stamp}"
+    return cast(dict[str, Any], cache.get_or_set(key, lambda: _climate_status(city), 60))
+
+
+def _climate_status(city: City) -> dict[str, Any]:
+    """The latest published inventory, the gap to the target, the plan's progress and this
+    year's nowcast where the data platform has one."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from zerocity.inventory.selectors import trend
+
+    out: dict[str, Any] = {}
+    years = trend(city, AnonymousUser())  # what anyone may see: the published inventories
+    if years:
+        out["latest"] = years[-1]
+        out["baseline"] = years[0]
+    plan = getattr(city, "plan", None)
+    if plan is not None:
+        from zerocity.plan.models import ActionStatus
+        from zerocity.plan.selectors import action_overview, gap_table
+
+        gap = gap_table(plan)
+        out["target"] = {"year": plan.target_year, "share": plan.reduction_target,
+                         "baseline": gap.total.baseline, "target": gap.total.target}
+        if "latest" in out and gap.total.baseline:
+            out["target"]["done"] = 1 - out["latest"]["mission"] / gap.total.baseline
+        actions = action_overview(plan, today=city.calendar.today())
+        counts = Counter(a["status"] for a in actions)
+        out["actions"] = len(actions)
+        out["counts"] = [(value, str(label), counts[value])
+                         for value, label in ActionStatus.choices if counts.get(value)]
+    out["nowcast"] = cache.get_or_set(f"zerocity:nowcast:{city.pk}", lambda: _nowcast(city),
+                                      600)
+    return out
+
+
+def _nowcast(city: City) -> dict[str, Any] | None:
+    """This year's nowcast of metered energy (``data.opendata``), its latest month; None
+    where the data platform has none."""
+    try:
+        from zerocity.data.opendata import build_nowcast
+
+        df = build_nowcast(city)
+    except Exception:  # noqa: BLE001 - the home page shows what it can; the data page explains
+        return None
+    if df.empty:
+        return None
+    last = df.sort_values(["year", "month"]).iloc[-1]
+    coverage = last["coverage"]
+    return {"year": int(last["year"]), "month": int(last["month"]),
+            "estimate": float(last["tco2e_estimate"]),
+            "previous": float(last["tco2e_previous_year"]),
+            "coverage": None if coverage != coverage else float(coverage)}  # NaN: unknown
+
+
+def followed(person: Person | None, city: City) -> set[str]:
+    """What the person follows in the city (``kind:id``); nothing for a visitor."""
+    user = signed_in(person)
+    if user is None:
+        return set()
+    return set(Follow.objects.filter(user=user, city=city).values_list("target", flat=True))
+
+
+def home_page(city: City, person: Person | None, language: str) -> dict[str, Any]:
+    """The city's home page: the climate status, the four latest articles in the reader's
+    language (title and summary), the next events, the processes not yet over, the pledges,
+    the topics to follow and those the person follows."""
+    articles = [(a, news.localised(a, "title", language), news.localised(a, "summary", language))
+                for a in news.published(city)[:4]]
+    return {"status": climate_status(city), "articles": articles,
+            "events": news.upcoming(city)[:4],
+            "processes": Process.objects.filter(city=city).exclude(phase=Phase.FOLLOW_UP)[:4],
+            "pledges": awareness.totals(city), "topics": news.topics(city),
+            "followed": followed(person, city)}
+
+
+def article_page(city: City, slug: str, language: str) -> dict[str, Any]:
+    """A published article in the reader's language; NotFound before its publication time."""
+    found = Article.objects.filter(city=city, slug=slug, publish_at__lte=now()).first()
+    if found is None:
+        raise NotFound(f"no article {slug!r}")
+    return {"article": found, "title": news.localised(found, "title", language),
+            "body": news.localised(found, "body", language)}
+
+
+def processes(city: City) -> QuerySet[Process]:
+    """Every participatory process of the city, for its list page."""
+    return Process.objects.filter(city=city)
+
+
+def process_page(city: City, slug: str, person: Person | None, state: str = ""
+                 ) -> dict[str, Any]:
+    """A process with its proposals (the withdrawn left out; narrowed to ``state`` when it is
+    one), the districts to propose for, its surveys and budgets, and the person's level and
+    whether they follow it."""
+    process = public_process(city, slug)
+    proposals = process.proposals.select_related("district").exclude(
+        state=ProposalState.WITHDRAWN)
+    if state in ProposalState.values:
+        proposals = proposals.filter(state=state)
+    user = signed_in(person)
+    return {"process": process, "proposals": proposals[:200], "state": state,
+            "districts": District.objects.filter(city=city),
+            "surveys": process.surveys.all(), "budgets": process.budgets.all(),
+            "level": verification.level(user, city),
+            "following": user is not None and notify.following(user, city,
+                                                               f"process:{process.pk}")}
+
+
+def district(city: City, code: str) -> District | None:
+    """The city's district with this code; None for the whole city (or an unknown code)."""
+    return District.objects.filter(city=city, code=code).first() if code else None
+
+
+def proposal(city: City, pk: int) -> Proposal:
+    """The city's proposal ``pk`` (whatever its state: the services refuse what its state does
+    not allow), or NotFound."""
+    found = (Proposal.objects.select_related("process__city", "action", "district", "author")
+             .filter(process__city=city, pk=pk).first())
+    if found is None:
+        raise NotFound(f"no proposal {pk} in {city.slug}")
+    return found
+
+
+def proposal_page(city: City, pk: int, person: Person | None) -> dict[str, Any]:
+    """A proposal as the person sees it: a withdrawn one is its author's only (NotFound for
+    everyone else), the comments in reading order (a hidden one shows to its author only),
+    whether the person supports and follows it."""
+    found = proposal(city, pk)
+    user = signed_in(person)
+    if found.state == ProposalState.WITHDRAWN and (user is None or found.author_id != user.pk):
+        raise NotFound("withdrawn")
+    return {"proposal": found, "comments": participation.thread(found, user),
+            "supported": user is not None and found.support_set.filter(user=user).exists(),
+            "following": user is not None and notify.following(user, city,
+                                                               f"proposal:{found.pk}"),
+            "threshold": found.process.support_threshold}
+
+
+def reply_to(target: Proposal, pk: str | int | None) -> Comment | None:
+    """The comment of this proposal a reply answers; None for a comment of its own."""
+    return Comment.objects.filter(proposal=target, pk=_pk(pk)).first()
+
+
+def comment(city: City, pk: int) -> Comment:
+    """A comment on one of the city's proposals, or NotFound."""
+    found = (Comment.objects.select_related("proposal__process__city", "author")
+             .filter(proposal__process__city=city, pk=pk).first())
+    if found is None:
+        raise NotFound(f"no comment {pk} in {city.slug}")
+    return found
+
+
+def survey(city: City, pk: int) -> Survey:
+    """The survey ``pk`` of one of the city's processes, with its questions, or NotFound."""
+    found = (Survey.objects.select_related("process__city").prefetch_related("questions")
+             .filter(process__city=city, pk=pk).first())
+    if found is None:
+        raise NotFound(f"no survey {pk} in {city.slug}")
+    return found
+
+
+def questions(target: Survey) -> list[Question]:
+    """A survey's questions in their order."""
+    return list(target.questions.all())
+
+
+def survey_page(city: City, pk: int, person: Person | None) -> dict[str, Any]:
+    """A survey: its questions, whether it is open and whether the person answered it (their
+    answer is found by its keyed hash, never by the account), and the results once they have
+    answered or it has closed."""
+    found = survey(city, pk)
+    at = now()
+    user = signed_in(person)
+    answered = user is not None and found.responses.filter(
+        respondent=verification.keyed("survey", str(found.pk), str(user.pk))).exists()
+    return {"survey": found, "questions": questions(found),
+            "open": found.opens_at <= at < found.closes_at, "answered": answered,
+            "results": surveys.results(found) if answered or at >= found.closes_at else None,
+            "level": Level(found.level).label}
+
+
+def budget(city: City, pk: int) -> Budget:
+    """The participatory budget ``pk`` of one of the city's processes, or NotFound."""
+    found = (Budget.objects.select_related("process__city", "district")
+             .filter(process__city=city, pk=pk).first())
+    if found is None:
+        raise NotFound(f"no budget {pk} in {city.slug}")
+    return found
+
+
+def projects(target: Budget, pks: list[str]) -> list[Project]:
+    """The budget's projects among ``pks`` (a ballot's choice; another budget's are not)."""
+    return list(target.projects.filter(pk__in=[_pk(p) for p in pks]))
+
+
+def budget_page(city: City, pk: int) -> dict[str, Any]:
+    """A budget: its projects, whether voting is open, how many ballots came, and the
+    results once voting has closed or the process decides."""
+    found = budget(city, pk)
+    at = now()
+    decided = at >= found.closes_at or found.process.phase in (Phase.DECIDE, Phase.FOLLOW_UP)
+    return {"budget": found, "projects": found.projects.all(),
+            "open": found.opens_at <= at < found.closes_at,
+            "results": budgets.results(found) if decided else None,
+            "ballots": found.ballots.count()}
+
+
+def pledge(city: City, pk: int) -> Pledge:
+    """The city's pledge ``pk``, or NotFound."""
+    found = Pledge.objects.filter(city=city, pk=pk).first()
+    if found is None:
+        raise NotFound(f"no pledge {pk} in {city.slug}")
+    return found
+
+
+def pledges_page(city: City, person: Person | None) -> dict[str, Any]:
+    """The city's pledges with their totals, and those the person took."""
+    user = signed_in(person)
+    mine = set() if user is None else set(
+        PledgeTaken.objects.filter(user=user, pledge__city=city).values_list("pledge_id",
+                                                                           flat=True))
+    return {"totals": awareness.totals(city), "mine": mine}
+
+
+def me_page(person: Person, city: City) -> dict[str, Any]:
+    """The person's own page: their verification and level, inbox, follows, mail settings and,
+    for a card holder, the card's summary. Only read: someone who never changed a setting
+    sees the defaults, nothing is stored for them."""
+    user = signed_in(person)
+    if user is None:
+        raise NotFound("log in to see your page")
+    found = (Verification.objects.select_related("district").filter(city=city, user=user)
+             .first() or Verification(city=city, user=user))
+    return {"verification": found, "level": Level(found.level).label,
+            "inbox": notify.inbox(user, city),
+            "follows": Follow.objects.filter(user=user, city=city),
+            "preference": MailPreference.objects.filter(user=user).first()
+            or MailPreference(user=user),
+            "card": awareness.card_summary(user, city)}
+
+
+def plan_action(city: City, code: str) -> Action | None:
+    """The action of the city's plan with this code (an accepted proposal links to it)."""
+    from zerocity.plan.models import Action
+
+    return Action.objects.filter(plan__city=city, code=code).first()
+
+
+def manage_page(city: City) -> dict[str, Any]:
+    """The staff's page: the moderation queue, the proposals to answer (the most supported
+    first), the budgets for paper ballots, the scheduled articles and the topics."""
+    return {"queue": participation.moderation_queue(city),
+            "to_answer": Proposal.objects.filter(process__city=city, state__in=(
+                ProposalState.PUBLISHED, ProposalState.EVALUATING)).order_by("-supports")[:100],
+            "budgets": Budget.objects.filter(process__city=city).prefetch_related("projects"),
+            "scheduled": Article.objects.filter(city=city, publish_at__gt=now()),
+            "topics": news.topics(city)}

@@ -25,7 +25,7 @@ def food_tick(city_slug: str) -> None:
     from django.utils.timezone import now
 
     from zerocity.core.selectors import get_city
-    from zerocity.food import dps
+    from zerocity.food.services import dps
 
     moved = dps.tick(get_city(city_slug), now())
     click.echo(f"unsealed {moved.unsealed}, activated {len(moved.activated)}, terminated "
@@ -49,7 +49,7 @@ def food_publish(city_slug: str, year: int) -> None:
     open dataset food-deliveries, which feeds the plan's indicators)."""
     from zerocity.core.selectors import get_city
     from zerocity.food.factors import ensure
-    from zerocity.food.outcomes import publish
+    from zerocity.food.services.outcomes import publish
 
     ensure()
     batch = publish(get_city(city_slug), year, actor="cli")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,9 +27,11 @@ from django.utils.timezone import now
 from zerocity.core.calendar import CityCalendar
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
-from zerocity.food import catalogue, dps, factors, outcomes, tendering
+from zerocity.food import factors
 from zerocity.food.deadlines import in_days, in_working_days
 from zerocity.food.models import (
+    Application,
+    Contract,
     Dps,
     FoodGroup,
     Institution,
@@ -37,10 +39,14 @@ from zerocity.food.models import (
     ProcurementStatus,
     SpecificProcurement,
 )
+from zerocity.food.services import catalogue, dps, outcomes, tendering
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 REFERENCE = "kranj-food"
 CHECKS = {c: True for c in dps.EXCLUSION_CHECKS}
-CRITERIA = [
+CRITERIA: list[dict[str, Any]] = [  # the award criteria, as dps.set_award_criteria takes them
     {"id": "price", "type": "price", "name": "Price (EUR, all quantities)", "weight": 60},
     {"id": "freshness", "type": "freshness", "name": "Days from harvest or production",
      "weight": 10},
@@ -201,7 +207,7 @@ def _institutions(city: City) -> list[Institution]:
     return out
 
 
-def _demo_user(username: str) -> Any:
+def _demo_user(username: str) -> User | None:
     return get_user_model().objects.filter(username=username).first()
 
 
@@ -210,6 +216,7 @@ def _operators(city: City, system: Dps, clock: Clock, rng: random.Random,
     categories = {c.code: c for c in system.categories.all()}
     names = iter(NAMES)
     made: list[Operator] = []
+    applications: dict[int, Application] = {}  # each operator's request to participate
     for kind, (count, pattern, codes, _, _, intermediaries, region) in KINDS.items():
         for _ in range(count):
             op = Operator.objects.create(city=city, name=pattern.format(next(names)),
@@ -242,7 +249,7 @@ def _operators(city: City, system: Dps, clock: Clock, rng: random.Random,
             application = dps.submit(system, op, [categories[c] for c in chosen],
                                      at=received, actor=actor)
             made.append(op)
-            op.demo_application = application  # type: ignore[attr-defined]
+            applications[op.pk] = application
             KIND_OF[op.pk] = kind
     farmer = _demo_user(FARM_USER)
     if farmer is not None:
@@ -250,7 +257,7 @@ def _operators(city: City, system: Dps, clock: Clock, rng: random.Random,
     assert system.initial_deadline is not None
     dps.tick(system.city, system.initial_deadline + timedelta(hours=1))
     for op in made:
-        application = op.demo_application  # type: ignore[attr-defined]
+        application = applications[op.pk]
         application.refresh_from_db()
         dps.decide(application, admitted=list(application.categories.all()), checks=CHECKS,
                    at=in_working_days(clock.cal, system.initial_deadline, 3), actor=actor)
@@ -258,11 +265,12 @@ def _operators(city: City, system: Dps, clock: Clock, rng: random.Random,
     return made
 
 
-def _openers(city: City) -> dict[Any, str]:
+def _openers(city: City) -> dict[User, str]:
     """The two openers (the demo's staff member and administrator), each with a passphrase
     made now and kept under the data directory, never in the repository."""
-    users = [_demo_user("ana.staff"), _demo_user("marko.admin")]
-    if None in users:
+    found = [_demo_user("ana.staff"), _demo_user("marko.admin")]
+    users = [u for u in found if u is not None]
+    if len(users) < len(found):
         users = list(get_user_model().objects.order_by("pk")[:2])
     phrases = {u: secrets.token_urlsafe(16) for u in users}
     path = Path(settings.DATA_DIR) / "demo-opener-passphrases.txt"
@@ -288,7 +296,7 @@ def _tender(sp: SpecificProcurement, op: Operator, rng: random.Random, at: datet
 
 
 def _year_of_procurements(system: Dps, institutions: list[Institution], clock: Clock,
-                          rng: random.Random, openers: dict[Any, str], actor: str) -> int:
+                          rng: random.Random, openers: dict[User, str], actor: str) -> int:
     assert system.initial_deadline is not None
     first = in_working_days(clock.cal, system.initial_deadline, 6)
     weights = [m for *_, m in INSTITUTIONS]
@@ -297,12 +305,12 @@ def _year_of_procurements(system: Dps, institutions: list[Institution], clock: C
         invited_at = first + timedelta(days=91 * quarter)
         for n, (code, name, _, budget) in enumerate(CATEGORIES):
             category = system.categories.get(code=code)
-            sp = tendering.create(system, category, f"{code}-q{quarter + 1}",
-                                  f"{name}, quarter {quarter + 1}",
-                                  criteria=[c["id"] for c in CRITERIA],
-                                  estimated_value=Decimal(budget),
-                                  no_lots_reason="One lot: the deliveries to all the "
-                                  "institutions are planned together.", actor=actor)
+            sp = tendering.create_procurement(system, category, f"{code}-q{quarter + 1}",
+                                              f"{name}, quarter {quarter + 1}",
+                                              criteria=[c["id"] for c in CRITERIA],
+                                              estimated_value=Decimal(budget),
+                                              no_lots_reason="One lot: the deliveries to all the "
+                                              "institutions are planned together.", actor=actor)
             deadline = in_days(clock.cal, invited_at, 12)
             sp = tendering.invite(sp, at=invited_at, tender_deadline=deadline, openers=openers,
                                   actor=actor)
@@ -326,8 +334,9 @@ def _year_of_procurements(system: Dps, institutions: list[Institution], clock: C
                 continue
             awarded += 1
             total = sum(weights)
-            values = {inst: (Decimal(budget) * Decimal(w) / total * Decimal("0.97")).quantize(
-                Decimal("0.01")) for inst, w in zip(institutions, weights, strict=True)}
+            values: dict[Institution, Decimal | str] = {
+                inst: (Decimal(budget) * Decimal(w) / total * Decimal("0.97")).quantize(
+                    Decimal("0.01")) for inst, w in zip(institutions, weights, strict=True)}
             contracts = outcomes.sign_contracts(sp, values, at=award_at + timedelta(days=1),
                                                 actor=actor)
             tendering.send_award_notice(sp, at=award_at + timedelta(days=8), actor=actor)
@@ -335,9 +344,10 @@ def _year_of_procurements(system: Dps, institutions: list[Institution], clock: C
     return awarded
 
 
-def _deliveries(sp: SpecificProcurement, contracts: list[Any], start: date, clock: Clock,
+def _deliveries(sp: SpecificProcurement, contracts: list[Contract], start: date, clock: Clock,
                 rng: random.Random, actor: str) -> None:
-    winner = sp.awarded_tender.operator  # type: ignore[union-attr]
+    assert sp.awarded_tender is not None  # called for awarded procurements only
+    winner = sp.awarded_tender.operator
     items = list(winner.catalogue.filter(
         active=True, food_group__in=[g for c in CATEGORIES if c[0] == sp.category.code
                                      for g in c[2]]))
@@ -368,24 +378,26 @@ def _deliveries(sp: SpecificProcurement, contracts: list[Any], start: date, cloc
 
 
 def _open_invitation(system: Dps, clock: Clock, rng: random.Random,
-                     openers: dict[Any, str], actor: str) -> None:
+                     openers: dict[User, str], actor: str) -> None:
     """A procurement open for tenders now (three members have tendered, sealed; the demo
     farmer has not yet), and a draft one."""
     invited_at = now() - timedelta(days=2)
-    sp = tendering.create(system, system.categories.get(code="vegetables"),
-                          f"vegetables-{clock.today:%Y-%m}",
-                          f"Fresh vegetables, from {clock.today:%B %Y}",
-                          criteria=[c["id"] for c in CRITERIA], estimated_value="42000",
-                          lots=["Schools", "Kindergartens"], actor=actor)
+    sp = tendering.create_procurement(system, system.categories.get(code="vegetables"),
+                                      f"vegetables-{clock.today:%Y-%m}",
+                                      f"Fresh vegetables, from {clock.today:%B %Y}",
+                                      criteria=[c["id"] for c in CRITERIA], estimated_value="42000",
+                                      lots=["Schools", "Kindergartens"], actor=actor)
     sp = tendering.invite(sp, at=invited_at,
                           tender_deadline=in_days(clock.cal, invited_at, 12),
                           openers=openers, actor=actor)
     for i, op in enumerate(sp.invitees.order_by("pk")[1:4]):
         _tender(sp, op, rng, invited_at + timedelta(hours=3 + i), actor)
-    tendering.create(system, system.categories.get(code="fruit"), f"fruit-{clock.today:%Y-%m}",
-                     f"Fresh fruit, from {clock.today:%B %Y}",
-                     criteria=[c["id"] for c in CRITERIA], estimated_value="30000",
-                     no_lots_reason="One lot: a single weekly delivery round.", actor=actor)
+    tendering.create_procurement(system, system.categories.get(code="fruit"),
+                                 f"fruit-{clock.today:%Y-%m}",
+                                 f"Fresh fruit, from {clock.today:%B %Y}",
+                                 criteria=[c["id"] for c in CRITERIA], estimated_value="30000",
+                                 no_lots_reason="One lot: a single weekly delivery round.",
+                                 actor=actor)
 
 
 def _pending_requests(system: Dps, clock: Clock, actor: str) -> None:

@@ -12,8 +12,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zerocity.core.models import City
+from zerocity.core.money import MONEY_DIGITS
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY = MONEY_DIGITS
 
 
 class DpsStatus(models.TextChoices):

@@ -38,13 +38,15 @@ from zerocity.food.models import (
 
 TECHNIQUES = ("https://raw.githubusercontent.com/open-contracting-extensions/"
               "ocds_techniques_extension/master/extension.json")
-DPS_STATUS = {DpsStatus.PUBLISHED: "pending", DpsStatus.INITIAL_EVALUATION: "pending",
-              DpsStatus.ACTIVE: "active", DpsStatus.CANCELLED: "cancelled",
-              DpsStatus.TERMINATED: "terminated"}
-TENDER_STATUS = {ProcurementStatus.TENDERING: "active", ProcurementStatus.OPENING: "active",
-                 ProcurementStatus.EVALUATION: "active", ProcurementStatus.AWARDED: "complete",
-                 ProcurementStatus.UNSUCCESSFUL: "unsuccessful",
-                 ProcurementStatus.CANCELLED: "cancelled"}
+# OCDS status codes by the model's status (keyed by str: a model field holds the plain value)
+DPS_STATUS: dict[str, str] = {
+    DpsStatus.PUBLISHED: "pending", DpsStatus.INITIAL_EVALUATION: "pending",
+    DpsStatus.ACTIVE: "active", DpsStatus.CANCELLED: "cancelled",
+    DpsStatus.TERMINATED: "terminated"}
+TENDER_STATUS: dict[str, str] = {
+    ProcurementStatus.TENDERING: "active", ProcurementStatus.OPENING: "active",
+    ProcurementStatus.EVALUATION: "active", ProcurementStatus.AWARDED: "complete",
+    ProcurementStatus.UNSUCCESSFUL: "unsuccessful", ProcurementStatus.CANCELLED: "cancelled"}
 
 
 def prefix() -> str:
@@ -149,7 +151,7 @@ def procurement_releases(sp: SpecificProcurement) -> list[dict[str, Any]]:
     if sp.status == ProcurementStatus.AWARDED and sp.awarded_tender is not None:
         assert sp.awarded_at is not None
         winner = _operator(sp.awarded_tender.operator)
-        award = {"id": f"{sp.reference}-award", "status": "active",
+        award: dict[str, Any] = {"id": f"{sp.reference}-award", "status": "active",
                  "date": _iso(sp.awarded_at, cal),
                  "suppliers": [{"id": winner["id"], "name": winner["name"]}]}
         releases.append({**common, "id": f"{ocid}-award", "date": _iso(sp.awarded_at, cal),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet
+from django_stubs_ext import WithAnnotations
 
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
@@ -166,7 +167,11 @@ def city_inventory(city: City, year: int) -> Inventory:
     return inventory
 
 
-def city_inventories(city: City) -> QuerySet[Inventory]:
+class LineCount(TypedDict):
+    n_lines: int
+
+
+def city_inventories(city: City) -> QuerySet[WithAnnotations[Inventory, LineCount]]:
     """A city's inventories, oldest first, each with its number of lines (``n_lines``)."""
     return Inventory.objects.filter(city=city).annotate(n_lines=Count("lines")) \
         .order_by("year")
@@ -190,3 +195,34 @@ def factors_for(city: City | None) -> QuerySet[EmissionFactor]:
     if city is not None:
         q |= Q(city=city)
     return EmissionFactor.objects.filter(q).select_related("city")
+
+
+# -- the site's pages ----------------------------------------------------------------------------
+
+def home_cities(user: Any) -> list[tuple[City, Inventory | None]]:
+    """Every city, with the newest inventory this user may see (none: the city has no
+    inventory this user may see)."""
+    return [(city, visible_inventories(user, city).first()) for city in City.objects.all()]
+
+
+def latest_inventory(user: Any, city: City) -> Inventory | None:
+    """The newest inventory this user may see (drafts only for the city's staff)."""
+    return visible_inventories(user, city).first()
+
+
+def inventory_page(inventory: Inventory, user: Any, gwp: GwpSet) -> dict[str, Any]:
+    """An inventory as its page shows it with the GWP set ``gwp``: the summary (``s``), its rows
+    in GPC order (the city's own order within a sub-category), the trend over the years this
+    user may see, and those years' inventories."""
+    s = summary(inventory, gwp=gwp)
+    return {
+        "s": s,
+        "rows": sorted(s["rows"], key=lambda r: gpc.sort_key(r["gpc_ref"])),  # a stable sort
+        "trend": trend(inventory.city, user, gwp=gwp.value),
+        "years": visible_inventories(user, inventory.city),
+    }
+
+
+def recent_rejected_imports(city: City, limit: int = 20) -> QuerySet[RejectedImport]:
+    """The last refused import files (without their content), for the import page's list."""
+    return rejected_imports(city).defer("content")[:limit]

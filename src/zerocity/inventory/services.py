@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zerocity.core import audit
+from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.core.units import UnitError
@@ -34,7 +35,7 @@ from zerocity.inventory.parsing import ImportRejected, ParsedLine, read_activity
 
 @transaction.atomic
 def create_inventory(
-    city: City, year: int, *, gwp: str | None = None, by: Any = None, actor: str = "",
+    city: City, year: int, *, gwp: str | None = None, by: Person | None = None, actor: str = "",
     **fields: Any,
 ) -> Inventory:
     inventory, created = Inventory.objects.get_or_create(
@@ -52,7 +53,8 @@ def _lock(inventory: Inventory) -> Inventory:
 
 
 @transaction.atomic
-def set_gwp(inventory: Inventory, gwp: str, *, by: Any = None, actor: str = "") -> Inventory:
+def set_gwp(inventory: Inventory, gwp: str, *, by: Person | None = None,
+            actor: str = "") -> Inventory:
     """Change the GWP set. CO2e follows on read; stored gas tonnes are untouched."""
     inventory = _lock(inventory)
     new = gwp_mod.parse(gwp).value
@@ -68,7 +70,8 @@ def set_gwp(inventory: Inventory, gwp: str, *, by: Any = None, actor: str = "") 
 
 
 @transaction.atomic
-def publish_inventory(inventory: Inventory, *, by: Any = None, actor: str = "") -> Inventory:
+def publish_inventory(inventory: Inventory, *, by: Person | None = None,
+                      actor: str = "") -> Inventory:
     inventory = _lock(inventory)
     if inventory.is_published:
         return inventory
@@ -83,7 +86,7 @@ def publish_inventory(inventory: Inventory, *, by: Any = None, actor: str = "") 
 
 @transaction.atomic
 def unpublish_inventory(
-    inventory: Inventory, *, reason: str, by: Any = None, actor: str = ""
+    inventory: Inventory, *, reason: str, by: Person | None = None, actor: str = ""
 ) -> Inventory:
     if not reason.strip():
         raise Conflict("say why the inventory is withdrawn from the public")
@@ -150,7 +153,7 @@ def add_factor(
     country: str = "",
     method: str = "",
     reference: str = "",
-    by: Any = None,
+    by: Person | None = None,
     actor: str = "",
 ) -> EmissionFactor:
     """Add a factor, or a new version of it when the values differ from the latest one.
@@ -193,7 +196,7 @@ def add_local_electricity_factor(
     national_factor: float,
     local_production_emissions: float = 0.0,
     green_purchase_emissions: float = 0.0,
-    by: Any = None,
+    by: Person | None = None,
     actor: str = "",
 ) -> EmissionFactor:
     """Store the Covenant of Mayors local electricity factor for a city and year."""
@@ -298,7 +301,7 @@ def import_activity_file(
     *,
     mode: str = "replace",
     gwp: str | None = None,
-    by: Any = None,
+    by: Person | None = None,
     actor: str = "",
 ) -> ImportResult:
     """Import the activity-data file into the city's inventory for ``year``.
@@ -325,7 +328,7 @@ def import_activity_file(
 
 @transaction.atomic
 def quarantine(city: City, year: int, data: bytes, filename: str, errors: list[str], *,
-               by: Any = None, actor: str = "") -> RejectedImport:
+               by: Person | None = None, actor: str = "") -> RejectedImport:
     digest = hashlib.sha256(data).hexdigest()
     kept = RejectedImport.objects.filter(city=city, year=year, sha256=digest).first()
     if kept is not None:  # the same refused file sent again is kept once
@@ -348,7 +351,7 @@ def _import_activity_file(
     *,
     mode: str = "replace",
     gwp: str | None = None,
-    by: Any = None,
+    by: Person | None = None,
     actor: str = "",
     sheet: ecrf.Ecrf3 | None = None,
 ) -> ImportResult:
@@ -421,7 +424,7 @@ def _import_activity_file(
     batch = ImportBatch.objects.create(
         inventory=inventory, filename=filename[:300], sha256=parsed.sha256, fmt=parsed.fmt,
         mode=mode, rows=len(parsed.lines), created=len(to_create), updated=len(to_update),
-        deleted=len(to_delete), by=by if getattr(by, "is_authenticated", False) else None,
+        deleted=len(to_delete), by=signed_in(by),
         actor_label=actor or audit.actor_label(by),
     )
     if to_delete:

@@ -50,6 +50,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.models import Department
 from zerocity.inventory.parsing import ImportRejected
 from zerocity.plan import services
@@ -843,7 +844,7 @@ def _apply_actions(ap: _Applier, book: _Book) -> dict[str, Action]:
 
 
 def _apply_indicators(ap: _Applier, book: _Book, actions: dict[str, Action],
-                      by: Any, actor: str) -> None:
+                      by: Person | None, actor: str) -> None:
     plan = ap.plan
     indicators = {i.code: i for i in Indicator.objects.filter(plan=plan)
                   .prefetch_related("actions")}
@@ -924,7 +925,7 @@ def _error_order(message: str) -> tuple[int, int]:
     return (SHEETS.index(sheet) if sheet in SHEETS else -1, int(match.group(2)))
 
 
-def import_plan(plan: Plan, data: bytes, *, filename: str, by: Any = None,
+def import_plan(plan: Plan, data: bytes, *, filename: str, by: Person | None = None,
                 actor: str = "") -> ImportResult:
     """Apply a workbook written by ``export_plan`` (and edited) to the plan.
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from zerocity.plan.calculations import cost_per_tonne
 from zerocity.plan.models import Action, ActionCost, ActionReduction, Plan
@@ -15,11 +15,66 @@ from zerocity.plan.models import Action, ActionCost, ActionReduction, Plan
 ZERO = Decimal(0)
 
 
+class ActionCosts(TypedDict):
+    """One action's costs (EUR, two decimals; None where the action has no yearly costs)."""
+
+    code: str
+    name: str
+    field: str
+    department: str
+    capex_eur: str | None
+    opex_eur: str | None
+    total_eur: str | None
+    reduction_tco2e: float
+    cost_per_tonne_eur: str | None
+
+
+class MacStep(ActionCosts):
+    """A step of the marginal abatement cost curve: the action and the tonnes up to it."""
+
+    cumulative_tco2e: float
+
+
+class YearCosts(TypedDict):
+    capex: str | None
+    opex: str | None
+    total: str | None
+
+
+class FieldCosts(TypedDict):
+    name: str
+    years: dict[str, YearCosts]
+    capex: str | None
+    opex: str | None
+    unscheduled: str | None
+    total: str | None
+
+
+class Totals(TypedDict):
+    capex: str | None
+    opex: str | None
+    unscheduled: str | None
+    total: str | None
+
+
+class InvestmentPlan(TypedDict):
+    """The investment plan as docs/plan.md shows it."""
+
+    years: list[str]
+    fields: dict[str, FieldCosts]
+    year_totals: dict[str, str | None]
+    sources: dict[str, str | None]
+    actions: list[ActionCosts]
+    mac: list[MacStep]
+    unscheduled: list[str]
+    total: Totals
+
+
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value.quantize(Decimal("0.01")))
 
 
-def investment_plan(plan: Plan) -> dict[str, Any]:
+def investment_plan(plan: Plan) -> InvestmentPlan:
     """Costs per field of action and year (capital, operating, total), per funding source,
     per action with its cost per tonne, and the grand totals.
 
@@ -35,13 +90,13 @@ def investment_plan(plan: Plan) -> dict[str, Any]:
         reductions[action_id].append(tco2e)
     costs: dict[int, list[ActionCost]] = defaultdict(list)
     for c in ActionCost.objects.filter(action__plan=plan).order_by("year", "funding_source"):
-        costs[getattr(c, "action_id")].append(c)  # noqa: B009 (no attribute for mypy)
+        costs[c.action_id].append(c)
 
     years: set[int] = set()
     by_field: dict[str, dict[str, Any]] = {}
     by_source: dict[str, Decimal] = defaultdict(Decimal)
-    per_action = []
-    unscheduled = []
+    per_action: list[ActionCosts] = []
+    unscheduled: list[str] = []
     grand = {"capex": ZERO, "opex": ZERO}
     for a in actions:
         rows = costs.get(a.pk, [])
@@ -81,14 +136,16 @@ def investment_plan(plan: Plan) -> dict[str, Any]:
         })
 
     # the marginal abatement cost curve as a table: cheapest tonne first, cumulative tonnes
-    mac, running = [], 0.0
-    for entry in sorted((e for e in per_action if e["cost_per_tonne_eur"] is not None),
-                        key=lambda e: (Decimal(e["cost_per_tonne_eur"]), e["code"])):
+    priced = [(Decimal(e["cost_per_tonne_eur"]), e) for e in per_action
+              if e["cost_per_tonne_eur"] is not None]
+    mac: list[MacStep] = []
+    running = 0.0
+    for _price, entry in sorted(priced, key=lambda pe: (pe[0], pe[1]["code"])):
         running += entry["reduction_tco2e"]
-        mac.append(entry | {"cumulative_tco2e": running})
+        mac.append(MacStep(**entry, cumulative_tco2e=running))
 
     ordered = sorted(years)
-    fields_out = {}
+    fields_out: dict[str, FieldCosts] = {}
     for slug, f in by_field.items():
         fields_out[slug] = {
             "name": f["name"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -379,7 +380,9 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.plan.city_id} {self.period}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The stubs type the key as int; it is None until the row is first written.
+        pk = cast("int | None", self.pk)
+        if pk is not None:
             raise TypeError("a closed reporting period cannot change")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)

@@ -23,12 +23,15 @@ from zerocity.plan.calculations import GapTable, cost_per_tonne, emission_gap
 from zerocity.plan.models import (
     Action,
     ActionCost,
+    ActionProposal,
     ActionReduction,
     ActionStatus,
     FieldOfAction,
     Indicator,
     Plan,
     PolicyReduction,
+    ProposalState,
+    Snapshot,
 )
 from zerocity.plan.monitoring import (
     IndicatorStatus,
@@ -38,7 +41,7 @@ from zerocity.plan.monitoring import (
     indicator_status,
     overdue,
 )
-from zerocity.plan.scenario import plan_model, scenario_result
+from zerocity.plan.scenario import pathway_charts, plan_model, progress, scenario_result
 
 
 def plan_for_city(city_slug: str) -> Plan:
@@ -404,3 +407,120 @@ def published_scenarios(city: City, actions: list[str] | None = None) -> dict[st
         if unknown:
             raise NotFound(f"no action {', '.join(unknown)} in the plan of {city.slug}")
     return {"city": city.slug, **scenario_result(plan, actions)}
+
+
+# -- the site's pages ---------------------------------------------------------------------------
+
+def overview_page(plan: Plan, *, today: date) -> dict[str, Any]:
+    """The plan at a glance, as its public page shows it: every action (``actions``, and by
+    field of action), the A-2.1 gap table, the headline indicator (OI 0.1), the pathway charts
+    and the progress so far."""
+    actions = action_overview(plan, today=today)
+    by_field: dict[str, list[dict[str, Any]]] = {}
+    for a in actions:
+        by_field.setdefault(a["field"], []).append(a)
+    return {"actions": actions, "by_field": by_field, "gap": gap_table(plan),
+            "headline": next((i for i in indicator_overview(plan, codes=["OI 0.1"])), None),
+            "charts": pathway_charts(plan), "progress": progress(plan)}
+
+
+def plan_action(plan: Plan, code: str) -> Action:
+    """An action of the plan by its code, with its field, lever and department."""
+    action = (Action.objects.select_related("plan__city", "field", "lever", "department")
+              .filter(plan=plan, code=code).first())
+    if action is None:
+        raise NotFound(f"no action {code!r} in the plan")
+    return action
+
+
+def action_page(plan: Plan, code: str, *, today: date) -> dict[str, Any]:
+    """An action as its public page shows it: the action, its overview row (status...) and its
+    details (``action_detail``, as ``d``)."""
+    action = plan_action(plan, code)
+    [row] = action_overview(plan, today=today, code=code)
+    return {"action": action, "row": row, "d": action_detail(action)}
+
+
+def indicator_years(plan: Plan) -> list[dict[str, Any]]:
+    """``indicator_overview`` with, for each indicator, its targets and observations side by
+    side, year by year (``years``: (year, {"target", "observed"}) in year order)."""
+    rows = indicator_overview(plan)
+    for i in rows:
+        years = sorted({*i["targets"], *i["observations"]})
+        i["years"] = [(y, {"target": i["targets"].get(y), "observed": i["observations"].get(y)})
+                      for y in years]
+    return rows
+
+
+def explorer_page(plan: Plan, chosen: list[str] | None) -> dict[str, Any]:
+    """The scenario explorer with the actions ``chosen`` switched on (all when None): the
+    result (``r``), the codes switched on and every action with its field and reductions.
+    Raises ValueError for a code the plan does not have."""
+    result = scenario_result(plan, chosen)
+    return {"r": result, "on": set(result["actions"]),
+            "actions": list(plan.actions.select_related("field")
+                            .prefetch_related("reductions"))}
+
+
+def pending_proposals(plan: Plan) -> int:
+    """How many proposed changes wait for the climate office."""
+    return ActionProposal.objects.filter(action__plan=plan,
+                                         state=ProposalState.PROPOSED).count()
+
+
+def dashboard_page(plan: Plan, *, today: date) -> dict[str, Any]:
+    """The staff's dashboard: every action (``actions``), the gap table, the overdue
+    milestones by department, the actions by freshness, the indicators off track or
+    deviating, and the closed reporting periods."""
+    actions = action_overview(plan, today=today)
+    return {"actions": actions, "gap": gap_table(plan),
+            "overdue": overdue_by_department(plan, today=today),
+            "freshness": Counter(a["freshness"] for a in actions),
+            "off_track": [i for i in indicator_overview(plan)
+                          if i["status"] in ("off_track", "deviating")],
+            "snapshots": list(plan.snapshots.all())}
+
+
+def action_edit_page(plan: Plan, action: Action, *, today: date) -> dict[str, Any]:
+    """What the action editor shows beside the form: the milestones, the last 10 status
+    overrides, the last 20 proposals and the action's overview row."""
+    return {"milestones": list(action.milestones.all()),
+            "overrides": list(action.overrides.all()[:10]),
+            "proposals": list(action.proposals.all()[:20]),
+            "row": action_overview(plan, today=today, code=action.code)[0]}
+
+
+def proposals_page(plan: Plan) -> dict[str, Any]:
+    """The proposals waiting for the climate office (``open``) and the last 50 decided."""
+    items = (ActionProposal.objects.filter(action__plan=plan)
+             .select_related("action", "action__department"))
+    return {"open": list(items.filter(state=ProposalState.PROPOSED)),
+            "decided": list(items.exclude(state=ProposalState.PROPOSED)[:50])}
+
+
+def plan_proposal(plan: Plan, pk: int) -> ActionProposal:
+    proposal = ActionProposal.objects.filter(pk=pk, action__plan=plan).first()
+    if proposal is None:
+        raise NotFound(f"no proposal {pk} in the plan")
+    return proposal
+
+
+def indicator_entry_page(plan: Plan) -> dict[str, Any]:
+    """Indicator data entry: every indicator's overview and its id by code (for the forms)."""
+    return {"indicators": indicator_overview(plan),
+            "ids": dict(plan.indicators.values_list("code", "pk"))}
+
+
+def plan_indicator(plan: Plan, pk: int) -> Indicator:
+    indicator = Indicator.objects.filter(pk=pk, plan=plan).first()
+    if indicator is None:
+        raise NotFound(f"no indicator {pk} in the plan")
+    return indicator
+
+
+def plan_snapshot(plan: Plan, period: str) -> Snapshot:
+    """The frozen report of a closed reporting period."""
+    snapshot = Snapshot.objects.filter(plan=plan, period=period).first()
+    if snapshot is None:
+        raise NotFound(f"no report for the period {period!r}")
+    return snapshot

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City, Department
 from zerocity.core.services import ensure_department
@@ -51,7 +52,7 @@ def _check_sectors(reductions: dict[str, Any], where: str) -> None:
 
 
 @transaction.atomic
-def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Any = None,
+def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Person | None = None,
               actor: str = "") -> Plan:
     """Create or bring up to date a city's plan from plain data (the structure of
     ``demo/data/kranj_plan.json``). Loading the same data again changes nothing."""
@@ -199,7 +200,7 @@ def _touch(action: Action) -> None:
 
 @transaction.atomic
 def set_milestone(action: Action, name: str, due: date, *, done: date | None = None,
-                  by: Any = None, actor: str = "") -> Milestone:
+                  by: Person | None = None, actor: str = "") -> Milestone:
     action = Action.objects.select_for_update().get(pk=action.pk)
     milestone, created = Milestone.objects.get_or_create(
         action=action, name=name, defaults={"due": due, "done": done})
@@ -216,13 +217,13 @@ def set_milestone(action: Action, name: str, due: date, *, done: date | None = N
     return milestone
 
 
-def _tell_followers(action: Action, subject: str, by: Any) -> None:
+def _tell_followers(action: Action, subject: str, by: Person | None) -> None:
     """Those who listen (the citizen platform tells the action's followers) hear of it."""
     signals.action_changed.send(sender=Action, action=action, subject=subject, by=by)
 
 
 @transaction.atomic
-def override_status(action: Action, status: str, *, reason: str, by: Any = None,
+def override_status(action: Action, status: str, *, reason: str, by: Person | None = None,
                     actor: str = "") -> StatusOverride:
     """Set an action's status by hand (``status=""`` returns it to the computed status)."""
     if not reason.strip():
@@ -242,7 +243,7 @@ def override_status(action: Action, status: str, *, reason: str, by: Any = None,
 
 @transaction.atomic
 def record_observation(indicator: Indicator, year: int, value: float, *, source: str = "",
-                       by: Any = None, actor: str = "") -> Observation:
+                       by: Person | None = None, actor: str = "") -> Observation:
     """Enter (or correct) the observed value of an indicator for a year."""
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     current = Observation.objects.filter(indicator=indicator, year=year).first()
@@ -258,7 +259,7 @@ def record_observation(indicator: Indicator, year: int, value: float, *, source:
 
 
 @transaction.atomic
-def close_period(plan: Plan, period: str, *, today: date | None = None, by: Any = None,
+def close_period(plan: Plan, period: str, *, today: date | None = None, by: Person | None = None,
                  actor: str = "") -> Snapshot:
     """Freeze the plan as it stands for a reporting period. Closing it again returns the
     snapshot already taken, unchanged."""
@@ -294,7 +295,8 @@ def _plain(value: Any) -> Any:
 
 
 @transaction.atomic
-def propose_change(action: Action, changes: dict[str, Any], *, note: str = "", by: Any = None,
+def propose_change(action: Action, changes: dict[str, Any], *, note: str = "",
+                   by: Person | None = None,
                    actor: str = "") -> ActionProposal | None:
     """Record a proposed change to an action. Values equal to the action's current ones are
     dropped; nothing left to change returns None. Values are checked as the model checks
@@ -335,7 +337,7 @@ def propose_change(action: Action, changes: dict[str, Any], *, note: str = "", b
 
 
 @transaction.atomic
-def publish_proposal(proposal: ActionProposal, *, by: Any = None,
+def publish_proposal(proposal: ActionProposal, *, by: Person | None = None,
                      actor: str = "") -> Action:
     """Apply a proposal to its action. Refused when the action changed since it was proposed
     (someone published another change to the same fields): the office reviews it again."""
@@ -364,7 +366,21 @@ def publish_proposal(proposal: ActionProposal, *, by: Any = None,
 
 
 @transaction.atomic
-def reject_proposal(proposal: ActionProposal, *, reason: str, by: Any = None,
+def submit_change(action: Action, changes: dict[str, Any], *, note: str = "",
+                  publish: bool = False, by: Person | None = None,
+                  actor: str = "") -> ActionProposal | None:
+    """What the action editor sends: the change is proposed (``propose_change``) and, when
+    ``publish`` (the caller has checked that the climate office sends it), published at once,
+    both or neither. None when nothing changed; else the proposal, in its final state."""
+    proposal = propose_change(action, changes, note=note, by=by, actor=actor)
+    if proposal is not None and publish:
+        publish_proposal(proposal, by=by, actor=actor)
+        proposal.refresh_from_db()
+    return proposal
+
+
+@transaction.atomic
+def reject_proposal(proposal: ActionProposal, *, reason: str, by: Person | None = None,
                     actor: str = "") -> ActionProposal:
     if not reason.strip():
         raise Conflict("a rejection needs a reason the department can act on")

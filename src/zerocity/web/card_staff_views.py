@@ -4,8 +4,8 @@ validators with their last contact, the reconciliation report, ridership for the
 operator, the city's challenges, and the fare rules editor (administrators).
 
 Everything a desk clerk does goes through the card's services, so the ledger's rules, the
-deny list and the audit trail are the same as everywhere else; every account a clerk opens
-is recorded in the audit trail too.
+deny list and the audit trail are the same as everywhere else; every search and every account
+a clerk opens is recorded in the audit trail too, by the card's ``logged_`` selectors.
 """
 
 from __future__ import annotations
@@ -16,57 +16,24 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
-from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zerocity.card import accounts, challenges, rewards, ridership, selectors, services
-from zerocity.card.models import (
-    AccountKind,
-    CardAccount,
-    Challenge,
-    ChallengeMeasure,
-    FareRuleSet,
-    LedgerAccount,
-    LedgerEntry,
-    LedgerTransaction,
-    MediumKind,
-    Tap,
-    Validator,
-)
-from zerocity.core import audit
+from zerocity.card import accounts, challenges, ridership, selectors, services
+from zerocity.card.models import CardAccount, ChallengeMeasure, MediumKind
 from zerocity.core.access import city_admin, city_staff
-from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_admin
 from zerocity.web import charts
 from zerocity.web.http import private
 from zerocity.web.open_data_views import fmt_number
 
-SILENT_AFTER = timedelta(hours=24)  # a validator not heard from for this long is flagged
-REPORT_DAYS = 31
-
-
-
-def _account(city: City, pk: int) -> CardAccount:
-    try:
-        return selectors.desk_account(city, pk)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-
-
-def _medium(city: City, pk: int) -> Any:
-    try:
-        return selectors.desk_medium(city, pk)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+# A refused action (a ``Conflict`` from the card's services) is answered by
+# ``web.refusals``: the reason as a message, back on the page the form was on (its ``next``).
 
 
 def _back(account: CardAccount) -> HttpResponse:
@@ -79,9 +46,7 @@ def _back(account: CardAccount) -> HttpResponse:
 @require_GET
 def desk(request: HttpRequest, city: City) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
-    found = selectors.desk_search(city, query)
-    if query:
-        audit.record("card.desk_search", city=city, user=request.user, results=len(found))
+    found = selectors.logged_desk_search(city, query, by=request.user)
     return private(render(request, "web/card/desk.html", {
         "city": city, "q": query, "found": found, "searched": bool(query.strip())}))
 
@@ -91,26 +56,9 @@ def desk(request: HttpRequest, city: City) -> HttpResponse:
 def desk_open(request: HttpRequest, city: City) -> HttpResponse:
     """A new account: a person's (by their user name) or an anonymous stored-value one; a
     minor's names the guardian's account."""
-    username = request.POST.get("username", "").strip()
-    holder = None
-    if username:
-        holder = get_user_model().objects.filter(username=username).first()
-        if holder is None:
-            messages.error(request, _("No user %(name)s.") % {"name": username})
-            return redirect("card_desk", city=city.slug)
-    guardian = None
-    if request.POST.get("guardian", "").strip():
-        try:
-            guardian = selectors.desk_account(city, int(request.POST["guardian"]))
-        except (ValueError, NotFound):
-            messages.error(request, _("No such guardian account."))
-            return redirect("card_desk", city=city.slug)
-    try:
-        account = accounts.open_account(city, holder=holder, guardian=guardian,
-                                        by=request.user)
-    except Conflict as exc:
-        messages.error(request, str(exc))
-        return redirect("card_desk", city=city.slug)
+    account = accounts.open_account_at_desk(
+        city, username=request.POST.get("username", ""),
+        guardian=request.POST.get("guardian", ""), by=request.user)
     messages.success(request, _("Account %(pk)s is open.") % {"pk": account.pk})
     return _back(account)
 
@@ -118,69 +66,48 @@ def desk_open(request: HttpRequest, city: City) -> HttpResponse:
 @city_staff
 @require_GET
 def desk_account(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    account = _account(city, pk)
-    audit.record("card.desk_view", city=city, user=request.user, obj=account)
-    at = now()
-    _, rules = accounts.current_rules(city)
-    entries = selectors.history(account, limit=100)
-    reversed_ids = set(LedgerTransaction.objects.filter(
-        reverses__in=[e.transaction_id for e in entries]).values_list("reverses_id", flat=True))
+    page = selectors.logged_desk_account(city, pk, by=request.user)
     return private(render(request, "web/card/desk_account.html", {
-        "city": city, "account": account, "balance": accounts.balance(account),
-        "points": rewards.balance(account), "media": account.media.order_by("id"),
-        "passes": account.entitlements.order_by("-valid_from")[:20],
-        "concessions": account.eligibilities.all(), "history": entries,
-        "reversed": reversed_ids, "kinds": MediumKind.choices,
-        "categories": accounts.CONCESSIONS,
-        "pass_products": [p for p in rules.products if p.kind == "pass"],
-        "dependants": account.dependants.all(), "today": at.date()}))
-
-
-def _staff_action(request: HttpRequest, account: CardAccount, action: Any,
-                  success: str) -> HttpResponse:
-    try:
-        action()
-    except Conflict as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
-    return _back(account)
+        "city": city, **page, "kinds": MediumKind.choices, "categories": accounts.CONCESSIONS,
+        "today": city.calendar.today()}))
 
 
 @city_staff
 @require_POST
 def desk_issue(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    account = _account(city, pk)
-    token = request.POST.get("token", "")
-    kind = request.POST.get("kind", MediumKind.CITY_CARD)
-    return _staff_action(request, account, lambda: accounts.issue_medium(
-        account, token, kind=kind, label=request.POST.get("label", "").strip()[:40],
-        by=request.user), _("The card is issued."))
+    account = selectors.desk_account(city, pk)
+    accounts.issue_medium(account, request.POST.get("token", ""),
+                          kind=request.POST.get("kind", MediumKind.CITY_CARD),
+                          label=request.POST.get("label", "").strip()[:40], by=request.user)
+    messages.success(request, _("The card is issued."))
+    return _back(account)
 
 
 @city_staff
 @require_POST
 def desk_replace(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     """A new card for a lost, stolen or broken one: balance and passes stay on the account."""
-    medium = _medium(city, pk)
-    return _staff_action(request, medium.account, lambda: accounts.replace_medium(
-        medium, request.POST.get("token", ""), by=request.user),
-        _("The new card replaces the old one; balance and passes are on it."))
+    medium = selectors.desk_medium(city, pk)
+    accounts.replace_medium(medium, request.POST.get("token", ""), by=request.user)
+    messages.success(request, _("The new card replaces the old one; balance and passes are on "
+                                "it."))
+    return _back(medium.account)
 
 
 @city_staff
 @require_POST
 def desk_block(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    medium = _medium(city, pk)
-    reason = request.POST.get("reason", "").strip() or "lost"
-    return _staff_action(request, medium.account, lambda: accounts.block_medium(
-        medium, reason=reason, by=request.user), _("The card is blocked."))
+    medium = selectors.desk_medium(city, pk)
+    accounts.block_medium(medium, reason=request.POST.get("reason", "").strip() or "lost",
+                          by=request.user)
+    messages.success(request, _("The card is blocked."))
+    return _back(medium.account)
 
 
 @city_staff
 @require_POST
 def desk_refund(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    account = _account(city, pk)
+    account = selectors.desk_account(city, pk)
     try:
         amount = Decimal(request.POST.get("amount", "").replace(",", "."))
     except InvalidOperation:
@@ -190,94 +117,84 @@ def desk_refund(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     if not receipt:
         messages.error(request, _("Enter the desk's receipt number."))
         return _back(account)
-    return _staff_action(request, account, lambda: services.refund(
-        account.wallet, amount, reason=request.POST.get("reason", ""),
-        key=f"{account.pk}:{receipt}", by=request.user),
-        _("%(amount)s EUR refunded.") % {"amount": amount})
+    services.refund(account.wallet, amount, reason=request.POST.get("reason", ""),
+                    key=f"{account.pk}:{receipt}", by=request.user)
+    messages.success(request, _("%(amount)s EUR refunded.") % {"amount": amount})
+    return _back(account)
 
 
 @city_staff
 @require_POST
 def desk_reverse(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     """A correction: the transaction is reversed by a new one, with the reason and the clerk."""
-    entry = (LedgerEntry.objects.filter(transaction_id=pk, account__card__city=city)
-             .select_related("account__card").first())
-    if entry is None:
-        raise Http404("no such transaction of a card account")
-    account = entry.account.card
-    tx = entry.transaction
-    return _staff_action(request, account, lambda: services.reverse(
-        tx, reason=request.POST.get("reason", ""), by=request.user),
-        _("Transaction %(pk)s is reversed.") % {"pk": pk})
+    tx, account = selectors.desk_transaction(city, pk)
+    services.reverse(tx, reason=request.POST.get("reason", ""), by=request.user)
+    messages.success(request, _("Transaction %(pk)s is reversed.") % {"pk": pk})
+    return _back(account)
 
 
 @city_staff
 @require_POST
 def desk_concession(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    account = _account(city, pk)
+    account = selectors.desk_account(city, pk)
     start, end = (parse_date(request.POST.get(k, "") or "") for k in ("valid_from", "expires"))
     if start is None or end is None:
         messages.error(request, _("Enter the dates the concession is valid."))
         return _back(account)
-    return _staff_action(request, account, lambda: accounts.add_eligibility(
+    accounts.add_eligibility(
         account, request.POST.get("category", ""),
         valid_from=city.calendar.day_start(start), expires_at=city.calendar.day_start(end),
-        verified_by=audit.actor_label(request.user),
-        evidence_ref=request.POST.get("evidence", ""), by=request.user),
-        _("The concession is recorded."))
+        verified_by=request.user.get_username(),  # the clerk who saw the evidence
+        evidence_ref=request.POST.get("evidence", ""), by=request.user)
+    messages.success(request, _("The concession is recorded."))
+    return _back(account)
 
 
 @city_staff
 @require_POST
 def desk_sell_pass(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    account = _account(city, pk)
+    account = selectors.desk_account(city, pk)
     key = request.POST.get("receipt", "").strip()
-    return _staff_action(request, account, lambda: accounts.sell_pass(
-        account, request.POST.get("product", ""),
-        payment_key=f"desk:{account.pk}:{key}" if key else None, by=request.user),
-        _("The pass is sold."))
+    accounts.sell_pass(account, request.POST.get("product", ""),
+                       payment_key=f"desk:{account.pk}:{key}" if key else None, by=request.user)
+    messages.success(request, _("The pass is sold."))
+    return _back(account)
 
 
 @city_staff
 @require_POST
 def desk_personalise(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     """An anonymous card's account given to its holder (by their user name)."""
-    account = _account(city, pk)
+    account = selectors.desk_account(city, pk)
     username = request.POST.get("username", "").strip()
-    holder = get_user_model().objects.filter(username=username).first() if username else None
-    if holder is None:
-        messages.error(request, _("No user %(name)s.") % {"name": username})
-        return _back(account)
-    return _staff_action(request, account, lambda: accounts.personalise(
-        account, holder, by=request.user), _("The account is now %(name)s's.") % {
-        "name": username})
+    accounts.personalise_at_desk(account, username, by=request.user)
+    messages.success(request, _("The account is now %(name)s's.") % {"name": username})
+    return _back(account)
 
 
 @city_staff
 @require_POST
 def desk_move_balance(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     """The whole balance moved to another account, with the reason."""
-    account = _account(city, pk)
-    try:
-        target = selectors.desk_account(city, int(request.POST.get("target", "")))
-    except (ValueError, NotFound):
-        messages.error(request, _("No such receiving account."))
-        return _back(account)
-    return _staff_action(request, account, lambda: accounts.move_balance(
-        account, target, reason=request.POST.get("reason", "").strip(), by=request.user),
-        _("The balance is moved to account %(pk)s.") % {"pk": target.pk})
+    account = selectors.desk_account(city, pk)
+    target, _tx = accounts.move_balance_at_desk(
+        account, request.POST.get("target", ""), reason=request.POST.get("reason", "").strip(),
+        by=request.user)
+    messages.success(request, _("The balance is moved to account %(pk)s.") % {"pk": target.pk})
+    return _back(account)
 
 
 @city_staff
 @require_POST
 def desk_close(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    account = _account(city, pk)
+    account = selectors.desk_account(city, pk)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm closing the account."))
         return _back(account)
-    return _staff_action(request, account, lambda: accounts.close_account(
-        account, refund_reference=request.POST.get("receipt", "").strip(), by=request.user),
-        _("The account is closed and its balance refunded."))
+    accounts.close_account(account, refund_reference=request.POST.get("receipt", "").strip(),
+                           by=request.user)
+    messages.success(request, _("The account is closed and its balance refunded."))
+    return _back(account)
 
 
 # -- validators, reconciliation, fares ------------------------------------------------------
@@ -285,79 +202,54 @@ def desk_close(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 @city_staff
 @require_GET
 def validators(request: HttpRequest, city: City) -> HttpResponse:
-    at = now()
-    day = at - timedelta(hours=24)
-    counts = {r["validator"]: r for r in Tap.objects.filter(
-        validator__city=city, received_at__gte=day).values("validator").annotate(
-        n=Count("id"), offline=Count("id", filter=Q(offline=True)),
-        denied=Count("id", filter=Q(accepted=False)))}
-    rows = []
-    for v in Validator.objects.filter(city=city).order_by("service", "device_id"):
-        c = counts.get(v.pk, {})
-        rows.append({"v": v, "taps": c.get("n", 0), "offline": c.get("offline", 0),
-                     "denied": c.get("denied", 0),
-                     "silent": v.revoked_at is None and (
-                         v.last_seen_at is None or at - v.last_seen_at > SILENT_AFTER)})
     return private(render(request, "web/card/validators.html", {
-        "city": city, "rows": rows, "silent_hours": int(SILENT_AFTER.total_seconds() // 3600),
-        "silent": sum(r["silent"] for r in rows)}))
+        "city": city, **selectors.validator_status(city),
+        "silent_hours": int(selectors.SILENT_AFTER.total_seconds() // 3600)}))
 
 
 @city_staff
 @require_GET
 def reconciliation(request: HttpRequest, city: City) -> HttpResponse:
-    result = services.reconcile(city)
-    system = LedgerAccount.objects.filter(city=city, kind=AccountKind.SYSTEM).order_by("code")
-    wallets = LedgerAccount.objects.filter(city=city, kind=AccountKind.WALLET).aggregate(
-        n=Count("id"), total=Sum("balance"))
-    since = now() - timedelta(days=REPORT_DAYS)
-    daily: dict[Any, dict[str, Decimal]] = {}
-    for row in (LedgerEntry.objects.filter(account__city=city, account__kind=AccountKind.SYSTEM,
-                                           transaction__created_at__gte=since)
-                .annotate(day=TruncDate("transaction__created_at", tzinfo=city.calendar.zone))
-                .values("day", "account__code").annotate(total=Sum("amount"))):
-        daily.setdefault(row["day"], {})[row["account__code"]] = Decimal(
-            row["total"]).quantize(Decimal("0.01"))
-    codes = [a.code for a in system]
-    days = [{"day": d, "totals": [daily[d].get(c, Decimal(0)) for c in codes]}
-            for d in sorted(daily, reverse=True)]
     return private(render(request, "web/card/reconciliation.html", {
-        "city": city, "result": result, "system": system, "wallets": wallets,
-        "codes": codes, "days": days, "report_days": REPORT_DAYS}))
+        "city": city, **selectors.reconciliation_report(city),
+        "report_days": selectors.REPORT_DAYS}))
+
+
+def _typed_rules(city: City, text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The rules document typed in the editor, or why it is not one: where its JSON breaks, or
+    what the fare engine finds wrong with it."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, _("Line %(line)s, column %(col)s: %(msg)s") % {
+            "line": exc.lineno, "col": exc.colno, "msg": exc.msg}
+    if not isinstance(data, dict):
+        return None, _("The rules are one JSON object.")
+    return data, selectors.rules_problem(city, data)
 
 
 @city_admin
 @require_http_methods(["GET", "POST"])
 def fare_rules(request: HttpRequest, city: City) -> HttpResponse:
     """The products and fares as data: a new version is checked by the fare engine before it
-    is saved, and validators pick it up by its version."""
+    is saved, and validators pick it up by its version. A version with a mistake is shown
+    again in the editor with the reason."""
     text, error = None, None
     if request.method == "POST":
         text = request.POST.get("rules", "")
-        try:
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                raise Conflict(_("The rules are one JSON object."))
+        data, error = _typed_rules(city, text)
+        if data is not None and error is None:
             saved = accounts.set_rules(city, data, by=request.user)
-        except json.JSONDecodeError as exc:
-            error = _("Line %(line)s, column %(col)s: %(msg)s") % {
-                "line": exc.lineno, "col": exc.colno, "msg": exc.msg}
-        except Conflict as exc:
-            error = str(exc)
-        else:
             messages.success(request, _("Fare rules version %(v)s is in force.")
                              % {"v": saved.version})
             return redirect("card_fares", city=city.slug)
-    try:
-        version, rules = accounts.current_rules(city)
-    except NotFound:
-        version, rules = None, None
-    current = FareRuleSet.objects.filter(city=city, version=version).first()
+    page = selectors.fare_rules_page(city)
     if text is None:
-        text = json.dumps(current.data, indent=2, ensure_ascii=False) if current else "{}"
+        text = json.dumps(page["document"], indent=2, ensure_ascii=False) \
+            if page["document"] is not None else "{}"
     return private(render(request, "web/card/fares.html", {
-        "city": city, "rules": rules, "version": version, "text": text, "error": error,
-        "versions": FareRuleSet.objects.filter(city=city).order_by("-version")[:20],
+        "city": city, "rules": page["rules"], "version": page["version"], "text": text,
+        "error": error, "versions": page["versions"],
         "is_admin": is_city_admin(request.user, city)}, status=400 if error else 200))
 
 
@@ -417,24 +309,18 @@ def challenges_manage(request: HttpRequest, city: City) -> HttpResponse:
             raise Http404("not found")
         p = request.POST
         try:
-            starts, ends = date.fromisoformat(p.get("starts", "")), date.fromisoformat(
-                p.get("ends", ""))
-            challenges.create_challenge(
-                city, p.get("code", "").strip(), title=p.get("title", "").strip(),
-                title_sl=p.get("title_sl", "").strip(), measure=p.get("measure", ""),
-                target=int(p.get("target", "0")), bonus_points=int(p.get("bonus", "0")),
-                starts=starts, ends=ends, description=p.get("description", "").strip(),
-                by=request.user)
+            starts, ends = (date.fromisoformat(p.get(k, "")) for k in ("starts", "ends"))
+            target, bonus = int(p.get("target", "0")), int(p.get("bonus", "0"))
         except ValueError:
             messages.error(request, _("Enter the dates, the target and the bonus."))
-        except Conflict as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("The challenge is open."))
+            return redirect("card_challenges_manage", city=city.slug)
+        challenges.create_challenge(
+            city, p.get("code", "").strip(), title=p.get("title", "").strip(),
+            title_sl=p.get("title_sl", "").strip(), measure=p.get("measure", ""),
+            target=target, bonus_points=bonus, starts=starts, ends=ends,
+            description=p.get("description", "").strip(), by=request.user)
+        messages.success(request, _("The challenge is open."))
         return redirect("card_challenges_manage", city=city.slug)
-    rows = (Challenge.objects.filter(city=city).annotate(
-        joined=Count("entries"), completed=Count("entries", filter=Q(
-            entries__completed_at__isnull=False))).order_by("-starts", "code"))
     return private(render(request, "web/card/challenges.html", {
-        "city": city, "rows": rows, "measures": ChallengeMeasure.choices,
-        "is_admin": is_city_admin(request.user, city)}))
+        "city": city, "rows": selectors.challenges_with_counts(city),
+        "measures": ChallengeMeasure.choices, "is_admin": is_city_admin(request.user, city)}))

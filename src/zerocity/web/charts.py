@@ -197,12 +197,13 @@ def line_chart(
                             halo=True)
                     + "</g>")
         body.append(_text(cx, base + 20, p.label, anchor="middle", weight="600"))
-        under = [t for t in (flag_label if p.flagged else "", p.note) if t]
-        for j, t in enumerate(under):
-            body.append(_text(cx, base + 36 + 14 * j, t, anchor="middle", size=12,
-                              fill=FLAG if t == flag_label else MUTED, weight="600", cls="flag"))
+        under = [words for words in (flag_label if p.flagged else "", p.note) if words]
+        for j, words in enumerate(under):
+            body.append(_text(cx, base + 36 + 14 * j, words, anchor="middle", size=12,
+                              fill=FLAG if words == flag_label else MUTED, weight="600",
+                              cls="flag"))
 
-    legend_x = pad_l
+    legend_x: float = pad_l
     body.append(f'<circle cx="{legend_x + 6}" cy="14" r="5" fill="{color}" stroke="{color}" '
                 'stroke-width="2" />')
     body.append(_text(legend_x + 16, 18, series_name))
@@ -317,8 +318,8 @@ def stacked_area(years: Sequence[int], layers: Sequence[tuple[str, Sequence[floa
     for line, color, dash in ((top_line, TEXT, ""), (bottom_line, TEXT, ' stroke-dasharray="6 4"')):
         if line is None:
             continue
-        pts = " ".join(f"{px(y):.1f},{py(v):.1f}" for y, v in zip(years, line[1], strict=True))
-        body.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2"'
+        path = " ".join(f"{px(y):.1f},{py(v):.1f}" for y, v in zip(years, line[1], strict=True))
+        body.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"'
                     f'{dash}><title>{escape(line[0])}</title></polyline>')
         legend.append(Series(line[0], color))
     for n, s in enumerate(legend):  # four to a row, in fixed columns

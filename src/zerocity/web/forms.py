@@ -1,11 +1,27 @@
-from django import forms
-from django.utils.translation import gettext_lazy as _
+from typing import Any
 
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from zerocity.core.selectors import username_taken
+from zerocity.data.models import DataSource
 from zerocity.inventory.gwp import GwpSet
 from zerocity.plan.models import Action, ActionStatus
 from zerocity.plan.services import EDITABLE_FIELDS
 
 MAX_UPLOAD = 50 * 2**20
+
+
+def _within_upload_limit(form: forms.Form, message: StrOrPromise) -> UploadedFile[bytes]:
+    """The form's file, refused with ``message`` beyond MAX_UPLOAD (larger files go through
+    the command line, which streams them)."""
+    upload: UploadedFile[bytes] = form.cleaned_data["file"]
+    if upload.size is not None and upload.size > MAX_UPLOAD:
+        raise forms.ValidationError(message)
+    return upload
 
 
 class InventoryImportForm(forms.Form):
@@ -27,14 +43,11 @@ class InventoryImportForm(forms.Form):
         + [(g.value, g.value) for g in GwpSet],
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
-        f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
-        return f
+    def clean_file(self) -> UploadedFile[bytes]:
+        return _within_upload_limit(self, _("The file is larger than 50 MB."))
 
 
-class ActionEditForm(forms.ModelForm):
+class ActionEditForm(forms.ModelForm[Action]):
     """The fields of an action a department may propose to change."""
 
     note = forms.CharField(label=_("Note for the climate office"), required=False,
@@ -59,10 +72,11 @@ class StatusOverrideForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Computed from the milestones"))] + list(
-            ActionStatus.choices)
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [("", _("Computed from the milestones")), *ActionStatus.choices]
 
 
 class ObservationForm(forms.Form):
@@ -74,29 +88,26 @@ class ObservationForm(forms.Form):
 class PlanImportForm(forms.Form):
     file = forms.FileField(label=_("Plan workbook (.xlsx)"))
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
-        f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
-        return f
+    def clean_file(self) -> UploadedFile[bytes]:
+        return _within_upload_limit(self, _("The file is larger than 50 MB."))
 
 
 class DataUploadForm(forms.Form):
-    source = forms.ModelChoiceField(label=_("Source"), queryset=None, to_field_name="key")
+    source: forms.ModelChoiceField[DataSource] = forms.ModelChoiceField(
+        label=_("Source"), queryset=None, to_field_name="key")
     file = forms.FileField(label=_("File of readings"),
                            help_text=_("CSV, Parquet or .xlsx with the columns meter, time, "
                                        "quantity, value, unit and optionally customer_class."))
 
-    def __init__(self, *args, sources, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, sources: QuerySet[DataSource], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].queryset = sources
+        source = self.fields["source"]
+        assert isinstance(source, forms.ModelChoiceField)
+        source.queryset = sources
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
-        f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD:
-            raise forms.ValidationError(_("The file is larger than 50 MB; send larger files "
+    def clean_file(self) -> UploadedFile[bytes]:
+        return _within_upload_limit(self, _("The file is larger than 50 MB; send larger files "
                                           "with zerocity data ingest."))
-        return f
 
 
 class SignUpForm(forms.Form):
@@ -111,10 +122,8 @@ class SignUpForm(forms.Form):
     website = forms.CharField(required=False, label="Website")  # a honeypot
 
     def clean_username(self):  # type: ignore[no-untyped-def]
-        from django.contrib.auth import get_user_model
-
         name = self.cleaned_data["username"]
-        if get_user_model().objects.filter(username__iexact=name).exists():
+        if username_taken(name):
             raise forms.ValidationError(_("This user name is taken."))
         return name
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.safestring import SafeString
@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from zerocity.core.access import public
-from zerocity.core.errors import NotFound
 from zerocity.core.models import City
-from zerocity.data import opendata
+from zerocity.core.selectors import get_city
+from zerocity.data import opendata, selectors
 from zerocity.data.outputs import CARRIERS
 from zerocity.web import charts
 
@@ -118,9 +118,8 @@ def nowcast_summary(df: pd.DataFrame, city: City) -> dict[str, Any] | None:
 @public
 @require_GET
 def catalogue(request: HttpRequest, city: str) -> HttpResponse:
-    obj = get_object_or_404(City, slug=city)
-    stamp = opendata.state(obj)  # the store walked once for the whole page
-    frames = {d.key: opendata.frame(obj, d.key, stamp) for d in opendata.DATASETS}
+    obj = get_city(city)
+    frames = selectors.open_data_frames(obj)  # the store walked once for the whole page
     energy, series = frames["energy-use"], frames["monthly-series"]
     datasets = []
     for d in opendata.DATASETS:
@@ -143,17 +142,13 @@ def catalogue(request: HttpRequest, city: str) -> HttpResponse:
 @public
 @require_GET
 def dataset(request: HttpRequest, city: str, key: str) -> HttpResponse:
-    obj = get_object_or_404(City, slug=city)
-    try:
-        spec = opendata.get_dataset(key)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    df = opendata.frame(obj, key)
+    obj = get_city(city)
+    spec, df, modified = selectors.open_dataset(obj, key)
     preview = df.tail(PREVIEW_ROWS)
     columns = [c.name for c in spec.columns]
     return render(request, "web/open_data/dataset.html", {
         "city": obj, "dataset": spec, "rows": len(df), "downloads": downloads(obj, key),
-        "columns": spec.columns, "modified": opendata.modified(obj),
+        "columns": spec.columns, "modified": modified,
         "preview": [[_cell(row[c]) for c in columns] for _i, row in preview.iterrows()],
         "withheld": int(df["withheld"].sum()) if "withheld" in df else 0,
         "licence": settings.OPEN_DATA_LICENCE,

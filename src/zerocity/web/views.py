@@ -7,18 +7,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zerocity.core.access import city_admin, city_staff, public
-from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_admin, is_city_staff
-from zerocity.inventory import exports, gpc, selectors, services
+from zerocity.core.selectors import get_city
+from zerocity.inventory import exports, selectors, services
 from zerocity.inventory.gwp import GwpSet
 from zerocity.inventory.gwp import parse as parse_gwp
-from zerocity.inventory.models import Inventory, RejectedImport
+from zerocity.inventory.models import Inventory
 from zerocity.inventory.parsing import ImportRejected
 from zerocity.web.forms import InventoryImportForm
 from zerocity.web.http import private
@@ -39,19 +40,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @public
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    cities = [
-        (city, selectors.visible_inventories(request.user, city).first())
-        for city in City.objects.all()
-    ]
-    return render(request, "web/home.html", {"cities": cities})
+    return render(request, "web/home.html", {"cities": selectors.home_cities(request.user)})
 
 
 @public
 @require_GET
 def inventory_latest(request: HttpRequest, city: str) -> HttpResponse:
     """The newest inventory this user may see (drafts only for the city's staff)."""
-    obj = get_object_or_404(City, slug=city)
-    inventory = selectors.visible_inventories(request.user, obj).first()
+    obj = get_city(city)
+    inventory = selectors.latest_inventory(request.user, obj)
     if inventory is None:
         return render(request, "web/inventory_empty.html", {"city": obj})
     return _inventory_page(request, inventory, latest=True)
@@ -60,7 +57,8 @@ def inventory_latest(request: HttpRequest, city: str) -> HttpResponse:
 @public
 @require_GET
 def inventory_year(request: HttpRequest, city: str, year: int) -> HttpResponse:
-    return _inventory_page(request, _access(request, city, year), latest=False)
+    inventory = selectors.access_inventory_for_user(request.user, city, year)
+    return _inventory_page(request, inventory, latest=False)
 
 
 @public
@@ -68,7 +66,7 @@ def inventory_year(request: HttpRequest, city: str, year: int) -> HttpResponse:
 def inventory_download(request: HttpRequest, city: str, year: int, fmt: str) -> HttpResponse:
     if fmt not in DOWNLOAD_TYPES:
         raise Http404("unknown format")
-    inventory = _access(request, city, year)
+    inventory = selectors.access_inventory_for_user(request.user, city, year)
     body = exports.export_inventory(inventory, fmt)
     response = HttpResponse(body, content_type=DOWNLOAD_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(inventory, fmt)}"'
@@ -78,20 +76,15 @@ def inventory_download(request: HttpRequest, city: str, year: int, fmt: str) -> 
 @city_admin
 @require_POST
 def inventory_publish(request: HttpRequest, city: City, year: int) -> HttpResponse:
-    inventory = _access(request, city.slug, year)
+    """Publish a draft; a refusal (``web.refusals``) is its reason, back on the inventory."""
+    inventory = selectors.access_inventory_for_user(request.user, city.slug, year)
     was_public = inventory.is_published
-    try:
-        services.publish_inventory(inventory, by=request.user)
-    except Conflict as exc:
-        messages.error(request, _("The inventory could not be published: %(reason)s")
-                       % {"reason": exc})
+    services.publish_inventory(inventory, by=request.user)
+    if was_public:
+        messages.info(request, _("The %(year)s inventory was already public.") % {"year": year})
     else:
-        if was_public:
-            messages.info(request, _("The %(year)s inventory was already public.")
-                          % {"year": year})
-        else:
-            messages.success(request, _("The %(year)s inventory of %(city)s is now public.")
-                             % {"year": year, "city": city.name})
+        messages.success(request, _("The %(year)s inventory of %(city)s is now public.")
+                         % {"year": year, "city": city.name})
     return redirect("inventory_year", city=city.slug, year=year)
 
 
@@ -105,7 +98,7 @@ def inventory_import(request: HttpRequest, city: City) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             year, upload = form.cleaned_data["year"], form.cleaned_data["file"]
-            try:
+            try:  # a refused file is listed on the form again, every error with its line
                 result = services.import_activity_file(
                     city, year, upload.read(), upload.name, mode=form.cleaned_data["mode"],
                     gwp=form.cleaned_data["gwp"] or None, by=request.user,
@@ -128,26 +121,19 @@ def inventory_import(request: HttpRequest, city: City) -> HttpResponse:
                 return redirect("inventory_year", city=city.slug, year=year)
         else:
             status = 400
-    rejected = RejectedImport.objects.filter(city=city).defer("content")[:20]
     return render(request, "web/inventory_import.html",
-                  {"city": city, "form": form, "errors": errors, "rejected": rejected},
+                  {"city": city, "form": form, "errors": errors,
+                   "rejected": selectors.recent_rejected_imports(city)},
                   status=status)
 
 
 @city_staff
 @require_GET
 def rejected_download(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    kept = get_object_or_404(RejectedImport, city=city, pk=pk)
+    kept = selectors.rejected_import(city, pk)
     response = HttpResponse(bytes(kept.content), content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="refused-{kept.pk}-{kept.filename}"'
     return private(response)
-
-
-def _access(request: HttpRequest, city: str, year: int) -> Inventory:
-    try:
-        return selectors.access_inventory_for_user(request.user, city, year)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
 
 
 def _inventory_page(request: HttpRequest, inventory: Inventory, *, latest: bool) -> HttpResponse:
@@ -156,15 +142,10 @@ def _inventory_page(request: HttpRequest, inventory: Inventory, *, latest: bool)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     city = inventory.city
-    summary = selectors.summary(inventory, gwp=gwp)
     context = {
         "city": city,
         "inventory": inventory,
-        "s": summary,
-        # GPC order, the city's own order within a sub-category (sorted() is stable)
-        "rows": sorted(summary["rows"], key=lambda r: gpc.sort_key(r["gpc_ref"])),
-        "trend": selectors.trend(city, request.user, gwp=gwp.value),
-        "years": selectors.visible_inventories(request.user, city),
+        **selectors.inventory_page(inventory, request.user, gwp),
         "gwp_choices": [g.value for g in GwpSet],
         "gwp_is_default": gwp.value == inventory.gwp,
         "can_publish": not inventory.is_published and is_city_admin(request.user, city),

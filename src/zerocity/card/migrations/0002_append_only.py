@@ -6,7 +6,7 @@ from django.db import migrations
 from zerocity.card.triggers import TABLES, sqlite_trigger
 
 
-def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(
@@ -25,7 +25,7 @@ def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
         raise RuntimeError(f"no append-only triggers for {vendor}")
 
 
-def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     for table in TABLES:
         if vendor == "postgresql":

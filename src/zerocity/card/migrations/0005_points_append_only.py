@@ -7,7 +7,7 @@ from zerocity.card.triggers import sqlite_trigger
 TABLE = "card_pointsentry"
 
 
-def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
             f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
@@ -17,7 +17,7 @@ def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
             schema_editor.execute(sqlite_trigger(TABLE, op))
 
 
-def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}")
     else:

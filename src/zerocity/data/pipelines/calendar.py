@@ -15,8 +15,9 @@ from zerocity.core.calendar import CityCalendar, calendar_of
 
 DAY = 86_400
 # The names DataSource.frequency uses, plus "<n>min" / "<n>h" / "<n>s".
-_NAMED = {"15min": 900, "30min": 1800, "hourly": 3600, "1h": 3600, "daily": DAY, "1d": DAY,
-          "monthly": "month", "irregular": None}
+_NAMED: dict[str, int | str | None] = {
+    "15min": 900, "30min": 1800, "hourly": 3600, "1h": 3600, "daily": DAY, "1d": DAY,
+    "monthly": "month", "irregular": None}
 
 
 def frequency_seconds(frequency: str | int | timedelta | None) -> int | str | None:

@@ -112,11 +112,12 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 
 def _step_label(step: dict[str, Any]) -> str:
+    label: str = step["label"]
     if step["action"]:
-        return f"{step['action']} {step['label']}"
+        return f"{step['action']} {label}"
     return {"baseline": _("Without action (baseline projection)"),
             "existing measures": _("Existing national and regional policies"),
-            "plan": _("Result of the plan")}.get(step["label"], step["label"])
+            "plan": _("Result of the plan")}.get(label, label)
 
 
 @register.simple_tag

@@ -6,6 +6,7 @@ through Django's mail backends (the console in the demo)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils.timezone import now
 
+from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.engage.models import Follow, MailPreference, Notification
@@ -49,7 +52,25 @@ def preference(user: Any) -> MailPreference:
     return found
 
 
-def _preferences(users: list[Any]) -> dict[int, MailPreference]:
+@transaction.atomic
+def set_mail_preferences(user: Any, city: City, *, immediate: bool, digest: bool
+                         ) -> MailPreference:
+    """The person's choice of mail: at once, the weekly digest, both or neither. Asking for
+    any mail again undoes a one-click unsubscribe; the same choice sent twice changes
+    nothing."""
+    preference(user)  # the row to lock: someone who never chose has none yet
+    pref = MailPreference.objects.select_for_update().get(user=user)
+    wanted = (immediate, digest, pref.unsubscribed_at if not (immediate or digest) else None)
+    if (pref.immediate, pref.digest, pref.unsubscribed_at) == wanted:
+        return pref
+    pref.immediate, pref.digest, pref.unsubscribed_at = wanted
+    pref.save(update_fields=["immediate", "digest", "unsubscribed_at"])
+    audit.record("engage.mail_preferences", city=city, user=user, obj=pref,
+                 immediate=immediate, digest=digest)
+    return pref
+
+
+def _preferences(users: Sequence[Any]) -> dict[int, MailPreference]:
     """Each person's mail settings in one query; the defaults (mail at once and the digest)
     for someone who never changed them."""
     found = {p.user_id: p for p in MailPreference.objects.filter(user__in=users)}
@@ -60,13 +81,24 @@ def unsubscribe_token(user: Any) -> str:
     return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(user.pk))
 
 
-def unsubscribe(token: str) -> Any:
-    """One click: no more mail of any kind (the inbox stays)."""
+def _unsubscriber(token: str) -> Any:
+    """The person an unsubscribe link is for; None for a forged link or a deleted account."""
     try:
         pk = int(signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
     except (signing.BadSignature, ValueError):
-        raise Conflict("the unsubscribe link is not valid") from None
-    user = get_user_model().objects.filter(pk=pk).first()
+        return None
+    return get_user_model().objects.filter(pk=pk).first()
+
+
+def unsubscribe_link_problem(token: str) -> str | None:
+    """Why an unsubscribe link unsubscribes nobody, or None when it is valid: the page says
+    so with a 400 to the mail program that follows it (RFC 8058)."""
+    return None if _unsubscriber(token) is not None else "the unsubscribe link is not valid"
+
+
+def unsubscribe(token: str) -> Any:
+    """One click: no more mail of any kind (the inbox stays)."""
+    user = _unsubscriber(token)
     if user is None:
         raise Conflict("the unsubscribe link is not valid")
     pref = preference(user)
@@ -89,7 +121,7 @@ def base_url() -> str:
 
 
 @transaction.atomic
-def tell_action_followers(sender: Any, *, action: Any, subject: str, by: Any = None,
+def tell_action_followers(sender: Any, *, action: Any, subject: str, by: Person | None = None,
                           **_: Any) -> None:
     """A plan action changed (``plan.signals.action_changed``): its followers hear of it."""
     city = action.plan.city
@@ -103,13 +135,13 @@ def notify(city: City, targets: list[str], subject: str, body: str = "", url: st
     an inbox entry each, and a mail now to those who want mail at once. Returns how many
     people were told."""
     at = at or now()
-    people = (get_user_model().objects.filter(follows__city=city, follows__target__in=targets)
-              .distinct())
+    found = (get_user_model().objects.filter(follows__city=city, follows__target__in=targets)
+             .distinct())
     if actor is not None and getattr(actor, "pk", None):
-        people = people.exclude(pk=actor.pk)
+        found = found.exclude(pk=actor.pk)
     mails = []
     told = 0
-    people = list(people)
+    people = list(found)
     prefs = _preferences(people)
     for person in people:
         entry = Notification.objects.create(user=person, city=city, target=targets[0],

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.timezone import now
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.engage.models import Article, Event
@@ -30,7 +31,7 @@ def upcoming(city: City, at: datetime | None = None) -> QuerySet[Event]:
 @transaction.atomic
 def write(city: City, title: str, body: str, *, publish_at: datetime, summary: str = "",
           title_sl: str = "", summary_sl: str = "", body_sl: str = "", topic: str = "",
-          by: Any = None, actor: str = "") -> Article:
+          by: Person | None = None, actor: str = "") -> Article:
     if not title.strip() or not body.strip():
         raise Conflict("an article has a title and a text")
     slug = slugify(title)[:70] or "article"
@@ -59,10 +60,10 @@ def topics(city: City) -> dict[str, str]:
 
 
 @transaction.atomic
-def announce(city: City, *, at: datetime | None = None, by: Any = None) -> int:
+def announce(city: City, *, at: datetime | None = None, by: Person | None = None) -> int:
     """Tell the followers of each article's topic once the article has appeared; returns how
     many articles were announced. Running it again changes nothing."""
-    from zerocity.engage.notify import notify
+    from zerocity.engage.services.notify import notify
 
     at = at or now()
     due = list(Article.objects.select_for_update().filter(
@@ -79,7 +80,7 @@ def announce(city: City, *, at: datetime | None = None, by: Any = None) -> int:
 
 @transaction.atomic
 def add_event(city: City, title: str, starts_at: datetime, place: str, *,
-              title_sl: str = "", description: str = "", by: Any = None,
+              title_sl: str = "", description: str = "", by: Person | None = None,
               actor: str = "") -> Event:
     if not title.strip() or not place.strip():
         raise Conflict("an event has a title and a place")
@@ -93,6 +94,7 @@ def add_event(city: City, title: str, starts_at: datetime, place: str, *,
 def localised(obj: Any, field: str, language: str) -> str:
     """An article's or event's field in the reader's language, the other one when it has no
     translation."""
-    if language == "sl" and getattr(obj, f"{field}_sl", ""):
-        return str(getattr(obj, f"{field}_sl"))
-    return str(getattr(obj, field) or getattr(obj, f"{field}_sl", ""))
+    translated = str(getattr(obj, f"{field}_sl", None) or "")
+    if language == "sl" and translated:
+        return translated
+    return str(getattr(obj, field) or translated)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -135,6 +135,22 @@ def footprint(answers: dict[str, Any], *, household: int = 1) -> Footprint:
     return out
 
 
+def calculate(answers: dict[str, Any]) -> tuple[Footprint | None, str]:
+    """The calculator form's outcome: the footprint of its answers and no complaint, or no
+    footprint and what is wrong with an answer, shown beside the form (the form is only read,
+    so a wrong number is not a refusal of anything). Nothing before a diet is chosen: the
+    form has not been sent yet."""
+    if not answers.get("diet"):
+        return None, ""
+    household = str(answers.get("household") or 1).strip()
+    if not household.isdigit():
+        return None, "household: a whole number of people"
+    try:
+        return footprint(answers, household=int(household)), ""
+    except Conflict as exc:
+        return None, str(exc)
+
+
 def city_per_person(city: City) -> dict[str, Any] | None:
     """The latest published inventory's emissions per resident (kg CO2e), with its year and
     whether it is illustrative."""
@@ -167,9 +183,9 @@ def card_summary(user: Any, city: City) -> dict[str, Any] | None:
     cal = city.calendar
     month = cal.today().replace(day=1)
     last = (month - timedelta(days=1)).replace(day=1)
-    per_leg: dict[str, float] = cache.get_or_set(
+    per_leg: dict[str, float] = cast(dict[str, float], cache.get_or_set(
         f"zerocity:avoided-per-leg:{city.pk}:{ridership.period_of(last)}",
-        lambda: _avoided_per_leg(city, last), 3600)
+        lambda: _avoided_per_leg(city, last), 3600))
     trips = dict(Tap.objects.filter(medium__account__in=accounts, accepted=True,
                                     at__gte=cal.day_start(month)).values_list("service")
                  .annotate(n=Count("pk")).values_list("service", "n"))

@@ -24,9 +24,9 @@ from django.db.models import F
 from django.utils.timezone import now
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import City
-from zerocity.engage import notify
 from zerocity.engage.models import (
     Alignment,
     Block,
@@ -40,7 +40,8 @@ from zerocity.engage.models import (
     ReportReason,
     Support,
 )
-from zerocity.engage.verification import require
+from zerocity.engage.services import notify
+from zerocity.engage.services.verification import require
 
 PHASES = list(Phase.values)
 PROPOSALS_PER_DAY = 3
@@ -53,7 +54,7 @@ def reports_to_hide() -> int:
 
 @transaction.atomic
 def create_process(city: City, slug: str, title: str, *, summary: str = "",
-                   support_threshold: int = 50, by: Any = None, actor: str = "",
+                   support_threshold: int = 50, by: Person | None = None, actor: str = "",
                    **levels: int) -> Process:
     process = Process.objects.create(city=city, slug=slug, title=title, summary=summary,
                                      support_threshold=support_threshold, **levels)
@@ -62,7 +63,7 @@ def create_process(city: City, slug: str, title: str, *, summary: str = "",
 
 
 @transaction.atomic
-def next_phase(process: Process, *, by: Any = None, actor: str = "") -> Process:
+def next_phase(process: Process, *, by: Person | None = None, actor: str = "") -> Process:
     process = Process.objects.select_for_update().get(pk=process.pk)
     i = PHASES.index(process.phase)
     if i == len(PHASES) - 1:
@@ -141,7 +142,8 @@ def _url(proposal: Proposal) -> str:
 
 
 @transaction.atomic
-def answer(proposal: Proposal, state: str, text: str, *, action: Any = None, by: Any = None,
+def answer(proposal: Proposal, state: str, text: str, *, action: Any = None,
+           by: Person | None = None,
            actor: str = "") -> Proposal:
     """The city's answer: evaluating, accepted (optionally with the plan action that carries
     it out) or rejected (with the reason)."""
@@ -242,8 +244,11 @@ def moderation_queue(city: City) -> list[Comment]:
 
 
 @transaction.atomic
-def moderate(target: Comment, *, keep: bool, reason: str = "", by: Any = None,
-             actor: str = "") -> Comment:
+def moderate(target: Comment, *, keep: bool, reason: str = "", block_author: bool = False,
+             by: Person | None = None, actor: str = "") -> Comment:
+    """A moderator's decision on a reported comment: keep it (shown again) or hide it with the
+    reason; with ``block_author`` its author is blocked in the city too, for the same reason.
+    Both or neither: a block refused (no reason given) leaves the comment undecided."""
     target = Comment.objects.select_for_update().select_related("proposal__process__city").get(
         pk=target.pk)
     target.reviewed_at = now()
@@ -256,11 +261,14 @@ def moderate(target: Comment, *, keep: bool, reason: str = "", by: Any = None,
     target.save()
     audit.record("engage.moderated", city=target.proposal.process.city, user=by, actor=actor,
                  obj=target, keep=keep, reason=reason)
+    if block_author and target.author is not None:
+        block(target.proposal.process.city, target.author, reason, by=by, actor=actor)
     return target
 
 
 @transaction.atomic
-def block(city: City, user: Any, reason: str, *, by: Any = None, actor: str = "") -> Block:
+def block(city: City, user: Any, reason: str, *, by: Person | None = None,
+          actor: str = "") -> Block:
     if not reason.strip():
         raise Conflict("say why the person is blocked")
     made, _ = Block.objects.update_or_create(

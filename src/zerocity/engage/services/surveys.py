@@ -13,9 +13,10 @@ from django.db import IntegrityError, transaction
 from django.utils.timezone import now
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.engage.models import Process, Question, QuestionKind, Response, Survey
-from zerocity.engage.verification import keyed, require
+from zerocity.engage.services.verification import keyed, require
 
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING,
                 QuestionKind.MATRIX)
@@ -24,7 +25,7 @@ CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING
 @transaction.atomic
 def create_survey(process: Process, title: str, questions: list[dict[str, Any]], *,
                   opens_at: datetime, closes_at: datetime, level: int | None = None,
-                  by: Any = None, actor: str = "") -> Survey:
+                  by: Person | None = None, actor: str = "") -> Survey:
     if closes_at <= opens_at:
         raise Conflict("a survey closes after it opens")
     survey = Survey.objects.create(process=process, title=title, opens_at=opens_at,

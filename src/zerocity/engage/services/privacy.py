@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from zerocity.core.models import City
-from zerocity.engage import notify, verification
 from zerocity.engage.models import (
     Comment,
     Follow,
@@ -24,6 +23,7 @@ from zerocity.engage.models import (
     Support,
     Verification,
 )
+from zerocity.engage.services import notify, verification
 
 
 def export(user: Any, city: City) -> dict[str, Any]:

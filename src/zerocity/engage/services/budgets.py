@@ -24,9 +24,10 @@ from django.db.models import Count
 from django.utils.timezone import now
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.engage.models import Ballot, Budget, Level, Project, VotingStyle
-from zerocity.engage.verification import keyed, require
+from zerocity.engage.services.verification import keyed, require
 
 
 def _check(budget: Budget, projects: list[Project]) -> None:
@@ -64,7 +65,8 @@ def vote(budget: Budget, user: Any, projects: list[Project], *,
 
 
 def enter_paper_ballot(budget: Budget, paper_number: str, projects: list[Project], *,
-                       by: Any = None, actor: str = "", at: datetime | None = None) -> Ballot:
+                       by: Person | None = None, actor: str = "",
+                       at: datetime | None = None) -> Ballot:
     """A paper ballot from a polling place (where the voter's residence was checked)."""
     at = at or now()
     number = paper_number.strip()

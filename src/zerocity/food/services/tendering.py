@@ -34,9 +34,9 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.db import transaction
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.food import deadlines, law
-from zerocity.food.dps import address, local_time, members, send
 from zerocity.food.models import (
     Category,
     Clarification,
@@ -50,13 +50,14 @@ from zerocity.food.models import (
     Tender,
     TenderStatus,
 )
+from zerocity.food.services.dps import address, local_time, members, send
 
 TENDER_DAYS = 10  # DPS-41
 MIN_PASSPHRASE = 12
 RAW = serialization.Encoding.Raw
 
 
-def _record(event: str, sp: SpecificProcurement, by: Any, actor: str, obj: Any = None,
+def _record(event: str, sp: SpecificProcurement, by: Person | None, actor: str, obj: Any = None,
             **data: Any) -> None:
     audit.record(event, city=sp.dps.city, user=by, actor=actor, obj=obj or sp, **data)
 
@@ -64,9 +65,14 @@ def _record(event: str, sp: SpecificProcurement, by: Any, actor: str, obj: Any =
 # -- set-up -------------------------------------------------------------------------------------
 
 @transaction.atomic
-def create(dps: Dps, category: Category, reference: str, title: str, *,
-           criteria: list[str], estimated_value: Decimal | str, lots: list[str] | None = None,
-           no_lots_reason: str = "", by: Any = None, actor: str = "") -> SpecificProcurement:
+def create_procurement(dps: Dps, category: Category, reference: str, title: str, *,
+                       criteria: list[str], estimated_value: Decimal | str,
+                       lots: list[str] | None = None, no_lots_reason: str = "",
+                       by: Person | None = None,
+                       actor: str = "") -> SpecificProcurement:
+    """A specific procurement, a draft until its invitation, in one category of an active
+    DPS: every award criterion of the notice with its weight (DPS-09), a value within the
+    category's largest contract, and lots or the reason for none (DPS-47)."""
     if category.dps_id != dps.pk:
         raise Conflict("the category belongs to another DPS")
     if dps.status != DpsStatus.ACTIVE:
@@ -102,7 +108,8 @@ def _passphrase_key(passphrase: str, salt: bytes) -> bytes:
 
 @transaction.atomic
 def invite(sp: SpecificProcurement, *, at: datetime, tender_deadline: datetime,
-           openers: dict[Any, str], by: Any = None, actor: str = "") -> SpecificProcurement:
+           openers: dict[Any, str], by: Person | None = None,
+           actor: str = "") -> SpecificProcurement:
     """Send the invitation to the category's members and seal the procedure for two
     openers (a mapping user -> their passphrase, which is not kept)."""
     sp = SpecificProcurement.objects.select_for_update().select_related(
@@ -166,7 +173,7 @@ def _fresh(sp: SpecificProcurement) -> SpecificProcurement:
 
 
 def submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any], *,
-           at: datetime, by: Any = None, actor: str = "") -> Tender:
+           at: datetime, by: Person | None = None, actor: str = "") -> Tender:
     """Receive a tender, encrypted at once. An invitee may send a new tender before the
     deadline; the earlier one is then withdrawn. After the deadline nothing is stored (the
     attempt is in the audit trail)."""
@@ -180,7 +187,7 @@ def submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any],
 
 @transaction.atomic
 def _submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any], *,
-            at: datetime, by: Any, actor: str) -> Tender:
+            at: datetime, by: Person | None, actor: str) -> Tender:
     sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(pk=sp.pk)
     if sp.status != ProcurementStatus.TENDERING or sp.tender_deadline is None:
         raise Conflict("the procurement takes no tenders")
@@ -219,6 +226,18 @@ def read(tender: Tender, *, user: Any, at: datetime) -> dict[str, Any]:
     return dict(tender.content)
 
 
+@transaction.atomic
+def read_opened(sp: SpecificProcurement, *, user: Any, at: datetime
+                ) -> list[tuple[Tender, dict[str, Any]]]:
+    """Every opened tender of the procurement with its content, in the order received, for
+    its buyers' page: each reading goes through ``read`` and so is in the audit trail.
+    Nothing before the opening."""
+    if sp.opened_at is None:
+        return []
+    opened = sp.tenders.filter(status=TenderStatus.OPENED).select_related("operator")
+    return [(t, read(t, user=user, at=at)) for t in opened.order_by("received_at")]
+
+
 def approve_opening(sp: SpecificProcurement, user: Any, passphrase: str, *, at: datetime,
                     actor: str = "") -> SpecificProcurement:
     """One opener's approval. Before the deadline it is refused, as is anyone but the two
@@ -253,7 +272,8 @@ def _open(sp: SpecificProcurement, opener: Opener, share: bytes, *, at: datetime
     opener.share, opener.approved_at = share, at
     opener.save(update_fields=["share", "approved_at"])
     _record("food.opening_approved", sp, user, actor)
-    shares = [bytes(o.share) for o in sp.openers.exclude(share=None).order_by("id")]
+    shares = [bytes(o.share) for o in sp.openers.exclude(share=None).order_by("id")
+              if o.share is not None]
     if len(shares) < 2:
         if sp.status != ProcurementStatus.OPENING:
             sp.status = ProcurementStatus.OPENING
@@ -301,7 +321,7 @@ def flag_abnormally_low(sp: SpecificProcurement, *, at: datetime) -> list[Tender
     if len(priced) < rule.min_tenders:
         return []
     priced.sort(key=lambda pt: pt[0])
-    mean = sum(p for p, _ in priced) / len(priced)
+    mean = sum((p for p, _ in priced), Decimal(0)) / len(priced)
     flagged = []
     for i, (price, tender) in enumerate(priced[:-1]):
         following = priced[i + 1][0]
@@ -321,7 +341,7 @@ def flag_abnormally_low(sp: SpecificProcurement, *, at: datetime) -> list[Tender
 
 @transaction.atomic
 def decide_low_price(tender: Tender, *, accepted: bool, reason: str, at: datetime,
-                     by: Any = None, actor: str = "") -> Tender:
+                     by: Person | None = None, actor: str = "") -> Tender:
     """Keep a flagged tender (its explanation accounts for the price) or reject it as
     abnormally low, with the reason given to the tenderer."""
     tender = Tender.objects.select_for_update().select_related(
@@ -412,7 +432,8 @@ def score(sp: SpecificProcurement) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool, by: Any = None,
+def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool,
+          by: Person | None = None,
           actor: str = "") -> SpecificProcurement:
     """Award to the best admissible tender. The winner's up-to-date evidence must have been
     verified (DPS-44); every tenderer is told the result (DPS-60); the contract award notice
@@ -449,7 +470,7 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool, by:
 
 
 @transaction.atomic
-def send_award_notice(sp: SpecificProcurement, *, at: datetime, by: Any = None,
+def send_award_notice(sp: SpecificProcurement, *, at: datetime, by: Person | None = None,
                       actor: str = "") -> SpecificProcurement:
     """Send the contract award notice (DPS-62, INV-7): the winner, the value and the number of
     tenders, as a stored procedural message; its OCDS award release is in the open data."""
@@ -484,7 +505,7 @@ ANSWER_DAYS_BEFORE = 6  # DPS-42 (Art. 53(2))
 
 @transaction.atomic
 def ask(sp: SpecificProcurement, operator: Operator, question: str, *, at: datetime,
-        by: Any = None, actor: str = "") -> Clarification:
+        by: Person | None = None, actor: str = "") -> Clarification:
     sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(pk=sp.pk)
     if sp.status != ProcurementStatus.TENDERING or sp.tender_deadline is None \
             or at >= sp.tender_deadline:
@@ -501,7 +522,7 @@ def ask(sp: SpecificProcurement, operator: Operator, question: str, *, at: datet
 
 @transaction.atomic
 def answer(clarification: Clarification, text: str, *, at: datetime,
-           extend_to: datetime | None = None, by: Any = None,
+           extend_to: datetime | None = None, by: Person | None = None,
            actor: str = "") -> Clarification:
     """Answer a question to every invitee alike. An answer later than 6 days before the
     deadline needs the deadline extended so that 6 days remain (DPS-42)."""

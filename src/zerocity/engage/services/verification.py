@@ -1,4 +1,5 @@
-"""Verification levels: an e-mail confirmed with a signed link, and a verified resident.
+"""Verification levels: an account (signing up), an e-mail confirmed with a signed link, and a
+verified resident.
 
 The resident check is pluggable (``ZEROCITY_RESIDENT_VERIFIER``, a dotted path to a class with
 ``verify(city, fields) -> (key, district)``): the demo ships ``CensusFileVerifier``, which
@@ -13,17 +14,23 @@ import csv
 import hashlib
 import hmac
 import io
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 from django.utils.timezone import now
+from django.utils.translation import gettext
 
 from zerocity.core import audit
-from zerocity.core.errors import Conflict, PermissionDenied
-from zerocity.core.models import City
+from zerocity.core.actors import Person, signed_in
+from zerocity.core.errors import Conflict
+from zerocity.core.models import City, Role
+from zerocity.core.services import grant_role
 from zerocity.engage.models import Block, CensusEntry, District, Level, Verification
 
 EMAIL_SALT = "zerocity.engage.email"
@@ -42,22 +49,32 @@ def verification(user: Any, city: City) -> Verification:
     return found
 
 
-def level(user: Any, city: City) -> int:
-    if user is None or not getattr(user, "is_authenticated", False):
+def level(user: Person | None, city: City) -> int:
+    account = signed_in(user)
+    if account is None:
         return -1
-    found = Verification.objects.filter(city=city, user=user).first()
+    found = Verification.objects.filter(city=city, user=account).first()
     return found.level if found else Level.ACCOUNT
 
 
-def require(user: Any, city: City, needed: int, what: str) -> Verification:
-    """Refuse unless the person has the level ``needed`` and is not blocked."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied(f"log in to {what}")
-    if Block.objects.filter(city=city, user=user).exists():
-        raise PermissionDenied(f"your account is blocked from taking part: you cannot {what}")
-    found = verification(user, city)
+class ParticipationRefused(Conflict):
+    """The person may not take this part: not logged in, below the level the process asks, or
+    blocked. Nothing is hidden behind it (the process is public), and the person is told why
+    (on the site, as a message on the page they came from), so that they can log in or reach
+    the level."""
+
+
+def require(user: Person | None, city: City, needed: int, what: str) -> Verification:
+    """Refuse (``ParticipationRefused``) unless the person has the level ``needed`` and is not
+    blocked."""
+    account = signed_in(user)
+    if account is None:
+        raise ParticipationRefused(f"log in to {what}")
+    if Block.objects.filter(city=city, user=account).exists():
+        raise ParticipationRefused(f"your account is blocked from taking part: you cannot {what}")
+    found = verification(account, city)
     if found.level < needed:
-        raise PermissionDenied(f"to {what} you need {NEEDS[needed]}")
+        raise ParticipationRefused(f"to {what} you need {NEEDS[Level(needed)]}")
     return found
 
 
@@ -65,23 +82,67 @@ NEEDS = {Level.ACCOUNT: "an account", Level.EMAIL: "a confirmed e-mail address",
          Level.RESIDENT: "to be a verified resident (on My page)"}
 
 
-# -- e-mail ---------------------------------------------------------------------------------------
+# -- the account and its e-mail -------------------------------------------------------------------
+
+@transaction.atomic
+def sign_up(city: City, username: str, email: str, password: str, *,
+            link: Callable[[str], str]) -> Any:
+    """A citizen's account: the user, the citizen's role in this city (audited as a sign-up),
+    and the mail with the link that confirms the address, sent once the account is committed
+    (``link`` turns the token into the page's address, which the site knows). A user name
+    taken in any letter case is refused, also when two people send it at the same moment: an
+    existing account is never taken over."""
+    users = get_user_model()
+    if users.objects.filter(username__iexact=username).exists():
+        raise Conflict(gettext("This user name is taken."))
+    try:
+        with transaction.atomic():
+            user = users.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError:
+        raise Conflict(gettext("This user name is taken.")) from None
+    grant_role(city, username, Role.CITIZEN, actor="sign-up")
+    send_email_confirmation(user, city, link=link)
+    return user
+
+
+def send_email_confirmation(user: Any, city: City, *, link: Callable[[str], str]) -> str:
+    """Mail the person the link that confirms their address (valid ``EMAIL_LINK_DAYS``), after
+    the surrounding transaction commits, and return the address; refused for an account
+    without one."""
+    if not user.email:
+        raise Conflict(gettext("Your account has no e-mail address."))
+    address = link(email_token(user, city))
+    subject = gettext("Confirm your e-mail address")
+    body = gettext("Open this link to confirm your address: %(link)s") % {"link": address}
+    to = str(user.email)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+    return to
+
 
 def email_token(user: Any, city: City) -> str:
     return signing.TimestampSigner(salt=EMAIL_SALT).sign_object(
         {"u": user.pk, "c": city.pk, "e": user.email})
 
 
-def confirm_email(user: Any, city: City, token: str) -> Verification:
+def email_link_problem(user: Any, city: City, token: str) -> str | None:
+    """Why the link of ``token`` does not confirm this person's address here (expired, forged,
+    another account's or an older address's), or None when it does."""
     try:
         data = signing.TimestampSigner(salt=EMAIL_SALT).unsign_object(
             token, max_age=EMAIL_LINK_DAYS * 86400)
     except signing.SignatureExpired:
-        raise Conflict("the link has expired; ask for a new one") from None
+        return "the link has expired; ask for a new one"
     except signing.BadSignature:
-        raise Conflict("the link is not valid") from None
+        return "the link is not valid"
     if data != {"u": user.pk, "c": city.pk, "e": user.email}:
-        raise Conflict("the link is for another account or another address")
+        return "the link is for another account or another address"
+    return None
+
+
+def confirm_email(user: Any, city: City, token: str) -> Verification:
+    problem = email_link_problem(user, city, token)
+    if problem is not None:
+        raise Conflict(problem)
     with transaction.atomic():
         found = verification(user, city)
         if found.email_confirmed_at is None:
@@ -129,7 +190,7 @@ class CensusRejected(Conflict):
 
 
 @transaction.atomic
-def load_census(city: City, text: str, *, by: Any = None, actor: str = "") -> int:
+def load_census(city: City, text: str, *, by: Person | None = None, actor: str = "") -> int:
     """Load the census file (CSV: resident_number, birth_date, district): each line is kept
     as a keyed hash and its district. Loading it again replaces it. A file with a bad line or
     a missing column is refused whole (``CensusRejected``), with every mistake's line number,
@@ -163,7 +224,7 @@ def load_census(city: City, text: str, *, by: Any = None, actor: str = "") -> in
 
 def verifier() -> ResidentVerifier:
     path = getattr(settings, "ZEROCITY_RESIDENT_VERIFIER",
-                   "zerocity.engage.verification.CensusFileVerifier")
+                   "zerocity.engage.services.verification.CensusFileVerifier")
     made: ResidentVerifier = import_string(path)()
     return made
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.food.models import CatalogueItem, FoodGroup, Operator
@@ -84,7 +85,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def save_item(operator: Operator, fields: dict[str, Any], *, by: Any = None,
+def save_item(operator: Operator, fields: dict[str, Any], *, by: Person | None = None,
               actor: str = "") -> CatalogueItem:
     """Add a product, or change the operator's product of that name."""
     clean = _clean(fields)
@@ -96,7 +97,7 @@ def save_item(operator: Operator, fields: dict[str, Any], *, by: Any = None,
 
 
 @transaction.atomic
-def retire(item: CatalogueItem, *, by: Any = None, actor: str = "") -> CatalogueItem:
+def retire(item: CatalogueItem, *, by: Person | None = None, actor: str = "") -> CatalogueItem:
     """Take a product off the catalogue; it stays on record for the deliveries that named it."""
     item.active = False
     item.save(update_fields=["active", "updated_at"])

@@ -27,6 +27,7 @@ from typing import Any
 from django.db import transaction
 
 from zerocity.core import audit
+from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.food import law
@@ -47,7 +48,7 @@ SHORT_CHAIN_MAX = 1  # intermediaries
 
 @transaction.atomic
 def sign_contracts(sp: SpecificProcurement, values: dict[Institution, Decimal | str], *,
-                   at: datetime, by: Any = None, actor: str = "") -> list[Contract]:
+                   at: datetime, by: Person | None = None, actor: str = "") -> list[Contract]:
     """One contract per institution with the winner, within the procurement's value."""
     sp = SpecificProcurement.objects.select_for_update(of=("self",)).select_related(
         "awarded_tender__operator", "dps").get(pk=sp.pk)
@@ -80,7 +81,7 @@ def factor(key: str, unit: str) -> FreightFactor:
 @transaction.atomic
 def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
                     distance_km: Decimal | str, lines: list[dict[str, Any]],
-                    dedicated: bool = False, by: Any = None, actor: str = "") -> Delivery:
+                    dedicated: bool = False, by: Person | None = None, actor: str = "") -> Delivery:
     if not lines:
         raise Conflict("a delivery has at least one line")
     if isinstance(delivered_on, str):
@@ -109,6 +110,10 @@ def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
             raise Conflict(f"line {n}: a positive quantity and a value of 0 or more")
         if line.get("food_group") not in FoodGroup.values:
             raise Conflict(f"line {n}: food_group is one of {', '.join(FoodGroup.values)}")
+        try:
+            intermediaries = int(line.get("intermediaries") or 0)
+        except (TypeError, ValueError):
+            raise Conflict(f"line {n}: intermediaries is a whole number") from None
         DeliveryLine.objects.create(
             delivery=delivery, product=str(line.get("product", ""))[:200],
             food_group=str(line.get("food_group", ""))[:60], quantity_kg=qty, value=value,
@@ -116,7 +121,7 @@ def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
             quality_scheme=str(line.get("quality_scheme", ""))[:100],
             production_region=str(line.get("production_region", ""))[:10],
             production_country=str(line.get("production_country", ""))[:2].upper(),
-            intermediaries=int(line.get("intermediaries", 0)))
+            intermediaries=intermediaries)
     audit.record("food.delivery", city=contract.institution.city, user=by, actor=actor,
                  obj=delivery, lines=len(lines))
     return delivery
@@ -248,8 +253,6 @@ def _add_up(city: City, deliveries: Any, group: Callable[[dict[str, Any]], Any] 
     """The outcomes of ``deliveries`` under the key None, and per ``group(delivery)`` when
     given; two queries whatever the number of deliveries: the deliveries, then their lines."""
     national = law.profile(city)
-    minimums = {"organic_min": national.organic_min if national else None,
-                "quality_min": national.quality_min if national else None}
     origin = Origin(city.country, city.nuts3)
     factors: dict[tuple[str, str], FreightFactor] = {}
     for f in FreightFactor.objects.order_by("year"):  # the newest of a key and unit wins
@@ -261,13 +264,17 @@ def _add_up(city: City, deliveries: Any, group: Callable[[dict[str, Any]], Any] 
     lines: dict[int, list[dict[str, Any]]] = {pk: [] for pk in found}
     for line in DeliveryLine.objects.filter(delivery__in=deliveries).values(*LINE_FIELDS):
         lines[line["delivery_id"]].append(line)
-    out: dict[Any, Outcomes] = {None: Outcomes(**minimums)}
+    def fresh() -> Outcomes:
+        return Outcomes(organic_min=national.organic_min if national else None,
+                        quality_min=national.quality_min if national else None)
+
+    out: dict[Any, Outcomes] = {None: fresh()}
     for pk, d in found.items():
         kg = sum((line["quantity_kg"] for line in lines[pk]), Decimal(0))
         t = _transport(d["vehicle"], d["distance_km"], d["dedicated"], kg, factors)
         targets = [out[None]]
         if group is not None:
-            targets.append(out.setdefault(group(d), Outcomes(**minimums)))
+            targets.append(out.setdefault(group(d), fresh()))
         for o in targets:
             _add_delivery(o, lines[pk], t, footprints, origin)
     return out
@@ -359,7 +366,7 @@ def readings(city: City, year: int) -> list[dict[str, Any]]:
     return out
 
 
-def publish(city: City, year: int, *, by: Any = None, actor: str = "") -> Any:
+def publish(city: City, year: int, *, by: Person | None = None, actor: str = "") -> Any:
     """Hand the year's monthly totals per institution to the data platform (one batch); the
     same figures again change nothing there."""
     from zerocity.data.services import ingest_records

@@ -1,6 +1,6 @@
-"""The DPS's first stage: setting it up, publishing it, requests to participate and their
-decisions, memberships and renewed self-declarations, and the timer that moves everything on
-when its time limit passes.
+"""The DPS's first stage: setting it up, publishing it, registering the economic operators,
+requests to participate and their decisions, memberships and renewed self-declarations, and
+the timer that moves everything on when its time limit passes.
 
 Every refusal names the rule it enforces (``DPS-20: ...``); every decision and notification is
 a procedural ``Message`` with the SHA-256 of its content; every step is in the audit trail.
@@ -17,10 +17,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from zerocity.core import audit
+from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.food import deadlines, law
@@ -62,7 +64,8 @@ FORBIDDEN_SETTINGS = {
 EXCLUSION_CHECKS = ("espd_received", "exclusion_grounds_art57", "selection_criteria")
 
 
-def _record(event: str, dps: Dps, by: Any, actor: str, obj: Any = None, **data: Any) -> None:
+def _record(event: str, dps: Dps, by: Person | None, actor: str, obj: Any = None,
+            **data: Any) -> None:
     audit.record(event, city=dps.city, user=by, actor=actor, obj=obj or dps, **data)
 
 
@@ -75,7 +78,7 @@ def check_settings(settings: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def create_dps(city: City, reference: str, title: str, *, by: Any = None, actor: str = "",
+def create_dps(city: City, reference: str, title: str, *, by: Person | None = None, actor: str = "",
                **fields: Any) -> Dps:
     check_settings(fields)
     allowed = {f.name for f in Dps._meta.get_fields()} - {"id", "city", "reference", "title",
@@ -98,7 +101,7 @@ def _draft(dps: Dps) -> None:
 def add_category(dps: Dps, code: str, name: str, *, definition: str,
                  selection_criteria: list[str], max_contract_value: Decimal | str,
                  min_turnover: Decimal | str | None = None, delivery_area: str = "",
-                 by: Any = None, actor: str = "") -> Category:
+                 by: Person | None = None, actor: str = "") -> Category:
     _draft(dps)
     if not definition.strip():
         raise Conflict("DPS-06: a category is defined by characteristics of the purchases")
@@ -169,7 +172,7 @@ def check_award_criteria(criteria: list[dict[str, Any]],
 
 
 @transaction.atomic
-def set_award_criteria(dps: Dps, criteria: list[dict[str, Any]], *, by: Any = None,
+def set_award_criteria(dps: Dps, criteria: list[dict[str, Any]], *, by: Person | None = None,
                        actor: str = "") -> CriteriaCheck:
     _draft(dps)
     national = law.profile(dps.city)
@@ -182,7 +185,7 @@ def set_award_criteria(dps: Dps, criteria: list[dict[str, Any]], *, by: Any = No
 
 
 @transaction.atomic
-def publish(dps: Dps, *, sent_at: datetime, initial_deadline: datetime, by: Any = None,
+def publish(dps: Dps, *, sent_at: datetime, initial_deadline: datetime, by: Person | None = None,
             actor: str = "") -> Dps:
     """Dispatch the notice: every BLOCK rule of the set-up is checked first."""
     dps = Dps.objects.select_for_update(of=("self",)).select_related("city").get(pk=dps.pk)
@@ -252,6 +255,36 @@ def address(operator: Operator) -> str:
     return f"operator:{operator.pk}"
 
 
+# -- economic operators ---------------------------------------------------------------------
+
+@transaction.atomic
+def register_operator(city: City, name: str, registration: str, *, email: str = "",
+                      by: Person | None = None, actor: str = "") -> Operator:
+    """Register an economic operator with the city, free of charge (DPS-10); the person who
+    registers it acts for it. A registration number is registered once per city, also when
+    two people send it at the same moment: a second one is refused, and its people add
+    whoever else acts for the operator."""
+    name, registration = name.strip()[:300], registration.strip()[:40]
+    if not name or not registration:
+        raise Conflict(gettext("Give the operator's name and its registration number."))
+    taken = Conflict(gettext("An operator with this registration number is registered; ask "
+                             "its people to add you."))
+    if Operator.objects.filter(city=city, registration=registration).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            operator = Operator.objects.create(city=city, name=name, registration=registration,
+                                               email=email.strip()[:254])
+            person = signed_in(by)
+            if person is not None:
+                operator.people.add(person)
+            audit.record("food.operator_registered", city=city, user=by, actor=actor,
+                         obj=operator)
+    except IntegrityError:
+        raise taken from None
+    return operator
+
+
 # -- requests to participate ---------------------------------------------------------------
 
 def open_for_requests(dps: Dps, at: datetime) -> bool:
@@ -263,7 +296,7 @@ def open_for_requests(dps: Dps, at: datetime) -> bool:
 
 @transaction.atomic
 def submit(dps: Dps, operator: Operator, categories: list[Category], *, at: datetime,
-           by: Any = None, actor: str = "") -> Application:
+           by: Person | None = None, actor: str = "") -> Application:
     """A request to participate. One received before the initial deadline stays sealed until
     it (DPS-31); the decision is due 10 working days after receipt, or after the initial
     deadline for a sealed one, plus the published initial extension (DPS-23, DPS-24)."""
@@ -313,7 +346,7 @@ def _decision_start(dps: Dps, received: datetime) -> datetime:
 
 
 @transaction.atomic
-def extend(application: Application, reason: str, *, by: Any = None,
+def extend(application: Application, reason: str, *, by: Person | None = None,
            actor: str = "") -> Application:
     """DPS-23: 15 working days instead of 10, in a justified case."""
     if application.status not in (ApplicationStatus.SEALED, ApplicationStatus.UNDER_EVALUATION):
@@ -336,7 +369,8 @@ def extend(application: Application, reason: str, *, by: Any = None,
 
 @transaction.atomic
 def decide(application: Application, *, admitted: list[Category], checks: dict[str, bool],
-           at: datetime, reasons: str = "", by: Any = None, actor: str = "") -> Application:
+           at: datetime, reasons: str = "", by: Person | None = None,
+           actor: str = "") -> Application:
     """Admit the operator to the categories whose criteria it meets, or reject it with the
     reasons. Sealed requests wait for the initial deadline (DPS-31); every exclusion and
     selection check is recorded first (DPS-26); the operator is notified (DPS-25)."""
@@ -383,7 +417,7 @@ def decide(application: Application, *, admitted: list[Category], checks: dict[s
 
 
 @transaction.atomic
-def withdraw(application: Application, *, at: datetime, by: Any = None,
+def withdraw(application: Application, *, at: datetime, by: Person | None = None,
              actor: str = "") -> Application:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status not in (ApplicationStatus.SEALED, ApplicationStatus.UNDER_EVALUATION):
@@ -397,7 +431,7 @@ def withdraw(application: Application, *, at: datetime, by: Any = None,
 # -- memberships -------------------------------------------------------------------------------
 
 @transaction.atomic
-def request_redeclaration(membership: Membership, *, at: datetime, by: Any = None,
+def request_redeclaration(membership: Membership, *, at: datetime, by: Person | None = None,
                           actor: str = "") -> Membership:
     """DPS-29: a renewed self-declaration (ESPD) within 5 working days. The member keeps
     being invited meanwhile (the research note's safe default)."""
@@ -420,7 +454,7 @@ def request_redeclaration(membership: Membership, *, at: datetime, by: Any = Non
 
 
 @transaction.atomic
-def receive_redeclaration(membership: Membership, *, at: datetime, by: Any = None,
+def receive_redeclaration(membership: Membership, *, at: datetime, by: Person | None = None,
                           actor: str = "") -> Membership:
     membership = Membership.objects.select_for_update().select_related(
         "category__dps").get(pk=membership.pk)
