@@ -1,52 +1,20 @@
-"""The action plan as an .xlsx workbook that people edit and send back.
-
-``export_plan`` writes one sheet per table: the plan, the actions with every field of the CCC
-action outline (B-2.2), their yearly costs (C-3.1, the investment plan), milestones, the MEL
-indicators (B-3) with their targets, observations, and the vocabularies (read-only).
-``import_plan`` reads such a workbook back under the house rules of the inventory import:
-every problem is reported as ``Sheet!row N, column "Header": reason``, a workbook with any
-error is refused whole (``ImportRejected``) and nothing is stored, and sending the same
-workbook again writes nothing and records nothing.
-
-How the workbook is applied:
-
-* a row of Actions or Indicators creates or updates that action or indicator; one that is in
-  the plan but not in the workbook is kept and named in a warning (deleting an action is not
-  something a missing spreadsheet row should do);
-* the reductions, costs and milestones of an action in the Actions sheet, and the targets and
-  linked actions of an indicator in the Indicators sheet, become exactly what the workbook
-  lists: a cost row whose funding source was renamed must replace the old row, not double it;
-* observations are added or corrected through ``services.record_observation`` (each audited);
-  one not in the workbook is kept;
-* a column left out of a sheet leaves that field as it is (Code, Name and the other required
-  columns excepted); the Fields, Levers and Departments sheets are for reading only.
-
-A refused workbook is not kept in quarantine: the inventory's quarantine (``RejectedImport``)
-is keyed by inventory year and shown as refused activity-data files, so it is no place for it.
-"""
+"""``import_plan``: a workbook checked whole, then applied in one transaction and audited."""
 
 from __future__ import annotations
 
 import io
 import json
-import math
 import re
 import warnings
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zerocity.core import audit
@@ -54,7 +22,21 @@ from zerocity.core.actors import Person
 from zerocity.core.models import Department
 from zerocity.inventory.parsing import ImportRejected
 from zerocity.plan import services
-from zerocity.plan.calculations import FIELD_ROWS, SECTORS
+from zerocity.plan.excel.cells import Record, blank, header_text, read_sheet
+from zerocity.plan.excel.columns import (
+    ACTION_COLUMNS,
+    COST_COLUMNS,
+    INDICATOR_COLUMNS,
+    MILESTONE_COLUMNS,
+    OBSERVATION_COLUMNS,
+    PLAN_COLUMNS,
+    REDUCTION_SECTORS,
+    SHEETS,
+    VOCABULARY_SHEETS,
+    by_parent,
+    clean,
+    target_column,
+)
 from zerocity.plan.models import (
     Action,
     ActionCost,
@@ -67,432 +49,7 @@ from zerocity.plan.models import (
     Plan,
     SystemicLever,
 )
-from zerocity.plan.scenario import parse_effects
 
-REDUCTION_SECTORS = (*SECTORS, *FIELD_ROWS)
-_SECTOR_LABELS = {"ippu": "IPPU", "afolu": "AFOLU", "energy_systems": "energy systems"}
-MAX_MONEY = Decimal("1e12")  # DecimalField(max_digits=14, decimal_places=2)
-CENT = Decimal("0.01")
-YEARS = (1900, 2100)
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    header: str
-    # id: short text, trimmed; text: free text as written; year; number: >= 0; signed;
-    # money: EUR >= 0; share: 0.01-1; date; effects: JSON list; codes: comma-separated
-    kind: str = "text"
-    required: bool = False
-    max_length: int = 0
-    width: int = 16
-
-
-def _reduction_column(sector: str) -> Column:
-    label = _SECTOR_LABELS.get(sector, sector)
-    return Column(f"reduction:{sector}", f"Reduction {label} (tCO2e)", "number", width=14)
-
-
-PLAN_COLUMNS = (
-    Column("city", "City", "id", width=12),
-    Column("title", "Title", "text", required=True, max_length=300, width=60),
-    Column("baseline_year", "Baseline year", "year", width=14),
-    Column("target_year", "Target year", "year", required=True, width=12),
-    Column("reduction_target", "Reduction target", "share", required=True, width=16),
-)
-ACTION_COLUMNS = (
-    Column("code", "Code", "id", required=True, max_length=20, width=9),
-    Column("name", "Name", "text", required=True, max_length=300, width=45),
-    Column("action_type", "Type", "text", max_length=200),
-    Column("description", "Description", "text", width=60),
-    Column("field", "Field of action", "id", required=True, width=24),
-    Column("lever", "Lever", "id", width=24),
-    Column("outcome", "Outcome", "text", width=30),
-    Column("department", "Department", "id", width=16),
-    Column("responsible_body", "Responsible body", "text", max_length=300, width=24),
-    Column("responsible_person", "Responsible person", "text", max_length=200, width=20),
-    Column("stakeholders", "Stakeholders", "text", width=24),
-    Column("scale", "Scale", "text", max_length=300),
-    Column("start_year", "Start year", "year", width=10),
-    Column("end_year", "End year", "year", width=10),
-    Column("energy_generated_mwh", "Energy generated (MWh)", "number", width=14),
-    Column("energy_substituted", "Energy substituted", "text", width=30),
-    Column("sinks_tco2e", "Sinks (tCO2e)", "number", width=12),
-    Column("total_cost_eur", "Total cost (EUR)", "money", width=16),
-    *(_reduction_column(s) for s in REDUCTION_SECTORS),
-    Column("effects", "Effects (JSON)", "effects", width=50),
-)
-COST_COLUMNS = (
-    Column("action", "Action code", "id", required=True, width=12),
-    Column("year", "Year", "year", required=True, width=8),
-    Column("capex_eur", "Capex (EUR)", "money", width=16),
-    Column("opex_eur", "Opex (EUR)", "money", width=16),
-    Column("funding_source", "Funding source", "text", max_length=200, width=36),
-)
-MILESTONE_COLUMNS = (
-    Column("action", "Action code", "id", required=True, width=12),
-    Column("name", "Name", "text", required=True, max_length=300, width=50),
-    Column("due", "Due", "date", required=True, width=12),
-    Column("done", "Done", "date", width=12),
-)
-INDICATOR_COLUMNS = (
-    Column("code", "Code", "id", required=True, max_length=20, width=10),
-    Column("name", "Name", "text", required=True, max_length=300, width=45),
-    Column("unit", "Unit", "text", required=True, max_length=50, width=10),
-    Column("definition", "Definition", "text", width=40),
-    Column("calculation", "Calculation", "text", width=30),
-    Column("data_source", "Data source", "text", max_length=300, width=24),
-    Column("interval", "Interval", "text", max_length=100, width=20),
-    Column("baseline_year", "Baseline year", "year", width=12),
-    Column("baseline_value", "Baseline value", "signed", width=12),
-    # then one "Target YYYY" column per year (``_target_column``)
-    Column("actions", "Actions", "codes", width=20),
-)
-OBSERVATION_COLUMNS = (
-    Column("indicator", "Indicator code", "id", required=True, width=14),
-    Column("year", "Year", "year", required=True, width=8),
-    Column("value", "Value", "signed", required=True, width=12),
-    Column("source", "Source", "text", max_length=300, width=36),
-)
-SHEETS = ("Plan", "Actions", "Costs", "Milestones", "Indicators", "Observations")
-VOCABULARY_SHEETS = ("Fields", "Levers", "Departments")
-_TARGET = re.compile(r"target (\d{4})")
-_FORMATS = {"year": "0", "number": "General", "signed": "General", "money": "#,##0.00",
-            "share": "0.0%", "date": "yyyy-mm-dd"}
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-def _target_column(header: str) -> Column | None:
-    match = _TARGET.fullmatch(header.casefold())
-    if match is None or not YEARS[0] <= int(match.group(1)) <= YEARS[1]:
-        return None
-    return Column(f"target:{match.group(1)}", f"Target {match.group(1)}", "signed", width=11)
-
-
-# -- export ------------------------------------------------------------------------------------
-
-def _clean(text: str) -> str:
-    """Text as a cell keeps it: line ends become \\n and control characters are dropped."""
-    return str(ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
-
-
-def _sheet(wb: Workbook, title: str, columns: tuple[Column, ...], rows: list[list[Any]],
-           *, freeze: str = "A2") -> Worksheet:
-    ws = wb.create_sheet(title)
-    assert isinstance(ws, Worksheet)
-    for col, c in enumerate(columns, start=1):
-        cell = ws.cell(1, col, c.header)
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[get_column_letter(col)].width = c.width
-    ws.freeze_panes = freeze
-    for r, values in enumerate(rows, start=2):
-        for col, (c, value) in enumerate(zip(columns, values, strict=True), start=1):
-            if value is None or value == "":
-                continue
-            cell = ws.cell(r, col, _clean(value) if isinstance(value, str) else value)
-            if c.kind in _FORMATS:
-                cell.number_format = _FORMATS[c.kind]
-    return ws
-
-
-def _pick_list(ws: Worksheet, column: int, source: str, count: int, *, blank: bool) -> None:
-    if not count:
-        return
-    dv = DataValidation(type="list", formula1=f"={source}!$A$2:$A${count + 1}",
-                        allow_blank=blank, showErrorMessage=True)
-    letter = get_column_letter(column)
-    dv.add(f"{letter}2:{letter}{max(1000, ws.max_row + 200)}")
-    ws.add_data_validation(dv)
-
-
-def _by_parent(rows: Any, parent: str) -> defaultdict[int, list[Any]]:
-    """Child rows grouped by their parent's id, in the model's order: one query per table."""
-    out: defaultdict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        out[getattr(row, f"{parent}_id")].append(row)
-    return out
-
-
-def export_plan(plan: Plan) -> bytes:
-    """The plan as an .xlsx workbook that ``import_plan`` reads back unchanged."""
-    city = plan.city
-    # sorted here, not by the database, so the rows are the same on every database collation
-    actions = sorted(Action.objects.filter(plan=plan).select_related(
-        "field", "lever", "department"), key=lambda a: a.code)
-    reductions = _by_parent(ActionReduction.objects.filter(action__plan=plan), "action")
-    costs = _by_parent(ActionCost.objects.filter(action__plan=plan), "action")
-    milestones = _by_parent(Milestone.objects.filter(action__plan=plan), "action")
-    indicators = sorted(Indicator.objects.filter(plan=plan).prefetch_related("actions"),
-                        key=lambda i: i.code)
-    targets = _by_parent(IndicatorTarget.objects.filter(indicator__plan=plan), "indicator")
-    observations = _by_parent(Observation.objects.filter(indicator__plan=plan), "indicator")
-    target_years = sorted({t.year for ts in targets.values() for t in ts})
-    target_columns = [Column(f"target:{y}", f"Target {y}", "signed", width=11)
-                      for y in target_years]
-    fields = list(FieldOfAction.objects.filter(city=city).order_by("slug"))
-    levers = list(SystemicLever.objects.filter(city=city).order_by("slug"))
-    departments = list(Department.objects.filter(city=city).order_by("slug"))
-
-    wb = Workbook()
-    first = wb.active
-    assert first is not None
-    wb.remove(first)
-    _sheet(wb, "Plan", PLAN_COLUMNS, [[city.slug, plan.title, plan.baseline.year,
-                                       plan.target_year, plan.reduction_target]])
-    action_rows = []
-    for a in actions:
-        tco2e = {r.sector: r.tco2e for r in reductions[a.pk]}
-        action_rows.append([
-            a.code, a.name, a.action_type, a.description, a.field.slug,
-            a.lever.slug if a.lever else "", a.outcome,
-            a.department.slug if a.department else "", a.responsible_body,
-            a.responsible_person, a.stakeholders, a.scale, a.start_year, a.end_year,
-            a.energy_generated_mwh, a.energy_substituted, a.sinks_tco2e, a.total_cost_eur,
-            *(tco2e.get(s) for s in REDUCTION_SECTORS),
-            json.dumps(a.effects, ensure_ascii=False) if a.effects else "",
-        ])
-    ws = _sheet(wb, "Actions", ACTION_COLUMNS, action_rows, freeze="C2")
-    keys = [c.key for c in ACTION_COLUMNS]
-    _pick_list(ws, keys.index("field") + 1, "Fields", len(fields), blank=False)
-    _pick_list(ws, keys.index("lever") + 1, "Levers", len(levers), blank=True)
-    _pick_list(ws, keys.index("department") + 1, "Departments", len(departments), blank=True)
-    _sheet(wb, "Costs", COST_COLUMNS, [
-        [a.code, c.year, c.capex_eur, c.opex_eur, c.funding_source]
-        for a in actions
-        for c in sorted(costs[a.pk], key=lambda c: (c.year, c.funding_source))])
-    _sheet(wb, "Milestones", MILESTONE_COLUMNS, [
-        [a.code, m.name, m.due, m.done] for a in actions for m in milestones[a.pk]])
-    columns = (*INDICATOR_COLUMNS[:-1], *target_columns, INDICATOR_COLUMNS[-1])
-    indicator_rows = []
-    for i in indicators:
-        by_year = {t.year: t.value for t in targets[i.pk]}
-        indicator_rows.append([
-            i.code, i.name, i.unit, i.definition, i.calculation, i.data_source, i.interval,
-            i.baseline_year, i.baseline_value, *(by_year.get(y) for y in target_years),
-            ", ".join(sorted(a.code for a in i.actions.all())),
-        ])
-    _sheet(wb, "Indicators", columns, indicator_rows, freeze="C2")
-    _sheet(wb, "Observations", OBSERVATION_COLUMNS, [
-        [i.code, o.year, o.value, o.source] for i in indicators for o in observations[i.pk]])
-    vocabulary = (Column("slug", "Slug", "id", width=30), Column("name", "Name", width=50))
-    for title, terms in (("Fields", fields), ("Levers", levers),
-                         ("Departments", departments)):
-        vs = _sheet(wb, title, vocabulary, [[t.slug, t.name] for t in terms])
-        vs.protection.sheet = True  # a reference for the drop-down lists, not an input
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-# -- reading cells -----------------------------------------------------------------------------
-
-def _blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and raw.strip() == "")
-
-
-def _show(raw: Any) -> str:
-    if isinstance(raw, str):
-        return repr(raw.strip())
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    if isinstance(raw, datetime):
-        return raw.isoformat(sep=" ")
-    return str(raw)
-
-
-def _text(raw: Any) -> str:
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    if isinstance(raw, datetime):
-        return raw.date().isoformat() if raw.time() == time(0) else raw.isoformat(sep=" ")
-    if isinstance(raw, date):
-        return raw.isoformat()
-    return str(raw)
-
-
-def _number(raw: Any) -> float:
-    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
-        value = float(raw)
-    elif isinstance(raw, str):
-        try:
-            value = float(raw.strip().replace("\u00a0", "").replace(" ", ""))
-        except ValueError:
-            raise ValueError(f"{_show(raw)} is not a number") from None
-    else:
-        raise ValueError(f"{_show(raw)} is not a number")
-    if not math.isfinite(value):
-        raise ValueError(f"{_show(raw)} is not a finite number")
-    return value
-
-
-def _year(raw: Any) -> int:
-    try:
-        value = _number(raw)
-    except ValueError:
-        raise ValueError(f"{_show(raw)} is not a year") from None
-    if not value.is_integer() or not YEARS[0] <= value <= YEARS[1]:
-        raise ValueError(f"{_show(raw)} is not a year ({YEARS[0]}-{YEARS[1]})")
-    return int(value)
-
-
-def _decimal(value: float) -> Decimal:
-    return Decimal(repr(value)) if not value.is_integer() else Decimal(int(value))
-
-
-def _money(raw: Any) -> Decimal:
-    value = _number(raw)
-    if value < 0:
-        raise ValueError(f"{_show(raw)} cannot be negative")
-    money = _decimal(value).quantize(CENT, ROUND_HALF_UP)
-    if money >= MAX_MONEY:
-        raise ValueError(f"{_show(raw)} is too large (at most 999,999,999,999.99)")
-    return money
-
-
-def _share(raw: Any) -> Decimal:
-    if isinstance(raw, str) and raw.strip().endswith("%"):
-        value = _number(raw.strip()[:-1]) / 100
-    else:
-        value = _number(raw)
-    if not 0.01 <= value <= 1:
-        raise ValueError(f"{_show(raw)} is not a share between 0.01 and 1 (1 % to 100 %)")
-    return _decimal(value).quantize(Decimal("0.001"), ROUND_HALF_UP)
-
-
-def _date(raw: Any) -> date:
-    if isinstance(raw, datetime):
-        if raw.time() != time(0):
-            raise ValueError(f"{_show(raw)} has a time of day; give a date")
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"{_show(raw)} is not a date (YYYY-MM-DD)")
-
-
-def _effects(raw: Any) -> list[dict[str, Any]]:
-    if not isinstance(raw, str):
-        raise ValueError(f"{_show(raw)} is not JSON text (a list of effects)")
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc.msg} at character {exc.pos + 1}") from None
-    if not isinstance(value, list):
-        raise ValueError('must be a JSON list of effects, e.g. [{"type": "reduce_demand", ...}]')
-    parse_effects(value)  # EffectError (a ValueError) names the effect and the problem
-    return value
-
-
-def _codes(raw: Any) -> list[str]:
-    out: list[str] = []
-    for part in re.split(r"[,;\n]", _text(raw)):
-        if part.strip() and part.strip() not in out:
-            out.append(part.strip())
-    return out
-
-
-def _convert(col: Column, raw: Any) -> Any:
-    """The cell's value for ``col``; raises ValueError with the reason it cannot be read."""
-    if _blank(raw):
-        return {"text": "", "id": "", "effects": [], "codes": []}.get(col.kind)
-    if col.kind in ("text", "id"):
-        text = _text(raw).strip() if col.kind == "id" else _text(raw)
-        if col.max_length and len(text) > col.max_length:
-            raise ValueError(f"longer than {col.max_length} characters")
-        return text
-    if col.kind in ("number", "signed"):
-        value = _number(raw)
-        if value < 0 and col.kind == "number":
-            raise ValueError(f"{_show(raw)} cannot be negative")
-        return value
-    converters: dict[str, Callable[[Any], Any]] = {
-        "year": _year, "money": _money, "share": _share, "date": _date, "effects": _effects,
-        "codes": _codes}
-    return converters[col.kind](raw)
-
-
-Record = dict[str, Any]  # column key -> value, and "_row": the sheet's row number
-
-
-def _header_text(raw: Any) -> str:
-    return " ".join(_text(raw).split())
-
-
-def _read_sheet(ws: Worksheet | None, name: str, columns: tuple[Column, ...],
-                errors: list[str], dynamic: Callable[[str], Column | None] | None = None
-                ) -> tuple[list[Record], frozenset[str]] | None:
-    """The sheet's data rows read against its columns, and the keys of the columns its header
-    has; None when the sheet is missing or empty. A wrong header (a column unknown, named
-    twice or missing) is reported on row 1 and the rows are still read against the sound
-    columns, so that their cells' mistakes come in the same answer. A row with a bad cell is
-    still returned (without that cell), so the checks across rows and sheets see its code;
-    its error is already in ``errors``."""
-    if ws is None:
-        errors.append(f"{name}!row 1, column -: required sheet is missing")
-        return None
-    rows = ws.iter_rows(values_only=True)
-    header = list(next(rows, ()))
-    while header and _blank(header[-1]):
-        header.pop()
-    if not header:
-        errors.append(f"{name}!row 1, column -: the sheet is empty (no header row)")
-        return None
-    by_header = {c.header.casefold(): c for c in columns}
-    present: dict[int, Column] = {}
-    ignored: set[int] = set()  # columns whose header has its message: no message per cell
-    seen: set[str] = set()
-    for i, raw in enumerate(header):
-        if _blank(raw):
-            continue
-        text = _header_text(raw)
-        col = by_header.get(text.casefold()) or (dynamic(text) if dynamic else None)
-        if col is None:
-            known = ", ".join(c.header for c in columns)
-            extra = ", Target YYYY" if dynamic else ""
-            errors.append(f'{name}!row 1, column "{text}": unknown column; known columns are '
-                          f"{known}{extra}")
-            ignored.add(i)
-        elif col.key in seen:
-            errors.append(f'{name}!row 1, column "{col.header}": column appears twice')
-            ignored.add(i)
-        else:
-            seen.add(col.key)
-            present[i] = col
-    for c in columns:
-        if c.required and c.key not in seen:
-            errors.append(f'{name}!row 1, column "{c.header}": required column is missing')
-    records = []
-    for number, cells in enumerate(rows, start=2):
-        if all(_blank(c) for c in cells):
-            continue
-        rec: Record = {"_row": number}
-        for i, raw in enumerate(cells):
-            col = present.get(i)
-            if col is None:
-                if i not in ignored and not _blank(raw):
-                    errors.append(f"{name}!row {number}, column {get_column_letter(i + 1)}: "
-                                  "a value in a column without a header")
-                continue
-            try:
-                value = _convert(col, raw)
-            except ValueError as exc:
-                errors.append(f'{name}!row {number}, column "{col.header}": {exc}')
-                continue
-            if col.required and value in (None, ""):
-                errors.append(f'{name}!row {number}, column "{col.header}": required')
-                continue
-            rec[col.key] = value
-        records.append(rec)
-    return records, frozenset(seen)
-
-
-# -- import ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -560,8 +117,8 @@ def _parse(sheets: dict[str, Worksheet], errors: list[str]) -> _Book:
     """Every sheet read, whatever is wrong with the others; ``_check`` then runs on what was
     read, so one answer names a workbook's mistakes of every kind."""
     read = {
-        name: _read_sheet(sheets.get(name), name, columns, errors,
-                          _target_column if name == "Indicators" else None)
+        name: read_sheet(sheets.get(name), name, columns, errors,
+                          target_column if name == "Indicators" else None)
         for name, columns in zip(SHEETS, (PLAN_COLUMNS, ACTION_COLUMNS, COST_COLUMNS,
                                           MILESTONE_COLUMNS, INDICATOR_COLUMNS,
                                           OBSERVATION_COLUMNS), strict=True)}
@@ -569,7 +126,7 @@ def _parse(sheets: dict[str, Worksheet], errors: list[str]) -> _Book:
     targets = []
     ws = sheets.get("Indicators")
     for raw in next(ws.iter_rows(values_only=True, max_row=1), ()) if ws is not None else ():
-        col = _target_column(_header_text(raw)) if not _blank(raw) else None
+        col = target_column(header_text(raw)) if not blank(raw) else None
         if col is not None:
             targets.append(col.key)
     return _Book(plan=records["Plan"], actions=records["Actions"], costs=records["Costs"],
@@ -680,8 +237,8 @@ def _fmt(value: Any) -> str:
 
 
 def _same(old: Any, new: Any) -> bool:
-    if isinstance(old, str) and isinstance(new, str):  # as a cell keeps it (see _clean)
-        return _clean(old) == new or _clean(old).strip() == new == ""
+    if isinstance(old, str) and isinstance(new, str):  # as a cell keeps it (see clean)
+        return clean(old) == new or clean(old).strip() == new == ""
     return bool(old == new)
 
 
@@ -785,7 +342,7 @@ def _apply_actions(ap: _Applier, book: _Book) -> dict[str, Action]:
         return back[key].get(value) if key in back else value
 
     actions = {a.code: a for a in Action.objects.filter(plan=plan)}
-    reductions = _by_parent(ActionReduction.objects.filter(action__plan=plan), "action")
+    reductions = by_parent(ActionReduction.objects.filter(action__plan=plan), "action")
     for rec in book.actions:
         code, where = rec["code"], f"Actions!row {rec['_row']}"
         values = {k: rec[k] for k in _ACTION_FIELDS if k in rec}
@@ -827,8 +384,8 @@ def _apply_actions(ap: _Applier, book: _Book) -> dict[str, Action]:
     for rec in book.milestones:
         wanted_ms[rec["action"]][rec["name"]] = {"due": rec["due"], "done": rec.get("done")}
         ms_rows[rec["action"]][rec["name"]] = rec["_row"]
-    costs = _by_parent(ActionCost.objects.filter(action__plan=plan), "action")
-    milestones = _by_parent(Milestone.objects.filter(action__plan=plan), "action")
+    costs = by_parent(ActionCost.objects.filter(action__plan=plan), "action")
+    milestones = by_parent(Milestone.objects.filter(action__plan=plan), "action")
     for rec in book.actions:
         action = actions[rec["code"]]
         code = action.code
@@ -848,7 +405,7 @@ def _apply_indicators(ap: _Applier, book: _Book, actions: dict[str, Action],
     plan = ap.plan
     indicators = {i.code: i for i in Indicator.objects.filter(plan=plan)
                   .prefetch_related("actions")}
-    targets = _by_parent(IndicatorTarget.objects.filter(indicator__plan=plan), "indicator")
+    targets = by_parent(IndicatorTarget.objects.filter(indicator__plan=plan), "indicator")
     for rec in book.indicators:
         code, where = rec["code"], f"Indicators!row {rec['_row']}"
         values = {k: rec[k] for k in _INDICATOR_FIELDS if k in rec}
