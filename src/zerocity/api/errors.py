@@ -81,7 +81,7 @@ def parse_json(body: bytes) -> Any:
                         "deeply") from None
     if SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(data):
         raise BodyError("the body is not valid text: it holds a lone UTF-16 surrogate (an "
-                        "escaped \\udXXX without its pair)")
+                        "escaped \\ud800 to \\udfff without its pair)")
     return data
 
 
