@@ -186,6 +186,24 @@ def test_every_bad_line_of_a_stops_file_is_reported_at_once(network):
     assert not city.card_stops.filter(stop_id__in=["D", "E"]).exists()
 
 
+def test_a_stop_given_twice_is_refused_with_both_lines(network):
+    city, *_ = network
+    # given a stops file that gives stop F twice, with different places
+    text = ("stop_id,stop_name,stop_lat,stop_lon\n"
+            "F,Foxtrot,46.20,14.30\n"
+            "G,Golf,46.21,14.31\n"
+            "F,Foxtrot north,46.25,14.30\n")
+
+    # when it is loaded
+    with pytest.raises(ridership.StopsError) as exc:
+        ridership.load_stops(city, text)
+
+    # then the second F is named with the line of the first, and neither stop is stored (the
+    # last row silently winning would move a stop the network plan has elsewhere)
+    assert exc.value.errors == ["line 4, stop_id: 'F' is on line 2 already"]
+    assert not city.card_stops.filter(stop_id__in=["F", "G"]).exists()
+
+
 def test_a_stops_file_without_stop_id_says_so_once_not_on_every_line(network):
     city, *_ = network
     # given a stops file without its stop_id column and a latitude that is no number

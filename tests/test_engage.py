@@ -114,6 +114,27 @@ def test_every_bad_line_of_a_census_file_is_reported_at_once(people):
     assert set(CensusEntry.objects.filter(city=city).values_list("key", flat=True)) == before
 
 
+def test_a_person_twice_in_the_census_is_refused(people):
+    from zerocity.engage.models import CensusEntry
+
+    city, _ = people
+    before = set(CensusEntry.objects.filter(city=city).values_list("key", flat=True))
+    # given a census file that lists the same resident twice, in two districts
+    text = ("resident_number,birth_date,district\n"
+            "Q,1990-05-05,center\n"
+            "R,1991-06-06,center\n"
+            "Q,1990-05-05,primskovo\n")
+
+    # when it is loaded
+    with pytest.raises(verification.CensusRejected) as exc:
+        verification.load_census(city, text)
+
+    # then the repeat is named with the first line, and the census before is kept: one person
+    # counted twice would vote in two districts' budgets
+    assert exc.value.errors == ["line 4: the same person as on line 2"]
+    assert set(CensusEntry.objects.filter(city=city).values_list("key", flat=True)) == before
+
+
 def test_a_census_file_without_a_column_says_so_once_not_on_every_line(people):
     from zerocity.engage.models import CensusEntry
 

@@ -117,6 +117,7 @@ def load_stops(city: City, text: str, *, by: Person | None = None, actor: str = 
     missing = set(STOP_COLUMNS) - set(reader.fieldnames or [])
     errors = [f"line 1: missing column(s) {', '.join(sorted(missing))}"] if missing else []
     rows = []
+    first_line: dict[str, int] = {}  # stop_id -> the line that gave it first
     for row in reader:
         # the file's line of the row: DictReader skips blank lines, so counting rows would not
         # number them as the file does
@@ -131,10 +132,16 @@ def load_stops(city: City, text: str, *, by: Person | None = None, actor: str = 
             else:
                 if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
                     errors.append(f"line {line}, stop_lat/stop_lon: outside the globe")
-        if "stop_id" not in missing and not (row["stop_id"] or "").strip():
+        stop_id = "" if "stop_id" in missing else (row["stop_id"] or "").strip()
+        if "stop_id" not in missing and not stop_id:
             errors.append(f"line {line}, stop_id: empty")
+        elif stop_id in first_line:
+            errors.append(f"line {line}, stop_id: {stop_id!r} is on line {first_line[stop_id]} "
+                          "already")
+        elif stop_id:
+            first_line[stop_id] = line
         if not errors and point is not None:  # once refused, the rows are only checked
-            rows.append((row["stop_id"].strip(), (row["stop_name"] or "").strip(), *point))
+            rows.append((stop_id, (row["stop_name"] or "").strip(), *point))
     if errors:
         raise StopsError(errors)
     have = {s.stop_id: (s.name, s.lat, s.lon) for s in Stop.objects.filter(city=city)}

@@ -200,6 +200,7 @@ def load_census(city: City, text: str, *, by: Person | None = None, actor: str =
     absent = [c for c in CENSUS_COLUMNS if c not in (reader.fieldnames or [])]
     errors = [f"line 1: missing column(s) {', '.join(absent)}"] if absent else []
     rows = []
+    first_line: dict[str, int] = {}  # a person's key -> the line that gave it first
     for row in reader:
         # the file's line of the row: DictReader skips blank lines, so counting rows would not
         # number them as the file does
@@ -210,14 +211,18 @@ def load_census(city: City, text: str, *, by: Person | None = None, actor: str =
             errors.append(f"line {line}: missing {', '.join(missing)}")
         if row.get("district") and row["district"] not in districts:
             errors.append(f"line {line}, district: unknown district {row['district']!r}")
+        key = (census_key(city, row["resident_number"], row["birth_date"])
+               if row.get("resident_number") and row.get("birth_date") else "")
+        if key in first_line:
+            errors.append(f"line {line}: the same person as on line {first_line[key]}")
+        elif key:
+            first_line[key] = line
         if not errors:  # once refused, the lines are only checked
-            rows.append(CensusEntry(city=city, key=census_key(city, row["resident_number"],
-                                                              row["birth_date"]),
-                                    district=districts[row["district"]]))
+            rows.append(CensusEntry(city=city, key=key, district=districts[row["district"]]))
     if errors:
         raise CensusRejected(errors)
     CensusEntry.objects.filter(city=city).delete()
-    CensusEntry.objects.bulk_create(rows, ignore_conflicts=True)
+    CensusEntry.objects.bulk_create(rows)
     audit.record("engage.census_loaded", city=city, user=by, actor=actor, entries=len(rows))
     return len(rows)
 
