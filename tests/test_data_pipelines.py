@@ -272,6 +272,40 @@ def test_nowcast_scales_by_the_previous_year_or_by_the_share_of_the_year(hand: P
     assert el.loc[2].tco2e_per_mwh == 0.358
 
 
+def test_the_nowcast_counts_complete_months_of_energy_only(tmp_path: Path) -> None:
+    """A visitor uploaded two air-quality readings dated 1 December and the year's estimate
+    fell from 86,248 t to 75,726 t: the last month was taken from the latest reading of any
+    source. Only energy readings count, and only the months they cover to the end."""
+    # given testville's heat (2018, January and February 2019) and electricity (January
+    # 2019), two air-quality readings on 1 December 2019 and heat for 1-10 March 2019
+    root = tmp_path / "readings"
+    extra = [_reading("testville", "air", "a1", "pm10", _local_midnight(date(2019, 12, 1)),
+                      v, "ug/m3", None, 13) for v in (12.0, 14.0)]
+    extra += [_reading("testville", "heat", "d1", "heat_energy",
+                       _local_midnight(date(2019, 3, d)), 5000.0, "kWh", "household", 13)
+              for d in range(1, 11)]
+    _write(root, other_city_rows() + extra)
+    clean = tmp_path / "clean"
+    _write(clean, other_city_rows())
+    # when the nowcast runs on both stores
+    df = nowcast(root, tz=TZ.key, factors=FACTORS, frequencies={**FREQ, "air": "hourly"},
+                 city="testville", engine="duckdb")
+    reference = nowcast(clean, tz=TZ.key, factors=FACTORS, frequencies=FREQ,
+                        city="testville", engine="duckdb")
+    # then it stops at February, the last month measured to its end, and neither the air
+    # readings nor the ten days of March move a figure
+    assert sorted(set(df.month)) == [1, 2]
+    assert set(df.gpc_ref) == {"I.1.2"}  # no row for the air readings
+    pd.testing.assert_frame_equal(df, reference)
+    # and once March is measured to its last day, March counts
+    full = tmp_path / "full"
+    _write(full, other_city_rows() + extra + [
+        _reading("testville", "heat", "d1", "heat_energy", _local_midnight(date(2019, 3, d)),
+                 50.0, "kWh", "household", 14) for d in range(11, 32)])
+    assert sorted(set(nowcast(full, tz=TZ.key, factors=FACTORS, frequencies=FREQ,
+                              city="testville", engine="duckdb").month)) == [1, 2, 3]
+
+
 def test_nowcast_of_a_past_year_and_of_a_year_without_readings(hand: Path) -> None:
     df = nowcast(hand, tz=TZ.key, factors=FACTORS, frequencies=FREQ, city="testville", engine="duckdb",
                  year=2018)

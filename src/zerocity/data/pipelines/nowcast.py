@@ -14,6 +14,10 @@ factors). Measured values are used as they are: readings missing from a month ar
 in. ``coverage`` (readings present / readings owed to date, owed = the most meters seen in any
 month so far x the readings one meter owes to date) and ``year_share`` show how much the
 estimate rests on.
+
+Only energy readings (the quantities the GPC mapping knows) count, and only complete months:
+the nowcast ends with the last month the energy readings cover to its end, so neither a
+reading of another source (air quality, counters) nor the first days of a month move it.
 """
 
 from __future__ import annotations
@@ -30,9 +34,9 @@ from ibis.backends import BaseBackend
 
 from . import frames
 from .activity import Frequencies, activity_table, slots_table
-from .calendar import days_in_year, local_period, month_start
+from .calendar import days_in_year, frequency_seconds, local_period, month_start
 from .engines import SCALE, connect, data_years, has_readings, read_readings, to_frame
-from .gpc import GAS_KWH_PER_M3, mapped, mapping_table
+from .gpc import GAS_KWH_PER_M3, load_mapping, mapped, mapping_table
 
 NOWCAST_COLUMNS = {
     "city": "str", "year": "int", "month": "int", "gpc_ref": "str", "carrier": "str",
@@ -51,8 +55,9 @@ def nowcast(path: str | Path, *, factors: Mapping[str, float], frequencies: Freq
             year: int | None = None, mapping: Iterable[Mapping[str, Any]] | None = None,
             gas_kwh_per_m3: float = GAS_KWH_PER_M3, city: str | None = None,
             engine: str | BaseBackend | None = None, tz: str) -> pd.DataFrame:
-    """The nowcast of ``year`` (default: the year of the latest reading), one row per GPC row,
-    carrier and month measured so far (1 to the last month with readings).
+    """The nowcast of ``year`` (default: the year of the last complete month), one row per GPC
+    row, carrier and month measured so far (1 to the last complete month,
+    ``_last_complete_month``: a month still being measured is not counted).
 
     ``factors`` maps carriers to t CO2e per MWh; a carrier without one gets null emissions.
     Columns: city, year, month, gpc_ref, carrier, ccc_sector, method, mwh_month, mwh_to_date,
@@ -61,27 +66,31 @@ def nowcast(path: str | Path, *, factors: Mapping[str, float], frequencies: Freq
     """
     if not has_readings(path):
         return frames.empty(NOWCAST_COLUMNS)
+    rows = list(load_mapping() if mapping is None else mapping)
     con = connect(engine)
     readings = read_readings(con, path, city=city)
-    # the last reading (of the year asked for) fixes the year and how many months to show
+    # energy only: a reading of air quality or a counter says nothing of the energy months
+    readings = readings.filter(readings.quantity.isin(sorted({str(r["quantity"])
+                                                              for r in rows})))
     latest = readings
     if year is not None:
         latest = readings.filter(readings.ts < ibis.literal(month_start(year + 1, 1, tz)))
-    # as seconds since the epoch: an instant, whatever zone the engine shows timestamps in
-    last_epoch = latest.ts.epoch_seconds().max().to_pandas()
-    if last_epoch is None or last_epoch != last_epoch:
+    complete = _last_complete_month(latest, frequencies, tz)
+    if complete is None:
         return frames.empty(NOWCAST_COLUMNS)
-    last_year, last_month = local_period(datetime.fromtimestamp(int(last_epoch), UTC), tz)
+    last_year, last_month = complete
     if year is None:
         year = last_year
     elif last_year < year:
         return frames.empty(NOWCAST_COLUMNS)
+    elif last_year > year:
+        last_month = 12
     years = data_years(con, path, readings)
 
     act = activity_table(readings, per="month", frequencies=frequencies, years=years, tz=tz,
                          batches=False)
     act = act.filter(act.period.between((year - 1) * 100 + 1, year * 100 + 12))
-    j = mapped(act, mapping_table(mapping, gas_kwh_per_m3))
+    j = mapped(act, mapping_table(rows, gas_kwh_per_m3))
     # the joins below match on every group column; nulls never match, so "" stands for null
     j = j.mutate(customer_class=j.customer_class.fill_null(""),
                  ccc_sector=j.ccc_sector.fill_null(""))
@@ -151,3 +160,32 @@ def nowcast(path: str | Path, *, factors: Mapping[str, float], frequencies: Freq
         year_share=r.days_to_date / days_in_year(year),
     )
     return frames.finish(to_frame(con, out), NOWCAST_COLUMNS, NOWCAST_SORT)
+
+
+def _reading_end(epoch: int, frequency: Any, tz: str) -> int:
+    """When the interval of a reading starting at ``epoch`` ends (an irregular source's
+    reading is an instant)."""
+    seconds = frequency_seconds(frequency) if frequency is not None else None
+    if isinstance(seconds, int):
+        return epoch + seconds
+    if seconds == "month":
+        y, m = local_period(datetime.fromtimestamp(epoch, UTC), tz)
+        return int(month_start(y + m // 12, m % 12 + 1, tz).timestamp())
+    return epoch
+
+
+def _last_complete_month(readings: Any, frequencies: Frequencies, tz: str
+                         ) -> tuple[int, int] | None:
+    """The last local month the energy readings cover to its end: the month before the one in
+    which the latest reading's interval ends (an interval ending at midnight on the first
+    completes the month before). Counting a month with only its first days measured would
+    scale a few days up to a month, or, against last year, compare a part with a whole.
+    None where there is no such month."""
+    last = readings.group_by("source").aggregate(
+        last=readings.ts.epoch_seconds().max()).to_pandas()
+    ends = [_reading_end(int(row["last"]), frequencies.get(str(row["source"])), tz)
+            for _, row in last.iterrows() if row["last"] == row["last"]]  # NaN: none
+    if not ends:
+        return None
+    y, m = local_period(datetime.fromtimestamp(max(ends), UTC), tz)
+    return (y, m - 1) if m > 1 else (y - 1, 12)
