@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, QuerySet, When
 from django.utils.timezone import now
+from django.utils.translation import get_language
 
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import NotFound
@@ -109,19 +110,22 @@ def _pk(raw: str | int | None) -> int:
 def climate_status(city: City) -> dict[str, Any]:
     """The climate status at a glance (``_climate_status``), kept a minute per version of the
     city's inventories (a plan action turning late shows within the minute): the home page is
-    the most visited page."""
+    the most visited page. It holds numbers and codes only, never a translated word, and is
+    kept per language all the same, so that a page in one language never shows another's."""
     from zerocity.inventory.models import Inventory
 
     version = Inventory.objects.filter(city=city).aggregate(n=Count("pk"),
                                                             at=Max("updated_at"))
     stamp = version["at"].timestamp() if version["at"] else 0
-    key = f"zerocity:home-status:{city.pk}:{version['n']}:{stamp}"
+    language = get_language() or "en"
+    key = f"zerocity:home-status:{city.pk}:{language}:{version['n']}:{stamp}"
     return cast(dict[str, Any], cache.get_or_set(key, lambda: _climate_status(city), 60))
 
 
 def _climate_status(city: City) -> dict[str, Any]:
-    """The latest published inventory, the gap to the target, the plan's progress and this
-    year's nowcast where the data platform has one."""
+    """The latest published inventory, the plan's headline figures (``plan.figures``: the
+    allowed level, the declared and the modelled results), the path to the target for the
+    chart, the plan's progress and this year's nowcast where the data platform has one."""
     from django.contrib.auth.models import AnonymousUser
 
     from zerocity.inventory.selectors import trend
@@ -133,21 +137,27 @@ def _climate_status(city: City) -> dict[str, Any]:
         out["baseline"] = years[0]
     plan = getattr(city, "plan", None)
     if plan is not None:
+        from zerocity.plan.figures import plan_figures, target_path
         from zerocity.plan.models import ActionStatus
-        from zerocity.plan.selectors import action_overview, gap_table
+        from zerocity.plan.selectors import action_overview
 
-        gap = gap_table(plan)
-        out["target"] = {"year": plan.target_year, "share": plan.reduction_target,
-                         "baseline": gap.total.baseline, "target": gap.total.target}
-        if "latest" in out and gap.total.baseline:
-            out["target"]["done"] = 1 - out["latest"]["mission"] / gap.total.baseline
+        figures = plan_figures(plan)
+        out["figures"] = figures.as_dict()
+        out["path"] = target_path(city, figures)
+        if "latest" in out and figures.baseline:
+            out["done"] = 1 - out["latest"]["mission"] / figures.baseline
         actions = action_overview(plan, today=city.calendar.today())
         counts = Counter(a["status"] for a in actions)
         out["actions"] = len(actions)
-        out["counts"] = [(value, str(label), counts[value])
-                         for value, label in ActionStatus.choices if counts.get(value)]
+        # codes, not labels: the template names them in the reader's language
+        out["counts"] = [(value, counts[value]) for value in ActionStatus.values
+                         if counts.get(value)]
     out["nowcast"] = cache.get_or_set(f"zerocity:nowcast:{city.pk}", lambda: _nowcast(city),
                                       600)
+    if out["nowcast"] and "latest" in out and out["latest"]["mission"]:
+        # metered energy is part of the inventory only: say how large a part
+        out["nowcast"] = {**out["nowcast"], "share_of_inventory":
+                          out["nowcast"]["estimate"] / out["latest"]["mission"]}
     return out
 
 

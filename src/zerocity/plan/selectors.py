@@ -6,12 +6,14 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
@@ -86,13 +88,14 @@ def action_overview(plan: Plan, *, today: date, now: datetime | None = None,
                .prefetch_related("milestones", "overrides", "reductions"))
     if code is not None:
         actions = actions.filter(code=code)
+    zone = ZoneInfo(plan.city.timezone)
     out = []
     for a in actions:
         milestones = [MilestoneData(m.name, m.due, m.done) for m in a.milestones.all()]
         latest = next(iter(a.overrides.all()), None)  # newest first (Meta.ordering)
         status = action_status(milestones, today=today, start_year=a.start_year,
                                override=latest.status if latest else None)
-        days, fresh = freshness(a.last_update_at, now)
+        days, fresh = freshness(_last_update(a.last_update_at, milestones, zone), now)
         out.append({
             "code": a.code, "name": a.name, "field": a.field.name,
             "field_slug": a.field.slug,
@@ -111,6 +114,17 @@ def action_overview(plan: Plan, *, today: date, now: datetime | None = None,
     return out
 
 
+def _last_update(reported: datetime | None, milestones: list[MilestoneData],
+                 zone: ZoneInfo) -> datetime | None:
+    """When the action was last reported on: its last report or, if later, the day its
+    latest milestone was done (a milestone marked done is progress reported, whether it came
+    through the editor, the workbook or the demo)."""
+    done = [m.done for m in milestones if m.done is not None]
+    latest = datetime.combine(max(done), time(), tzinfo=zone) if done else None
+    candidates = [t for t in (reported, latest) if t is not None]
+    return max(candidates) if candidates else None
+
+
 def overdue_by_department(plan: Plan, *, today: date) -> dict[str, list[dict[str, Any]]]:
     """For each department, its actions with milestones past due (undepartmented: '-')."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -121,16 +135,43 @@ def overdue_by_department(plan: Plan, *, today: date) -> dict[str, list[dict[str
     return dict(out)
 
 
-def _indicator_figures(ind: Indicator) -> tuple[dict[int, float], dict[int, float],
-                                                tuple[int, float] | None, IndicatorStatus]:
-    """An indicator's targets and observations by year, its baseline, and its status (the
-    latest observation against the straight path from the baseline to the targets)."""
+# The Climate City Contract's headline indicator (B-3.1): the CO2e reduction against the
+# baseline year, in %. Kranj's targets are 20 % (2025), 40 % (2027) and 80 % (2030)
+# (research note ghg-standards.md §7.7). The city measures it with its inventories, so a year
+# without an observation entered by hand takes the published inventory's.
+HEADLINE_INDICATOR = "OI 0.1"
+
+
+def inventory_reductions(plan: Plan) -> dict[int, float]:
+    """The reduction (%) of each published inventory after the baseline year against the
+    baseline total of table A-2.1: the headline indicator's observations."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from zerocity.inventory.selectors import trend
+
+    base = gap_table(plan).total.baseline
+    if not base:
+        return {}
+    return {t["year"]: round((1 - t["mission"] / base) * 100, 2)
+            for t in trend(plan.city, AnonymousUser()) if t["year"] > plan.baseline.year}
+
+
+def _indicator_figures(ind: Indicator, derived: dict[int, float] | None = None
+                       ) -> tuple[dict[int, float], dict[int, float],
+                                  tuple[int, float] | None, IndicatorStatus]:
+    """An indicator's targets and observations by year (those ``derived`` from the
+    inventories for the years without one), its baseline, and its status (the latest
+    observation against the straight path from the baseline to the targets)."""
     targets = {t.year: t.value for t in ind.targets.all()}
-    observations = {o.year: o.value for o in ind.observations.all()}
+    observations = {**(derived or {}), **{o.year: o.value for o in ind.observations.all()}}
     baseline = ((ind.baseline_year, ind.baseline_value)
                 if ind.baseline_year is not None and ind.baseline_value is not None
                 else None)
     return targets, observations, baseline, indicator_status(baseline, targets, observations)
+
+
+def _derived(plan: Plan, ind: Indicator) -> dict[int, float] | None:
+    return inventory_reductions(plan) if ind.code == HEADLINE_INDICATOR else None
 
 
 def indicator_overview(plan: Plan, *, codes: list[str] | None = None
@@ -140,7 +181,7 @@ def indicator_overview(plan: Plan, *, codes: list[str] | None = None
         indicators = indicators.filter(code__in=codes)
     out = []
     for ind in indicators:
-        targets, observations, baseline, st = _indicator_figures(ind)
+        targets, observations, baseline, st = _indicator_figures(ind, _derived(plan, ind))
         out.append({
             "code": ind.code, "name": ind.name, "unit": ind.unit,
             "baseline": list(baseline) if baseline else None,
@@ -373,15 +414,20 @@ def published_indicators(city: City, *, action: str | None = None,
     for ind in indicators:
         if kind is not None and indicator_kind(ind.code) != kind.strip().upper():
             continue
-        targets, _, baseline, st = _indicator_figures(ind)
+        derived = _derived(plan, ind) or {}
+        targets, _observed, baseline, st = _indicator_figures(ind, derived)
+        entered = {o.year: o for o in ind.observations.all()}
         out.append({
             "code": ind.code, "name": ind.name, "kind": indicator_kind(ind.code),
             "unit": ind.unit, "definition": ind.definition, "calculation": ind.calculation,
             "data_source": ind.data_source, "interval": ind.interval,
             "baseline": ({"year": baseline[0], "value": baseline[1]} if baseline else None),
             "targets": [{"year": y, "value": v} for y, v in sorted(targets.items())],
-            "observations": [{"year": o.year, "value": o.value, "source": o.source}
-                             for o in sorted(ind.observations.all(), key=lambda o: o.year)],
+            "observations": [
+                {"year": y, "value": entered[y].value, "source": entered[y].source}
+                if y in entered else {"year": y, "value": derived[y],
+                                      "source": str(_("the published inventory"))}
+                for y in sorted({*entered, *derived})],
             "actions": sorted(a.code for a in ind.actions.all()),
             "status": st.status, "latest_year": st.year, "latest_value": st.value,
             "expected": st.expected, "progress": st.progress,
@@ -415,12 +461,19 @@ def overview_page(plan: Plan, *, today: date) -> dict[str, Any]:
     """The plan at a glance, as its public page shows it: every action (``actions``, and by
     field of action), the A-2.1 gap table, the headline indicator (OI 0.1), the pathway charts
     and the progress so far."""
+    from zerocity.plan.figures import plan_figures, target_path
+
     actions = action_overview(plan, today=today)
+    modelled = scenario_result(plan, None)["impacts"]
     by_field: dict[str, list[dict[str, Any]]] = {}
     for a in actions:
+        a["modelled_tco2e"] = modelled.get(a["code"])
         by_field.setdefault(a["field"], []).append(a)
+    figures = plan_figures(plan)
     return {"actions": actions, "by_field": by_field, "gap": gap_table(plan),
-            "headline": next((i for i in indicator_overview(plan, codes=["OI 0.1"])), None),
+            "figures": figures.as_dict(), "path": target_path(plan.city, figures),
+            "headline": next((i for i in indicator_overview(plan, codes=[HEADLINE_INDICATOR])),
+                             None),
             "charts": pathway_charts(plan), "progress": progress(plan)}
 
 
@@ -438,7 +491,11 @@ def action_page(plan: Plan, code: str, *, today: date) -> dict[str, Any]:
     details (``action_detail``, as ``d``)."""
     action = plan_action(plan, code)
     [row] = action_overview(plan, today=today, code=code)
-    return {"action": action, "row": row, "d": action_detail(action)}
+    steps = {s["action"]: -s["value"] for s in pathway_charts(plan)["waterfall"]
+             if s["action"]}
+    return {"action": action, "row": row, "d": action_detail(action),
+            "modelled": {"with_others": scenario_result(plan, None)["impacts"].get(code),
+                         "in_sequence": steps.get(code)}}
 
 
 def indicator_years(plan: Plan) -> list[dict[str, Any]]:
@@ -456,10 +513,16 @@ def explorer_page(plan: Plan, chosen: list[str] | None) -> dict[str, Any]:
     """The scenario explorer with the actions ``chosen`` switched on (all when None): the
     result (``r``), the codes switched on and every action with its field and reductions.
     Raises ValueError for a code the plan does not have."""
+    from zerocity.plan.figures import plan_figures, target_path
+
     result = scenario_result(plan, chosen)
-    return {"r": result, "on": set(result["actions"]),
-            "actions": list(plan.actions.select_related("field")
-                            .prefetch_related("reductions"))}
+    figures = plan_figures(plan)
+    actions = list(plan.actions.select_related("field").prefetch_related("reductions"))
+    return {"r": result, "on": set(result["actions"]), "actions": actions,
+            "declared": {a.code: math.fsum(r.tco2e for r in a.reductions.all())
+                         for a in actions},
+            "figures": figures.as_dict(),
+            "path": target_path(plan.city, figures, (result["years"], result["scenario"]))}
 
 
 def pending_proposals(plan: Plan) -> int:

@@ -372,3 +372,66 @@ def columns(
     body.append(f'<line x1="{pad_l}" y1="{y(0):.1f}" x2="{width - pad_r}" y2="{y(0):.1f}" '
                 f'stroke="{TEXT}" stroke-width="1.5" />')
     return _svg(width, height, label, body)
+
+
+def path_to_target(
+    measured: Sequence[Point], path: Sequence[tuple[float, float]], allowed: float, *,
+    label: str, unit: str, fmt: Formatter, measured_name: str, path_name: str,
+    allowed_name: str, flag_label: str, width: int = 760, height: int = 320,
+) -> SafeString:
+    """Will the city reach its target? The measured years (points; flagged ones hollow), a
+    modelled path (a dashed line, (x, value) pairs) and the allowed level (a horizontal line
+    in the target colour, labelled with its value)."""
+    pad_l, pad_r, top, bottom = 84, 28, 64, 48
+    plot_w, plot_h = width - pad_l - pad_r, height - top - bottom
+    values = [p.value for p in measured] + [v for _, v in path] + [allowed]
+    ticks = nice_ticks(0.0, max(values))
+    lo, hi = ticks[0], ticks[-1]
+    xs = [p.x for p in measured] + [x for x, _ in path]
+    x_lo, x_hi = min(xs), max(xs)
+
+    def px(v: float) -> float:
+        return pad_l + 12 + ((v - x_lo) / (x_hi - x_lo) if x_hi > x_lo else 0.5) * (plot_w - 24)
+
+    def py(v: float) -> float:
+        return top + (hi - v) / (hi - lo) * plot_h
+
+    body = []
+    for t in ticks:
+        body.append(f'<line x1="{pad_l}" y1="{py(t):.1f}" x2="{width - pad_r}" y2="{py(t):.1f}" '
+                    f'stroke="{GRID}" stroke-width="1" />')
+        body.append(_text(pad_l - 8, py(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    body.append(_text(pad_l - 8, top - 22, unit, anchor="end", size=12, fill=MUTED))
+    target = PALETTE[5]
+    body.append(f'<g data-line="allowed"><title>{escape(allowed_name)}: {escape(fmt(allowed))} '
+                f'{escape(unit)}</title><line x1="{pad_l}" y1="{py(allowed):.1f}" '
+                f'x2="{width - pad_r}" y2="{py(allowed):.1f}" stroke="{target}" '
+                f'stroke-width="2.5" /></g>')
+    body.append(_text(width - pad_r, py(allowed) - 8, fmt(allowed), anchor="end",
+                      weight="600", fill=target, halo=True))
+    if path:
+        coords = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in path)
+        end_x, end_v = path[-1]
+        body.append(f'<g data-line="modelled"><title>{escape(path_name)}: {escape(fmt(end_v))} '
+                    f'{escape(unit)}</title><polyline points="{coords}" fill="none" '
+                    f'stroke="{PALETTE[0]}" stroke-width="2.5" stroke-dasharray="7 5" /></g>')
+        body.append(_text(px(end_x), py(end_v) - 10, fmt(end_v), anchor="end", weight="600",
+                          fill=PALETTE[0], halo=True))
+    for p in measured:
+        fill = "#ffffff" if p.flagged else TEXT
+        tip = f"{p.label}: {fmt(p.value)} {unit}" + (f" ({flag_label})" if p.flagged else "")
+        body.append(f'<g><title>{escape(tip)}</title><circle cx="{px(p.x):.1f}" '
+                    f'cy="{py(p.value):.1f}" r="5" fill="{fill}" stroke="{TEXT}" '
+                    'stroke-width="2" /></g>')
+    base = height - bottom
+    for x in sorted({int(p.x) for p in measured} | ({int(path[-1][0])} if path else set())):
+        body.append(_text(px(x), base + 20, str(x), anchor="middle", size=12, fill=MUTED))
+    legend = [(measured_name, TEXT, ""), (path_name, PALETTE[0], ' stroke-dasharray="7 5"'),
+              (allowed_name, target, "")]
+    lx: float = 8
+    for name, colour, dash in legend:
+        body.append(f'<line x1="{lx:.1f}" y1="14" x2="{lx + 22:.1f}" y2="14" stroke="{colour}" '
+                    f'stroke-width="3"{dash} />')
+        body.append(_text(lx + 28, 18, name, size=12))
+        lx += 44 + 6.5 * len(name)
+    return _svg(width, height, label, body)

@@ -152,8 +152,18 @@ def _inventory_page(request: HttpRequest, inventory: Inventory, *, latest: bool)
         "can_import": is_city_staff(request.user, city),
         "latest": latest,
         "transport_memo": _transport_memo(city, inventory.year),
+        "target": _target(city),
     }
     return _private_if_draft(render(request, "web/inventory.html", context), inventory)
+
+
+def _target(city: City) -> dict[str, Any] | None:
+    """The plan's headline figures (``plan.figures``), the same the home and plan pages show;
+    None for a city without a plan."""
+    from zerocity.plan.figures import city_figures
+
+    figures = city_figures(city)
+    return None if figures is None else figures.as_dict()
 
 
 def _transport_memo(city: City, year: int) -> dict[str, Any]:

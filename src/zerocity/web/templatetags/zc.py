@@ -148,3 +148,19 @@ def status_label(status: str) -> str:
     if status in ActionStatus.values:
         return str(ActionStatus(status).label)
     return str(labels.INDICATOR_STATUS.get(status, status))
+
+
+@register.simple_tag
+def target_chart(path: dict[str, Any], city_name: str) -> SafeString:
+    """The published inventories, the modelled path and the allowed level of the target
+    year (``plan.figures.target_path``)."""
+    measured = [charts.Point(str(i["year"]), i["year"], i["tco2e"], flagged=i["illustrative"])
+                for i in path["inventories"]]
+    return charts.path_to_target(
+        measured, [(float(y), v) for y, v in path["modelled"]], path["allowed"],
+        unit=TCO2E, fmt=num, flag_label=_("illustrative"),
+        measured_name=_("Inventories"), path_name=_("Modelled path"),
+        allowed_name=_("Allowed in %(year)s") % {"year": path["target_year"]},
+        label=_("%(city)s: emissions measured by the inventories, the path the pathway model "
+                "expects and the level allowed in %(year)s (t CO₂e)")
+        % {"city": city_name, "year": path["target_year"]})

@@ -37,9 +37,26 @@
       th.textContent = code;
       var td = document.createElement("td");
       td.textContent = fmt.format(Math.round(data.impacts[code]));
-      tr.append(th, td);
+      var box = form.querySelector('input[name="a"][value="' + code + '"]');
+      var declared = document.createElement("td");
+      declared.textContent = box ? fmt.format(Number(box.dataset.declared || 0)) : "";
+      tr.append(th, declared, td);
       body.append(tr);
     });
+  }
+
+  // the chart is drawn on the server: take it from the page for the same choice
+  function redraw(params) {
+    var chart = document.querySelector('[data-chart="explorer"]');
+    if (!chart) return;
+    fetch(window.location.pathname + "?" + params.toString())
+      .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector('[data-chart="explorer"]');
+        if (fresh) chart.innerHTML = fresh.innerHTML;
+      })
+      .catch(function () { /* the numbers are current; the chart waits for a reload */ });
   }
 
   function recompute() {
@@ -52,6 +69,7 @@
       .then(function (data) {
         show(data);
         history.replaceState(null, "", "?" + params.toString());
+        redraw(params);
       })
       .catch(function (err) { if (err && err.name === "AbortError") return; form.submit(); });
   }
