@@ -21,11 +21,17 @@ A-2.1: Kranj 238,832 t x 20 % = 47,766 t); ``required_reduction`` the reduction 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.db.models import Sum
+
 from zerocity.core.models import City
-from zerocity.plan.models import Plan
+from zerocity.inventory import calculations as calc
+from zerocity.inventory.selectors import calc_lines
+from zerocity.plan.calculations import GapTable, emission_gap
+from zerocity.plan.models import ActionReduction, Plan, PolicyReduction
 
 # the model rounds to 0.1 t: a result within half a tonne of the allowed level meets it
 MET_TOLERANCE = 0.5
@@ -85,10 +91,31 @@ class PlanFigures:
         return out
 
 
+def baseline_by_sector(plan: Plan) -> dict[str, float]:
+    """Baseline emissions per source sector from the baseline inventory's table A-1.3 (AFOLU
+    net of its sinks, as in table A-2.1)."""
+    a13 = calc.ccc_emissions_table(calc_lines(plan.baseline), plan.baseline.gwp_set)
+    out = {s: a13[s]["total"] for s in ("buildings", "transport", "waste", "ippu")}
+    out["afolu"] = a13["afolu_sources"]["total"] + a13["afolu_sinks"]["total"]
+    return out
+
+
+def gap_table(plan: Plan) -> GapTable:
+    existing: dict[str, float] = defaultdict(float)
+    for row in (PolicyReduction.objects.filter(policy__plan=plan).values("sector")
+                .annotate(t=Sum("tco2e"))):
+        existing[row["sector"]] += row["t"]
+    portfolio: dict[str, float] = defaultdict(float)
+    for row in (ActionReduction.objects.filter(action__plan=plan).values("sector")
+                .annotate(t=Sum("tco2e"))):
+        portfolio[row["sector"]] += row["t"]
+    return emission_gap(baseline_by_sector(plan), existing, portfolio,
+                        reduction_share=float(plan.reduction_target))
+
+
 def plan_figures(plan: Plan) -> PlanFigures:
     """The headline figures of ``plan`` (see the module docstring)."""
     from zerocity.plan.scenario import pathway_charts
-    from zerocity.plan.selectors import gap_table
 
     gap = gap_table(plan).total
     charts = pathway_charts(plan)

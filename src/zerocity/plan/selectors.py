@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +20,10 @@ from zerocity.core.selectors import get_city
 from zerocity.inventory import calculations as calc
 from zerocity.inventory.models import Inventory
 from zerocity.inventory.selectors import calc_lines, city_inventory
-from zerocity.plan.calculations import GapTable, cost_per_tonne, emission_gap
+from zerocity.plan.calculations import cost_per_tonne
+from zerocity.plan.figures import baseline_by_sector as baseline_by_sector
+from zerocity.plan.figures import gap_table as gap_table
+from zerocity.plan.figures import plan_figures, target_path
 from zerocity.plan.models import (
     Action,
     ActionCost,
@@ -31,7 +33,6 @@ from zerocity.plan.models import (
     FieldOfAction,
     Indicator,
     Plan,
-    PolicyReduction,
     ProposalState,
     Snapshot,
 )
@@ -53,28 +54,6 @@ def plan_for_city(city_slug: str) -> Plan:
             raise NotFound(f"no city {city_slug!r}")
         raise NotFound(f"{city_slug} has no action plan yet")
     return plan
-
-
-def baseline_by_sector(plan: Plan) -> dict[str, float]:
-    """Baseline emissions per source sector from the baseline inventory's table A-1.3 (AFOLU
-    net of its sinks, as in table A-2.1)."""
-    a13 = calc.ccc_emissions_table(calc_lines(plan.baseline), plan.baseline.gwp_set)
-    out = {s: a13[s]["total"] for s in ("buildings", "transport", "waste", "ippu")}
-    out["afolu"] = a13["afolu_sources"]["total"] + a13["afolu_sinks"]["total"]
-    return out
-
-
-def gap_table(plan: Plan) -> GapTable:
-    existing: dict[str, float] = defaultdict(float)
-    for row in (PolicyReduction.objects.filter(policy__plan=plan).values("sector")
-                .annotate(t=Sum("tco2e"))):
-        existing[row["sector"]] += row["t"]
-    portfolio: dict[str, float] = defaultdict(float)
-    for row in (ActionReduction.objects.filter(action__plan=plan).values("sector")
-                .annotate(t=Sum("tco2e"))):
-        portfolio[row["sector"]] += row["t"]
-    return emission_gap(baseline_by_sector(plan), existing, portfolio,
-                        reduction_share=float(plan.reduction_target))
 
 
 # -- monitoring --------------------------------------------------------------------------------
@@ -461,8 +440,6 @@ def overview_page(plan: Plan, *, today: date) -> dict[str, Any]:
     """The plan at a glance, as its public page shows it: every action (``actions``, and by
     field of action), the A-2.1 gap table, the headline indicator (OI 0.1), the pathway charts
     and the progress so far."""
-    from zerocity.plan.figures import plan_figures, target_path
-
     actions = action_overview(plan, today=today)
     modelled = scenario_result(plan, None)["impacts"]
     by_field: dict[str, list[dict[str, Any]]] = {}
@@ -513,8 +490,6 @@ def explorer_page(plan: Plan, chosen: list[str] | None) -> dict[str, Any]:
     """The scenario explorer with the actions ``chosen`` switched on (all when None): the
     result (``r``), the codes switched on and every action with its field and reductions.
     Raises ValueError for a code the plan does not have."""
-    from zerocity.plan.figures import plan_figures, target_path
-
     result = scenario_result(plan, chosen)
     figures = plan_figures(plan)
     actions = list(plan.actions.select_related("field").prefetch_related("reductions"))
