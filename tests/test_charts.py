@@ -168,7 +168,12 @@ def test_wedges_are_named_and_never_share_a_colour():
     colours = [p.get("fill") for p in polys]
     assert len(colours) == 12 and len(set(colours)) == 12
     assert [g.get("data-legend") for g in legend][:12] == [name for name, _ in layers]
-    assert [g.find("rect").get("fill") for g in legend][:12] == colours  # type: ignore[union-attr]
+    assert [g.find("rect").get("fill") for g in legend[:12]] == colours  # type: ignore[union-attr]
+    # and the two paths are drawn in the legend as lines, solid and dashed
+    paths = [g.find("line") for g in legend[12:]]
+    assert [g.get("data-legend") for g in legend[12:]] == ["With existing policies",
+                                                          "With the plan"]
+    assert [p.get("stroke-dasharray") for p in paths] == [None, "6 4"]  # type: ignore[union-attr]
     assert_accessible(root, "Wedges")
 
 
