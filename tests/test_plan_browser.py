@@ -83,3 +83,40 @@ def test_a_department_edit_is_published_by_the_climate_office(kranj, live_server
 
         public.reload()
         expect(public.locator("body")).to_contain_text("Solar programme lead")
+
+
+def test_the_plan_charts_fit_a_phone_and_pass_axe(kranj, live_server):
+    from playwright.sync_api import expect
+
+    from test_engage_browser import axe
+
+    grant_role(kranj, "b-admin", Role.ADMIN, password="admin-pw-1!")
+    with chromium() as browser:
+        # given a visitor on a 390 px phone, then the climate office on the same width
+        page = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844}
+                                   ).new_page()
+        page.goto(f"{live_server.url}/en/accounts/login/?next=/en/kranj/plan/manage/budget/")
+        page.get_by_label("Username").fill("b-admin")
+        page.get_by_label("Password").fill("admin-pw-1!")
+        page.get_by_role("button", name="Log in").click()
+        for path, chart in (("/en/kranj/plan/indicators/",
+                             "OI 1.2 Green electricity production: observed values"),
+                            ("/en/kranj/plan/investment/", "Marginal abatement cost curve"),
+                            ("/en/kranj/plan/manage/budget/",
+                             "Transport: emission ceiling and projected emissions")):
+            # when each page with charts is opened
+            assert page.goto(f"{live_server.url}{path}").status == 200
+            # then its chart is drawn and named for a screen reader, nothing in the page's
+            # content reaches past the screen's edge (the site header is not these pages'
+            # own), and axe finds no serious or critical violation
+            img = page.get_by_role("img", name=chart).first
+            expect(img).to_be_visible()
+            box = img.bounding_box()
+            assert box is not None and box["height"] > 100
+            axe(page)
+            assert page.evaluate("""() => {
+                document.querySelector('.site-header').style.display = 'none';
+                return document.documentElement.scrollWidth; }""") <= 390, path
+        # the small multiples fit the phone's width without their own scroll bar
+        cell = page.locator('[data-chart="transport"] svg').bounding_box()
+        assert cell is not None and cell["x"] >= 0 and cell["x"] + cell["width"] <= 390

@@ -24,6 +24,13 @@ GRID = "#d0d0d0"
 FLAG = "#a3244f"  # illustrative figures, as the page's banner
 FLAG_BG = "#fbe9ef"
 FONT = 'font-family="inherit"'
+# For charts with many series (wedges): Okabe-Ito without black, then darker colours from
+# Paul Tol's muted scheme and Tableau's brown, told apart by lightness as well as hue; yellow
+# (the palest) comes last. Never reused within one chart: past twelve series, the smallest are
+# grouped as "other" in OTHER grey.
+CATEGORICAL = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#882255",
+               "#117733", "#332288", "#999933", "#9C755F", "#F0E442")
+OTHER = "#8c8c8c"
 
 
 @dataclass(frozen=True)
@@ -274,11 +281,17 @@ def waterfall(steps: Sequence[Step], *, label: str, unit: str, fmt: Formatter,
 def stacked_area(years: Sequence[int], layers: Sequence[tuple[str, Sequence[float]]], *,
                  top_line: tuple[str, Sequence[float]] | None = None,
                  bottom_line: tuple[str, Sequence[float]] | None = None,
-                 label: str, unit: str, fmt: Formatter, width: int = 760,
-                 height: int = 360) -> SafeString:
+                 label: str, unit: str, fmt: Formatter, other_label: str = "Other",
+                 width: int = 760, height: int = 360) -> SafeString:
     """Wedges: ``layers`` stacked downwards from ``top_line`` (e.g. the baseline) towards
-    ``bottom_line`` (e.g. the plan scenario); each layer is one action's share of the gap."""
-    pad_l, pad_r, top, bottom = 84, 20, 30 + 18 * ((len(layers) + 3) // 4), 40
+    ``bottom_line`` (e.g. the plan scenario); each layer is one action's share of the gap.
+    Each layer has its own colour of ``CATEGORICAL``; beyond as many layers as colours, the
+    smallest are added up into one ``other_label`` layer in grey. The legend names every
+    layer, two to a row."""
+    grouped = len(layers) > len(CATEGORICAL)
+    layers = group_smallest(layers, len(CATEGORICAL), other_label)
+    rows = (len(layers) + (2 if top_line or bottom_line else 0) + 1) // 2
+    pad_l, pad_r, top, bottom = 84, 20, 30 + 18 * rows, 40
     plot_w, plot_h = width - pad_l - pad_r, height - top - bottom
     highs = list(top_line[1]) if top_line else [sum(v[i] for _, v in layers)
                                                  for i in range(len(years))]
@@ -305,16 +318,19 @@ def stacked_area(years: Sequence[int], layers: Sequence[tuple[str, Sequence[floa
                               size=12, fill=MUTED))
     upper = list(highs)
     legend: list[Series] = []
-    for n, (name, values) in enumerate(layers):
+    colours = list(CATEGORICAL[:len(layers) - 1]) + [OTHER] if grouped \
+        else list(CATEGORICAL[:len(layers)])
+    for (name, values), color in zip(layers, colours, strict=True):
         lower = [u - v for u, v in zip(upper, values, strict=True)]
-        color = PALETTE[n % len(PALETTE)]
         pts = [f"{px(y):.1f},{py(u):.1f}" for y, u in zip(years, upper, strict=True)]
         pts += [f"{px(y):.1f},{py(v):.1f}" for y, v in reversed(list(zip(years, lower,
                                                                         strict=True)))]
-        body.append(f'<polygon points="{" ".join(pts)}" fill="{color}" opacity="0.8">'
+        body.append(f'<polygon points="{" ".join(pts)}" fill="{color}" stroke="#ffffff" '
+                    f'stroke-width="0.5" data-layer="{escape(name)}">'
                     f'<title>{escape(name)}</title></polygon>')
         legend.append(Series(name, color))
         upper = lower
+    line_dash: dict[str, str] = {}
     for line, color, dash in ((top_line, TEXT, ""), (bottom_line, TEXT, ' stroke-dasharray="6 4"')):
         if line is None:
             continue
@@ -322,11 +338,17 @@ def stacked_area(years: Sequence[int], layers: Sequence[tuple[str, Sequence[floa
         body.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"'
                     f'{dash}><title>{escape(line[0])}</title></polyline>')
         legend.append(Series(line[0], color))
-    for n, s in enumerate(legend):  # four to a row, in fixed columns
-        x, y = pad_l + (n % 4) * plot_w / 4, 16 + 18 * (n // 4)
-        body.append(f'<rect x="{x:.1f}" y="{y - 11:.1f}" width="14" height="14" '
-                    f'fill="{s.color}" />')
-        body.append(_text(x + 20, y, s.name))
+        line_dash[line[0]] = dash
+    col_w = plot_w / 2
+    for n, s in enumerate(legend):  # two to a row, in fixed columns; long names are cut
+        x, y = pad_l + (n % 2) * col_w, 16 + 18 * (n // 2)
+        sample = (f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 16:.1f}" y2="{y - 4:.1f}" '
+                  f'stroke="{s.color}" stroke-width="2"{line_dash[s.name]} />'
+                  if s.name in line_dash else
+                  f'<rect x="{x:.1f}" y="{y - 11:.1f}" width="14" height="14" '
+                  f'fill="{s.color}" stroke="{TEXT}" stroke-width="0.5" />')
+        body.append(f'<g data-legend="{escape(s.name)}"><title>{escape(s.name)}</title>'
+                    + sample + _text(x + 20, y, _fit(s.name, col_w - 28, 13)) + "</g>")
     return _svg(width, height, label, body)
 
 
@@ -434,4 +456,242 @@ def path_to_target(
                     f'stroke-width="3"{dash} />')
         body.append(_text(lx + 28, 18, name, size=12))
         lx += 44 + 6.5 * len(name)
+def group_smallest(layers: Sequence[tuple[str, Sequence[float]]], limit: int,
+                   other_label: str) -> list[tuple[str, Sequence[float]]]:
+    """At most ``limit`` layers: the ``limit - 1`` largest (by their sum, in their given order)
+    and the rest added up, year by year, as ``other_label`` at the end. Unchanged when there
+    are no more than ``limit``."""
+    if len(layers) <= limit:
+        return list(layers)
+    by_size = sorted(range(len(layers)), key=lambda i: -math.fsum(layers[i][1]))
+    keep = set(by_size[:limit - 1])
+    rest = [layers[i][1] for i in range(len(layers)) if i not in keep]
+    other = [math.fsum(col) for col in zip(*rest, strict=True)]
+    return [layers[i] for i in range(len(layers)) if i in keep] + [(other_label, other)]
+
+
+def _fit(words: str, room: float, size: int = 13) -> str:
+    """``words`` cut with an ellipsis to about ``room`` pixels at font ``size`` (the full words
+    stay in the mark's <title>)."""
+    return _cut(words, int(room / (0.56 * size)))
+
+
+def _cut(words: str, chars: int) -> str:
+    chars = max(chars, 4)
+    return words if len(words) <= chars else words[:chars - 1].rstrip() + "…"
+
+
+def _every_few(xs: Sequence[float], most: int) -> list[float]:
+    """At most about ``most`` of ``xs`` to label, evenly spaced, the first and the last always
+    (the last takes the place of a label too close to it)."""
+    every = max(1, math.ceil(len(xs) / most))
+    picked = list(xs[::every])
+    if xs and picked[-1] != xs[-1]:
+        if (len(xs) - 1) % every < max(2, every / 2) and len(picked) > 1:
+            picked[-1] = xs[-1]
+        else:
+            picked.append(xs[-1])
+    return picked
+
+
+def _desc(words: str) -> str:
+    return f"<desc>{escape(words)}</desc>" if words else ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a small line chart. ``key`` names it in the markup (``data-series``);
+    ``marker`` is circle, diamond, square or none; ``connect`` False draws markers only."""
+
+    key: str
+    name: str
+    color: str
+    points: Sequence[tuple[float, float]]  # (year, value)
+    dash: str = ""
+    marker: str = "circle"
+    hollow: bool = False
+    connect: bool = True
+
+
+def _marker(shape: str, cx: float, cy: float, color: str, hollow: bool) -> str:
+    fill = "#ffffff" if hollow else color
+    paint = f'fill="{fill}" stroke="{color}" stroke-width="2"'
+    if shape == "diamond":
+        return (f'<polygon points="{cx:.1f},{cy - 6:.1f} {cx + 6:.1f},{cy:.1f} '
+                f'{cx:.1f},{cy + 6:.1f} {cx - 6:.1f},{cy:.1f}" {paint} />')
+    if shape == "square":
+        return f'<rect x="{cx - 5:.1f}" y="{cy - 5:.1f}" width="10" height="10" {paint} />'
+    return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" {paint} />'
+
+
+def small_lines(lines: Sequence[Line], *, label: str, unit: str, fmt: Formatter,
+                description: str = "", empty_note: str = "", width: int = 380,
+                height: int = 250) -> SafeString:
+    """A small line chart over years for small multiples (an indicator against its targets, a
+    sector against its ceiling): the y axis starts at zero, every mark carries ``data-series``,
+    ``data-x``, ``data-value`` and a <title>; grid lines carry ``data-tick``. ``empty_note`` is
+    written after the legend when a series has no points (e.g. "no observations yet")."""
+    shown = [ln for ln in lines if ln.points]
+    rows, x, legend = 1, 4.0, []
+    for ln in (ln for ln in shown if ln.name):  # the legend flows over as many rows as it needs
+        w = 22 + 0.56 * 12 * len(ln.name) + 14
+        if x > 4 and x + w > width - 8:
+            rows, x = rows + 1, 4.0
+        legend.append((ln, x, rows))
+        x += w
+    note = None  # the words for a series without points go after the legend
+    if empty_note and any(not ln.points for ln in lines):
+        if x > 4 and x + 0.56 * 12 * len(empty_note) > width - 8:
+            rows, x = rows + 1, 4.0
+        note = (rows, x)
+    pad_l, pad_r, top, bottom = 58, 14, 22 + 16 * rows, 30
+    plot_w, plot_h = width - pad_l - pad_r, height - top - bottom
+    values = [v for ln in shown for _, v in ln.points] or [0.0]
+    ticks = nice_ticks(min(0.0, *values), max(0.0, *values), 4)
+    lo, hi = ticks[0], ticks[-1]
+    xs = sorted({px for ln in shown for px, _ in ln.points}) or [0.0]
+    x_lo, x_hi = xs[0], xs[-1]
+
+    def sx(v: float) -> float:
+        if x_hi == x_lo:
+            return pad_l + plot_w / 2
+        return pad_l + 12 + (v - x_lo) / (x_hi - x_lo) * (plot_w - 24)
+
+    def sy(v: float) -> float:
+        return top + (hi - v) / (hi - lo) * plot_h
+
+    body = [_desc(description)]
+    for t in ticks:
+        body.append(f'<line x1="{pad_l}" y1="{sy(t):.1f}" x2="{width - pad_r}" '
+                    f'y2="{sy(t):.1f}" stroke="{TEXT if t == 0 else GRID}" '
+                    f'stroke-width="{1.5 if t == 0 else 1}" data-tick="{t:g}" />')
+        body.append(_text(pad_l - 6, sy(t) + 4, fmt(t), anchor="end", size=11, fill=MUTED))
+    body.append(_text(4, top - 8, unit, size=11, fill=MUTED))
+    for year in _every_few(xs, 6):
+        body.append(_text(sx(year), height - bottom + 16, f"{year:g}", anchor="middle",
+                          size=11, fill=MUTED))
+    for ln in shown:
+        pts = sorted(ln.points)
+        if ln.connect and len(pts) > 1:
+            dash = f' stroke-dasharray="{ln.dash}"' if ln.dash else ""
+            path = " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in pts)
+            body.append(f'<polyline points="{path}" fill="none" stroke="{ln.color}" '
+                        f'stroke-width="2"{dash} data-line="{escape(ln.key)}" />')
+        if ln.marker == "none":
+            continue
+        for a, b in pts:
+            tip = f"{ln.name}, {a:g}: {fmt(b)} {unit}"
+            body.append(f'<g data-series="{escape(ln.key)}" data-x="{a:g}" data-value="{b:g}">'
+                        f'<title>{escape(tip)}</title>'
+                        + _marker(ln.marker, sx(a), sy(b), ln.color, ln.hollow) + "</g>")
+    if note:
+        row, nx = note
+        body.append(_text(nx, 14 + 16 * (row - 1), empty_note, size=12, fill=MUTED))
+    for ln, lx, row in legend:
+        y = 14 + 16 * (row - 1)
+        sample = (_marker(ln.marker, lx + 9, y - 4, ln.color, ln.hollow)
+                  if ln.marker != "none" else "")
+        dash = f' stroke-dasharray="{ln.dash}"' if ln.dash else ""
+        stroke = (f'<line x1="{lx:.1f}" y1="{y - 4}" x2="{lx + 18:.1f}" y2="{y - 4}" '
+                  f'stroke="{ln.color}" stroke-width="2"{dash} />' if ln.connect else "")
+        body.append(f'<g data-legend="{escape(ln.key)}">' + stroke + sample
+                    + _text(lx + 22, y, ln.name, size=12) + "</g>")
+    return _svg(width, height, label, body)
+
+
+@dataclass(frozen=True)
+class MacBar:
+    """One action on a marginal abatement cost curve."""
+
+    key: str  # e.g. the action's code, written as ``data-bar``
+    name: str
+    tonnes: float  # abatement, t CO2e a year: the bar's width
+    cost: float  # EUR per t CO2e: the bar's height (below the axis when negative)
+
+
+def _wrap(words: str, chars: int, most: int) -> list[str]:
+    """``words`` in lines of about ``chars`` characters, at most ``most`` lines (the last cut
+    with an ellipsis when they do not fit)."""
+    lines: list[str] = []
+    for word in words.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = _cut(lines[-1] + " …", chars)
+    return [_cut(line, chars) for line in lines]
+
+
+def mac_curve(bars: Sequence[MacBar], *, label: str, x_unit: str, y_unit: str,
+              fmt: Formatter, x_title: str = "", description: str = "", width: int = 760,
+              height: int = 420) -> SafeString:
+    """A marginal abatement cost curve: one bar per action, cheapest first, as wide as the
+    tonnes it abates and as high as its cost per tonne; a negative cost (a saving) hangs below
+    the axis. Names are written at the foot, each in a slot of its own joined by a thin line
+    to its bar, so a narrow bar keeps a readable name: across when the slots are wide enough,
+    upwards when they are not."""
+    ordered = sorted((b for b in bars if b.tonnes > 0), key=lambda b: (b.cost, b.key))
+    total = math.fsum(b.tonnes for b in ordered) or 1.0
+    pad_l, pad_r, top = 72, 20, 28
+    plot_w = width - pad_l - pad_r
+    slot = plot_w / max(len(ordered), 1)
+    across = slot >= 90
+    size = 12 if slot >= 15 else 10
+    chars = int((slot - 8) / (0.56 * size))
+    label_h = 34 + 15 * 4 if across else 34 + 140
+    plot_h = height - top - label_h - 8
+    costs = [b.cost for b in ordered] or [0.0]
+    ticks = nice_ticks(min(0.0, *costs), max(0.0, *costs))
+    lo, hi = ticks[0], ticks[-1]
+
+    def sx(t: float) -> float:
+        return pad_l + t / total * plot_w
+
+    def sy(v: float) -> float:
+        return top + (hi - v) / (hi - lo) * plot_h
+
+    body = [_desc(description)]
+    base = top + plot_h
+    for t in ticks:
+        body.append(f'<line x1="{pad_l}" y1="{sy(t):.1f}" x2="{width - pad_r}" y2="{sy(t):.1f}" '
+                    f'stroke="{GRID}" stroke-width="1" data-tick="{t:g}" />')
+        body.append(_text(pad_l - 6, sy(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    body.append(_text(4, top - 12, y_unit, size=12, fill=MUTED))
+    for t in nice_ticks(0.0, total, 5):
+        if t <= total:
+            body.append(_text(sx(t), base + 16, fmt(t), anchor="middle", size=11, fill=MUTED))
+    body.append(_text(width - pad_r, top - 12, x_title or x_unit, anchor="end", size=12,
+                      fill=MUTED))
+    foot = base + 34
+    running = 0.0
+    colours = [CATEGORICAL[i % len(CATEGORICAL)] for i in range(len(ordered))]
+    for i, (b, color) in enumerate(zip(ordered, colours, strict=True)):
+        a, z = sx(running), sx(running + b.tonnes)
+        running += b.tonnes
+        y0, y1 = sorted((sy(b.cost), sy(0.0)))
+        tip = f"{b.name}: {fmt(b.tonnes)} {x_unit}, {fmt(b.cost)} {y_unit}"
+        mid = (a + z) / 2
+        name_x = pad_l + slot * (i + 0.5)
+        if across:
+            name = "".join(
+                f'<tspan x="{name_x:.1f}" dy="{0 if j == 0 else 15}">{escape(line)}</tspan>'
+                for j, line in enumerate(_wrap(b.name, chars, 4)))
+            name = (f'<text x="{name_x:.1f}" y="{foot + 6:.1f}" text-anchor="middle" '
+                    f'font-size="{size}" fill="{TEXT}" {FONT}>{name}</text>')
+        else:
+            name = (f'<text transform="translate({name_x + size / 3:.1f},{foot:.1f}) '
+                    f'rotate(-90)" text-anchor="end" font-size="{size}" fill="{TEXT}" {FONT}>'
+                    f'{escape(_fit(b.name, label_h - 42, size))}</text>')
+        body.append(
+            f'<g data-bar="{escape(b.key)}" data-cost="{b.cost:g}" data-tonnes="{b.tonnes:g}">'
+            f'<title>{escape(tip)}</title>'
+            f'<rect x="{a:.2f}" y="{y0:.2f}" width="{max(z - a, 0.01):.2f}" '
+            f'height="{max(y1 - y0, 0.5):.2f}" fill="{color}" />'
+            f'<polyline points="{mid:.1f},{base + 20:.1f} {mid:.1f},{base + 24:.1f} '
+            f'{name_x:.1f},{foot - 8:.1f}" fill="none" stroke="{MUTED}" stroke-width="0.75" />'
+            + name + "</g>")
+    body.append(f'<line x1="{pad_l}" y1="{sy(0):.1f}" x2="{width - pad_r}" y2="{sy(0):.1f}" '
+                f'stroke="{TEXT}" stroke-width="1.5" data-axis="zero" />')
     return _svg(width, height, label, body)

@@ -132,12 +132,106 @@ def waterfall_chart(charts_data: dict[str, Any], city_name: str) -> SafeString:
 
 @register.simple_tag
 def wedge_chart(charts_data: dict[str, Any], city_name: str) -> SafeString:
+    """The wedges, each named by its action (not its code), in a colour of its own."""
     return charts.stacked_area(
-        charts_data["years"], [(w["action"], w["values"]) for w in charts_data["wedges"]],
+        charts_data["years"],
+        [(w.get("name") or w["action"], w["values"]) for w in charts_data["wedges"]],
         top_line=(_("With existing policies"), charts_data["existing"]),
         bottom_line=(_("With the plan"), charts_data["plan"]), unit=TCO2E, fmt=num,
+        other_label=_("Other actions"),
         label=_("What each action contributes, year by year, %(city)s (t CO₂e)")
         % {"city": city_name})
+
+
+def _pairs(by_year: dict[str, Any]) -> list[tuple[float, float]]:
+    return [(float(y), float(v)) for y, v in by_year.items() if v is not None]
+
+
+def _listing(pairs: list[tuple[float, float]], unit: str) -> str:
+    return ", ".join(f"{y:g}: {_figure(v)} {unit}" for y, v in pairs)
+
+
+def _figure(value: float) -> str:
+    """A figure with one decimal where it has one (17.5), none where it is whole (20)."""
+    return num(value, 0 if float(value).is_integer() else 1)
+
+
+@register.simple_tag
+def indicator_chart(ind: dict[str, Any]) -> SafeString:
+    """An indicator's observations against its targets and baseline (``indicator_overview``'s
+    row); the dashed line is the straight path the status is measured against."""
+    unit = ind["unit"]
+    targets, observed = _pairs(ind["targets"]), _pairs(ind["observations"])
+    baseline = [(float(ind["baseline"][0]), float(ind["baseline"][1]))] \
+        if ind.get("baseline") else []
+    lines = [
+        charts.Line("path", "", charts.MUTED, baseline + targets[:1], dash="3 4",
+                    marker="none") if baseline and targets else None,
+        charts.Line("target", _("Target"), "#D55E00", targets, dash="6 4", marker="diamond",
+                    hollow=True),
+        charts.Line("baseline", _("Baseline"), charts.TEXT, baseline, marker="square",
+                    connect=False),
+        charts.Line("observed", _("Observed"), charts.PALETTE[0], observed),
+    ]
+    parts = []
+    if baseline:
+        parts.append(_("Baseline %(list)s.") % {"list": _listing(baseline, unit)})
+    if targets:
+        parts.append(_("Targets %(list)s.") % {"list": _listing(targets, unit)})
+    parts.append(_("Observed %(list)s.") % {"list": _listing(observed, unit)} if observed
+                 else _("No observations yet."))
+    return charts.small_lines(
+        [ln for ln in lines if ln is not None], unit=unit, fmt=_figure,
+        empty_note=_("No observations yet"), description=" ".join(parts),
+        label=_("%(indicator)s: observed values against the targets (%(unit)s)")
+        % {"indicator": f"{ind['code']} {ind['name']}", "unit": unit})
+
+
+@register.simple_tag
+def budget_chart(row: dict[str, Any], years: list[int], name: str) -> SafeString:
+    """A sector's (or all sectors') emission ceiling against the projections, year by year;
+    years over the ceiling are marked."""
+    def pairs(values: list[float]) -> list[tuple[float, float]]:
+        return [(float(y), float(v)) for y, v in zip(years, values, strict=True)]
+
+    over = [(float(y), float(p)) for y, p, m in zip(years, row["projected"], row["margin"],
+                                                    strict=True) if m < 0]
+    lines = [
+        charts.Line("ceiling", _("Ceiling"), charts.TEXT, pairs(row["ceiling"]), dash="6 4",
+                    marker="none"),
+        charts.Line("existing", _("With existing policies"), charts.MUTED,
+                    pairs(row["existing"]), dash="2 3", marker="none"),
+        charts.Line("projected", _("Projected with the plan"), charts.PALETTE[0],
+                    pairs(row["projected"])),
+        charts.Line("over", _("Over the ceiling"), "#D55E00", over, connect=False),
+    ]
+    last = len(years) - 1
+    words = _("In %(year)s the ceiling is %(ceiling)s t CO₂e and the plan is projected to "
+              "leave %(projected)s t CO₂e.") % {
+        "year": years[last], "ceiling": num(row["ceiling"][last]),
+        "projected": num(row["projected"][last])}
+    if over:
+        words += " " + _("Over the ceiling in %(years)s.") % {
+            "years": ", ".join(f"{y:g}" for y, _v in over)}
+    return charts.small_lines(
+        lines, unit=TCO2E, fmt=num, description=words,
+        label=_("%(sector)s: emission ceiling and projected emissions (t CO₂e a year)")
+        % {"sector": name})
+
+
+@register.simple_tag
+def mac_chart(mac: list[dict[str, Any]], city_name: str) -> SafeString:
+    """The marginal abatement cost curve of the investment plan's ``mac`` rows."""
+    bars = [charts.MacBar(m["code"], m["name"], float(m["reduction_tco2e"]),
+                          float(m["cost_per_tonne_eur"])) for m in mac]
+    return charts.mac_curve(
+        bars, fmt=num, x_unit=_("t CO₂e a year"), y_unit=_("EUR per t CO₂e"),
+        x_title=_("Bar width: t CO₂e a year"),
+        description=_("Each bar is an action: as wide as the tonnes it reduces each year by "
+                      "the target year, as high as what each tonne costs; the cheapest "
+                      "tonne is on the left."),
+        label=_("Marginal abatement cost curve, %(city)s: cost per tonne against tonnes "
+                "reduced") % {"city": city_name})
 
 
 @register.filter
