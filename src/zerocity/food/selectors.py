@@ -250,7 +250,7 @@ def invitation_page(operator: Operator, sp: SpecificProcurement, at: datetime
 
 # -- the institutions -------------------------------------------------------------------------
 
-def buys_for_an_institution(person: Person, city: City) -> bool:
+def buys_for_an_institution(person: Person | None, city: City) -> bool:
     """Whether the person buys food for one of the city's institutions (the buyers' page is
     theirs: the site links it for them only)."""
     user = signed_in(person)
