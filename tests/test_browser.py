@@ -144,3 +144,157 @@ def check_staff_journey(browser: Any, base: str, username: str, password: str) -
     expect(page.get_by_text("Draft — not public")).to_be_visible()
     expect(page.get_by_role("button", name="Publish")).to_have_count(0)  # staff, not admin
     staff.close()
+
+
+# -- the crawl: every public and citizen page on a phone and on a desk (issue 17) ---------------
+
+PHONE, DESK = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+CRAWL_PASSWORD = "a-long-crawl-passphrase-2026"
+NOT_PAGES = ("/download/", ".json", ".csv", ".xlsx", ".ods", ".ics", ".xml", ".zip", "/logout/")
+# Records of one kind (twelve plan actions, five proposals, the inventory years) share their
+# template: one of each is crawled, which keeps the crawl to a couple of minutes on two cores.
+SAME_KIND_LIMIT = 1
+
+
+def shape(path: str) -> str:
+    """The page's kind: the path with its record keys (anything with a digit, or an action
+    code such as BE-ALL) replaced, the query dropped."""
+    import re
+
+    segments = path.split("?")[0].split("/")
+    return "/".join("#" if re.search(r"\d", s) or re.fullmatch(r"[A-Z][A-Z-]+", s) else s
+                    for s in segments)
+
+
+def back_office(path: str) -> bool:
+    """Whether the address is a page only the city's staff or administrators may use."""
+    from django.urls import Resolver404, resolve
+
+    from zerocity.core.access import CITY_ADMIN, CITY_STAFF
+
+    try:
+        match = resolve(path.split("?")[0])
+    except Resolver404:
+        return False
+    return getattr(match.func, "permission_rule", None) in (CITY_STAFF, CITY_ADMIN)
+
+
+def check_page(page: Any, lang: str, status: int) -> list[str]:
+    """What is wrong with the page in the browser: a server error, a page wider than the phone,
+    the wrong language, no title, not exactly one main heading, accessibility."""
+    from test_engage_browser import axe
+
+    found = page.evaluate("""() => ({wide: document.documentElement.scrollWidth,
+        inner: window.innerWidth, lang: document.documentElement.lang,
+        title: document.title.trim(), h1: document.querySelectorAll('h1').length})""")
+    wrong = []
+    if status >= 400:
+        wrong.append(f"answered {status}")
+    if found["wide"] > found["inner"]:
+        # name the widest culprits outside a scrolling region, for whoever fixes it
+        culprits = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => {
+            if (e.getBoundingClientRect().right <= innerWidth + 1) return false;
+            for (let a = e.parentElement; a; a = a.parentElement)
+                if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return false;
+            return true; }).slice(-3).map(e => e.tagName.toLowerCase() + '.' + e.classList)""")
+        wrong.append(f"{found['wide']} px wide on a {found['inner']} px screen: {culprits}")
+    if found["lang"] != lang:
+        wrong.append(f"lang={found['lang']!r}")
+    if not found["title"]:
+        wrong.append("no title")
+    if found["h1"] != 1:
+        wrong.append(f"{found['h1']} h1 headings")
+    try:
+        axe(page)
+    except AssertionError as e:
+        wrong.append(str(e))
+    return wrong
+
+
+def crawl(page: Any, base: str, lang: str, start: str, within: str) -> tuple[dict[str, list[str]],
+                                                                            set[str]]:
+    """Follow the page's links under ``within`` from ``start`` (breadth first, one page of a
+    kind), checking each at 390 px and again at 1280 px. Returns what is wrong, page by page,
+    and every address the pages linked to."""
+    from urllib.parse import urlsplit
+
+    todo, queued, kinds = [start], {start}, {}
+    wrong: dict[str, list[str]] = {}
+    linked: set[str] = set()
+    while todo:
+        path = todo.pop(0)
+        kind = shape(path)
+        if kinds.get(kind, 0) >= SAME_KIND_LIMIT:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
+        page.set_viewport_size(PHONE)
+        response = page.goto(base + path)
+        assert response is not None
+        problems = check_page(page, lang, response.status)
+        page.set_viewport_size(DESK)  # the same page on a desk: the menu unfolds
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+            problems.append("wider than a 1280 px screen")
+        if problems:
+            wrong[path] = problems
+        if response.status >= 400:
+            continue
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+            parts = urlsplit(href)
+            if parts.netloc != urlsplit(base).netloc:
+                continue
+            link = parts.path + (f"?{parts.query}" if parts.query else "")
+            linked.add(link)
+            if (parts.path.startswith(within) and link not in queued
+                    and not any(n in parts.path for n in NOT_PAGES)):
+                queued.add(link)
+                todo.append(link)
+    return wrong, linked
+
+
+def log_in_as(browser: Any, base: str, username: str) -> Any:
+    context = browser.new_context(viewport=PHONE, locale="sl-SI")
+    page = context.new_page()
+    page.goto(f"{base}/en/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(CRAWL_PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/en/")
+    return page
+
+
+def test_every_public_and_citizen_page_fits_a_phone_and_is_accessible(kranj, live_server):
+    from django.contrib.auth import get_user_model
+
+    # given the Kranj demo, its citizen, the farm that supplies it and a school's buyer
+    people = ("citizen", "farm.supplier", "school.buyer")
+    for user in get_user_model().objects.filter(username__in=people):
+        user.set_password(CRAWL_PASSWORD)
+        user.save()
+    base = live_server.url
+    wrong: dict[str, list[str]] = {}
+    shown_back_office: dict[str, set[str]] = {}
+
+    with chromium() as browser:
+        # when a visitor and then each of them follows the city's links from its home page,
+        # in Slovenian and in English (the supplier and the buyer through their own portals)
+        visitor = browser.new_context(viewport=PHONE, locale="sl-SI").new_page()
+        visits = [("visitor", visitor, "/kranj/", "/kranj/")]
+        for username in people:
+            page = log_in_as(browser, base, username)
+            start = {"citizen": "/kranj/", "farm.supplier": "/kranj/food/supplier/",
+                     "school.buyer": "/kranj/food/institution/"}[username]
+            visits.append((username, page, start, "/kranj/" if username == "citizen" else start))
+        crawled = 0
+        for who, page, start, within in visits:
+            for lang in ("sl", "en"):
+                found, linked = crawl(page, base, lang, f"/{lang}{start}", f"/{lang}{within}")
+                crawled += 1
+                wrong.update({f"{who} {path}": problems for path, problems in found.items()})
+                shown_back_office[f"{who} {lang}"] = {p for p in linked if back_office(p)}
+
+    # then every page answers, fits 390 px, names its language, has a title, one h1 and no
+    # serious or critical accessibility violation
+    assert crawled == 8
+    assert wrong == {}
+    # and none of them is shown a link to a back office it would be refused
+    assert shown_back_office == {key: set() for key in shown_back_office}

@@ -16,3 +16,7 @@ urlpatterns += i18n_patterns(
     path("", include("zerocity.web.urls")),
     prefix_default_language=True,
 )
+
+# Refusals keep the site's layout and, when the address names a city, its navigation.
+handler403 = "zerocity.web.error_views.permission_denied"
+handler404 = "zerocity.web.error_views.page_not_found"

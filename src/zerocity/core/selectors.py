@@ -24,6 +24,19 @@ def get_city(slug: str) -> City:
         raise NotFound(f"no city {slug!r}; create it with `zerocity city create`") from None
 
 
+def city_in_path(path: str) -> City | None:
+    """The city a site address names (``/sl/kranj/...``: the segment after the language), or
+    None: the refusal pages show that city's navigation when there is one."""
+    from django.utils.translation import get_language_from_path
+
+    parts = [p for p in path.split("/") if p]
+    if parts and get_language_from_path(path):
+        parts = parts[1:]
+    if not parts or not SLUG.fullmatch(parts[0]):
+        return None
+    return City.objects.filter(slug=parts[0]).first()
+
+
 def cities() -> QuerySet[City]:
     """Every city, by name (the model's order)."""
     return City.objects.all()

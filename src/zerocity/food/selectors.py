@@ -250,6 +250,13 @@ def invitation_page(operator: Operator, sp: SpecificProcurement, at: datetime
 
 # -- the institutions -------------------------------------------------------------------------
 
+def buys_for_an_institution(person: Person | None, city: City) -> bool:
+    """Whether the person buys food for one of the city's institutions (the buyers' page is
+    theirs: the site links it for them only)."""
+    user = signed_in(person)
+    return user is not None and Institution.objects.filter(city=city, buyers=user).exists()
+
+
 def institution_page(city: City, person: Person, year: int | None = None) -> dict[str, Any]:
     """The buyers' page: for each of the city's institutions the person buys for, the year's
     outcomes (``default_outcome_year`` when no year is asked), its contracts and its latest
