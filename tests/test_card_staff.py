@@ -169,7 +169,7 @@ def test_reconciliation_page_reports_clean_and_the_daily_totals(desk):
     city, clerk, *_ = desk
     html = client_for(clerk).get(f"/en/{city.slug}/card/reconciliation/").content.decode()
     assert 'data-reconciliation="clean"' in html
-    assert "payments" in html and "-30.00" in html
+    assert 'data-account="payments">Payments received<' in html and "-30.00" in html
 
 
 def test_the_fare_editor_refuses_bad_rules_with_the_reason_and_versions_good_ones(desk):
