@@ -5,11 +5,14 @@ ledger account, a refused row as it was sent."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django import template
 from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from zerocity.web import labels
 
@@ -105,3 +108,14 @@ def named(code: str, things: Any) -> str:
         if getattr(thing, "id", None) == code:
             return str(thing.name)
     return labels.readable(code)
+
+
+_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+@register.filter
+def identifiers_marked(text: str) -> SafeString:
+    """A reason the platform wrote (``... of active_energy``), escaped, with the identifiers it
+    quotes from what was sent (a quantity, a column) marked as such, in <code>."""
+    return mark_safe(_IDENTIFIER.sub(lambda m: f"<code>{m.group(0)}</code>",
+                                     str(escape(text or ""))))  # noqa: S308 - escaped first
