@@ -285,7 +285,7 @@ def test_the_data_pages_read_as_words_for_the_staff_in_both_languages(setup):
     city, _, batch, users = setup
     # given a batch whose refused row was sent as a record (a dict)
     pages = ("data/sources/", "data/upload/", "data/batches/", f"data/batches/{batch.pk}/",
-             "data/coverage/", "data/outputs/")
+             "data/coverage/", "data/outputs/", "inventory/import/")
     for role in ("staff", "admin"):
         client = as_(users, role)
         for lang in ("en", "sl"):

@@ -296,7 +296,6 @@ def test_the_plan_management_pages_read_as_words_for_every_staff_role(users, kra
     from datetime import date
 
     from page_words import raw_codes
-
     from zerocity.plan import services
     from zerocity.plan.models import Action
 
