@@ -169,7 +169,7 @@ def test_reconciliation_page_reports_clean_and_the_daily_totals(desk):
     city, clerk, *_ = desk
     html = client_for(clerk).get(f"/en/{city.slug}/card/reconciliation/").content.decode()
     assert 'data-reconciliation="clean"' in html
-    assert "payments" in html and "-30.00" in html
+    assert 'data-account="payments">Payments received<' in html and "-30.00" in html
 
 
 def test_the_fare_editor_refuses_bad_rules_with_the_reason_and_versions_good_ones(desk):
@@ -453,3 +453,38 @@ def test_the_staff_reports_read_the_ledger_and_the_validators(desk):
     assert [(r["v"].device_id, r["taps"], r["silent"]) for r in status["rows"]] == [
         ("bus-1", 1, False), ("gate-1", 0, True)]
     assert status["silent"] == 1
+
+
+def test_the_card_staff_pages_read_as_words_for_every_staff_role(desk):
+    from page_words import raw_codes
+
+    city, clerk, admin, _, account, _ = desk
+    # given an account holding a monthly pass and a pupil's concession, and a validator
+    base = f"/en/{city.slug}/card/desk/accounts/{account.pk}"
+    client_for(clerk).post(f"{base}/pass/", {"product": "bus-monthly", "receipt": "1"})
+    client_for(clerk).post(f"{base}/concession/", {
+        "category": "pupil", "valid_from": now().date().isoformat(),
+        "expires": (now().date() + timedelta(days=300)).isoformat(), "evidence": "register"})
+    taps.register_validator(city, "gate-1", "pool")
+    assert account.entitlements.get().product == "bus-monthly"
+    pages = {clerk: ["desk/?q=ana", f"desk/accounts/{account.pk}/", "validators/",
+                     "reconciliation/", "ridership/", "challenges/"]}
+    pages[admin] = [*pages[clerk], "fares/"]
+    for user, urls in pages.items():
+        for lang in ("en", "sl"):
+            for page in urls:
+                # when each staff role opens each of its pages in each language
+                response = client_for(user).get(f"/{lang}/{city.slug}/card/{page}")
+                assert response.status_code == 200, (user, lang, page)
+                # then no code, field name or dict is in what they read
+                assert raw_codes(response.content.decode()) == [], (user, lang, page)
+    html = client_for(clerk).get(f"/en/{city.slug}/card/desk/accounts/{account.pk}/"
+                                 ).content.decode()
+    # the pass is named as the product is, the concession in words
+    assert '<li data-pass="bus-monthly">Monthly bus pass: ' in html
+    assert '<li data-concession="pupil">Pupil: ' in html
+    fares = client_for(admin).get(f"/en/{city.slug}/card/fares/").content.decode()
+    assert ("<td class=\"text\">from the day of purchase to the end of the month</td>" in fares
+            and '<td class="text">Child and pupil</td>' in fares)
+    validators = client_for(clerk).get(f"/en/{city.slug}/card/validators/").content.decode()
+    assert '<td class="text">swimming pool</td>' in validators

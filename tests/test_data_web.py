@@ -247,3 +247,59 @@ def test_staff_feed_the_2024_inventory_and_the_indicators_from_the_page(kranj_da
     # OI 1.2 (green electricity) of 2025 was recorded from the PV readings by the demo
     assert 'data-indicator="OI 1.2 2025"' in page
     assert staff.post("/en/kranj/data/outputs/indicators/").status_code == 302
+
+
+def _readings_by_source(html: str) -> dict[str, int]:
+    """Each source's ``data-readings`` on a page, by the ``data-source`` it is shown under."""
+    import re
+
+    return {key: int(n) for key, n in re.findall(
+        r'data-source="([^"]+)".*?data-readings="(\d+)"', html, flags=re.DOTALL)}
+
+
+def test_the_sources_and_the_coverage_page_count_the_same_readings(setup):
+    from zerocity.data.services import add_source, ingest_records
+
+    city, source, _, users = setup
+    # given the setup's batch (one reading stored, one refused), the same reading sent again
+    # (already known), a batch refused whole, and a second source that has sent nothing
+    reading = {"meter": "M1", "time": "2026-11-27T10:00:00+01:00",
+               "quantity": "active_energy", "value": 2.0, "unit": "kWh"}
+    again = ingest_records(source, [reading], origin="api").value
+    refused = ingest_records(source, [{**reading, "value": -5}], origin="api").value
+    add_source(city, "gas-meters", name="Gas meters", kind="gas_meters",
+               schema={"volume": {"unit": "m3", "min": 0}}, frequency="hourly")
+    assert (again.duplicates, refused.status) == (1, "rejected")
+    staff = as_(users, "staff")
+    # when the staff open both pages
+    sources = _readings_by_source(staff.get(f"/en/{city.slug}/data/sources/").content.decode())
+    coverage = _readings_by_source(
+        staff.get(f"/en/{city.slug}/data/coverage/").content.decode())
+    # then both count the one stored reading of the meters and none of the gas meters
+    assert sources == coverage == {"eg-meters": 1, "gas-meters": 0}
+
+
+def test_the_data_pages_read_as_words_for_the_staff_in_both_languages(setup):
+    from page_words import raw_codes
+
+    city, _, batch, users = setup
+    # given a batch whose refused row was sent as a record (a dict)
+    pages = ("data/sources/", "data/upload/", "data/batches/", f"data/batches/{batch.pk}/",
+             "data/coverage/", "data/outputs/", "inventory/import/")
+    for role in ("staff", "admin"):
+        client = as_(users, role)
+        for lang in ("en", "sl"):
+            for page in pages:
+                # when each staff role opens each page in each language
+                response = client.get(f"/{lang}/{city.slug}/{page}")
+                assert response.status_code == 200, (role, lang, page)
+                # then no field name, dict, job id or interval code is in what they read
+                assert raw_codes(response.content.decode()) == [], (role, lang, page)
+    en = as_(users, "staff")
+    sources = en.get(f"/en/{city.slug}/data/sources/").content.decode()
+    assert ">every 15 minutes<" in sources and "Active energy" not in sources
+    assert '<th scope="row" class="text">active energy</th>' in sources
+    quarantine = en.get(f"/en/{city.slug}/data/batches/{batch.pk}/").content.decode()
+    # the refused row reads as its columns and values, not as a Python dict
+    assert "{'" not in quarantine and "<li>meter: <code>M1</code></li>" in quarantine
+    assert "<li>value: <code>5000</code></li>" in quarantine

@@ -286,3 +286,40 @@ def test_a_refused_decision_comes_back_to_the_proposals_with_the_reason(users, k
     response = office.post(f"{listing}{proposal.pk}/publish/", {"next": listing})
     assert (response.status_code, response["Location"]) == (302, listing)
     assert "this proposal is already rejected" in office.get(listing).content.decode()
+
+
+MANAGE_PAGES = ("", "actions/", "actions/?view=board", "actions/1.1/", "proposals/",
+                "indicators/", "overdue/", "budget/", "excel/")
+
+
+def test_the_plan_management_pages_read_as_words_for_every_staff_role(users, kranj):
+    from datetime import date
+
+    from page_words import raw_codes
+    from zerocity.plan import services
+    from zerocity.plan.models import Action
+
+    # given a cost change proposed by the energy department and one of its milestones overdue
+    action = Action.objects.get(plan=kranj.plan, code="1.1")
+    as_(users, "energy").post("/en/kranj/plan/manage/actions/1.1/",
+                              _form(action, total_cost_eur="23000000"))
+    services.set_milestone(action, "Tender for the first roofs", date(2020, 3, 31))
+    for role in ("energy", "transport", "office", "admin"):
+        client = as_(users, role)
+        for lang in ("en", "sl"):
+            for page in MANAGE_PAGES:
+                # when each staff role opens each page in each language
+                response = client.get(f"/{lang}/kranj/plan/manage/{page}")
+                assert response.status_code == 200, (role, lang, page)
+                # then no field name, dict or lowercase "eur" label is in what they read
+                assert raw_codes(response.content.decode()) == [], (role, lang, page)
+    office = as_(users, "office")
+    # the editor and the proposal name the field as a person does
+    edit = office.get("/en/kranj/plan/manage/actions/1.1/").content.decode()
+    assert '>Total cost (EUR)</label>' in edit and ">Total cost eur<" not in edit
+    proposals = office.get("/en/kranj/plan/manage/proposals/").content.decode()
+    assert '<th scope="row" class="text">Total cost (EUR)</th>' in proposals
+    # the overdue list is headed by the department's name, not its slug
+    overdue = office.get("/en/kranj/plan/manage/overdue/").content.decode()
+    name = action.department.name
+    assert f'data-department="energy"><h2>{name}</h2>' in overdue and name != "energy"

@@ -138,14 +138,27 @@ def local_time_data(city: City) -> str | None:
 
 # -- the staff's pages ----------------------------------------------------------------------------
 
+def readings_per_source(city: City) -> dict[str, int]:
+    """The readings the store holds for each of the city's sources (by key), read from the
+    staff's coverage frame: the one count of readings the sources page and the coverage page
+    both show. A re-sent reading is not stored twice and a refused one is not stored, so
+    neither is counted; a source without readings is absent."""
+    df = opendata.coverage(city)
+    if df.empty:
+        return {}
+    return {str(k): int(v) for k, v in df.groupby("source")["readings"].sum().items()}
+
+
 def sources_page(user: Any, city: City) -> list[dict[str, Any]]:
-    """The city's sources by key (for its staff), each with its latest batch and its tokens."""
+    """The city's sources by key (for its staff), each with its latest batch, its tokens and
+    the readings stored (``readings_per_source``)."""
     newest = Batch.objects.filter(source=OuterRef("pk")).order_by("-created_at", "-pk")
     sources = list(sources_by_key(user, city).annotate(
         latest_id=Subquery(newest.values("pk")[:1])))
     latest = Batch.objects.in_bulk([s.latest_id for s in sources if s.latest_id])
-    return [{"source": s, "latest": latest.get(s.latest_id), "tokens": tokens(s)}
-            for s in sources]
+    stored = readings_per_source(city) if sources else {}
+    return [{"source": s, "latest": latest.get(s.latest_id), "tokens": tokens(s),
+             "readings": stored.get(s.key, 0)} for s in sources]
 
 
 def access_token_for_user(user: Any, city: City, key: str, pk: int) -> SourceToken:
@@ -180,8 +193,10 @@ def coverage_grade(share: float | None) -> str:
 def coverage_table(user: Any, city: City, *, months: int = COVERAGE_MONTHS) -> dict[str, Any]:
     """Per source (the user's) and month (the last ``months`` with readings): the share of the
     readings owed that arrived, the readings and meters, and its grade ("missing" for a month
-    without readings)."""
+    without readings); and each source's readings in all (``readings_per_source``, as the
+    sources page counts them)."""
     df = opendata.coverage(city)
+    stored = readings_per_source(city)
     shown = sorted({(int(y), int(m)) for y, m in zip(df["year"], df["month"], strict=True)})
     shown = shown[-months:]
     cells = {(r.source, int(r.year), int(r.month)): r for r in df.itertuples()}
@@ -194,7 +209,7 @@ def coverage_table(user: Any, city: City, *, months: int = COVERAGE_MONTHS) -> d
             row.append({"share": share, "readings": int(r.readings) if r is not None else 0,
                         "meters": int(r.meters) if r is not None else 0,
                         "grade": "missing" if r is None else coverage_grade(share)})
-        rows.append({"source": source, "cells": row})
+        rows.append({"source": source, "cells": row, "readings": stored.get(source.key, 0)})
     return {"months": shown, "rows": rows}
 
 

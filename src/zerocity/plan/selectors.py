@@ -105,12 +105,14 @@ def _last_update(reported: datetime | None, milestones: list[MilestoneData],
 
 
 def overdue_by_department(plan: Plan, *, today: date) -> dict[str, list[dict[str, Any]]]:
-    """For each department, its actions with milestones past due (undepartmented: '-')."""
+    """For each department (its slug; undepartmented: '-'), its actions with milestones past
+    due, each carrying the department's name for the page's heading."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in action_overview(plan, today=today):
         if a["overdue"]:
             out[a["department"] or "-"].append(
-                {"code": a["code"], "name": a["name"], "overdue": a["overdue"]})
+                {"code": a["code"], "name": a["name"], "overdue": a["overdue"],
+                 "department_name": a["department_name"]})
     return dict(out)
 
 

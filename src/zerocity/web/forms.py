@@ -11,6 +11,7 @@ from zerocity.data.models import DataSource
 from zerocity.inventory.gwp import GwpSet
 from zerocity.plan.models import Action, ActionStatus
 from zerocity.plan.services import EDITABLE_FIELDS
+from zerocity.web.labels import ACTION_FIELDS
 
 MAX_UPLOAD = 50 * 2**20
 
@@ -56,6 +57,14 @@ class ActionEditForm(forms.ModelForm[Action]):
     class Meta:
         model = Action
         fields = list(EDITABLE_FIELDS)
+        # the labels a person reads, set here: the model's verbose names are its field names
+        labels = {name: ACTION_FIELDS[name] for name in EDITABLE_FIELDS}
+        help_texts = {
+            "action_type": _("E.g. investment, regulation, information campaign."),
+            "scale": _("Where the action applies, e.g. the whole city or one district."),
+            "energy_generated_mwh": _("Only for actions that produce renewable energy."),
+            "total_cost_eur": _("The action's whole cost, in euros."),
+        }
         widgets = {"description": forms.Textarea(attrs={"rows": 4}),
                    "outcome": forms.Textarea(attrs={"rows": 2}),
                    "stakeholders": forms.Textarea(attrs={"rows": 2})}

@@ -1,4 +1,5 @@
-"""Display labels for the inventory's reference data, translated when shown.
+"""Display labels for the inventory's reference data and the codes the staff pages show
+(frequencies, action fields, concessions, fare products, ledger accounts), translated when shown.
 
 The GPC taxonomy (``inventory.gpc``) keeps its English names as data. The ``gettext_noop``
 lists below only put those names into the message catalogue; they are translated at display
@@ -7,7 +8,9 @@ time with ``gettext``, so the taxonomy stays the single source of the English te
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, gettext_noop
+from typing import Any
+
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from zerocity.inventory import gpc
@@ -107,3 +110,125 @@ def sector_name(code: str) -> str:
 
 def subsector_name(name: str) -> str:
     return gettext(name)
+
+
+# -- codes the staff pages show, in words ------------------------------------------------------
+# Each dict maps a code the data keeps to what a person reads; an unknown code falls back to a
+# readable form of itself (``readable``), never to the bare code with its underscores.
+
+FREQUENCIES = {
+    "1min": _("every minute"),
+    "5min": _("every 5 minutes"),
+    "10min": _("every 10 minutes"),
+    "15min": _("every 15 minutes"),
+    "30min": _("every 30 minutes"),
+    "hourly": _("every hour"),
+    "1h": _("every hour"),
+    "daily": _("every day"),
+    "1d": _("every day"),
+    "monthly": _("every month"),
+    "irregular": _("irregularly"),
+}
+
+# The fields of an action a department may propose to change (``plan.services.EDITABLE_FIELDS``),
+# as the editor's labels and the proposals' rows name them.
+ACTION_FIELDS = {
+    "name": _("Name"),
+    "action_type": _("Type of action"),
+    "description": _("Description"),
+    "outcome": _("Expected outcome"),
+    "responsible_body": _("Responsible body"),
+    "responsible_person": _("Responsible person"),
+    "stakeholders": _("Stakeholders involved"),
+    "scale": _("Scale"),
+    "start_year": _("Start year"),
+    "end_year": _("End year"),
+    "energy_generated_mwh": _("Renewable energy generated (MWh a year)"),
+    "energy_substituted": _("Energy substituted"),
+    "total_cost_eur": _("Total cost (EUR)"),
+}
+
+CONCESSIONS = {
+    "pupil": _("pupil"),
+    "student": _("student"),
+    "senior": _("senior"),
+    "unemployed": _("unemployed person"),
+    "disabled": _("person with a disability"),
+}
+
+FARE_KINDS = {
+    "single": _("single ride"),
+    "pass": _("pass"),
+    "per_minute": _("per minute"),
+    "per_hour": _("per hour"),
+    "entry": _("entry"),
+}
+
+CARD_SERVICES = {
+    "bus": _("bus"),
+    "bike": _("bike sharing"),
+    "parking": _("parking"),
+    "library": _("library"),
+    "pool": _("swimming pool"),
+    "sport": _("sports"),
+    "culture": _("culture"),
+}
+
+FARE_VALIDITY = {
+    "purchase_day_to_month_end": _("from the day of purchase to the end of the month"),
+    "to_end_of_same_month_next_year": _("to the end of the same month next year"),
+    "month_to_5th_of_next": _("for the month, to the 5th of the next"),
+}
+
+CAP_PERIODS = {
+    "day": _("a day"),
+    "week": _("a week"),
+    "month": _("a month"),
+}
+
+LEDGER_ACCOUNTS = {
+    "payments": _("Payments received"),
+    "fare-revenue": _("Fare and pass revenue"),
+    "refunds": _("Refunds paid out"),
+}
+
+QUARANTINE_COLUMNS = {
+    "meter": _("meter"),
+    "time": _("time"),
+    "quantity": _("quantity"),
+    "value": _("value"),
+    "unit": _("unit"),
+    "customer_class": _("customer class"),
+}
+
+
+def readable(code: str | None) -> str:
+    """A code no dict knows, as words: ``customer_class`` reads 'customer class'."""
+    return (code or "").replace("_", " ").strip()
+
+
+def word(table: dict[str, Any], code: str | None) -> str:
+    """The label of ``code`` in ``table``, or the code as words."""
+    found = table.get(code or "")
+    return str(found) if found is not None else readable(code)
+
+
+def frequency(code: str | None) -> str:
+    """How often a source sends readings, as a phrase: 'every hour', 'vsako uro'."""
+    if code in FREQUENCIES:
+        return str(FREQUENCIES[code])
+    if code and code.endswith("min") and code[:-3].isdigit():
+        n = int(code[:-3])
+        return ngettext("every %(n)s minute", "every %(n)s minutes", n) % {"n": n}
+    if code and code.endswith("h") and code[:-1].isdigit():
+        n = int(code[:-1])
+        return ngettext("every %(n)s hour", "every %(n)s hours", n) % {"n": n}
+    return readable(code)
+
+
+def fare_validity(code: str | None) -> str:
+    """A pass's validity: a named rule, or ``days:N``."""
+    if code and code.startswith("days:") and code[5:].isdigit():
+        n = int(code[5:])
+        return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
+    return word(FARE_VALIDITY, code)
