@@ -51,6 +51,18 @@ def tab_to(page: Any, name: str, limit: int = 80) -> None:
     raise AssertionError(f"{name!r} cannot be reached with the Tab key on {page.url}")
 
 
+def fits_a_phone(page: Any) -> None:
+    """At 390 px wide (a common phone) nothing of the page's content (``main``) reaches past
+    the screen's edge. (The site's header is the phone layout's own work, in base.html.)"""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    beyond = page.evaluate("""() => Array.from(document.querySelectorAll('main *'))
+        .filter(e => e.getClientRects().length && e.getBoundingClientRect().right > 390.5)
+        .slice(0, 5).map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)""")
+    page.set_viewport_size(size)
+    assert beyond == [], f"{page.url} at 390 px: {beyond}"
+
+
 def type_into(page: Any, name: str, text: str) -> None:
     tab_to(page, name)
     page.keyboard.type(text)
@@ -137,6 +149,7 @@ def test_answer_the_survey(kranj, live_server):
         ranking = page.locator('ol[data-ranking="4"] > li')
         expect(ranking).to_have_count(3)
         axe(page)  # with the buttons in place
+        fits_a_phone(page)
         tab_to(page, "Move park and ride up")
         page.keyboard.press("Enter")
         expect(page.locator("[data-ranking-status]")).to_have_text(
@@ -208,6 +221,7 @@ def test_vote_in_the_participatory_budget(kranj, live_server):
         page.keyboard.press("Space")
         expect(meter).to_have_text("Spent 140,000 of 150,000 EUR; 10,000 EUR left.")
         axe(page)
+        fits_a_phone(page)
         tab_to(page, "Cast my ballot")
         page.keyboard.press("Enter")
         expect(page.get_by_role("status")).to_contain_text("Your vote is counted")
