@@ -472,6 +472,11 @@ def test_after_voting_the_budget_page_shows_the_ballot_and_its_receipt_not_the_e
                     "next": url(f"participate/budgets/{budget.pk}/")}, follow=True)
     assert "you voted in this budget already" in again.content.decode()
     assert Ballot.objects.filter(budget=budget, voter=ballot["ballot"].voter).count() == 1
+    # and the whole city's "approve up to 2" budget counts projects, not euros
+    city_wide = Budget.objects.get(process__city=city, district__isnull=True)
+    approval = c.get(url(f"participate/budgets/{city_wide.pk}/")).content.decode()
+    assert 'data-meter="approval"' in approval and "Choose up to 2 projects" in approval
+    assert "Chosen 0 of at most 2 projects." in approval
 
 
 def test_a_ranking_with_a_place_given_twice_is_refused_with_the_number_seen(levels):
