@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.utils.timezone import now
+from django.utils.translation import override
 
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import Role
@@ -270,11 +271,13 @@ def test_a_survey_with_every_kind_of_question_and_a_conditional_one(people):
             "5": {"buses": "high", "cycle lanes": "low"}}
     with pytest.raises(ParticipationRefused):
         surveys.answer(survey, p["mail"], good)  # residents only, as the survey is set
-    with pytest.raises(Conflict, match="question 2 is not asked"):
+    with pytest.raises(Conflict, match="“Which car\\?” is not asked"):
         surveys.answer(survey, p["res1"], {**good, "2": "Clio"})
-    with pytest.raises(Conflict, match="question 4: rank every option"):
+    # without a car, "Which car?" is not asked: the questions after it are named by the
+    # numbers the person saw, one less than their positions
+    with pytest.raises(Conflict, match="question 3: rank every option"):
         surveys.answer(survey, p["res1"], {**good, "4": ["buses", "buses", "parking"]})
-    with pytest.raises(Conflict, match="question 5"):
+    with pytest.raises(Conflict, match="question 4: answer every row"):
         surveys.answer(survey, p["res1"], {**good, "5": {"buses": "high"}})
     surveys.answer(survey, p["res1"], good)
     with pytest.raises(Conflict, match="already"):
@@ -364,6 +367,7 @@ def test_the_weekly_digest_and_one_click_unsubscribe(people,
         notify.unsubscribe(token + "x")
 
 
+@override("en")  # the messages as an English reader sees them
 def test_pledges_and_the_footprint_show_their_factors(people):
     city, p = people
     pledges = {x.key: x for x in awareness.ensure_pledges(city)}
@@ -382,8 +386,10 @@ def test_pledges_and_the_footprint_show_their_factors(people):
     assert result.parts == {"home": Decimal("1385"), "mobility": Decimal("1360"),
                             "food": Decimal("1390")}
     assert any("IPCC 2006" in label for label, _, _ in result.lines)
-    with pytest.raises(Conflict, match="car_km"):
-        awareness.footprint({"car_km": "-5"})
+    # the diet is named in words, not by its code (Scarborough et al. 2014's groups)
+    assert result.lines[-1][0].startswith("Vegetarian (Scarborough et al. 2014")
+    with pytest.raises(Conflict, match=r"Car a year \(km\): a number of 0 or more"):
+        awareness.footprint({"car_km": "-5"})  # named as the form names it, not by its code
 
 
 def test_a_process_moves_through_its_phases_in_order(people):
@@ -520,15 +526,17 @@ def test_a_moderator_hides_a_comment_and_blocks_its_author_together_or_not_at_al
         participation.comment(proposal, p["res3"], "Again.")
 
 
+@override("en")  # the messages as an English reader sees them
 def test_the_footprint_form_shows_a_wrong_answer_beside_it(people):
     assert awareness.calculate({"car_km": "100"}) == (None, "")  # not sent: no diet chosen
     result, error = awareness.calculate({"diet": "vegan", "car_km": "100", "household": "2"})
     assert error == "" and result is not None and result.parts["mobility"] == Decimal("17.00")
     assert awareness.calculate({"diet": "vegan", "car_km": "-1"}) == (
-        None, "car_km: a number of 0 or more")
+        None, "Car a year (km): a number of 0 or more")
     assert awareness.calculate({"diet": "vegan", "household": "two"}) == (
-        None, "household: a whole number of people")
-    assert awareness.calculate({"diet": "carnivore"})[1].startswith("diet: one of")
+        None, "People in your household: a whole number")
+    assert awareness.calculate({"diet": "carnivore"})[1].startswith(
+        "Your diet: one of A lot of meat (100 g a day or more), Some meat")
 
 
 def test_the_pages_read_without_writing_and_hide_a_withdrawn_proposal(people):
@@ -552,3 +560,150 @@ def test_the_pages_read_without_writing_and_hide_a_withdrawn_proposal(people):
     for who in (p["res1"], None):
         with pytest.raises(NotFound):
             selectors.proposal_page(city, proposal.pk, who)
+
+
+# -- feedback while taking part (issue 17) --------------------------------------------------------
+
+def test_a_voter_finds_their_ballot_and_its_receipt_and_the_city_can_match_the_receipt(people):
+    from zerocity.engage import selectors
+    from zerocity.engage.models import Budget, Project
+
+    # given an open "spend the budget" budget of the Center district
+    city, p = people
+    center = District.objects.get(code="center")
+    spend = Budget.objects.create(process=collecting(city), district=center, title="Center",
+                                  amount=Decimal("100000"), style="knapsack",
+                                  opens_at=now() - timedelta(days=1),
+                                  closes_at=now() + timedelta(days=5))
+    bench, lights = (Project.objects.create(budget=spend, title=t, cost=Decimal(c))
+                     for t, c in (("Benches", "30000"), ("Lights", "60000")))
+    assert selectors.my_ballot(spend, p["res1"]) is None  # not voted yet: the empty ballot
+    # when a resident votes
+    ballot = budgets.vote(spend, p["res1"], [lights, bench])
+    budgets.vote(spend, p["res2"], [bench])
+    # then their page finds their own ballot (by its keyed hash, not the account) with what
+    # they chose, what it costs and its receipt; the other voter's is not theirs
+    mine = selectors.my_ballot(spend, p["res1"])
+    assert mine is not None and mine["ballot"] == ballot
+    assert [x.title for x in mine["projects"]] == ["Benches", "Lights"]
+    assert mine["spent"] == Decimal("90000")
+    code = mine["receipt"]
+    assert len(code) == 14 and code.count("-") == 2 and code == budgets.receipt(ballot)
+    assert selectors.my_ballot(spend, p["res2"])["receipt"] != code
+    assert selectors.my_ballot(spend, None) is None
+    assert selectors.my_ballot(spend, p["mail"]) is None
+    # the city matches a receipt as a voter quotes it (case, spaces and dashes ignored)
+    assert selectors.ballot_for_receipt(spend, code.lower().replace("-", " ")) == ballot
+    assert selectors.ballot_for_receipt(spend, "0000-0000-0000") is None
+    assert selectors.ballot_for_receipt(spend, "short") is None
+    # and voting again is refused: the ballot stays as it was
+    with pytest.raises(Conflict, match="voted in this budget already"):
+        budgets.vote(spend, p["res1"], [bench])
+    assert selectors.my_ballot(spend, p["res1"])["spent"] == Decimal("90000")
+
+
+def test_survey_questions_are_numbered_as_they_are_asked(people):
+    from zerocity.engage import selectors
+
+    # given a survey whose second question is asked of car owners only
+    city, p = people
+    survey = surveys.create_survey(collecting(city), "Travel", [
+        {"kind": "single", "text": "Do you own a car?", "options": ["yes", "no"]},
+        {"kind": "short", "text": "Which car?", "show_if": {"question": 1, "equals": "yes"}},
+        {"kind": "ranking", "text": "Rank", "options": ["buses", "bikes", "parking"]},
+        {"kind": "long", "text": "Anything else?", "required": False},
+    ], opens_at=now() - timedelta(days=1), closes_at=now() + timedelta(days=10))
+    questions = selectors.questions(survey)
+    # then a blank form numbers 1, -, 2, 3 (no gap where "Which car?" is not asked) ...
+    assert surveys.numbering(questions, {}) == {1: 1, 2: None, 3: 2, 4: 3}
+    assert surveys.numbering(questions, {"1": "no"}) == {1: 1, 2: None, 3: 2, 4: 3}
+    # ... and 1, 2, 3, 4 once it is asked
+    assert surveys.numbering(questions, {"1": "yes"}) == {1: 1, 2: 2, 3: 3, 4: 4}
+    # and the page starts with the blank form's numbers, naming the condition by its question
+    page = selectors.survey_page(city, survey.pk, p["res1"])
+    assert [q["number"] for q in page["questions"]] == [1, None, 2, 3]
+    assert page["questions"][1]["condition"].text == "Do you own a car?"
+    assert list(page["questions"][2]["places"]) == [1, 2, 3]
+    # and a refusal names a question by the number the person saw
+    with pytest.raises(Conflict, match="question 2: rank every option once"):
+        surveys.answer(survey, p["res1"], {"1": "no", "3": ["buses", "buses", "parking"]})
+
+
+@override("en")  # the messages as an English reader sees them
+def test_proposals_show_a_display_name_never_the_user_name(people):
+    from zerocity.engage import selectors
+
+    # given a proposal by a person who gave a name, and one by a person who did not
+    city, p = people
+    process = collecting(city, threshold=3)
+    p["mail"].first_name, p["mail"].last_name = "Maja", "Kern"
+    p["mail"].save()
+    named = participation.submit_proposal(process, p["mail"], "Trees along the river",
+                                          "Plant a row of trees along the river for shade.")
+    nameless = participation.submit_proposal(process, p["res1"], "Benches in the park",
+                                             "More benches in the park near the school.")
+    # then the pages name the first by first name and initial, the second as "a citizen"
+    page = selectors.proposal_page(city, named.pk, None)
+    assert page["author"] == "Maja K." and page["mine"] is False
+    assert selectors.proposal_page(city, named.pk, p["mail"])["mine"] is True
+    assert selectors.proposal_page(city, nameless.pk, None)["author"] == "a citizen"
+    rows = selectors.process_page(city, process.slug, None)["proposals"]
+    assert {r["proposal"].title: r["author"] for r in rows} == {
+        "Trees along the river": "Maja K.", "Benches in the park": "a citizen"}
+    assert all("mail" not in r["author"] and "res1" not in r["author"] for r in rows)
+    # and a comment's author the same way; a deleted account as such
+    participation.comment(named, p["res1"], "Yes, and fruit trees.")
+    assert [c.author_name for c in selectors.proposal_page(city, named.pk, None)["comments"]
+            ] == ["a citizen"]
+    p["mail"].is_active = False
+    p["mail"].save()
+    assert selectors.proposal_page(city, named.pk, None)["author"] == "a deleted account"
+
+
+def test_a_process_marks_its_current_phase_and_those_done(people):
+    from zerocity.engage import selectors
+
+    # given a process that is collecting proposals (its second phase)
+    city, _ = people
+    process = collecting(city)
+    # then the phases list marks "collect" as now and "inform" as done, the others ahead
+    got = [(ph["value"], ph["current"], ph["done"]) for ph in selectors.phases(process)]
+    assert got == [("inform", False, True), ("collect", True, False),
+                   ("deliberate", False, False), ("decide", False, False),
+                   ("follow_up", False, False)]
+
+
+@override("en")  # the messages as an English reader sees them
+def test_follows_are_listed_by_name(people):
+    from zerocity.engage import selectors
+    from zerocity.plan.models import FieldOfAction
+
+    # given a person following a process, a proposal, a district, a topic and a proposal
+    # since withdrawn
+    city, p = people
+    process = collecting(city)
+    FieldOfAction.objects.create(city=city, slug="mobility", name="Transport")
+    kept = participation.submit_proposal(process, p["mail"], "Trees along the river",
+                                         "Plant a row of trees along the river for shade.")
+    gone = participation.submit_proposal(process, p["mail"], "Benches in the park",
+                                         "More benches in the park near the school.")
+    participation.withdraw(gone, p["mail"])
+    for target in (f"process:{process.pk}", f"proposal:{kept.pk}", "district:center",
+                   "topic:mobility", f"proposal:{gone.pk}"):
+        notify.follow(p["res1"], city, target)
+    # then My page names each, with a link where it has a page
+    follows = selectors.me_page(p["res1"], city)["follows"]
+    assert [f["label"] for f in follows] == [
+        "Process: Ideas for a greener Testville", "Proposal: Trees along the river",
+        "District: Center", "Topic: Transport", "A proposal that is no longer public"]
+    assert follows[0]["url"] == f"/{city.slug}/participate/ideas/"
+    assert follows[1]["url"] == f"/{city.slug}/participate/proposals/{kept.pk}/"
+    assert selectors.follow_label(city, "district:center") == "District: Center"
+
+
+@override("en")  # the messages as an English reader sees them
+def test_the_footprint_names_diets_in_words(people):
+    # then every diet the calculator knows has a label, none of them a code
+    assert set(awareness.DIET_LABELS) == set(awareness.DIETS)
+    assert all("_" not in str(label) for label in awareness.DIET_LABELS.values())
+    assert str(awareness.DIET_LABELS["medium_meat"]) == "Some meat (50 to 99 g a day)"

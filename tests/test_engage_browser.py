@@ -51,6 +51,18 @@ def tab_to(page: Any, name: str, limit: int = 80) -> None:
     raise AssertionError(f"{name!r} cannot be reached with the Tab key on {page.url}")
 
 
+def fits_a_phone(page: Any) -> None:
+    """At 390 px wide (a common phone) nothing of the page's content (``main``) reaches past
+    the screen's edge. (The site's header is the phone layout's own work, in base.html.)"""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    beyond = page.evaluate("""() => Array.from(document.querySelectorAll('main *'))
+        .filter(e => e.getClientRects().length && e.getBoundingClientRect().right > 390.5)
+        .slice(0, 5).map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)""")
+    page.set_viewport_size(size)
+    assert beyond == [], f"{page.url} at 390 px: {beyond}"
+
+
 def type_into(page: Any, name: str, text: str) -> None:
     tab_to(page, name)
     page.keyboard.type(text)
@@ -102,7 +114,16 @@ def test_sign_up_confirm_the_email_and_verify_as_a_resident(kranj, live_server):
         expect(page.locator('[data-figure="level"]')).to_have_text("Verified resident")
 
 
+def numbers(page: Any) -> list[str]:
+    """The numbers the survey's questions show, in their order ("" for one not shown)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('fieldset[data-question]'))
+        .map(f => f.hidden ? '' : f.querySelector('[data-number]').textContent.trim())""")
+
+
 def test_answer_the_survey(kranj, live_server):
+    """Question 2 is asked of car drivers only: the numbers run 1, 2, 3... without a gap
+    before it appears, while it is there and after it goes; the ranking is put in order with
+    the keyboard (the up and down buttons), and that order is what is stored."""
     from playwright.sync_api import expect
 
     resident(kranj, "b-survey", "KR-1034")
@@ -113,17 +134,31 @@ def test_answer_the_survey(kranj, live_server):
         axe(page)
         conditional = page.locator('[data-question="2"]')  # asked only of car drivers
         expect(conditional).to_be_hidden()
+        assert numbers(page) == ["1.", "", "2.", "3.", "4.", "5."]
         tab_to(page, "car")  # the radio group of question 1: Tab enters, arrows choose
         page.keyboard.press("Space")
         expect(conditional).to_be_visible()
+        assert numbers(page) == ["1.", "2.", "3.", "4.", "5.", "6."]
         page.keyboard.press("ArrowDown")
         page.keyboard.press("ArrowDown")  # car -> bus -> bike
         expect(conditional).to_be_hidden()
+        assert numbers(page) == ["1.", "", "2.", "3.", "4.", "5."]
         tab_to(page, "safe cycle lanes")
         page.keyboard.press("Space")
-        for n, rank in enumerate(("1", "2", "3")):
-            tab_to(page, ["cycle lanes: rank", "bus lines: rank", "park and ride: rank"][n])
-            page.keyboard.type(rank)
+        # the ranking: park and ride up twice, to the first place, by the keyboard alone
+        ranking = page.locator('ol[data-ranking="4"] > li')
+        expect(ranking).to_have_count(3)
+        axe(page)  # with the buttons in place
+        fits_a_phone(page)
+        tab_to(page, "Move park and ride up")
+        page.keyboard.press("Enter")
+        expect(page.locator("[data-ranking-status]")).to_have_text(
+            "park and ride: place 2 of 3")
+        page.keyboard.press("Enter")  # the focus stayed on the button
+        expect(page.locator("[data-ranking-status]")).to_have_text(
+            "park and ride: place 1 of 3")
+        assert [li.get_attribute("data-option") for li in ranking.all()] == [
+            "park and ride", "cycle lanes", "bus lines"]
         for row in ("buses", "cycle lanes", "footpaths"):
             tab_to(page, f"{row}: low")
             page.keyboard.press("Space")
@@ -133,6 +168,7 @@ def test_answer_the_survey(kranj, live_server):
         expect(page.locator('[data-section="results"]')).to_be_visible()
         axe(page)
     assert survey.responses.count() == 1
+    assert survey.responses.get().answers["4"] == ["park and ride", "cycle lanes", "bus lines"]
 
 
 def test_support_a_proposal(kranj, live_server):
@@ -156,21 +192,50 @@ def test_support_a_proposal(kranj, live_server):
 
 
 def test_vote_in_the_participatory_budget(kranj, live_server):
+    """The meter says what the choice costs as projects are ticked; after voting, and on
+    every later visit, the page shows the ballot and its receipt instead of an empty one."""
     from playwright.sync_api import expect
 
-    resident(kranj, "b-voter", "KR-1040")  # 1040: the Center district
+    from zerocity.engage import selectors
+
+    voter = resident(kranj, "b-voter", "KR-1040")  # 1040: the Center district
     budget = Budget.objects.get(process__city=kranj, district__code="center")
     before = budget.ballots.count()
     with chromium() as browser:
         page = log_in(browser, live_server.url, "b-voter", f"participate/budgets/{budget.pk}/")
         axe(page)
-        tab_to(page, "Trees on Maistrov trg")
+        meter = page.locator('[data-figure="meter"]')
+        expect(meter).to_have_text("Spent 0 of 150,000 EUR; 150,000 EUR left.")
+        tab_to(page, "Trees on Maistrov trg")  # 45,000 EUR
         page.keyboard.press("Space")
-        tab_to(page, "Drinking fountains")
+        expect(meter).to_have_text("Spent 45,000 of 150,000 EUR; 105,000 EUR left.")
+        tab_to(page, "LED lights in the park")  # 70,000 EUR
         page.keyboard.press("Space")
+        tab_to(page, "Bike parking at the station")  # 60,000 EUR: over
+        page.keyboard.press("Space")
+        expect(meter).to_have_text("Spent 175,000 of 150,000 EUR: 25,000 EUR over the "
+                                   "budget. Leave out a project to vote.")
+        expect(page.locator("meter")).to_have_attribute("max", "150000.00")
+        page.keyboard.press("Space")  # not the bike parking after all
+        tab_to(page, "Drinking fountains")  # 25,000 EUR
+        page.keyboard.press("Space")
+        expect(meter).to_have_text("Spent 140,000 of 150,000 EUR; 10,000 EUR left.")
+        axe(page)
+        fits_a_phone(page)
         tab_to(page, "Cast my ballot")
         page.keyboard.press("Enter")
         expect(page.get_by_role("status")).to_contain_text("Your vote is counted")
+        mine = selectors.my_ballot(budget, voter)
+        assert mine is not None
+        for visit in range(2):  # after voting, and coming back later
+            if visit:
+                page.goto(f"{live_server.url}/en/kranj/participate/budgets/{budget.pk}/")
+            expect(page.locator('[data-figure="receipt"]')).to_have_text(mine["receipt"])
+            expect(page.locator('[data-figure="my-projects"] li')).to_have_count(3)
+            expect(page.locator('[data-figure="my-spent"]')).to_have_text(
+                "Spent 140,000 of 150,000 EUR.")
+            expect(page.locator('form[data-form="ballot"]')).to_have_count(0)
+        axe(page)
     assert budget.ballots.count() == before + 1
 
 

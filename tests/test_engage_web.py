@@ -438,3 +438,114 @@ def test_the_home_pages_climate_status_is_read_once_per_version_of_the_inventori
         assert selectors.climate_status(city) == status
     home = Client().get(url("")).content.decode()
     assert f'data-figure="actions">{status["actions"]}<' in home
+
+
+# -- feedback while taking part (issue 17) --------------------------------------------------------
+
+def test_after_voting_the_budget_page_shows_the_ballot_and_its_receipt_not_the_empty_ballot(
+        levels):
+    from zerocity.engage import selectors
+
+    # given the Center budget's page for a resident of the Center who has not voted
+    city, p = levels
+    budget = Budget.objects.get(process__city=city, district__code="center")
+    c = client_for(p["resident"])
+    page = c.get(url(f"participate/budgets/{budget.pk}/")).content.decode()
+    assert 'data-form="ballot"' in page and 'data-meter="knapsack"' in page
+    assert "Choose projects costing up to 150,000 EUR in all" in page  # said without JS too
+    assert 'data-section="my-ballot"' not in page
+    # when they vote for two projects
+    chosen = list(budget.projects.order_by("cost")[:2])
+    after = c.post(url(f"participate/budgets/{budget.pk}/vote/"),
+                   {"projects": [x.pk for x in chosen]}, follow=True).content.decode()
+    # then the page shows what they voted for, the total and the receipt, and no ballot form
+    ballot = selectors.my_ballot(budget, p["resident"])
+    assert ballot is not None
+    for shown in (after, c.get(url(f"participate/budgets/{budget.pk}/")).content.decode()):
+        assert 'data-form="ballot"' not in shown
+        assert f'<strong data-figure="receipt">{ballot["receipt"]}</strong>' in shown
+        assert all(x.title in shown for x in chosen)
+        assert f"Spent {int(ballot['spent']):,} of 150,000 EUR." in shown
+    # and a second ballot sent anyway (an old tab) is refused and changes nothing
+    again = c.post(url(f"participate/budgets/{budget.pk}/vote/"),
+                   {"projects": [chosen[0].pk],
+                    "next": url(f"participate/budgets/{budget.pk}/")}, follow=True)
+    assert "you voted in this budget already" in again.content.decode()
+    assert Ballot.objects.filter(budget=budget, voter=ballot["ballot"].voter).count() == 1
+    # and the whole city's "approve up to 2" budget counts projects, not euros
+    city_wide = Budget.objects.get(process__city=city, district__isnull=True)
+    approval = c.get(url(f"participate/budgets/{city_wide.pk}/")).content.decode()
+    assert 'data-meter="approval"' in approval and "Choose up to 2 projects" in approval
+    assert "Chosen 0 of at most 2 projects." in approval
+
+
+def test_a_ranking_with_a_place_given_twice_is_refused_with_the_number_seen(levels):
+    # given the demo survey, whose question 2 is asked of car drivers only
+    city, p = levels
+    survey = Survey.objects.get(process__city=city)
+    c = client_for(p["resident"])
+    page = c.get(url(f"participate/surveys/{survey.pk}/")).content.decode()
+    # then the blank form numbers the questions asked 1, 2, 3... and the car drivers'
+    # question has no number, its condition named by the question it depends on
+    assert '<span data-number>1. </span>How do you usually travel?' in page
+    assert '<span data-number></span>Would you take the bus' in page
+    assert '<span data-number>2. </span>What would make you drive less?' in page
+    assert "to “How do you usually travel?”" in page
+    assert '<select id="q4_0" name="q4_0">' in page  # ranking by places, not typed numbers
+    # when a ranking gives place 1 twice
+    answer = {"q1": "bike", "q3": ["safe cycle lanes"], "q4_0": "1", "q4_1": "1", "q4_2": "3",
+              "q5_0": "low", "q5_1": "medium", "q5_2": "high",
+              "next": url(f"participate/surveys/{survey.pk}/")}
+    refused = c.post(url(f"participate/surveys/{survey.pk}/answer/"), answer, follow=True)
+    # then it is refused, naming the question by the number the person saw (3, not 4)
+    assert "question 3: rank every option once" in refused.content.decode()
+    assert not survey.responses.exists()
+
+
+def test_proposals_show_author_date_and_progress_and_the_process_its_current_phase(levels):
+    # given the demo's process, collecting proposals, and a proposal collecting support
+    city, p = levels
+    proposal = Proposal.objects.get(process__city=city, title="Community gardens in Planina")
+    process_page = Client().get(url("participate/zeleni-kranj-2030/")).content.decode()
+    # then the phase now is marked for eyes and for screen readers
+    assert ('<li data-phase="collect" aria-current="step"><strong>Collect</strong>'
+            in process_page)
+    assert process_page.count('aria-current="step"') == 1
+    # and each proposal names its author by display name, never the user name
+    author = proposal.author
+    assert author is not None and author.username not in process_page
+    name = f"{author.first_name} {author.last_name[0]}."
+    assert f"by {name} on" in process_page
+    page = Client().get(url(f"participate/proposals/{proposal.pk}/")).content.decode()
+    assert f"Proposed by {name} on" in page and author.username not in page
+    assert (f'<progress max="5" value="{proposal.supports}" '
+            f'aria-labelledby="supports-{proposal.pk}">') in page
+
+
+def test_following_is_confirmed_and_my_page_lists_follows_by_name(levels):
+    # given a person on the process page
+    city, p = levels
+    c = client_for(p["acc"])
+    process = "participate/zeleni-kranj-2030/"
+    # when they follow the process and the topic of transport
+    done = c.post(url("participate/follow/"), {"target": "process:"
+                  + str(Proposal.objects.filter(process__city=city).first().process_id),
+                  "next": url(process)}, follow=True).content.decode()
+    # then the page they come back to says so, by the process's name
+    assert "You follow Process: Zeleni Kranj 2030" in done
+    c.post(url("participate/follow/"), {"target": "topic:mobility-transport"})
+    me = c.get(url("me/")).content.decode()
+    assert "Process: Zeleni Kranj 2030" in me and "Topic: " in me
+    assert "process:" not in me.split('data-section="follows"')[1].split("</ul>")[0].replace(
+        'value="process:', "")
+    # and stopping is confirmed too
+    stopped = c.post(url("participate/follow/"), {"target": "topic:mobility-transport",
+                                                  "stop": "1"}, follow=True).content.decode()
+    assert "You no longer follow Topic: " in stopped
+
+
+def test_the_footprint_offers_diets_by_name(levels):
+    page = Client().get(url("footprint/?diet=vegan")).content.decode()
+    assert '<option value="vegan" selected>Vegan</option>' in page
+    assert ">Some meat (50 to 99 g a day)</option>" in page and ">medium_meat<" not in page
+    assert "Vegan (Scarborough et al. 2014" in page

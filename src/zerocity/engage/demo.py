@@ -79,6 +79,11 @@ def load(city: City, *, actor: str = "demo") -> list[str]:
             "a participatory budget, pledges and news (illustrative)"]
 
 
+NAMES = [("Maja", "Kern"), ("Luka", "Novak"), ("Nina", "Zupan"), ("Jure", "Kos"),
+         ("Eva", "Golob"), ("Tim", "Vidmar"), ("Ana", "Bizjak"), ("Rok", "Mlakar"),
+         ("Sara", "Hribar"), ("Miha", "Kavčič"), ("Lara", "Rozman"), ("Žan", "Petek")]
+
+
 def _residents(city: City) -> list[User]:
     users = get_user_model().objects
     out = []
@@ -89,9 +94,10 @@ def _residents(city: City) -> list[User]:
         else:
             name = f"resident{n:02d}"
             user = grant_role(city, name, Role.CITIZEN).user
-        if not user.email:
-            user.email = f"{name}@example.org"
-            user.save(update_fields=["email"])
+        if not user.email or not user.first_name:  # made-up names, shown as "Maja K."
+            user.email = user.email or f"{name}@example.org"
+            user.first_name, user.last_name = NAMES[n - 1]
+            user.save(update_fields=["email", "first_name", "last_name"])
         if name != "citizen":  # made-up people: the weekly digest only, not a mail a change
             pref = notify.preference(user)
             pref.immediate = False

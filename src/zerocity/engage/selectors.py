@@ -5,7 +5,9 @@ so that the site and the API show an anonymous visitor the same things:
 - a process's proposals except the withdrawn ones, which the site shows to their author only;
 - a proposal's title, description, state, supports and district; the city's answer and the
   plan action that carries it out only once the city has answered (``answered_at``);
-- never who proposed, supported or commented.
+- never who supported; who proposed or commented only by the display name the site shows
+  (``display_name``: the first name and the surname's initial the person gave, else "a
+  citizen"), never by the user name or the e-mail; the API shows no author at all.
 
 The site's pages read through the page functions below (one per page), and the home page's
 climate status is gathered and cached here (``climate_status``).
@@ -14,18 +16,21 @@ climate status is gathered and cached here (``climate_status``).
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, QuerySet, When
 from django.utils.timezone import now
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.engage.models import (
     Article,
+    Ballot,
     Budget,
     Comment,
     District,
@@ -42,6 +47,7 @@ from zerocity.engage.models import (
     Question,
     Survey,
     Verification,
+    VotingStyle,
 )
 from zerocity.engage.services import (
     awareness,
@@ -221,17 +227,42 @@ def process_page(city: City, slug: str, person: Person | None, state: str = ""
     one), the districts to propose for, its surveys and budgets, and the person's level and
     whether they follow it."""
     process = public_process(city, slug)
-    proposals = process.proposals.select_related("district").exclude(
+    proposals = process.proposals.select_related("district", "author").exclude(
         state=ProposalState.WITHDRAWN)
     if state in ProposalState.values:
         proposals = proposals.filter(state=state)
     user = signed_in(person)
-    return {"process": process, "proposals": proposals[:200], "state": state,
+    return {"process": process, "state": state,
+            "proposals": [{"proposal": p, "author": display_name(p.author)}
+                          for p in proposals[:200]],
+            "phases": phases(process),
             "districts": District.objects.filter(city=city),
             "surveys": process.surveys.all(), "budgets": process.budgets.all(),
             "level": verification.level(user, city),
             "following": user is not None and notify.following(user, city,
                                                                f"process:{process.pk}")}
+
+
+def phases(process: Process) -> list[dict[str, Any]]:
+    """A process's phases in their order, each with its name and whether it is the current
+    one (marked on the page, ``aria-current="step"``) or already over."""
+    values = list(Phase.values)
+    here = values.index(process.phase)
+    return [{"value": value, "label": label, "current": n == here, "done": n < here}
+            for n, (value, label) in enumerate(Phase.choices)]
+
+
+def display_name(user: Any) -> str:
+    """How the site names the author of a proposal or a comment: the first name and the
+    initial of the surname when the person gave them ("Maja K."), else "a citizen"; "a
+    deleted account" once the account is deleted. Never the user name or the e-mail, which
+    a person did not choose to publish."""
+    if user is None or not user.is_active:
+        return _("a deleted account")
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if not first:
+        return _("a citizen")
+    return f"{first} {last[0]}." if last else first
 
 
 def district(city: City, code: str) -> District | None:
@@ -257,7 +288,11 @@ def proposal_page(city: City, pk: int, person: Person | None) -> dict[str, Any]:
     user = signed_in(person)
     if found.state == ProposalState.WITHDRAWN and (user is None or found.author_id != user.pk):
         raise NotFound("withdrawn")
-    return {"proposal": found, "comments": participation.thread(found, user),
+    comments = participation.thread(found, user)
+    for c in comments:
+        c.author_name = display_name(c.author)  # type: ignore[attr-defined]
+    return {"proposal": found, "comments": comments, "author": display_name(found.author),
+            "mine": user is not None and found.author_id == user.pk,
             "supported": user is not None and found.support_set.filter(user=user).exists(),
             "following": user is not None and notify.following(user, city,
                                                                f"proposal:{found.pk}"),
@@ -301,7 +336,14 @@ def survey_page(city: City, pk: int, person: Person | None) -> dict[str, Any]:
     user = signed_in(person)
     answered = user is not None and found.responses.filter(
         respondent=verification.keyed("survey", str(found.pk), str(user.pk))).exists()
-    return {"survey": found, "questions": questions(found),
+    asked = questions(found)
+    numbers = surveys.numbering(asked, {})
+    by_position = {q.position: q for q in asked}
+    return {"survey": found,
+            "questions": [{"question": q, "number": numbers[q.position],
+                           "condition": by_position.get(q.show_if["question"])
+                           if q.show_if else None,
+                           "places": range(1, len(q.options) + 1)} for q in asked],
             "open": found.opens_at <= at < found.closes_at, "answered": answered,
             "results": surveys.results(found) if answered or at >= found.closes_at else None,
             "level": Level(found.level).label}
@@ -321,16 +363,49 @@ def projects(target: Budget, pks: list[str]) -> list[Project]:
     return list(target.projects.filter(pk__in=[_pk(p) for p in pks]))
 
 
-def budget_page(city: City, pk: int) -> dict[str, Any]:
-    """A budget: its projects, whether voting is open, how many ballots came, and the
-    results once voting has closed or the process decides."""
+def budget_page(city: City, pk: int, person: Person | None = None) -> dict[str, Any]:
+    """A budget: its projects, whether voting is open, how many ballots came, the person's
+    own ballot with its receipt once they voted (``my_ballot``), and the results once voting
+    has closed or the process decides."""
     found = budget(city, pk)
     at = now()
     decided = at >= found.closes_at or found.process.phase in (Phase.DECIDE, Phase.FOLLOW_UP)
     return {"budget": found, "projects": found.projects.all(),
             "open": found.opens_at <= at < found.closes_at,
             "results": budgets.results(found) if decided else None,
-            "ballots": found.ballots.count()}
+            "ballots": found.ballots.count(), "mine": my_ballot(found, person),
+            "knapsack": found.style == VotingStyle.KNAPSACK}
+
+
+def my_ballot(target: Budget, person: Person | None) -> dict[str, Any] | None:
+    """The person's online ballot in the budget, found by its keyed hash as the vote stored
+    it: the projects they chose, what those cost together, when they voted and the ballot's
+    receipt code. None for a visitor or someone who has not voted."""
+    user = signed_in(person)
+    if user is None:
+        return None
+    found = Verification.objects.filter(city=target.process.city, user=user).first()
+    key = budgets.voter_key(target, user, found.resident_key if found else "")
+    ballot = (Ballot.objects.filter(budget=target, voter=key, in_person=False)
+              .prefetch_related("projects").first())
+    if ballot is None:
+        return None
+    chosen = sorted(ballot.projects.all(), key=lambda p: p.title)
+    return {"ballot": ballot, "projects": chosen, "receipt": budgets.receipt(ballot),
+            "spent": sum((p.cost for p in chosen), Decimal(0)), "cast_at": ballot.cast_at}
+
+
+def ballot_for_receipt(target: Budget, code: str) -> Ballot | None:
+    """The budget's ballot a voter's receipt code names (spaces, dashes and case ignored), for
+    the city to confirm a quoted receipt; None when no ballot has it. It computes each
+    ballot's code: a few milliseconds for the thousands of ballots of a city's budget."""
+    wanted = "".join(c for c in code.upper() if c.isalnum())
+    if len(wanted) != budgets.RECEIPT_LENGTH:
+        return None
+    for ballot in target.ballots.all():
+        if budgets.receipt(ballot).replace("-", "") == wanted:
+            return ballot
+    return None
 
 
 def pledge(city: City, pk: int) -> Pledge:
@@ -361,10 +436,63 @@ def me_page(person: Person, city: City) -> dict[str, Any]:
              .first() or Verification(city=city, user=user))
     return {"verification": found, "level": Level(found.level).label,
             "inbox": notify.inbox(user, city),
-            "follows": Follow.objects.filter(user=user, city=city),
+            "follows": follow_labels(city, list(Follow.objects.filter(user=user, city=city)
+                                                .order_by("created_at", "pk")
+                                                .values_list("target", flat=True))),
             "preference": MailPreference.objects.filter(user=user).first()
             or MailPreference(user=user),
             "card": awareness.card_summary(user, city)}
+
+
+def follow_labels(city: City, targets: list[str]) -> list[dict[str, str]]:
+    """What a person follows, as the site names it: "Process: Zeleni Kranj 2030",
+    "Topic: Mobility", with the page's address (without the language prefix); something
+    since removed is named by its kind ("A proposal that no longer exists")."""
+    from zerocity.plan.models import Action
+
+    ids: dict[str, list[str]] = {}
+    for target in targets:
+        kind, _sep, ident = target.partition(":")
+        ids.setdefault(kind, []).append(ident)
+    numbers = {kind: [int(i) for i in found if i.isdigit()] for kind, found in ids.items()}
+    names: dict[str, tuple[str, str]] = {}
+    for pk, title, slug in Process.objects.filter(
+            city=city, pk__in=numbers.get("process", [])).values_list("pk", "title", "slug"):
+        names[f"process:{pk}"] = (_("Process: %(name)s") % {"name": title},
+                                  f"/{city.slug}/participate/{slug}/")
+    for pk, title in Proposal.objects.filter(
+            process__city=city, pk__in=numbers.get("proposal", []),
+            state__in=PUBLIC_STATES).values_list("pk", "title"):
+        names[f"proposal:{pk}"] = (_("Proposal: %(name)s") % {"name": title},
+                                   f"/{city.slug}/participate/proposals/{pk}/")
+    for code, title in Action.objects.filter(plan__city=city, code__in=ids.get("action", [])
+                                             ).values_list("code", "name"):
+        names[f"action:{code}"] = (_("Plan action: %(code)s %(name)s") % {
+            "code": code, "name": title}, f"/{city.slug}/plan/actions/{code}/")
+    for code, title in District.objects.filter(city=city, code__in=ids.get("district", [])
+                                               ).values_list("code", "name"):
+        names[f"district:{code}"] = (_("District: %(name)s") % {"name": title}, "")
+    topics = news.topics(city) if "topic" in ids else {}
+    for slug in ids.get("topic", []):
+        if slug in topics:
+            names[f"topic:{slug}"] = (_("Topic: %(name)s") % {"name": topics[slug]}, "")
+    gone = {"process": _("A process that no longer exists"),
+            "proposal": _("A proposal that is no longer public"),
+            "action": _("A plan action that no longer exists"),
+            "district": _("A district that no longer exists"),
+            "topic": _("A topic that no longer exists")}
+    out = []
+    for target in targets:
+        label, url = names.get(target, (gone.get(target.partition(":")[0],
+                                                 _("Something that no longer exists")), ""))
+        out.append({"target": target, "label": label, "url": url})
+    return out
+
+
+def follow_label(city: City, target: str) -> str:
+    """One followed thing's name as ``follow_labels`` gives it, for the message that
+    confirms following it."""
+    return follow_labels(city, [target])[0]["label"]
 
 
 def plan_action(city: City, code: str) -> Action | None:

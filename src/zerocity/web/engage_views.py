@@ -30,7 +30,7 @@ from zerocity.core.models import City
 from zerocity.core.selectors import get_city, personal_data
 from zerocity.core.services import delete_person
 from zerocity.engage import selectors
-from zerocity.engage.models import Alignment, Phase, ProposalState, Question, ReportReason
+from zerocity.engage.models import Alignment, ProposalState, Question, ReportReason
 from zerocity.engage.services import (
     awareness,
     budgets,
@@ -87,7 +87,7 @@ def processes(request: HttpRequest, city: str) -> HttpResponse:
 def process_detail(request: HttpRequest, city: str, slug: str) -> HttpResponse:
     found = get_city(city)
     return render(request, "web/engage/process.html", {
-        "city": found, "states": ProposalState.choices, "phases": Phase.choices,
+        "city": found, "states": ProposalState.choices,
         **selectors.process_page(found, slug, request.user, request.GET.get("state", ""))})
 
 
@@ -126,8 +126,13 @@ def follow(request: HttpRequest, city: City) -> HttpResponse:
     target = request.POST.get("target", "")
     if request.POST.get("stop"):
         notify.unfollow(request.user, city, target)
+        messages.success(request, _("You no longer follow %(name)s.") % {
+            "name": selectors.follow_label(city, target)})
     else:
         notify.follow(request.user, city, target)
+        messages.success(request, _("You follow %(name)s. You will hear of its news in your "
+                                    "inbox and by mail, as your mail settings say.") % {
+            "name": selectors.follow_label(city, target)})
     nxt = request.POST.get("next", "")
     return redirect(nxt if nxt.startswith(f"/{get_language()}/{city.slug}/") else
                     reverse("engage_me", kwargs={"city": city.slug}))
@@ -185,10 +190,11 @@ def _survey_answers(request: HttpRequest, questions: list[Question]) -> dict[str
         elif q.kind == "ranking":
             ranks = {o: request.POST.get(f"q{key}_{i}", "") for i, o in enumerate(q.options)}
             if any(ranks.values()):
-                try:
+                given = [r.strip() for r in ranks.values()]
+                if all(r.isdigit() for r in given) and len(set(map(int, given))) == len(given):
                     out[key] = sorted(ranks, key=lambda o: int(ranks[o]))
-                except ValueError:
-                    out[key] = ["?"]  # a rank that is no number: the service names the question
+                else:  # a rank missing, twice or no number: the service names the question
+                    out[key] = ["?"]
         elif q.kind == "matrix":
             rows = {r: request.POST.get(f"q{key}_{i}", "") for i, r in enumerate(q.rows)}
             out[key] = {r: v for r, v in rows.items() if v}
@@ -211,7 +217,7 @@ def survey_answer(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 def budget_detail(request: HttpRequest, city: str, pk: int) -> HttpResponse:
     found = get_city(city)
     return render(request, "web/engage/budget.html", {
-        "city": found, **selectors.budget_page(found, pk)})
+        "city": found, **selectors.budget_page(found, pk, request.user)})
 
 
 @signed_in
@@ -220,7 +226,8 @@ def budget_vote(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     budget = selectors.budget(city, pk)
     budgets.vote(budget, request.user,
                  selectors.projects(budget, request.POST.getlist("projects")))
-    messages.success(request, _("Your vote is counted. Thank you."))
+    messages.success(request, _("Your vote is counted. Thank you. Your ballot and its receipt "
+                                "are below."))
     return redirect("engage_budget", city=city.slug, pk=pk)
 
 
@@ -249,7 +256,7 @@ def footprint(request: HttpRequest, city: str) -> HttpResponse:
     result, error = awareness.calculate(request.GET.dict())
     return render(request, "web/engage/footprint.html", {
         "city": found, "result": result, "error": error, "values": request.GET,
-        "factors": awareness.FACTORS, "diets": awareness.DIETS,
+        "factors": awareness.FACTORS, "diets": awareness.DIET_LABELS,
         "diets_source": awareness.DIETS_SOURCE, "city_kg": awareness.city_per_person(found)})
 
 

@@ -20,23 +20,45 @@ from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.engage.models import Pledge, PledgeTaken
 
-FACTORS: dict[str, tuple[Decimal, str]] = {
-    "electricity_kwh": (Decimal("0.25"), "Slovenian grid electricity, kg CO2e/kWh"),
-    "gas_kwh": (Decimal("0.202"), "natural gas, IPCC 2006 default, kg CO2e/kWh"),
-    "oil_kwh": (Decimal("0.267"), "heating oil, IPCC 2006 default, kg CO2e/kWh"),
-    "district_heat_kwh": (Decimal("0.25"), "district heat, kg CO2e/kWh"),
-    "car_km": (Decimal("0.17"), "average car, DEFRA 2023, kg CO2e/km"),
-    "bus_km": (Decimal("0.10"), "local bus, DEFRA 2023, kg CO2e/passenger-km"),
+FACTORS: dict[str, tuple[Decimal, StrOrPromise]] = {
+    "electricity_kwh": (Decimal("0.25"), _("Slovenian grid electricity, kg CO2e/kWh")),
+    "gas_kwh": (Decimal("0.202"), _("natural gas, IPCC 2006 default, kg CO2e/kWh")),
+    "oil_kwh": (Decimal("0.267"), _("heating oil, IPCC 2006 default, kg CO2e/kWh")),
+    "district_heat_kwh": (Decimal("0.25"), _("district heat, kg CO2e/kWh")),
+    "car_km": (Decimal("0.17"), _("average car, DEFRA 2023, kg CO2e/km")),
+    "bus_km": (Decimal("0.10"), _("local bus, DEFRA 2023, kg CO2e/passenger-km")),
+}
+# The calculator's fields as its form names them, for the messages about a wrong answer.
+FIELD_LABELS: dict[str, StrOrPromise] = {
+    "household": _("People in your household"),
+    "electricity_kwh": _("Electricity a year (kWh)"),
+    "gas_kwh": _("Natural gas a year (kWh)"),
+    "oil_kwh": _("Heating oil a year (kWh)"),
+    "district_heat_kwh": _("District heat a year (kWh)"),
+    "car_km": _("Car a year (km)"),
+    "bus_km": _("Bus a year (km)"),
+    "diet": _("Your diet"),
 }
 DIETS: dict[str, Decimal] = {  # kg CO2e a year, Scarborough et al. 2014 (x 365)
     "high_meat": Decimal("2630"), "medium_meat": Decimal("2050"), "low_meat": Decimal("1710"),
     "vegetarian": Decimal("1390"), "vegan": Decimal("1060")}
-DIETS_SOURCE = "Scarborough et al. 2014, Climatic Change 125:179 (UK diets, per person)"
+# The study's diet groups in words a person recognises (its meat-eaters by grams a day).
+DIET_LABELS: dict[str, StrOrPromise] = {
+    "high_meat": _("A lot of meat (100 g a day or more)"),
+    "medium_meat": _("Some meat (50 to 99 g a day)"),
+    "low_meat": _("Little meat (under 50 g a day)"),
+    "vegetarian": _("Vegetarian"),
+    "vegan": _("Vegan"),
+}
+DIETS_SOURCE = _("Scarborough et al. 2014, Climatic Change 125:179 (UK diets, per person)")
 
 PLEDGES = [  # key, title, kg CO2e a year, method
     ("car-free-week", "A car-free week each month",
@@ -103,12 +125,13 @@ def footprint(answers: dict[str, Any], *, household: int = 1) -> Footprint:
     people = max(1, int(household))
 
     def amount(key: str) -> Decimal:
+        wrong = gettext("%(field)s: a number of 0 or more") % {"field": FIELD_LABELS[key]}
         try:
             value = Decimal(str(answers.get(key) or 0))
         except ArithmeticError:
-            raise Conflict(f"{key}: a number") from None
+            raise Conflict(wrong) from None
         if not value.is_finite() or value < 0 or value > 10**7:
-            raise Conflict(f"{key}: a number of 0 or more")
+            raise Conflict(wrong)
         return value
 
     home = Decimal(0)
@@ -117,7 +140,7 @@ def footprint(answers: dict[str, Any], *, household: int = 1) -> Footprint:
         kg = amount(key) * factor / people
         home += kg
         if kg:
-            out.lines.append((label, kg, key))
+            out.lines.append((str(label), kg, key))
     out.parts["home"] = home
     mobility = Decimal(0)
     for key in ("car_km", "bus_km"):
@@ -125,13 +148,15 @@ def footprint(answers: dict[str, Any], *, household: int = 1) -> Footprint:
         kg = amount(key) * factor
         mobility += kg
         if kg:
-            out.lines.append((label, kg, key))
+            out.lines.append((str(label), kg, key))
     out.parts["mobility"] = mobility
     diet = str(answers.get("diet") or "medium_meat")
     if diet not in DIETS:
-        raise Conflict(f"diet: one of {', '.join(DIETS)}")
+        raise Conflict(gettext("%(field)s: one of %(choices)s") % {
+            "field": FIELD_LABELS["diet"],
+            "choices": ", ".join(str(label) for label in DIET_LABELS.values())})
     out.parts["food"] = DIETS[diet]
-    out.lines.append((f"diet {diet}: {DIETS_SOURCE}", DIETS[diet], "diet"))
+    out.lines.append((f"{DIET_LABELS[diet]} ({DIETS_SOURCE})", DIETS[diet], "diet"))
     return out
 
 
@@ -144,7 +169,8 @@ def calculate(answers: dict[str, Any]) -> tuple[Footprint | None, str]:
         return None, ""
     household = str(answers.get("household") or 1).strip()
     if not household.isdigit():
-        return None, "household: a whole number of people"
+        return None, gettext("%(field)s: a whole number") % {
+            "field": FIELD_LABELS["household"]}
     try:
         return footprint(answers, household=int(household)), ""
     except Conflict as exc:

@@ -11,6 +11,11 @@ One ballot per person (kept under a keyed hash); staff enter paper ballots from 
 places with their number, each number once. The result funds projects in order of votes
 while the money lasts (the greedy rule most cities publish), skipping one that no longer
 fits.
+
+Every ballot has a receipt (``receipt``): a short keyed hash of the ballot, shown to the
+voter after voting and whenever they come back, which they can quote to the city and the
+city can match to the ballot (``selectors.ballot_for_receipt``). It says nothing about the
+voter; it is derived, not stored, so it needs no column of its own.
 """
 
 from __future__ import annotations
@@ -60,8 +65,26 @@ def vote(budget: Budget, user: Any, projects: list[Project], *,
         raise Conflict("this budget is voted by the residents of its district")
     _open(budget, at)
     _check(budget, projects)
-    return _cast(budget, keyed("ballot", str(budget.pk), found.resident_key or str(user.pk)),
-                 projects, at=at, in_person=False)
+    return _cast(budget, voter_key(budget, user, found.resident_key), projects, at=at,
+                 in_person=False)
+
+
+def voter_key(budget: Budget, user: Any, resident_key: str = "") -> str:
+    """The key an online ballot is kept under: a keyed hash of the register entry that
+    verified the person (one ballot per resident, whatever the account), or of the account
+    where the process lets any account vote."""
+    return keyed("ballot", str(budget.pk), resident_key or str(user.pk))
+
+
+RECEIPT_LENGTH = 12
+
+
+def receipt(ballot: Ballot) -> str:
+    """The ballot's receipt code, e.g. ``7F3A-9C21-B04E``: the first 48 bits of an HMAC of the
+    budget and the ballot with the site's secret, so nobody can make up a valid one, and the
+    same ballot always gives the same code."""
+    code = keyed("receipt", str(ballot.budget_id), str(ballot.pk))[:RECEIPT_LENGTH].upper()
+    return "-".join(code[i:i + 4] for i in range(0, RECEIPT_LENGTH, 4))
 
 
 def enter_paper_ballot(budget: Budget, paper_number: str, projects: list[Project], *,

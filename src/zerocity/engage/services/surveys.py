@@ -1,11 +1,16 @@
 """Surveys: short and long text, single and multiple choice, ranking and matrix questions,
 conditional questions, one answer per verified person (kept under a keyed hash, so answers
 are not linked to the account), and the results per question.
+
+A person sees the questions numbered as they are asked (``numbering``): a conditional
+question not asked has no number and leaves no gap, and the refusals name a question by the
+number the person saw.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -61,8 +66,24 @@ def shown(question: Question, answers: dict[str, Any]) -> bool:
     return rule is None or answers.get(str(rule["question"])) == rule["equals"]
 
 
-def _check(q: Question, value: Any) -> Any:
-    where = f"question {q.position}"
+def numbering(questions: Iterable[Question], answers: dict[str, Any]) -> dict[int, int | None]:
+    """The number each question (by its position) is shown with, given the answers so far
+    (position as text -> answer): the questions asked are numbered 1, 2, 3... in their order;
+    a conditional question not asked gets None and the next one takes its number, so the
+    numbers have no gap. With no answers yet it is the numbering a blank form starts with."""
+    out: dict[int, int | None] = {}
+    number = 0
+    for q in questions:
+        if shown(q, answers):
+            number += 1
+            out[q.position] = number
+        else:
+            out[q.position] = None
+    return out
+
+
+def _check(q: Question, value: Any, number: int) -> Any:
+    where = f"question {number}"
     if q.kind in (QuestionKind.SHORT, QuestionKind.LONG):
         text = str(value).strip()
         limit = 200 if q.kind == QuestionKind.SHORT else 5000
@@ -99,19 +120,21 @@ def answer(survey: Survey, user: Any, answers: dict[str, Any], *,
     if not survey.opens_at <= at < survey.closes_at:
         raise Conflict("the survey is not open")
     clean: dict[str, Any] = {}
+    number = 0  # as the person saw it: the questions asked, counted (``numbering``)
     for q in survey.questions.all():
         key = str(q.position)
         given = answers.get(key)
         empty = given in (None, "", [], {})
         if not shown(q, clean):
             if not empty:
-                raise Conflict(f"question {q.position} is not asked with your earlier answers")
+                raise Conflict(f"“{q.text}” is not asked with your earlier answers")
             continue
+        number += 1
         if empty:
             if q.required:
-                raise Conflict(f"question {q.position} needs an answer")
+                raise Conflict(f"question {number} needs an answer")
             continue
-        clean[key] = _check(q, given)
+        clean[key] = _check(q, given, number)
     unknown = set(answers) - {str(q.position) for q in survey.questions.all()}
     if unknown:
         raise Conflict(f"no question {', '.join(sorted(unknown))}")
