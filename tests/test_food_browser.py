@@ -142,13 +142,8 @@ def test_a_farm_tenders_in_slovenian_numbers(kranj, live_server):
                                          reference__startswith="vegetables-")
     farm = Operator.objects.get(people__username="farm.supplier")
     with chromium() as browser:
-        page = browser.new_context(locale="sl-SI").new_page()
-        base = live_server.url
-        page.goto(f"{base}/sl/kranj/food/supplier/{farm.pk}/procurements/{sp.pk}/")
-        page.locator('input[name="username"]').fill("farm.supplier")
-        page.locator('input[name="password"]').fill(PASSWORD)
-        page.locator('form button[type="submit"]').first.click()
-        page.wait_for_url(f"{base}/sl/kranj/food/supplier/{farm.pk}/procurements/{sp.pk}/")
+        page = log_in(browser, live_server.url, "farm.supplier", "food/supplier/")
+        page.goto(f"{live_server.url}/sl/kranj/food/supplier/{farm.pk}/procurements/{sp.pk}/")
         expect(page.locator('[data-table="items"]')).to_contain_text("6.000 kg")
         form = page.locator('[data-form="tender"]')
         form.locator('input[name="c_price"]').fill("39.500,00")

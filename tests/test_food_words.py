@@ -141,7 +141,7 @@ def test_a_delivery_note_lists_every_mistake_with_its_line(food):
     factors.ensure()
     sp = _procurement(d, veg, "notes", 15)
     # given a contract; when a note comes with four mistakes; then all four are named
-    with pytest.raises(FormRejected) as refused:
+    with pytest.raises(FormRejected) as refused, translation.override("en"):
         outcomes.record_delivery(
             _contract(sp, farms[0], school), delivered_on="yesterday", vehicle="van-diesel",
             distance_km="-3", lines=[{"product": "Korenje", "food_group": "roots",
