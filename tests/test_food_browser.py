@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils.timezone import now
 
 from test_browser import chromium
+from test_engage_browser import axe
 from zerocity.food import demo, letters
 from zerocity.food.models import (
     Application,
@@ -27,6 +28,14 @@ from zerocity.food.services import tendering
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PASSWORD = "food-journey-2026!"
+
+
+def fits_a_phone(page: Any) -> None:
+    """At 390 px the page does not scroll sideways (wide tables scroll inside their box), and
+    axe-core finds no serious or critical violation."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
+    axe(page)
 
 
 def _password(*usernames: str) -> None:
@@ -124,6 +133,7 @@ def test_the_demo_procurement_runs_from_invitation_to_award(kranj, live_server):
         sp.refresh_from_db()
         winner = sp.awarded_tender.operator
         expect(marko.locator('[data-figure="winner"]')).to_have_text(winner.name)
+        fits_a_phone(marko)
     assert sp.status == ProcurementStatus.AWARDED
     loser = sp.tenders.exclude(operator=winner).get().operator
     told = [m for m in Message.objects.filter(dps=sp.dps, kind="award_decision")
@@ -145,6 +155,7 @@ def test_a_farm_tenders_in_slovenian_numbers(kranj, live_server):
         page = log_in(browser, live_server.url, "farm.supplier", "food/supplier/")
         page.goto(f"{live_server.url}/sl/kranj/food/supplier/{farm.pk}/procurements/{sp.pk}/")
         expect(page.locator('[data-table="items"]')).to_contain_text("6.000 kg")
+        fits_a_phone(page)
         form = page.locator('[data-form="tender"]')
         form.locator('input[name="c_price"]').fill("39.500,00")
         form.locator('input[name="c_freshness"]').fill("1")

@@ -183,3 +183,22 @@ def test_the_demo_holds_a_procurement_just_past_its_lawful_deadline(kranj):
                                            at=at)
     assert closed.status == ProcurementStatus.EVALUATION
     assert closed.tenders.filter(status="opened").count() >= 2
+
+
+def test_the_delivery_grid_has_a_row_per_contracted_item_prefilled_from_the_catalogue(food):
+    city, d, veg, farms, people, school = food
+    factors.ensure()
+    from zerocity.food.services import catalogue
+
+    catalogue.save_item(farms[0], {"product": "Korenje", "food_group": "roots", "price": "0.9",
+                                   "organic": True, "production_region": "SI042",
+                                   "production_country": "SI"})
+    sp = tendering.create_procurement(d, veg, "grid", "Grid", criteria=["price", "fresh"],
+                                      estimated_value="18000", lots=["all"], items=ITEMS)
+    _contract(sp, farms[0], school)
+    page = client_for(people["buyer"]).get(url(city, "institution/")).content.decode()
+    # given the contract's two items: then two prefilled rows (and blank ones), not blocks
+    assert page.count('data-item="Korenje"') == 1 and page.count('data-item="Krompir"') == 1
+    assert 'name="region_0" maxlength="5" size="5" value="SI042"' in page
+    assert 'name="organic_0" checked' in page and 'name="organic_1" checked' not in page
+    assert 'name="rows" value="5"' in page
