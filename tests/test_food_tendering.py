@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from calendars import KRANJ
 from zerocity.core.errors import Conflict, PermissionDenied
@@ -95,7 +96,7 @@ def test_a_procurement_uses_the_notices_criteria_its_value_and_lots_or_a_reason(
                                (dict(estimated_value="25000"), "DPS-27", "at most 20.000,00 EUR"),
                                (dict(lots=[]), "DPS-47", "Divide the procurement")):
         base = dict(criteria=["price", "fresh"], estimated_value="18000", lots=["one"])
-        with refused(rule, text=text):
+        with translation.override("sl"), refused(rule, text=text):
             tendering.create_procurement(d, veg, "x", "X", **{**base, **kwargs})
     sp = tendering.create_procurement(d, veg, "x", "X", criteria=["fresh", "price"],
                                       estimated_value="18000", no_lots_reason="one delivery round")
@@ -223,7 +224,8 @@ def test_the_award_goes_to_the_best_score_on_the_notices_criteria_and_everyone_i
         f"operator:{f.pk}" for f in farms)
     assert all(dps.message_intact(m) for m in decisions)
     second = next(m for m in decisions if m.recipients == [f"operator:{farms[1].pk}"])
-    letter = letters.render(second, farms[1].name)
+    with translation.override("sl"):
+        letter = letters.render(second, farms[1].name)
     text = " ".join(letter.sentences)
     assert "Kmetija 0" in text and "86,00" in text and "77,50" in text and "2" in text
     assert "Kmetija 2" not in text and "{" not in text
