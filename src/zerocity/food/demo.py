@@ -6,8 +6,13 @@ and suppliers use, on the law's clock: the notice went out 14 months ago.
 The institutions carry names of Kranj's schools and its public kindergarten; the suppliers,
 prices, tenders and deliveries are ILLUSTRATIVE, made up for the demo. ``load`` does nothing
 when the DPS is there already. With ``history=False`` it stops once the DPS is active with its
-members and an invitation is open (what the browser tests need), leaving out the year of
-procurements and deliveries.
+members, an invitation is open and another's deadline has just passed (what the browser tests
+need), leaving out the year of procurements and deliveries.
+
+The procurement just past its deadline (``CLOSED``, bread this month) lets a visitor run the
+whole journey: two sealed tenders wait; the demo's two openers (``ana.staff`` and
+``marko.admin``) open them with the passphrases the demo writes to
+``DATA_DIR/demo-opener-passphrases.txt``, then score and award.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from zerocity.food.models import (
     SpecificProcurement,
 )
 from zerocity.food.services import catalogue, dps, outcomes, tendering
+from zerocity.food.services.tendering import TENDER_DAYS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -110,6 +116,8 @@ NAMES = ["Bobnar", "Zupan", "Kovač", "Jenko", "Rozman", "Šifrer", "Kalan", "Bi
          "Pod Storžičem", "Kokrica", "Naklo", "Britof", "Pri mostu", "Zlato zrno", "Mlinček",
          "Hlebček", "Krušni dom", "Alpe", "Sveža tržnica", "Karavanke", "Panonija", "Jadran"]
 FARM_USER, SCHOOL_USER = "farm.supplier", "school.buyer"
+CLOSED = "bread-{:%Y-%m}"  # the procurement just past its deadline, by this month
+PASSPHRASES = "demo-opener-passphrases.txt"
 KIND_OF: dict[int, str] = {}  # operator -> its kind, while the demo loads
 
 
@@ -162,6 +170,7 @@ def load(city: City, *, actor: str = "demo", history: bool = True) -> list[str]:
                 report.append(f"kranj food {year}: not published ({exc})")
         report.append(_indicators(city))
     _open_invitation(system, clock, rng, openers, actor)
+    _just_closed(system, clock, openers, actor)
     _pending_requests(system, clock, actor)
     return report
 
@@ -273,7 +282,7 @@ def _openers(city: City) -> dict[User, str]:
     if len(users) < len(found):
         users = list(get_user_model().objects.order_by("pk")[:2])
     phrases = {u: secrets.token_urlsafe(16) for u in users}
-    path = Path(settings.DATA_DIR) / "demo-opener-passphrases.txt"
+    path = Path(settings.DATA_DIR) / PASSPHRASES
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text("username\tpassphrase (opens the tenders of the demo's open procurement)\n"
@@ -309,6 +318,7 @@ def _year_of_procurements(system: Dps, institutions: list[Institution], clock: C
                                               f"{name}, quarter {quarter + 1}",
                                               criteria=[c["id"] for c in CRITERIA],
                                               estimated_value=Decimal(budget),
+                                              items=_items(code),
                                               no_lots_reason="One lot: the deliveries to all the "
                                               "institutions are planned together.", actor=actor)
             deadline = in_days(clock.cal, invited_at, 12)
@@ -377,6 +387,59 @@ def _deliveries(sp: SpecificProcurement, contracts: list[Contract], start: date,
                                      dedicated=dedicated, lines=lines, actor=actor)
 
 
+# what each category's procurement buys in a quarter, per item: product, kg, specification
+ITEMS: dict[str, list[tuple[str, int, str]]] = {
+    "vegetables": [("Krompir", 9000, "Washed, class I, 40-70 mm"),
+                   ("Korenje", 4000, "Washed, class I"),
+                   ("Zelje", 3000, "Heads of 1-3 kg"),
+                   ("Solata", 1500, "Whole heads, delivered the day of harvest or the next")],
+    "bread": [("Kruh", 8500, "Mixed wheat-rye, 500 g loaves, baked the night before"),
+              ("Polnozrnati kruh", 1500, "Wholegrain, 500 g loaves")],
+}
+
+
+def _items(code: str, lots: list[str] | None = None) -> list[dict[str, Any]]:
+    """The category's items; with lots, the kindergartens take a third of each."""
+    out: list[dict[str, Any]] = []
+    for product, kg, spec in ITEMS.get(code, []):
+        if not lots:
+            out.append({"product": product, "quantity": kg, "unit": "kg",
+                        "specification": spec})
+            continue
+        for lot, share in zip(lots, (Decimal(2) / 3, Decimal(1) / 3), strict=False):
+            out.append({"product": product, "quantity": (kg * share).quantize(Decimal(1)),
+                        "unit": "kg", "specification": spec, "lot": lot})
+    return out
+
+
+def _just_closed(system: Dps, clock: Clock, openers: dict[User, str], actor: str
+                 ) -> SpecificProcurement:
+    """A procurement whose tender deadline has just passed, by the law's own count: invited
+    on the latest day whose 10 days (moved past days off) ended before now, with two sealed
+    tenders waiting for the two openers."""
+    at = now()
+    day = clock.cal.local_date(at) - timedelta(days=TENDER_DAYS)
+    while in_days(clock.cal, clock.cal.at(day, time(9)), TENDER_DAYS) > at:
+        day -= timedelta(days=1)
+    invited_at = clock.cal.at(day, time(9))
+    deadline = in_days(clock.cal, invited_at, TENDER_DAYS)
+    sp = tendering.create_procurement(
+        system, system.categories.get(code="bread"), CLOSED.format(clock.today),
+        f"Bread, from {clock.today:%B %Y}", criteria=[c["id"] for c in CRITERIA],
+        estimated_value="33000", items=_items("bread"),
+        no_lots_reason="One lot: every kitchen gets its bread from the same night's baking.",
+        actor=actor)
+    sp = tendering.invite(sp, at=invited_at, tender_deadline=deadline, openers=openers,
+                          actor=actor)
+    bakers = list(sp.invitees.filter(name__startswith="Pekarna").order_by("pk")[:2])
+    for n, (op, price) in enumerate(zip(bakers, ("32400", "31200"), strict=False)):
+        tendering.submit(sp, op, {"price": price, "freshness": str(1 + n),
+                                  "deliveries": "5", "quality": str(40 - 20 * n),
+                                  "transport": str(6 + 3 * n)},
+                         at=invited_at + timedelta(days=2, hours=n), actor=actor)
+    return sp
+
+
 def _open_invitation(system: Dps, clock: Clock, rng: random.Random,
                      openers: dict[User, str], actor: str) -> None:
     """A procurement open for tenders now (three members have tendered, sealed; the demo
@@ -386,7 +449,9 @@ def _open_invitation(system: Dps, clock: Clock, rng: random.Random,
                                       f"vegetables-{clock.today:%Y-%m}",
                                       f"Fresh vegetables, from {clock.today:%B %Y}",
                                       criteria=[c["id"] for c in CRITERIA], estimated_value="42000",
-                                      lots=["Schools", "Kindergartens"], actor=actor)
+                                      lots=["Schools", "Kindergartens"],
+                                      items=_items("vegetables", ["Schools", "Kindergartens"]),
+                                      actor=actor)
     sp = tendering.invite(sp, at=invited_at,
                           tender_deadline=in_days(clock.cal, invited_at, 12),
                           openers=openers, actor=actor)
@@ -436,3 +501,10 @@ def _indicators(city: City) -> str:
     return f"kranj food: plan indicators F 1 to F 3 fed ({len(observed)} observations)"
 
 
+
+
+def opener_passphrases() -> dict[str, str]:
+    """The demo openers' passphrases as the last load wrote them (user name -> passphrase)."""
+    path = Path(settings.DATA_DIR) / PASSPHRASES
+    lines = path.read_text().splitlines()[1:] if path.exists() else []
+    return dict(line.split("\t", 1) for line in lines if "\t" in line)

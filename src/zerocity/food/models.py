@@ -235,6 +235,9 @@ class SpecificProcurement(models.Model):
     criteria = models.JSONField(default=list, help_text="DPS-09: the notice's criteria, "
                                 "at most formulated more precisely")
     lots = models.JSONField(default=list, blank=True)
+    items = models.JSONField(default=list, blank=True,
+                             help_text="what is bought: product, quantity, unit, "
+                                       "specification and lot of each item")
     no_lots_reason = models.TextField(blank=True, help_text="DPS-47")
     status = models.CharField(max_length=14, choices=ProcurementStatus.choices,
                               default=ProcurementStatus.DRAFT)

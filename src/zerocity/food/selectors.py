@@ -23,7 +23,7 @@ from django.db.models import Count, Q, QuerySet
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City, Role
-from zerocity.food import deadlines
+from zerocity.food import deadlines, letters
 from zerocity.food.factors import production_factors
 from zerocity.food.models import (
     Application,
@@ -165,7 +165,14 @@ def messages_for(operator: Operator, system: Dps | None = None) -> list[Message]
     found = Message.objects.filter(dps__city=operator.city).order_by("-sent_at", "-id")
     if system is not None:
         found = found.filter(dps=system)
-    return [m for m in found[:500] if me in m.recipients]
+    return [m for m in found.select_related("dps__city")[:500] if me in m.recipients]
+
+
+def letters_for(operator: Operator, system: Dps | None = None, n: int = 20
+                ) -> list[letters.Letter]:
+    """The operator's newest procedural messages, written for a person in the active language
+    (``letters.render``)."""
+    return [letters.render(m, operator.name) for m in messages_for(operator, system)[:n]]
 
 
 def supplier_page(city: City, person: Person, at: datetime) -> dict[str, Any]:
@@ -183,7 +190,7 @@ def supplier_page(city: City, person: Person, at: datetime) -> dict[str, Any]:
             "invitations": op.invitations.select_related("category", "dps").order_by(
                 "-invitation_sent_at"),
             "catalogue": op.catalogue.filter(active=True),
-            "messages": messages_for(op)[:20],
+            "messages": letters_for(op),
         })
     systems = [s for s in Dps.objects.filter(city=city, status__in=VISIBLE)
                .prefetch_related("categories") if dps.open_for_requests(s, at)]
@@ -231,12 +238,17 @@ def invitation_for_user(person: Person, city: City, operator: int, procurement: 
     return op, found
 
 
-def invitation_page(operator: Operator, sp: SpecificProcurement, at: datetime
-                    ) -> dict[str, Any]:
+def invitation_page(operator: Operator, sp: SpecificProcurement, at: datetime,
+                    estimate: dict[str, Any] | None = None) -> dict[str, Any]:
     """An invitation as its operator sees it: its own tenders (their receipts), whether it
     takes tenders at ``at``, the answered questions (not who asked), its own result once
     decided, and its messages about the procurement's system."""
     result = None
+    transport = None
+    if estimate:  # vehicle, distance_km, kg, dedicated: the transport emissions helper
+        transport = outcomes.estimate_transport(
+            estimate["vehicle"], estimate["distance_km"], estimate["kg"],
+            dedicated=bool(estimate.get("dedicated")))
     if sp.status in (ProcurementStatus.AWARDED, ProcurementStatus.UNSUCCESSFUL):
         result = [r for r in sp.scores if r.get("operator") == operator.name]
     return {"tenders": sp.tenders.filter(operator=operator).order_by("-received_at"),
@@ -245,7 +257,21 @@ def invitation_page(operator: Operator, sp: SpecificProcurement, at: datetime
             "answers": sp.clarifications.exclude(answered_at=None), "result": result,
             "won": sp.awarded_tender is not None
             and sp.awarded_tender.operator_id == operator.pk,
-            "messages_for_me": messages_for(operator, sp.dps)[:20]}
+            "messages_for_me": letters_for(operator, sp.dps), "transport": transport,
+            "items_by_lot": items_by_lot(sp),
+            "vehicles": outcomes.vehicles()}
+
+
+def vehicles() -> list[tuple[str, str]]:
+    """The vehicles a delivery or a transport estimate can name."""
+    return outcomes.vehicles()
+
+
+def items_by_lot(sp: SpecificProcurement) -> list[tuple[str, list[dict[str, Any]]]]:
+    """What the procurement buys, grouped by lot in the lots' order ("" when undivided)."""
+    lots = list(sp.lots) or [""]
+    return [(lot, [i for i in sp.items if (i.get("lot") or "") == lot]) for lot in lots
+            if any((i.get("lot") or "") == lot for i in sp.items)]
 
 
 # -- the institutions -------------------------------------------------------------------------
@@ -269,12 +295,14 @@ def institution_page(city: City, person: Person, year: int | None = None) -> dic
     year = default_outcome_year(city) if year is None else year
     rows = [{"institution": inst, "kpis": outcomes.outcomes(city, year, inst).kpis(),
              "contracts": inst.contracts.select_related("operator", "procurement__category"),
+             "grids": [(c, outcomes.contract_items(c)) for c in inst.contracts.select_related(
+                 "operator", "procurement")],
              "deliveries": Delivery.objects.filter(contract__institution=inst)
              .select_related("contract__operator").prefetch_related("lines")
              .order_by("-delivered_on")[:30]}
             for inst in own]
     return {"rows": rows, "year": year,
-            "vehicles": sorted({(f.key, f.label) for f in FreightFactor.objects.all()})}
+            "vehicles": outcomes.vehicles()}
 
 
 def contract_for_buyer(person: Person, city: City, pk: str | int | None) -> Contract:
@@ -361,6 +389,8 @@ def procurement_page(sp: SpecificProcurement, person: Person, at: datetime
     city = sp.dps.city
     return {
         "sealed": sum(t.status == TenderStatus.SEALED for t in tenders),
+        "items_by_lot": items_by_lot(sp),
+        "tenderers": len({t.operator_id for t in tenders if t.status != TenderStatus.WITHDRAWN}),
         "invitees": sp.invitees.order_by("name"), "openers": sp.openers.select_related("user"),
         "i_open": due and user is not None and sp.openers.filter(
             user=user, approved_at=None).exists(),

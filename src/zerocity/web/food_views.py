@@ -18,12 +18,13 @@ A service's refusal is shown by ``web.refusals`` as a message on the page the fo
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format, get_format
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -33,18 +34,20 @@ from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.core.selectors import get_city
 from zerocity.food import ocds, selectors
+from zerocity.food.errors import FormRejected
 from zerocity.food.models import FoodGroup, Institution, LowPrice, SpecificProcurement
 from zerocity.food.services import catalogue, dps, outcomes, tendering
+from zerocity.food.text import parse_decimal
+from zerocity.web.forms import TenderForm, TransportEstimateForm, form_problems
 from zerocity.web.http import form_datetime, private
 
 
 def _decimal(value: str, what: str) -> Decimal:
-    try:
-        number = Decimal(value.replace(",", ".").strip())
-    except InvalidOperation:
-        raise Conflict(_("%(what)s: enter a number.") % {"what": what}) from None
-    if not number.is_finite():
-        raise Conflict(_("%(what)s: enter a number.") % {"what": what})
+    """A number typed in the page's language ("39.500,00" in Slovenian)."""
+    number = parse_decimal(value)
+    if number is None:
+        raise FormRejected([(what, _("enter a number, such as %(example)s.") % {
+            "example": "39.500,00" if get_format("DECIMAL_SEPARATOR") == "," else "39,500.00"})])
     return number
 
 
@@ -155,29 +158,46 @@ def supplier_catalogue_retire(request: HttpRequest, city: City, pk: int,
     return redirect("food_supplier", city=city.slug)
 
 
+def _invitation(request: HttpRequest, city: City, pk: int, sp: int,
+                form: TenderForm | None = None) -> HttpResponse:
+    op, found = selectors.invitation_for_user(request.user, city, pk, sp)
+    vehicles = selectors.vehicles()
+    helper = TransportEstimateForm(vehicles, request.GET if "vehicle" in request.GET else None)
+    estimate = helper.cleaned_data if helper.is_bound and helper.is_valid() else None
+    page = selectors.invitation_page(op, found, now(), estimate=estimate)
+    if form is None:
+        initial = {}
+        transport = page["transport"]
+        if transport is not None:
+            initial = {f"c_{c['id']}": round(transport.kg_co2e, 1) for c in found.criteria
+                       if c["type"] == "transport_emissions"}
+        form = TenderForm(found.criteria, initial=initial)
+    return private(render(request, "web/food/supplier_procurement.html", {
+        "city": city, "operator": op, "sp": found, "form": form, "helper": helper,
+        "problems": form_problems(form) if form.is_bound else [],
+        "helper_problems": form_problems(helper) if helper.is_bound else [],
+        "price_ids": [c["id"] for c in found.criteria if c["type"] == "price"], **page}))
+
+
 @signed_in
 @require_GET
 def supplier_procurement(request: HttpRequest, city: City, pk: int, sp: int) -> HttpResponse:
-    """An invitation: the procurement, its criteria, the answered questions, one's own tenders
-    (their receipts) and, once decided, the result."""
-    op, found = selectors.invitation_for_user(request.user, city, pk, sp)
-    return private(render(request, "web/food/supplier_procurement.html", {
-        "city": city, "operator": op, "sp": found,
-        **selectors.invitation_page(op, found, now())}))
+    """An invitation: the procurement, what it buys, its criteria, the answered questions,
+    one's own tenders (their receipts) and, once decided, the result; with the transport
+    emissions helper (``?vehicle=&distance_km=&kg=``) filling in that criterion."""
+    return _invitation(request, city, pk, sp)
 
 
 @signed_in
 @require_POST
 def supplier_tender(request: HttpRequest, city: City, pk: int, sp: int) -> HttpResponse:
-    """A tender: a figure for each of the procurement's criteria, encrypted on arrival."""
+    """A tender: a figure for each of the procurement's criteria, typed in the page's
+    language, encrypted on arrival. Every mistake is shown at once, on the form."""
     op, found = selectors.invitation_for_user(request.user, city, pk, sp)
-    content: dict[str, Any] = {
-        c["id"]: str(_decimal(request.POST.get(f"c_{c['id']}", ""), c["name"]))
-        for c in found.criteria}
-    note = request.POST.get("note", "").strip()[:2000]
-    if note:
-        content["note"] = note
-    tender = tendering.submit(found, op, content, at=now(), by=request.user)
+    form = TenderForm(found.criteria, request.POST)
+    if not form.is_valid():
+        return _invitation(request, city, pk, sp, form)
+    tender = tendering.submit(found, op, form.content(), at=now(), by=request.user)
     messages.success(request, _("Your tender is received and sealed. Receipt: %(sha)s") % {
         "sha": tender.sha256})
     return redirect("food_supplier_procurement", city=city.slug, pk=op.pk, sp=found.pk)
@@ -205,21 +225,23 @@ def institution_home(request: HttpRequest, city: City) -> HttpResponse:
         **selectors.institution_page(city, request.user, _year(request))}))
 
 
-LINES_PER_FORM = 5
+MAX_ROWS = 60  # rows of a delivery grid: the contract's items and a few blank ones
 
 
 @signed_in
 @require_POST
 def institution_delivery(request: HttpRequest, city: City) -> HttpResponse:
+    """A delivery note from the grid: one row per contracted item (and blank rows for
+    others); a row without kilograms was not delivered. Numbers in the page's language."""
     contract = selectors.contract_for_buyer(request.user, city, request.POST.get("contract"))
     lines = []
-    for n in range(LINES_PER_FORM):
+    for n in range(min(int(request.POST.get("rows", "0") or 0), MAX_ROWS)):
         product = request.POST.get(f"product_{n}", "").strip()
-        if not product:
+        if not product or not request.POST.get(f"kg_{n}", "").strip():
             continue
         lines.append({"product": product, "food_group": request.POST.get(f"group_{n}", ""),
-                      "quantity_kg": request.POST.get(f"kg_{n}", "").replace(",", "."),
-                      "value": request.POST.get(f"value_{n}", "").replace(",", "."),
+                      "quantity_kg": request.POST.get(f"kg_{n}", ""),
+                      "value": request.POST.get(f"value_{n}", ""),
                       "organic": request.POST.get(f"organic_{n}") == "on",
                       "quality_scheme": request.POST.get(f"scheme_{n}", ""),
                       "production_region": request.POST.get(f"region_{n}", "").upper(),
@@ -228,10 +250,10 @@ def institution_delivery(request: HttpRequest, city: City) -> HttpResponse:
     delivery = outcomes.record_delivery(
         contract, delivered_on=request.POST.get("delivered_on", ""),
         vehicle=request.POST.get("vehicle", ""),
-        distance_km=request.POST.get("distance_km", "").replace(",", "."),
+        distance_km=request.POST.get("distance_km", ""),
         dedicated=request.POST.get("dedicated") == "on", lines=lines, by=request.user)
     messages.success(request, _("The delivery of %(day)s is recorded.") % {
-        "day": delivery.delivered_on})
+        "day": date_format(delivery.delivered_on, "SHORT_DATE_FORMAT")})
     return redirect("food_institution", city=city.slug)
 
 
@@ -241,7 +263,8 @@ def institution_delivery(request: HttpRequest, city: City) -> HttpResponse:
 @require_GET
 def manage_home(request: HttpRequest, city: City) -> HttpResponse:
     return private(render(request, "web/food/manage.html", {
-        "city": city, "now": now(), "checks": dps.EXCLUSION_CHECKS,
+        "city": city, "now": now(), "checks": list(dps.CHECK_LABELS.items()),
+        "item_rows": range(ITEM_ROWS),
         **selectors.back_office(city)}))
 
 
@@ -270,6 +293,9 @@ def manage_decide(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     return redirect("food_manage", city=city.slug)
 
 
+ITEM_ROWS = 8  # item rows of the new-procurement form
+
+
 @city_staff
 @require_POST
 def manage_procurement_new(request: HttpRequest, city: City) -> HttpResponse:
@@ -282,6 +308,12 @@ def manage_procurement_new(request: HttpRequest, city: City) -> HttpResponse:
         estimated_value=_decimal(request.POST.get("estimated_value", ""),
                                  _("Estimated value")),
         lots=request.POST.get("lots", "").splitlines(),
+        items=[{"product": request.POST.get(f"item_product_{n}", ""),
+                "quantity": request.POST.get(f"item_quantity_{n}", ""),
+                "unit": request.POST.get(f"item_unit_{n}", ""),
+                "specification": request.POST.get(f"item_spec_{n}", ""),
+                "lot": request.POST.get(f"item_lot_{n}", "")}
+               for n in range(ITEM_ROWS)],
         no_lots_reason=request.POST.get("no_lots_reason", "")[:2000], by=request.user)
     return redirect("food_manage_procurement", city=city.slug, pk=sp.pk)
 

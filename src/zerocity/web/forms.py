@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -142,3 +143,78 @@ class SignUpForm(forms.Form):
         password = self.cleaned_data["password"]
         validate_password(password)
         return password
+
+
+# -- local food --------------------------------------------------------------------------------
+
+class LocalDecimalField(forms.DecimalField):
+    """A number as people type it in the page's language: "39.500,00" in Slovenian,
+    "39,500.00" in English (``food.text.parse_decimal``); shown back in the same format."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value: Any) -> Any:
+        from zerocity.food.text import parse_decimal
+
+        if value in self.empty_values:
+            return None
+        if isinstance(value, str):
+            found = parse_decimal(value)
+            if found is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            return found
+        return super().to_python(value)
+
+
+class TenderForm(forms.Form):
+    """A tender: a figure for each of the procurement's award criteria, and a note."""
+
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, criteria: list[dict[str, Any]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        note = self.fields.pop("note")
+        for c in criteria:
+            self.fields[f"c_{c['id']}"] = LocalDecimalField(
+                label=c["name"], min_value=0, max_digits=14, decimal_places=3)
+        self.fields["note"] = note
+        self.criteria = criteria
+
+    def content(self) -> dict[str, str]:
+        """What is sealed: each criterion's figure as a plain decimal, and the note."""
+        out = {c["id"]: str(self.cleaned_data[f"c_{c['id']}"]) for c in self.criteria}
+        if self.cleaned_data.get("note", "").strip():
+            out["note"] = self.cleaned_data["note"].strip()
+        return out
+
+
+def form_problems(form: forms.Form) -> list[tuple[str, str]]:
+    """Every mistake of a bound form, each with the label of its field, in the form's order."""
+    out: list[tuple[str, str]] = []
+    for name, errors in form.errors.items():
+        label = str(form.fields[name].label) if name in form.fields else ""
+        out += [(label, str(e)) for e in errors]
+    return out
+
+
+class TransportEstimateForm(forms.Form):
+    """Transport emissions of one delivery, estimated for a tender: distance and vehicle (and
+    the food carried, for a shared round)."""
+
+    vehicle = forms.ChoiceField(label=_("Vehicle"))
+    distance_km = LocalDecimalField(label=_("Distance from your dispatch point (km)"),
+                                    min_value=0, max_digits=8, decimal_places=1)
+    kg = LocalDecimalField(label=_("Food per delivery (kg)"), min_value=Decimal("0.001"),
+                           max_digits=10, decimal_places=3)
+    dedicated = forms.BooleanField(label=_("A trip for this delivery alone, back empty"),
+                                   required=False)
+
+    def __init__(self, vehicles: list[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        vehicle = self.fields["vehicle"]
+        assert isinstance(vehicle, forms.ChoiceField)
+        vehicle.choices = vehicles

@@ -19,13 +19,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from zerocity.core import audit
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.food import deadlines, law
+from zerocity.food.errors import FormRejected, RuleConflict
 from zerocity.food.models import (
     Application,
     ApplicationStatus,
@@ -62,6 +63,14 @@ FORBIDDEN_SETTINGS = {
 }
 # DPS-26: what is checked and recorded before a request is decided.
 EXCLUSION_CHECKS = ("espd_received", "exclusion_grounds_art57", "selection_criteria")
+# ... and how the buyers' page names them
+CHECK_LABELS = {
+    "espd_received": gettext_lazy("The self-declaration (ESPD) is received and complete"),
+    "exclusion_grounds_art57": gettext_lazy(
+        "No ground for exclusion applies (criminal convictions, unpaid taxes or social "
+        "security, insolvency, grave misconduct)"),
+    "selection_criteria": gettext_lazy("The category's selection criteria are met"),
+}
 
 
 def _record(event: str, dps: Dps, by: Person | None, actor: str, obj: Any = None,
@@ -302,12 +311,14 @@ def submit(dps: Dps, operator: Operator, categories: list[Category], *, at: date
     deadline for a sealed one, plus the published initial extension (DPS-23, DPS-24)."""
     dps = Dps.objects.select_for_update().get(pk=dps.pk)
     if operator.city_id != dps.city_id:
-        raise Conflict("the operator is registered with another city")
+        raise Conflict(gettext("The operator is registered with another city."))
     if not open_for_requests(dps, at):
-        raise Conflict("requests are taken from the notice to the last day of the DPS's "
-                       "validity")
+        raise RuleConflict("DPS-21", gettext(
+            "Requests to participate are taken from the notice to the last day of the "
+            "purchasing system's validity; it does not take them now."))
     if not categories or any(c.dps_id != dps.pk for c in categories):
-        raise Conflict("choose one or more categories of this DPS")
+        raise FormRejected([(gettext("Categories"),
+                             gettext("choose one or more categories."))])
     taken = set(Membership.objects.filter(operator=operator, category__in=categories,
                                           status__in=(MembershipStatus.ACTIVE,
                                                       MembershipStatus.REDECLARATION_PENDING))
@@ -317,7 +328,9 @@ def submit(dps: Dps, operator: Operator, categories: list[Category], *, at: date
         status__in=(ApplicationStatus.SEALED, ApplicationStatus.UNDER_EVALUATION))
         .values_list("categories__code", flat=True))
     if taken | pending:
-        raise Conflict(f"already admitted or asked for: {', '.join(sorted(taken | pending))}")
+        names = sorted(c.name for c in categories if c.code in taken | pending)
+        raise Conflict(gettext("You are admitted to, or have asked for, %(names)s already; "
+                               "choose other categories.") % {"names": ", ".join(names)})
     assert dps.initial_deadline is not None
     initial = at < dps.initial_deadline
     due = deadlines.in_working_days(dps.city.calendar, _decision_start(dps, at),
@@ -328,8 +341,9 @@ def submit(dps: Dps, operator: Operator, categories: list[Category], *, at: date
     application.categories.set(categories)
     send(dps, "request_received", sender="platform", recipients=[address(operator)],
          subject=f"{dps.title}: request received",
-         body=f"Received {at.isoformat()}; categories "
-              f"{', '.join(sorted(c.code for c in categories))}.", at=at)
+         body=json.dumps({"title": dps.title, "received": at.isoformat(),
+                          "categories": sorted(c.name for c in categories),
+                          "due": due.isoformat()}, ensure_ascii=False), at=at)
     _record("food.request", dps, by, actor, obj=application, operator=operator.pk,
             initial=initial)
     return application
@@ -350,9 +364,10 @@ def extend(application: Application, reason: str, *, by: Person | None = None,
            actor: str = "") -> Application:
     """DPS-23: 15 working days instead of 10, in a justified case."""
     if application.status not in (ApplicationStatus.SEALED, ApplicationStatus.UNDER_EVALUATION):
-        raise Conflict("only an undecided request is extended")
+        raise Conflict(gettext("Only a request not yet decided is given more time."))
     if not reason.strip():
-        raise Conflict("DPS-23: an extension to 15 working days needs its reason")
+        raise RuleConflict("DPS-23", gettext(
+            "Give the reason for taking 15 working days instead of 10."))
     if application.extension_reason:
         return application
     dps = application.dps
@@ -377,20 +392,29 @@ def decide(application: Application, *, admitted: list[Category], checks: dict[s
     application = Application.objects.select_for_update().select_related(
         "dps", "operator").get(pk=application.pk)
     if application.status == ApplicationStatus.SEALED:
-        raise Conflict("DPS-31: requests received before the initial deadline are examined "
-                       "only after it")
+        raise RuleConflict("DPS-31", gettext(
+            "Requests received before the initial deadline are examined only after it."))
     if application.status != ApplicationStatus.UNDER_EVALUATION:
-        raise Conflict("the request is already decided or withdrawn")
+        raise Conflict(gettext("The request is decided or withdrawn already."))
     missing = [c for c in EXCLUSION_CHECKS if c not in checks]
     if missing:
-        raise Conflict(f"DPS-26: record the checks first: {', '.join(missing)}")
+        raise RuleConflict("DPS-26", gettext("Record every check first: %(checks)s.") % {
+            "checks": "; ".join(str(CHECK_LABELS[c]) for c in missing)})
     asked = set(application.categories.values_list("pk", flat=True))
     if any(c.pk not in asked for c in admitted):
-        raise Conflict("admission only to the categories asked for")
+        raise Conflict(gettext("Admit only to the categories the operator asked for."))
+    problems: list[tuple[str, str]] = []
     if admitted and not all(checks[c] for c in EXCLUSION_CHECKS):
-        raise Conflict("DPS-26: an operator is admitted only when every check is passed")
+        problems += [(str(CHECK_LABELS[c]), gettext(
+            "an operator is admitted only when this check is passed; tick it, or admit to "
+            "no category and give the reasons.")) for c in EXCLUSION_CHECKS if not checks[c]]
     if not admitted and not reasons.strip():
-        raise Conflict("DPS-25: a rejection states its reasons")
+        problems.append((gettext("Reasons"), gettext(
+            "a rejection states its reasons, which the operator is told.")))
+    if problems:
+        error = FormRejected(problems)
+        error.code = "DPS-26" if admitted else "DPS-25"
+        raise error
     application.status = (ApplicationStatus.ADMITTED if admitted
                           else ApplicationStatus.REJECTED)
     application.exclusion_checks = {c: bool(checks[c]) for c in EXCLUSION_CHECKS}
@@ -403,13 +427,13 @@ def decide(application: Application, *, admitted: list[Category], checks: dict[s
             operator=application.operator, category=category,
             defaults={"application": application, "status": MembershipStatus.ACTIVE,
                       "since": at, "redeclaration_due": None, "changed_at": at, "reason": ""})
-    codes = ", ".join(sorted(c.code for c in admitted))
     send(application.dps, "admission_decision", sender=application.decided_by or "buyer",
          recipients=[address(application.operator)],
          subject=f"{application.dps.title}: "
                  + ("admitted" if admitted else "not admitted"),
-         body=(f"Admitted to: {codes}." if admitted else f"Not admitted: {reasons}")
-              + (f" Other categories asked for: {reasons}" if admitted and reasons else ""),
+         body=json.dumps({"title": application.dps.title,
+                          "admitted": sorted(c.name for c in admitted),
+                          "reasons": reasons}, ensure_ascii=False),
          at=at)
     _record("food.request_decided", application.dps, by, actor, obj=application,
             admitted=[c.code for c in admitted], late=application.late)
@@ -448,7 +472,8 @@ def request_redeclaration(membership: Membership, *, at: datetime, by: Person | 
     send(dps, "redeclaration_request", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(membership.operator)],
          subject=f"{dps.title}: renewed self-declaration",
-         body=f"Send a renewed ESPD by {local_time(dps, membership.redeclaration_due)}.", at=at)
+         body=json.dumps({"title": dps.title,
+                          "due": membership.redeclaration_due.isoformat()}), at=at)
     _record("food.redeclaration_asked", dps, by, actor, obj=membership)
     return membership
 
@@ -459,10 +484,11 @@ def receive_redeclaration(membership: Membership, *, at: datetime, by: Person | 
     membership = Membership.objects.select_for_update().select_related(
         "category__dps").get(pk=membership.pk)
     if membership.status != MembershipStatus.REDECLARATION_PENDING:
-        raise Conflict("no renewed self-declaration was asked")
+        raise Conflict(gettext("No renewed self-declaration was asked."))
     assert membership.redeclaration_due is not None
     if at >= membership.redeclaration_due:
-        raise Conflict("DPS-29: the renewed self-declaration came after its deadline")
+        raise RuleConflict("DPS-29", gettext(
+            "The renewed self-declaration came after its deadline."))
     membership.status, membership.redeclaration_due, membership.changed_at = (
         MembershipStatus.ACTIVE, None, at)
     membership.save()
@@ -533,7 +559,9 @@ def tick(city: City, now: datetime) -> Tick:
             m.save()
             send(dps, "exclusion", sender="platform",
                  recipients=[address(m.operator)],
-                 subject=f"{dps.title}: excluded from {m.category.code}", body=m.reason,
+                 subject=f"{dps.title}: excluded from {m.category.code}",
+                 body=json.dumps({"title": dps.title, "category": m.category.name,
+                                  "reason": "redeclaration_late"}, ensure_ascii=False),
                  at=now)
             out.excluded += 1
         out.overdue += list(Application.objects.filter(

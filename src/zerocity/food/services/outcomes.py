@@ -25,12 +25,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.food import law
+from zerocity.food.errors import FormRejected
 from zerocity.food.factors import production_factors
 from zerocity.food.models import (
     Contract,
@@ -42,6 +44,7 @@ from zerocity.food.models import (
     ProcurementStatus,
     SpecificProcurement,
 )
+from zerocity.food.text import money, parse_decimal
 
 SHORT_CHAIN_MAX = 1  # intermediaries
 
@@ -53,15 +56,19 @@ def sign_contracts(sp: SpecificProcurement, values: dict[Institution, Decimal | 
     sp = SpecificProcurement.objects.select_for_update(of=("self",)).select_related(
         "awarded_tender__operator", "dps").get(pk=sp.pk)
     if sp.status != ProcurementStatus.AWARDED or sp.awarded_tender is None:
-        raise Conflict("contracts follow an award")
+        raise Conflict(_("Contracts are signed after the award."))
     amounts = {i: Decimal(str(v)) for i, v in values.items()}
     if not amounts or any(v <= 0 for v in amounts.values()):
-        raise Conflict("each institution's contract has a value above 0")
+        raise FormRejected([(i.name, _("enter the contract's value, above 0 EUR."))
+                            for i, v in amounts.items() if v <= 0]
+                           or [(_("Contracts"), _("enter at least one institution's "
+                                                  "contract value."))])
     if any(i.city_id != sp.dps.city_id for i in amounts):
-        raise Conflict("the institutions take part in this city's DPS")
+        raise Conflict(_("Only the city's own institutions sign contracts here."))
     if sum(amounts.values()) > sp.estimated_value:
-        raise Conflict(f"the contracts add up to more than the procurement's "
-                       f"{sp.estimated_value} EUR")
+        raise Conflict(_("The contracts add up to %(sum)s, more than the procurement's "
+                         "%(value)s; lower them.") % {"sum": money(sum(amounts.values())),
+                                                       "value": money(sp.estimated_value)})
     contracts = [Contract.objects.create(procurement=sp, institution=i,
                                          operator=sp.awarded_tender.operator, value=v,
                                          signed_at=at)
@@ -74,46 +81,123 @@ def sign_contracts(sp: SpecificProcurement, values: dict[Institution, Decimal | 
 def factor(key: str, unit: str) -> FreightFactor:
     found = FreightFactor.objects.filter(key=key, unit=unit).order_by("-year").first()
     if found is None:
-        raise Conflict(f"no freight factor {key!r} in {unit}")
+        raise Conflict(_("There is no emission factor for this vehicle on this kind of "
+                         "trip; choose another vehicle (no freight factor %(key)s in "
+                         "%(unit)s).") % {"key": key, "unit": unit})
     return found
+
+
+def vehicles() -> list[tuple[str, str]]:
+    """The vehicles a delivery can name: each freight factor's key and label."""
+    return sorted({(f.key, f.label) for f in FreightFactor.objects.all()})
+
+
+def estimate_transport(vehicle: str, distance_km: Decimal | str, kg: Decimal | str, *,
+                       dedicated: bool = False) -> Transport:
+    """Transport CO2e of one delivery before it is made, for a supplier filling in a tender
+    or a kitchen checking a delivery: distance x vehicle (x mass), by the method of
+    ``transport`` and with the same DESNZ/DEFRA factors (research note §7.1, §7.2; its worked
+    example: 40 kg by diesel van from 15 km on a shared round is 0.36 kg, on a dedicated trip
+    7.5 kg). Every mistake is refused at once."""
+    errors: list[tuple[str, str]] = []
+    distance = parse_decimal(str(distance_km))
+    mass = parse_decimal(str(kg))
+    if distance is None or distance < 0:
+        errors.append((_("Distance (km)"), _("enter a distance of 0 km or more.")))
+    if mass is None or mass <= 0:
+        errors.append((_("Food per delivery (kg)"), _("enter the kilograms of one "
+                                                      "delivery, above 0.")))
+    unit = "kgCO2e/vkm" if dedicated else "kgCO2e/tkm"
+    if not FreightFactor.objects.filter(key=vehicle, unit=unit).exists():
+        errors.append((_("Vehicle"), _("choose one of the vehicles listed") + (
+            _(" (for a trip made for this delivery alone: a diesel van or car)")
+            if dedicated else "") + "."))
+    if errors:
+        raise FormRejected(errors)
+    assert distance is not None and mass is not None
+    return _transport(vehicle, distance, dedicated, mass, None)
+
+
+def contract_items(contract: Contract) -> list[dict[str, Any]]:
+    """The rows a delivery note starts from: each item the procurement bought, with what the
+    winner's catalogue says of the product of that name (food group, organic, quality scheme,
+    where it was produced, intermediaries); without items, the winner's products in the
+    category's food groups."""
+    sp = contract.procurement
+    offered = {i.product.casefold(): i for i in contract.operator.catalogue.filter(active=True)}
+    rows: list[dict[str, Any]] = []
+    names = [str(i.get("product", "")) for i in sp.items] or [
+        i.product for i in offered.values()]
+    for name in names:
+        item = offered.get(name.casefold())
+        rows.append({"product": name,
+                     "food_group": item.food_group if item else "",
+                     "organic": item.organic if item else False,
+                     "quality_scheme": item.quality_scheme if item else "",
+                     "production_region": item.production_region if item else "",
+                     "production_country": item.production_country if item else "",
+                     "intermediaries": item.intermediaries if item else 0,
+                     "price": item.price if item else None})
+    return rows
 
 
 @transaction.atomic
 def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
                     distance_km: Decimal | str, lines: list[dict[str, Any]],
                     dedicated: bool = False, by: Person | None = None, actor: str = "") -> Delivery:
+    """Keep a delivery note. Every mistake, of the note and of each line, is refused at once,
+    each naming its line and field (``FormRejected``)."""
+    errors: list[tuple[str, str]] = []
     if not lines:
-        raise Conflict("a delivery has at least one line")
+        errors.append((_("Lines"), _("a delivery has at least one line with a product.")))
+    day: date | None = delivered_on if isinstance(delivered_on, date) else None
     if isinstance(delivered_on, str):
         try:
-            delivered_on = date.fromisoformat(delivered_on)
+            day = date.fromisoformat(delivered_on)
         except ValueError:
-            raise Conflict("the delivery date is YYYY-MM-DD") from None
-    if delivered_on < contract.institution.city.calendar.local_date(contract.signed_at):
-        raise Conflict("a delivery is not dated before the contract was signed")
-    try:
-        distance = Decimal(str(distance_km))
-    except ArithmeticError:
-        raise Conflict("the distance is a number of km") from None
-    if not distance.is_finite() or distance < 0:
-        raise Conflict("the distance is 0 km or more")
-    factor(vehicle, "kgCO2e/vkm" if dedicated else "kgCO2e/tkm")  # known before it is kept
-    delivery = Delivery.objects.create(contract=contract, delivered_on=delivered_on,
-                                       vehicle=vehicle, distance_km=distance,
-                                       dedicated=dedicated)
+            errors.append((_("Delivered on"), _("enter the day of the delivery.")))
+    if day is not None and day < contract.institution.city.calendar.local_date(
+            contract.signed_at):
+        errors.append((_("Delivered on"), _("a delivery is not dated before the contract "
+                                            "was signed.")))
+    distance = (distance_km if isinstance(distance_km, Decimal)
+                else parse_decimal(str(distance_km)))
+    if distance is None or distance < 0:
+        errors.append((_("Distance (km)"), _("enter the distance, 0 km or more.")))
+    unit = "kgCO2e/vkm" if dedicated else "kgCO2e/tkm"
+    if not FreightFactor.objects.filter(key=vehicle, unit=unit).exists():
+        errors.append((_("Vehicle"), _("there is no emission factor for this vehicle on "
+                                       "this kind of trip (no freight factor %(key)s); "
+                                       "choose another.") % {"key": vehicle}))
+    clean: list[dict[str, Any]] = []
     for n, line in enumerate(lines, start=1):
-        try:
-            qty, value = Decimal(str(line["quantity_kg"])), Decimal(str(line["value"]))
-        except (KeyError, ArithmeticError):
-            raise Conflict(f"line {n}: quantity_kg and value are numbers") from None
-        if not (qty.is_finite() and value.is_finite()) or qty <= 0 or value < 0:
-            raise Conflict(f"line {n}: a positive quantity and a value of 0 or more")
+        where = _("Line %(n)s (%(product)s)") % {"n": n, "product": line.get("product", "")}
+        qty = _number(line.get("quantity_kg"))
+        value = _number(line.get("value"))
+        if qty is None or qty <= 0:
+            errors.append((f"{where}, kg", _("enter the kilograms delivered, above 0.")))
+        if value is None or value < 0:
+            errors.append((f"{where}, EUR", _("enter the value net of VAT, 0 or more.")))
         if line.get("food_group") not in FoodGroup.values:
-            raise Conflict(f"line {n}: food_group is one of {', '.join(FoodGroup.values)}")
+            errors.append((f"{where}, {_('food group')}", _("choose a food group.")))
         try:
             intermediaries = int(line.get("intermediaries") or 0)
+            if intermediaries < 0:
+                raise ValueError
         except (TypeError, ValueError):
-            raise Conflict(f"line {n}: intermediaries is a whole number") from None
+            intermediaries = 0
+            errors.append((f"{where}, {_('intermediaries')}",
+                           _("enter a whole number, 0 or more.")))
+        clean.append({**line, "quantity_kg": qty, "value": value,
+                      "intermediaries": intermediaries})
+    if errors:
+        raise FormRejected(errors)
+    assert day is not None and distance is not None
+    delivery = Delivery.objects.create(contract=contract, delivered_on=day,
+                                       vehicle=vehicle, distance_km=distance,
+                                       dedicated=dedicated)
+    for line in clean:
+        qty, value, intermediaries = line["quantity_kg"], line["value"], line["intermediaries"]
         DeliveryLine.objects.create(
             delivery=delivery, product=str(line.get("product", ""))[:200],
             food_group=str(line.get("food_group", ""))[:60], quantity_kg=qty, value=value,
@@ -125,6 +209,14 @@ def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
     audit.record("food.delivery", city=contract.institution.city, user=by, actor=actor,
                  obj=delivery, lines=len(lines))
     return delivery
+
+
+def _number(raw: Any) -> Decimal | None:
+    if isinstance(raw, Decimal):
+        return raw if raw.is_finite() else None
+    if isinstance(raw, int | float):
+        return Decimal(str(raw))
+    return parse_decimal(str(raw or ""))
 
 
 @dataclass(frozen=True)

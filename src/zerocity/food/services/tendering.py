@@ -32,11 +32,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit
 from zerocity.core.actors import Person
-from zerocity.core.errors import Conflict, PermissionDenied
+from zerocity.core.errors import Conflict
 from zerocity.food import deadlines, law
+from zerocity.food.errors import FormRejected, RuleConflict, RulePermissionDenied
 from zerocity.food.models import (
     Category,
     Clarification,
@@ -51,6 +53,7 @@ from zerocity.food.models import (
     TenderStatus,
 )
 from zerocity.food.services.dps import address, local_time, members, send
+from zerocity.food.text import money, parse_decimal
 
 TENDER_DAYS = 10  # DPS-41
 MIN_PASSPHRASE = 12
@@ -68,38 +71,72 @@ def _record(event: str, sp: SpecificProcurement, by: Person | None, actor: str, 
 def create_procurement(dps: Dps, category: Category, reference: str, title: str, *,
                        criteria: list[str], estimated_value: Decimal | str,
                        lots: list[str] | None = None, no_lots_reason: str = "",
-                       by: Person | None = None,
+                       items: list[dict[str, Any]] | None = None, by: Person | None = None,
                        actor: str = "") -> SpecificProcurement:
     """A specific procurement, a draft until its invitation, in one category of an active
     DPS: every award criterion of the notice with its weight (DPS-09), a value within the
-    category's largest contract, and lots or the reason for none (DPS-47)."""
+    category's largest contract, lots or the reason for none (DPS-47), and what is bought:
+    each item's product, quantity, unit, specification and lot (``clean_items``), which the
+    invitation shows next to the price asked."""
     if category.dps_id != dps.pk:
-        raise Conflict("the category belongs to another DPS")
+        raise RuleConflict("DPS-06", _("Choose a category of this purchasing system."))
     if dps.status != DpsStatus.ACTIVE:
-        raise Conflict("specific procurements are made while the DPS is active (after the "
-                       "initial requests are decided)")
+        raise RuleConflict("DPS-40", _(
+            "Specific procurements are made once the purchasing system is active, after the "
+            "first requests to participate are decided."))
     notice = {c["id"]: c for c in dps.award_criteria}
-    unknown = [c for c in criteria if c not in notice]
-    if unknown or not criteria:
-        raise Conflict(f"DPS-09: only the notice's award criteria may be used "
-                       f"({', '.join(notice)}); not {', '.join(unknown) or 'none'}")
-    if set(criteria) != set(notice):
-        raise Conflict("DPS-09: the notice fixed the criteria and their weights; a specific "
-                       "procurement uses all of them with the same weights")
+    if not criteria or set(criteria) != set(notice):
+        raise RuleConflict("DPS-09", _(
+            "A specific procurement uses every award criterion of the notice, with the "
+            "notice's weights; they cannot be changed."))
     value = Decimal(str(estimated_value))
     if value <= 0 or value > category.max_contract_value:
-        raise Conflict(f"the category's specific contracts are at most "
-                       f"{category.max_contract_value} EUR")
+        raise RuleConflict("DPS-27", _(
+            "Enter an estimated value above 0 and at most %(max)s, the largest contract of "
+            "this category.") % {"max": money(category.max_contract_value)})
     if SpecificProcurement.objects.filter(dps=dps, reference=reference).exists():
-        raise Conflict(f"a procurement {reference!r} exists in this DPS")
+        raise Conflict(_("A procurement with the reference %(ref)s exists already; choose "
+                         "another reference.") % {"ref": reference})
     lots = [str(x).strip() for x in (lots or []) if str(x).strip()]
     if not lots and not no_lots_reason.strip():
-        raise Conflict("DPS-47: divide into lots or state the reason for not dividing")
+        raise RuleConflict("DPS-47", _(
+            "Divide the procurement into lots, or say why it is not divided."))
+    clean = clean_items(items or [], lots)
     sp = SpecificProcurement.objects.create(
         dps=dps, category=category, reference=reference, title=title, estimated_value=value,
-        criteria=[notice[c] for c in criteria], lots=lots, no_lots_reason=no_lots_reason)
+        criteria=[notice[c] for c in criteria], lots=lots, no_lots_reason=no_lots_reason,
+        items=clean)
     _record("food.procurement_created", sp, by, actor, reference=reference)
     return sp
+
+
+def clean_items(items: list[dict[str, Any]], lots: list[str]) -> list[dict[str, str]]:
+    """What a procurement buys, item by item: a product, a quantity above 0 for the whole
+    procurement, its unit, an optional specification and, when the procurement has lots, the
+    lot. Rows without a product are left out; every mistake of the rows is refused at once,
+    each naming its row and field."""
+    clean: list[dict[str, str]] = []
+    errors: list[tuple[str, str]] = []
+    for n, item in enumerate(items, start=1):
+        product = str(item.get("product", "")).strip()[:200]
+        if not product:
+            continue
+        row = _("Item %(n)s (%(product)s)") % {"n": n, "product": product}
+        raw = item.get("quantity", "")
+        quantity = raw if isinstance(raw, Decimal) else parse_decimal(str(raw))
+        if quantity is None or quantity <= 0:
+            errors.append((f"{row}, {_('quantity')}", _("enter an amount above 0.")))
+        unit = str(item.get("unit", "") or "kg").strip()[:20]
+        lot = str(item.get("lot", "")).strip()
+        if lots and lot not in lots:
+            errors.append((f"{row}, {_('lot')}", _("choose one of the lots: %(lots)s.") % {
+                "lots": ", ".join(lots)}))
+        clean.append({"product": product, "quantity": str(quantity or ""), "unit": unit,
+                      "specification": str(item.get("specification", "")).strip()[:1000],
+                      "lot": lot if lots else ""})
+    if errors:
+        raise FormRejected(errors)
+    return clean
 
 
 def _passphrase_key(passphrase: str, salt: bytes) -> bytes:
@@ -115,21 +152,29 @@ def invite(sp: SpecificProcurement, *, at: datetime, tender_deadline: datetime,
     sp = SpecificProcurement.objects.select_for_update().select_related(
         "dps", "category").get(pk=sp.pk)
     if sp.status != ProcurementStatus.DRAFT:
-        raise Conflict("the invitation was already sent")
+        raise Conflict(_("The invitation was sent already."))
     if sp.dps.status != DpsStatus.ACTIVE:
-        raise Conflict("the DPS is not active")
+        raise RuleConflict("DPS-40", _("The purchasing system is not active; no invitation "
+                                       "can be sent."))
     earliest = deadlines.in_days(sp.dps.city.calendar, at, TENDER_DAYS)
     if tender_deadline < earliest:
-        raise Conflict(f"DPS-41: tenders get at least {TENDER_DAYS} days from the invitation; "
-                       f"the earliest deadline is {local_time(sp.dps, earliest)}")
+        raise RuleConflict("DPS-41", _(
+            "Suppliers get at least %(days)s days to tender: choose a deadline at "
+            "%(earliest)s or later.") % {"days": TENDER_DAYS,
+                                         "earliest": local_time(sp.dps, earliest)})
     people = list(openers)
     if len({getattr(u, "pk", u) for u in people}) != 2:
-        raise Conflict("DPS-51: two different people open the tenders together")
+        raise RuleConflict("DPS-51", _(
+            "Two different people open the tenders together: name a second opener other "
+            "than yourself."))
     if any(len(p) < MIN_PASSPHRASE for p in openers.values()):
-        raise Conflict(f"an opener's passphrase has at least {MIN_PASSPHRASE} characters")
+        raise RuleConflict("DPS-51", _(
+            "Each opener's passphrase needs at least %(n)s characters.") % {
+                "n": MIN_PASSPHRASE})
     invitees = members(sp.category, at)
     if not invitees:
-        raise Conflict("the category has no members to invite")
+        raise RuleConflict("DPS-40", _("The category has no admitted suppliers to invite "
+                                       "yet."))
     private = X25519PrivateKey.generate()
     secret = private.private_bytes(RAW, serialization.PrivateFormat.Raw,
                                    serialization.NoEncryption())
@@ -150,10 +195,11 @@ def invite(sp: SpecificProcurement, *, at: datetime, tender_deadline: datetime,
     send(sp.dps, "invitation", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(o) for o in invitees],
          subject=f"Invitation to tender: {sp.title}",
-         body=json.dumps({"procurement": sp.reference, "category": sp.category.code,
+         body=json.dumps({"procurement": sp.reference, "title": sp.title,
+                          "category": sp.category.code,
                           "deadline": tender_deadline.isoformat(), "criteria": sp.criteria,
-                          "lots": sp.lots, "no_lots_reason": sp.no_lots_reason},
-                         ensure_ascii=False), at=at)
+                          "lots": sp.lots, "no_lots_reason": sp.no_lots_reason,
+                          "items": sp.items}, ensure_ascii=False), at=at)
     _record("food.invitation_sent", sp, by, actor, invitees=[o.pk for o in invitees],
             deadline=tender_deadline.isoformat(), openers=[getattr(u, "pk", u) for u in people])
     return sp
@@ -181,7 +227,8 @@ def submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any],
     if sp.tender_deadline is not None and at >= sp.tender_deadline:
         _record("food.tender_refused_late", sp, by, actor, operator=operator.pk,
                 at=at.isoformat())
-        raise Conflict("DPS-51: the deadline for tenders has passed; the tender is refused")
+        raise RuleConflict("DPS-51", _("The deadline for tenders has passed; the tender "
+                                       "cannot be received."))
     return _submit(sp, operator, content, at=at, by=by, actor=actor)
 
 
@@ -190,11 +237,13 @@ def _submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any]
             at: datetime, by: Person | None, actor: str) -> Tender:
     sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(pk=sp.pk)
     if sp.status != ProcurementStatus.TENDERING or sp.tender_deadline is None:
-        raise Conflict("the procurement takes no tenders")
+        raise Conflict(_("This procurement does not take tenders now."))
     if at >= sp.tender_deadline:  # the deadline passed while waiting for the lock
-        raise Conflict("DPS-51: the deadline for tenders has passed; the tender is refused")
+        raise RuleConflict("DPS-51", _("The deadline for tenders has passed; the tender "
+                                       "cannot be received."))
     if not sp.invitees.filter(pk=operator.pk).exists():
-        raise Conflict("DPS-40: only the invited members of the category tender")
+        raise RuleConflict("DPS-40", _(
+            "Only the suppliers invited when the invitation was sent can tender."))
     ephemeral = X25519PrivateKey.generate()
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(bytes(sp.public_key)))
     nonce = os.urandom(12)
@@ -208,7 +257,8 @@ def _submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any]
         nonce=nonce, ciphertext=ciphertext, sha256=hashlib.sha256(ciphertext).hexdigest())
     send(sp.dps, "tender_receipt", sender="platform", recipients=[address(operator)],
          subject=f"{sp.title}: tender received",
-         body=f"Received {at.isoformat()}; receipt {tender.sha256}.", at=at)
+         body=json.dumps({"title": sp.title, "received": at.isoformat(),
+                          "receipt": tender.sha256}), at=at)
     _record("food.tender_received", sp, by, actor, obj=tender, operator=operator.pk)
     return tender
 
@@ -220,8 +270,8 @@ def read(tender: Tender, *, user: Any, at: datetime) -> dict[str, Any]:
     sp = tender.procurement
     if tender.content is None or sp.opened_at is None:
         _record("food.tender_read_refused", sp, user, "", obj=tender, at=at.isoformat())
-        raise PermissionDenied("DPS-51: tenders are sealed until the deadline and the opening "
-                               "by two openers")
+        raise RulePermissionDenied("DPS-51", _(
+            "Tenders stay sealed until the deadline and the opening by both openers."))
     _record("food.tender_read", sp, user, "", obj=tender)
     return dict(tender.content)
 
@@ -246,20 +296,24 @@ def approve_opening(sp: SpecificProcurement, user: Any, passphrase: str, *, at: 
     sp = _fresh(sp)
     if sp.tender_deadline is None or sp.status not in (ProcurementStatus.TENDERING,
                                                        ProcurementStatus.OPENING):
-        raise Conflict("nothing to open")
+        raise Conflict(_("There are no sealed tenders to open in this procurement."))
     if at < sp.tender_deadline:
-        _record("food.opening_refused_early", sp, user, actor, at=at.isoformat())
-        raise PermissionDenied("DPS-51: tenders are opened only after the deadline")
+        _record("food.opening_refused_early", sp, user, actor, at=at.isoformat(),
+                rule="DPS-51")
+        raise RulePermissionDenied("DPS-51", _(
+            "Tenders are opened only after the deadline for tenders."))
     opener = Opener.objects.filter(procurement=sp, user=getattr(user, "pk", user)).first()
     if opener is None:
-        _record("food.opening_refused_not_opener", sp, user, actor)
-        raise PermissionDenied("only the procurement's two openers open its tenders")
+        _record("food.opening_refused_not_opener", sp, user, actor, rule="DPS-51")
+        raise RulePermissionDenied("DPS-51", _(
+            "Only the procurement's two openers can open its tenders."))
     try:
         share = AESGCM(_passphrase_key(passphrase, bytes(opener.salt))).decrypt(
             bytes(opener.nonce), bytes(opener.sealed_share), None)
     except InvalidTag:
         _record("food.opening_wrong_passphrase", sp, user, actor)
-        raise Conflict("the passphrase does not open this share") from None
+        raise Conflict(_("This passphrase does not open your share; type the passphrase "
+                         "you chose when the invitation was sent.")) from None
     return _open(sp, opener, share, at=at, user=user, actor=actor)
 
 
@@ -331,10 +385,10 @@ def flag_abnormally_low(sp: SpecificProcurement, *, at: datetime) -> list[Tender
             send(sp.dps, "abnormally_low_explanation", sender="buyer",
                  recipients=[address(tender.operator)],
                  subject=f"{sp.title}: explain your price",
-                 body=f"Your price of {price} EUR is more than {rule.vs_mean:.0%} below the "
-                      f"mean of the tenders ({mean:.2f} EUR) or {rule.vs_next:.0%} below the "
-                      f"next ({following} EUR). Explain it (Art. 69 of Directive 2014/24/EU) "
-                      f"before the tender is evaluated.", at=at)
+                 body=json.dumps({"title": sp.title, "price": str(price),
+                                  "mean": str(mean.quantize(Decimal("0.01"))),
+                                  "next": str(following), "vs_mean": str(rule.vs_mean),
+                                  "vs_next": str(rule.vs_next)}), at=at)
             flagged.append(tender)
     return flagged
 
@@ -348,18 +402,19 @@ def decide_low_price(tender: Tender, *, accepted: bool, reason: str, at: datetim
         "procurement__dps", "operator").get(pk=tender.pk)
     sp = tender.procurement
     if tender.low_price != LowPrice.ASKED:
-        raise Conflict("the tender is not waiting for a decision on its price")
+        raise Conflict(_("This tender is not waiting for a decision on its price."))
     if sp.status != ProcurementStatus.EVALUATION:
-        raise Conflict("the procurement is not under evaluation")
+        raise Conflict(_("The procurement is not under evaluation."))
     if not reason.strip():
-        raise Conflict("give the reason for the decision")
+        raise FormRejected([(_("Reason"), _("give the reason for the decision, which the "
+                                            "tenderer is told."))])
     tender.low_price = LowPrice.ACCEPTED if accepted else LowPrice.REJECTED
     tender.low_price_reason = reason.strip()
     tender.save(update_fields=["low_price", "low_price_reason"])
     send(sp.dps, "abnormally_low_decision", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(tender.operator)], subject=f"{sp.title}: your price",
-         body=("The explanation is accepted: " if accepted else
-               "The tender is rejected as abnormally low: ") + tender.low_price_reason, at=at)
+         body=json.dumps({"title": sp.title, "accepted": accepted,
+                          "reason": tender.low_price_reason}, ensure_ascii=False), at=at)
     _record("food.abnormally_low_decided", sp, by, actor, obj=tender, accepted=accepted)
     return tender
 
@@ -440,11 +495,16 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool,
     is due within 30 days (DPS-62)."""
     sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(pk=sp.pk)
     if sp.status != ProcurementStatus.EVALUATION:
-        raise Conflict("only an opened procurement under evaluation is awarded")
+        raise Conflict(_("Only a procurement whose tenders are opened, under evaluation, "
+                         "is awarded."))
     if not evidence_verified:
-        raise Conflict("DPS-44: verify the winner's up-to-date supporting documents first")
+        raise RuleConflict("DPS-44", _(
+            "Verify the best tenderer's up-to-date supporting documents first, then tick "
+            "that they are verified."))
     if sp.tenders.filter(low_price=LowPrice.ASKED).exists():
-        raise Conflict("DPS-43: decide on the abnormally low tenders' explanations first")
+        raise RuleConflict("DPS-43", _(
+            "Decide first on the explanations of the tenders whose price looked abnormally "
+            "low."))
     ranking = score(sp)
     if not ranking or not ranking[0]["admissible"]:
         sp.status, sp.scores = ProcurementStatus.UNSUCCESSFUL, ranking
@@ -458,12 +518,18 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool,
     sp.save()
     tenderers = Operator.objects.filter(tenders__procurement=sp,
                                         tenders__status=TenderStatus.OPENED).distinct().order_by("pk")
-    send(sp.dps, "award_decision", sender=actor or audit.actor_label(by) or "buyer",
-         recipients=[address(o) for o in tenderers],
-         subject=f"{sp.title}: award decision",
-         body=json.dumps({"winner": winner.operator.name, "ranking": [
-             {k: r.get(k) for k in ("rank", "operator", "total", "admissible", "reason")}
-             for r in ranking]}, ensure_ascii=False), at=at)
+    # DPS-60 (Art. 55): each tenderer is told the decision, the winner and its score, and
+    # its own rank, score or reason; not the other tenderers' names or figures.
+    rows = {r["operator"]: r for r in ranking}
+    for o in tenderers:
+        own = rows.get(o.name, {})
+        send(sp.dps, "award_decision", sender=actor or audit.actor_label(by) or "buyer",
+             recipients=[address(o)], subject=f"{sp.title}: award decision",
+             body=json.dumps({"title": sp.title, "winner": winner.operator.name,
+                              "winner_total": ranking[0]["total"], "tenders": len(ranking),
+                              "won": o.pk == winner.operator_id, "rank": own.get("rank"),
+                              "total": own.get("total"), "admissible": own.get("admissible"),
+                              "reason": own.get("reason")}, ensure_ascii=False), at=at)
     _record("food.awarded", sp, by, actor, obj=winner, operator=winner.operator_id,
             total=ranking[0]["total"])
     return sp
@@ -477,9 +543,9 @@ def send_award_notice(sp: SpecificProcurement, *, at: datetime, by: Person | Non
     sp = SpecificProcurement.objects.select_for_update(of=("self",)).select_related(
         "dps", "awarded_tender__operator").get(pk=sp.pk)
     if sp.status != ProcurementStatus.AWARDED or sp.awarded_tender is None:
-        raise Conflict("a contract award notice follows an award")
+        raise Conflict(_("A contract award notice follows an award."))
     if sp.award_notice_sent_at is not None:
-        raise Conflict("the contract award notice was sent")
+        raise Conflict(_("The contract award notice was sent already."))
     tenders = sp.tenders.filter(status=TenderStatus.OPENED).count()
     value = sum((c.value for c in sp.contracts.all()), Decimal(0))
     send(sp.dps, "contract_award_notice", sender=actor or audit.actor_label(by) or "buyer",
@@ -509,11 +575,11 @@ def ask(sp: SpecificProcurement, operator: Operator, question: str, *, at: datet
     sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(pk=sp.pk)
     if sp.status != ProcurementStatus.TENDERING or sp.tender_deadline is None \
             or at >= sp.tender_deadline:
-        raise Conflict("questions are asked while the procurement takes tenders")
+        raise Conflict(_("Questions are asked while the procurement takes tenders."))
     if not sp.invitees.filter(pk=operator.pk).exists():
-        raise Conflict("DPS-40: only the invited members of the category ask")
+        raise RuleConflict("DPS-40", _("Only the invited suppliers can ask questions."))
     if not question.strip():
-        raise Conflict("ask a question")
+        raise FormRejected([(_("Question"), _("write your question."))])
     asked = Clarification.objects.create(procurement=sp, operator=operator,
                                          question=question.strip(), asked_at=at)
     _record("food.question", sp, by, actor, obj=asked, operator=operator.pk)
@@ -530,21 +596,23 @@ def answer(clarification: Clarification, text: str, *, at: datetime,
     sp = SpecificProcurement.objects.select_for_update().select_related("dps").get(
         pk=clarification.procurement_id)
     if clarification.answered_at is not None:
-        raise Conflict("the question is answered")
+        raise Conflict(_("The question is answered already."))
     if sp.status != ProcurementStatus.TENDERING or sp.tender_deadline is None:
-        raise Conflict("the procurement no longer takes tenders")
+        raise Conflict(_("The procurement no longer takes tenders."))
     if not text.strip():
-        raise Conflict("write the answer")
+        raise FormRejected([(_("Answer"), _("write the answer."))])
     # 6 days left after the answer
     needed = deadlines.in_days(sp.dps.city.calendar, at, ANSWER_DAYS_BEFORE)
     if needed > sp.tender_deadline or extend_to is not None:
         if extend_to is None:
-            raise Conflict(f"DPS-42: an answer less than {ANSWER_DAYS_BEFORE} days before the "
-                           f"deadline needs the deadline extended, at least to "
-                           f"{local_time(sp.dps, needed)}")
+            raise RuleConflict("DPS-42", _(
+                "An answer less than %(days)s days before the deadline needs the deadline "
+                "extended: give a new deadline at %(needed)s or later.") % {
+                    "days": ANSWER_DAYS_BEFORE, "needed": local_time(sp.dps, needed)})
         if extend_to < max(needed, sp.tender_deadline):
-            raise Conflict(f"DPS-42: the new deadline leaves at least {ANSWER_DAYS_BEFORE} "
-                           "days after the answer and is not earlier than the old one")
+            raise RuleConflict("DPS-42", _(
+                "The new deadline must leave at least %(days)s days after the answer and not "
+                "be earlier than the old one.") % {"days": ANSWER_DAYS_BEFORE})
         sp.tender_deadline = extend_to
         sp.save(update_fields=["tender_deadline"])
     clarification.answer, clarification.answered_at = text.strip(), at
@@ -552,7 +620,8 @@ def answer(clarification: Clarification, text: str, *, at: datetime,
     send(sp.dps, "clarification", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(o) for o in sp.invitees.order_by("pk")],
          subject=f"{sp.title}: clarification",
-         body=json.dumps({"question": clarification.question, "answer": clarification.answer,
+         body=json.dumps({"title": sp.title, "question": clarification.question,
+                          "answer": clarification.answer,
                           "deadline": sp.tender_deadline.isoformat()}, ensure_ascii=False),
          at=at)
     _record("food.answer", sp, by, actor, obj=clarification,
