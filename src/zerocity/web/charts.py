@@ -459,6 +459,9 @@ def path_to_target(
                     f'stroke-width="3"{dash} />')
         body.append(_text(lx + 28, 18, name, size=12))
         lx += 44 + 6.5 * len(name)
+    return _svg(width, height, label, body)
+
+
 def group_smallest(layers: Sequence[tuple[str, Sequence[float]]], limit: int,
                    other_label: str) -> list[tuple[str, Sequence[float]]]:
     """At most ``limit`` layers: the ``limit - 1`` largest (by their sum, in their given order)
