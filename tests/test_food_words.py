@@ -79,8 +79,10 @@ def test_a_procurement_lists_its_items_and_refuses_every_bad_row_at_once(food):
 
 def test_the_invitation_shows_what_is_bought_beside_the_price_and_takes_slovenian_numbers(food):
     city, d, veg, farms, people, school = food
-    sp = tendering.create_procurement(d, veg, "q3", "Vegetables Q3", criteria=["price", "fresh"],
-                                      estimated_value="18000", lots=["all"], items=ITEMS)
+    with translation.override("sl"):  # the quantities as a Slovenian buyer types them
+        sp = tendering.create_procurement(d, veg, "q3", "Vegetables Q3",
+                                          criteria=["price", "fresh"], estimated_value="18000",
+                                          lots=["all"], items=ITEMS)
     invited = now() - timedelta(days=1)
     sp = tendering.invite(sp, at=invited, tender_deadline=invited + timedelta(days=14),
                           openers=_openers(sp))
