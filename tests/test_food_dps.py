@@ -48,6 +48,16 @@ def refused(code: str, kind: type[Exception] = Conflict, text: str = "") -> Iter
     assert re.search(text, str(caught.value)), str(caught.value)
 
 
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """The refusals are read in English here; the pages' Slovenian is tested on the pages."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+
 
 def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=TZ)
