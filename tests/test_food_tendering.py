@@ -103,11 +103,14 @@ def test_a_procurement_uses_the_notices_criteria_its_value_and_lots_or_a_reason(
     city, d, veg, farms, people = active
     for kwargs, rule, text in ((dict(criteria=["price"]), "DPS-09", "every award criterion"),
                                (dict(criteria=["price", "fresh", "local"]), "DPS-09", ""),
-                               (dict(estimated_value="25000"), "DPS-27", "at most 20.000,00 EUR"),
+                               (dict(estimated_value="25000"), "DPS-27", "at most 20,000.00 EUR"),
                                (dict(lots=[]), "DPS-47", "Divide the procurement")):
         base = dict(criteria=["price", "fresh"], estimated_value="18000", lots=["one"])
-        with translation.override("sl"), refused(rule, text=text):
+        with refused(rule, text=text):
             tendering.create_procurement(d, veg, "x", "X", **{**base, **kwargs})
+    with translation.override("sl"), refused("DPS-27", text="največ 20.000,00 EUR"):
+        tendering.create_procurement(d, veg, "x", "X", criteria=["price", "fresh"],
+                                     estimated_value="25000", lots=["one"])
     sp = tendering.create_procurement(d, veg, "x", "X", criteria=["fresh", "price"],
                                       estimated_value="18000", no_lots_reason="one delivery round")
     assert [c["weight"] for c in sp.criteria] == ["30", "70"]
