@@ -448,7 +448,6 @@ class Challenge(models.Model):
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="card_challenges")
     code = models.SlugField(max_length=60)
     title = models.CharField(max_length=200)
-    title_sl = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     measure = models.CharField(max_length=12, choices=ChallengeMeasure.choices)
     target = models.PositiveIntegerField()

@@ -448,16 +448,14 @@ class PledgeTaken(models.Model):
 
 class Article(models.Model):
     """News written by the communication office, published at ``publish_at`` (scheduled when
-    it is in the future), in one language or both."""
+    it is in the future), in one language or more (title, summary and body are translated:
+    engage/translation.py)."""
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="articles")
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
-    title_sl = models.CharField(max_length=200, blank=True)
     summary = models.CharField(max_length=400, blank=True)
-    summary_sl = models.CharField(max_length=400, blank=True)
     body = models.TextField()
-    body_sl = models.TextField(blank=True)
     publish_at = models.DateTimeField()
     author = models.CharField(max_length=150)
     topic = models.CharField(max_length=80, blank=True, help_text="a field of action's slug")
@@ -476,7 +474,6 @@ class Article(models.Model):
 class Event(models.Model):
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="events")
     title = models.CharField(max_length=200)
-    title_sl = models.CharField(max_length=200, blank=True)
     starts_at = models.DateTimeField()
     place = models.CharField(max_length=200)
     description = models.TextField(blank=True)
