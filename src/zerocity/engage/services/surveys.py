@@ -15,6 +15,7 @@ from django.utils.timezone import now
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
+from zerocity.core.translations import languages, per_language
 from zerocity.engage.models import Process, Question, QuestionKind, Response, Survey
 from zerocity.engage.services.verification import keyed, require
 
@@ -25,10 +26,14 @@ CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING
 @transaction.atomic
 def create_survey(process: Process, title: str, questions: list[dict[str, Any]], *,
                   opens_at: datetime, closes_at: datetime, level: int | None = None,
-                  by: Person | None = None, actor: str = "") -> Survey:
+                  title_sl: str = "", by: Person | None = None, actor: str = "") -> Survey:
+    """A survey: ``title`` and each question's ``text``, ``options`` and ``rows`` in English,
+    ``title_sl`` and a question's ``text_sl``, ``options_sl``, ``rows_sl`` in Slovenian (the
+    options in the same order). Answers are kept in the first language's wording."""
     if closes_at <= opens_at:
         raise Conflict("a survey closes after it opens")
-    survey = Survey.objects.create(process=process, title=title, opens_at=opens_at,
+    survey = Survey.objects.create(process=process, opens_at=opens_at,
+                                   **per_language("title", {"en": title, "sl": title_sl}),
                                    closes_at=closes_at,
                                    **({"level": level} if level is not None else {}))
     for position, q in enumerate(questions, start=1):
@@ -45,15 +50,62 @@ def create_survey(process: Process, title: str, questions: list[dict[str, Any]],
         if show_if is not None:
             earlier = survey.questions.filter(position=show_if.get("question")).first()
             if earlier is None or earlier.kind != QuestionKind.SINGLE \
-                    or show_if.get("equals") not in earlier.options:
+                    or show_if.get("equals") not in words(earlier, "options"):
                 raise Conflict(f"question {position}: show_if names an earlier single-choice "
                                "question and one of its options")
+        texts = {"en": str(q.get("text", ""))[:500], "sl": str(q.get("text_sl", ""))[:500]}
+        options_sl = [str(o) for o in q.get("options_sl", [])]
+        if options_sl and len(options_sl) != len(options):
+            raise Conflict(f"question {position}: as many Slovenian options as English ones")
         Question.objects.create(survey=survey, position=position, kind=kind,
-                                text=str(q.get("text", ""))[:500], options=options,
-                                rows=[str(r) for r in q.get("rows", [])],
+                                **per_language("text", texts),
+                                **per_language("options", {"en": options, "sl": options_sl}),
+                                **per_language("rows", {
+                                    "en": [str(r) for r in q.get("rows", [])],
+                                    "sl": [str(r) for r in q.get("rows_sl", [])]}),
                                 required=bool(q.get("required", True)), show_if=show_if)
     audit.record("engage.survey_created", city=process.city, user=by, actor=actor, obj=survey)
     return survey
+
+
+def words(q: Question, field: str) -> list[str]:
+    """A question's options or rows in the wording answers are kept in: English when the
+    question has them in English (what answers were always kept in), else the first language
+    of LANGUAGES that has them."""
+    for code in ("en", *languages()):
+        found = getattr(q, f"{field}_{code}", None)
+        if found:
+            return list(found)
+    return list(getattr(q, field) or [])
+
+
+def _canonical(q: Question, field: str, value: Any) -> Any:
+    """An option or row as a reader of any language gave it, in the kept wording."""
+    kept = words(q, field)
+    if not isinstance(value, str) or value in kept:
+        return value
+    for code in languages():
+        wording = getattr(q, f"{field}_{code}", None) or []
+        if value in wording and wording.index(value) < len(kept):
+            return kept[wording.index(value)]
+    return value
+
+
+def label(q: Question, field: str, value: str) -> str:
+    """A kept option or row in the reader's language."""
+    kept = words(q, field)
+    wording = getattr(q, field) or []
+    if value in kept and kept.index(value) < len(wording):
+        return str(wording[kept.index(value)])
+    return value
+
+
+def _in_kept_wording(q: Question, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_canonical(q, "options", v) for v in value]
+    if isinstance(value, dict):
+        return {_canonical(q, "rows", k): _canonical(q, "options", v) for k, v in value.items()}
+    return _canonical(q, "options", value)
 
 
 def shown(question: Question, answers: dict[str, Any]) -> bool:
@@ -63,6 +115,7 @@ def shown(question: Question, answers: dict[str, Any]) -> bool:
 
 def _check(q: Question, value: Any) -> Any:
     where = f"question {q.position}"
+    options, rows = words(q, "options"), words(q, "rows")
     if q.kind in (QuestionKind.SHORT, QuestionKind.LONG):
         text = str(value).strip()
         limit = 200 if q.kind == QuestionKind.SHORT else 5000
@@ -70,21 +123,21 @@ def _check(q: Question, value: Any) -> Any:
             raise Conflict(f"{where}: at most {limit} characters")
         return text
     if q.kind == QuestionKind.SINGLE:
-        if value not in q.options:
+        if value not in options:
             raise Conflict(f"{where}: choose one of the options")
         return value
     if q.kind == QuestionKind.MULTIPLE:
         chosen = list(value) if isinstance(value, list) else [value]
-        if not chosen or any(v not in q.options for v in chosen) or len(set(chosen)) != len(
+        if not chosen or any(v not in options for v in chosen) or len(set(chosen)) != len(
                 chosen):
             raise Conflict(f"{where}: choose among the options")
         return chosen
     if q.kind == QuestionKind.RANKING:
-        if not isinstance(value, list) or sorted(value) != sorted(q.options):
+        if not isinstance(value, list) or sorted(value) != sorted(options):
             raise Conflict(f"{where}: rank every option once")
         return value
-    if not isinstance(value, dict) or set(value) != set(q.rows) or any(
-            v not in q.options for v in value.values()):
+    if not isinstance(value, dict) or set(value) != set(rows) or any(
+            v not in options for v in value.values()):
         raise Conflict(f"{where}: answer every row with one of the options")
     return value
 
@@ -111,7 +164,7 @@ def answer(survey: Survey, user: Any, answers: dict[str, Any], *,
             if q.required:
                 raise Conflict(f"question {q.position} needs an answer")
             continue
-        clean[key] = _check(q, given)
+        clean[key] = _check(q, _in_kept_wording(q, given))
     unknown = set(answers) - {str(q.position) for q in survey.questions.all()}
     if unknown:
         raise Conflict(f"no question {', '.join(sorted(unknown))}")
@@ -134,16 +187,19 @@ def results(survey: Survey) -> list[dict[str, Any]]:
         key = str(q.position)
         given = [r[key] for r in responses if key in r]
         row: dict[str, Any] = {"question": q, "answers": len(given)}
+        options, rows = words(q, "options"), words(q, "rows")
         if q.kind == QuestionKind.SINGLE:
-            row["counts"] = [(o, Counter(given)[o]) for o in q.options]
+            row["counts"] = [(label(q, "options", o), Counter(given)[o]) for o in options]
         elif q.kind == QuestionKind.MULTIPLE:
             c = Counter(v for g in given for v in g)
-            row["counts"] = [(o, c[o]) for o in q.options]
+            row["counts"] = [(label(q, "options", o), c[o]) for o in options]
         elif q.kind == QuestionKind.RANKING:
-            row["ranks"] = sorted(((o, sum(g.index(o) + 1 for g in given) / len(given))
-                                   for o in q.options), key=lambda x: x[1]) if given else []
+            row["ranks"] = sorted(((label(q, "options", o),
+                                    sum(g.index(o) + 1 for g in given) / len(given))
+                                   for o in options), key=lambda x: x[1]) if given else []
         elif q.kind == QuestionKind.MATRIX:
-            row["matrix"] = [(r, [(o, sum(1 for g in given if g.get(r) == o))
-                                  for o in q.options]) for r in q.rows]
+            row["matrix"] = [(label(q, "rows", r),
+                              [(label(q, "options", o), sum(1 for g in given if g.get(r) == o))
+                               for o in options]) for r in rows]
         out.append(row)
     return out
