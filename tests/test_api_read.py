@@ -34,8 +34,9 @@ READ_OPERATIONS = [
 ]
 
 
-def get(url: str, client: Client | None = None) -> Any:
-    response = (client or Client()).get(url)
+def get(url: str, client: Client | None = None, language: str = "en") -> Any:
+    # the API answers in the reader's language (Accept-Language; ?lang= wins)
+    response = (client or Client()).get(url, headers={"accept-language": language})
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -388,6 +389,19 @@ def proposal_author(city: Any, username: str, title: str = "Trees along the Sava
         Process.objects.get(city=city, slug=PROCESS), user,
         title,
         "Plant a row of native trees along the Sava promenade to shade the path in summer.")
+
+
+def test_content_comes_in_the_language_asked_for(kranj):
+    # given the Kranj demo, whose texts are in Slovenian and English
+    # when the same action and process are read in Slovenian (header or ?lang=) and English
+    action_sl = get(f"{BASE}/plan/actions/1.3", language="sl")
+    action_q = get(f"{BASE}/plan/actions/1.3?lang=sl", language="en")
+    action_en = get(f"{BASE}/plan/actions/1.3", language="en")
+    [process_sl] = get(f"{BASE}/processes?lang=sl")["items"]
+    # then each answer is in the language asked for, ?lang= ahead of the browser's
+    assert action_sl["title"] == action_q["title"] == "Sončna elektrika"
+    assert action_en["title"] == "Solar electricity"
+    assert process_sl["title"] == "Zeleni Kranj 2030: vaše ideje za podnebno nevtralni Kranj"
 
 
 def test_processes_with_their_phases(kranj):
