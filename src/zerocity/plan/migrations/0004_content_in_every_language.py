@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 FIELDS = {'plan': ('title',), 'fieldofaction': ('name',), 'systemiclever': ('name',), 'action': ('name', 'description', 'outcome'), 'indicator': ('name', 'definition', 'calculation'), 'milestone': ('name',)}
-HAND_ROLLED = {}
+HAND_ROLLED: dict[str, tuple[str, ...]] = {}
 
 
 def keep_existing_texts(apps, schema_editor):

@@ -70,7 +70,7 @@ def day(value: date | datetime | None) -> str:
 
 
 @register.filter
-def when(value: datetime | None) -> str:
+def when(value: date | datetime | None) -> str:
     """A moment in the city's zone, in the active language's one format
     (5. 12. 2026, 08:26; 5 Dec 2026, 08:26)."""
     if value is None or value == "":
