@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from test_plan_gap import COLUMNS, KRANJ_A21, KRANJ_TOTAL
 from zerocity.api.app import api
@@ -236,8 +237,9 @@ def test_a_department_proposal_and_its_author_stay_out_until_published(kranj):
     clerk = grant_role(kranj, "draft.writer", Role.STAFF,
                        department=ensure_department(kranj, "climate-office", "Climate")).user
     action = Action.objects.get(code="1.2")
-    proposal = services.propose_change(action, {"name": "A draft title nobody published"},
-                                       by=clerk)
+    with translation.override("en"):  # the clerk writes in English: the English name
+        proposal = services.propose_change(action, {"name": "A draft title nobody published"},
+                                           by=clerk)
     services.override_status(action, "late", reason="The boiler tender failed.", by=clerk)
     everything = json.dumps([get(f"{BASE}/plan/actions"), get(f"{BASE}/plan/actions/1.2"),
                              get(f"{BASE}/plan")])

@@ -270,16 +270,16 @@ def test_a_survey_with_every_kind_of_question_and_a_conditional_one(people):
             "5": {"buses": "high", "cycle lanes": "low"}}
     with pytest.raises(ParticipationRefused):
         surveys.answer(survey, p["mail"], good)  # residents only, as the survey is set
-    with pytest.raises(Conflict, match="question 2 is not asked"):
+    with pytest.raises(Conflict, match="Question 2 is not asked"):
         surveys.answer(survey, p["res1"], {**good, "2": "Clio"})
-    with pytest.raises(Conflict, match="question 4: rank every option"):
+    with pytest.raises(Conflict, match="Question 4: rank every option"):
         surveys.answer(survey, p["res1"], {**good, "4": ["buses", "buses", "parking"]})
-    with pytest.raises(Conflict, match="question 5"):
+    with pytest.raises(Conflict, match="Question 5"):
         surveys.answer(survey, p["res1"], {**good, "5": {"buses": "high"}})
     surveys.answer(survey, p["res1"], good)
     with pytest.raises(Conflict, match="already"):
         surveys.answer(survey, p["res1"], good)
-    with pytest.raises(Conflict, match="question 2 needs an answer"):
+    with pytest.raises(Conflict, match="Question 2 needs an answer"):
         surveys.answer(survey, p["res2"], {**good, "1": "yes"})
     surveys.answer(survey, p["res2"], {**good, "1": "yes", "2": "Clio",
                                        "4": ["parking", "buses", "cycle lanes"]})

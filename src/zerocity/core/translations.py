@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
 
 
@@ -80,3 +82,12 @@ def from_data(data: Mapping[str, Any], key: str, *, language: str = "en") -> dic
     if data.get(key) not in (None, "") and texts.get(language) in (None, ""):
         texts[language] = data.get(key)
     return per_language(key, texts)
+
+
+def in_reader_language(path: str) -> Coalesce:
+    """A translated column across a relation (``"action__name"``) for ``.values()``: the
+    reader's language, else the next one of LANGUAGES that has it."""
+    language = active()
+    order = [language] + [c for c in languages() if c != language]
+    return Coalesce(*(NullIf(F(f"{path}_{code}"), Value("")) for code in order),
+                    output_field=CharField())

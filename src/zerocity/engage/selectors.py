@@ -23,6 +23,7 @@ from django.utils.timezone import now
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
+from zerocity.core.translations import in_reader_language
 from zerocity.engage.models import (
     Article,
     Budget,
@@ -93,7 +94,7 @@ def public_proposals(city: City, process_slug: str, *, state: str | None = None
         "id", "title", "body", "state", "supports",
         district_code=F("district__code"), district_name=F("district__name"),
         city_answer=_answered(F("answer")), action_code=_answered(F("action__code")),
-        action_name=_answered(F("action__name")))
+        action_name=_answered(in_reader_language("action__name")))
 
 
 # -- the site's pages -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City, Department
 from zerocity.core.services import ensure_department
-from zerocity.core.translations import from_data, languages, per_language
+from zerocity.core.translations import active, from_data, languages, per_language
 from zerocity.inventory.models import Inventory
 from zerocity.plan import signals
 from zerocity.plan.calculations import FIELD_ROWS, SECTORS
@@ -297,6 +297,9 @@ EDITABLE_FIELDS = (
 )
 
 
+TRANSLATED_FIELDS = ("name", "description", "outcome")  # plan/translation.py
+
+
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
@@ -310,7 +313,12 @@ def propose_change(action: Action, changes: dict[str, Any], *, note: str = "",
     them, so a proposal can always be published."""
     from django.core.exceptions import ValidationError
 
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    # a translated text is proposed in one language: ``name`` is the editor's language's
+    # column (``name_sl``), so publishing it later, in any language, changes that one only
+    language = active()
+    changes = {f"{k}_{language}" if k in TRANSLATED_FIELDS else k: v for k, v in changes.items()}
+    unknown = set(changes) - set(EDITABLE_FIELDS) - {
+        f"{k}_{code}" for k in TRANSLATED_FIELDS for code in languages()}
     if unknown:
         raise Conflict(f"these fields cannot be proposed: {', '.join(sorted(unknown))}")
     action = Action.objects.select_for_update().get(pk=action.pk)

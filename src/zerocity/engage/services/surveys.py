@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit
 from zerocity.core.actors import Person
@@ -31,7 +32,7 @@ def create_survey(process: Process, title: str, questions: list[dict[str, Any]],
     ``title_sl`` and a question's ``text_sl``, ``options_sl``, ``rows_sl`` in Slovenian (the
     options in the same order). Answers are kept in the first language's wording."""
     if closes_at <= opens_at:
-        raise Conflict("a survey closes after it opens")
+        raise Conflict(_("A survey must close after it opens."))
     survey = Survey.objects.create(process=process, opens_at=opens_at,
                                    **per_language("title", {"en": title, "sl": title_sl}),
                                    closes_at=closes_at,
@@ -114,31 +115,33 @@ def shown(question: Question, answers: dict[str, Any]) -> bool:
 
 
 def _check(q: Question, value: Any) -> Any:
-    where = f"question {q.position}"
+    where = _("Question %(n)s") % {"n": q.position}
     options, rows = words(q, "options"), words(q, "rows")
     if q.kind in (QuestionKind.SHORT, QuestionKind.LONG):
         text = str(value).strip()
         limit = 200 if q.kind == QuestionKind.SHORT else 5000
         if len(text) > limit:
-            raise Conflict(f"{where}: at most {limit} characters")
+            raise Conflict(_("%(where)s: write at most %(limit)s characters.") % {
+                "where": where, "limit": limit})
         return text
     if q.kind == QuestionKind.SINGLE:
         if value not in options:
-            raise Conflict(f"{where}: choose one of the options")
+            raise Conflict(_("%(where)s: choose one of the options.") % {"where": where})
         return value
     if q.kind == QuestionKind.MULTIPLE:
         chosen = list(value) if isinstance(value, list) else [value]
         if not chosen or any(v not in options for v in chosen) or len(set(chosen)) != len(
                 chosen):
-            raise Conflict(f"{where}: choose among the options")
+            raise Conflict(_("%(where)s: choose among the options.") % {"where": where})
         return chosen
     if q.kind == QuestionKind.RANKING:
         if not isinstance(value, list) or sorted(value) != sorted(options):
-            raise Conflict(f"{where}: rank every option once")
+            raise Conflict(_("%(where)s: rank every option once.") % {"where": where})
         return value
     if not isinstance(value, dict) or set(value) != set(rows) or any(
             v not in options for v in value.values()):
-        raise Conflict(f"{where}: answer every row with one of the options")
+        raise Conflict(_("%(where)s: answer every row with one of the options.") % {
+            "where": where})
     return value
 
 
@@ -150,7 +153,8 @@ def answer(survey: Survey, user: Any, answers: dict[str, Any], *,
     city = survey.process.city
     require(user, city, survey.level, "answer the survey")
     if not survey.opens_at <= at < survey.closes_at:
-        raise Conflict("the survey is not open")
+        raise Conflict(_("The survey is not open: answers are taken between its opening and "
+                         "closing times."))
     clean: dict[str, Any] = {}
     for q in survey.questions.all():
         key = str(q.position)
@@ -158,23 +162,24 @@ def answer(survey: Survey, user: Any, answers: dict[str, Any], *,
         empty = given in (None, "", [], {})
         if not shown(q, clean):
             if not empty:
-                raise Conflict(f"question {q.position} is not asked with your earlier answers")
+                raise Conflict(_("Question %(n)s is not asked with your earlier answers; leave it "
+                                 "empty.") % {"n": q.position})
             continue
         if empty:
             if q.required:
-                raise Conflict(f"question {q.position} needs an answer")
+                raise Conflict(_("Question %(n)s needs an answer.") % {"n": q.position})
             continue
         clean[key] = _check(q, _in_kept_wording(q, given))
     unknown = set(answers) - {str(q.position) for q in survey.questions.all()}
     if unknown:
-        raise Conflict(f"no question {', '.join(sorted(unknown))}")
+        raise Conflict(_("The survey has no question %(n)s.") % {"n": ", ".join(sorted(unknown))})
     try:
         with transaction.atomic():
             made = Response.objects.create(survey=survey, answers=clean, submitted_at=at,
                                            respondent=keyed("survey", str(survey.pk),
                                                             str(user.pk)))
     except IntegrityError:
-        raise Conflict("you answered this survey already") from None
+        raise Conflict(_("You have already answered this survey.")) from None
     return made
 
 

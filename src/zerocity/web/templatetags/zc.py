@@ -179,7 +179,7 @@ def percent(share: Any, decimals: int = 0) -> str:
     """A share (0.8) as a percentage in the active language ("80 %")."""
     if share is None or share == "":
         return ""
-    return f"{num(float(share) * 100, decimals)}\u00a0%"
+    return f"{num(float(share) * 100, decimals)} %"
 
 
 @register.filter
