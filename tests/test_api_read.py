@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from test_plan_gap import COLUMNS, KRANJ_A21, KRANJ_TOTAL
 from zerocity.api.app import api
@@ -34,8 +35,9 @@ READ_OPERATIONS = [
 ]
 
 
-def get(url: str, client: Client | None = None) -> Any:
-    response = (client or Client()).get(url)
+def get(url: str, client: Client | None = None, language: str = "en") -> Any:
+    # the API answers in the reader's language (Accept-Language; ?lang= wins)
+    response = (client or Client()).get(url, headers={"accept-language": language})
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -235,8 +237,9 @@ def test_a_department_proposal_and_its_author_stay_out_until_published(kranj):
     clerk = grant_role(kranj, "draft.writer", Role.STAFF,
                        department=ensure_department(kranj, "climate-office", "Climate")).user
     action = Action.objects.get(code="1.2")
-    proposal = services.propose_change(action, {"name": "A draft title nobody published"},
-                                       by=clerk)
+    with translation.override("en"):  # the clerk writes in English: the English name
+        proposal = services.propose_change(action, {"name": "A draft title nobody published"},
+                                           by=clerk)
     services.override_status(action, "late", reason="The boiler tender failed.", by=clerk)
     everything = json.dumps([get(f"{BASE}/plan/actions"), get(f"{BASE}/plan/actions/1.2"),
                              get(f"{BASE}/plan")])
@@ -388,6 +391,19 @@ def proposal_author(city: Any, username: str, title: str = "Trees along the Sava
         Process.objects.get(city=city, slug=PROCESS), user,
         title,
         "Plant a row of native trees along the Sava promenade to shade the path in summer.")
+
+
+def test_content_comes_in_the_language_asked_for(kranj):
+    # given the Kranj demo, whose texts are in Slovenian and English
+    # when the same action and process are read in Slovenian (header or ?lang=) and English
+    action_sl = get(f"{BASE}/plan/actions/1.3", language="sl")
+    action_q = get(f"{BASE}/plan/actions/1.3?lang=sl", language="en")
+    action_en = get(f"{BASE}/plan/actions/1.3", language="en")
+    [process_sl] = get(f"{BASE}/processes?lang=sl")["items"]
+    # then each answer is in the language asked for, ?lang= ahead of the browser's
+    assert action_sl["title"] == action_q["title"] == "Sončna elektrika"
+    assert action_en["title"] == "Solar electricity"
+    assert process_sl["title"] == "Zeleni Kranj 2030: vaše ideje za podnebno nevtralni Kranj"
 
 
 def test_processes_with_their_phases(kranj):

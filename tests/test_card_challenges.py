@@ -83,11 +83,11 @@ def test_walks_are_capped_checked_and_count_towards_a_walking_challenge(holder):
 
 def test_a_challenge_is_refused_with_bad_terms_and_once_over_it_cannot_be_joined(holder):
     city, _, account = holder
-    with pytest.raises(Conflict, match="unknown measure"):
+    with pytest.raises(Conflict, match="Choose what the challenge counts"):
         challenges.create_challenge(city, "x", title="X", measure="car_trips", target=1,
                                     bonus_points=1, starts=date(2026, 1, 1),
                                     ends=date(2026, 1, 2))
-    with pytest.raises(Conflict, match="ends on or after"):
+    with pytest.raises(Conflict, match="end on or after"):
         challenges.create_challenge(city, "x", title="X", measure="bus_trips", target=1,
                                     bonus_points=1, starts=date(2026, 1, 2),
                                     ends=date(2026, 1, 1))

@@ -43,7 +43,7 @@ def test_each_person_sees_only_their_own_and_their_minors_accounts(people):
     html = mine.content.decode()
     assert mine.status_code == 200 and mine["Cache-Control"].startswith("private")
     assert f'data-account="{account.pk}"' in html and f'data-account="{child.pk}"' in html
-    assert 'data-figure="balance">5.00 EUR' in html
+    assert 'data-figure="balance">5.00\u00a0EUR' in html
     theirs = login(other).get(url).content.decode()
     assert "data-account=" not in theirs and "no city card account yet" in theirs
     # acting on someone else's account or card is not found

@@ -275,14 +275,14 @@ def test_a_survey_with_every_kind_of_question_and_a_conditional_one(people):
         surveys.answer(survey, p["res1"], {**good, "2": "Clio"})
     # without a car, "Which car?" is not asked: the questions after it are named by the
     # numbers the person saw, one less than their positions
-    with pytest.raises(Conflict, match="question 3: rank every option"):
+    with pytest.raises(Conflict, match="Question 3: rank every option"):
         surveys.answer(survey, p["res1"], {**good, "4": ["buses", "buses", "parking"]})
-    with pytest.raises(Conflict, match="question 4: answer every row"):
+    with pytest.raises(Conflict, match="Question 4: answer every row"):
         surveys.answer(survey, p["res1"], {**good, "5": {"buses": "high"}})
     surveys.answer(survey, p["res1"], good)
     with pytest.raises(Conflict, match="already"):
         surveys.answer(survey, p["res1"], good)
-    with pytest.raises(Conflict, match="question 2 needs an answer"):
+    with pytest.raises(Conflict, match="Question 2 needs an answer"):
         surveys.answer(survey, p["res2"], {**good, "1": "yes"})
     surveys.answer(survey, p["res2"], {**good, "1": "yes", "2": "Clio",
                                        "4": ["parking", "buses", "cycle lanes"]})

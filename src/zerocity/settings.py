@@ -71,6 +71,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: its admin classes patch the admin's forms
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,6 +96,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "zerocity.core.middleware.QueryLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -151,7 +153,18 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "sl"
 LANGUAGES = [("sl", _("Slovenian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# one date, time and number format per language (zerocity/formats; web/templatetags/zc.py)
+FORMAT_MODULE_PATH = ["zerocity.formats"]
 USE_I18N = True
+# Content people write (actions, indicators, processes, surveys, news, challenges) is stored
+# once per language above: ``title`` is read in the active language, ``title_sl`` and
+# ``title_en`` are the stored columns (translation.py of plan, engage and card). A missing text
+# falls back to the next language that has one, in the order of LANGUAGES, and pages say so
+# (web/templatetags/zc.py ``tr``). A city in another language adds it to LANGUAGES, then runs
+# ``makemigrations`` and ``update_translation_fields`` (docs/languages.md).
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": tuple(code for code, _name in LANGUAGES)}
+MODELTRANSLATION_AUTO_POPULATE = False
 USE_TZ = True
 # Stored and served in UTC; each city's pages are shown in its own zone (core.middleware) and
 # its days, months and working days are counted in it (core.calendar).

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 
 from zerocity.card.models import (
     CardAccount,
@@ -30,6 +31,7 @@ from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
+from zerocity.core.translations import per_language
 
 SERVICES = {ChallengeMeasure.BUS_TRIPS: ("bus",), ChallengeMeasure.BIKE_TRIPS: ("bike",),
             ChallengeMeasure.GREEN_TRIPS: ("bus", "bike")}
@@ -41,17 +43,22 @@ def create_challenge(city: City, code: str, *, title: str, measure: str, target:
                      description: str = "", by: Person | None = None, actor: str = "") -> Challenge:
     """A new challenge; the same one again changes nothing."""
     if measure not in ChallengeMeasure.values:
-        raise Conflict(f"unknown measure {measure!r} ({', '.join(ChallengeMeasure.values)})")
+        raise Conflict(_("Choose what the challenge counts: %(measures)s.") % {
+            "measures": ", ".join(str(label) for label in ChallengeMeasure.labels)})
     if target <= 0 or bonus_points <= 0:
-        raise Conflict("a challenge has a positive target and bonus")
+        raise Conflict(_("A challenge needs a target and bonus points above zero."))
     if ends < starts:
-        raise Conflict("a challenge ends on or after the day it starts")
-    fields = dict(title=title, title_sl=title_sl, description=description, measure=measure,
+        raise Conflict(_("A challenge must end on or after the day it starts."))
+    if not (title.strip() or title_sl.strip()):
+        raise Conflict(_("A challenge needs a title, in at least one language."))
+    fields = dict(**per_language("title", {"en": title, "sl": title_sl}),
+                  **per_language("description", {"en": description}), measure=measure,
                   target=target, bonus_points=bonus_points, starts=starts, ends=ends)
     existing = Challenge.objects.filter(city=city, code=code).first()
     if existing is not None:
         if any(getattr(existing, k) != v for k, v in fields.items()):
-            raise Conflict(f"challenge {code!r} exists with other terms")
+            raise Conflict(_("A challenge with the code %(code)s already exists with other "
+                             "terms; choose another code.") % {"code": code})
         return existing
     challenge = Challenge.objects.create(city=city, code=code, **fields)
     audit.record("card.challenge", city=city, user=by, actor=actor, obj=challenge, code=code)

@@ -56,6 +56,15 @@ class FareProduct:
     rider_category: str
     validity: str | None = None  # passes: one of VALIDITIES or "days:N"
     free_units: int = 0
+    names: tuple[tuple[str, str], ...] = ()  # (language, name): fare_product_name_<language>
+
+    @property
+    def label(self) -> str:
+        """The product's name in the active language, else its ``fare_product_name``."""
+        from django.utils.translation import get_language
+
+        code = (get_language() or "").split("-")[0]
+        return dict(self.names).get(code) or self.name
 
 
 @dataclass(frozen=True)
@@ -206,7 +215,9 @@ def load_rules(data: Mapping[str, Any], timezone: str) -> FareRules:
             _text(p, "fare_product_id", path), _text(p, "fare_product_name", path),
             _text(p, "service", path, SERVICES), kind, _money(p.get("amount"), f"{path}.amount"),
             category, validity if kind == "pass" else None,
-            _int(p, "free_units", path, 0)))
+            _int(p, "free_units", path, 0),
+            tuple(sorted((k.removeprefix("fare_product_name_"), str(v)) for k, v in p.items()
+                         if k.startswith("fare_product_name_") and v))))
     if len({p.id for p in products}) != len(products):
         raise RulesError("fare_products: a fare_product_id is used twice")
     transfers = []

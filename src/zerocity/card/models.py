@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from zerocity.core.models import City
 from zerocity.core.money import MONEY_DIGITS
@@ -445,10 +446,10 @@ class Challenge(models.Model):
     """A challenge the city runs: reach a target (trips by bus or bike, kilometres walked)
     between two dates and earn bonus points, once."""
 
+    objects: MultilingualManager[Challenge] = MultilingualManager()  # texts per language
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="card_challenges")
     code = models.SlugField(max_length=60)
     title = models.CharField(max_length=200)
-    title_sl = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     measure = models.CharField(max_length=12, choices=ChallengeMeasure.choices)
     target = models.PositiveIntegerField()

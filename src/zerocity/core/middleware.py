@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from zerocity.core.selectors import city_timezone
 
@@ -35,3 +36,22 @@ class CityTimeZoneMiddleware:
             timezone.activate(zone)
         else:
             timezone.deactivate()
+
+
+class QueryLanguageMiddleware:
+    """``?lang=sl`` chooses the language of an answer outside the language-prefixed pages (the
+    API, feeds), ahead of the browser's Accept-Language that LocaleMiddleware already read."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        code = request.GET.get("lang", "")
+        if code and code in {c for c, _name in settings.LANGUAGES} \
+                and translation.get_language_from_path(request.path_info) is None:
+            translation.activate(code)
+            request.LANGUAGE_CODE = code
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", code)
+            return response
+        return self.get_response(request)

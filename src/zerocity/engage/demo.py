@@ -20,10 +20,10 @@ from django.utils.timezone import localtime, make_aware, now
 
 from zerocity.core.models import City, Role
 from zerocity.core.services import grant_role
+from zerocity.core.translations import per_language
 from zerocity.engage.models import (
     Budget,
     District,
-    Event,
     Process,
     Project,
     Proposal,
@@ -66,6 +66,9 @@ def load(city: City, *, actor: str = "demo") -> list[str]:
         city, SLUG, "Zeleni Kranj 2030: your ideas for a climate-neutral Kranj",
         summary="Propose what Kranj should do to reach climate neutrality by 2030, support "
                 "the ideas you like, and follow them from proposal to action.",
+        title_sl="Zeleni Kranj 2030: vaše ideje za podnebno nevtralni Kranj",
+        summary_sl="Predlagajte, kaj naj Kranj stori, da bo do leta 2030 podnebno nevtralen, "
+                   "podprite ideje, ki so vam všeč, in jim sledite od predloga do ukrepa.",
         support_threshold=5, actor=actor)
     process = participation.next_phase(process, actor=actor)  # collecting proposals
     made = _proposals(city, process, people, actor)
@@ -176,40 +179,65 @@ def _survey(process: Process) -> None:
     at = now()
     surveys.create_survey(process, "How do you get to work or school?", [
         {"kind": "single", "text": "How do you usually travel?",
-         "options": ["car", "bus", "bike", "on foot"]},
+         "text_sl": "Kako običajno potujete?",
+         "options": ["car", "bus", "bike", "on foot"],
+         "options_sl": ["z avtomobilom", "z avtobusom", "s kolesom", "peš"]},
         {"kind": "single", "text": "Would you take the bus if it came every 10 minutes?",
-         "options": ["yes", "no", "maybe"], "show_if": {"question": 1, "equals": "car"}},
+         "text_sl": "Bi se peljali z avtobusom, če bi vozil na 10 minut?",
+         "options": ["yes", "no", "maybe"], "options_sl": ["da", "ne", "morda"],
+         "show_if": {"question": 1, "equals": "car"}},
         {"kind": "multiple", "text": "What would make you drive less?",
-         "options": ["more buses", "safe cycle lanes", "parking fees", "working from home"]},
+         "text_sl": "Kaj bi vas spodbudilo, da bi manj vozili avtomobil?",
+         "options": ["more buses", "safe cycle lanes", "parking fees", "working from home"],
+         "options_sl": ["več avtobusov", "varne kolesarske steze", "plačljivo parkiranje",
+                        "delo od doma"]},
         {"kind": "ranking", "text": "Rank what the city should do first",
-         "options": ["cycle lanes", "bus lines", "park and ride"]},
-        {"kind": "matrix", "text": "How satisfied are you?", "options": ["low", "medium",
-                                                                        "high"],
-         "rows": ["buses", "cycle lanes", "footpaths"]},
-        {"kind": "long", "text": "Anything else?", "required": False},
-    ], opens_at=at - timedelta(days=3), closes_at=at + timedelta(days=25))
+         "text_sl": "Razvrstite, kaj naj mesto naredi najprej",
+         "options": ["cycle lanes", "bus lines", "park and ride"],
+         "options_sl": ["kolesarske steze", "avtobusne linije", "parkiraj in se pelji"]},
+        {"kind": "matrix", "text": "How satisfied are you?",
+         "text_sl": "Kako ste zadovoljni?", "options": ["low", "medium", "high"],
+         "options_sl": ["malo", "srednje", "zelo"],
+         "rows": ["buses", "cycle lanes", "footpaths"],
+         "rows_sl": ["z avtobusi", "s kolesarskimi stezami", "s pločniki"]},
+        {"kind": "long", "text": "Anything else?", "text_sl": "Še kaj?", "required": False},
+    ], opens_at=at - timedelta(days=3), closes_at=at + timedelta(days=25),
+        title_sl="Kako pridete na delo ali v šolo?")
 
 
 def _budget(process: Process, people: list[User], actor: str) -> None:
     at = now()
     center = District.objects.get(city=process.city, code="center")
     budget = Budget.objects.create(process=process, district=center,
-                                   title="Participatory budget 2027: Center",
+                                   **per_language("title", {
+                                       "en": "Participatory budget 2027: Center",
+                                       "sl": "Participativni proračun 2027: Center"}),
                                    amount=Decimal("150000"), style="knapsack",
                                    opens_at=at - timedelta(days=5),
                                    closes_at=at + timedelta(days=20))
-    projects = [Project.objects.create(budget=budget, title=t, description=d, cost=Decimal(c))
-                for t, d, c in (
-                    ("Trees on Maistrov trg", "Twelve trees and benches for shade.", "45000"),
-                    ("Bike parking at the station", "Covered parking for 80 bikes.", "60000"),
-                    ("Drinking fountains", "Five fountains in the old town.", "25000"),
-                    ("LED lights in the park", "Efficient lighting in Layer Park.", "70000"))]
+    projects = [Project.objects.create(budget=budget, cost=Decimal(c),
+                                       **per_language("title", {"en": t, "sl": t_sl}),
+                                       **per_language("description", {"en": d, "sl": d_sl}))
+                for t, t_sl, d, d_sl, c in (
+                    ("Trees on Maistrov trg", "Drevesa na Maistrovem trgu",
+                     "Twelve trees and benches for shade.",
+                     "Dvanajst dreves in klopi v senci.", "45000"),
+                    ("Bike parking at the station", "Parkirišče za kolesa na postaji",
+                     "Covered parking for 80 bikes.", "Pokrito parkirišče za 80 koles.",
+                     "60000"),
+                    ("Drinking fountains", "Pitniki", "Five fountains in the old town.",
+                     "Pet pitnikov v starem mestnem jedru.", "25000"),
+                    ("LED lights in the park", "LED-svetilke v parku",
+                     "Efficient lighting in Layer Park.",
+                     "Varčna razsvetljava v Layerjevem parku.", "70000"))]
     center_people = [p for p in people if verification.verification(
         p, process.city).district_id == center.pk]
     for n, person in enumerate(center_people):
         budgets.vote(budget, person, projects[n % 2:n % 2 + 2])
     budgets.enter_paper_ballot(budget, "KR-C-0001", [projects[2]], actor=actor)
-    Budget.objects.create(process=process, title="Participatory budget 2027: whole city",
+    Budget.objects.create(process=process, **per_language("title", {
+                              "en": "Participatory budget 2027: whole city",
+                              "sl": "Participativni proračun 2027: vse mesto"}),
                           amount=Decimal("100000"), style="approval", max_projects=2,
                           opens_at=at - timedelta(days=5), closes_at=at + timedelta(days=20))
 
@@ -230,19 +258,24 @@ def _news(city: City, actor: str) -> None:
                title_sl="Vaše ideje za bolj zeleni Kranj",
                summary="The participatory process Zeleni Kranj 2030 is open.",
                summary_sl="Participativni proces Zeleni Kranj 2030 je odprt.",
+               body_sl="Predlagajte, podprite in spremljajte ideje za podnebno nevtralni "
+                       "Kranj.",
                publish_at=at - timedelta(days=2), actor=actor)
     news.write(city, "Bike parking at the station",
                "Eighty covered places for bikes open at the railway station next week.",
                title_sl="Parkirišče za kolesa na postaji",
+               body_sl="Prihodnji teden se na železniški postaji odpre osemdeset pokritih "
+                       "mest za kolesa.",
                summary="Eighty covered places for bikes.", summary_sl="Osemdeset pokritih "
                "mest za kolesa.", topic="mobility-transport" if "mobility-transport" in
                news.topics(city) else "", publish_at=at + timedelta(days=3), actor=actor)
     news.write(city, "The participatory budget results",
                "The results are published when the vote closes.",
+               title_sl="Izidi participativnega proračuna",
+               body_sl="Izide objavimo, ko se glasovanje zaključi.",
                publish_at=at + timedelta(days=21), actor=actor)  # scheduled
     evening = make_aware(datetime.combine(localtime(at).date(), time(18)))
-    Event.objects.create(city=city, title="Repair café", title_sl="Popravljalnica",
-                         starts_at=evening + timedelta(days=6), place="Layerjeva hiša")
-    Event.objects.create(city=city, title="Public debate on the cycle lanes",
-                         title_sl="Javna razprava o kolesarskih stezah",
-                         starts_at=evening + timedelta(days=12), place="Mestna hiša")
+    news.add_event(city, "Repair café", evening + timedelta(days=6), "Layerjeva hiša",
+                   title_sl="Popravljalnica", actor=actor)
+    news.add_event(city, "Public debate on the cycle lanes", evening + timedelta(days=12),
+                   "Mestna hiša", title_sl="Javna razprava o kolesarskih stezah", actor=actor)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from zerocity.core.models import City
 
@@ -102,6 +103,7 @@ class Process(models.Model):
     """A participatory process: its phases in order, the phase it is in, and the level each
     kind of participation needs."""
 
+    objects: MultilingualManager[Process] = MultilingualManager()  # texts per language
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="processes")
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=300)
@@ -306,6 +308,7 @@ class QuestionKind(models.TextChoices):
 
 
 class Survey(models.Model):
+    objects: MultilingualManager[Survey] = MultilingualManager()  # texts per language
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="surveys")
     title = models.CharField(max_length=300)
     opens_at = models.DateTimeField()
@@ -320,6 +323,7 @@ class Question(models.Model):
     """A question; ``show_if`` makes it conditional: {"question": position, "equals": option}
     shows it only when that earlier question was answered with that option."""
 
+    objects: MultilingualManager[Question] = MultilingualManager()  # texts per language
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=10, choices=QuestionKind.choices)
@@ -362,6 +366,7 @@ class VotingStyle(models.TextChoices):
 
 
 class Budget(models.Model):
+    objects: MultilingualManager[Budget] = MultilingualManager()  # texts per language
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="budgets")
     district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="budgets", help_text="only its residents vote")
@@ -378,6 +383,7 @@ class Budget(models.Model):
 
 
 class Project(models.Model):
+    objects: MultilingualManager[Project] = MultilingualManager()  # texts per language
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="projects")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -418,6 +424,7 @@ class Pledge(models.Model):
     """A concrete change a citizen commits to, with its estimated yearly saving and how it is
     estimated."""
 
+    objects: MultilingualManager[Pledge] = MultilingualManager()  # texts per language
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="pledges")
     key = models.SlugField(max_length=60)
     title = models.CharField(max_length=200)
@@ -448,16 +455,15 @@ class PledgeTaken(models.Model):
 
 class Article(models.Model):
     """News written by the communication office, published at ``publish_at`` (scheduled when
-    it is in the future), in one language or both."""
+    it is in the future), in one language or more (title, summary and body are translated:
+    engage/translation.py)."""
 
+    objects: MultilingualManager[Article] = MultilingualManager()  # texts per language
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="articles")
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
-    title_sl = models.CharField(max_length=200, blank=True)
     summary = models.CharField(max_length=400, blank=True)
-    summary_sl = models.CharField(max_length=400, blank=True)
     body = models.TextField()
-    body_sl = models.TextField(blank=True)
     publish_at = models.DateTimeField()
     author = models.CharField(max_length=150)
     topic = models.CharField(max_length=80, blank=True, help_text="a field of action's slug")
@@ -474,9 +480,9 @@ class Article(models.Model):
 
 
 class Event(models.Model):
+    objects: MultilingualManager[Event] = MultilingualManager()  # texts per language
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="events")
     title = models.CharField(max_length=200)
-    title_sl = models.CharField(max_length=200, blank=True)
     starts_at = models.DateTimeField()
     place = models.CharField(max_length=200)
     description = models.TextField(blank=True)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
+from zerocity.core.translations import in_reader_language
 from zerocity.engage.models import (
     Article,
     Ballot,
@@ -100,7 +101,7 @@ def public_proposals(city: City, process_slug: str, *, state: str | None = None
         "id", "title", "body", "state", "supports",
         district_code=F("district__code"), district_name=F("district__name"),
         city_answer=_answered(F("answer")), action_code=_answered(F("action__code")),
-        action_name=_answered(F("action__name")))
+        action_name=_answered(in_reader_language("action__name")))
 
 
 # -- the site's pages -----------------------------------------------------------------------------
@@ -339,11 +340,15 @@ def survey_page(city: City, pk: int, person: Person | None) -> dict[str, Any]:
     asked = questions(found)
     numbers = surveys.numbering(asked, {})
     by_position = {q.position: q for q in asked}
-    return {"survey": found,
-            "questions": [{"question": q, "number": numbers[q.position],
-                           "condition": by_position.get(q.show_if["question"])
-                           if q.show_if else None,
-                           "places": range(1, len(q.options) + 1)} for q in asked],
+    items = []
+    for q in asked:
+        condition = by_position.get(q.show_if["question"]) if q.show_if else None
+        items.append({"question": q, "number": numbers[q.position], "condition": condition,
+                      # the answer that shows it, in the words the reader sees and sends
+                      "shows_when": surveys.label(condition, "options", q.show_if["equals"])
+                      if condition is not None else None,
+                      "places": range(1, len(q.options) + 1)})
+    return {"survey": found, "questions": items,
             "open": found.opens_at <= at < found.closes_at, "answered": answered,
             "results": surveys.results(found) if answered or at >= found.closes_at else None,
             "level": Level(found.level).label}

@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from zerocity.core.models import City, Department
 from zerocity.inventory.models import Inventory
@@ -17,6 +18,7 @@ SECTOR_CHOICES = [(s, s) for s in (*SECTORS, *FIELD_ROWS)]
 
 
 class Plan(models.Model):
+    objects: MultilingualManager[Plan] = MultilingualManager()  # texts per language
     city = models.OneToOneField(City, on_delete=models.PROTECT, related_name="plan")
     title = models.CharField(max_length=300)
     baseline = models.ForeignKey(Inventory, on_delete=models.PROTECT, related_name="+")
@@ -57,11 +59,13 @@ class Vocabulary(models.Model):
 
 
 class FieldOfAction(Vocabulary):
+    objects: MultilingualManager[FieldOfAction] = MultilingualManager()  # texts per language
     class Meta:
         constraints = [models.UniqueConstraint(fields=["city", "slug"], name="field_unique")]
 
 
 class SystemicLever(Vocabulary):
+    objects: MultilingualManager[SystemicLever] = MultilingualManager()  # texts per language
     class Meta:
         constraints = [models.UniqueConstraint(fields=["city", "slug"], name="lever_unique")]
 
@@ -69,6 +73,7 @@ class SystemicLever(Vocabulary):
 class Action(models.Model):
     """An action of the portfolio, with the fields of the CCC action outline (B-2.2)."""
 
+    objects: MultilingualManager[Action] = MultilingualManager()  # texts per language
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=300)
@@ -173,6 +178,7 @@ class PolicyReduction(models.Model):
 class Indicator(models.Model):
     """A monitoring, evaluation and learning indicator (B-3) with its metadata (B-3.2)."""
 
+    objects: MultilingualManager[Indicator] = MultilingualManager()  # texts per language
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=300)
@@ -219,6 +225,7 @@ class ActionStatus(models.TextChoices):
 
 
 class Milestone(models.Model):
+    objects: MultilingualManager[Milestone] = MultilingualManager()  # texts per language
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
     name = models.CharField(max_length=300)
     due = models.DateField()

@@ -16,6 +16,7 @@ from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City, Department
 from zerocity.core.services import ensure_department
+from zerocity.core.translations import active, from_data, languages, per_language
 from zerocity.inventory.models import Inventory
 from zerocity.plan import signals
 from zerocity.plan.calculations import FIELD_ROWS, SECTORS
@@ -71,7 +72,7 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Pers
         return current
     plan, _ = Plan.objects.select_for_update().update_or_create(
         city=city,
-        defaults={"title": data["title"], "baseline": baseline,
+        defaults={**from_data(data, "title"), "baseline": baseline,
                   "target_year": data.get("target_year", 2030),
                   "reduction_target": Decimal(data.get("reduction_target", "0.8")),
                   "source": data.get("source", ""), "loaded_sha256": fingerprint,
@@ -87,11 +88,11 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Pers
             raise Conflict(f"unknown climate office department {data['office']!r}")
         plan.save(update_fields=["office"])
     fields = {slug: FieldOfAction.objects.update_or_create(
-        city=city, slug=slug, defaults={"name": name})[0]
-        for slug, name in data.get("fields", {}).items()}
+        city=city, slug=slug, defaults=_vocabulary_names(data, "fields", slug))[0]
+        for slug in data.get("fields", {})}
     levers = {slug: SystemicLever.objects.update_or_create(
-        city=city, slug=slug, defaults={"name": name})[0]
-        for slug, name in data.get("levers", {}).items()}
+        city=city, slug=slug, defaults=_vocabulary_names(data, "levers", slug))[0]
+        for slug in data.get("levers", {})}
 
     for p in data.get("policies", []):
         _check_sectors(p["reductions"], f"policy {p['name']!r}")
@@ -119,14 +120,13 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Pers
         action, _ = Action.objects.update_or_create(
             plan=plan, code=a["code"],
             defaults={
-                "name": a["name"], "field": fields[a["field"]],
+                **from_data(a, "name"), "field": fields[a["field"]],
                 "lever": levers.get(a.get("lever", "")),
                 "action_type": a.get("action_type", ""),
-                "description": a.get("description", ""),
+                **from_data(a, "description"), **from_data(a, "outcome"),
                 "responsible_body": a.get("responsible_body", ""),
                 "responsible_person": a.get("responsible_person", ""),
                 "stakeholders": a.get("stakeholders", ""), "scale": a.get("scale", ""),
-                "outcome": a.get("outcome", ""),
                 "department": departments[dept] if dept else None,
                 "effects": a.get("effects", []),
                 "start_year": a.get("start_year"), "end_year": a.get("end_year"),
@@ -140,17 +140,18 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Pers
                             a["reductions"])
         _replace_costs(action, a.get("costs", []))
         for m in a.get("milestones", []):
+            names = from_data(m, "name")
             Milestone.objects.update_or_create(
-                action=action, name=m["name"],
-                defaults={"due": date.fromisoformat(m["due"]),
+                action=action, name_en=names["name_en"],
+                defaults={**names, "due": date.fromisoformat(m["due"]),
                           "done": date.fromisoformat(m["done"]) if m.get("done") else None})
         actions[a["code"]] = action
 
     for i in data.get("indicators", []):
         indicator, _ = Indicator.objects.update_or_create(
             plan=plan, code=i["code"],
-            defaults={k: i.get(k, "") for k in ("name", "unit", "definition", "calculation",
-                                                 "data_source", "interval")}
+            defaults={k: i.get(k, "") for k in ("unit", "data_source", "interval")}
+            | from_data(i, "name") | from_data(i, "definition") | from_data(i, "calculation")
             | {"baseline_year": i.get("baseline_year"),
                "baseline_value": i.get("baseline_value")},
         )
@@ -169,6 +170,12 @@ def load_plan(city: City, baseline: Inventory, data: dict[str, Any], *, by: Pers
     audit.record("plan.load", city=city, user=by, actor=actor, obj=plan,
                  actions=len(actions), policies=len(data.get("policies", [])))
     return plan
+
+
+def _vocabulary_names(data: dict[str, Any], key: str, slug: str) -> dict[str, Any]:
+    """A field of action's or lever's name from ``fields`` (English) and ``fields_<code>``."""
+    return per_language("name", {code: data.get(f"{key}_{code}", {}).get(slug)
+                                 for code in languages()} | {"en": data[key][slug]})
 
 
 def _replace_costs(action: Action, costs: list[dict[str, Any]]) -> None:
@@ -290,6 +297,9 @@ EDITABLE_FIELDS = (
 )
 
 
+TRANSLATED_FIELDS = ("name", "description", "outcome")  # plan/translation.py
+
+
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
@@ -303,7 +313,12 @@ def propose_change(action: Action, changes: dict[str, Any], *, note: str = "",
     them, so a proposal can always be published."""
     from django.core.exceptions import ValidationError
 
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    # a translated text is proposed in one language: ``name`` is the editor's language's
+    # column (``name_sl``), so publishing it later, in any language, changes that one only
+    language = active()
+    changes = {f"{k}_{language}" if k in TRANSLATED_FIELDS else k: v for k, v in changes.items()}
+    unknown = set(changes) - set(EDITABLE_FIELDS) - {
+        f"{k}_{code}" for k in TRANSLATED_FIELDS for code in languages()}
     if unknown:
         raise Conflict(f"these fields cannot be proposed: {', '.join(sorted(unknown))}")
     action = Action.objects.select_for_update().get(pk=action.pk)

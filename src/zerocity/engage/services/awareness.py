@@ -26,6 +26,7 @@ from django_stubs_ext import StrOrPromise
 
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
+from zerocity.core.translations import per_language
 from zerocity.engage.models import Pledge, PledgeTaken
 
 FACTORS: dict[str, tuple[Decimal, StrOrPromise]] = {
@@ -60,7 +61,7 @@ DIET_LABELS: dict[str, StrOrPromise] = {
 }
 DIETS_SOURCE = _("Scarborough et al. 2014, Climatic Change 125:179 (UK diets, per person)")
 
-PLEDGES = [  # key, title, kg CO2e a year, method
+PLEDGES = [  # key, title, kg CO2e a year, method (English; Slovenian in PLEDGES_SL)
     ("car-free-week", "A car-free week each month",
      Decimal("0.17") * 150 * 12,
      "150 km a week not driven, 12 weeks a year, x 0.17 kg CO2e/km (DEFRA 2023 average car)"),
@@ -79,13 +80,34 @@ PLEDGES = [  # key, title, kg CO2e a year, method
 ]
 
 
+PLEDGES_SL = {  # key: (title, method)
+    "car-free-week": ("En teden na mesec brez avtomobila",
+                      "150 km na teden manj z avtomobilom, 12 tednov na leto, x 0,17 kg "
+                      "CO2e/km (DEFRA 2023, povprečni avtomobil)"),
+    "bus-to-work": ("Na delo z avtobusom",
+                    "20 km na dan v 220 delovnih dneh z avtobusom namesto z avtomobilom: "
+                    "(0,17 - 0,10) kg CO2e/km (DEFRA 2023, avtomobil in mestni avtobus)"),
+    "district-heating": ("Namesto plinskega kotla daljinsko ogrevanje",
+                         "12.000 kWh toplote na leto: plin 0,202 kg/kWh (IPCC) proti "
+                         "daljinski toploti s 60 % od 0,25 kg/kWh, ko kranjsko omrežje "
+                         "prevzema obnovljivo toploto (predpostavka, dokler omrežje ne objavi "
+                         "svojega faktorja)"),
+    "meat-free-days": ("Trije dnevi na teden brez mesa",
+                       "s prehrane z zmerno količino mesa na prehrano z malo mesa "
+                       "(Scarborough idr. 2014)"),
+}
+
+
 @transaction.atomic
 def ensure_pledges(city: City) -> list[Pledge]:
     out = []
     for key, title, kg, method in PLEDGES:
+        title_sl, method_sl = PLEDGES_SL[key]
         found, _ = Pledge.objects.get_or_create(
-            city=city, key=key, defaults={"title": title, "kg_co2e_year": kg.quantize(
-                Decimal("0.1")), "method": method})
+            city=city, key=key, defaults={
+                "kg_co2e_year": kg.quantize(Decimal("0.1")),
+                **per_language("title", {"en": title, "sl": title_sl}),
+                **per_language("method", {"en": method, "sl": method_sl})})
         out.append(found)
     return out
 

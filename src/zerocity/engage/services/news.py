@@ -1,5 +1,5 @@
 """News and events of the communication office: articles are written ahead and appear at
-their publication time, in Slovenian, English or both. An article on a topic (a field of
+their publication time, in any of the site's languages. An article on a topic (a field of
 action of the plan) is announced to the topic's followers when it appears: at once when it
 is published now, else by the timer (``zerocity engage tick``)."""
 
@@ -12,11 +12,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
+from zerocity.core.translations import Text, per_language, text
 from zerocity.engage.models import Article, Event
 
 
@@ -32,18 +34,21 @@ def upcoming(city: City, at: datetime | None = None) -> QuerySet[Event]:
 def write(city: City, title: str, body: str, *, publish_at: datetime, summary: str = "",
           title_sl: str = "", summary_sl: str = "", body_sl: str = "", topic: str = "",
           by: Person | None = None, actor: str = "") -> Article:
-    if not title.strip() or not body.strip():
-        raise Conflict("an article has a title and a text")
-    slug = slugify(title)[:70] or "article"
+    """An article by the communication office: ``title``, ``summary`` and ``body`` in English,
+    the ``*_sl`` ones in Slovenian; either language may be missing (readers are told)."""
+    if not (title.strip() or title_sl.strip()) or not (body.strip() or body_sl.strip()):
+        raise Conflict(_("An article needs a title and a text, in at least one language."))
+    slug = slugify(title or title_sl)[:70] or "article"
     base, n = slug, 1
     while Article.objects.filter(city=city, slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     if topic and topic not in topics(city):
-        raise Conflict(f"topic: one of {', '.join(topics(city)) or 'none'}")
+        raise Conflict(_("Choose the topic among the plan's fields of action."))
     article = Article.objects.create(
-        city=city, slug=slug, title=title.strip(), body=body.strip(), summary=summary.strip(),
-        title_sl=title_sl.strip(), summary_sl=summary_sl.strip(), body_sl=body_sl.strip(),
+        city=city, slug=slug, **per_language("title", {"en": title, "sl": title_sl}),
+        **per_language("body", {"en": body, "sl": body_sl}),
+        **per_language("summary", {"en": summary, "sl": summary_sl}),
         publish_at=publish_at, topic=topic, author=actor or audit.actor_label(by))
     audit.record("engage.article", city=city, user=by, actor=actor, obj=article,
                  publish_at=publish_at.isoformat())
@@ -82,19 +87,17 @@ def announce(city: City, *, at: datetime | None = None, by: Person | None = None
 def add_event(city: City, title: str, starts_at: datetime, place: str, *,
               title_sl: str = "", description: str = "", by: Person | None = None,
               actor: str = "") -> Event:
-    if not title.strip() or not place.strip():
-        raise Conflict("an event has a title and a place")
-    event = Event.objects.create(city=city, title=title.strip()[:200],
-                                 title_sl=title_sl.strip()[:200], starts_at=starts_at,
-                                 place=place.strip()[:200], description=description.strip())
+    if not (title.strip() or title_sl.strip()) or not place.strip():
+        raise Conflict(_("An event needs a title, in at least one language, and a place."))
+    event = Event.objects.create(
+        city=city, **per_language("title", {"en": title[:200], "sl": title_sl[:200]}),
+        starts_at=starts_at, place=place.strip()[:200],
+        **per_language("description", {"en": description}))
     audit.record("engage.event", city=city, user=by, actor=actor, obj=event)
     return event
 
 
-def localised(obj: Any, field: str, language: str) -> str:
-    """An article's or event's field in the reader's language, the other one when it has no
-    translation."""
-    translated = str(getattr(obj, f"{field}_sl", None) or "")
-    if language == "sl" and translated:
-        return translated
-    return str(getattr(obj, field) or translated)
+def localised(obj: Any, field: str, language: str) -> Text:
+    """An article's or event's field in the reader's language, another one (which the text
+    knows) when it has no translation."""
+    return text(obj, field, language)

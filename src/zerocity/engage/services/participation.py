@@ -27,6 +27,7 @@ from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import City
+from zerocity.core.translations import per_language
 from zerocity.engage.models import (
     Alignment,
     Block,
@@ -54,10 +55,13 @@ def reports_to_hide() -> int:
 
 @transaction.atomic
 def create_process(city: City, slug: str, title: str, *, summary: str = "",
-                   support_threshold: int = 50, by: Person | None = None, actor: str = "",
-                   **levels: int) -> Process:
-    process = Process.objects.create(city=city, slug=slug, title=title, summary=summary,
-                                     support_threshold=support_threshold, **levels)
+                   title_sl: str = "", summary_sl: str = "", support_threshold: int = 50,
+                   by: Person | None = None, actor: str = "", **levels: int) -> Process:
+    """A process: ``title`` and ``summary`` in English, the ``*_sl`` ones in Slovenian."""
+    process = Process.objects.create(
+        city=city, slug=slug, **per_language("title", {"en": title, "sl": title_sl}),
+        **per_language("summary", {"en": summary, "sl": summary_sl}),
+        support_threshold=support_threshold, **levels)
     audit.record("engage.process_created", city=city, user=by, actor=actor, obj=process)
     return process
 

@@ -16,10 +16,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
+from zerocity.core.translations import languages, per_language
 from zerocity.engage.models import Process, Question, QuestionKind, Response, Survey
 from zerocity.engage.services.verification import keyed, require
 
@@ -30,10 +32,14 @@ CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING
 @transaction.atomic
 def create_survey(process: Process, title: str, questions: list[dict[str, Any]], *,
                   opens_at: datetime, closes_at: datetime, level: int | None = None,
-                  by: Person | None = None, actor: str = "") -> Survey:
+                  title_sl: str = "", by: Person | None = None, actor: str = "") -> Survey:
+    """A survey: ``title`` and each question's ``text``, ``options`` and ``rows`` in English,
+    ``title_sl`` and a question's ``text_sl``, ``options_sl``, ``rows_sl`` in Slovenian (the
+    options in the same order). Answers are kept in the first language's wording."""
     if closes_at <= opens_at:
-        raise Conflict("a survey closes after it opens")
-    survey = Survey.objects.create(process=process, title=title, opens_at=opens_at,
+        raise Conflict(_("A survey must close after it opens."))
+    survey = Survey.objects.create(process=process, opens_at=opens_at,
+                                   **per_language("title", {"en": title, "sl": title_sl}),
                                    closes_at=closes_at,
                                    **({"level": level} if level is not None else {}))
     for position, q in enumerate(questions, start=1):
@@ -50,15 +56,62 @@ def create_survey(process: Process, title: str, questions: list[dict[str, Any]],
         if show_if is not None:
             earlier = survey.questions.filter(position=show_if.get("question")).first()
             if earlier is None or earlier.kind != QuestionKind.SINGLE \
-                    or show_if.get("equals") not in earlier.options:
+                    or show_if.get("equals") not in words(earlier, "options"):
                 raise Conflict(f"question {position}: show_if names an earlier single-choice "
                                "question and one of its options")
+        texts = {"en": str(q.get("text", ""))[:500], "sl": str(q.get("text_sl", ""))[:500]}
+        options_sl = [str(o) for o in q.get("options_sl", [])]
+        if options_sl and len(options_sl) != len(options):
+            raise Conflict(f"question {position}: as many Slovenian options as English ones")
         Question.objects.create(survey=survey, position=position, kind=kind,
-                                text=str(q.get("text", ""))[:500], options=options,
-                                rows=[str(r) for r in q.get("rows", [])],
+                                **per_language("text", texts),
+                                **per_language("options", {"en": options, "sl": options_sl}),
+                                **per_language("rows", {
+                                    "en": [str(r) for r in q.get("rows", [])],
+                                    "sl": [str(r) for r in q.get("rows_sl", [])]}),
                                 required=bool(q.get("required", True)), show_if=show_if)
     audit.record("engage.survey_created", city=process.city, user=by, actor=actor, obj=survey)
     return survey
+
+
+def words(q: Question, field: str) -> list[str]:
+    """A question's options or rows in the wording answers are kept in: English when the
+    question has them in English (what answers were always kept in), else the first language
+    of LANGUAGES that has them."""
+    for code in ("en", *languages()):
+        found = getattr(q, f"{field}_{code}", None)
+        if found:
+            return list(found)
+    return list(getattr(q, field) or [])
+
+
+def _canonical(q: Question, field: str, value: Any) -> Any:
+    """An option or row as a reader of any language gave it, in the kept wording."""
+    kept = words(q, field)
+    if not isinstance(value, str) or value in kept:
+        return value
+    for code in languages():
+        wording = getattr(q, f"{field}_{code}", None) or []
+        if value in wording and wording.index(value) < len(kept):
+            return kept[wording.index(value)]
+    return value
+
+
+def label(q: Question, field: str, value: str) -> str:
+    """A kept option or row in the reader's language."""
+    kept = words(q, field)
+    wording = getattr(q, field) or []
+    if value in kept and kept.index(value) < len(wording):
+        return str(wording[kept.index(value)])
+    return value
+
+
+def _in_kept_wording(q: Question, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_canonical(q, "options", v) for v in value]
+    if isinstance(value, dict):
+        return {_canonical(q, "rows", k): _canonical(q, "options", v) for k, v in value.items()}
+    return _canonical(q, "options", value)
 
 
 def shown(question: Question, answers: dict[str, Any]) -> bool:
@@ -83,30 +136,33 @@ def numbering(questions: Iterable[Question], answers: dict[str, Any]) -> dict[in
 
 
 def _check(q: Question, value: Any, number: int) -> Any:
-    where = f"question {number}"
+    where = _("Question %(n)s") % {"n": number}
+    options, rows = words(q, "options"), words(q, "rows")
     if q.kind in (QuestionKind.SHORT, QuestionKind.LONG):
         text = str(value).strip()
         limit = 200 if q.kind == QuestionKind.SHORT else 5000
         if len(text) > limit:
-            raise Conflict(f"{where}: at most {limit} characters")
+            raise Conflict(_("%(where)s: write at most %(limit)s characters.") % {
+                "where": where, "limit": limit})
         return text
     if q.kind == QuestionKind.SINGLE:
-        if value not in q.options:
-            raise Conflict(f"{where}: choose one of the options")
+        if value not in options:
+            raise Conflict(_("%(where)s: choose one of the options.") % {"where": where})
         return value
     if q.kind == QuestionKind.MULTIPLE:
         chosen = list(value) if isinstance(value, list) else [value]
-        if not chosen or any(v not in q.options for v in chosen) or len(set(chosen)) != len(
+        if not chosen or any(v not in options for v in chosen) or len(set(chosen)) != len(
                 chosen):
-            raise Conflict(f"{where}: choose among the options")
+            raise Conflict(_("%(where)s: choose among the options.") % {"where": where})
         return chosen
     if q.kind == QuestionKind.RANKING:
-        if not isinstance(value, list) or sorted(value) != sorted(q.options):
-            raise Conflict(f"{where}: rank every option once")
+        if not isinstance(value, list) or sorted(value) != sorted(options):
+            raise Conflict(_("%(where)s: rank every option once.") % {"where": where})
         return value
-    if not isinstance(value, dict) or set(value) != set(q.rows) or any(
-            v not in q.options for v in value.values()):
-        raise Conflict(f"{where}: answer every row with one of the options")
+    if not isinstance(value, dict) or set(value) != set(rows) or any(
+            v not in options for v in value.values()):
+        raise Conflict(_("%(where)s: answer every row with one of the options.") % {
+            "where": where})
     return value
 
 
@@ -118,7 +174,8 @@ def answer(survey: Survey, user: Any, answers: dict[str, Any], *,
     city = survey.process.city
     require(user, city, survey.level, "answer the survey")
     if not survey.opens_at <= at < survey.closes_at:
-        raise Conflict("the survey is not open")
+        raise Conflict(_("The survey is not open: answers are taken between its opening and "
+                         "closing times."))
     clean: dict[str, Any] = {}
     number = 0  # as the person saw it: the questions asked, counted (``numbering``)
     for q in survey.questions.all():
@@ -127,24 +184,25 @@ def answer(survey: Survey, user: Any, answers: dict[str, Any], *,
         empty = given in (None, "", [], {})
         if not shown(q, clean):
             if not empty:
-                raise Conflict(f"“{q.text}” is not asked with your earlier answers")
+                raise Conflict(_("“%(q)s” is not asked with your earlier answers; leave it "
+                                 "empty.") % {"q": q.text})
             continue
         number += 1
         if empty:
             if q.required:
-                raise Conflict(f"question {number} needs an answer")
+                raise Conflict(_("Question %(n)s needs an answer.") % {"n": number})
             continue
-        clean[key] = _check(q, given, number)
+        clean[key] = _check(q, _in_kept_wording(q, given), number)
     unknown = set(answers) - {str(q.position) for q in survey.questions.all()}
     if unknown:
-        raise Conflict(f"no question {', '.join(sorted(unknown))}")
+        raise Conflict(_("The survey has no question %(n)s.") % {"n": ", ".join(sorted(unknown))})
     try:
         with transaction.atomic():
             made = Response.objects.create(survey=survey, answers=clean, submitted_at=at,
                                            respondent=keyed("survey", str(survey.pk),
                                                             str(user.pk)))
     except IntegrityError:
-        raise Conflict("you answered this survey already") from None
+        raise Conflict(_("You have already answered this survey.")) from None
     return made
 
 
@@ -157,16 +215,19 @@ def results(survey: Survey) -> list[dict[str, Any]]:
         key = str(q.position)
         given = [r[key] for r in responses if key in r]
         row: dict[str, Any] = {"question": q, "answers": len(given)}
+        options, rows = words(q, "options"), words(q, "rows")
         if q.kind == QuestionKind.SINGLE:
-            row["counts"] = [(o, Counter(given)[o]) for o in q.options]
+            row["counts"] = [(label(q, "options", o), Counter(given)[o]) for o in options]
         elif q.kind == QuestionKind.MULTIPLE:
             c = Counter(v for g in given for v in g)
-            row["counts"] = [(o, c[o]) for o in q.options]
+            row["counts"] = [(label(q, "options", o), c[o]) for o in options]
         elif q.kind == QuestionKind.RANKING:
-            row["ranks"] = sorted(((o, sum(g.index(o) + 1 for g in given) / len(given))
-                                   for o in q.options), key=lambda x: x[1]) if given else []
+            row["ranks"] = sorted(((label(q, "options", o),
+                                    sum(g.index(o) + 1 for g in given) / len(given))
+                                   for o in options), key=lambda x: x[1]) if given else []
         elif q.kind == QuestionKind.MATRIX:
-            row["matrix"] = [(r, [(o, sum(1 for g in given if g.get(r) == o))
-                                  for o in q.options]) for r in q.rows]
+            row["matrix"] = [(label(q, "rows", r),
+                              [(label(q, "options", o), sum(1 for g in given if g.get(r) == o))
+                               for o in options]) for r in rows]
         out.append(row)
     return out

@@ -102,11 +102,12 @@ def cap_period(code: str) -> str:
 
 @register.filter
 def named(code: str, things: Any) -> str:
-    """The ``name`` of the thing in ``things`` whose ``id`` is ``code`` (a pass's product, a
-    rider category), or the code as words when none is (a product retired since)."""
+    """The name of the thing in ``things`` whose ``id`` is ``code`` (a pass's product, a
+    rider category) in the reader's language where it has one (``label``), or the code as words
+    when none is (a product retired since)."""
     for thing in things or ():
         if getattr(thing, "id", None) == code:
-            return str(thing.name)
+            return str(getattr(thing, "label", None) or thing.name)
     return labels.readable(code)
 
 

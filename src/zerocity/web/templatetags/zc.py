@@ -1,15 +1,22 @@
-"""Template filters and tags of the public pages: locale-aware numbers, translated taxonomy
-labels and the inline SVG charts."""
+"""Template filters and tags of the public pages: locale-aware numbers, money, days and
+moments (one format per language), content in the page's language with a marked fallback,
+translated taxonomy labels and the inline SVG charts."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
+from zerocity.core.translations import Text, active, text
 from zerocity.web import charts, labels
 
 register = template.Library()
@@ -27,6 +34,79 @@ def num(value: Any, decimals: int = 0) -> str:
     if rounded == 0:
         rounded = 0.0  # no "-0"
     return number_format(rounded, decimal_pos=int(decimals), use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def money(value: Any, currency: str = "EUR") -> str:
+    """An amount of money in the active language's format with two decimals and its currency
+    after a no-break space (Slovenian 1.234,50 EUR; English 1,234.50 EUR). Blank for None."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    if amount == 0:
+        amount = Decimal("0.00")
+    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)}" \
+           f"\u00a0{currency}"
+
+
+@register.filter
+def qty(value: Any, unit: str) -> str:
+    """A quantity: its number as ``num`` and its unit after a no-break space ("3,9 t")."""
+    if value is None or value == "":
+        return ""
+    decimals = 1 if isinstance(value, (float, Decimal)) and abs(float(value)) < 100 else 0
+    return f"{num(value, decimals)}\u00a0{unit}"
+
+
+@register.filter
+def day(value: date | datetime | None) -> str:
+    """A day in the active language's one date format (5. 12. 2026; 5 Dec 2026); a moment is
+    first taken to the city's zone."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, "DATE_FORMAT")
+
+
+@register.filter
+def when(value: date | datetime | None) -> str:
+    """A moment in the city's zone, in the active language's one format
+    (5. 12. 2026, 08:26; 5 Dec 2026, 08:26)."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, datetime):
+        return day(value)
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, "DATETIME_FORMAT")
+
+
+IN_LANGUAGE = {"en": gettext_lazy("(in English)"), "sl": gettext_lazy("(in Slovenian)")}
+
+
+def _marked(shown: Text) -> SafeString:
+    if not shown.fallback:
+        return format_html("{}", shown)
+    note = IN_LANGUAGE.get(shown.language) or _("(in %(language)s)") % {
+        "language": get_language_info(shown.language)["name_translated"]}
+    return format_html('<span lang="{}">{}</span> <small class="meta">{}</small>',
+                       shown.language, shown, note)
+
+
+@register.simple_tag
+def tr(obj: Any, field: str) -> SafeString:
+    """A translated field of ``obj`` in the page's language; when it has none yet, the text
+    in another language, marked with its ``lang`` and "(in English)"."""
+    return _marked(text(obj, field, active()))
+
+
+@register.filter
+def in_language(value: Any) -> SafeString:
+    """A text from a selector (core.translations.Text) shown as ``tr`` shows it."""
+    if isinstance(value, Text):
+        return _marked(value)
+    return format_html("{}", value if value is not None else "")
 
 
 @register.filter
