@@ -51,6 +51,16 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def in_english():  # type: ignore[no-untyped-def]
+    """Service refusals read in English (``pytestmark = pytest.mark.usefixtures(...)``); the
+    Slovenian of the same messages is tested on the pages and in test_languages."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def city(db):  # type: ignore[no-untyped-def]
     from zerocity.core.services import create_city
 

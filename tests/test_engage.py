@@ -27,7 +27,7 @@ from zerocity.engage.services import (
 )
 from zerocity.engage.services.verification import ParticipationRefused
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 CENSUS = ("resident_number,birth_date,district\n"
           "KR-0001,1980-04-01,center\nKR-0002,1975-11-30,center\nKR-0003,2001-02-14,primskovo\n")
 
@@ -625,7 +625,7 @@ def test_survey_questions_are_numbered_as_they_are_asked(people):
     assert page["questions"][1]["condition"].text == "Do you own a car?"
     assert list(page["questions"][2]["places"]) == [1, 2, 3]
     # and a refusal names a question by the number the person saw
-    with pytest.raises(Conflict, match="question 2: rank every option once"):
+    with pytest.raises(Conflict, match="Question 2: rank every option once"):
         surveys.answer(survey, p["res1"], {"1": "no", "3": ["buses", "buses", "parking"]})
 
 

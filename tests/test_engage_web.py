@@ -498,7 +498,7 @@ def test_a_ranking_with_a_place_given_twice_is_refused_with_the_number_seen(leve
               "next": url(f"participate/surveys/{survey.pk}/")}
     refused = c.post(url(f"participate/surveys/{survey.pk}/answer/"), answer, follow=True)
     # then it is refused, naming the question by the number the person saw (3, not 4)
-    assert "question 3: rank every option once" in refused.content.decode()
+    assert "Question 3: rank every option once." in refused.content.decode()
     assert not survey.responses.exists()
 
 

@@ -28,7 +28,7 @@ from zerocity.food.models import (
 )
 from zerocity.food.services import dps
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 TZ = ZoneInfo("Europe/Ljubljana")
 SENT = datetime(2026, 12, 10, 11, 0, tzinfo=TZ)  # the research note's matrix
 CRITERIA = [{"id": "price", "type": "price", "name": "Price", "weight": 60},
@@ -46,17 +46,6 @@ def refused(code: str, kind: type[Exception] = Conflict, text: str = "") -> Iter
     assert getattr(caught.value, "code", None) == code
     assert not re.search(r"\b(DPS|SI|INV)-\d", str(caught.value)), str(caught.value)
     assert re.search(text, str(caught.value)), str(caught.value)
-
-
-@pytest.fixture(autouse=True)
-def _english():  # type: ignore[no-untyped-def]
-    """The refusals are read in English here; the pages' Slovenian is tested on the pages."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
 
 
 def local(*args: int) -> datetime:

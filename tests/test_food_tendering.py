@@ -24,7 +24,7 @@ from zerocity.food import deadlines, letters
 from zerocity.food.models import Opener, Operator, ProcurementStatus, Tender, TenderStatus
 from zerocity.food.services import dps, tendering
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 TZ = ZoneInfo("Europe/Ljubljana")
 CHECKS = {"espd_received": True, "exclusion_grounds_art57": True, "selection_criteria": True}
 CRITERIA = [{"id": "price", "type": "price", "name": "Price", "weight": 70},
@@ -41,17 +41,6 @@ def refused(code: str, kind: type[Exception] = Conflict, text: str = "") -> Iter
     assert getattr(caught.value, "code", None) == code
     assert not re.search(r"\b(DPS|SI|INV)-\d", str(caught.value)), str(caught.value)
     assert re.search(text, str(caught.value)), str(caught.value)
-
-
-@pytest.fixture(autouse=True)
-def _english():  # type: ignore[no-untyped-def]
-    """The refusals are read in English here; the pages' Slovenian is tested on the pages."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
 
 
 def local(*args: int) -> datetime:
