@@ -342,10 +342,11 @@ def survey_page(city: City, pk: int, person: Person | None) -> dict[str, Any]:
     by_position = {q.position: q for q in asked}
     items = []
     for q in asked:
-        condition = by_position.get(q.show_if["question"]) if q.show_if else None
+        show_if = q.show_if or {}
+        condition = by_position.get(show_if["question"]) if show_if else None
         items.append({"question": q, "number": numbers[q.position], "condition": condition,
                       # the answer that shows it, in the words the reader sees and sends
-                      "shows_when": surveys.label(condition, "options", q.show_if["equals"])
+                      "shows_when": surveys.label(condition, "options", show_if["equals"])
                       if condition is not None else None,
                       "places": range(1, len(q.options) + 1)})
     return {"survey": found, "questions": items,

@@ -106,7 +106,7 @@ def _finish_activity(table: ir.Table, per: str) -> ir.Table:
         "value": table.value_u / SCALE,
         "readings": table.readings, "meters": table.meters,
         "expected_readings": expected.cast("float64"),
-        "coverage": table.readings / expected,
+        "coverage": table.readings / expected.nullif(0),
         "batches": table.batches,
     }
     return table.select(**columns)
@@ -171,6 +171,6 @@ def pv_production(path: str | Path, *, frequencies: Frequencies, per: str = "mon
         columns["month"] = t.period % 100
     columns |= {"mwh": t.value_u / (SCALE * 1000), "readings": t.readings, "meters": t.meters,
                 "expected_readings": expected.cast("float64"),
-                "coverage": t.readings / expected}
+                "coverage": t.readings / expected.nullif(0)}
     df = to_frame(con, t.select(**columns))
     return frames.finish(df, kinds, [c for c in PV_SORT if c in kinds])

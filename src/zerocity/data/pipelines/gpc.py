@@ -127,7 +127,7 @@ def gpc_activity(path: str | Path, *, frequencies: Frequencies, per: str = "year
     columns |= {"gpc_ref": g.gpc_ref, "carrier": g.carrier, "ccc_sector": g.ccc_sector,
                 "mwh": g.kwh_u / (SCALE * 1000), "readings": g.readings, "meters": g.meters,
                 "expected_readings": expected.cast("float64"),
-                "coverage": g.readings / expected, "sources": g.sources,
+                "coverage": g.readings / expected.nullif(0), "sources": g.sources,
                 "batches": g.batches}
     df = to_frame(con, g.select(**columns))
     return frames.finish(df, kinds, [c for c in GPC_SORT if c in kinds])

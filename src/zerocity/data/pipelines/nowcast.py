@@ -156,7 +156,7 @@ def nowcast(path: str | Path, *, factors: Mapping[str, float], frequencies: Freq
         tco2e_to_date=r.kwh_to_date / mwh * r.tco2e_per_mwh,
         tco2e_estimate=r.estimate_u / mwh * r.tco2e_per_mwh,
         readings=r.readings, expected_readings=expected.cast("float64"),
-        coverage=r.readings / expected,
+        coverage=r.readings / expected.nullif(0),
         year_share=r.days_to_date / days_in_year(year),
     )
     return frames.finish(to_frame(con, out), NOWCAST_COLUMNS, NOWCAST_SORT)
