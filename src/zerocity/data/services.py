@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit, tokens
 from zerocity.core.actors import Person
@@ -70,7 +71,7 @@ Progress = Callable[[int, int], None]
 def get_source(city: City, key: str) -> DataSource:
     source = DataSource.objects.filter(city=city, key=key).select_related("city").first()
     if source is None:
-        raise NotFound(f"no data source {key!r} in {city.slug}")
+        raise NotFound(_("%(city)s has no data source %(key)s.") % {"city": city.name, "key": key})
     return source
 
 
@@ -183,7 +184,7 @@ def issue_token(source: DataSource, name: str, *, by: Person | None = None,
     only its SHA-256 digest is."""
     name = name.strip()
     if not name:
-        raise Conflict("a token needs a name (who or what uses it)")
+        raise Conflict(_("Give the token a name that says who or what uses it."))
     secret, prefix, digest = tokens.new_secret(TOKEN_PREFIX)
     token = SourceToken.objects.create(source=source, name=name[:100], prefix=prefix,
                                        digest=digest,
