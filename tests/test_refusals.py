@@ -147,7 +147,9 @@ def card_selectors(city: Any) -> Trigger:
 def data_services(city: Any) -> Trigger:
     from zerocity.data import services
 
-    return lambda: services.get_source(city, "heat-meters")
+    source = services.add_source(city, "heat-meters", name="Heat meters", kind="heat_meters",
+                                 schema={"heat": {"unit": "MWh"}})
+    return lambda: services.issue_token(source, "   ")
 
 
 def inventory_services(city: Any) -> Trigger:
@@ -221,8 +223,8 @@ CASES: dict[str, tuple[Callable[[Any], Trigger], str, str, str]] = {
         "There is no such card account.", ""),
     "data.services": (
         data_services,
-        "Testville nima vira podatkov heat-meters.",
-        "Testville has no data source heat-meters.", ""),
+        "Žetonu dajte ime, ki pove, kdo ali kaj ga uporablja.",
+        "Give the token a name that says who or what uses it.", ""),
     "inventory.services": (
         inventory_services,
         "Evidenca za leto 2021 še nima vrstic; najprej uvozite podatke o dejavnostih.",

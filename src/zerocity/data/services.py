@@ -71,7 +71,7 @@ Progress = Callable[[int, int], None]
 def get_source(city: City, key: str) -> DataSource:
     source = DataSource.objects.filter(city=city, key=key).select_related("city").first()
     if source is None:
-        raise NotFound(_("%(city)s has no data source %(key)s.") % {"city": city.name, "key": key})
+        raise NotFound(f"no data source {key!r} in {city.slug}")
     return source
 
 
