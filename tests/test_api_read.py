@@ -154,7 +154,7 @@ def test_an_action_in_full_and_unknown_ones(kranj):
     assert data["status_overridden"] is False and data["override_reason"] == ""
     listed = get(f"{BASE}/plan/actions?limit=1")["items"][0]
     assert {k: data[k] for k in listed} == listed  # the list item is part of the whole
-    assert "no action 'X.9'" in problem(f"{BASE}/plan/actions/X.9", 404)["detail"]
+    assert "Načrt mesta Kranj nima ukrepa X.9." in problem(f"{BASE}/plan/actions/X.9", 404)["detail"]
     problem("/api/v1/cities/atlantis/plan/actions/1.1", 404)
 
 
@@ -224,8 +224,8 @@ def test_the_scenarios_are_the_public_explorers(kranj):
     assert some == {"city": "kranj",
                     **Client().get("/en/kranj/plan/explorer.json?a=1.1&a=MT-CARS").json()}
     assert some["actions"] == ["1.1", "MT-CARS"] and set(some["impacts"]) == {"1.1", "MT-CARS"}
-    assert "no action Q.7" in problem(f"{BASE}/plan/scenarios?actions=1.1&actions=Q.7",
-                                      404)["detail"]
+    assert "Načrt mesta Kranj nima ukrepa Q.7." in problem(
+        f"{BASE}/plan/scenarios?actions=1.1&actions=Q.7", 404)["detail"]
 
 
 def test_a_department_proposal_and_its_author_stay_out_until_published(kranj):
@@ -258,7 +258,7 @@ def test_a_city_without_a_plan_or_unknown_is_a_404(kranj):
     create_city("velenje", name="Velenje", country="SI")
     for path in ("plan", "plan/actions", "plan/indicators", "plan/gap", "plan/scenarios",
                  "plan/actions/1.1"):
-        assert "velenje has no action plan" in problem(
+        assert "Velenje še nima akcijskega načrta." in problem(
             f"/api/v1/cities/velenje/{path}", 404)["detail"]
         assert "no city 'atlantis'" in problem(f"/api/v1/cities/atlantis/{path}",
                                                404)["detail"]
@@ -458,7 +458,7 @@ def test_proposals_page_and_filter_by_state(kranj):
     for bad in ("withdrawn", "hidden"):
         body = problem(f"{BASE}/processes/{PROCESS}/proposals?state={bad}", 400)
         assert body["errors"][0]["loc"] == ["query", "state"]
-    assert "no participatory process 'nowhere'" in problem(
+    assert "V mestu Kranj ni participativnega procesa nowhere." in problem(
         f"{BASE}/processes/nowhere/proposals", 404)["detail"]
     problem(f"/api/v1/cities/atlantis/processes/{PROCESS}/proposals", 404)
 

@@ -13,7 +13,7 @@ from zerocity.card import services
 from zerocity.card.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from zerocity.core.errors import Conflict
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 D = Decimal
 
 
@@ -45,14 +45,14 @@ def test_a_retried_top_up_never_credits_twice(wallet):
     again = services.top_up(wallet, "10.00", payment_reference="psp-7")
     assert (first.replayed, again.replayed) == (False, True)  # the service says which
     assert again.value.pk == first.value.pk and balance(wallet) == D("10.00")
-    with pytest.raises(Conflict, match="'payment:psp-7' was used for another movement"):
+    with pytest.raises(Conflict, match="already made once for another amount"):
         services.top_up(wallet, "12.00", payment_reference="psp-7")
     assert LedgerTransaction.objects.count() == 1
 
 
 def test_the_balance_never_goes_below_the_floor_in_code_or_in_the_database(wallet):
     services.top_up(wallet, "1.00", payment_reference="psp-1")
-    with pytest.raises(services.InsufficientBalance, match="balance 1.00 EUR, 1.30 EUR asked"):
+    with pytest.raises(services.InsufficientBalance, match="The balance is 1.00\u00a0EUR and 1.30\u00a0EUR is asked"):
         services.charge(wallet, "1.30")
     assert balance(wallet) == D("1.00") and LedgerEntry.objects.count() == 2
     # the database refuses it too, whoever writes
@@ -75,12 +75,12 @@ def test_entries_and_transactions_are_never_updated_or_deleted(wallet):
 def test_a_correction_is_a_reversal_with_a_reason_once(city, wallet):
     services.top_up(wallet, "5.00", payment_reference="psp-1")
     fare = services.charge(wallet, "2.00")
-    with pytest.raises(Conflict, match="needs a reason"):
+    with pytest.raises(Conflict, match="Say why the transaction is corrected."):
         services.reverse(fare, reason=" ")
     back = services.reverse(fare, reason="charged twice at the gate", actor="desk")
     assert back.reverses_id == fare.pk and back.by_label == "desk"
     assert balance(wallet) == D("5.00")
-    with pytest.raises(Conflict, match="already reversed"):
+    with pytest.raises(Conflict, match="has already been reversed"):
         services.reverse(fare, reason="again")
     assert services.reconcile(city).clean
 

@@ -14,7 +14,7 @@ from zerocity.card.demo import kranj_fares
 from zerocity.card.models import PointsEntry
 from zerocity.core.errors import Conflict
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 MORNING = datetime(2026, 10, 20, 5, 0, tzinfo=UTC)  # 07:00 in Kranj
 
 
@@ -62,9 +62,9 @@ def test_redemption_is_checked_idempotent_and_the_ledger_append_only(rider):
     again = rewards.redeem(account, 20, where="Kranj pool", key="till-7-0001")
     assert (first.replayed, again.replayed) == (False, True)
     assert again.value.pk == first.value.pk and rewards.balance(account) == 10
-    with pytest.raises(Conflict, match="20 points asked, 10 available"):
+    with pytest.raises(Conflict, match="20 points are asked, but only 10 are available."):
         rewards.redeem(account, 20, where="Kranj pool", key="till-7-0002")
-    with pytest.raises(Conflict, match="another account or amount"):
+    with pytest.raises(Conflict, match="already used for another card or number of points"):
         rewards.redeem(account, 5, where="Kranj pool", key="till-7-0001")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         PointsEntry.objects.filter(pk=first.value.pk).update(points=-1)

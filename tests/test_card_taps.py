@@ -18,7 +18,7 @@ from zerocity.card.demo import kranj_fares
 from zerocity.card.models import Medium, MediumStatus, Tap
 from zerocity.core.errors import Conflict
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 D = Decimal
 # a Tuesday in October 2026, 07:00 in Kranj (UTC+2)
 MORNING = datetime(2026, 10, 20, 5, 0, tzinfo=UTC)
@@ -139,18 +139,18 @@ def test_a_child_pass_needs_a_valid_pupil_concession(card):
     account, _, _, _ = card
     rules = accounts.current_rules(account.city)[1]
     child = next(p for p in rules.products if p.kind == "pass" and p.amount == D("5.00"))
-    with pytest.raises(Conflict, match="needs a valid pupil concession"):
+    with pytest.raises(Conflict, match=r"needs a valid concession \(pupil\)"):
         accounts.sell_pass(account, child.id, at=MORNING)
     accounts.add_eligibility(account, "pupil", valid_from=MORNING - timedelta(days=60),
                              expires_at=MORNING - timedelta(seconds=1), verified_by="school")
-    with pytest.raises(Conflict, match="needs a valid pupil concession"):
+    with pytest.raises(Conflict, match=r"needs a valid concession \(pupil\)"):
         accounts.sell_pass(account, child.id, at=MORNING)  # expired a second ago
     accounts.add_eligibility(account, "pupil", valid_from=MORNING - timedelta(days=1),
                              expires_at=MORNING + timedelta(days=300), verified_by="school",
                              evidence_ref="school register 2026/27")
     sold = accounts.sell_pass(account, child.id, at=MORNING)
     assert sold.sale is not None and accounts.balance(account) == D("0.00")
-    with pytest.raises(Conflict, match="unknown concession"):
+    with pytest.raises(Conflict, match="Choose a concession: pupil"):
         accounts.add_eligibility(account, "astronaut", valid_from=MORNING,
                                  expires_at=MORNING + timedelta(days=1), verified_by="x")
 

@@ -116,4 +116,4 @@ def test_the_card_page_reads_each_account_and_a_refusal_comes_back_to_it(people)
     response = client.post(f"/en/{city.slug}/card/accounts/{account.pk}/challenges/"
                            f"{over.pk}/join/", {"next": home})
     assert (response.status_code, response["Location"]) == (302, home)
-    assert "the challenge is over" in client.get(home).content.decode()
+    assert "This challenge is over" in client.get(home).content.decode()

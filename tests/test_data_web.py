@@ -128,7 +128,8 @@ def test_a_refused_token_comes_back_to_the_sources_page_with_the_reason(setup):
     assert f'name="next" value="{sources}"' in admin.get(sources).content.decode()
     response = admin.post(f"{sources}eg-meters/tokens/", {"name": " ", "next": sources})
     assert (response.status_code, response["Location"]) == (302, sources)
-    assert "a token needs a name" in admin.get(sources).content.decode()
+    assert "Give the token a name that says who or what uses it." in admin.get(
+        sources).content.decode()
     assert not source.tokens.exists()
 
 

@@ -144,12 +144,12 @@ def test_a_resident_of_another_district_cannot_vote_in_the_centers_budget(levels
     page = client_for(other).post(url(f"participate/budgets/{budget.pk}/vote/"),
                                   {"projects": [project.pk], "next": back},
                                   follow=True).content.decode()
-    assert "residents of its district" in page
+    assert "Only residents of the budget" in page
     assert budget.ballots.count() == before  # nothing counted
     over = client_for(p["resident"]).post(url(f"participate/budgets/{budget.pk}/vote/"), {
         "projects": list(budget.projects.values_list("pk", flat=True)), "next": back},
         follow=True)
-    assert "more than the 150000.00 EUR" in over.content.decode()
+    assert "more than the 150,000.00\u00a0EUR to spend" in over.content.decode()
     assert budget.ballots.count() == before
 
 
@@ -470,7 +470,7 @@ def test_after_voting_the_budget_page_shows_the_ballot_and_its_receipt_not_the_e
     again = c.post(url(f"participate/budgets/{budget.pk}/vote/"),
                    {"projects": [chosen[0].pk],
                     "next": url(f"participate/budgets/{budget.pk}/")}, follow=True)
-    assert "you voted in this budget already" in again.content.decode()
+    assert "You have already voted in this budget." in again.content.decode()
     assert Ballot.objects.filter(budget=budget, voter=ballot["ballot"].voter).count() == 1
     # and the whole city's "approve up to 2" budget counts projects, not euros
     city_wide = Budget.objects.get(process__city=city, district__isnull=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.utils.translation import override
 from openpyxl import Workbook
 
 from zerocity.core.errors import Conflict
@@ -199,7 +200,8 @@ def test_fossil_and_non_fossil_methane_under_ar6_split(city):
 def test_a_published_inventory_refuses_an_import(city):
     inv = do_import(city, GOOD).inventory
     services.publish_inventory(inv)
-    with pytest.raises(Conflict, match="published"):
+    with override("en"), pytest.raises(Conflict, match="The 2022 inventory is published; "
+                                                       "withdraw it from the public before"):
         do_import(city, GOOD.replace("1000", "1001"))
     assert inv.lines.get(activity="Natural gas homes").amount == 1000
 

@@ -9,7 +9,7 @@ import pytest
 
 from zerocity.core.errors import Conflict
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_a_proposal_changes_nothing_until_published(kranj, people):
     proposal.refresh_from_db()
     assert (proposal.state, proposal.decided_by) == ("published", "o-staff")
     assert AuditLog.objects.filter(action="plan.publish", object_id=str(action.pk)).exists()
-    with pytest.raises(Conflict, match="already published"):
+    with pytest.raises(Conflict, match="already been published"):
         services.publish_proposal(proposal)
 
 
@@ -77,9 +77,9 @@ def test_unchanged_or_invalid_proposals(kranj, people):
     assert services.propose_change(action, {"name": action.name}) is None
     with pytest.raises(Conflict, match="end_year|start"):
         services.propose_change(action, {"end_year": 2020})  # before its start, 2023
-    with pytest.raises(Conflict, match="cannot be proposed"):
+    with pytest.raises(Conflict, match="cannot be changed by a proposal"):
         services.propose_change(action, {"department": 1})
-    with pytest.raises(Conflict, match="total_cost_eur"):
+    with pytest.raises(Conflict, match=r"Check Total cost \(EUR\)"):
         services.propose_change(action, {"total_cost_eur": "a lot"})
 
 
@@ -91,9 +91,9 @@ def test_a_stale_proposal_is_refused_and_rejection_needs_a_reason(kranj, people)
     second = services.propose_change(action, {"scale": "Gorenjska region"},
                                      by=people["energy"])
     services.publish_proposal(second, by=people["office"])
-    with pytest.raises(Conflict, match="changed since"):
+    with pytest.raises(Conflict, match="changed since this proposal"):
         services.publish_proposal(first, by=people["office"])
-    with pytest.raises(Conflict, match="needs a reason"):
+    with pytest.raises(Conflict, match="Give a reason for the rejection"):
         services.reject_proposal(first, reason="  ")
     rejected = services.reject_proposal(first, reason="Superseded by the regional plan",
                                         by=people["office"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils.translation import override
 
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.plan.monitoring import (
@@ -144,9 +145,10 @@ def test_milestones_drive_the_status_and_an_override_needs_a_reason(plan, people
     assert row["status"] == "late" and row["freshness"] == "fresh"
     assert row["overdue"] == [{"name": "Tender for biomass boiler", "due": "2026-03-01"}]
     assert overdue_by_department(plan, today=TODAY) == {
-        "energy": [{"code": "1.1", "name": action.name, "overdue": row["overdue"]}]}
+        "energy": [{"code": "1.1", "name": action.name, "overdue": row["overdue"],
+                    "department_name": action.department.name}]}
 
-    with pytest.raises(Conflict, match="needs a reason"):
+    with override("en"), pytest.raises(Conflict, match="Give the reason for setting the status"):
         services.override_status(action, "on_time", reason=" ")
     services.override_status(action, "on_time", reason="Tender re-run approved by council",
                              by=people["energy"])

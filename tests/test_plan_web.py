@@ -285,7 +285,7 @@ def test_a_refused_decision_comes_back_to_the_proposals_with_the_reason(users, k
     services.reject_proposal(proposal, reason="regional", by=users["office"])
     response = office.post(f"{listing}{proposal.pk}/publish/", {"next": listing})
     assert (response.status_code, response["Location"]) == (302, listing)
-    assert "this proposal is already rejected" in office.get(listing).content.decode()
+    assert "This proposal has already been rejected." in office.get(listing).content.decode()
 
 
 MANAGE_PAGES = ("", "actions/", "actions/?view=board", "actions/1.1/", "proposals/",

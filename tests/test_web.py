@@ -404,7 +404,8 @@ LOCALE = Path(__file__).resolve().parents[1] / "src/zerocity/locale/sl/LC_MESSAG
 
 
 def read_po(path: Path) -> dict[object, str]:
-    """msgid (or (msgid, n) for plural forms) -> msgstr of a .po file; fuzzy entries skipped."""
+    """msgid (or (msgid, n) for plural forms; "context\x04msgid" with a context) -> msgstr of
+    a .po file; fuzzy entries skipped."""
     entries: dict[object, str] = {}
     for block in path.read_text("utf-8").split("\n\n"):
         if "#, fuzzy" in block and 'msgid ""\nmsgstr ""\n"Project' not in block:
@@ -421,6 +422,8 @@ def read_po(path: Path) -> dict[object, str]:
             fields[key] = ast.literal_eval(value)
         if not fields.get("msgid"):
             continue  # the header
+        if "msgctxt" in fields:  # a message with a context is compiled under "context\x04msgid"
+            fields["msgid"] = f"{fields['msgctxt']}\x04{fields['msgid']}"
         if "msgid_plural" in fields:
             for name, value in fields.items():
                 if name.startswith("msgstr["):
@@ -496,4 +499,5 @@ def test_importing_into_a_published_year_is_refused_with_a_reason(users):
         "year": 2018, "mode": "replace", "gwp": "",
         "file": SimpleUploadedFile("a.csv", b"gpc_ref,activity,co2\nI.1.1,Gas,1\n")})
     assert response.status_code == 409
-    assert "is published; unpublish it before importing" in response.content.decode()
+    assert "is published; withdraw it from the public before importing" in \
+        response.content.decode()

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max
 from django.utils.timezone import now
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from zerocity.card import fares
 from zerocity.card.models import (
@@ -34,16 +34,30 @@ from zerocity.card.services import Leg, charge, open_wallet, post, system_accoun
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.formats import day, number
 from zerocity.core.models import City
 
 CONCESSIONS = ("pupil", "student", "senior", "unemployed", "disabled")
+# who a concession is for, as a sentence names it (the staff pages' labels, ``web.labels``)
+CONCESSION_NAMES = {
+    "pupil": gettext_lazy("pupil"),
+    "student": gettext_lazy("student"),
+    "senior": gettext_lazy("senior"),
+    "unemployed": gettext_lazy("unemployed person"),
+    "disabled": gettext_lazy("person with a disability"),
+}
+
+
+def concession_name(category: str) -> str:
+    return str(CONCESSION_NAMES.get(category, category))
 
 
 def token_hash(token: str) -> str:
     """What is stored of a medium's token, and what validators compare: its SHA-256."""
     token = token.strip()
     if not 4 <= len(token) <= 200:
-        raise Conflict("a medium's token has 4 to 200 characters")
+        raise Conflict(gettext("A card's number has %(low)s to %(high)s characters; check what "
+                               "was read or typed.") % {"low": number(4), "high": number(200)})
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -55,7 +69,7 @@ def open_account(city: City, *, holder: Any = None, guardian: CardAccount | None
     """A city account with its wallet; no holder makes an anonymous stored-value account. A
     minor's account names its guardian's account, which must be a personal one."""
     if guardian is not None and (guardian.anonymous or guardian.city_id != city.pk):
-        raise Conflict("a guardian is a personal account of the same city")
+        raise Conflict(gettext("A guardian's account must be a personal account of this city."))
     pseudonym = uuid.uuid4()
     wallet = open_wallet(city, f"wallet-{pseudonym.hex[:16]}", "Card account wallet", by=by,
                          actor=actor)
@@ -73,11 +87,11 @@ def personalise(account: CardAccount, holder: Any, *, by: Person | None = None,
     passes are theirs, a lost card can be blocked and replaced, and concessions recorded."""
     account = CardAccount.objects.select_for_update().get(pk=account.pk)
     if account.closed_at is not None:
-        raise Conflict("the account is closed")
+        raise Conflict(gettext("This card account is closed."))
     if account.holder_id == getattr(holder, "pk", None):
         return account
     if account.holder_id is not None:
-        raise Conflict("the account already has a holder")
+        raise Conflict(gettext("This card account already has a holder."))
     account.holder = holder
     account.save(update_fields=["holder"])
     audit.record("card.personalised", city=account.city, user=by, actor=actor, obj=account)
@@ -91,12 +105,12 @@ def move_balance(source: CardAccount, target: CardAccount, *, reason: str, by: P
     handed in for a personal one, a minor's card merged into the guardian's); a ledger
     transfer with its reason, once: the balance is then zero."""
     if source.pk == target.pk or source.city_id != target.city_id:
-        raise Conflict("a balance moves to another account of the same city")
+        raise Conflict(gettext("A balance can be moved only to another account of this city."))
     if target.closed_at is not None:
-        raise Conflict("the receiving account is closed")
+        raise Conflict(gettext("The account that would receive the balance is closed."))
     wallet = LedgerAccount.objects.select_for_update().get(pk=source.wallet_id)
     if wallet.balance <= 0:
-        raise Conflict("there is no balance to move")
+        raise Conflict(gettext("There is no balance to move."))
     return post(source.city, TransactionKind.TRANSFER,
                 [Leg(wallet, -wallet.balance), Leg(target.wallet, wallet.balance)],
                 reason=reason or f"moved to account {target.pk}", by=by, actor=actor).value
@@ -159,12 +173,13 @@ def _deny_list(city: City, token: str, *, added: bool, reason: str) -> DenyListC
 def issue_medium(account: CardAccount, token: str, *, kind: str = MediumKind.CITY_CARD,
                  label: str = "", by: Person | None = None, actor: str = "") -> Medium:
     if account.closed_at is not None:
-        raise Conflict("the account is closed")
+        raise Conflict(gettext("This card account is closed; open a new one to issue a card."))
     if kind not in MediumKind.values:
-        raise Conflict(f"unknown kind of medium {kind!r}")
+        raise Conflict(gettext("Choose a kind of card: %(kinds)s.")
+                       % {"kinds": ", ".join(str(label) for label in MediumKind.labels)})
     digest = token_hash(token)
     if Medium.objects.filter(city=account.city, token_hash=digest).exists():
-        raise Conflict("this medium is already issued")
+        raise Conflict(gettext("This card is already issued to an account."))
     medium = Medium.objects.create(city=account.city, account=account, kind=kind,
                                    token_hash=digest, label=label or token.strip()[-4:])
     audit.record("card.medium_issued", city=account.city, user=by, actor=actor, obj=medium,
@@ -195,7 +210,7 @@ def replace_medium(old: Medium, token: str, *, by: Person | None = None, actor: 
     are there at once; the old medium is blocked (if it was not) and marked replaced."""
     old = Medium.objects.select_for_update().get(pk=old.pk)
     if old.status in (MediumStatus.REPLACED, MediumStatus.CLOSED):
-        raise Conflict("this medium was already replaced or closed")
+        raise Conflict(gettext("This card was already replaced or closed."))
     if old.status == MediumStatus.ACTIVE:
         _deny_list(old.city, old.token_hash, added=True, reason="replaced")
     new = issue_medium(old.account, token, kind=old.kind, by=by, actor=actor)
@@ -242,7 +257,7 @@ def current_rules(city: City) -> tuple[int, fares.FareRules]:
     latest = FareRuleSet.objects.filter(city=city).order_by("-version").values_list(
         "version", flat=True).first()
     if latest is None:
-        raise NotFound(f"{city.slug} has no fare rules")
+        raise NotFound(gettext("%(city)s has no fare rules yet.") % {"city": city.name})
     key = (city.pk, latest, city.timezone)
     if key not in _PARSED:
         data = FareRuleSet.objects.get(city=city, version=latest).data
@@ -279,10 +294,14 @@ def sell_pass(account: CardAccount, product_id: str, *, at: datetime | None = No
     _, rules = current_rules(account.city)
     product = next((p for p in rules.products if p.id == product_id), None)
     if product is None or product.kind != "pass":
-        raise Conflict(f"no pass {product_id!r}")
+        raise Conflict(gettext("There is no pass %(product)s; choose one from the list.")
+                       % {"product": product_id})
     category = next(c for c in rules.categories if c.id == product.rider_category)
     if category.requires and not eligibilities(account, at, category.requires):
-        raise Conflict(f"{product.name} needs a valid {category.requires} concession")
+        raise Conflict(gettext("%(product)s needs a valid concession (%(concession)s); record "
+                               "the concession first.")
+                       % {"product": product.label,
+                          "concession": concession_name(category.requires)})
     valid_from, valid_to = fares.pass_validity(product, at, rules.tz)
     sale = charge(account.wallet, product.amount, kind=TransactionKind.PASS_SALE,
                   idempotency_key=payment_key, by=by, actor=actor) if product.amount else None
@@ -310,18 +329,21 @@ def add_eligibility(account: CardAccount, category: str, *, valid_from: datetime
     concession that is still running is renewed only in its re-enrolment window (the last
     ``RENEWAL_WINDOW`` before it expires)."""
     if category not in CONCESSIONS:
-        raise Conflict(f"unknown concession {category!r} ({', '.join(CONCESSIONS)})")
+        raise Conflict(gettext("Choose a concession: %(names)s.")
+                       % {"names": ", ".join(concession_name(c) for c in CONCESSIONS)})
     if expires_at <= valid_from:
-        raise Conflict("a concession expires after it starts")
+        raise Conflict(gettext("A concession must end after it starts."))
     if not verified_by.strip():
-        raise Conflict("say who verified the concession")
+        raise Conflict(gettext("Say who verified the concession."))
     current = account.eligibilities.filter(category=category, expires_at__gt=valid_from,
                                            valid_from__lte=valid_from).order_by(
         "-expires_at").first()
     if current is not None and now() < current.renewal_opens:
-        raise Conflict(f"the {category} concession runs until "
-                       f"{current.expires_at:%Y-%m-%d}; re-enrolment opens on "
-                       f"{current.renewal_opens:%Y-%m-%d}")
+        raise Conflict(gettext("The concession (%(concession)s) runs until %(until)s; it can be "
+                               "renewed from %(opens)s.")
+                       % {"concession": concession_name(category),
+                          "until": day(current.expires_at, account.city.timezone),
+                          "opens": day(current.renewal_opens, account.city.timezone)})
     record = Eligibility.objects.create(account=account, category=category,
                                         verified_by=verified_by[:150],
                                         evidence_ref=evidence_ref[:100],

@@ -114,11 +114,11 @@ def join(account: CardAccount, challenge: Challenge, *, by: Person | None = None
          actor: str = "") -> ChallengeEntry:
     """Take part; joining again changes nothing. Trips since the start count."""
     if challenge.city_id != account.city_id:
-        raise Conflict("the challenge is of another city")
+        raise Conflict(_("This challenge is for another city's card."))
     if account.closed_at is not None:
-        raise Conflict("the account is closed")
+        raise Conflict(_("This card account is closed."))
     if challenge.ends < account.city.calendar.today():
-        raise Conflict("the challenge is over")
+        raise Conflict(_("This challenge is over; join a current one."))
     entry, created = ChallengeEntry.objects.get_or_create(challenge=challenge, account=account)
     if created:
         audit.record("card.challenge_joined", city=account.city, user=by, actor=actor,

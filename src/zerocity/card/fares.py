@@ -17,12 +17,15 @@ the cap; a balance that would fall below the floor denies the tap.
 from __future__ import annotations
 
 import calendar
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils.translation import gettext as _
 
 SERVICES = ("bus", "bike", "parking", "library", "pool", "sport", "culture")
 KINDS = ("single", "pass", "per_minute", "per_hour", "entry")
@@ -35,7 +38,16 @@ CENT = Decimal("0.01")
 
 
 class RulesError(ValueError):
-    """Fare rules that cannot be used, with the path of the bad field."""
+    """Fare rules that cannot be used: a sentence for the staff member editing them, naming
+    the path of the bad field (``fare_products[2].amount``) and what to write there."""
+
+
+def _shown(value: Any) -> str:
+    """A value as the rules' JSON text writes it ("abc" in quotes, null, 1.3)."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 @dataclass(frozen=True)
@@ -143,32 +155,39 @@ def _money(value: Any, path: str) -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise RulesError(f"{path}: {value!r} is not an amount") from None
+        raise RulesError(_("In %(where)s, %(value)s is not an amount of money; write it in euros, "
+                           "e.g. \"1.30\".") % {"where": path, "value": _shown(value)}) from None
     if not amount.is_finite() or amount < 0 or amount != amount.quantize(CENT):
-        raise RulesError(f"{path}: {value!r} is not an amount in whole cents, 0 or more")
+        raise RulesError(_("In %(where)s, %(value)s is not an amount of 0 or more in whole cents; "
+                           "write it in euros with at most two decimals.")
+                         % {"where": path, "value": _shown(value)})
     return amount.quantize(CENT)
 
 
 def _text(item: Mapping[str, Any], key: str, path: str, choices: Sequence[str] = ()) -> str:
     value = item.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise RulesError(f"{path}.{key}: required text")
+        raise RulesError(_("Fill in %(where)s: it is required text.") % {"where": f"{path}.{key}"})
     if choices and value not in choices:
-        raise RulesError(f"{path}.{key}: {value!r} is not one of {', '.join(choices)}")
+        raise RulesError(_("In %(where)s, %(value)s is not allowed; use one of %(choices)s.")
+                         % {"where": f"{path}.{key}", "value": _shown(value),
+                            "choices": ", ".join(choices)})
     return value
 
 
 def _int(item: Mapping[str, Any], key: str, path: str, default: int | None = None) -> int:
     value = item.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise RulesError(f"{path}.{key}: a whole number, 0 or more")
+        raise RulesError(_("In %(where)s, give a whole number of 0 or more.")
+                         % {"where": f"{path}.{key}"})
     return value
 
 
 def _list(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     items = data.get(key, [])
     if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
-        raise RulesError(f"{key}: a list of objects")
+        raise RulesError(_("Write %(where)s as a list of objects, [{...}, {...}].")
+                         % {"where": key})
     return items
 
 
@@ -177,40 +196,50 @@ def load_rules(data: Mapping[str, Any], timezone: str) -> FareRules:
     passes run on its local days); every problem names its path. Rules may name their zone
     (GTFS's ``agency_timezone``); it must then be the city's."""
     if not isinstance(data, Mapping):
-        raise RulesError("the rules are a JSON object")
+        raise RulesError(_("The rules are one JSON object."))
     tz = data.get("timezone", timezone)
     try:
         ZoneInfo(str(tz))
     except (ZoneInfoNotFoundError, ValueError):
-        raise RulesError(f"timezone: unknown time zone {tz!r}") from None
+        raise RulesError(_("The time zone %(zone)s is unknown; give an IANA name such as "
+                           "Europe/Ljubljana.") % {"zone": _shown(tz)}) from None
     if tz != timezone:
-        raise RulesError(f"timezone: the rules keep {tz} but the city keeps {timezone}")
+        raise RulesError(_("The rules keep the time zone %(rules)s but the city keeps %(city)s; "
+                           "use the city's zone or leave timezone out.")
+                         % {"rules": tz, "city": timezone})
     categories = []
     for i, c in enumerate(_list(data, "rider_categories")):
         path = f"rider_categories[{i}]"
         requires = c.get("requires")
         if requires is not None and not isinstance(requires, str):
-            raise RulesError(f"{path}.requires: a concession name or null")
+            raise RulesError(_("In %(where)s, give the name of a concession, or null.")
+                             % {"where": f"{path}.requires"})
         categories.append(RiderCategory(_text(c, "rider_category_id", path),
                                         _text(c, "rider_category_name", path), requires,
                                         bool(c.get("is_default_fare_category", False))))
     ids = {c.id for c in categories}
     if sum(c.is_default for c in categories) != 1:
-        raise RulesError("rider_categories: exactly one is_default_fare_category")
+        raise RulesError(_("Exactly one of the rider_categories must have "
+                           "is_default_fare_category set to true."))
     products = []
     for i, p in enumerate(_list(data, "fare_products")):
         path = f"fare_products[{i}]"
         kind = _text(p, "kind", path, KINDS)
         category = _text(p, "rider_category_id", path)
         if category not in ids:
-            raise RulesError(f"{path}.rider_category_id: no rider category {category!r}")
+            raise RulesError(_("In %(where)s, there is no rider category %(value)s; use an id "
+                             "from rider_categories.")
+                           % {"where": f"{path}.rider_category_id", "value": _shown(category)})
         validity = p.get("validity")
         if kind == "pass":
             if not isinstance(validity, str) or not (
                     validity in VALIDITIES or (validity.startswith("days:")
                                                and validity[5:].isdigit()
                                                and int(validity[5:]) > 0)):
-                raise RulesError(f"{path}.validity: one of {', '.join(VALIDITIES)} or days:N")
+                raise RulesError(_("In %(where)s, give one of %(choices)s, or days:N for a pass "
+                                   "valid N days.")
+                                 % {"where": f"{path}.validity",
+                                    "choices": ", ".join(VALIDITIES)})
         products.append(FareProduct(
             _text(p, "fare_product_id", path), _text(p, "fare_product_name", path),
             _text(p, "service", path, SERVICES), kind, _money(p.get("amount"), f"{path}.amount"),
@@ -219,13 +248,14 @@ def load_rules(data: Mapping[str, Any], timezone: str) -> FareRules:
             tuple(sorted((k.removeprefix("fare_product_name_"), str(v)) for k, v in p.items()
                          if k.startswith("fare_product_name_") and v))))
     if len({p.id for p in products}) != len(products):
-        raise RulesError("fare_products: a fare_product_id is used twice")
+        raise RulesError(_("Two fare_products have the same fare_product_id; give each its own."))
     transfers = []
     for i, t in enumerate(_list(data, "fare_transfer_rules")):
         path = f"fare_transfer_rules[{i}]"
         count = t.get("transfer_count")
         if count is not None and (not isinstance(count, int) or count < 1):
-            raise RulesError(f"{path}.transfer_count: 1 or more, or null for no limit")
+            raise RulesError(_("In %(where)s, give 1 or more, or null for no limit.")
+                             % {"where": f"{path}.transfer_count"})
         transfers.append(TransferRule(
             _text(t, "service", path, SERVICES), _int(t, "duration_limit", path),
             _text(t, "duration_limit_type", path, LIMIT_TYPES), count,
@@ -235,7 +265,10 @@ def load_rules(data: Mapping[str, Any], timezone: str) -> FareRules:
         path = f"fare_caps[{i}]"
         cap_category = c.get("rider_category_id")
         if cap_category is not None and cap_category not in ids:
-            raise RulesError(f"{path}.rider_category_id: no rider category {cap_category!r}")
+            raise RulesError(_("In %(where)s, there is no rider category %(value)s; use an id "
+                             "from rider_categories.")
+                           % {"where": f"{path}.rider_category_id",
+                              "value": _shown(cap_category)})
         caps.append(CapRule(_text(c, "service", path, SERVICES),
                             _text(c, "period", path, PERIODS),
                             _money(c.get("amount"), f"{path}.amount"), cap_category))

@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zerocity.card.models import (
     CardAccount,
@@ -29,6 +31,7 @@ from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.calendar import CityCalendar
 from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.formats import number
 from zerocity.core.results import Done
 
 POINTS_PER_TRIP = {"bus": 10, "bike": 10}
@@ -74,14 +77,15 @@ def record_walk(account: CardAccount, day: date, km: Decimal | str, *,
     try:
         km = Decimal(str(km)).quantize(Decimal("0.1"))
     except InvalidOperation:
-        raise Conflict(f"{km!r} is not a number of kilometres") from None
+        raise Conflict(_("%(km)s is not a number of kilometres.") % {"km": km}) from None
     if not WALK_MIN_KM <= km <= WALK_MAX_KM:
-        raise Conflict(f"a day's walk is {WALK_MIN_KM} to {WALK_MAX_KM} km")
+        raise Conflict(_("A day's walk is %(low)s to %(high)s km.")
+                       % {"low": number(WALK_MIN_KM), "high": number(WALK_MAX_KM)})
     cal = account.city.calendar
     if day > cal.today():
-        raise Conflict("a walk is reported after it happened")
+        raise Conflict(_("A walk can be reported only for today or an earlier day."))
     if account.closed_at is not None:
-        raise Conflict("the account is closed")
+        raise Conflict(_("This card account is closed."))
     LedgerAccount.objects.select_for_update().get(pk=account.wallet_id)  # the account's lock
     walk, created = Walk.objects.get_or_create(account=account, day=day,
                                                defaults={"km": km, "evidence": evidence[:20]})
@@ -106,14 +110,17 @@ def redeem(account: CardAccount, points: int, *, where: str, key: str, by: Perso
     done = PointsEntry.objects.filter(idempotency_key=f"redeem:{key}").first()
     if done is not None:
         if done.account_id != account.pk or -done.points != points:
-            raise Conflict(f"redemption {key!r} was for another account or amount")
+            raise Conflict(_("This receipt was already used for another card or number of points; "
+                             "use a new receipt number."), code="redemption-key-reused")
         return Done(done, True)
     if points <= 0:
-        raise Conflict("redeem a positive number of points")
+        raise Conflict(_("Redeem more than zero points."))
     LedgerAccount.objects.select_for_update().get(pk=account.wallet_id)  # the account's lock
     have = balance(account)
     if points > have:
-        raise Conflict(f"{points} points asked, {have} available")
+        raise Conflict(ngettext("%(asked)s point is asked, but only %(have)s are available.",
+                                "%(asked)s points are asked, but only %(have)s are available.",
+                                points) % {"asked": number(points), "have": number(have)})
     entry = PointsEntry.objects.create(account=account, kind=PointsKind.REDEEM, points=-points,
                                        reason=where[:200], idempotency_key=f"redeem:{key}",
                                        at=now(), by_label=actor or audit.actor_label(by))
@@ -130,6 +137,7 @@ def redeem_at_till(till: Validator, token: str, points: int, receipt: str) -> Do
     medium = Medium.objects.filter(city=till.city, token_hash=token_hash(token),
                                    status=MediumStatus.ACTIVE).select_related("account").first()
     if medium is None:
-        raise NotFound("no active card with this token")
+        raise NotFound(_("No active card has this number; the card may be blocked or "
+                         "replaced."))
     return redeem(medium.account, points, where=till.description or till.device_id,
                   key=f"{till.device_id}:{receipt.strip()}", actor=f"till {till.device_id}")

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils.timezone import now
+from django.utils.translation import gettext
 
 from zerocity.card import challenges, rewards
 from zerocity.card.accounts import balance, current_rules, token_hash
@@ -49,14 +50,14 @@ def accounts_for_user(user: Any, city: City) -> QuerySet[CardAccount]:
 def access_account_for_user(user: Any, city: City, pk: int) -> CardAccount:
     account = accounts_for_user(user, city).filter(pk=pk).first()
     if account is None:
-        raise NotFound("no such card account")
+        raise NotFound(gettext("There is no such card account."))
     return account
 
 
 def access_medium_for_user(user: Any, city: City, pk: int) -> Medium:
     medium = Medium.objects.filter(pk=pk, account__in=accounts_for_user(user, city)).first()
     if medium is None:
-        raise NotFound("no such card")
+        raise NotFound(gettext("There is no such card."))
     return medium
 
 
@@ -87,14 +88,14 @@ def desk_account(city: City, pk: int) -> CardAccount:
     account = (CardAccount.objects.filter(city=city, pk=pk)
                .select_related("holder", "wallet", "guardian").first())
     if account is None:
-        raise NotFound("no such card account")
+        raise NotFound(gettext("There is no such card account."))
     return account
 
 
 def desk_medium(city: City, pk: int) -> Medium:
     medium = Medium.objects.filter(city=city, pk=pk).select_related("account").first()
     if medium is None:
-        raise NotFound("no such card")
+        raise NotFound(gettext("There is no such card."))
     return medium
 
 
@@ -121,7 +122,7 @@ def access_own_account(user: Any, pk: int) -> CardAccount:
     (the app knows the id, not the city)."""
     found = CardAccount.objects.filter(pk=pk).select_related("city").first()
     if found is None:
-        raise NotFound("no such card account")
+        raise NotFound(gettext("There is no such card account."))
     return access_account_for_user(user, found.city, pk)
 
 
@@ -160,7 +161,7 @@ def card_home(user: Any, city: City) -> dict[str, Any]:
 def city_challenge(city: City, pk: int) -> Challenge:
     challenge = Challenge.objects.filter(city=city, pk=pk).first()
     if challenge is None:
-        raise NotFound("no such challenge")
+        raise NotFound(gettext("There is no such challenge."))
     return challenge
 
 
@@ -201,7 +202,7 @@ def desk_transaction(city: City, pk: int) -> tuple[LedgerTransaction, CardAccoun
     entry = (LedgerEntry.objects.filter(transaction_id=pk, account__card__city=city)
              .select_related("transaction", "account__card").first())
     if entry is None:
-        raise NotFound("no such transaction of a card account")
+        raise NotFound(gettext("There is no such transaction of a card account."))
     return entry.transaction, entry.account.card
 
 

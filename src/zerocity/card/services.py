@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext
 
 from zerocity.card.models import (
     AccountKind,
@@ -23,6 +24,7 @@ from zerocity.card.payments import TOP_UP_MAX, TOP_UP_MIN, provider
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
+from zerocity.core.formats import money
 from zerocity.core.models import City
 from zerocity.core.results import Done
 
@@ -45,9 +47,13 @@ def cents(value: Decimal | str | int) -> Decimal:
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError) as exc:
-        raise Conflict(f"not an amount of money: {value!r}") from exc
+        raise Conflict(gettext("%(value)s is not an amount of money; write it in euros, e.g. "
+                               "%(example)s.") % {"value": value, "example": money("10")}
+                       ) from exc
     if not amount.is_finite() or amount != amount.quantize(CENT):
-        raise Conflict(f"{value} is not an amount in cents")
+        raise Conflict(gettext("%(value)s is not an amount in whole cents; write it in euros "
+                               "with at most two decimals, e.g. %(example)s.")
+                       % {"value": value, "example": money("10.50")})
     return amount.quantize(CENT)
 
 
@@ -99,7 +105,7 @@ def post(city: City, kind: str, legs: Sequence[Leg], *, idempotency_key: str | N
     if sum(amounts.values()) != 0:
         raise Conflict(f"the entries add up to {sum(amounts.values())}, not 0")
     if kind in (TransactionKind.CORRECTION, TransactionKind.REVERSAL) and not reason.strip():
-        raise Conflict("a correction needs a reason")
+        raise Conflict(gettext("Say why the transaction is corrected."))
     try:
         with transaction.atomic():
             return _post(city, kind, amounts, idempotency_key=idempotency_key, reason=reason,
@@ -110,7 +116,8 @@ def post(city: City, kind: str, legs: Sequence[Leg], *, idempotency_key: str | N
                 city=city, idempotency_key=idempotency_key).exists():
             return Done(_replayed(city, idempotency_key, amounts), True)
         if "balance_above_floor" in str(exc):  # the database's own guard
-            raise InsufficientBalance("the balance would go below what is allowed") from exc
+            raise InsufficientBalance(gettext("The balance is too low for this; top up the card "
+                                              "first.")) from exc
         raise
 
 
@@ -118,8 +125,8 @@ def _replayed(city: City, key: str, amounts: dict[int, Decimal]) -> LedgerTransa
     done = LedgerTransaction.objects.get(city=city, idempotency_key=key)
     moved = {e.account_id: e.amount for e in done.entries.all()}
     if moved != amounts:
-        raise Conflict(f"idempotency key {key!r} was used for another movement "
-                       f"(transaction #{done.pk})")
+        raise Conflict(gettext("This request was already made once for another amount; send a "
+                               "new request for the new amount."), code="idempotency-key-reused")
     return done
 
 
@@ -135,8 +142,10 @@ def _post(city: City, kind: str, amounts: dict[int, Decimal], *, idempotency_key
         after = account.balance + amount
         if account.floor is not None and after < account.floor:
             raise InsufficientBalance(
-                f"{account.name}: balance {account.balance} EUR, {-amount} EUR asked, "
-                f"at least {account.floor} EUR must remain")
+                gettext("The balance is %(balance)s and %(asked)s is asked, but at least "
+                        "%(floor)s must remain; top up the card first.")
+                % {"balance": money(account.balance), "asked": money(-amount),
+                   "floor": money(account.floor)})
     tx = LedgerTransaction.objects.create(city=city, kind=kind, idempotency_key=idempotency_key,
                                           reason=reason, reverses=reverses,
                                           by_label=actor or audit.actor_label(by))
@@ -167,7 +176,7 @@ def top_up(wallet: LedgerAccount, amount: Decimal | str, *, payment_reference: s
     provider's payment reference, so a retried request never credits twice."""
     amount = cents(amount)
     if amount <= 0:
-        raise Conflict("a top-up is a positive amount")
+        raise Conflict(gettext("A top-up must be more than zero."))
     city = wallet.city
     return post(city, TransactionKind.TOPUP,
                 [Leg(wallet, amount), Leg(system_account(city, "payments"), -amount)],
@@ -183,9 +192,10 @@ def top_up_online(account: CardAccount, amount: Decimal | str, *, key: str,
     replay, charged and credited once; the same key with another amount is refused."""
     amount = cents(amount)
     if not TOP_UP_MIN <= amount <= TOP_UP_MAX:
-        raise Conflict(f"a top-up is {TOP_UP_MIN} to {TOP_UP_MAX} EUR")
+        raise Conflict(gettext("A top-up is %(low)s to %(high)s.")
+                       % {"low": money(TOP_UP_MIN), "high": money(TOP_UP_MAX)})
     if account.closed_at is not None:
-        raise Conflict("the account is closed")
+        raise Conflict(gettext("This card account is closed."))
     payment = provider().pay(amount, key=f"{account.pk}-{key}",
                              description=f"{account.city.name} city card top-up")
     return top_up(account.wallet, payment.amount, payment_reference=payment.reference, by=by,
@@ -198,7 +208,7 @@ def charge(wallet: LedgerAccount, amount: Decimal | str, *, kind: str = Transact
     """A fare or a pass paid from a wallet."""
     amount = cents(amount)
     if amount <= 0:
-        raise Conflict("a charge is a positive amount")
+        raise Conflict(gettext("A charge must be more than zero."))
     city = wallet.city
     return post(city, kind, [Leg(wallet, -amount),
                              Leg(system_account(city, "fare-revenue"), amount)],
@@ -211,9 +221,9 @@ def refund(wallet: LedgerAccount, amount: Decimal | str, *, reason: str, key: st
     to their bank), with the reason; idempotent by ``key`` (the desk's receipt number)."""
     amount = cents(amount)
     if amount <= 0:
-        raise Conflict("a refund is a positive amount")
+        raise Conflict(gettext("A refund must be more than zero."))
     if not reason.strip():
-        raise Conflict("say why the money is refunded")
+        raise Conflict(gettext("Say why the money is refunded."))
     city = wallet.city
     return post(city, TransactionKind.REFUND,
                 [Leg(wallet, -amount), Leg(system_account(city, "refunds"), amount)],
@@ -224,9 +234,9 @@ def reverse(tx: LedgerTransaction, *, reason: str, by: Person | None = None,
             actor: str = "") -> LedgerTransaction:
     """Undo a transaction with a new one that moves every amount back; once only."""
     if tx.kind == TransactionKind.REVERSAL:
-        raise Conflict("a reversal is not reversed; post a correction instead")
+        raise Conflict(gettext("A reversal cannot be reversed; post a correction instead."))
     if LedgerTransaction.objects.filter(reverses=tx).exists():
-        raise Conflict(f"transaction #{tx.pk} is already reversed")
+        raise Conflict(gettext("Transaction %(pk)s has already been reversed.") % {"pk": tx.pk})
     legs = [Leg(e.account, -e.amount) for e in tx.entries.select_related("account")]
     return post(tx.city, TransactionKind.REVERSAL, legs, reason=reason, reverses=tx,
                 idempotency_key=f"reversal:{tx.pk}", by=by, actor=actor).value

@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit, tokens
 from zerocity.core.actors import Person
@@ -183,7 +184,7 @@ def issue_token(source: DataSource, name: str, *, by: Person | None = None,
     only its SHA-256 digest is."""
     name = name.strip()
     if not name:
-        raise Conflict("a token needs a name (who or what uses it)")
+        raise Conflict(_("Give the token a name that says who or what uses it."))
     secret, prefix, digest = tokens.new_secret(TOKEN_PREFIX)
     token = SourceToken.objects.create(source=source, name=name[:100], prefix=prefix,
                                        digest=digest,

@@ -83,7 +83,8 @@ def public_process(city: City, slug: str) -> Process:
     """The city's process with this slug, or NotFound."""
     found = Process.objects.filter(city=city, slug=slug).first()
     if found is None:
-        raise NotFound(f"no participatory process {slug!r} in {city.slug}")
+        raise NotFound(_("There is no participatory process %(slug)s in %(city)s.")
+                       % {"slug": slug, "city": city.name})
     return found
 
 
@@ -212,7 +213,7 @@ def article_page(city: City, slug: str, language: str) -> dict[str, Any]:
     """A published article in the reader's language; NotFound before its publication time."""
     found = Article.objects.filter(city=city, slug=slug, publish_at__lte=now()).first()
     if found is None:
-        raise NotFound(f"no article {slug!r}")
+        raise NotFound(_("There is no article %(slug)s.") % {"slug": slug})
     return {"article": found, "title": news.localised(found, "title", language),
             "body": news.localised(found, "body", language)}
 
@@ -277,7 +278,8 @@ def proposal(city: City, pk: int) -> Proposal:
     found = (Proposal.objects.select_related("process__city", "action", "district", "author")
              .filter(process__city=city, pk=pk).first())
     if found is None:
-        raise NotFound(f"no proposal {pk} in {city.slug}")
+        raise NotFound(_("There is no proposal %(pk)s in %(city)s.")
+                       % {"pk": pk, "city": city.name})
     return found
 
 
@@ -288,7 +290,7 @@ def proposal_page(city: City, pk: int, person: Person | None) -> dict[str, Any]:
     found = proposal(city, pk)
     user = signed_in(person)
     if found.state == ProposalState.WITHDRAWN and (user is None or found.author_id != user.pk):
-        raise NotFound("withdrawn")
+        raise NotFound(_("This proposal was withdrawn by its author."))
     comments = participation.thread(found, user)
     for c in comments:
         c.author_name = display_name(c.author)  # type: ignore[attr-defined]
@@ -310,7 +312,8 @@ def comment(city: City, pk: int) -> Comment:
     found = (Comment.objects.select_related("proposal__process__city", "author")
              .filter(proposal__process__city=city, pk=pk).first())
     if found is None:
-        raise NotFound(f"no comment {pk} in {city.slug}")
+        raise NotFound(_("There is no comment %(pk)s in %(city)s.")
+                       % {"pk": pk, "city": city.name})
     return found
 
 
@@ -319,7 +322,7 @@ def survey(city: City, pk: int) -> Survey:
     found = (Survey.objects.select_related("process__city").prefetch_related("questions")
              .filter(process__city=city, pk=pk).first())
     if found is None:
-        raise NotFound(f"no survey {pk} in {city.slug}")
+        raise NotFound(_("There is no survey %(pk)s in %(city)s.") % {"pk": pk, "city": city.name})
     return found
 
 
@@ -360,7 +363,8 @@ def budget(city: City, pk: int) -> Budget:
     found = (Budget.objects.select_related("process__city", "district")
              .filter(process__city=city, pk=pk).first())
     if found is None:
-        raise NotFound(f"no budget {pk} in {city.slug}")
+        raise NotFound(_("There is no participatory budget %(pk)s in %(city)s.")
+                       % {"pk": pk, "city": city.name})
     return found
 
 
@@ -418,7 +422,7 @@ def pledge(city: City, pk: int) -> Pledge:
     """The city's pledge ``pk``, or NotFound."""
     found = Pledge.objects.filter(city=city, pk=pk).first()
     if found is None:
-        raise NotFound(f"no pledge {pk} in {city.slug}")
+        raise NotFound(_("There is no pledge %(pk)s in %(city)s.") % {"pk": pk, "city": city.name})
     return found
 
 
@@ -437,7 +441,7 @@ def me_page(person: Person, city: City) -> dict[str, Any]:
     sees the defaults, nothing is stored for them."""
     user = signed_in(person)
     if user is None:
-        raise NotFound("log in to see your page")
+        raise NotFound(_("Log in to see your page."))
     found = (Verification.objects.select_related("district").filter(city=city, user=user)
              .first() or Verification(city=city, user=user))
     return {"verification": found, "level": Level(found.level).label,

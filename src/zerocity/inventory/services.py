@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit
 from zerocity.core.actors import Person, signed_in
@@ -61,7 +62,8 @@ def set_gwp(inventory: Inventory, gwp: str, *, by: Person | None = None,
     if inventory.gwp == new:
         return inventory
     if inventory.is_published:
-        raise Conflict(f"inventory {inventory} is published; unpublish it to change its GWP set")
+        raise Conflict(_("The %(year)s inventory is published; withdraw it from the public to "
+                         "change its GWP set.") % {"year": inventory.year})
     old, inventory.gwp = inventory.gwp, new
     inventory.save(update_fields=["gwp", "updated_at"])
     audit.record("inventory.set_gwp", city=inventory.city, user=by, actor=actor, obj=inventory,
@@ -76,7 +78,8 @@ def publish_inventory(inventory: Inventory, *, by: Person | None = None,
     if inventory.is_published:
         return inventory
     if not inventory.lines.exists():
-        raise Conflict(f"inventory {inventory} has no lines; import its activity data first")
+        raise Conflict(_("The %(year)s inventory has no lines yet; import its activity data "
+                         "first.") % {"year": inventory.year})
     inventory.status = InventoryStatus.PUBLISHED
     inventory.published_at = timezone.now()
     inventory.save(update_fields=["status", "published_at", "updated_at"])
@@ -89,7 +92,7 @@ def unpublish_inventory(
     inventory: Inventory, *, reason: str, by: Person | None = None, actor: str = ""
 ) -> Inventory:
     if not reason.strip():
-        raise Conflict("say why the inventory is withdrawn from the public")
+        raise Conflict(_("Say why the inventory is withdrawn from the public."))
     inventory = _lock(inventory)
     if not inventory.is_published:
         return inventory
@@ -167,7 +170,7 @@ def add_factor(
     except UnitError as exc:
         raise Conflict(str(exc)) from exc
     if min(co2, ch4, n2o, co2_biogenic) < 0:
-        raise Conflict("emission factors cannot be negative")
+        raise Conflict(_("Emission factors cannot be negative; enter 0 or more."))
     scope = EmissionFactor.objects.select_for_update().filter(
         city=city, source=source, key=key, year=year, country=country
     )
@@ -403,8 +406,8 @@ def _import_activity_file(
         raise ImportRejected(sorted(errors, key=_line_of))
     # after the file's own mistakes: those are worth knowing whatever the inventory's state
     if inventory.is_published:
-        raise Conflict(f"inventory {city.slug} {year} is published; unpublish it before "
-                       "importing new figures")
+        raise Conflict(_("The %(year)s inventory is published; withdraw it from the public "
+                         "before importing new figures.") % {"year": year})
 
     to_create, to_update = [], []
     for position, (key, (p, values)) in enumerate(incoming.items(), start=1):

@@ -15,6 +15,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from zerocity.core.errors import Conflict
+from zerocity.core.formats import number
 from zerocity.plan.calculations import SECTORS
 from zerocity.plan.models import ActionReduction, Plan, PolicyReduction
 from zerocity.plan.scenario import plan_model
@@ -131,6 +135,14 @@ def climate_budget(plan: Plan) -> dict[str, Any]:
     pm = plan_model(plan)
     model = pm.model
     base_year, target_year = model.base_year, pm.target_year
+    if target_year <= base_year:
+        raise Conflict(_("The plan's target year (%(target)s) must come after its baseline year "
+                         "(%(base)s); set a later target year in the plan.")
+                       % {"target": target_year, "base": base_year})
+    if not 0 <= pm.reduction_target <= 1:
+        raise Conflict(_("The plan's reduction target (%(target)s %%) must be between 0 %% and "
+                         "100 %%; correct it in the plan.")
+                       % {"target": number(float(pm.reduction_target) * 100, 1)})
     base_run = pm.run(())
     existing = pm.run(pm.existing_ids).by("ccc_sector")
     projected = pm.run(pm.existing_ids | set(pm.plan_ids)).by("ccc_sector")

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
@@ -51,8 +52,8 @@ def plan_for_city(city_slug: str) -> Plan:
     plan = Plan.objects.select_related("city", "baseline").filter(city__slug=city_slug).first()
     if plan is None:
         if not City.objects.filter(slug=city_slug).exists():
-            raise NotFound(f"no city {city_slug!r}")
-        raise NotFound(f"{city_slug} has no action plan yet")
+            raise NotFound(_("There is no city %(slug)s.") % {"slug": city_slug})
+        raise NotFound(_("This city has no action plan yet."))
     return plan
 
 
@@ -253,7 +254,7 @@ def baseline_inventory(city_slug: str, year: int) -> Inventory:
 def _published_plan(city: City) -> Plan:
     plan = Plan.objects.select_related("city", "baseline").filter(city=city).first()
     if plan is None:
-        raise NotFound(f"{city.slug} has no action plan yet")
+        raise NotFound(_("%(city)s has no action plan yet.") % {"city": city.name})
     return plan
 
 
@@ -348,7 +349,8 @@ def published_action(city: City, code: str) -> dict[str, Any]:
                                 "commitments", "overrides")
               .filter(plan=plan, code=code).first())
     if action is None:
-        raise NotFound(f"no action {code!r} in the plan of {city.slug}")
+        raise NotFound(_("The plan of %(city)s has no action %(code)s.")
+                       % {"city": city.name, "code": code})
     [row] = action_overview(plan, today=city.calendar.today(), code=code)
     detail = action_detail(action)
     return {
@@ -432,7 +434,10 @@ def published_scenarios(city: City, actions: list[str] | None = None) -> dict[st
     if actions is not None:
         unknown = sorted(set(actions) - set(plan_model(plan).plan_ids))
         if unknown:
-            raise NotFound(f"no action {', '.join(unknown)} in the plan of {city.slug}")
+            raise NotFound(ngettext("The plan of %(city)s has no action %(codes)s.",
+                                    "The plan of %(city)s has no actions %(codes)s.",
+                                    len(unknown))
+                           % {"city": city.name, "codes": ", ".join(unknown)})
     return {"city": city.slug, **scenario_result(plan, actions)}
 
 
@@ -461,7 +466,7 @@ def plan_action(plan: Plan, code: str) -> Action:
     action = (Action.objects.select_related("plan__city", "field", "lever", "department")
               .filter(plan=plan, code=code).first())
     if action is None:
-        raise NotFound(f"no action {code!r} in the plan")
+        raise NotFound(_("The plan has no action %(code)s.") % {"code": code})
     return action
 
 
@@ -541,7 +546,7 @@ def proposals_page(plan: Plan) -> dict[str, Any]:
 def plan_proposal(plan: Plan, pk: int) -> ActionProposal:
     proposal = ActionProposal.objects.filter(pk=pk, action__plan=plan).first()
     if proposal is None:
-        raise NotFound(f"no proposal {pk} in the plan")
+        raise NotFound(_("The plan has no proposal %(pk)s.") % {"pk": pk})
     return proposal
 
 
@@ -554,7 +559,7 @@ def indicator_entry_page(plan: Plan) -> dict[str, Any]:
 def plan_indicator(plan: Plan, pk: int) -> Indicator:
     indicator = Indicator.objects.filter(pk=pk, plan=plan).first()
     if indicator is None:
-        raise NotFound(f"no indicator {pk} in the plan")
+        raise NotFound(_("The plan has no indicator %(pk)s.") % {"pk": pk})
     return indicator
 
 
@@ -562,5 +567,6 @@ def plan_snapshot(plan: Plan, period: str) -> Snapshot:
     """The frozen report of a closed reporting period."""
     snapshot = Snapshot.objects.filter(plan=plan, period=period).first()
     if snapshot is None:
-        raise NotFound(f"no report for the period {period!r}")
+        raise NotFound(_("There is no report for the period %(period)s; a report is made when "
+                         "its period is closed.") % {"period": period})
     return snapshot

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from zerocity.core import audit
 from zerocity.core.actors import Person
@@ -234,9 +235,10 @@ def override_status(action: Action, status: str, *, reason: str, by: Person | No
                     actor: str = "") -> StatusOverride:
     """Set an action's status by hand (``status=""`` returns it to the computed status)."""
     if not reason.strip():
-        raise Conflict("an override of the computed status needs a reason")
+        raise Conflict(gettext("Give the reason for setting the status by hand."))
     if status and status not in ActionStatus.values:
-        raise Conflict(f"unknown status {status!r}")
+        raise Conflict(gettext("Choose one of the statuses: %(statuses)s.")
+                       % {"statuses": ", ".join(str(label) for label in ActionStatus.labels)})
     action = Action.objects.select_for_update().get(pk=action.pk)
     override = StatusOverride.objects.create(action=action, status=status, reason=reason,
                                              by_label=actor or audit.actor_label(by))
@@ -299,9 +301,42 @@ EDITABLE_FIELDS = (
 
 TRANSLATED_FIELDS = ("name", "description", "outcome")  # plan/translation.py
 
+# The editable fields as the editor's labels, the proposals' rows and the refusals name them.
+ACTION_FIELDS = {
+    "name": gettext_lazy("Name"),
+    "action_type": gettext_lazy("Type of action"),
+    "description": gettext_lazy("Description"),
+    "outcome": gettext_lazy("Expected outcome"),
+    "responsible_body": gettext_lazy("Responsible body"),
+    "responsible_person": gettext_lazy("Responsible person"),
+    "stakeholders": gettext_lazy("Stakeholders involved"),
+    "scale": gettext_lazy("Scale"),
+    "start_year": gettext_lazy("Start year"),
+    "end_year": gettext_lazy("End year"),
+    "energy_generated_mwh": gettext_lazy("Renewable energy generated (MWh a year)"),
+    "energy_substituted": gettext_lazy("Energy substituted"),
+    "total_cost_eur": gettext_lazy("Total cost (EUR)"),
+}
+
 
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
+
+
+def _field_name(name: str) -> str:
+    """A field of an action as the editor calls it; a translated one (``description_sl``) by
+    its field's label."""
+    base, _sep, code = name.rpartition("_")
+    if base in TRANSLATED_FIELDS and code in languages():
+        name = base
+    return str(ACTION_FIELDS.get(name, name))
+
+
+def _still_open(proposal: ActionProposal) -> None:
+    if proposal.state == ProposalState.PUBLISHED:
+        raise Conflict(gettext("This proposal has already been published."))
+    if proposal.state == ProposalState.REJECTED:
+        raise Conflict(gettext("This proposal has already been rejected."))
 
 
 @transaction.atomic
@@ -320,7 +355,8 @@ def propose_change(action: Action, changes: dict[str, Any], *, note: str = "",
     unknown = set(changes) - set(EDITABLE_FIELDS) - {
         f"{k}_{code}" for k in TRANSLATED_FIELDS for code in languages()}
     if unknown:
-        raise Conflict(f"these fields cannot be proposed: {', '.join(sorted(unknown))}")
+        raise Conflict(gettext("These fields cannot be changed by a proposal: %(fields)s.")
+                       % {"fields": ", ".join(sorted(unknown))})
     action = Action.objects.select_for_update().get(pk=action.pk)
     trial = Action.objects.get(pk=action.pk)
     diff: dict[str, Any] = {}
@@ -330,7 +366,9 @@ def propose_change(action: Action, changes: dict[str, Any], *, note: str = "",
         try:
             clean = field.clean(value, trial)  # type: ignore[union-attr]
         except ValidationError as exc:
-            raise Conflict(f"{name}: {'; '.join(exc.messages)}") from exc
+            raise Conflict(gettext("Check %(field)s: %(problems)s")
+                           % {"field": _field_name(name), "problems": " ".join(exc.messages)}
+                           ) from exc
         if isinstance(clean, Decimal):  # as the database keeps it, so stale checks compare
             clean = clean.quantize(Decimal(1).scaleb(-field.decimal_places))  # type: ignore[union-attr]
         setattr(trial, name, clean)
@@ -342,7 +380,7 @@ def propose_change(action: Action, changes: dict[str, Any], *, note: str = "",
         trial.full_clean(validate_unique=False)
         trial.validate_constraints()
     except ValidationError as exc:
-        raise Conflict("; ".join(exc.messages)) from exc
+        raise Conflict(" ".join(exc.messages)) from exc
     proposal = ActionProposal.objects.create(
         action=action, changes=diff, previous=previous, note=note,
         proposed_by=actor or audit.actor_label(by))
@@ -359,13 +397,14 @@ def publish_proposal(proposal: ActionProposal, *, by: Person | None = None,
     proposal = ActionProposal.objects.select_for_update().select_related(
         "action__plan__city").get(pk=proposal.pk)
     if proposal.state != ProposalState.PROPOSED:
-        raise Conflict(f"this proposal is already {proposal.state}")
+        _still_open(proposal)
     action = Action.objects.select_for_update().get(pk=proposal.action_id)
     stale = [name for name, value in proposal.previous.items()
              if _plain(getattr(action, name)) != value]
     if stale:
-        raise Conflict("the action changed since this proposal was made "
-                       f"({', '.join(stale)}); ask for a new proposal")
+        raise Conflict(gettext("The action has changed since this proposal was made (%(fields)s); "
+                               "ask the department for a new proposal.")
+                       % {"fields": ", ".join(_field_name(name) for name in stale)})
     for name, value in proposal.changes.items():
         field = Action._meta.get_field(name)
         setattr(action, name, field.to_python(value))  # type: ignore[union-attr]
@@ -398,11 +437,11 @@ def submit_change(action: Action, changes: dict[str, Any], *, note: str = "",
 def reject_proposal(proposal: ActionProposal, *, reason: str, by: Person | None = None,
                     actor: str = "") -> ActionProposal:
     if not reason.strip():
-        raise Conflict("a rejection needs a reason the department can act on")
+        raise Conflict(gettext("Give a reason for the rejection that the department can act on."))
     proposal = ActionProposal.objects.select_for_update().select_related(
         "action__plan__city").get(pk=proposal.pk)
     if proposal.state != ProposalState.PROPOSED:
-        raise Conflict(f"this proposal is already {proposal.state}")
+        _still_open(proposal)
     proposal.state = ProposalState.REJECTED
     proposal.decision_reason = reason
     proposal.decided_by = actor or audit.actor_label(by)

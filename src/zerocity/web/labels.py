@@ -13,8 +13,10 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from zerocity.card import accounts as card_accounts
 from zerocity.inventory import gpc
 from zerocity.inventory.models import DATA_QUALITY
+from zerocity.plan import services as plan_services
 
 SECTOR_MSGIDS = (
     gettext_noop("Stationary energy"),
@@ -130,31 +132,10 @@ FREQUENCIES = {
     "irregular": _("irregularly"),
 }
 
-# The fields of an action a department may propose to change (``plan.services.EDITABLE_FIELDS``),
-# as the editor's labels and the proposals' rows name them.
-ACTION_FIELDS = {
-    "name": _("Name"),
-    "action_type": _("Type of action"),
-    "description": _("Description"),
-    "outcome": _("Expected outcome"),
-    "responsible_body": _("Responsible body"),
-    "responsible_person": _("Responsible person"),
-    "stakeholders": _("Stakeholders involved"),
-    "scale": _("Scale"),
-    "start_year": _("Start year"),
-    "end_year": _("End year"),
-    "energy_generated_mwh": _("Renewable energy generated (MWh a year)"),
-    "energy_substituted": _("Energy substituted"),
-    "total_cost_eur": _("Total cost (EUR)"),
-}
+# The fields of an action a department may propose to change, as the editor names them.
+ACTION_FIELDS = plan_services.ACTION_FIELDS
 
-CONCESSIONS = {
-    "pupil": _("pupil"),
-    "student": _("student"),
-    "senior": _("senior"),
-    "unemployed": _("unemployed person"),
-    "disabled": _("person with a disability"),
-}
+CONCESSIONS = card_accounts.CONCESSION_NAMES
 
 FARE_KINDS = {
     "single": _("single ride"),

@@ -27,33 +27,38 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
+from zerocity.core.formats import money, number
 from zerocity.engage.models import Ballot, Budget, Level, Project, VotingStyle
 from zerocity.engage.services.verification import keyed, require
 
 
 def _check(budget: Budget, projects: list[Project]) -> None:
     if not projects:
-        raise Conflict("choose at least one project")
+        raise Conflict(_("Choose at least one project."))
     if len({p.pk for p in projects}) != len(projects):
-        raise Conflict("each project once")
+        raise Conflict(_("Choose each project only once."))
     if any(p.budget_id != budget.pk for p in projects):
-        raise Conflict("the projects are of this budget")
+        raise Conflict(_("Choose projects of this budget only."))
     if budget.style == VotingStyle.KNAPSACK:
         spent = sum((p.cost for p in projects), Decimal(0))
         if spent > budget.amount:
-            raise Conflict(f"the projects cost {spent} EUR, more than the {budget.amount} EUR "
-                           "to spend")
+            raise Conflict(_("The projects you chose cost %(spent)s, more than the %(amount)s "
+                             "to spend; leave out a project.")
+                           % {"spent": money(spent), "amount": money(budget.amount)})
     elif budget.max_projects and len(projects) > budget.max_projects:
-        raise Conflict(f"approve at most {budget.max_projects} projects")
+        raise Conflict(ngettext("Choose at most %(n)s project.", "Choose at most %(n)s projects.",
+                                budget.max_projects) % {"n": number(budget.max_projects)})
 
 
 def _open(budget: Budget, at: datetime) -> None:
     if not budget.opens_at <= at < budget.closes_at:
-        raise Conflict("voting is not open")
+        raise Conflict(_("Voting is not open now."))
 
 
 def vote(budget: Budget, user: Any, projects: list[Project], *,
@@ -62,7 +67,7 @@ def vote(budget: Budget, user: Any, projects: list[Project], *,
     needed = Level.RESIDENT if budget.district_id else budget.process.vote_level
     found = require(user, budget.process.city, needed, "vote")
     if budget.district_id and found.district_id != budget.district_id:
-        raise Conflict("this budget is voted by the residents of its district")
+        raise Conflict(_("Only residents of the budget's district can vote in it."))
     _open(budget, at)
     _check(budget, projects)
     return _cast(budget, voter_key(budget, user, found.resident_key), projects, at=at,
@@ -94,7 +99,7 @@ def enter_paper_ballot(budget: Budget, paper_number: str, projects: list[Project
     at = at or now()
     number = paper_number.strip()
     if not number:
-        raise Conflict("give the paper ballot's number")
+        raise Conflict(_("Enter the number of the paper ballot."))
     _open(budget, at)
     _check(budget, projects)
     ballot = _cast(budget, keyed("paper", str(budget.pk), number), projects, at=at,
@@ -114,8 +119,8 @@ def _cast(budget: Budget, voter: str, projects: list[Project], *, at: datetime,
                                            entered_by=entered_by)
             ballot.projects.set(projects)
     except IntegrityError:
-        raise Conflict("this ballot was cast already" if in_person
-                       else "you voted in this budget already") from None
+        raise Conflict(_("This paper ballot has already been entered.") if in_person
+                       else _("You have already voted in this budget.")) from None
     return ballot
 
 

@@ -22,10 +22,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict, PermissionDenied
+from zerocity.core.formats import number
 from zerocity.core.models import City
 from zerocity.core.translations import per_language
 from zerocity.engage.models import (
@@ -71,7 +73,7 @@ def next_phase(process: Process, *, by: Person | None = None, actor: str = "") -
     process = Process.objects.select_for_update().get(pk=process.pk)
     i = PHASES.index(process.phase)
     if i == len(PHASES) - 1:
-        raise Conflict("the process is in its last phase")
+        raise Conflict(_("The process is already in its last phase."))
     process.phase = PHASES[i + 1]
     process.save(update_fields=["phase"])
     audit.record("engage.phase", city=process.city, user=by, actor=actor, obj=process,
@@ -84,7 +86,8 @@ def next_phase(process: Process, *, by: Person | None = None, actor: str = "") -
 
 def _honeypot(value: str) -> None:
     if value:  # a field people do not see: only robots fill it in
-        raise PermissionDenied("not accepted")
+        raise PermissionDenied(_("The form could not be accepted; reload the page and send it "
+                                 "again."), code="honeypot")
 
 
 @transaction.atomic
@@ -93,18 +96,20 @@ def submit_proposal(process: Process, user: Any, title: str, body: str, *,
                     at: datetime | None = None) -> Proposal:
     at = at or now()
     _honeypot(honeypot)
-    require(user, process.city, process.propose_level, "make a proposal")
+    require(user, process.city, process.propose_level, "propose")
     if process.phase != Phase.COLLECT:
-        raise Conflict("proposals are made while the process collects them")
+        raise Conflict(_("Proposals can be made only while the process collects them."))
     title, body = title.strip(), body.strip()
     if not 10 <= len(title) <= 200 or len(body) < 30:
-        raise Conflict("a proposal has a title of 10 to 200 characters and a description of "
-                       "at least 30")
+        raise Conflict(_("Give the proposal a title of %(low)s to %(high)s characters and a "
+                         "description of at least %(body)s characters.")
+                       % {"low": number(10), "high": number(200), "body": number(30)})
     if district is not None and district.city_id != process.city_id:
-        raise Conflict("the district is another city's")
+        raise Conflict(_("Choose a district of this city."))
     recent = Proposal.objects.filter(author=user, created_at__gte=at - timedelta(days=1))
     if recent.count() >= PROPOSALS_PER_DAY:
-        raise Conflict(f"at most {PROPOSALS_PER_DAY} proposals a day")
+        raise Conflict(_("You can make at most %(n)s proposals a day; try again tomorrow.")
+                       % {"n": number(PROPOSALS_PER_DAY)}, code="proposals-per-day")
     proposal = Proposal.objects.create(process=process, author=user, title=title, body=body,
                                        district=district, created_at=at)
     notify.follow(user, process.city, f"proposal:{proposal.pk}")
@@ -119,11 +124,12 @@ def submit_proposal(process: Process, user: Any, title: str, body: str, *,
 def support(proposal: Proposal, user: Any) -> Proposal:
     """Support a proposal once; at the process's threshold it goes to evaluation."""
     process = proposal.process
-    require(user, process.city, process.support_level, "support a proposal")
+    require(user, process.city, process.support_level, "support")
     if process.phase not in (Phase.COLLECT, Phase.DELIBERATE):
-        raise Conflict("proposals are supported while the process collects or deliberates")
+        raise Conflict(_("Proposals can be supported only while the process collects or "
+                         "deliberates them."))
     if proposal.state != ProposalState.PUBLISHED:
-        raise Conflict("the proposal no longer collects support")
+        raise Conflict(_("This proposal no longer collects support."))
     try:
         with transaction.atomic():
             Support.objects.create(proposal=proposal, user=user)
@@ -136,7 +142,7 @@ def support(proposal: Proposal, user: Any) -> Proposal:
                               f"{proposal.title}: enough support, the city evaluates it",
                               url=_url(proposal))
     except IntegrityError:
-        raise Conflict("you support this proposal already") from None
+        raise Conflict(_("You already support this proposal.")) from None
     notify.follow(user, process.city, f"proposal:{proposal.pk}")
     return proposal
 
@@ -154,16 +160,18 @@ def answer(proposal: Proposal, state: str, text: str, *, action: Any = None,
     proposal = Proposal.objects.select_for_update().select_related("process__city").get(
         pk=proposal.pk)
     if state not in (ProposalState.EVALUATING, ProposalState.ACCEPTED, ProposalState.REJECTED):
-        raise Conflict("answer with evaluating, accepted or rejected")
+        raise Conflict(_("Answer with evaluating, accepted or rejected."))
     if proposal.state == ProposalState.WITHDRAWN:
-        raise Conflict("the proposal was withdrawn")
+        raise Conflict(_("The proposal was withdrawn; it cannot be answered."))
     if state == ProposalState.REJECTED and len(text.strip()) < 10:
-        raise Conflict("a rejection gives its reason")
+        raise Conflict(_("Give the reason for the rejection, in at least %(n)s characters.")
+                       % {"n": number(10)})
     if action is not None:
         if state != ProposalState.ACCEPTED:
-            raise Conflict("only an accepted proposal is linked to a plan action")
+            raise Conflict(_("Only an accepted proposal can be linked to a plan action; accept it "
+                             "or leave the action empty."))
         if action.plan.city_id != proposal.process.city_id:
-            raise Conflict("the action is another city's")
+            raise Conflict(_("Choose an action of this city's plan."))
     proposal.state, proposal.answer, proposal.answered_at = state, text.strip(), now()
     proposal.action = action
     proposal.save()
@@ -178,9 +186,9 @@ def answer(proposal: Proposal, state: str, text: str, *, action: Any = None,
 @transaction.atomic
 def withdraw(proposal: Proposal, user: Any) -> Proposal:
     if proposal.author_id != getattr(user, "pk", None):
-        raise PermissionDenied("only its author withdraws a proposal")
+        raise PermissionDenied(_("Only the author of a proposal can withdraw it."))
     if proposal.state != ProposalState.PUBLISHED:
-        raise Conflict("only a proposal still collecting support is withdrawn")
+        raise Conflict(_("Only a proposal that still collects support can be withdrawn."))
     proposal.state = ProposalState.WITHDRAWN
     proposal.save(update_fields=["state"])
     return proposal
@@ -198,20 +206,24 @@ def comment(proposal: Proposal, user: Any, body: str, *, alignment: int = Alignm
     require(user, process.city, process.comment_level, "comment")
     body = body.strip()
     if not 2 <= len(body) <= 5000:
-        raise Conflict("a comment has 2 to 5,000 characters")
+        raise Conflict(_("Write a comment of %(low)s to %(high)s characters.")
+                       % {"low": number(2), "high": number(5000)})
     if alignment not in Alignment.values:
-        raise Conflict("alignment is for, neutral or against")
+        raise Conflict(_("Say whether you are for, neutral or against."))
     depth = 1
     if parent is not None:
         if parent.proposal_id != proposal.pk:
-            raise Conflict("the reply is to a comment of another proposal")
+            raise Conflict(_("You can reply only to a comment on this proposal."))
         depth = parent.depth + 1
         if depth > 3:
-            raise Conflict("replies go three levels deep at most")
+            raise Conflict(_("Replies go at most three levels deep; reply to an earlier "
+                             "comment instead."))
     recent = Comment.objects.filter(author=user, created_at__gte=at - timedelta(minutes=10))
     if recent.count() >= COMMENTS_PER_10_MINUTES:
-        raise Conflict(f"at most {COMMENTS_PER_10_MINUTES} comments in 10 minutes; "
-                       "please wait a little")
+        raise Conflict(_("You can write at most %(n)s comments in %(minutes)s minutes; wait a "
+                         "little and try again.")
+                       % {"n": number(COMMENTS_PER_10_MINUTES), "minutes": number(10)},
+                       code="comments-per-10-minutes")
     made = Comment.objects.create(proposal=proposal, parent=parent, depth=depth, author=user,
                                   body=body, alignment=alignment, created_at=at)
     notify.notify(process.city, [f"proposal:{proposal.pk}"], f"{proposal.title}: new comment",
@@ -221,9 +233,10 @@ def comment(proposal: Proposal, user: Any, body: str, *, alignment: int = Alignm
 
 def report(target: Comment, user: Any, reason: str, details: str = "") -> Comment:
     """Report a comment; at the threshold it is hidden until a moderator decides."""
-    require(user, target.proposal.process.city, 0, "report a comment")
+    require(user, target.proposal.process.city, 0, "report")
     if reason not in ReportReason.values:
-        raise Conflict(f"the reason is one of {', '.join(ReportReason.values)}")
+        raise Conflict(_("Choose a reason for the report: %(reasons)s.")
+                       % {"reasons": ", ".join(str(label) for label in ReportReason.labels)})
     try:
         with transaction.atomic():
             Report.objects.create(comment=target, user=user, reason=reason,
@@ -235,7 +248,7 @@ def report(target: Comment, user: Any, reason: str, details: str = "") -> Commen
                 target.hidden_reason = f"hidden after {reports_to_hide()} reports"
                 target.save(update_fields=["hidden_at", "hidden_reason"])
     except IntegrityError:
-        raise Conflict("you reported this comment already") from None
+        raise Conflict(_("You have already reported this comment.")) from None
     return target
 
 
@@ -260,7 +273,7 @@ def moderate(target: Comment, *, keep: bool, reason: str = "", block_author: boo
         target.hidden_at, target.hidden_reason = None, ""
     else:
         if not reason.strip():
-            raise Conflict("say why the comment is hidden")
+            raise Conflict(_("Say why the comment is hidden."))
         target.hidden_at, target.hidden_reason = now(), reason.strip()[:300]
     target.save()
     audit.record("engage.moderated", city=target.proposal.process.city, user=by, actor=actor,
@@ -274,8 +287,8 @@ def moderate(target: Comment, *, keep: bool, reason: str = "", block_author: boo
 def block(city: City, user: Any, reason: str, *, by: Person | None = None,
           actor: str = "") -> Block:
     if not reason.strip():
-        raise Conflict("say why the person is blocked")
-    made, _ = Block.objects.update_or_create(
+        raise Conflict(_("Say why the person is blocked."))
+    made, _created = Block.objects.update_or_create(
         city=city, user=user, defaults={"reason": reason.strip()[:500],
                                         "by": actor or audit.actor_label(by)})
     audit.record("engage.blocked", city=city, user=by, actor=actor, obj=made,

@@ -172,7 +172,7 @@ def answer(survey: Survey, user: Any, answers: dict[str, Any], *,
     Conditional questions not shown must not be answered; required shown ones must be."""
     at = at or now()
     city = survey.process.city
-    require(user, city, survey.level, "answer the survey")
+    require(user, city, survey.level, "answer")
     if not survey.opens_at <= at < survey.closes_at:
         raise Conflict(_("The survey is not open: answers are taken between its opening and "
                          "closing times."))

@@ -24,7 +24,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 from django.utils.timezone import now
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from zerocity.core import audit
 from zerocity.core.actors import Person, signed_in
@@ -66,20 +66,42 @@ class ParticipationRefused(Conflict):
 
 def require(user: Person | None, city: City, needed: int, what: str) -> Verification:
     """Refuse (``ParticipationRefused``) unless the person has the level ``needed`` and is not
-    blocked."""
+    blocked. ``what`` is what they are trying to do, a key of ``WHAT`` ("propose",
+    "support", "vote", "comment", "report", "answer"); the refusal's ``code`` says which
+    condition failed (``login``, ``blocked``, ``level``)."""
     account = signed_in(user)
+    doing = WHAT[what]
     if account is None:
-        raise ParticipationRefused(f"log in to {what}")
+        raise ParticipationRefused(gettext("Log in to %(what)s.") % {"what": doing},
+                                   code="login")
     if Block.objects.filter(city=city, user=account).exists():
-        raise ParticipationRefused(f"your account is blocked from taking part: you cannot {what}")
+        raise ParticipationRefused(gettext(
+            "Your account is blocked from taking part. If you think this is a mistake, "
+            "write to the city."), code="blocked")
     found = verification(account, city)
     if found.level < needed:
-        raise ParticipationRefused(f"to {what} you need {NEEDS[Level(needed)]}")
+        raise ParticipationRefused(str(NEEDS[Level(needed)]) % {"what": doing}, code="level")
     return found
 
 
-NEEDS = {Level.ACCOUNT: "an account", Level.EMAIL: "a confirmed e-mail address",
-         Level.RESIDENT: "to be a verified resident (on My page)"}
+# Translators: what a person tries to do, as it ends "Log in to ..." and begins "To ... you
+# need"; in Slovenian the polite past participle ("oddali predlog") after "da boste lahko".
+WHAT = {
+    "propose": pgettext_lazy("taking part", "make a proposal"),
+    "support": pgettext_lazy("taking part", "support a proposal"),
+    "vote": pgettext_lazy("taking part", "vote"),
+    "comment": pgettext_lazy("taking part", "comment"),
+    "report": pgettext_lazy("taking part", "report a comment"),
+    "answer": pgettext_lazy("taking part", "answer the survey"),
+}
+
+NEEDS = {
+    Level.ACCOUNT: gettext_lazy("To %(what)s you need an account: sign up or log in."),
+    Level.EMAIL: gettext_lazy("To %(what)s you need a confirmed e-mail address: ask for a "
+                              "confirmation link on My page."),
+    Level.RESIDENT: gettext_lazy("To %(what)s you need to be a verified resident: verify "
+                                 "your residence on My page."),
+}
 
 
 # -- the account and its e-mail -------------------------------------------------------------------
@@ -169,7 +191,8 @@ class CensusFileVerifier:
         key = census_key(city, fields.get("resident_number", ""), fields.get("birth_date", ""))
         entry = CensusEntry.objects.select_related("district").filter(city=city, key=key).first()
         if entry is None:
-            raise Conflict("no resident with that number and birth date in the census file")
+            raise Conflict(gettext("No resident with that number and birth date is in the city's "
+                                   "register; check both and try again."))
         return key, entry.district
 
 
@@ -246,5 +269,6 @@ def verify_resident(user: Any, city: City, fields: dict[str, str]) -> Verificati
             audit.record("engage.resident_verified", city=city, user=user, obj=found,
                          method=check.name, district=district.code)
     except IntegrityError:
-        raise Conflict("this resident already verified another account") from None
+        raise Conflict(gettext("This resident has already verified another account; log in "
+                               "with that account, or ask the city for help.")) from None
     return found
