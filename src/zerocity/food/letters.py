@@ -157,10 +157,25 @@ def _award(d: dict[str, Any], at: _Clock, operator_name: str) -> tuple[str, list
                 "rank": own.get("rank"), "total": number(own.get("total") or 0)})
         elif own:
             out.append(_("Your tender was not admissible: %(reason)s") % {
-                "reason": own.get("reason", "")})
+                "reason": not_admissible(own)})
     out.append(_("You may ask for the reasons and the characteristics and relative "
                  "advantages of the chosen tender; they are given within 15 days."))
     return _("%(title)s: award decision") % {"title": d.get("title", "")}, out
+
+
+def not_admissible(row: dict[str, Any]) -> str:
+    """Why a tender was not admissible, from a row of ``tendering.score`` (its ``why``), in
+    the reader's language; a row scored before ``why`` existed keeps its stored sentence."""
+    why = row.get("why")
+    if not isinstance(why, dict):
+        return str(row.get("reason") or "")
+    if why.get("kind") == "abnormally_low":
+        return _("the price is abnormally low and the explanation was not accepted "
+                 "(%(reason)s).") % {"reason": why.get("reason", "")}
+    if why.get("kind") == "no_figure":
+        return _("the tender gives no figure of 0 or more for %(criterion)s.") % {
+            "criterion": why.get("name") or why.get("criterion", "")}
+    return ""
 
 
 def _clarification(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:

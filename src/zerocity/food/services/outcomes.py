@@ -465,7 +465,8 @@ def publish(city: City, year: int, *, by: Person | None = None, actor: str = "")
 
     rows = readings(city, year)
     if not rows:
-        raise Conflict(f"no deliveries in {year}")
+        raise Conflict(_("No deliveries are recorded in %(year)s; there is nothing to "
+                         "publish.") % {"year": year})
     done = ingest_records(source(city), rows, by=by, actor=actor or "food",
                           filename=f"food-deliveries-{year}.json")
     if not done.replayed:

@@ -439,17 +439,18 @@ def score(sp: SpecificProcurement) -> list[dict[str, Any]]:
     """Score the opened tenders on the procurement's criteria only (DPS-43): each tender
     gives a number for each criterion's id. Ties go to the earlier tender (the published
     rule). A tender missing a figure, or giving one that is not a number of 0 or more, is not
-    admissible and is listed with the reason."""
+    admissible and is listed with why, as data (``why``: its kind and what it names), so that
+    each reader reads it in their own language (``letters.not_admissible``)."""
     tenders = list(sp.tenders.filter(status=TenderStatus.OPENED).select_related("operator")
                    .order_by("received_at", "id"))
     values: dict[int, dict[str, Decimal]] = {}
     rows: list[dict[str, Any]] = []
     for t in tenders:
         content = t.content or {}
-        got, problem = {}, ""
+        got, problem = {}, None
         if t.low_price == LowPrice.REJECTED:
             rows.append({"tender": t.pk, "operator": t.operator.name, "admissible": False,
-                         "reason": f"abnormally low (Art. 69): {t.low_price_reason}",
+                         "why": {"kind": "abnormally_low", "reason": t.low_price_reason},
                          "total": None})
             continue
         for c in sp.criteria:
@@ -459,11 +460,12 @@ def score(sp: SpecificProcurement) -> list[dict[str, Any]]:
                     raise ValueError
                 got[c["id"]] = v
             except (KeyError, ValueError, ArithmeticError):
-                problem = f"criterion {c['id']}: no number of 0 or more given"
+                problem = {"kind": "no_figure", "criterion": c["id"],
+                           "name": c.get("name", c["id"])}
                 break
         if problem:
             rows.append({"tender": t.pk, "operator": t.operator.name, "admissible": False,
-                         "reason": problem, "total": None})
+                         "why": problem, "total": None})
         else:
             values[t.pk] = got
     for t in tenders:
@@ -529,7 +531,7 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool,
                               "winner_total": ranking[0]["total"], "tenders": len(ranking),
                               "won": o.pk == winner.operator_id, "rank": own.get("rank"),
                               "total": own.get("total"), "admissible": own.get("admissible"),
-                              "reason": own.get("reason")}, ensure_ascii=False), at=at)
+                              "why": own.get("why")}, ensure_ascii=False), at=at)
     _record("food.awarded", sp, by, actor, obj=winner, operator=winner.operator_id,
             total=ranking[0]["total"])
     return sp
