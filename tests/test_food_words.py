@@ -204,3 +204,47 @@ def test_the_delivery_grid_has_a_row_per_contracted_item_prefilled_from_the_cata
     assert 'name="region_0" maxlength="5" size="5" value="SI042"' in page
     assert 'name="organic_0" checked' in page and 'name="organic_1" checked' not in page
     assert 'name="rows" value="5"' in page
+
+
+def test_procurement_texts_are_kept_per_language_and_a_missing_one_is_marked(food):
+    city, d, veg, farms, people, school = food
+    # given a procurement written on an English page, with its title also in Slovenian, and
+    # items one of which has its name in both languages
+    with translation.override("en"):
+        sp = tendering.create_procurement(
+            d, veg, "both", "Carrots for the spring", criteria=["price", "fresh"],
+            estimated_value="18000", no_lots_reason="One kitchen.",
+            translations={"sl": {"title": "Korenje za pomlad"}},
+            items=[{"product": "Korenje", "product_en": "Carrots", "quantity": "10",
+                    "specification": "Washed", "specification_sl": "Oprano"},
+                   {"product": "Krompir", "quantity": "5"}])
+    sp.refresh_from_db()
+    assert (sp.title_en, sp.title_sl) == ("Carrots for the spring", "Korenje za pomlad")
+    assert (sp.no_lots_reason_en, sp.no_lots_reason_sl) == ("One kitchen.", None)
+    # the name the catalogue and delivery notes match stays as written
+    assert [i["product"] for i in sp.items] == ["Korenje", "Krompir"]
+    assert sp.items[1]["product_en"] == "Krompir"  # typed on an English page
+    sp = tendering.invite(sp, at=now(), tender_deadline=now() + timedelta(days=12),
+                          openers={u: p for u, p in _openers(sp).items()})
+    path = f"{city.slug}/food/supplier/{farms[0].pk}/procurements/{sp.pk}/"
+    farmer = client_for(people["farmer0"])
+    sl = farmer.get(f"/sl/{path}").content.decode()
+    en = farmer.get(f"/en/{path}").content.decode()
+    # then each page shows its language's title and item texts
+    assert "<h1>Korenje za pomlad</h1>" in sl and "<h1>Carrots for the spring</h1>" in en
+    assert "<td>Carrots</td>" in en and "<td>Oprano</td>" in sl and "<td>Washed</td>" in en
+    # and what has no Slovenian yet is shown in English, marked as such
+    assert '<span lang="en">One kitchen.</span> <small class="meta">' in sl
+    assert '<span lang="en">Krompir</span>' in sl  # named on the English page only
+    assert '<span lang="en">' not in en
+    # and the invitation reads in each recipient's language
+    invitation = sp.dps.messages.get(kind="invitation")
+    with translation.override("sl"):
+        assert "Korenje za pomlad" in letters.render(invitation).subject
+    with translation.override("en"):
+        assert "Carrots for the spring" in letters.render(invitation).subject
+    # a language the site does not have is a mistake of the caller
+    with pytest.raises(ValueError):
+        tendering.create_procurement(d, veg, "de", "Karotten", criteria=["price", "fresh"],
+                                     estimated_value="100", no_lots_reason="x",
+                                     translations={"de": {"title": "Karotten"}})

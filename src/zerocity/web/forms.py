@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from zerocity.core.selectors import username_taken
+from zerocity.core.translations import text
 from zerocity.data.models import DataSource
 from zerocity.inventory.gwp import GwpSet
 from zerocity.plan.models import Action, ActionStatus
@@ -179,8 +180,8 @@ class TenderForm(forms.Form):
         super().__init__(*args, **kwargs)
         note = self.fields.pop("note")
         for c in criteria:
-            self.fields[f"c_{c['id']}"] = LocalDecimalField(
-                label=c["name"], min_value=0, max_digits=14, decimal_places=3)
+            self.fields[f"c_{c['id']}"] = LocalDecimalField(  # named in the page's language
+                label=text(c, "name"), min_value=0, max_digits=14, decimal_places=3)
         self.fields["note"] = note
         self.criteria = criteria
 

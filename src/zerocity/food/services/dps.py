@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,6 +28,7 @@ from zerocity.core import audit
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
+from zerocity.core.translations import given, languages
 from zerocity.food import deadlines, law
 from zerocity.food.errors import FormRejected, RuleConflict
 from zerocity.food.models import (
@@ -92,17 +94,28 @@ def check_settings(settings: dict[str, Any]) -> None:
             raise RuleConflict(code, str(why))
 
 
+# The texts of a DPS and of its categories a person reads, stored per language (translation.py)
+DPS_TEXTS = ("justification", "purchases", "operation", "equipment")
+
+
 @transaction.atomic
 def create_dps(city: City, reference: str, title: str, *, by: Person | None = None, actor: str = "",
+               translations: Mapping[str, Mapping[str, Any]] | None = None,
                **fields: Any) -> Dps:
+    """A draft DPS. Its title and documents are given in the active language, and in others
+    as ``translations`` (``{"sl": {"title": ..., "purchases": ...}}``)."""
     check_settings(fields)
-    allowed = {f.name for f in Dps._meta.get_fields()} - {"id", "city", "reference", "title",
-                                                          "status", "award_criteria"}
+    texts = {"title": title, **{k: fields.pop(k) for k in DPS_TEXTS if k in fields}}
+    columns = {f"{name}_{code}" for name in texts for code in languages()}
+    allowed = {f.name for f in Dps._meta.get_fields()} - {
+        "id", "city", "reference", "title", "status", "award_criteria", *columns}
     unknown = set(fields) - allowed
     if unknown:
         raise Conflict(gettext("A purchasing system has no setting called %(names)s; check "
                                "the spelling.") % {"names": ", ".join(sorted(unknown))})
-    dps = Dps.objects.create(city=city, reference=reference, title=title, **fields)
+    dps = Dps.objects.create(city=city, reference=reference,
+                             **given({**dict.fromkeys(DPS_TEXTS, ""), **texts}, translations),
+                             **fields)
     _record("food.dps_created", dps, by, actor, reference=reference)
     return dps
 
@@ -117,7 +130,10 @@ def _draft(dps: Dps) -> None:
 def add_category(dps: Dps, code: str, name: str, *, definition: str,
                  selection_criteria: list[str], max_contract_value: Decimal | str,
                  min_turnover: Decimal | str | None = None, delivery_area: str = "",
+                 translations: Mapping[str, Mapping[str, Any]] | None = None,
                  by: Person | None = None, actor: str = "") -> Category:
+    """A category of a draft DPS; its name, definition and selection criteria given in the
+    active language, and in others as ``translations`` (``{"sl": {"name": ...}}``)."""
     _draft(dps)
     if not definition.strip():
         raise RuleConflict("DPS-06", gettext(
@@ -136,9 +152,16 @@ def add_category(dps: Dps, code: str, name: str, *, definition: str,
             "A yearly turnover of at most %(limit)s may be asked, twice the largest specific "
             "contract (%(largest)s); lower the turnover asked.") % {
                 "limit": money(2 * max_value), "largest": money(max_value)})
+    def listed(criteria: Any) -> list[str]:
+        return [str(c).strip() for c in criteria or [] if str(c).strip()]
+
     category = Category.objects.create(
-        dps=dps, code=code, name=name, definition=definition,
-        selection_criteria=[str(c).strip() for c in selection_criteria if str(c).strip()],
+        dps=dps, code=code, **given(
+            {"name": name, "definition": definition,
+             "selection_criteria": listed(selection_criteria)},
+            {code_: {**more, **({"selection_criteria": listed(more["selection_criteria"])}
+                                if "selection_criteria" in more else {})}
+             for code_, more in (translations or {}).items()}),
         max_contract_value=max_value, min_turnover=turnover, delivery_area=delivery_area)
     _record("food.category_added", dps, by, actor, obj=category, code=code)
     return category
@@ -198,7 +221,11 @@ def check_award_criteria(criteria: list[dict[str, Any]],
                 "check that it does not favour local suppliers.") % {
                     "criterion": ident, "name": c.get("name", "")})
         out.append({"id": ident, "type": kind, "name": str(c.get("name", kind)),
-                    "description": str(c.get("description", "")), "weight": str(weight)})
+                    "description": str(c.get("description", "")), "weight": str(weight),
+                    # the name in each language, when given (shown with ``tr``)
+                    **{f"{key}_{code}": str(c[f"{key}_{code}"]) for key in ("name",
+                                                                          "description")
+                       for code in languages() if c.get(f"{key}_{code}")}})
     if total != 100:
         raise RuleConflict("DPS-09", gettext(
             "The weights add up to %(total)s; make them add up to 100.") % {
@@ -270,6 +297,13 @@ def _places(value: Decimal) -> int:
     """Decimals a figure is shown with: none for a whole number, else its own."""
     exponent = value.normalize().as_tuple().exponent
     return 0 if not isinstance(exponent, int) or exponent >= 0 else -exponent
+
+
+def titled(obj: Dps | SpecificProcurement) -> dict[str, str]:
+    """A title for a procedural message's data: as read now, and in each language it has, so
+    that every recipient reads the message in their own (``letters``)."""
+    return {"title": obj.title, **{f"title_{code}": value for code in languages()
+                                   if (value := getattr(obj, f"title_{code}", None))}}
 
 
 def local_time(dps: Dps, moment: datetime) -> str:
@@ -383,7 +417,7 @@ def submit(dps: Dps, operator: Operator, categories: list[Category], *, at: date
     application.categories.set(categories)
     send(dps, "request_received", sender="platform", recipients=[address(operator)],
          subject=f"{dps.title}: request received",
-         body=json.dumps({"title": dps.title, "received": at.isoformat(),
+         body=json.dumps({**titled(dps), "received": at.isoformat(),
                           "categories": sorted(c.name for c in categories),
                           "due": due.isoformat()}, ensure_ascii=False), at=at)
     _record("food.request", dps, by, actor, obj=application, operator=operator.pk,
@@ -473,7 +507,7 @@ def decide(application: Application, *, admitted: list[Category], checks: dict[s
          recipients=[address(application.operator)],
          subject=f"{application.dps.title}: "
                  + ("admitted" if admitted else "not admitted"),
-         body=json.dumps({"title": application.dps.title,
+         body=json.dumps({**titled(application.dps),
                           "admitted": sorted(c.name for c in admitted),
                           "reasons": reasons}, ensure_ascii=False),
          at=at)
@@ -516,7 +550,7 @@ def request_redeclaration(membership: Membership, *, at: datetime, by: Person | 
     send(dps, "redeclaration_request", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(membership.operator)],
          subject=f"{dps.title}: renewed self-declaration",
-         body=json.dumps({"title": dps.title,
+         body=json.dumps({**titled(dps),
                           "due": membership.redeclaration_due.isoformat()}), at=at)
     _record("food.redeclaration_asked", dps, by, actor, obj=membership)
     return membership
@@ -604,7 +638,7 @@ def tick(city: City, now: datetime) -> Tick:
             send(dps, "exclusion", sender="platform",
                  recipients=[address(m.operator)],
                  subject=f"{dps.title}: excluded from {m.category.code}",
-                 body=json.dumps({"title": dps.title, "category": m.category.name,
+                 body=json.dumps({**titled(dps), "category": m.category.name,
                                   "reason": "redeclaration_late"}, ensure_ascii=False),
                  at=now)
             out.excluded += 1
