@@ -248,3 +248,54 @@ def test_procurement_texts_are_kept_per_language_and_a_missing_one_is_marked(foo
         tendering.create_procurement(d, veg, "de", "Karotten", criteria=["price", "fresh"],
                                      estimated_value="100", no_lots_reason="x",
                                      translations={"de": {"title": "Karotten"}})
+
+
+def test_the_delivery_form_shows_every_mistake_at_once_beside_its_field(food):
+    city, d, veg, farms, people, school = food
+    factors.ensure()
+    sp = tendering.create_procurement(d, veg, "grid", "Grid", criteria=["price", "fresh"],
+                                      estimated_value="18000", lots=["all"], items=ITEMS)
+    contract = _contract(sp, farms[0], school)
+    buyer = client_for(people["buyer"])
+    # given a delivery note with a mistake in the note and in two rows
+    sent = {"contract": contract.pk, "delivered_on": "", "vehicle": "van-diesel",
+            "distance_km": "-3", "rows": "5", "product_0": "Korenje", "group_0": "roots",
+            "kg_0": "0", "value_0": "10", "product_1": "Krompir", "group_1": "potatoes",
+            "kg_1": "12", "value_1": "x", "product_3": "Jabolka", "kg_3": "4",
+            "value_3": "5", "intermediaries_3": "-1"}
+    # when it is sent
+    response = buyer.post(url(city, "institution/deliveries/"), sent)
+    # then the page comes back with nothing recorded, every mistake listed at once
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not outcomes.Delivery.objects.filter(contract=contract).exists()
+    assert 'data-problems="6"' in html
+    for listed in ("<strong>Delivered on</strong>: enter the day of the delivery.",
+                   "<strong>Distance (km)</strong>: enter the distance, 0 km or more.",
+                   "<strong>Line 1 (Korenje), kg</strong>: enter the kilograms delivered, "
+                   "above 0.",
+                   "<strong>Line 2 (Krompir), EUR</strong>: enter the value net of VAT, 0 or "
+                   "more.",
+                   "<strong>Line 3 (Jabolka), food group</strong>: choose a food group.",
+                   "<strong>Line 3 (Jabolka), intermediaries</strong>: enter a whole number, "
+                   "0 or more."):
+        assert listed in html, listed
+    # and each beside its field, marked invalid, with what was typed kept
+    assert f'name="kg_0" inputmode="decimal" size="6" value="0" aria-label="kg, Korenje" ' \
+           f'aria-invalid="true" aria-describedby="e{contract.pk}-kg-0">' in html
+    assert f'<span class="error" id="e{contract.pk}-value-1">enter the value net of VAT' in html
+    assert f'id="e{contract.pk}-group-3">choose a food group.' in html
+    assert 'name="product_3" maxlength="200" size="12" value="Jabolka"' in html
+    assert 'name="distance_km" required inputmode="decimal" size="6" value="-3" ' \
+           'aria-invalid="true"' in html
+    assert 'data-form="delivery" data-contract' in html and " novalidate>" in html
+    assert 'name="kg_1" inputmode="decimal" size="6" value="12" aria-label="kg, Krompir">' \
+        in html  # a field without a mistake is not marked
+    # when it is corrected and sent again, it is recorded
+    today = now().astimezone(city.calendar.zone).date().isoformat()
+    sent.update({"delivered_on": today, "distance_km": "15", "kg_0": "40", "value_1": "8",
+                 "group_3": "apples", "intermediaries_3": "0"})
+    assert buyer.post(url(city, "institution/deliveries/"), sent).status_code == 302
+    delivery = outcomes.Delivery.objects.get(contract=contract)
+    assert sorted(line.product for line in delivery.lines.all()) == [
+        "Jabolka", "Korenje", "Krompir"]
