@@ -304,10 +304,10 @@ def delivery_rows(items: list[dict[str, Any]], form: DeliveryForm | None = None
             "country": item["production_country"] if item else "",
             "intermediaries": item["intermediaries"] if item else 0}
         if form is not None and n < form.rows:
-            row.update({prefix: form[f"{prefix}_{n}"].value() or ""
-                        for prefix in DELIVERY_ROW})
-            row["organic"] = bool(form[f"organic_{n}"].value())
-            row["errors"] = {prefix: form.errors[f"{prefix}_{n}"] for prefix in DELIVERY_ROW
-                             if f"{prefix}_{n}" in form.errors}
+            row = {**row, **{prefix: form[f"{prefix}_{n}"].value() or ""
+                             for prefix in DELIVERY_ROW},
+                   "organic": bool(form[f"organic_{n}"].value()),
+                   "errors": {prefix: form.errors[f"{prefix}_{n}"] for prefix in DELIVERY_ROW
+                              if f"{prefix}_{n}" in form.errors}}
         rows.append(row)
     return rows
