@@ -116,7 +116,7 @@ def test_the_demo_procurement_runs_from_invitation_to_award(kranj, live_server):
     with chromium() as browser:
         path = f"food/manage/procurements/{sp.pk}/"
         ana = log_in(browser, live_server.url, "ana.staff", path)
-        expect(ana.locator('[data-table="items"]')).to_contain_text("Polnozrnati kruh")
+        expect(ana.locator('[data-table="items"]')).to_contain_text("Wholegrain bread")  # in English
         expect(ana.locator('[data-figure="sealed"]')).to_contain_text("2 sealed tenders")
         ana.get_by_label("Your passphrase").fill(phrases["ana.staff"])
         ana.get_by_role("button", name="Approve the opening").click()

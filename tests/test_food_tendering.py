@@ -21,6 +21,7 @@ from calendars import KRANJ
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import AuditLog
 from zerocity.food import deadlines, letters
+from zerocity.food.errors import FormRejected
 from zerocity.food.models import Opener, Operator, ProcurementStatus, Tender, TenderStatus
 from zerocity.food.services import dps, tendering
 
@@ -212,7 +213,12 @@ def test_the_award_goes_to_the_best_score_on_the_notices_criteria_and_everyone_i
     # farm 0: 70 x 16000/20000 + 30 x 1/1 = 86; farm 1: 70 + 30 x 1/4 = 77.5
     assert [(r["operator"], r["total"]) for r in ranking[:2]] == [
         ("Kmetija 0", "86.00"), ("Kmetija 1", "77.50")]
-    assert ranking[2]["admissible"] is False and "fresh" in ranking[2]["reason"]
+    assert ranking[2]["admissible"] is False
+    assert ranking[2]["why"] == {"kind": "no_figure", "criterion": "fresh",
+                                 "name": "Days from harvest"}
+    # why is kept as data and read in each reader's language
+    assert letters.not_admissible(ranking[2]) == ("the tender gives no figure of 0 or more for "
+                                                  "Days from harvest.")
     with refused("DPS-44"):
         tendering.award(sp, at=after + timedelta(days=2), evidence_verified=False)
     sp = tendering.award(sp, at=local(2027, 3, 15, 10), evidence_verified=True)
@@ -233,6 +239,10 @@ def test_the_award_goes_to_the_best_score_on_the_notices_criteria_and_everyone_i
     assert "Kmetija 2" not in text and "{" not in text
     third = next(m for m in decisions if m.recipients == [f"operator:{farms[2].pk}"])
     assert "Kmetija 1" not in second.body and "Kmetija 1" not in third.body
+    with translation.override("sl"):
+        told = " ".join(letters.render(third, farms[2].name).sentences)
+    assert "Vaša ponudba ni bila dopustna: ponudba ne navaja števila 0 ali več za Days from " \
+        "harvest." in told, told
     with pytest.raises(Conflict, match="under evaluation"):
         tendering.award(sp, at=local(2027, 3, 16), evidence_verified=True)
 
@@ -487,7 +497,11 @@ def test_an_abnormally_low_price_is_explained_before_the_award(active):
     sp = tendering.award(sp, at=local(2027, 3, 15), evidence_verified=True)
     assert sp.awarded_tender.operator == farms[1]
     rejected = [r for r in sp.scores if not r["admissible"]]
-    assert len(rejected) == 1 and rejected[0]["reason"].startswith("abnormally low")
+    assert len(rejected) == 1 and rejected[0]["why"] == {
+        "kind": "abnormally_low", "reason": "Below the cost of production; no explanation given."}
+    assert letters.not_admissible(rejected[0]) == (
+        "the price is abnormally low and the explanation was not accepted (Below the cost of "
+        "production; no explanation given.).")
 
 
 def test_prices_close_together_are_not_flagged(active):
@@ -536,13 +550,22 @@ def test_the_catalogue_keeps_each_suppliers_products_with_what_the_outcomes_need
     again = catalogue.save_item(farms[0], {"product": "Korenje", "food_group": "roots",
                                            "price": "1.10"})
     assert again.pk == item.pk and again.price == Decimal("1.10")  # changed, not doubled
-    for bad, reason in [({"food_group": "sweets"}, "food_group"), ({"price": "-1"}, "price"),
-                        ({"price": "NaN"}, "price"), ({"production_region": "Gorenjska"},
-                                                      "NUTS-3"),
-                        ({"delivery_days": ["8"]}, "weekdays"), ({"product": ""}, "product")]:
+    for bad, reason in [
+            ({"food_group": "sweets"}, "Food group: choose one of the food groups listed."),
+            ({"price": "-1"}, "Price: enter a price above 0 EUR."),
+            ({"price": "NaN"}, "Price: enter the price in EUR as a number, such as 1.20."),
+            ({"production_region": "Gorenjska"}, "Region: enter the region's NUTS-3 code"),
+            ({"delivery_days": ["8"]}, "Delivery days: choose days of the week"),
+            ({"product": ""}, "Product: enter its name")]:
         fields = {"product": "Krompir", "food_group": "potatoes", "price": "0.8", **bad}
-        with pytest.raises(Conflict, match=reason):
+        with pytest.raises(Conflict) as refused_item:
             catalogue.save_item(farms[1], fields)
+        assert str(refused_item.value).startswith(reason), str(refused_item.value)
+    with pytest.raises(FormRejected) as every_mistake:
+        catalogue.save_item(farms[1], {"product": "", "food_group": "sweets", "price": "x",
+                                       "production_country": "Slovenia"})
+    assert [field for field, _ in every_mistake.value.errors] == [
+        "Product", "Food group", "Price", "Country"]
     assert not farms[1].catalogue.exists()
     catalogue.retire(again)
     assert not catalogue.offered(city).exists()
@@ -593,7 +616,8 @@ def test_the_deliveries_feed_the_open_data_and_a_plan_indicator(active, settings
                                share_of="value", min_coverage=0)
     outputs.feed_indicators(city)
     assert Observation.objects.get(indicator=indicator, year=2025).value == pytest.approx(25)
-    with pytest.raises(Conflict, match="no deliveries"):
+    with pytest.raises(Conflict, match="^No deliveries are recorded in 2024; there is nothing "
+                                       "to publish.$"):
         outcomes.publish(city, 2024)
 
 
@@ -613,18 +637,21 @@ def test_a_product_with_a_mistake_in_every_field_is_refused_with_every_one_at_on
 
     # then every field's mistake is named, once each, in the order of the fields
     expected = [
-        "product: a name of 1 to 200 characters",
-        "food_group: one of beef, pork, poultry, fish, eggs, milk, cheese, bread, rice, "
-        "pulses, potatoes, roots, brassicas, tomatoes, vegetables, apples, berries, citrus, "
-        "fruit",
-        "price: a number in EUR",
-        "production_region: a NUTS-3 code such as SI042",
-        "production_country: a two-letter country code such as SI",
-        "intermediaries: a whole number from 0 to 20",
-        "delivery_days: weekdays 1 (Monday) to 7 (Sunday)",
+        ("Product", "enter its name, 1 to 200 characters."),
+        ("Food group", "choose one of the food groups listed."),
+        ("Price", "enter the price in EUR as a number, such as 1.20."),
+        ("Region", "enter the region's NUTS-3 code, such as SI042, or leave it empty."),
+        ("Country", "enter the two-letter country code, such as SI, or leave it empty."),
+        ("Intermediaries", "enter a whole number from 0 to 20."),
+        ("Delivery days", "choose days of the week, Monday to Sunday."),
     ]
-    assert str(exc.value) == "; ".join(expected)
     assert exc.value.errors == expected
+    assert str(exc.value) == "; ".join(f"{field}: {problem}" for field, problem in expected)
+    with translation.override("sl"):  # in the supplier's language, the example number too
+        with pytest.raises(Conflict) as in_slovenian:
+            catalogue.save_item(farm, fields)
+    assert in_slovenian.value.errors[2] == (
+        "Cena", "vnesite ceno v EUR kot število, na primer 1,20.")
     assert not farm.catalogue.exists()
 
 

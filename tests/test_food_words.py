@@ -204,3 +204,98 @@ def test_the_delivery_grid_has_a_row_per_contracted_item_prefilled_from_the_cata
     assert 'name="region_0" maxlength="5" size="5" value="SI042"' in page
     assert 'name="organic_0" checked' in page and 'name="organic_1" checked' not in page
     assert 'name="rows" value="5"' in page
+
+
+def test_procurement_texts_are_kept_per_language_and_a_missing_one_is_marked(food):
+    city, d, veg, farms, people, school = food
+    # given a procurement written on an English page, with its title also in Slovenian, and
+    # items one of which has its name in both languages
+    with translation.override("en"):
+        sp = tendering.create_procurement(
+            d, veg, "both", "Carrots for the spring", criteria=["price", "fresh"],
+            estimated_value="18000", no_lots_reason="One kitchen.",
+            translations={"sl": {"title": "Korenje za pomlad"}},
+            items=[{"product": "Korenje", "product_en": "Carrots", "quantity": "10",
+                    "specification": "Washed", "specification_sl": "Oprano"},
+                   {"product": "Krompir", "quantity": "5"}])
+    sp.refresh_from_db()
+    assert (sp.title_en, sp.title_sl) == ("Carrots for the spring", "Korenje za pomlad")
+    assert (sp.no_lots_reason_en, sp.no_lots_reason_sl) == ("One kitchen.", None)
+    # the name the catalogue and delivery notes match stays as written
+    assert [i["product"] for i in sp.items] == ["Korenje", "Krompir"]
+    assert sp.items[1]["product_en"] == "Krompir"  # typed on an English page
+    sp = tendering.invite(sp, at=now(), tender_deadline=now() + timedelta(days=12),
+                          openers={u: p for u, p in _openers(sp).items()})
+    path = f"{city.slug}/food/supplier/{farms[0].pk}/procurements/{sp.pk}/"
+    farmer = client_for(people["farmer0"])
+    sl = farmer.get(f"/sl/{path}").content.decode()
+    en = farmer.get(f"/en/{path}").content.decode()
+    # then each page shows its language's title and item texts
+    assert "<h1>Korenje za pomlad</h1>" in sl and "<h1>Carrots for the spring</h1>" in en
+    assert "<td>Carrots</td>" in en and "<td>Oprano</td>" in sl and "<td>Washed</td>" in en
+    # and what has no Slovenian yet is shown in English, marked as such
+    assert '<span lang="en">One kitchen.</span> <small class="meta">' in sl
+    assert '<span lang="en">Krompir</span>' in sl  # named on the English page only
+    assert '<span lang="en">' not in en
+    # and the invitation reads in each recipient's language
+    invitation = sp.dps.messages.get(kind="invitation")
+    with translation.override("sl"):
+        assert "Korenje za pomlad" in letters.render(invitation).subject
+    with translation.override("en"):
+        assert "Carrots for the spring" in letters.render(invitation).subject
+    # a language the site does not have is a mistake of the caller
+    with pytest.raises(ValueError):
+        tendering.create_procurement(d, veg, "de", "Karotten", criteria=["price", "fresh"],
+                                     estimated_value="100", no_lots_reason="x",
+                                     translations={"de": {"title": "Karotten"}})
+
+
+def test_the_delivery_form_shows_every_mistake_at_once_beside_its_field(food):
+    city, d, veg, farms, people, school = food
+    factors.ensure()
+    sp = tendering.create_procurement(d, veg, "grid", "Grid", criteria=["price", "fresh"],
+                                      estimated_value="18000", lots=["all"], items=ITEMS)
+    contract = _contract(sp, farms[0], school)
+    buyer = client_for(people["buyer"])
+    # given a delivery note with a mistake in the note and in two rows
+    sent = {"contract": contract.pk, "delivered_on": "", "vehicle": "van-diesel",
+            "distance_km": "-3", "rows": "5", "product_0": "Korenje", "group_0": "roots",
+            "kg_0": "0", "value_0": "10", "product_1": "Krompir", "group_1": "potatoes",
+            "kg_1": "12", "value_1": "x", "product_3": "Jabolka", "kg_3": "4",
+            "value_3": "5", "intermediaries_3": "-1"}
+    # when it is sent
+    response = buyer.post(url(city, "institution/deliveries/"), sent)
+    # then the page comes back with nothing recorded, every mistake listed at once
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not outcomes.Delivery.objects.filter(contract=contract).exists()
+    assert 'data-problems="6"' in html
+    for listed in ("<strong>Delivered on</strong>: enter the day of the delivery.",
+                   "<strong>Distance (km)</strong>: enter the distance, 0 km or more.",
+                   "<strong>Line 1 (Korenje), kg</strong>: enter the kilograms delivered, "
+                   "above 0.",
+                   "<strong>Line 2 (Krompir), EUR</strong>: enter the value net of VAT, 0 or "
+                   "more.",
+                   "<strong>Line 3 (Jabolka), food group</strong>: choose a food group.",
+                   "<strong>Line 3 (Jabolka), intermediaries</strong>: enter a whole number, "
+                   "0 or more."):
+        assert listed in html, listed
+    # and each beside its field, marked invalid, with what was typed kept
+    assert f'name="kg_0" inputmode="decimal" size="6" value="0" aria-label="kg, Korenje" ' \
+           f'aria-invalid="true" aria-describedby="e{contract.pk}-kg-0">' in html
+    assert f'<span class="error" id="e{contract.pk}-value-1">enter the value net of VAT' in html
+    assert f'id="e{contract.pk}-group-3">choose a food group.' in html
+    assert 'name="product_3" maxlength="200" size="12" value="Jabolka"' in html
+    assert 'name="distance_km" required inputmode="decimal" size="6" value="-3" ' \
+           'aria-invalid="true"' in html
+    assert 'data-form="delivery" data-contract' in html and " novalidate>" in html
+    assert 'name="kg_1" inputmode="decimal" size="6" value="12" aria-label="kg, Krompir">' \
+        in html  # a field without a mistake is not marked
+    # when it is corrected and sent again, it is recorded
+    today = now().astimezone(city.calendar.zone).date().isoformat()
+    sent.update({"delivered_on": today, "distance_km": "15", "kg_0": "40", "value_1": "8",
+                 "group_3": "apples", "intermediaries_3": "0"})
+    assert buyer.post(url(city, "institution/deliveries/"), sent).status_code == 302
+    delivery = outcomes.Delivery.objects.get(contract=contract)
+    assert sorted(line.product for line in delivery.lines.all()) == [
+        "Jabolka", "Korenje", "Krompir"]

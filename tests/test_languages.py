@@ -1,5 +1,5 @@
 """Both languages, everywhere: the texts people write (actions, processes, surveys, news, card
-products) are shown in the page's language, a missing translation says it is one, numbers,
+products, food procurement documents and invitations) are shown in the page's language, a missing translation says it is one, numbers,
 money and days are written one way per language, and the Slovenian catalogue is complete."""
 
 from __future__ import annotations
@@ -39,8 +39,14 @@ def page(url: str, user: Any = None) -> str:
 def key_pages(city: Any) -> dict[str, tuple[str, Any, list[str], list[str]]]:
     """page name -> (path without language, user, Slovenian texts, English texts)."""
     from zerocity.engage.models import Article, Survey
+    from zerocity.food import demo as food
+    from zerocity.food.models import Operator, SpecificProcurement
 
     survey = Survey.objects.get(process__city=city)
+    farmer = get_user_model().objects.get(username=food.FARM_USER)
+    farm = Operator.objects.get(city=city, people=farmer)
+    invitation = SpecificProcurement.objects.get(
+        dps__city=city, reference=f"vegetables-{city.calendar.today():%Y-%m}")
     article = Article.objects.get(city=city, slug="kranj-joins-the-100-climate-neutral-cities")
     admin = get_user_model().objects.get(username="marko.admin")
     resident = get_user_model().objects.get(username="resident03")
@@ -64,10 +70,24 @@ def key_pages(city: Any) -> dict[str, tuple[str, Any, list[str], list[str]]]:
         "card products": ("kranj/card/fares/", admin,
                           ["Mesečna avtobusna vozovnica", "Letni paket KRsKOLESOM"],
                           ["Monthly bus pass", "KRsKOLESOM annual package"]),
+        "food documents": (f"kranj/food/dps/{food.REFERENCE}/", None,
+                           ["Skupno javno naročanje živil za vrtce in šole v MO Kranj",
+                            "Okoli 1.100 t živil na leto", "Sveža zelenjava in krompir",
+                            "Dostava v kuhinje zavodov", "Dni od pobiranja ali proizvodnje"],
+                           ["Joint public procurement of food for the kindergartens",
+                            "About 1,100 t of food a year", "Fresh vegetables and potatoes",
+                            "Deliveries to the institutions&#x27; kitchens",
+                            "Days from harvest or production"]),
+        "food invitation": (f"kranj/food/supplier/{farm.pk}/procurements/{invitation.pk}/",
+                            farmer, ["Sveža zelenjava, ", "Opran, I. razred, 40–70 mm",
+                                     "Cena (EUR, vse količine)"],
+                            ["Fresh vegetables, from ", "Washed, class I, 40-70 mm",
+                             "Potatoes", "Price (EUR, all quantities)"]),
     }
 
 
-@pytest.mark.parametrize("name", ["plan action", "process", "survey", "news", "card products"])
+@pytest.mark.parametrize("name", ["plan action", "process", "survey", "news", "card products",
+                                  "food documents", "food invitation"])
 def test_the_demo_pages_show_the_city_texts_in_the_page_language(kranj, name):
     # given the Kranj demo, written in Slovenian and English
     path, user, slovenian, english = key_pages(kranj)[name]

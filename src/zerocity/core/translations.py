@@ -52,13 +52,18 @@ def text(obj: Any, field: str, language: str | None = None) -> Text:
 def shown(obj: Any, field: str, language: str | None = None) -> tuple[Any, str]:
     """The text of ``obj.field`` to show a reader of ``language`` and the language it is in:
     the reader's own, else the first of LANGUAGES that has one (("", language) when none
-    has)."""
+    has). ``obj`` may be plain data (a procurement's item, an award criterion) that keeps
+    ``field_<language>`` keys beside ``field``, the text as written."""
     language = language or active()
     order = [language] + [c for c in languages() if c != language]
+    data = obj if isinstance(obj, Mapping) else None
     for code in order:
-        value = getattr(obj, f"{field}_{code}", None)
+        value = (data.get(f"{field}_{code}") if data is not None
+                 else getattr(obj, f"{field}_{code}", None))
         if value not in (None, "", [], {}):
             return value, code
+    if data is not None:  # plain data without a text per language: as it was written
+        return data.get(field, ""), language
     return getattr(obj, field, "") if not hasattr(obj, f"{field}_{language}") else "", language
 
 
@@ -71,6 +76,24 @@ def per_language(field: str, texts: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, str):
             value = value.strip()
         out[f"{field}_{code}"] = value if value not in (None, "", [], {}) else None
+    return out
+
+
+def given(values: Mapping[str, Any],
+          translations: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """Column values of translated fields from the texts a service is given: ``values`` in
+    the active language (what a person typed on a page in it), ``translations`` in others
+    (``{"sl": {"title": ...}}``): ``{"title_en": ..., "title_sl": ...}``, an empty text
+    stored as missing. A language the site does not have, or a field not among ``values``,
+    is a mistake of the caller (ValueError)."""
+    texts: dict[str, dict[str, Any]] = {active(): dict(values)}
+    for code, more in (translations or {}).items():
+        if code not in languages() or set(more) - set(values):
+            raise ValueError(f"texts in {code}: {sorted(more)} for fields {sorted(values)}")
+        texts.setdefault(code, {}).update(more)
+    out: dict[str, Any] = {}
+    for field in values:
+        out.update(per_language(field, {code: t.get(field) for code, t in texts.items()}))
     return out
 
 

@@ -13,6 +13,10 @@ The procurement just past its deadline (``CLOSED``, bread this month) lets a vis
 whole journey: two sealed tenders wait; the demo's two openers (``ana.staff`` and
 ``marko.admin``) open them with the passphrases the demo writes to
 ``DATA_DIR/demo-opener-passphrases.txt``, then score and award.
+
+Every text a person reads (the system's title and documents, the categories, the award
+criteria, the procurements' titles, items and reasons for no lots) is written in English and
+Slovenian (``SL``), as the pages show them in either language.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.timezone import now
 
 from zerocity.core.calendar import CityCalendar
@@ -53,16 +59,44 @@ if TYPE_CHECKING:
 REFERENCE = "kranj-food"
 CHECKS = {c: True for c in dps.EXCLUSION_CHECKS}
 CRITERIA: list[dict[str, Any]] = [  # the award criteria, as dps.set_award_criteria takes them
-    {"id": "price", "type": "price", "name": "Price (EUR, all quantities)", "weight": 60},
+    {"id": "price", "type": "price", "name": "Price (EUR, all quantities)",
+     "name_sl": "Cena (EUR, vse količine)", "weight": 60},
     {"id": "freshness", "type": "freshness", "name": "Days from harvest or production",
-     "weight": 10},
+     "name_sl": "Dni od pobiranja ali proizvodnje", "weight": 10},
     {"id": "deliveries", "type": "delivery_frequency", "name": "Deliveries per week",
-     "weight": 10},
+     "name_sl": "Dobav na teden", "weight": 10},
     {"id": "quality", "type": "quality_schemes",
-     "name": "Share from quality schemes or organic (%)", "weight": 10},
+     "name": "Share from quality schemes or organic (%)",
+     "name_sl": "Delež iz shem kakovosti ali ekološke pridelave (%)", "weight": 10},
     {"id": "transport", "type": "transport_emissions",
-     "name": "Transport emissions per delivery (kg CO2e, DESNZ/DEFRA method)", "weight": 10},
+     "name": "Transport emissions per delivery (kg CO2e, DESNZ/DEFRA method)",
+     "name_sl": "Izpusti prevoza na dobavo (kg CO2e, metoda DESNZ/DEFRA)", "weight": 10},
 ]
+for _criterion in CRITERIA:  # the English name too, so that neither is read as a fallback
+    _criterion["name_en"] = _criterion["name"]
+SL: dict[str, Any] = {  # the Slovenian of the demo's texts
+    "title": "Skupno javno naročanje živil za vrtce in šole v MO Kranj (DPS)",
+    "justification": "Živila za obroke v šolah in vrtcih so pogosto uporabljeno blago, ki ga "
+                     "trg splošno ponuja; dinamični nabavni sistem omogoča kmetijam in malim "
+                     "pridelovalcem, da se mu pridružijo kadar koli v času njegove "
+                     "veljavnosti.",
+    "purchases": "Okoli 1.100 t živil na leto za 12 zavodov in približno 8.000 obrokov na "
+                 "dan: zelenjava, sadje, mleko in mlečni izdelki, meso, kruh in jajca.",
+    "operation": "V celoti elektronsko na portalu ZeroCity: prijave kadar koli, odločitev v "
+                 "10 delovnih dneh; posamično naročilo po kategorijah in četrtletjih, "
+                 "povabljeni so vsi sprejeti člani kategorije.",
+    "equipment": "Spletni brskalnik; ponudbe so ob prejemu šifrirane, po roku jih odpreta "
+                 "dva odpiralca.",
+    "categories": {"vegetables": "Sveža zelenjava in krompir", "fruit": "Sveže sadje",
+                   "dairy": "Mleko in mlečni izdelki", "meat": "Meso",
+                   "bread": "Kruh in pekovski izdelki", "eggs": "Jajca"},
+    "selection_criteria": ["Registriran nosilec živilske dejavnosti, HACCP",
+                           "Dostava v kuhinje zavodov"],
+    "quarter": "{name}, {n}. četrtletje",
+    "one_round": "En sklop: dobave vsem zavodom se načrtujejo skupaj.",
+    "one_baking": "En sklop: vse kuhinje dobijo kruh iz iste nočne peke.",
+    "one_weekly": "En sklop: en sam tedenski dobavni krog.",
+}
 INSTITUTIONS = [  # code, name, kind, meals a day (illustrative)
     ("os-franceta-preserna", "OŠ Franceta Prešerna Kranj", "school", 900),
     ("os-simona-jenka", "OŠ Simona Jenka Kranj", "school", 850),
@@ -147,6 +181,13 @@ class Clock:
 
 
 def load(city: City, *, actor: str = "demo", history: bool = True) -> list[str]:
+    # the services take the demo's English texts as the active language's, the Slovenian ones
+    # as translations, whatever language the command runs in
+    with translation.override("en"):
+        return _load(city, actor, history)
+
+
+def _load(city: City, actor: str, history: bool) -> list[str]:
     if Dps.objects.filter(city=city, reference=REFERENCE).exists():
         return ["kranj food: already there"]
     factors.ensure()
@@ -177,7 +218,10 @@ def load(city: City, *, actor: str = "demo", history: bool = True) -> list[str]:
 
 def _system(city: City, clock: Clock, actor: str) -> Dps:
     system = dps.create_dps(
-        city, REFERENCE, "Skupno javno naročanje živil za vrtce in šole v MO Kranj (DPS)",
+        city, REFERENCE, "Joint public procurement of food for the kindergartens and schools "
+        "of the City Municipality of Kranj (DPS)",
+        translations={"sl": {k: SL[k] for k in ("title", "justification", "purchases",
+                                                "operation", "equipment")}},
         justification="Food for school and kindergarten meals is a commonly used purchase "
                       "the market meets as generally available; a DPS lets farms and small "
                       "producers join at any time during its validity.",
@@ -192,12 +236,18 @@ def _system(city: City, clock: Clock, actor: str) -> Dps:
         valid_to=clock.first_day.replace(year=clock.first_day.year + 4) - timedelta(days=1),
         actor=actor)
     for code, name, groups, budget in CATEGORIES:
+        name_sl = SL["categories"][code]
+        with translation.override("sl"):
+            definition_sl = f"{name_sl}: " + ", ".join(str(g.label) for g in groups)
         dps.add_category(system, code, name,
                          definition=f"{name}: " + ", ".join(str(g.label) for g in groups),
                          selection_criteria=["Registered food business (FBO), HACCP",
                                              "Deliveries to the institutions' kitchens"],
                          max_contract_value=Decimal(budget) * 2,
-                         min_turnover=Decimal(budget), actor=actor)
+                         min_turnover=Decimal(budget), actor=actor,
+                         translations={"sl": {
+                             "name": name_sl, "definition": definition_sl,
+                             "selection_criteria": SL["selection_criteria"]}})
     dps.set_award_criteria(system, CRITERIA, actor=actor)
     return dps.publish(system, sent_at=clock.start,
                        initial_deadline=in_days(clock.cal, clock.start, 30),
@@ -320,7 +370,12 @@ def _year_of_procurements(system: Dps, institutions: list[Institution], clock: C
                                               estimated_value=Decimal(budget),
                                               items=_items(code),
                                               no_lots_reason="One lot: the deliveries to all the "
-                                              "institutions are planned together.", actor=actor)
+                                              "institutions are planned together.", actor=actor,
+                                              translations={"sl": {
+                                                  "title": SL["quarter"].format(
+                                                      name=SL["categories"][code],
+                                                      n=quarter + 1),
+                                                  "no_lots_reason": SL["one_round"]}})
             deadline = in_days(clock.cal, invited_at, 12)
             sp = tendering.invite(sp, at=invited_at, tender_deadline=deadline, openers=openers,
                                   actor=actor)
@@ -387,7 +442,8 @@ def _deliveries(sp: SpecificProcurement, contracts: list[Contract], start: date,
                                      dedicated=dedicated, lines=lines, actor=actor)
 
 
-# what each category's procurement buys in a quarter, per item: product, kg, specification
+# what each category's procurement buys in a quarter, per item: product (as the suppliers'
+# catalogues name it, in Slovenian), kg, specification; and both in English and Slovenian
 ITEMS: dict[str, list[tuple[str, int, str]]] = {
     "vegetables": [("Krompir", 9000, "Washed, class I, 40-70 mm"),
                    ("Korenje", 4000, "Washed, class I"),
@@ -396,19 +452,30 @@ ITEMS: dict[str, list[tuple[str, int, str]]] = {
     "bread": [("Kruh", 8500, "Mixed wheat-rye, 500 g loaves, baked the night before"),
               ("Polnozrnati kruh", 1500, "Wholegrain, 500 g loaves")],
 }
+ITEM_WORDS = {  # product: (its English name, the specification in Slovenian)
+    "Krompir": ("Potatoes", "Opran, I. razred, 40–70 mm"),
+    "Korenje": ("Carrots", "Oprano, I. razred"),
+    "Zelje": ("Cabbage", "Glave po 1–3 kg"),
+    "Solata": ("Lettuce", "Cele glave, dostavljene na dan pobiranja ali naslednji dan"),
+    "Kruh": ("Bread", "Mešani pšenično-rženi, hlebci po 500 g, pečeni prejšnjo noč"),
+    "Polnozrnati kruh": ("Wholegrain bread", "Polnozrnati, hlebci po 500 g"),
+}
 
 
 def _items(code: str, lots: list[str] | None = None) -> list[dict[str, Any]]:
     """The category's items; with lots, the kindergartens take a third of each."""
     out: list[dict[str, Any]] = []
     for product, kg, spec in ITEMS.get(code, []):
+        english, spec_sl = ITEM_WORDS[product]
+        words = {"product_en": english, "product_sl": product, "specification_en": spec,
+                 "specification_sl": spec_sl}
         if not lots:
             out.append({"product": product, "quantity": kg, "unit": "kg",
-                        "specification": spec})
+                        "specification": spec, **words})
             continue
         for lot, share in zip(lots, (Decimal(2) / 3, Decimal(1) / 3), strict=False):
             out.append({"product": product, "quantity": (kg * share).quantize(Decimal(1)),
-                        "unit": "kg", "specification": spec, "lot": lot})
+                        "unit": "kg", "specification": spec, "lot": lot, **words})
     return out
 
 
@@ -428,6 +495,8 @@ def _just_closed(system: Dps, clock: Clock, openers: dict[User, str], actor: str
         f"Bread, from {clock.today:%B %Y}", criteria=[c["id"] for c in CRITERIA],
         estimated_value="33000", items=_items("bread"),
         no_lots_reason="One lot: every kitchen gets its bread from the same night's baking.",
+        translations={"sl": {"title": f"Kruh, {_month_sl(clock.today)}",
+                             "no_lots_reason": SL["one_baking"]}},
         actor=actor)
     sp = tendering.invite(sp, at=invited_at, tender_deadline=deadline, openers=openers,
                           actor=actor)
@@ -451,6 +520,9 @@ def _open_invitation(system: Dps, clock: Clock, rng: random.Random,
                                       criteria=[c["id"] for c in CRITERIA], estimated_value="42000",
                                       lots=["Schools", "Kindergartens"],
                                       items=_items("vegetables", ["Schools", "Kindergartens"]),
+                                      translations={"sl": {
+                                          "title": f"Sveža zelenjava, "
+                                                   f"{_month_sl(clock.today)}"}},
                                       actor=actor)
     sp = tendering.invite(sp, at=invited_at,
                           tender_deadline=in_days(clock.cal, invited_at, 12),
@@ -462,7 +534,15 @@ def _open_invitation(system: Dps, clock: Clock, rng: random.Random,
                                  f"Fresh fruit, from {clock.today:%B %Y}",
                                  criteria=[c["id"] for c in CRITERIA], estimated_value="30000",
                                  no_lots_reason="One lot: a single weekly delivery round.",
+                                 translations={"sl": {
+                                     "title": f"Sveže sadje, {_month_sl(clock.today)}",
+                                     "no_lots_reason": SL["one_weekly"]}},
                                  actor=actor)
+
+
+def _month_sl(day: date) -> str:
+    with translation.override("sl"):
+        return date_format(day, "F Y")
 
 
 def _pending_requests(system: Dps, clock: Clock, actor: str) -> None:

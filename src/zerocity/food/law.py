@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 
@@ -75,11 +77,13 @@ def require_profile(city: City) -> NationalProfile:
     """The city's national profile, or a refusal that names what ZeroCity would need."""
     found = profile(city)
     if found is None:
-        raise Conflict(
-            f"no national procurement law is set up for {city.country}: ZeroCity applies the "
-            "EU rules of a DPS (Directive 2014/24/EU Art. 34, Regulation 1182/71) in every "
-            "country, but publishing one also needs the national act that transposes them, "
-            "its DPS article, the portal for notices, the minimum organic and quality-scheme "
-            "shares of food and the rule for abnormally low prices (a profile in "
-            f"zerocity.food.law; profiles exist for {', '.join(sorted(PROFILES))})")
+        raise Conflict(gettext(
+            "No national procurement law is set up for %(country)s: ZeroCity applies the EU "
+            "rules of a purchasing system (Directive 2014/24/EU Art. 34, Regulation 1182/71) "
+            "in every country, but publishing one also needs the national act that "
+            "transposes them, its article on purchasing systems, the portal for notices, the "
+            "minimum organic and quality-scheme shares of food and the rule for abnormally "
+            "low prices. Ask your administrator to add a profile in zerocity.food.law; "
+            "profiles exist for %(known)s.") % {
+                "country": city.country, "known": ", ".join(sorted(PROFILES))})
     return found

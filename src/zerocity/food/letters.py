@@ -19,6 +19,7 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from zerocity.core.translations import text
 from zerocity.food.models import Message
 from zerocity.food.text import money, number
 
@@ -65,7 +66,7 @@ def _request_received(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, lis
         "at": at(d.get("received")), "categories": ", ".join(d.get("categories", []))}]
     if d.get("due"):
         out.append(_("The decision is due by %(due)s.") % {"due": at(d["due"])})
-    return _("%(title)s: request received") % {"title": d.get("title", "")}, out
+    return _("%(title)s: request received") % {"title": text(d, "title")}, out
 
 
 def _admission(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:
@@ -77,51 +78,54 @@ def _admission(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]
         if d.get("reasons"):
             out.append(_("Not admitted to the other categories asked for: %(reasons)s") % {
                 "reasons": d["reasons"]})
-        subject = _("%(title)s: admitted") % {"title": d.get("title", "")}
+        subject = _("%(title)s: admitted") % {"title": text(d, "title")}
     else:
         out.append(_("Your request is not admitted. The reasons: %(reasons)s") % {
             "reasons": d.get("reasons", "")})
         out.append(_("You may ask for further reasons, and apply again at any time."))
-        subject = _("%(title)s: not admitted") % {"title": d.get("title", "")}
+        subject = _("%(title)s: not admitted") % {"title": text(d, "title")}
     return subject, out
 
 
 def _redeclaration(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:
-    return (_("%(title)s: renew your self-declaration") % {"title": d.get("title", "")},
+    return (_("%(title)s: renew your self-declaration") % {"title": text(d, "title")},
             [_("Send a renewed self-declaration (ESPD) by %(due)s; you stay invited "
                "meanwhile.") % {"due": at(d.get("due"))}])
 
 
 def _exclusion(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:
-    return (_("%(title)s: excluded") % {"title": d.get("title", "")},
+    return (_("%(title)s: excluded") % {"title": text(d, "title")},
             [_("You are excluded from %(category)s: no renewed self-declaration came within "
                "5 working days. You may apply again.") % {"category": d.get("category", "")}])
 
 
 def _invitation(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:
     out = [_("You are invited to tender for %(title)s by %(deadline)s.") % {
-        "title": d.get("title") or d.get("procurement", ""), "deadline": at(d.get("deadline"))}]
+        "title": text(d, "title") or d.get("procurement", ""), "deadline": at(d.get("deadline"))}]
     items = d.get("items") or []
     if items:
         out.append(_("What is bought: %(items)s.") % {"items": "; ".join(
-            f"{i['product']} {number(i['quantity'], 0 if Decimal(i['quantity']) % 1 == 0 else 2)}"
-            f" {i['unit']}" for i in items)})
+            f"{text(i, 'product')} {_quantity(i['quantity'])} {i['unit']}" for i in items)})
     criteria = d.get("criteria") or []
     if criteria:
         out.append(_("Tenders are scored on: %(criteria)s.") % {"criteria": ", ".join(
-            f"{c['name']} ({c['weight']})" for c in criteria)})
-    return _("Invitation to tender: %(title)s") % {"title": d.get("title") or d.get(
-        "procurement", "")}, out
+            f"{text(c, 'name')} ({c['weight']})" for c in criteria)})
+    return _("Invitation to tender: %(title)s") % {
+        "title": text(d, "title") or d.get("procurement", "")}, out
+
+
+def _quantity(value: str) -> str:
+    return number(value, 0 if Decimal(value) % 1 == 0 else 2)
 
 
 def _receipt(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:
-    return (_("%(title)s: tender received") % {"title": d.get("title", "")},
+    return (_("%(title)s: tender received") % {"title": text(d, "title")},
             [_("Your tender is received on %(at)s and sealed. Your receipt: %(receipt)s.") % {
                 "at": at(d.get("received")), "receipt": d.get("receipt", "")}])
 
 
 def _explain(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:
-    return (_("%(title)s: explain your price") % {"title": d.get("title", "")},
+    return (_("%(title)s: explain your price") % {"title": text(d, "title")},
             [_("Your price of %(price)s looks abnormally low: it is well below the mean of the "
                "tenders (%(mean)s) or the next lowest price (%(next)s).") % {
                 "price": money(d.get("price", 0)), "mean": money(d.get("mean", 0)),
@@ -133,7 +137,7 @@ def _explain(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:
 def _low_decision(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:
     sentence = (_("Your explanation of the price is accepted: %(reason)s") if d.get("accepted")
                 else _("Your tender is rejected as abnormally low: %(reason)s"))
-    return (_("%(title)s: your price") % {"title": d.get("title", "")},
+    return (_("%(title)s: your price") % {"title": text(d, "title")},
             [sentence % {"reason": d.get("reason", "")}])
 
 
@@ -157,14 +161,29 @@ def _award(d: dict[str, Any], at: _Clock, operator_name: str) -> tuple[str, list
                 "rank": own.get("rank"), "total": number(own.get("total") or 0)})
         elif own:
             out.append(_("Your tender was not admissible: %(reason)s") % {
-                "reason": own.get("reason", "")})
+                "reason": not_admissible(own)})
     out.append(_("You may ask for the reasons and the characteristics and relative "
                  "advantages of the chosen tender; they are given within 15 days."))
-    return _("%(title)s: award decision") % {"title": d.get("title", "")}, out
+    return _("%(title)s: award decision") % {"title": text(d, "title")}, out
+
+
+def not_admissible(row: dict[str, Any]) -> str:
+    """Why a tender was not admissible, from a row of ``tendering.score`` (its ``why``), in
+    the reader's language; a row scored before ``why`` existed keeps its stored sentence."""
+    why = row.get("why")
+    if not isinstance(why, dict):
+        return str(row.get("reason") or "")
+    if why.get("kind") == "abnormally_low":
+        return _("the price is abnormally low and the explanation was not accepted "
+                 "(%(reason)s).") % {"reason": why.get("reason", "")}
+    if why.get("kind") == "no_figure":
+        return _("the tender gives no figure of 0 or more for %(criterion)s.") % {
+            "criterion": why.get("name") or why.get("criterion", "")}
+    return ""
 
 
 def _clarification(d: dict[str, Any], at: _Clock, _op: str) -> tuple[str, list[str]]:
-    return (_("%(title)s: clarification") % {"title": d.get("title", "")},
+    return (_("%(title)s: clarification") % {"title": text(d, "title")},
             [_("Question: %(q)s") % {"q": d.get("question", "")},
              _("Answer: %(a)s") % {"a": d.get("answer", "")},
              _("Tenders are taken until %(deadline)s.") % {"deadline": at(d.get("deadline"))}])

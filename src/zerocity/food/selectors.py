@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import NotFound
@@ -139,7 +140,7 @@ def public_dps(city: City, reference: str, at: datetime) -> dict[str, Any]:
     draft."""
     system = Dps.objects.filter(city=city, reference=reference, status__in=VISIBLE).first()
     if system is None:
-        raise NotFound(f"no published DPS {reference!r}")
+        raise NotFound(_("There is no published purchasing system %(ref)s.") % {"ref": reference})
     return {"dps": system,
             "categories": system.categories.annotate(members=Count("memberships", filter=Q(
                 memberships__status__in=COUNTED_MEMBERS))),
@@ -154,7 +155,7 @@ def operator_for_user(person: Person, city: City, pk: int) -> Operator:
     found = (Operator.objects.filter(city=city, pk=pk, people=user).first()
              if user is not None else None)
     if found is None:
-        raise NotFound("not one of your operators")
+        raise NotFound(_("You do not act for this operator."))
     return found
 
 
@@ -201,7 +202,7 @@ def dps_of(city: City, pk: str | int | None) -> Dps:
     """The city's system ``pk`` (as a form sends it), or NotFound."""
     found = Dps.objects.filter(city=city, pk=_pk(pk)).first()
     if found is None:
-        raise NotFound("no such DPS")
+        raise NotFound(_("There is no such purchasing system."))
     return found
 
 
@@ -214,7 +215,7 @@ def dps_category(system: Dps, pk: str | int | None) -> Category:
     """The system's category ``pk``, or NotFound."""
     found = system.categories.filter(pk=_pk(pk)).first()
     if found is None:
-        raise NotFound("no such category")
+        raise NotFound(_("There is no such category in this purchasing system."))
     return found
 
 
@@ -222,7 +223,7 @@ def catalogue_item(operator: Operator, pk: int) -> CatalogueItem:
     """The operator's catalogue item ``pk``, or NotFound."""
     found = CatalogueItem.objects.filter(operator=operator, pk=pk).first()
     if found is None:
-        raise NotFound("not your product")
+        raise NotFound(_("This product is not in your catalogue."))
     return found
 
 
@@ -234,8 +235,15 @@ def invitation_for_user(person: Person, city: City, operator: int, procurement: 
     found = (SpecificProcurement.objects.filter(dps__city=city, pk=procurement, invitees=op)
              .select_related("dps", "category").first())
     if found is None:
-        raise NotFound("not invited")
+        raise NotFound(_("Your operator is not invited to this procurement."))
     return op, found
+
+
+def _explained(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ranking rows with ``reason``: why a tender was not admissible, in the reader's
+    language."""
+    return [{**r, "reason": letters.not_admissible(r)} if not r.get("admissible") else r
+            for r in rows]
 
 
 def invitation_page(operator: Operator, sp: SpecificProcurement, at: datetime,
@@ -250,7 +258,7 @@ def invitation_page(operator: Operator, sp: SpecificProcurement, at: datetime,
             estimate["vehicle"], estimate["distance_km"], estimate["kg"],
             dedicated=bool(estimate.get("dedicated")))
     if sp.status in (ProcurementStatus.AWARDED, ProcurementStatus.UNSUCCESSFUL):
-        result = [r for r in sp.scores if r.get("operator") == operator.name]
+        result = _explained([r for r in sp.scores if r.get("operator") == operator.name])
     return {"tenders": sp.tenders.filter(operator=operator).order_by("-received_at"),
             "open": sp.status == ProcurementStatus.TENDERING and sp.tender_deadline is not None
             and at < sp.tender_deadline,
@@ -291,7 +299,7 @@ def institution_page(city: City, person: Person, year: int | None = None) -> dic
     user = signed_in(person)
     own = list(Institution.objects.filter(city=city, buyers=user)) if user is not None else []
     if not own:
-        raise NotFound("not a buyer of an institution")
+        raise NotFound(_("You are not a buyer of any institution."))
     year = default_outcome_year(city) if year is None else year
     rows = [{"institution": inst, "kpis": outcomes.outcomes(city, year, inst).kpis(),
              "contracts": inst.contracts.select_related("operator", "procurement__category"),
@@ -312,7 +320,7 @@ def contract_for_buyer(person: Person, city: City, pk: str | int | None) -> Cont
                                      institution__buyers=user).first()
              if user is not None else None)
     if found is None:
-        raise NotFound("not your institution's contract")
+        raise NotFound(_("This is not a contract of your institution."))
     return found
 
 
@@ -345,7 +353,7 @@ def application(city: City, pk: int) -> Application:
     found = (Application.objects.select_related("operator", "dps")
              .filter(dps__city=city, pk=pk).first())
     if found is None:
-        raise NotFound(f"no request {pk}")
+        raise NotFound(_("There is no request %(pk)s.") % {"pk": pk})
     return found
 
 
@@ -360,7 +368,7 @@ def procurement(city: City, pk: int) -> SpecificProcurement:
                                                         "awarded_tender__operator")
              .filter(dps__city=city, pk=pk).first())
     if found is None:
-        raise NotFound(f"no procurement {pk}")
+        raise NotFound(_("There is no procurement %(pk)s.") % {"pk": pk})
     return found
 
 
@@ -395,8 +403,8 @@ def procurement_page(sp: SpecificProcurement, person: Person, at: datetime
         "i_open": due and user is not None and sp.openers.filter(
             user=user, approved_at=None).exists(),
         "questions": sp.clarifications.select_related("operator"),
-        "ranking": tendering.score(sp) if sp.status == ProcurementStatus.EVALUATION
-        else sp.scores,
+        "ranking": _explained(tendering.score(sp) if sp.status == ProcurementStatus.EVALUATION
+                              else sp.scores),
         "earliest": deadlines.in_days(city.calendar, at, tendering.TENDER_DAYS),
         "staff": city_staff(city).exclude(pk=user.pk) if user is not None else city_staff(city),
         "institutions": institutions(city),
@@ -408,7 +416,7 @@ def tender(sp: SpecificProcurement, pk: int) -> Tender:
     """A tender of this procurement, or NotFound."""
     found = Tender.objects.filter(procurement=sp, pk=pk).first()
     if found is None:
-        raise NotFound(f"no tender {pk}")
+        raise NotFound(_("There is no tender %(pk)s in this procurement.") % {"pk": pk})
     return found
 
 
@@ -416,5 +424,5 @@ def clarification(sp: SpecificProcurement, pk: int) -> Clarification:
     """A question asked in this procurement, or NotFound."""
     found = Clarification.objects.filter(procurement=sp, pk=pk).first()
     if found is None:
-        raise NotFound(f"no question {pk}")
+        raise NotFound(_("There is no question %(pk)s in this procurement.") % {"pk": pk})
     return found

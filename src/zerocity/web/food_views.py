@@ -38,7 +38,13 @@ from zerocity.food.errors import FormRejected
 from zerocity.food.models import FoodGroup, Institution, LowPrice, SpecificProcurement
 from zerocity.food.services import catalogue, dps, outcomes, tendering
 from zerocity.food.text import parse_decimal
-from zerocity.web.forms import TenderForm, TransportEstimateForm, form_problems
+from zerocity.web.forms import (
+    DeliveryForm,
+    TenderForm,
+    TransportEstimateForm,
+    delivery_rows,
+    form_problems,
+)
 from zerocity.web.http import form_datetime, private
 
 
@@ -216,42 +222,35 @@ def supplier_ask(request: HttpRequest, city: City, pk: int, sp: int) -> HttpResp
 
 # -- the institutions' deliveries ------------------------------------------------------------
 
+def _institution(request: HttpRequest, city: City,
+                 form: DeliveryForm | None = None) -> HttpResponse:
+    page = selectors.institution_page(city, request.user, _year(request))
+    for row in page["rows"]:  # each contract's grid; the refused one as it was sent
+        row["grids"] = [(c, delivery_rows(items, form if form and form.contract == c else None),
+                         form if form and form.contract == c else None)
+                        for c, items in row["grids"]]
+    return private(render(request, "web/food/institution.html", {
+        "city": city, "groups": FoodGroup.choices, **page}))
+
+
 @signed_in
 @require_GET
 def institution_home(request: HttpRequest, city: City) -> HttpResponse:
     """An institution's contracts, deliveries and outcomes: its buyers' page."""
-    return private(render(request, "web/food/institution.html", {
-        "city": city, "groups": FoodGroup.choices,
-        **selectors.institution_page(city, request.user, _year(request))}))
-
-
-MAX_ROWS = 60  # rows of a delivery grid: the contract's items and a few blank ones
+    return _institution(request, city)
 
 
 @signed_in
 @require_POST
 def institution_delivery(request: HttpRequest, city: City) -> HttpResponse:
     """A delivery note from the grid: one row per contracted item (and blank rows for
-    others); a row without kilograms was not delivered. Numbers in the page's language."""
+    others); a row without kilograms was not delivered. Numbers in the page's language.
+    Every mistake is shown at once, beside its field and listed above the grid."""
     contract = selectors.contract_for_buyer(request.user, city, request.POST.get("contract"))
-    lines = []
-    for n in range(min(int(request.POST.get("rows", "0") or 0), MAX_ROWS)):
-        product = request.POST.get(f"product_{n}", "").strip()
-        if not product or not request.POST.get(f"kg_{n}", "").strip():
-            continue
-        lines.append({"product": product, "food_group": request.POST.get(f"group_{n}", ""),
-                      "quantity_kg": request.POST.get(f"kg_{n}", ""),
-                      "value": request.POST.get(f"value_{n}", ""),
-                      "organic": request.POST.get(f"organic_{n}") == "on",
-                      "quality_scheme": request.POST.get(f"scheme_{n}", ""),
-                      "production_region": request.POST.get(f"region_{n}", "").upper(),
-                      "production_country": request.POST.get(f"country_{n}", ""),
-                      "intermediaries": request.POST.get(f"intermediaries_{n}") or 0})
-    delivery = outcomes.record_delivery(
-        contract, delivered_on=request.POST.get("delivered_on", ""),
-        vehicle=request.POST.get("vehicle", ""),
-        distance_km=request.POST.get("distance_km", ""),
-        dedicated=request.POST.get("dedicated") == "on", lines=lines, by=request.user)
+    form = DeliveryForm(contract, request.POST)
+    if not form.is_valid():
+        return _institution(request, city, form)
+    delivery = outcomes.record_delivery(contract, **form.note(), by=request.user)
     messages.success(request, _("The delivery of %(day)s is recorded.") % {
         "day": date_format(delivery.delivered_on, "SHORT_DATE_FORMAT")})
     return redirect("food_institution", city=city.slug)

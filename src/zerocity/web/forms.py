@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from zerocity.core.selectors import username_taken
+from zerocity.core.translations import text
 from zerocity.data.models import DataSource
 from zerocity.inventory.gwp import GwpSet
 from zerocity.plan.models import Action, ActionStatus
@@ -179,8 +180,8 @@ class TenderForm(forms.Form):
         super().__init__(*args, **kwargs)
         note = self.fields.pop("note")
         for c in criteria:
-            self.fields[f"c_{c['id']}"] = LocalDecimalField(
-                label=c["name"], min_value=0, max_digits=14, decimal_places=3)
+            self.fields[f"c_{c['id']}"] = LocalDecimalField(  # named in the page's language
+                label=text(c, "name"), min_value=0, max_digits=14, decimal_places=3)
         self.fields["note"] = note
         self.criteria = criteria
 
@@ -218,3 +219,95 @@ class TransportEstimateForm(forms.Form):
         vehicle = self.fields["vehicle"]
         assert isinstance(vehicle, forms.ChoiceField)
         vehicle.choices = vehicles
+
+
+MAX_DELIVERY_ROWS = 60  # rows of a delivery grid: the contract's items and a few blank ones
+EXTRA_DELIVERY_ROWS = 3  # blank rows for what the contract did not list
+# a grid row's inputs: the name's prefix on the page, and the key of a delivery line
+DELIVERY_ROW = {"product": "product", "group": "food_group", "kg": "quantity_kg",
+                "value": "value", "scheme": "quality_scheme", "region": "production_region",
+                "country": "production_country", "intermediaries": "intermediaries"}
+
+
+class DeliveryForm(forms.Form):
+    """A delivery note from a contract's grid: the day, the vehicle, the distance and a row
+    per item (``product_3``, ``kg_3``...); a row without a product or kilograms was not
+    delivered. Every mistake is found at once by the service's own check
+    (``outcomes.check_delivery``) and shown beside its field and listed above the form."""
+
+    delivered_on = forms.CharField(required=False)
+    vehicle = forms.CharField(required=False)
+    distance_km = forms.CharField(required=False)
+    dedicated = forms.BooleanField(required=False)
+
+    def __init__(self, contract: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        raw = str(self.data.get("rows", "") or "")
+        self.rows = min(int(raw), MAX_DELIVERY_ROWS) if raw.isdigit() else 0
+        for n in range(self.rows):
+            for prefix in DELIVERY_ROW:
+                self.fields[f"{prefix}_{n}"] = forms.CharField(required=False)
+            self.fields[f"organic_{n}"] = forms.BooleanField(required=False)
+        self.problems: list[tuple[str, str]] = []
+
+    def lines(self) -> list[dict[str, Any]]:
+        """The rows delivered, as ``outcomes.record_delivery`` takes them, each with its
+        ``row`` on the grid."""
+        out = []
+        for n in range(self.rows):
+            line = {key: str(self.cleaned_data.get(f"{prefix}_{n}") or "").strip()
+                    for prefix, key in DELIVERY_ROW.items()}
+            if not line["product"] or not line["quantity_kg"]:
+                continue
+            line["production_region"] = line["production_region"].upper()
+            line["intermediaries"] = line["intermediaries"] or "0"
+            out.append({**line, "organic": bool(self.cleaned_data.get(f"organic_{n}")),
+                        "row": n})
+        return out
+
+    def note(self) -> dict[str, Any]:
+        """What ``outcomes.record_delivery`` takes, besides the contract."""
+        return {"delivered_on": self.cleaned_data.get("delivered_on", ""),
+                "vehicle": self.cleaned_data.get("vehicle", ""),
+                "distance_km": self.cleaned_data.get("distance_km", ""),
+                "dedicated": bool(self.cleaned_data.get("dedicated")), "lines": self.lines()}
+
+    def clean(self) -> dict[str, Any]:
+        from zerocity.food.services.outcomes import check_delivery
+
+        cleaned = super().clean() or {}
+        *_, problems = check_delivery(self.contract, **self.note())
+        for name, label, problem in problems:
+            self.add_error(name if name in self.fields else None, problem)
+            self.problems.append((label, problem))
+        return cleaned
+
+
+def delivery_rows(items: list[dict[str, Any]], form: DeliveryForm | None = None
+                  ) -> list[dict[str, Any]]:
+    """The rows of a contract's delivery grid: one per item the contract bought, prefilled
+    from the catalogue (``outcomes.contract_items``), and blank ones; when ``form`` was sent
+    and refused, what was typed in each and its mistakes (``errors``: input prefix ->
+    messages)."""
+    count = max(len(items) + EXTRA_DELIVERY_ROWS, form.rows if form is not None else 0)
+    rows = []
+    for n in range(count):
+        item = items[n] if n < len(items) else None
+        row: dict[str, Any] = {
+            "n": n, "item": item, "errors": {},
+            "product": item["product"] if item else "",
+            "group": item["food_group"] if item else "", "kg": "", "value": "",
+            "organic": bool(item and item["organic"]),
+            "scheme": item["quality_scheme"] if item else "",
+            "region": item["production_region"] if item else "",
+            "country": item["production_country"] if item else "",
+            "intermediaries": item["intermediaries"] if item else 0}
+        if form is not None and n < form.rows:
+            row = {**row, **{prefix: form[f"{prefix}_{n}"].value() or ""
+                             for prefix in DELIVERY_ROW},
+                   "organic": bool(form[f"organic_{n}"].value()),
+                   "errors": {prefix: form.errors[f"{prefix}_{n}"] for prefix in DELIVERY_ROW
+                              if f"{prefix}_{n}" in form.errors}}
+        rows.append(row)
+    return rows

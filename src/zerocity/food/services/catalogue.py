@@ -9,17 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from zerocity.core import audit
 from zerocity.core.actors import Person
-from zerocity.core.errors import Conflict
 from zerocity.core.models import City
+from zerocity.food.errors import FormRejected
 from zerocity.food.models import CatalogueItem, FoodGroup, Operator
+from zerocity.food.text import number, parse_decimal
 
 NUTS3 = re.compile(r"^[A-Z]{2}[0-9A-Z]{3}$")
 COLUMNS = ("operator", "product", "food_group", "unit", "price", "quality_scheme", "organic",
@@ -27,52 +29,57 @@ COLUMNS = ("operator", "product", "food_group", "unit", "price", "quality_scheme
            "delivery_days")
 
 
-class CatalogueRejected(Conflict):
-    """A product refused, with every field's mistake as ``field: reason``: a supplier fixes
-    them all at once instead of meeting them one by one."""
+class CatalogueRejected(FormRejected):
+    """A product refused, with every field's mistake as (what the field is called, what to
+    enter): a supplier fixes them all at once instead of meeting them one by one."""
 
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__("; ".join(errors))
+
+def _price(raw: Any) -> Decimal | None:
+    """A price as given: a number from code, or text typed in the page's language."""
+    if isinstance(raw, Decimal | int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(str(raw))
+    return parse_decimal(str(raw or ""))
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     # Every field is checked whatever the others hold, so that one refusal names them all.
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []
     product = str(fields.get("product", "")).strip()
     if not product or len(product) > 200:
-        errors.append("product: a name of 1 to 200 characters")
+        errors.append((_("Product"), _("enter its name, 1 to 200 characters.")))
     group = str(fields.get("food_group", ""))
     if group not in FoodGroup.values:
-        errors.append(f"food_group: one of {', '.join(FoodGroup.values)}")
-    try:
-        price = Decimal(str(fields.get("price", "")).replace(",", "."))
-    except InvalidOperation:
-        price = Decimal(0)
-        errors.append("price: a number in EUR")
-    else:
-        if not price.is_finite() or price <= 0 or price >= Decimal("1e8"):
-            errors.append("price: more than 0 EUR")
+        errors.append((_("Food group"), _("choose one of the food groups listed.")))
+    price = _price(fields.get("price"))
+    if price is None:
+        errors.append((_("Price"), _("enter the price in EUR as a number, such as "
+                                     "%(example)s.") % {"example": number("1.20")}))
+    elif not price.is_finite() or price <= 0 or price >= Decimal("1e8"):
+        errors.append((_("Price"), _("enter a price above 0 EUR.")))
     region = str(fields.get("production_region", "")).strip().upper()
     if region and not NUTS3.match(region):
-        errors.append("production_region: a NUTS-3 code such as SI042")
+        errors.append((_("Region"), _("enter the region's NUTS-3 code, such as SI042, or "
+                                      "leave it empty.")))
     country = str(fields.get("production_country", "")).strip().upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
-        errors.append("production_country: a two-letter country code such as SI")
+        errors.append((_("Country"), _("enter the two-letter country code, such as SI, or "
+                                       "leave it empty.")))
     try:
         intermediaries = int(fields.get("intermediaries") or 0)
         counted = 0 <= intermediaries <= 20
     except (TypeError, ValueError):
         intermediaries, counted = 0, False
     if not counted:
-        errors.append("intermediaries: a whole number from 0 to 20")
+        errors.append((_("Intermediaries"), _("enter a whole number from 0 to 20.")))
     try:
         days = sorted({int(d) for d in fields.get("delivery_days") or []})
         weekdays = all(1 <= d <= 7 for d in days)
     except (TypeError, ValueError):
         days, weekdays = [], False
     if not weekdays:
-        errors.append("delivery_days: weekdays 1 (Monday) to 7 (Sunday)")
+        errors.append((_("Delivery days"), _("choose days of the week, Monday to Sunday.")))
     if errors:
         raise CatalogueRejected(errors)
     return {"product": product, "food_group": group,

@@ -2,8 +2,10 @@
 requests to participate and their decisions, memberships and renewed self-declarations, and
 the timer that moves everything on when its time limit passes.
 
-Every refusal names the rule it enforces (``DPS-20: ...``); every decision and notification is
-a procedural ``Message`` with the SHA-256 of its content; every step is in the audit trail.
+Every refusal is a translated sentence saying what to do, with the rule it enforces on the
+exception's ``code`` (``RuleConflict("DPS-20", ...)``, ``food.errors``); every decision and
+notification is a procedural ``Message`` with the SHA-256 of its content; every step is in the
+audit trail.
 Time limits come from ``zerocity.food.deadlines`` only.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -25,6 +28,7 @@ from zerocity.core import audit
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
+from zerocity.core.translations import given, languages
 from zerocity.food import deadlines, law
 from zerocity.food.errors import FormRejected, RuleConflict
 from zerocity.food.models import (
@@ -40,6 +44,7 @@ from zerocity.food.models import (
     ProcurementStatus,
     SpecificProcurement,
 )
+from zerocity.food.text import money, number
 
 INITIAL_DAYS = 30  # DPS-20
 DECISION_WD, EXTENDED_DECISION_WD = 10, 15  # DPS-23
@@ -52,14 +57,16 @@ CRITERIA = ("price", "freshness", "delivery_frequency", "lead_time", "seasonal",
 # SI-04: origin and the supplier's location are never scored.
 FORBIDDEN_CRITERIA = ("origin", "local", "supplier_location", "supplier_distance",
                       "national_origin")
-# DPS-10 and DPS-22: settings the law does not allow a DPS to have.
+# DPS-10 and DPS-22: settings the law does not allow a DPS to have, with the rule and why.
+_NO_CAP = gettext_lazy("Every operator that meets the criteria is admitted: the number of "
+                       "participants may not be limited. Leave the limit out.")
+_NO_FEE = gettext_lazy("Economic operators may not be charged for taking part in the "
+                       "purchasing system. Leave the fee out.")
 FORBIDDEN_SETTINGS = {
-    "max_participants": "DPS-22: every operator meeting the criteria is admitted; the number "
-                        "may not be limited",
-    "participant_cap": "DPS-22: every operator meeting the criteria is admitted; the number "
-                       "may not be limited",
-    "supplier_fee": "DPS-10: no charges may be billed to economic operators",
-    "application_fee": "DPS-10: no charges may be billed to economic operators",
+    "max_participants": ("DPS-22", _NO_CAP),
+    "participant_cap": ("DPS-22", _NO_CAP),
+    "supplier_fee": ("DPS-10", _NO_FEE),
+    "application_fee": ("DPS-10", _NO_FEE),
 }
 # DPS-26: what is checked and recorded before a request is decided.
 EXCLUSION_CHECKS = ("espd_received", "exclusion_grounds_art57", "selection_criteria")
@@ -83,50 +90,78 @@ def _record(event: str, dps: Dps, by: Person | None, actor: str, obj: Any = None
 def check_settings(settings: dict[str, Any]) -> None:
     for key in settings:
         if key in FORBIDDEN_SETTINGS:
-            raise Conflict(FORBIDDEN_SETTINGS[key])
+            code, why = FORBIDDEN_SETTINGS[key]
+            raise RuleConflict(code, str(why))
+
+
+# The texts of a DPS and of its categories a person reads, stored per language (translation.py)
+DPS_TEXTS = ("justification", "purchases", "operation", "equipment")
 
 
 @transaction.atomic
 def create_dps(city: City, reference: str, title: str, *, by: Person | None = None, actor: str = "",
+               translations: Mapping[str, Mapping[str, Any]] | None = None,
                **fields: Any) -> Dps:
+    """A draft DPS. Its title and documents are given in the active language, and in others
+    as ``translations`` (``{"sl": {"title": ..., "purchases": ...}}``)."""
     check_settings(fields)
-    allowed = {f.name for f in Dps._meta.get_fields()} - {"id", "city", "reference", "title",
-                                                          "status", "award_criteria"}
+    texts = {"title": title, **{k: fields.pop(k) for k in DPS_TEXTS if k in fields}}
+    columns = {f"{name}_{code}" for name in texts for code in languages()}
+    allowed = {f.name for f in Dps._meta.get_fields()} - {
+        "id", "city", "reference", "title", "status", "award_criteria", *columns}
     unknown = set(fields) - allowed
     if unknown:
-        raise Conflict(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    dps = Dps.objects.create(city=city, reference=reference, title=title, **fields)
+        raise Conflict(gettext("A purchasing system has no setting called %(names)s; check "
+                               "the spelling.") % {"names": ", ".join(sorted(unknown))})
+    dps = Dps.objects.create(city=city, reference=reference,
+                             **given({**dict.fromkeys(DPS_TEXTS, ""), **texts}, translations),
+                             **fields)
     _record("food.dps_created", dps, by, actor, reference=reference)
     return dps
 
 
 def _draft(dps: Dps) -> None:
     if dps.status != DpsStatus.DRAFT:
-        raise Conflict("the DPS is published: its terms are fixed (a change needs a change "
-                       "notice)")
+        raise Conflict(gettext("The purchasing system is published and its terms are fixed; a "
+                               "change needs a change notice."))
 
 
 @transaction.atomic
 def add_category(dps: Dps, code: str, name: str, *, definition: str,
                  selection_criteria: list[str], max_contract_value: Decimal | str,
                  min_turnover: Decimal | str | None = None, delivery_area: str = "",
+                 translations: Mapping[str, Mapping[str, Any]] | None = None,
                  by: Person | None = None, actor: str = "") -> Category:
+    """A category of a draft DPS; its name, definition and selection criteria given in the
+    active language, and in others as ``translations`` (``{"sl": {"name": ...}}``)."""
     _draft(dps)
     if not definition.strip():
-        raise Conflict("DPS-06: a category is defined by characteristics of the purchases")
+        raise RuleConflict("DPS-06", gettext(
+            "Describe the category by the characteristics of what is bought in it."))
     if not [c for c in selection_criteria if str(c).strip()]:
-        raise Conflict("DPS-06: selection criteria are set per category")
+        raise RuleConflict("DPS-06", gettext(
+            "Give the category at least one selection criterion."))
     max_value = Decimal(str(max_contract_value))
     if max_value <= 0:
-        raise Conflict("DPS-27: a category states the expected maximum size of its specific "
-                       "contracts")
+        raise RuleConflict("DPS-27", gettext(
+            "State the largest value a specific contract of the category is expected to have, "
+            "above 0 EUR."))
     turnover = None if min_turnover in (None, "") else Decimal(str(min_turnover))
     if turnover is not None and turnover > 2 * max_value:
-        raise Conflict(f"DPS-27: a yearly turnover of at most {2 * max_value} EUR may be asked "
-                       f"(twice the largest specific contract, {max_value} EUR)")
+        raise RuleConflict("DPS-27", gettext(
+            "A yearly turnover of at most %(limit)s may be asked, twice the largest specific "
+            "contract (%(largest)s); lower the turnover asked.") % {
+                "limit": money(2 * max_value), "largest": money(max_value)})
+    def listed(criteria: Any) -> list[str]:
+        return [str(c).strip() for c in criteria or [] if str(c).strip()]
+
     category = Category.objects.create(
-        dps=dps, code=code, name=name, definition=definition,
-        selection_criteria=[str(c).strip() for c in selection_criteria if str(c).strip()],
+        dps=dps, code=code, **given(
+            {"name": name, "definition": definition,
+             "selection_criteria": listed(selection_criteria)},
+            {code_: {**more, **({"selection_criteria": listed(more["selection_criteria"])}
+                                if "selection_criteria" in more else {})}
+             for code_, more in (translations or {}).items()}),
         max_contract_value=max_value, min_turnover=turnover, delivery_area=delivery_area)
     _record("food.category_added", dps, by, actor, obj=category, code=code)
     return category
@@ -147,36 +182,54 @@ def check_award_criteria(criteria: list[dict[str, Any]],
     profile's (``law``); without one, the EU's English words are looked for."""
     local_words = local_words or re.compile(law.EU_LOCAL_WORDS, re.IGNORECASE)
     if not criteria:
-        raise Conflict("DPS-09: the award criteria and their weights are fixed in the notice")
+        raise RuleConflict("DPS-09", gettext(
+            "Set the award criteria and their weights: the notice fixes them."))
     seen, total, warnings = set(), Decimal(0), []
     out = []
     for i, c in enumerate(criteria):
         kind = str(c.get("type", "")).strip()
         ident = str(c.get("id", "")).strip()
+        which = ident or str(i + 1)
         if kind in FORBIDDEN_CRITERIA:
-            raise Conflict(f"SI-04: criterion {ident or i + 1} scores origin or the supplier's "
-                           "location, which the law forbids (Art. 18(1), 42(4); TFEU 34)")
+            raise RuleConflict("SI-04", gettext(
+                "Criterion %(criterion)s scores where the food comes from or where the "
+                "supplier is, which the law forbids (ZJN-3 Art. 18(1) and 42(4), TFEU Art. "
+                "34); score what is measured the same way for everyone, such as transport "
+                "emissions, instead.") % {"criterion": which})
         if kind not in CRITERIA:
-            raise Conflict(f"criterion {ident or i + 1}: type {kind!r} is not one of "
-                           f"{', '.join(CRITERIA)}")
+            raise Conflict(gettext(
+                "Criterion %(criterion)s: the type %(type)s is not one the purchasing system "
+                "scores; choose one of %(types)s.") % {
+                    "criterion": which, "type": kind or "-", "types": ", ".join(CRITERIA)})
         if not ident or ident in seen:
-            raise Conflict(f"criterion {i + 1}: a unique id is needed")
+            raise Conflict(gettext("Criterion %(n)s: give it an id no other criterion "
+                                   "has.") % {"n": i + 1})
         seen.add(ident)
         try:
             weight = Decimal(str(c.get("weight")))
         except ArithmeticError:
-            raise Conflict(f"criterion {ident}: the weight is a number") from None
-        if weight <= 0:
-            raise Conflict(f"criterion {ident}: the weight is above 0")
+            raise Conflict(gettext("Criterion %(criterion)s: enter its weight as a "
+                                   "number.") % {"criterion": ident}) from None
+        if not weight.is_finite() or weight <= 0:
+            raise Conflict(gettext("Criterion %(criterion)s: give it a weight above "
+                                   "0.") % {"criterion": ident})
         total += weight
         text = f"{c.get('name', '')} {c.get('description', '')}"
         if local_words.search(text):
-            warnings.append(f"SI-04: criterion {ident} ({c.get('name', '')}) mentions origin, "
-                            "locality or distance; check it does not favour local suppliers")
+            warnings.append(gettext(
+                "Criterion %(criterion)s (%(name)s) speaks of origin, locality or distance; "
+                "check that it does not favour local suppliers.") % {
+                    "criterion": ident, "name": c.get("name", "")})
         out.append({"id": ident, "type": kind, "name": str(c.get("name", kind)),
-                    "description": str(c.get("description", "")), "weight": str(weight)})
+                    "description": str(c.get("description", "")), "weight": str(weight),
+                    # the name in each language, when given (shown with ``tr``)
+                    **{f"{key}_{code}": str(c[f"{key}_{code}"]) for key in ("name",
+                                                                          "description")
+                       for code in languages() if c.get(f"{key}_{code}")}})
     if total != 100:
-        raise Conflict(f"DPS-09: the weights add up to {total}, not 100")
+        raise RuleConflict("DPS-09", gettext(
+            "The weights add up to %(total)s; make them add up to 100.") % {
+                "total": number(total, _places(total))})
     return CriteriaCheck(out, warnings)
 
 
@@ -202,32 +255,55 @@ def publish(dps: Dps, *, sent_at: datetime, initial_deadline: datetime, by: Pers
     law.require_profile(dps.city)
     cal = dps.city.calendar
     missing = [(rule, what) for rule, what, ok in (
-        ("DPS-01", "the justification", dps.justification.strip()),
-        ("DPS-05", "the nature and estimated quantity of purchases", dps.purchases.strip()),
-        ("DPS-05", "how the DPS operates", dps.operation.strip()),
-        ("DPS-05", "the electronic equipment and connection", dps.equipment.strip()),
-        ("DPS-08", "the period of validity", dps.valid_from and dps.valid_to),
-        ("DPS-11", "the estimated value", dps.estimated_value),
-        ("DPS-09", "the award criteria", dps.award_criteria),
-        ("DPS-06", "at least one category", dps.categories.exists()),
+        ("DPS-01", gettext("why a purchasing system is used"), dps.justification.strip()),
+        ("DPS-05", gettext("the nature and estimated quantity of the purchases"),
+         dps.purchases.strip()),
+        ("DPS-05", gettext("how the purchasing system operates"), dps.operation.strip()),
+        ("DPS-05", gettext("the electronic equipment and how to connect"),
+         dps.equipment.strip()),
+        ("DPS-08", gettext("the period of validity"), dps.valid_from and dps.valid_to),
+        ("DPS-11", gettext("the estimated value"), dps.estimated_value),
+        ("DPS-09", gettext("the award criteria"), dps.award_criteria),
+        ("DPS-06", gettext("at least one category"), dps.categories.exists()),
     ) if not ok]
     if missing:
-        raise Conflict("; ".join(f"{rule}: {what} is required" for rule, what in missing))
+        # every rule missing is named for the audit trail, the sentence lists what to add
+        raise RuleConflict(" ".join(dict.fromkeys(rule for rule, _ in missing)), gettext(
+            "Before publishing, fill in %(missing)s.") % {
+                "missing": "; ".join(what for _, what in missing)})
     assert dps.valid_from is not None and dps.valid_to is not None
     if dps.valid_to < dps.valid_from:
-        raise Conflict("DPS-08: the validity ends after it starts")
+        raise RuleConflict("DPS-08", gettext(
+            "The period of validity ends before it starts; correct its dates."))
     earliest = deadlines.in_days(cal, sent_at, INITIAL_DAYS)
     if initial_deadline < earliest:
-        raise Conflict(f"DPS-20: requests get at least {INITIAL_DAYS} days from the notice's "
-                       f"dispatch; the earliest deadline is {local_time(dps, earliest)}")
+        raise RuleConflict("DPS-20", gettext(
+            "Requests to participate get at least %(days)s days from the notice's dispatch; "
+            "set the initial deadline at %(earliest)s or later.") % {
+                "days": INITIAL_DAYS, "earliest": local_time(dps, earliest)})
     if cal.local_date(initial_deadline) > dps.valid_to:
-        raise Conflict("DPS-20: the initial deadline falls after the DPS ends")
+        raise RuleConflict("DPS-20", gettext(
+            "The initial deadline falls after the purchasing system ends; set it within the "
+            "period of validity."))
     dps.status, dps.notice_sent_at, dps.initial_deadline = (DpsStatus.PUBLISHED, sent_at,
                                                             initial_deadline)
     dps.save(update_fields=["status", "notice_sent_at", "initial_deadline"])
     _record("food.dps_published", dps, by, actor, sent_at=sent_at.isoformat(),
             initial_deadline=initial_deadline.isoformat())
     return dps
+
+
+def _places(value: Decimal) -> int:
+    """Decimals a figure is shown with: none for a whole number, else its own."""
+    exponent = value.normalize().as_tuple().exponent
+    return 0 if not isinstance(exponent, int) or exponent >= 0 else -exponent
+
+
+def titled(obj: Dps | SpecificProcurement) -> dict[str, str]:
+    """A title for a procedural message's data: as read now, and in each language it has, so
+    that every recipient reads the message in their own (``letters``)."""
+    return {"title": obj.title, **{f"title_{code}": value for code in languages()
+                                   if (value := getattr(obj, f"title_{code}", None))}}
 
 
 def local_time(dps: Dps, moment: datetime) -> str:
@@ -341,7 +417,7 @@ def submit(dps: Dps, operator: Operator, categories: list[Category], *, at: date
     application.categories.set(categories)
     send(dps, "request_received", sender="platform", recipients=[address(operator)],
          subject=f"{dps.title}: request received",
-         body=json.dumps({"title": dps.title, "received": at.isoformat(),
+         body=json.dumps({**titled(dps), "received": at.isoformat(),
                           "categories": sorted(c.name for c in categories),
                           "due": due.isoformat()}, ensure_ascii=False), at=at)
     _record("food.request", dps, by, actor, obj=application, operator=operator.pk,
@@ -431,7 +507,7 @@ def decide(application: Application, *, admitted: list[Category], checks: dict[s
          recipients=[address(application.operator)],
          subject=f"{application.dps.title}: "
                  + ("admitted" if admitted else "not admitted"),
-         body=json.dumps({"title": application.dps.title,
+         body=json.dumps({**titled(application.dps),
                           "admitted": sorted(c.name for c in admitted),
                           "reasons": reasons}, ensure_ascii=False),
          at=at)
@@ -445,7 +521,8 @@ def withdraw(application: Application, *, at: datetime, by: Person | None = None
              actor: str = "") -> Application:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status not in (ApplicationStatus.SEALED, ApplicationStatus.UNDER_EVALUATION):
-        raise Conflict("a decided request is not withdrawn")
+        raise Conflict(gettext("The request is decided already; only a request not yet "
+                               "decided can be withdrawn."))
     application.status = ApplicationStatus.WITHDRAWN
     application.save(update_fields=["status"])
     _record("food.request_withdrawn", application.dps, by, actor, obj=application)
@@ -462,7 +539,8 @@ def request_redeclaration(membership: Membership, *, at: datetime, by: Person | 
     membership = Membership.objects.select_for_update().select_related(
         "category__dps", "operator").get(pk=membership.pk)
     if membership.status != MembershipStatus.ACTIVE:
-        raise Conflict("only an active member is asked")
+        raise Conflict(gettext("Only an active member is asked for a renewed "
+                               "self-declaration."))
     membership.status = MembershipStatus.REDECLARATION_PENDING
     dps = membership.category.dps
     membership.redeclaration_due = deadlines.in_working_days(dps.city.calendar, at,
@@ -472,7 +550,7 @@ def request_redeclaration(membership: Membership, *, at: datetime, by: Person | 
     send(dps, "redeclaration_request", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(membership.operator)],
          subject=f"{dps.title}: renewed self-declaration",
-         body=json.dumps({"title": dps.title,
+         body=json.dumps({**titled(dps),
                           "due": membership.redeclaration_due.isoformat()}), at=at)
     _record("food.redeclaration_asked", dps, by, actor, obj=membership)
     return membership
@@ -560,7 +638,7 @@ def tick(city: City, now: datetime) -> Tick:
             send(dps, "exclusion", sender="platform",
                  recipients=[address(m.operator)],
                  subject=f"{dps.title}: excluded from {m.category.code}",
-                 body=json.dumps({"title": dps.title, "category": m.category.name,
+                 body=json.dumps({**titled(dps), "category": m.category.name,
                                   "reason": "redeclaration_late"}, ensure_ascii=False),
                  at=now)
             out.excluded += 1

@@ -141,57 +141,82 @@ def contract_items(contract: Contract) -> list[dict[str, Any]]:
     return rows
 
 
-@transaction.atomic
-def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
-                    distance_km: Decimal | str, lines: list[dict[str, Any]],
-                    dedicated: bool = False, by: Person | None = None, actor: str = "") -> Delivery:
-    """Keep a delivery note. Every mistake, of the note and of each line, is refused at once,
-    each naming its line and field (``FormRejected``)."""
-    errors: list[tuple[str, str]] = []
+# A mistake of a delivery note: the input it is about (``delivered_on``, ``kg_3`` for the
+# grid's fourth row), what the person calls that field, and what to enter.
+Problem = tuple[str, str, str]
+
+
+def check_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
+                   distance_km: Decimal | str, lines: list[dict[str, Any]],
+                   dedicated: bool = False) -> tuple[date | None, Decimal | None,
+                                                      list[dict[str, Any]], list[Problem]]:
+    """A delivery note read and checked, every mistake of the note and of each line at once:
+    the day, the distance, the clean lines and the problems (none when it can be kept). A
+    line may say which ``row`` of the page's grid it came from, so that its mistakes are
+    shown beside its fields."""
+    errors: list[Problem] = []
     if not lines:
-        errors.append((_("Lines"), _("a delivery has at least one line with a product.")))
+        errors.append(("", _("Lines"), _("a delivery has at least one line with a product.")))
     day: date | None = delivered_on if isinstance(delivered_on, date) else None
     if isinstance(delivered_on, str):
         try:
             day = date.fromisoformat(delivered_on)
         except ValueError:
-            errors.append((_("Delivered on"), _("enter the day of the delivery.")))
+            errors.append(("delivered_on", _("Delivered on"),
+                           _("enter the day of the delivery.")))
     if day is not None and day < contract.institution.city.calendar.local_date(
             contract.signed_at):
-        errors.append((_("Delivered on"), _("a delivery is not dated before the contract "
-                                            "was signed.")))
+        errors.append(("delivered_on", _("Delivered on"),
+                       _("a delivery is not dated before the contract was signed.")))
     distance = (distance_km if isinstance(distance_km, Decimal)
                 else parse_decimal(str(distance_km)))
     if distance is None or distance < 0:
-        errors.append((_("Distance (km)"), _("enter the distance, 0 km or more.")))
+        errors.append(("distance_km", _("Distance (km)"),
+                       _("enter the distance, 0 km or more.")))
     unit = "kgCO2e/vkm" if dedicated else "kgCO2e/tkm"
     if not FreightFactor.objects.filter(key=vehicle, unit=unit).exists():
-        errors.append((_("Vehicle"), _("there is no emission factor for this vehicle on "
-                                       "this kind of trip (no freight factor %(key)s); "
-                                       "choose another.") % {"key": vehicle}))
+        errors.append(("vehicle", _("Vehicle"), _(
+            "there is no emission factor for this vehicle on this kind of trip (no freight "
+            "factor %(key)s); choose another.") % {"key": vehicle}))
     clean: list[dict[str, Any]] = []
     for n, line in enumerate(lines, start=1):
         where = _("Line %(n)s (%(product)s)") % {"n": n, "product": line.get("product", "")}
+        row = line.get("row", n - 1)
         qty = _number(line.get("quantity_kg"))
         value = _number(line.get("value"))
         if qty is None or qty <= 0:
-            errors.append((f"{where}, kg", _("enter the kilograms delivered, above 0.")))
+            errors.append((f"kg_{row}", f"{where}, kg",
+                           _("enter the kilograms delivered, above 0.")))
         if value is None or value < 0:
-            errors.append((f"{where}, EUR", _("enter the value net of VAT, 0 or more.")))
+            errors.append((f"value_{row}", f"{where}, EUR",
+                           _("enter the value net of VAT, 0 or more.")))
         if line.get("food_group") not in FoodGroup.values:
-            errors.append((f"{where}, {_('food group')}", _("choose a food group.")))
+            errors.append((f"group_{row}", f"{where}, {_('food group')}",
+                           _("choose a food group.")))
         try:
             intermediaries = int(line.get("intermediaries") or 0)
             if intermediaries < 0:
                 raise ValueError
         except (TypeError, ValueError):
             intermediaries = 0
-            errors.append((f"{where}, {_('intermediaries')}",
+            errors.append((f"intermediaries_{row}", f"{where}, {_('intermediaries')}",
                            _("enter a whole number, 0 or more.")))
         clean.append({**line, "quantity_kg": qty, "value": value,
                       "intermediaries": intermediaries})
+    return day, distance, clean, errors
+
+
+@transaction.atomic
+def record_delivery(contract: Contract, *, delivered_on: Any, vehicle: str,
+                    distance_km: Decimal | str, lines: list[dict[str, Any]],
+                    dedicated: bool = False, by: Person | None = None, actor: str = "") -> Delivery:
+    """Keep a delivery note. Every mistake, of the note and of each line, is refused at once,
+    each naming its line and field (``FormRejected``, from ``check_delivery``)."""
+    day, distance, clean, errors = check_delivery(
+        contract, delivered_on=delivered_on, vehicle=vehicle, distance_km=distance_km,
+        lines=lines, dedicated=dedicated)
     if errors:
-        raise FormRejected(errors)
+        raise FormRejected([(label, problem) for _input, label, problem in errors])
     assert day is not None and distance is not None
     delivery = Delivery.objects.create(contract=contract, delivered_on=day,
                                        vehicle=vehicle, distance_km=distance,
@@ -465,7 +490,8 @@ def publish(city: City, year: int, *, by: Person | None = None, actor: str = "")
 
     rows = readings(city, year)
     if not rows:
-        raise Conflict(f"no deliveries in {year}")
+        raise Conflict(_("No deliveries are recorded in %(year)s; there is nothing to "
+                         "publish.") % {"year": year})
     done = ingest_records(source(city), rows, by=by, actor=actor or "food",
                           filename=f"food-deliveries-{year}.json")
     if not done.replayed:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -37,6 +38,7 @@ from django.utils.translation import gettext as _
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
+from zerocity.core.translations import active, given, languages
 from zerocity.food import deadlines, law
 from zerocity.food.errors import FormRejected, RuleConflict, RulePermissionDenied
 from zerocity.food.models import (
@@ -52,7 +54,7 @@ from zerocity.food.models import (
     Tender,
     TenderStatus,
 )
-from zerocity.food.services.dps import address, local_time, members, send
+from zerocity.food.services.dps import address, local_time, members, send, titled
 from zerocity.food.text import money, parse_decimal
 
 TENDER_DAYS = 10  # DPS-41
@@ -71,13 +73,15 @@ def _record(event: str, sp: SpecificProcurement, by: Person | None, actor: str, 
 def create_procurement(dps: Dps, category: Category, reference: str, title: str, *,
                        criteria: list[str], estimated_value: Decimal | str,
                        lots: list[str] | None = None, no_lots_reason: str = "",
-                       items: list[dict[str, Any]] | None = None, by: Person | None = None,
-                       actor: str = "") -> SpecificProcurement:
+                       items: list[dict[str, Any]] | None = None,
+                       translations: Mapping[str, Mapping[str, Any]] | None = None,
+                       by: Person | None = None, actor: str = "") -> SpecificProcurement:
     """A specific procurement, a draft until its invitation, in one category of an active
     DPS: every award criterion of the notice with its weight (DPS-09), a value within the
     category's largest contract, lots or the reason for none (DPS-47), and what is bought:
     each item's product, quantity, unit, specification and lot (``clean_items``), which the
-    invitation shows next to the price asked."""
+    invitation shows next to the price asked. The title and the reason for no lots are given
+    in the active language, and in others as ``translations`` (``{"sl": {"title": ...}}``)."""
     if category.dps_id != dps.pk:
         raise RuleConflict("DPS-06", _("Choose a category of this purchasing system."))
     if dps.status != DpsStatus.ACTIVE:
@@ -103,9 +107,9 @@ def create_procurement(dps: Dps, category: Category, reference: str, title: str,
             "Divide the procurement into lots, or say why it is not divided."))
     clean = clean_items(items or [], lots)
     sp = SpecificProcurement.objects.create(
-        dps=dps, category=category, reference=reference, title=title, estimated_value=value,
-        criteria=[notice[c] for c in criteria], lots=lots, no_lots_reason=no_lots_reason,
-        items=clean)
+        dps=dps, category=category, reference=reference, estimated_value=value,
+        **given({"title": title, "no_lots_reason": no_lots_reason}, translations),
+        criteria=[notice[c] for c in criteria], lots=lots, items=clean)
     _record("food.procurement_created", sp, by, actor, reference=reference)
     return sp
 
@@ -114,7 +118,9 @@ def clean_items(items: list[dict[str, Any]], lots: list[str]) -> list[dict[str, 
     """What a procurement buys, item by item: a product, a quantity above 0 for the whole
     procurement, its unit, an optional specification and, when the procurement has lots, the
     lot. Rows without a product are left out; every mistake of the rows is refused at once,
-    each naming its row and field."""
+    each naming its row and field. ``product`` is the name the catalogue and the delivery
+    notes match; the product and specification a person reads are kept per language
+    (``product_sl``, ``specification_en``...), as given, else in the active language."""
     clean: list[dict[str, str]] = []
     errors: list[tuple[str, str]] = []
     for n, item in enumerate(items, start=1):
@@ -131,9 +137,16 @@ def clean_items(items: list[dict[str, Any]], lots: list[str]) -> list[dict[str, 
         if lots and lot not in lots:
             errors.append((f"{row}, {_('lot')}", _("choose one of the lots: %(lots)s.") % {
                 "lots": ", ".join(lots)}))
+        specification = str(item.get("specification", "")).strip()[:1000]
+        texts = {f"{key}_{code}": str(item[f"{key}_{code}"]).strip()[:1000]
+                 for key in ("product", "specification") for code in languages()
+                 if str(item.get(f"{key}_{code}") or "").strip()}
+        language = active()
+        texts.setdefault(f"product_{language}", product)
+        if specification:
+            texts.setdefault(f"specification_{language}", specification)
         clean.append({"product": product, "quantity": str(quantity or ""), "unit": unit,
-                      "specification": str(item.get("specification", "")).strip()[:1000],
-                      "lot": lot if lots else ""})
+                      "specification": specification, "lot": lot if lots else "", **texts})
     if errors:
         raise FormRejected(errors)
     return clean
@@ -195,7 +208,7 @@ def invite(sp: SpecificProcurement, *, at: datetime, tender_deadline: datetime,
     send(sp.dps, "invitation", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(o) for o in invitees],
          subject=f"Invitation to tender: {sp.title}",
-         body=json.dumps({"procurement": sp.reference, "title": sp.title,
+         body=json.dumps({"procurement": sp.reference, **titled(sp),
                           "category": sp.category.code,
                           "deadline": tender_deadline.isoformat(), "criteria": sp.criteria,
                           "lots": sp.lots, "no_lots_reason": sp.no_lots_reason,
@@ -257,7 +270,7 @@ def _submit(sp: SpecificProcurement, operator: Operator, content: dict[str, Any]
         nonce=nonce, ciphertext=ciphertext, sha256=hashlib.sha256(ciphertext).hexdigest())
     send(sp.dps, "tender_receipt", sender="platform", recipients=[address(operator)],
          subject=f"{sp.title}: tender received",
-         body=json.dumps({"title": sp.title, "received": at.isoformat(),
+         body=json.dumps({**titled(sp), "received": at.isoformat(),
                           "receipt": tender.sha256}), at=at)
     _record("food.tender_received", sp, by, actor, obj=tender, operator=operator.pk)
     return tender
@@ -385,7 +398,7 @@ def flag_abnormally_low(sp: SpecificProcurement, *, at: datetime) -> list[Tender
             send(sp.dps, "abnormally_low_explanation", sender="buyer",
                  recipients=[address(tender.operator)],
                  subject=f"{sp.title}: explain your price",
-                 body=json.dumps({"title": sp.title, "price": str(price),
+                 body=json.dumps({**titled(sp), "price": str(price),
                                   "mean": str(mean.quantize(Decimal("0.01"))),
                                   "next": str(following), "vs_mean": str(rule.vs_mean),
                                   "vs_next": str(rule.vs_next)}), at=at)
@@ -413,7 +426,7 @@ def decide_low_price(tender: Tender, *, accepted: bool, reason: str, at: datetim
     tender.save(update_fields=["low_price", "low_price_reason"])
     send(sp.dps, "abnormally_low_decision", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(tender.operator)], subject=f"{sp.title}: your price",
-         body=json.dumps({"title": sp.title, "accepted": accepted,
+         body=json.dumps({**titled(sp), "accepted": accepted,
                           "reason": tender.low_price_reason}, ensure_ascii=False), at=at)
     _record("food.abnormally_low_decided", sp, by, actor, obj=tender, accepted=accepted)
     return tender
@@ -439,17 +452,18 @@ def score(sp: SpecificProcurement) -> list[dict[str, Any]]:
     """Score the opened tenders on the procurement's criteria only (DPS-43): each tender
     gives a number for each criterion's id. Ties go to the earlier tender (the published
     rule). A tender missing a figure, or giving one that is not a number of 0 or more, is not
-    admissible and is listed with the reason."""
+    admissible and is listed with why, as data (``why``: its kind and what it names), so that
+    each reader reads it in their own language (``letters.not_admissible``)."""
     tenders = list(sp.tenders.filter(status=TenderStatus.OPENED).select_related("operator")
                    .order_by("received_at", "id"))
     values: dict[int, dict[str, Decimal]] = {}
     rows: list[dict[str, Any]] = []
     for t in tenders:
         content = t.content or {}
-        got, problem = {}, ""
+        got, problem = {}, None
         if t.low_price == LowPrice.REJECTED:
             rows.append({"tender": t.pk, "operator": t.operator.name, "admissible": False,
-                         "reason": f"abnormally low (Art. 69): {t.low_price_reason}",
+                         "why": {"kind": "abnormally_low", "reason": t.low_price_reason},
                          "total": None})
             continue
         for c in sp.criteria:
@@ -459,11 +473,12 @@ def score(sp: SpecificProcurement) -> list[dict[str, Any]]:
                     raise ValueError
                 got[c["id"]] = v
             except (KeyError, ValueError, ArithmeticError):
-                problem = f"criterion {c['id']}: no number of 0 or more given"
+                problem = {"kind": "no_figure", "criterion": c["id"],
+                           "name": c.get("name", c["id"])}
                 break
         if problem:
             rows.append({"tender": t.pk, "operator": t.operator.name, "admissible": False,
-                         "reason": problem, "total": None})
+                         "why": problem, "total": None})
         else:
             values[t.pk] = got
     for t in tenders:
@@ -525,11 +540,11 @@ def award(sp: SpecificProcurement, *, at: datetime, evidence_verified: bool,
         own = rows.get(o.name, {})
         send(sp.dps, "award_decision", sender=actor or audit.actor_label(by) or "buyer",
              recipients=[address(o)], subject=f"{sp.title}: award decision",
-             body=json.dumps({"title": sp.title, "winner": winner.operator.name,
+             body=json.dumps({**titled(sp), "winner": winner.operator.name,
                               "winner_total": ranking[0]["total"], "tenders": len(ranking),
                               "won": o.pk == winner.operator_id, "rank": own.get("rank"),
                               "total": own.get("total"), "admissible": own.get("admissible"),
-                              "reason": own.get("reason")}, ensure_ascii=False), at=at)
+                              "why": own.get("why")}, ensure_ascii=False), at=at)
     _record("food.awarded", sp, by, actor, obj=winner, operator=winner.operator_id,
             total=ranking[0]["total"])
     return sp
@@ -620,7 +635,7 @@ def answer(clarification: Clarification, text: str, *, at: datetime,
     send(sp.dps, "clarification", sender=actor or audit.actor_label(by) or "buyer",
          recipients=[address(o) for o in sp.invitees.order_by("pk")],
          subject=f"{sp.title}: clarification",
-         body=json.dumps({"title": sp.title, "question": clarification.question,
+         body=json.dumps({**titled(sp), "question": clarification.question,
                           "answer": clarification.answer,
                           "deadline": sp.tender_deadline.isoformat()}, ensure_ascii=False),
          at=at)
