@@ -4,6 +4,8 @@ meter); issuing and revoking tokens is for city administrators."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -218,6 +220,20 @@ def test_the_kranj_catalogue_shows_the_nowcast_and_the_main_series(kranj_data, c
     html = client.get("/en/kranj/data/").content.decode()
     assert 'data-section="nowcast"' in html and "t CO2e" in html
     assert "The rest of the year follows last year's seasons." in html
+    # the nowcast is metered energy only, and says how large a part of the inventory it is,
+    # the same part the home page names
+    from zerocity.engage.selectors import climate_status
+
+    status = climate_status(kranj_data)
+    share = status["nowcast"]["share_of_inventory"]
+    assert 0 < share < 1
+    shown = re.search(r'data-figure="nowcast-share" data-value="([\d.]+)"', html)
+    assert shown and float(shown.group(1)) == pytest.approx(share, abs=1e-4)
+    year = status["latest"]["year"]
+    assert f"of the {year} inventory's total, not comparable with it." in html
+    home = client.get("/en/kranj/").content.decode()
+    assert f"Metered energy in {status['nowcast']['year']}" in home
+    assert f"of the {year} inventory's total, not comparable with it" in home
     assert html.count('<svg class="chart"') == 4  # nowcast, energy, PV, renewable heat
     for d in ("energy-use", "monthly-series", "emissions-nowcast"):
         assert f'data-dataset="{d}"' in html
@@ -238,6 +254,12 @@ def test_staff_feed_the_2024_inventory_and_the_indicators_from_the_page(kranj_da
     page = staff.get("/en/kranj/data/outputs/?year=2024").content.decode()
     assert 'data-line="I.1.2 electricity "' in page and "not yet" in page
     assert "Electricity, residential buildings" in page  # the estimate it supersedes
+    # each line names its sources as people call them; the key is only the small print
+    electricity = page.split('data-line="I.1.2 electricity "')[1].split("</tr>")[0]
+    assert "Electricity distribution meters" in electricity
+    assert '<span class="meta">(electricity-meters)</span>' in electricity
+    assert '<span class="muted" data-figure="sources">Electricity distribution meters <span' \
+        in electricity
     response = staff.post("/en/kranj/data/outputs/inventory/", {"year": "2024"})
     assert response.status_code == 302
     inventory = Inventory.objects.get(city=kranj_data, year=2024)

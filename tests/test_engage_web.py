@@ -14,7 +14,7 @@ from django.core import mail
 from django.test import Client
 
 from zerocity.core.models import Role
-from zerocity.core.services import grant_role
+from zerocity.core.services import ensure_department, grant_role
 from zerocity.engage.models import (
     Ballot,
     Budget,
@@ -549,3 +549,64 @@ def test_the_footprint_offers_diets_by_name(levels):
     assert '<option value="vegan" selected>Vegan</option>' in page
     assert ">Some meat (50 to 99 g a day)</option>" in page and ">medium_meat<" not in page
     assert "Vegan (Scarborough et al. 2014" in page
+
+
+def test_staff_check_a_voters_receipt_and_see_the_ballot_counted_never_who_cast_it(levels):
+    """The receipt page: city staff and administrators enter a code a voter quotes and see
+    whether the ballot is counted and for which projects; a citizen and another city's staff
+    get "page not found", a visitor the login; the page names nobody."""
+    from zerocity.core.models import City
+    from zerocity.engage import selectors
+
+    # given a resident of the Center who voted for two projects
+    city, p = levels
+    budget = Budget.objects.get(process__city=city, district__code="center")
+    chosen = list(budget.projects.order_by("cost")[:2])
+    client_for(p["resident"]).post(url(f"participate/budgets/{budget.pk}/vote/"),
+                                   {"projects": [x.pk for x in chosen]})
+    mine = selectors.my_ballot(budget, p["resident"])
+    assert mine is not None
+    code = mine["receipt"]
+    page_url = url(f"participate/manage/budgets/{budget.pk}/receipts/")
+    quoted = {"code": code.lower().replace("-", " ")}  # as a voter reads it on the phone
+    # when the city's staff and its administrator enter the code
+    admin = get_user_model().objects.get(username="marko.admin")
+    for person in (p["staff"], admin):
+        response = client_for(person).get(page_url, quoted)
+        # then they see the ballot counted, its projects and the day; no voter, no account
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+        page = response.content.decode()
+        assert 'data-state="counted"' in page and f"Ballot {code} is counted" in page
+        assert all(x.title in page for x in chosen)
+        unchosen = budget.projects.exclude(pk__in=[x.pk for x in chosen]).first()
+        assert unchosen is not None and unchosen.title not in page
+        assert "Cast online on" in page
+        for secret in (p["resident"].username, p["resident"].email, mine["ballot"].voter):
+            assert secret not in page
+    # and a code no ballot has is said so, and counts nothing
+    wrong = client_for(p["staff"]).get(page_url, {"code": "0000-0000-0000"}).content.decode()
+    assert 'data-state="unknown"' in wrong and "No ballot of this budget has that receipt" in wrong
+    # and another budget's page does not know this budget's receipt
+    other = Budget.objects.filter(process__city=city).exclude(pk=budget.pk).first()
+    elsewhere = client_for(p["staff"]).get(
+        url(f"participate/manage/budgets/{other.pk}/receipts/"), quoted).content.decode()
+    assert 'data-state="unknown"' in elsewhere
+    # and the page reads in Slovenian
+    sl = client_for(p["staff"]).get(page_url.replace("/en/", "/sl/"), quoted).content.decode()
+    assert "Preveri potrdilo volivca" in sl and 'data-state="counted"' in sl
+    # and it is linked from the staff's participation page and the budget's page, for staff
+    assert page_url in client_for(p["staff"]).get(url("participate/manage/")).content.decode()
+    budget_page = url(f"participate/budgets/{budget.pk}/")
+    assert page_url in client_for(p["staff"]).get(budget_page).content.decode()
+    assert page_url not in client_for(p["resident"]).get(budget_page).content.decode()
+    assert page_url not in Client().get(budget_page).content.decode()
+    # and refused: a citizen and another city's staff do not find it, a visitor must log in
+    ljubljana = City.objects.create(slug="ljubljana", name="Ljubljana", country="SI",
+                                    timezone="Europe/Ljubljana")
+    outsider = grant_role(ljubljana, "lj-staff", Role.STAFF,
+                          department=ensure_department(ljubljana, "climate", "Climate")).user
+    for person in (p["resident"], p["acc"], outsider):
+        assert client_for(person).get(page_url, quoted).status_code == 404
+    anonymous = Client().get(page_url, quoted)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]

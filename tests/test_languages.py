@@ -199,3 +199,22 @@ def test_the_slovenian_catalogue_has_every_message(tmp_path):
     # then every one is there with a translation
     assert not missing, f"{len(missing)} messages lack a Slovenian translation, e.g. " \
                         f"{missing[:10]}"
+
+
+def test_the_food_share_of_national_origin_is_named_as_an_origin_not_a_language(kranj):
+    from django.template.loader import render_to_string
+
+    # given the food figures of a year: 93.4 % of the value produced in the country
+    figures = {"value": 1000, "kg": 400, "organic": 12.5, "quality": 30.0, "local": 41.2,
+               "national": 93.4, "short_chain": 20.0, "tonne_km": 10, "vehicle_km": 5,
+               "transport": 3, "transport_per_kg": 0.01, "production": 800,
+               "production_per_kg": 2.0, "organic_min": None, "quality_min": None}
+    for language, origin in (("sl", "nacionalnega porekla: 93,4 %"),
+                             ("en", "national origin: 93.4 %")):
+        # when the public page's figures are written in each language
+        with translation.override(language):
+            html = render_to_string("web/food/_kpis.html",
+                                    {"k": figures, "city": kranj, "scope": "city"})
+        # then the share is named as where the food comes from, never as the language
+        assert origin in html, language
+        assert "Slovenščina" not in html and "Slovenian" not in html

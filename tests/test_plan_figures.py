@@ -106,3 +106,14 @@ def test_the_headline_indicator_has_a_status_from_the_published_inventories(kran
     assert f is not None
     assert oi["latest_year"] == year and oi["status"] not in ("no_data", "no_baseline")
     assert oi["expected"] is not None and 0 < oi["expected"] < 20
+
+
+def test_every_indicator_with_a_baseline_a_target_and_an_observation_has_a_status(kranj):
+    # given every indicator of Kranj's plan
+    overview = indicator_overview(kranj.plan)
+    measurable = [i for i in overview if i["baseline"] and i["targets"] and i["observations"]]
+    # then OI 0.1 is among those that can be measured, and each of them has a status
+    assert "OI 0.1" in {i["code"] for i in measurable}
+    for i in measurable:
+        assert i["status"] not in ("no_data", "no_baseline"), i["code"]
+        assert i["expected"] is not None, i["code"]

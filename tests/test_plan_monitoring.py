@@ -200,3 +200,44 @@ def test_a_closed_period_is_unchanged_by_later_edits(plan):
     live = services.close_period(plan, "2026", today=date(2026, 11, 28)).data
     assert {i["code"]: i for i in live["indicators"]}["OI 1.2"]["observations"] == {
         "2025": 25000.0}
+
+
+@pytest.mark.django_db
+def test_the_action_boards_last_update_reads_the_milestones_done(plan, people):
+    """A milestone marked done is progress reported, whichever way it came (the editor, the
+    workbook, the demo): the board's "last update" is the later of the last report and the
+    latest milestone done, never "never" for an action whose milestones move."""
+    from django.test import Client
+
+    from zerocity.plan.models import Action, Milestone
+    from zerocity.plan.selectors import action_overview
+
+    # given action 1.1 never reported on, with a milestone done twelve days ago (as the
+    # workbook brings it: no report of its own)
+    zone = plan.city.calendar.zone
+    at = datetime(2026, 11, 28, 12, 0, tzinfo=zone)
+    Action.objects.filter(plan=plan, code="1.1").update(last_update_at=None)
+    action = plan.actions.get(code="1.1")
+    Milestone.objects.create(action=action, name="Tender for biomass boiler",
+                             due=date(2026, 12, 1), done=date(2026, 11, 16))
+    # when the board is read
+    row = {a["code"]: a for a in action_overview(plan, today=TODAY, now=at)}["1.1"]
+    # then its last update is the milestone's day
+    assert (row["days_since_update"], row["freshness"]) == (12, "fresh")
+    # and a later report counts from the report
+    Action.objects.filter(pk=action.pk).update(last_update_at=at - timedelta(days=3))
+    row = {a["code"]: a for a in action_overview(plan, today=TODAY, now=at)}["1.1"]
+    assert row["days_since_update"] == 3
+    # and an action with neither was never updated
+    Action.objects.filter(plan=plan, code="1.2").update(last_update_at=None)
+    row = {a["code"]: a for a in action_overview(plan, today=TODAY, now=at)}["1.2"]
+    assert (row["days_since_update"], row["freshness"]) == (None, "never")
+    # and the staff's board shows the milestone's day as the last update
+    Action.objects.filter(pk=action.pk).update(last_update_at=None)
+    done = plan.city.calendar.today() - timedelta(days=5)
+    Milestone.objects.filter(action=action).update(done=done)
+    staff = Client()
+    staff.force_login(people["energy"])
+    board = staff.get("/en/kranj/plan/manage/actions/").content.decode()
+    line = board.split('<tr data-action="1.1">', 1)[1].split("</tr>", 1)[0]
+    assert "5 days ago" in line  # counted from the local midnight the milestone was done

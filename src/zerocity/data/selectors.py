@@ -221,18 +221,22 @@ def coverage_years(city: City) -> list[int]:
 
 def outputs_page(city: City, year: int | None) -> dict[str, Any]:
     """What the platform offers an inventory year (the last complete one unless ``year`` is
-    one of the years the readings cover): its measured lines, each new, the same or changed
-    against the inventory's line and with the estimates it would supersede; the plan
+    one of the years the readings cover): its measured lines, each with its sources' names,
+    new, the same or changed against the inventory's line and with the estimates it would
+    supersede; the plan
     indicators it computes, each with the observation recorded for its year; and the last
     feeds into the city's inventories."""
     years = coverage_years(city)
     if year not in years:
         year = years[1] if len(years) > 1 else (years[0] if years else None)
     plan = plan_feed(city, year) if year is not None else None
+    # the readings name their sources by key; people read the source's name
+    names = dict(DataSource.objects.filter(city=city).values_list("key", "name"))
     lines = []
     for m in plan.lines if plan else []:
         current = plan.current.get(m) if plan else None
         lines.append({"line": m, "superseded": plan.superseded[m] if plan else [],
+                      "sources": [{"key": k, "name": names.get(k, k)} for k in m.sources],
                       "current": current,
                       "state": "new" if current is None else
                       "same" if current.amount == m.mwh else "changed"})

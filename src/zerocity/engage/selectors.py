@@ -418,6 +418,21 @@ def ballot_for_receipt(target: Budget, code: str) -> Ballot | None:
     return None
 
 
+def receipt_check(target: Budget, code: str) -> dict[str, Any]:
+    """What the city tells a voter who quotes a receipt: whether a ballot of the budget has
+    that code (then it is counted: a ballot is cast once and never changed), the projects it
+    chose with what they cost together, the day it was cast and whether online or on paper.
+    Never who cast it: no voter key, account, paper number or the clerk who entered it."""
+    ballot = ballot_for_receipt(target, code) if code.strip() else None
+    if ballot is None:
+        return {"asked": code.strip(), "found": False}
+    chosen = sorted(ballot.projects.all(), key=lambda p: p.title)
+    return {"asked": code.strip(), "found": True, "receipt": budgets.receipt(ballot),
+            "projects": chosen, "spent": sum((p.cost for p in chosen), Decimal(0)),
+            "cast_on": target.process.city.calendar.local_date(ballot.cast_at),
+            "on_paper": ballot.in_person}
+
+
 def pledge(city: City, pk: int) -> Pledge:
     """The city's pledge ``pk``, or NotFound."""
     found = Pledge.objects.filter(city=city, pk=pk).first()

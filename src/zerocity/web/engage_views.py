@@ -450,3 +450,16 @@ def manage_paper_ballot(request: HttpRequest, city: City, pk: int) -> HttpRespon
                                by=request.user)
     messages.success(request, _("The paper ballot is counted."))
     return redirect("engage_manage", city=city.slug)
+
+
+@city_staff
+@require_GET
+def manage_receipt(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    """A voter quotes their receipt; the staff see whether that ballot is counted and for
+    which projects, never who cast it."""
+    budget = selectors.budget(city, pk)
+    code = request.GET.get("code", "")
+    return private(render(request, "web/engage/receipt.html", {
+        "city": city, "budget": budget,
+        "check": selectors.receipt_check(budget, code) if code.strip() else None}))
+

@@ -21,6 +21,7 @@ from zerocity.core.models import City
 from zerocity.core.selectors import get_city
 from zerocity.data import opendata, selectors
 from zerocity.data.outputs import CARRIERS
+from zerocity.engage.selectors import climate_status
 from zerocity.web import charts
 
 PREVIEW_ROWS = 36
@@ -128,9 +129,14 @@ def catalogue(request: HttpRequest, city: str) -> HttpResponse:
         datasets.append({"dataset": d, "rows": len(df), "downloads": downloads(obj, d.key),
                          "first": _month(*periods[0]) if periods else "",
                          "last": _month(*periods[-1]) if periods else ""})
+    nowcast = nowcast_summary(frames["emissions-nowcast"], obj)
+    latest = climate_status(obj).get("latest")  # the public's latest inventory, kept a minute
+    if nowcast and latest and latest["mission"]:
+        # metered energy is a part of the inventory only: say how large a part
+        nowcast.update(share_of_inventory=nowcast["estimate"] / latest["mission"],
+                       inventory_year=latest["year"])
     return render(request, "web/open_data/catalogue.html", {
-        "city": obj, "datasets": datasets,
-        "nowcast": nowcast_summary(frames["emissions-nowcast"], obj),
+        "city": obj, "datasets": datasets, "nowcast": nowcast,
         "energy_chart": energy_chart(energy[~energy["withheld"]], obj),
         "pv_chart": pv_chart(series, obj), "heat_chart": renewable_heat_chart(series, obj),
         "licence": settings.OPEN_DATA_LICENCE,

@@ -35,6 +35,8 @@ urlpatterns = [
          name="engage_manage_moderate"),
     path("<slug:city>/participate/manage/budgets/<int:pk>/paper-ballots/",
          ev.manage_paper_ballot, name="engage_manage_paper_ballot"),
+    path("<slug:city>/participate/manage/budgets/<int:pk>/receipts/",
+         ev.manage_receipt, name="engage_manage_receipt"),
     path("<slug:city>/participate/proposals/<int:pk>/", ev.proposal_detail,
          name="engage_proposal"),
     path("<slug:city>/participate/proposals/<int:pk>/support/", ev.proposal_support,
