@@ -430,6 +430,7 @@ class Judge:
         self.spec = spec
         self.names = list(spec.quantities)
         self.limit = now_us + FUTURE_SLACK // timedelta(microseconds=1)
+        self.first = spec.earliest_us
         quantities = list(spec.quantities.values())
         self.lo = np.array([-np.inf if q.min is None else q.min for q in quantities])
         self.hi = np.array([np.inf if q.max is None else q.max for q in quantities])
@@ -531,12 +532,13 @@ class Judge:
             ok &= (np.isfinite(values) & (converted >= self.lo[q_row])
                    & (converted <= self.hi[q_row]))
 
-        # time: given, and no more than a day ahead
+        # time: given, no more than a day ahead and not before the earliest time taken
         time = batch.column(cols["time"]).cast(pa.timestamp("us", tz="UTC"))
         stamps = time.cast(pa.int64())
         if stamps.null_count:
             stamps = pc.fill_null(stamps, self.limit + 1)
-        ok &= stamps.to_numpy() <= self.limit
+        micros = stamps.to_numpy()
+        ok &= (micros <= self.limit) & (micros >= self.first)
 
         # the readings: the file's codes with the canonical texts as dictionaries
         names = [self.names[q] if q >= 0 else "" for q in q_entry.tolist()]
