@@ -55,6 +55,7 @@ from django.conf import settings
 from zerocity.core.units import UnitError
 from zerocity.data import store
 from zerocity.data.intake import (
+    CONTROL,
     CUSTOMER_CLASSES,
     EPOCH,
     FUTURE_SLACK,
@@ -479,7 +480,9 @@ class Judge:
         meter = _dictionary(batch.column(cols["meter"]))
         trimmed = pc.utf8_trim_whitespace(pc.fill_null(meter.dictionary.cast(pa.string()), ""))
         length = np.asarray(pc.utf8_length(trimmed).to_numpy(zero_copy_only=False))
-        _judge_rows(ok, meter, (length > 0) & (length <= MAX_METER))
+        plain = ~np.asarray(pc.match_substring_regex(trimmed, CONTROL)
+                            .to_numpy(zero_copy_only=False), dtype=bool)
+        _judge_rows(ok, meter, (length > 0) & (length <= MAX_METER) & plain)
 
         # quantity of the schema
         quantity = _dictionary(batch.column(cols["quantity"]))

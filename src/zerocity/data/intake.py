@@ -37,6 +37,7 @@ CUSTOMER_CLASSES = ("household", "services", "public", "public_lighting", "indus
 FREQUENCIES = ("1min", "5min", "10min", "15min", "30min", "hourly", "daily", "monthly",
                "irregular")
 MAX_METER = 200
+CONTROL = r"[\x00-\x1f\x7f]"  # C0 controls and DEL: no meter's id holds one
 FUTURE_SLACK = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Before this no meter or sensor a city connects sent anything: a reading dated earlier is a
@@ -448,6 +449,9 @@ def check_chunk(chunk: RawChunk, spec: SourceSpec, *, decimal: str = ".", now_us
     rules.fail(meter_empty & required["meter"], "meter", "required")
     too_long = _np(pc.greater(pc.utf8_length(meter), MAX_METER))
     rules.fail(too_long, "meter", f"longer than {MAX_METER} characters")
+    rules.fail(_np(pc.match_substring_regex(meter, CONTROL)), "meter",
+               "holds a control character (a line break, a tab, a NUL...): a meter's id "
+               "is one line of text")
 
     # quantity
     names = list(spec.quantities)
