@@ -4,6 +4,8 @@ file, the same file twice changes nothing."""
 from __future__ import annotations
 
 import io
+import json
+import zipfile
 
 import pytest
 from django.utils.translation import override
@@ -11,7 +13,7 @@ from openpyxl import Workbook
 
 from zerocity.core.errors import Conflict
 from zerocity.inventory import services
-from zerocity.inventory.models import ImportBatch, Inventory, InventoryLine
+from zerocity.inventory.models import ImportBatch, Inventory, InventoryLine, RejectedImport
 from zerocity.inventory.parsing import ImportRejected
 from zerocity.inventory.selectors import summary
 
@@ -334,3 +336,100 @@ def test_checks_on_the_factor_library_and_across_lines_also_run_on_lines_with_ba
         "factor is per t)",
     ]
     assert not Inventory.objects.filter(city=city).exists()
+
+
+# -- hostile files: refused in bounded time and memory, quarantine stays small ---------------
+
+def test_a_file_producing_1_8_million_errors_keeps_the_first_per_column_and_counts(city,
+                                                                                   settings):
+    """The 408 KB file of the finding: every cell of every line wrong. With the row limit
+    lowered to keep the test fast, the same shape: quarantine holds the first errors of each
+    column and one line per column with how many more there were."""
+    settings.IMPORT_MAX_ROWS = 30_000
+    settings.QUARANTINE_KEEP_PER_COLUMN = 5
+    header = "gpc_ref,activity,amount,unit,fuel,ef_co2,ef_ch4,ef_n2o,data_quality"
+    line = "X.9,a,x,?,?,x,x,x,Q"
+    text = header + "\n" + "\n".join(line.replace(",a,", f",a{i},") for i in range(29_000))
+    with pytest.raises(ImportRejected) as exc:
+        do_import(city, text)
+    assert exc.value.total > 29_000 * 6
+    assert len(exc.value.errors) <= 5 * 9
+    kept = RejectedImport.objects.get()
+    assert kept.errors[:5] == exc.value.errors[:5]
+    assert any(e.startswith("column amount: ") and e.endswith(" more errors of this column "
+                                                              "not listed")
+               for e in kept.errors)
+    assert len(kept.errors) <= 5 * 9 + 9
+    assert len(json.dumps(kept.errors)) < 20_000
+
+
+def test_a_csv_with_a_million_columns_is_refused_on_its_header(city):
+    text = ",".join(["gpc_ref", "activity"] + ["x"] * 1_000_000) + "\nI.1.1,a\n"
+    errors = errors_of(city, text)
+    assert errors == ["line 1, column -: the header has 1,000,002 columns, more than the 200 "
+                      "an activity-data file may have"]
+    assert RejectedImport.objects.get().errors == errors
+
+
+def test_a_file_with_more_lines_than_any_inventory_is_refused(city, settings):
+    settings.IMPORT_MAX_ROWS = 10
+    text = "gpc_ref,activity\n" + "\n".join(f"I.1.1,a{i}" for i in range(11))
+    assert errors_of(city, text) == [
+        "line 12, column -: more than 10 lines; an inventory has far fewer: is this the right "
+        "file?"]
+
+
+def _zip_bomb(parts: int = 1, size: int = 300 * 2**20) -> bytes:
+    """A workbook-shaped zip whose sheet unpacks to ``size`` bytes: about 300 KB on disk."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            chunk = b" " * 2**20
+            for _ in range(size // 2**20):
+                sheet.write(chunk)
+        for i in range(max(parts - 2, 0)):
+            zf.writestr(f"xl/media/p{i}.bin", b"")
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_workbook_is_refused_from_its_directory(city):
+    bomb = _zip_bomb()
+    assert len(bomb) < 2**20
+    with pytest.raises(ImportRejected) as exc:
+        services.import_activity_file(city, 2022, bomb, "activity.xlsx")
+    assert exc.value.errors == [
+        "line 1, column -: the workbook unpacks to 300 MB, more than the 200 MB a workbook "
+        "may hold; save it as CSV or send it in parts"]
+    assert RejectedImport.objects.get().errors == exc.value.errors
+
+
+def test_a_workbook_of_thousands_of_parts_is_refused(city):
+    with pytest.raises(ImportRejected) as exc:
+        services.import_activity_file(city, 2022, _zip_bomb(parts=5_000, size=2**20),
+                                      "activity.xlsx")
+    assert exc.value.errors == ["line 1, column -: the workbook has 5,000 parts, more than "
+                                "the 1,000 a workbook may have"]
+
+
+def test_a_workbook_claiming_a_million_rows_reads_only_the_rows_it_has(city):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["gpc_ref", "activity", "co2"])
+    ws.append(["I.1.1", "Homes", 10])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    data = buffer.getvalue()
+    # the sheet's dimension claims A1:XFD1048576, as a hostile file's may
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b'<dimension ref="A1:C2" />',
+                                    b'<dimension ref="A1:XFD1048576" />')
+                assert b"XFD1048576" in body
+            zf.writestr(info, body)
+    result = services.import_activity_file(city, 2022, out.getvalue(), "activity.xlsx")
+    assert result.rows == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zerocity.api.limits.ApiBodyLimit",  # before anything reads an API request's body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -184,6 +186,30 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# -- Limits on what anyone may send (docs/limits.md): one place, each overridable -----------------
+MB = 2**20
+# An API request's body (readings, NGSI-LD entities, taps): over it, a 413 Problem. The API
+# reads its bodies itself (core.limits), so Django's form limit below does not apply to it.
+API_MAX_BODY = int(os.environ.get("ZEROCITY_API_MAX_BODY", str(20 * MB)))
+# A page's form post without its files: over it, Django refuses the request (a 400 page).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("ZEROCITY_FORM_MAX_BODY", str(5 * MB)))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# A file sent through a page (inventory, plan workbook, readings); larger files go through the
+# command line, which streams them.
+UPLOAD_MAX_FILE = int(os.environ.get("ZEROCITY_UPLOAD_MAX_FILE", str(50 * MB)))
+# What a workbook (.xlsx, a zip) may hold once unpacked, and how many parts: checked before it
+# is opened, so a zip bomb costs a look at its directory, not minutes of a server process.
+UPLOAD_MAX_UNPACKED = int(os.environ.get("ZEROCITY_UPLOAD_MAX_UNPACKED", str(200 * MB)))
+UPLOAD_MAX_PARTS = 1000
+# A table sent in a file: rows and columns beyond these are refused before the rows are read.
+IMPORT_MAX_ROWS = int(os.environ.get("ZEROCITY_IMPORT_MAX_ROWS", "100000"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("ZEROCITY_IMPORT_MAX_COLUMNS", "200"))
+# Quarantine keeps the first errors of each column word for word and counts the rest.
+QUARANTINE_KEEP_PER_COLUMN = int(os.environ.get("ZEROCITY_QUARANTINE_KEEP_PER_COLUMN", "100"))
+# Readings dated before this day (UTC) are refused: a device's unset clock, not a measurement.
+READINGS_EARLIEST = date.fromisoformat(os.environ.get("ZEROCITY_READINGS_EARLIEST",
+                                                      "1990-01-01"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BeforeValidator, StrictInt, StringConstraints, WithJsonSchema
 
+from zerocity.api.common import ONE_LINE
 from zerocity.api.errors import Problem
 from zerocity.api.security import (
     HOLDER_SESSION,
@@ -64,8 +65,10 @@ def _euros(value: Any) -> Decimal:
 
 Instant = Annotated[datetime, BeforeValidator(_instant)]
 Count = Annotated[StrictInt, Field(ge=0, le=BIGINT)]
-Text60 = Annotated[str, StringConstraints(max_length=60)]
-Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)]
+Text60 = Annotated[str, StringConstraints(max_length=60, pattern=ONE_LINE)]
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200,
+                                         pattern=ONE_LINE)]
+DeviceId = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=ONE_LINE)]
 Euros = Annotated[Decimal, BeforeValidator(_euros),
                   WithJsonSchema({"type": "string", "pattern": EUROS, "examples": ["12.50"]})]
 
@@ -84,11 +87,11 @@ class Tap(Schema):
 
 
 class TapRequest(Tap):
-    device_id: str
+    device_id: DeviceId
 
 
 class BatchRequest(Schema):
-    device_id: str
+    device_id: DeviceId
     taps: list[Tap] = Field(min_length=1, max_length=MAX_BATCH)
 
 
@@ -118,11 +121,11 @@ class Rules(Schema):
 
 
 class RedemptionRequest(Schema):
-    device_id: str
+    device_id: DeviceId
     medium: Token
     points: Annotated[StrictInt, Field(gt=0, le=BIGINT)]
     receipt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=60)]
+                                              max_length=60, pattern=ONE_LINE)]
 
 
 class Redemption(Schema):

@@ -14,6 +14,8 @@ MAX_LIMIT = 500
 MAX_OFFSET = 10**9  # far beyond any list, and within what every database can count
 # PostgreSQL cannot compare text holding a NUL character: a code with one is bad input (400)
 NO_NUL = r"^[^\x00]*$"
+# One line of text (a device's id, a card's token, a receipt number): no control character
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 
 def _exact(value: Any) -> Any:

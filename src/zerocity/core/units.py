@@ -52,12 +52,19 @@ def normalise(unit: str) -> str:
 
 # what a unit's name can be made of; anything else is refused before pint's parser sees it
 UNIT_TEXT = re.compile(r"[\w .*/^()°%µ²³-]{1,40}")
+# A unit expression pint may read: names (``kWh``, ``m3``, ``°C``, ``%``), ``*``, ``/`` and
+# parentheses, and numbers only as a small exponent (``m**3``, ``s^-1``) or the ``1`` of
+# ``1/h``. pint evaluates numbers as Python does, so ``9**9**9`` would keep a server busy for
+# hours; ``kWh/0`` divides by zero. Neither reaches it.
+_TOKEN = re.compile(r"\s*(?:(?P<name>[^\W\d][\w°µ²³]*|°|%)|(?P<power>\*\*|\^)"
+                    r"|(?P<op>[*/()])|(?P<number>-?\d+))")
+MAX_EXPONENT_DIGITS = 2
 
 
 @lru_cache(maxsize=1024)
 def parse_unit(unit: str) -> pint.Unit:
     text = normalise(unit)
-    if not UNIT_TEXT.fullmatch(text) or text.count("(") != text.count(")"):
+    if not UNIT_TEXT.fullmatch(text) or not _safe_expression(text):
         raise UnitError(f"unknown unit {unit!r}")
     try:
         return UNITS.Unit(text)
@@ -65,6 +72,36 @@ def parse_unit(unit: str) -> pint.Unit:
     # division by zero in "kWh/0", a tokenizer error...): every one is an unknown unit
     except Exception as exc:  # noqa: BLE001
         raise UnitError(f"unknown unit {unit!r}") from exc
+
+
+def _safe_expression(text: str) -> bool:
+    """Whether ``text`` is a unit expression of the shape above, with balanced parentheses."""
+    kinds: list[str] = []
+    pos = depth = 0
+    while pos < len(text.rstrip()):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            return False
+        kind = m.lastgroup or ""
+        token = m.group(kind)
+        if kind == "number":
+            after_power = bool(kinds) and kinds[-1] == "power"
+            leading_one = not kinds and token == "1"
+            if not (after_power and len(token.lstrip("-")) <= MAX_EXPONENT_DIGITS
+                    or leading_one):
+                return False
+        if kind == "power" and (not kinds or kinds[-1] == "power"
+                                or kinds[-2:-1] == ["power"]):
+            return False  # a power of a power of a number: 2**3**4
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+        kinds.append(kind)
+        pos = m.end()
+    return depth == 0 and bool(kinds)
 
 
 @lru_cache(maxsize=4096)

@@ -55,6 +55,7 @@ from django.conf import settings
 from zerocity.core.units import UnitError
 from zerocity.data import store
 from zerocity.data.intake import (
+    CONTROL,
     CUSTOMER_CLASSES,
     EPOCH,
     FUTURE_SLACK,
@@ -430,6 +431,7 @@ class Judge:
         self.spec = spec
         self.names = list(spec.quantities)
         self.limit = now_us + FUTURE_SLACK // timedelta(microseconds=1)
+        self.first = spec.earliest_us
         quantities = list(spec.quantities.values())
         self.lo = np.array([-np.inf if q.min is None else q.min for q in quantities])
         self.hi = np.array([np.inf if q.max is None else q.max for q in quantities])
@@ -478,7 +480,9 @@ class Judge:
         meter = _dictionary(batch.column(cols["meter"]))
         trimmed = pc.utf8_trim_whitespace(pc.fill_null(meter.dictionary.cast(pa.string()), ""))
         length = np.asarray(pc.utf8_length(trimmed).to_numpy(zero_copy_only=False))
-        _judge_rows(ok, meter, (length > 0) & (length <= MAX_METER))
+        plain = ~np.asarray(pc.match_substring_regex(trimmed, CONTROL)
+                            .to_numpy(zero_copy_only=False), dtype=bool)
+        _judge_rows(ok, meter, (length > 0) & (length <= MAX_METER) & plain)
 
         # quantity of the schema
         quantity = _dictionary(batch.column(cols["quantity"]))
@@ -531,12 +535,13 @@ class Judge:
             ok &= (np.isfinite(values) & (converted >= self.lo[q_row])
                    & (converted <= self.hi[q_row]))
 
-        # time: given, and no more than a day ahead
+        # time: given, no more than a day ahead and not before the earliest time taken
         time = batch.column(cols["time"]).cast(pa.timestamp("us", tz="UTC"))
         stamps = time.cast(pa.int64())
         if stamps.null_count:
             stamps = pc.fill_null(stamps, self.limit + 1)
-        ok &= stamps.to_numpy() <= self.limit
+        micros = stamps.to_numpy()
+        ok &= (micros <= self.limit) & (micros >= self.first)
 
         # the readings: the file's codes with the canonical texts as dictionaries
         names = [self.names[q] if q >= 0 else "" for q in q_entry.tolist()]

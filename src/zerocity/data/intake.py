@@ -37,8 +37,13 @@ CUSTOMER_CLASSES = ("household", "services", "public", "public_lighting", "indus
 FREQUENCIES = ("1min", "5min", "10min", "15min", "30min", "hourly", "daily", "monthly",
                "irregular")
 MAX_METER = 200
+CONTROL = r"[\x00-\x1f\x7f]"  # C0 controls and DEL: no meter's id holds one
 FUTURE_SLACK = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Before this no meter or sensor a city connects sent anything: a reading dated earlier is a
+# device's unset clock (0001-01-01, 1900-01-01), refused rather than stored where it would
+# stretch every pipeline's calendar. A deployment moves it with ZEROCITY_READINGS_EARLIEST.
+EARLIEST = date(1990, 1, 1)
 QUANTITY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 # UN/CEFACT Recommendation 20 codes that Smart Data Models and NGSI-LD devices send and that
@@ -103,10 +108,15 @@ class SourceSpec:
     quantities: Mapping[str, Quantity]
     timezone: str  # how times without a UTC offset are read: the source's, often the city's
     frequency: str = "hourly"
+    earliest: date = EARLIEST  # no reading of this source is older (its start, UTC)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def earliest_us(self) -> int:
+        return _micros(datetime.combine(self.earliest, datetime.min.time(), tzinfo=UTC))
 
 
 def _bound(value: Any, what: str) -> float | None:
@@ -439,6 +449,9 @@ def check_chunk(chunk: RawChunk, spec: SourceSpec, *, decimal: str = ".", now_us
     rules.fail(meter_empty & required["meter"], "meter", "required")
     too_long = _np(pc.greater(pc.utf8_length(meter), MAX_METER))
     rules.fail(too_long, "meter", f"longer than {MAX_METER} characters")
+    rules.fail(_np(pc.match_substring_regex(meter, CONTROL)), "meter",
+               "holds a control character (a line break, a tab, a NUL...): a meter's id "
+               "is one line of text")
 
     # quantity
     names = list(spec.quantities)
@@ -521,6 +534,9 @@ def check_chunk(chunk: RawChunk, spec: SourceSpec, *, decimal: str = ".", now_us
     limit = now_us + FUTURE_SLACK // timedelta(microseconds=1)
     rules.fail((time_reason < 0) & ~time_empty & (ts > limit) & filled, "time",
                lambda i: f"{time.text(i)} is more than a day in the future")
+    rules.fail((time_reason < 0) & ~time_empty & (ts < spec.earliest_us) & filled, "time",
+               lambda i: f"{time.text(i)} is before {spec.earliest.isoformat()}, the earliest "
+                         "time this platform takes a reading from (a device's clock not set?)")
 
     good = ~rules.bad
     idx = np.flatnonzero(good)

@@ -118,13 +118,29 @@ def _attr(entity: Mapping[str, Any], name: str) -> tuple[Any, str | None, str | 
     return raw, None, None
 
 
-def _time(entity: Mapping[str, Any], observed_at: str | None) -> str | None:
-    if observed_at:
-        return observed_at
+def _text(value: Any, where: str, what: str) -> str | None:
+    """A text attribute (a time, a unit code, a device's id) as text, or None when absent:
+    a number, a list or an object where the specification has a string is bad data."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise NgsiError("BadRequestData", f"{where}: {what} must be a string, got "
+                        f"{type(value).__name__} {_shown(value)}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _time(entity: Mapping[str, Any], observed_at: Any, where: str) -> str | None:
+    if observed_at is not None:
+        return _text(observed_at, f"{where}.observedAt", "a time")
     for name in TIME_ATTRIBUTES:
         value, _, _ = _attr(entity, name)
         if value:
-            return str(value)
+            return _text(value, f"{where.rsplit('.', 1)[0]}.{name}", "a time")
     return None
 
 
@@ -138,15 +154,16 @@ def entity_readings(entity: Mapping[str, Any], where: str) -> tuple[str, list[di
     """The readings one entity carries, or NgsiError naming ``where`` and the attribute."""
     if not isinstance(entity, Mapping):
         raise NgsiError("BadRequestData", f"{where}: an entity is a JSON object")
-    entity_id, kind = entity.get("id"), short_type(entity.get("type", ""))
+    kind = short_type(_text(entity.get("type"), f"{where}.type", "an entity type") or "")
+    entity_id = entity.get("id")
     if not isinstance(entity_id, str) or not URN.match(entity_id):
         raise NgsiError("BadRequestData", f"{where}.id: an entity id is a URI, e.g. "
-                        f"urn:ngsi-ld:{kind or 'Type'}:1, got {entity_id!r}")
+                        f"urn:ngsi-ld:{kind or 'Type'}:1, got {_shown(entity_id)}")
     if kind not in SUPPORTED:
         raise NgsiError("BadRequestData", f"{where}.type: {kind or '(none)'} is not a data "
                         f"model this platform reads ({', '.join(SUPPORTED)})")
     device, _, _ = _attr(entity, "refDevice")
-    meter = str(device or entity_id)
+    meter = _text(device, f"{where}.refDevice", "a device's id") or entity_id
     attributes: dict[str, tuple[str, str]] = dict(MODELS.get(kind, {}))
     if kind == "SmartMeteringObservation":
         meter_type, _, _ = _attr(entity, "meterType")
@@ -159,10 +176,11 @@ def entity_readings(entity: Mapping[str, Any], where: str) -> tuple[str, list[di
         prop, _, _ = _attr(entity, "controlledProperty")
         if isinstance(prop, list):
             prop = prop[0] if prop else None
+        prop = _text(prop, f"{where}.controlledProperty", "a property's name")
         if not prop:
             raise NgsiError("BadRequestData", f"{where}.controlledProperty is required")
         unit, _, _ = _attr(entity, "unit")
-        attributes = {"numValue": (str(prop), str(unit or ""))}
+        attributes = {"numValue": (prop, _text(unit, f"{where}.unit", "a unit") or "")}
     out = []
     for name, (quantity, default_unit) in attributes.items():
         if name not in entity:
@@ -172,7 +190,7 @@ def entity_readings(entity: Mapping[str, Any], where: str) -> tuple[str, list[di
         if number is None:
             raise NgsiError("BadRequestData",
                             f"{where}.{name}: the value must be a number, got {value!r}")
-        time = _time(entity, observed_at)
+        time = _time(entity, observed_at, f"{where}.{name}")
         if time is None:
             raise NgsiError("BadRequestData", f"{where}.{name}: no time: give observedAt or "
                             f"one of {', '.join(TIME_ATTRIBUTES)}")
@@ -181,7 +199,7 @@ def entity_readings(entity: Mapping[str, Any], where: str) -> tuple[str, list[di
         except ValueError:
             raise NgsiError("BadRequestData", f"{where}.{name}: {time!r} is not an ISO 8601 "
                             "date-time") from None
-        unit = unit_code or default_unit
+        unit = _text(unit_code, f"{where}.{name}.unitCode", "a unit code") or default_unit
         if not unit:
             raise NgsiError("BadRequestData", f"{where}.{name}: no unit: give unitCode")
         out.append({"meter": meter, "time": time, "quantity": quantity, "value": number,
@@ -204,7 +222,8 @@ def parse_entities(entities: Iterable[Any], *, batch: bool) -> Parsed:
             if not batch:
                 raise
             eid = entity.get("id") if isinstance(entity, Mapping) else None
-            result.errors.append({"entityId": str(eid or where), "error": exc.detail})
+            result.errors.append({"entityId": eid if isinstance(eid, str) and eid else where,
+                                  "error": exc.detail})
             continue
         result.entity_ids.append(entity_id)
         result.records.extend(records)

@@ -347,6 +347,12 @@ def _xlsx_cell(value: Any) -> str:
 def read_xlsx(data: bytes | Path, *, chunk_rows: int = CHUNK_ROWS) -> Payload:
     from openpyxl import load_workbook
 
+    from zerocity.core.uploads import UnsafeUpload, check_workbook
+
+    try:
+        check_workbook(data)  # a zip bomb costs its directory, not minutes
+    except UnsafeUpload as exc:
+        raise IntakeRejected([Problem(1, "-", str(exc))]) from None
     try:
         wb = load_workbook(io.BytesIO(data) if isinstance(data, bytes) else str(data),
                            read_only=True, data_only=True)
@@ -354,6 +360,7 @@ def read_xlsx(data: bytes | Path, *, chunk_rows: int = CHUNK_ROWS) -> Payload:
         raise IntakeRejected([Problem(1, "-", f"not a readable .xlsx workbook ({exc})")]) \
             from None
     ws = wb.worksheets[0]
+    ws.reset_dimensions()  # the rows as stored, not padded to what the sheet claims
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:

@@ -18,9 +18,10 @@ from django_stubs_ext import WithAnnotations
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_staff
-from zerocity.data import opendata
+from zerocity.data import opendata, store
 from zerocity.data.models import Batch, DataSource, InventoryFeed, QuarantinedRow, SourceToken
 from zerocity.data.outputs import indicator_values, plan_feed
+from zerocity.data.pipelines.engines import implausible_partitions
 from zerocity.plan.models import Observation
 
 QUARANTINE_COLUMNS = ("line", "column", "reason", "raw")
@@ -210,7 +211,10 @@ def coverage_table(user: Any, city: City, *, months: int = COVERAGE_MONTHS) -> d
                         "meters": int(r.meters) if r is not None else 0,
                         "grade": "missing" if r is None else coverage_grade(share)})
         rows.append({"source": source, "cells": row, "readings": stored.get(source.key, 0)})
-    return {"months": shown, "rows": rows}
+    keys = {f"source={s.key}" for s in sources_by_key(user, city)}
+    skipped = [p for p in implausible_partitions(store.readings_dir())
+               if p.split("/", 1)[0] in keys]
+    return {"months": shown, "rows": rows, "skipped": skipped}
 
 
 def coverage_years(city: City) -> list[int]:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
@@ -172,7 +173,7 @@ def update_source(source: DataSource, *, by: Person | None = None, actor: str = 
 def source_spec(source: DataSource) -> SourceSpec:
     return SourceSpec(city=source.city.slug, key=source.key,
                       quantities=parse_schema(source.schema), timezone=source.timezone,
-                      frequency=source.frequency)
+                      frequency=source.frequency, earliest=settings.READINGS_EARLIEST)
 
 
 # -- tokens -------------------------------------------------------------------------------------
@@ -492,8 +493,8 @@ class EntitiesReceived:
 
 def _remember(source: DataSource, entities: list[Any], ids: list[str]) -> list[str]:
     """Record the entities seen; returns the ids that are new for this source."""
-    types = {e.get("id"): ngsi.short_type(e.get("type", "")) for e in entities
-             if isinstance(e, dict)}
+    types = {e["id"]: ngsi.short_type(e.get("type", "")) for e in entities
+             if isinstance(e, dict) and isinstance(e.get("id"), str)}
     known = set(NgsiEntity.objects.filter(source=source, entity_id__in=ids)
                 .values_list("entity_id", flat=True))
     new = [i for i in dict.fromkeys(ids) if i not in known]

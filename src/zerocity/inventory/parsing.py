@@ -13,13 +13,18 @@ import csv
 import hashlib
 import io
 import math
-from collections.abc import Iterator
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 from zerocity.core.errors import ZeroCityError
 from zerocity.core.units import UnitError, parse_unit
+from zerocity.core.uploads import UnsafeUpload, check_workbook
 from zerocity.inventory import gpc
 from zerocity.inventory.calculations import CccSector, NotationKey
 
@@ -41,13 +46,66 @@ _BOOL = {"": False, "no": False, "false": False, "0": False, "n": False,
 MAX_ERRORS_SHOWN = 1000
 
 
+# "line 7, column amount: ..." and a workbook's "Actions!row 7, column "Cost": ..."
+_COLUMN = re.compile(r"^([^!]*!)?(?:line|row) \d+, column ([^:]*):")
+
+
+class ErrorLog(list[str]):
+    """A file's errors as a list that keeps the first ``keep`` of each column word for word
+    and counts the others (``dropped``): a file with an error in every cell of 100,000 lines
+    costs a few thousand messages, not millions (QUARANTINE_KEEP_PER_COLUMN)."""
+
+    def __init__(self, errors: Iterable[str] = (), *, keep: int | None = None,
+                 dropped: Mapping[str, int] | None = None) -> None:
+        super().__init__()
+        self.keep: int = settings.QUARANTINE_KEEP_PER_COLUMN if keep is None else keep
+        self.kept: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter(dropped or {})
+        self.extend(errors)
+
+    def append(self, message: str) -> None:
+        m = _COLUMN.match(message)
+        column = (m.group(1) or "") + m.group(2) if m else "-"
+        if self.kept[column] < self.keep:
+            self.kept[column] += 1
+            super().append(message)
+        else:
+            self.dropped[column] += 1
+
+    def extend(self, messages: Iterable[str]) -> None:
+        for message in messages:
+            self.append(message)
+
+    def copy(self) -> ErrorLog:
+        return ErrorLog(self, keep=self.keep, dropped=self.dropped)
+
+    @property
+    def total(self) -> int:
+        return len(self) + sum(self.dropped.values())
+
+    def summary(self) -> list[str]:
+        """One line per column with errors not kept: how many more there were."""
+        return [f"column {column}: {count:,} more errors of this column not listed"
+                for column, count in sorted(self.dropped.items())]
+
+
 class ImportRejected(ZeroCityError):
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        shown = errors[:MAX_ERRORS_SHOWN]
-        more = len(errors) - len(shown)
+    """A refused file with its errors: the first of each column (``errors``) and how many
+    more each column had (``dropped``)."""
+
+    def __init__(self, errors: list[str], dropped: Mapping[str, int] | None = None):
+        log = errors if isinstance(errors, ErrorLog) else ErrorLog(errors, dropped=dropped)
+        self.errors: list[str] = list(log)
+        self.dropped = dict(log.dropped)
+        self.total = log.total
+        shown = self.errors[:MAX_ERRORS_SHOWN]
+        more = self.total - len(shown)
         tail = [f"... and {more} more errors"] if more > 0 else []
         super().__init__("\n".join(shown + tail))
+
+    def kept(self) -> list[str]:
+        """What quarantine keeps: the errors listed, and a line per column for the rest."""
+        return self.errors + ErrorLog(keep=0, dropped=self.dropped).summary()
 
 
 @dataclass(slots=True)
@@ -92,13 +150,17 @@ class ActivityFile:
     fmt: str
     sha256: str
     lines: list[ParsedLine]  # every line read, in file order; with ``errors``, bad ones too
-    errors: list[str] = field(default_factory=list)  # in line order
+    errors: ErrorLog = field(default_factory=ErrorLog)  # in line order, bounded per column
 
 
 def read_table(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, list[Any]]], str]:
     """Rows of a CSV or .xlsx file as (line number, cells); returns (format, rows, decimal)."""
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
+        try:
+            check_workbook(data)
+        except UnsafeUpload as exc:
+            raise ImportRejected([f"line 1, column -: {exc}"]) from None
         return "xlsx", _xlsx_rows(data), "."
     if suffix not in (".csv", ".txt", ""):
         raise ImportRejected([f"line 1, column -: unsupported file type {suffix!r} "
@@ -110,6 +172,7 @@ def read_table(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, lis
         raise ImportRejected([f"line {line}, column -: the file is not UTF-8 text"]) from exc
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
+    _check_width(first.count(delimiter) + 1)
     # Spreadsheets set to Slovenian (and most of Europe) write ';' with a decimal comma.
     decimal = "," if delimiter == ";" else "."
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -134,17 +197,28 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
             from exc
     try:
         ws = wb.worksheets[0]
+        # the rows as stored, not padded to the size the sheet claims (A1:XFD1048576)
+        ws.reset_dimensions()
         for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            if number == 1:
+                _check_width(len(row))
             yield number, ["" if v is None else v for v in row]
     finally:
         wb.close()
+
+
+def _check_width(columns: int) -> None:
+    limit: int = settings.IMPORT_MAX_COLUMNS
+    if columns > limit:
+        raise ImportRejected([f"line 1, column -: the header has {columns:,} columns, more "
+                              f"than the {limit:,} an activity-data file may have"])
 
 
 def parse_activity_file(data: bytes, filename: str) -> ActivityFile:
     """The file's lines, or ``ImportRejected`` with every problem reading finds."""
     parsed = read_activity_file(data, filename)
     if parsed.errors:
-        raise ImportRejected(parsed.errors)
+        raise ImportRejected(parsed.errors, parsed.errors.dropped)
     return parsed
 
 
@@ -152,11 +226,15 @@ def read_activity_file(data: bytes, filename: str) -> ActivityFile:
     """Every line of the file with the problems found; ``ImportRejected`` only when the file
     cannot be read as a table, or its header lacks gpc_ref or activity."""
     fmt, rows, decimal = read_table(data, filename)
-    errors: list[str] = []
+    errors = ErrorLog()
     header: list[str] | None = None
     lines: list[ParsedLine] = []
     seen: dict[tuple[str, str], int] = {}
+    max_rows: int = settings.IMPORT_MAX_ROWS
     for line_no, cells in rows:
+        if len(lines) >= max_rows:
+            raise ImportRejected([f"line {line_no}, column -: more than {max_rows:,} lines; "
+                                  "an inventory has far fewer: is this the right file?"])
         if header is None:
             header = [str(c).strip().lower() for c in cells]
             while header and header[-1] == "":
@@ -165,7 +243,7 @@ def read_activity_file(data: bytes, filename: str) -> ActivityFile:
             # gpc_ref and activity name a line: without them every line would be refused for
             # the header's mistake. An unknown or doubled column leaves the others readable.
             if any(name not in header for name in REQUIRED):
-                raise ImportRejected(errors)
+                raise ImportRejected(errors, errors.dropped)
             continue
         if all(str(c).strip() == "" for c in cells):
             continue

@@ -20,6 +20,7 @@ from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.core.units import UnitError
+from zerocity.core.uploads import UnsafeUpload, check_workbook
 from zerocity.inventory import calculations as calc
 from zerocity.inventory import ecrf
 from zerocity.inventory import gwp as gwp_mod
@@ -31,7 +32,12 @@ from zerocity.inventory.models import (
     InventoryStatus,
     RejectedImport,
 )
-from zerocity.inventory.parsing import ImportRejected, ParsedLine, read_activity_file
+from zerocity.inventory.parsing import (
+    ErrorLog,
+    ImportRejected,
+    ParsedLine,
+    read_activity_file,
+)
 
 
 @transaction.atomic
@@ -318,6 +324,11 @@ def import_activity_file(
     """
     try:
         table, name, sheet = data, filename, None
+        if filename.lower().endswith(".xlsx"):
+            try:  # before anything opens it: a zip bomb costs its directory, not minutes
+                check_workbook(data)
+            except UnsafeUpload as exc:
+                raise ImportRejected([f"line 1, column -: {exc}"]) from None
         if filename.lower().endswith(".xlsx") and ecrf.is_ecrf_workbook(data):
             sheet = ecrf.read_ecrf3(data)
             table, name = sheet.csv, filename + ".csv"
@@ -325,13 +336,17 @@ def import_activity_file(
                                      actor=actor, sheet=sheet)
     except ImportRejected as exc:
         # the file as it was sent is what quarantine keeps
-        quarantine(city, year, data, filename, exc.errors, by=by, actor=actor)
+        quarantine(city, year, data, filename, exc.kept(), by=by, actor=actor,
+                   total=exc.total)
         raise
 
 
 @transaction.atomic
 def quarantine(city: City, year: int, data: bytes, filename: str, errors: list[str], *,
-               by: Person | None = None, actor: str = "") -> RejectedImport:
+               by: Person | None = None, actor: str = "",
+               total: int | None = None) -> RejectedImport:
+    """Keep a refused file with its errors as listed (bounded: the first of each column and
+    a count of the rest, ``ImportRejected.kept``); ``total``: how many errors it had."""
     digest = hashlib.sha256(data).hexdigest()
     kept = RejectedImport.objects.filter(city=city, year=year, sha256=digest).first()
     if kept is not None:  # the same refused file sent again is kept once
@@ -341,7 +356,8 @@ def quarantine(city: City, year: int, data: bytes, filename: str, errors: list[s
         errors=errors, actor_label=actor or audit.actor_label(by),
     )
     audit.record("inventory.import_rejected", city=city, user=by, actor=actor, obj=kept,
-                 filename=filename, year=year, errors=len(errors))
+                 filename=filename, year=year,
+                 errors=len(errors) if total is None else total)
     return kept
 
 
@@ -374,7 +390,7 @@ def _import_activity_file(
     # Every check runs on every line, whatever reading found: the factor library and the other
     # lines are asked about the lines with bad cells too, so one answer names every mistake.
     resolver = FactorResolver(city, year)
-    errors = list(parsed.errors)
+    errors = parsed.errors.copy()
     incoming = {p.key: (p, _line_values(p, resolver, errors)) for p in parsed.lines}
     # Stored lines as plain values: comparing 100,000 dicts is much cheaper than loading models.
     existing = {
@@ -400,10 +416,11 @@ def _import_activity_file(
                 and p.bad.isdisjoint(("notation_key", "ie_ref")):
             errors.append(f"line {p.line_no}, column ie_ref: IE points to {p.ie_ref}, "
                           "which has no line carrying emissions in this inventory")
+    dropped = errors.dropped
     if sheet is not None:
-        errors = sheet.with_rows(errors)
+        errors = ErrorLog(sheet.with_rows(errors), dropped=dropped)
     if errors:
-        raise ImportRejected(sorted(errors, key=_line_of))
+        raise ImportRejected(sorted(errors, key=_line_of), errors.dropped)
     # after the file's own mistakes: those are worth knowing whatever the inventory's state
     if inventory.is_published:
         raise Conflict(_("The %(year)s inventory is published; withdraw it from the public "

@@ -123,7 +123,7 @@ def coverage(request: HttpRequest, city: City) -> HttpResponse:
     table = selectors.coverage_table(request.user, city)
     return private(render(request, "web/data/coverage.html", {
         "city": city, "months": [f"{m:02d}/{y}" for y, m in table["months"]],
-        "rows": table["rows"]}))
+        "rows": table["rows"], "skipped": table["skipped"]}))
 
 
 @city_staff
@@ -133,7 +133,8 @@ def outputs(request: HttpRequest, city: City) -> HttpResponse:
     supersede, and the plan indicators it computes."""
     year = request.GET.get("year", "")
     return private(render(request, "web/data/outputs.html", {
-        "city": city, **selectors.outputs_page(city, int(year) if year.isdigit() else None)}))
+        "city": city, **selectors.outputs_page(
+            city, int(year) if year.isascii() and year.isdigit() and len(year) <= 4 else None)}))
 
 
 @city_staff

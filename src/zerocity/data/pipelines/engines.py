@@ -7,9 +7,11 @@ Spark SQL.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,50 @@ COLUMNS = tuple(STORE_SCHEMA.names)
 # Values are summed as integers of a millionth of the unit (1 mWh for kWh), so the order in
 # which an engine adds them cannot change the result: DuckDB and Spark agree to the last bit.
 SCALE = 1_000_000
+
+
+_YEAR_DIR = re.compile(r"^year=(\d{4})$")
+# The instants a stored reading may have, as the intake admits them (docs/limits.md): readings
+# outside (a device's unset clock, written before the intake checked, or copied in by hand) are
+# left out of every pipeline and their partitions reported, so one of them cannot break the
+# calendar every pipeline builds (``year 0 is out of range``) nor stretch it over a century.
+EARLIEST = date(1990, 1, 1)
+log = logging.getLogger(__name__)
+
+
+def readings_window() -> tuple[datetime, datetime]:
+    """[first, end) of the instants pipelines read: from the platform's earliest reading day
+    (``READINGS_EARLIEST``) to the start of the year after next."""
+    earliest = EARLIEST
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            earliest = getattr(settings, "READINGS_EARLIEST", EARLIEST)
+    except ImportError:  # the pipelines run without Django too (Spark jobs)
+        pass
+    return (datetime(earliest.year, earliest.month, earliest.day, tzinfo=UTC),
+            datetime(datetime.now(UTC).year + 2, 1, 1, tzinfo=UTC))
+
+
+def _plausible_year(year: int) -> bool:
+    first, end = readings_window()
+    return first.year <= year < end.year
+
+
+def implausible_partitions(path: str | Path) -> list[str]:
+    """The partitions (``source=k/year=YYYY/month=MM``) of a local dataset whose year no reading
+    may have; the pipelines skip them, the staff's coverage page lists them."""
+    if not is_local(path) or not Path(path).is_dir():
+        return []
+    found = []
+    for year_dir in sorted(Path(path).glob("source=*/year=*")):
+        m = _YEAR_DIR.match(year_dir.name)
+        if year_dir.is_dir() and not (m and _plausible_year(int(m.group(1)))):
+            months = sorted(d.name for d in year_dir.iterdir() if d.is_dir()) or [""]
+            found += [f"{year_dir.parent.name}/{year_dir.name}" + (f"/{mo}" if mo else "")
+                      for mo in months]
+    return found
 
 
 class EngineError(ValueError):
@@ -127,12 +173,13 @@ def read_readings(con: BaseBackend, path: str | Path, *, city: str | None = None
     else:
         table = con.read_parquet(str(path))
     table = table.select(*COLUMNS)
+    first, end = readings_window()
+    utc = dt.Timestamp(timezone="UTC")
+    table = table.filter((table.ts >= ibis.literal(first, type=utc))
+                         & (table.ts < ibis.literal(end, type=utc)))
     if city is not None:
         table = table.filter(table.city == city)
     return table
-
-
-_YEAR_DIR = re.compile(r"^year=(\d{4})$")
 
 
 def data_years(con: BaseBackend, path: str | Path, readings: ir.Table) -> list[int]:
@@ -143,8 +190,13 @@ def data_years(con: BaseBackend, path: str | Path, readings: ir.Table) -> list[i
         for source_dir in Path(path).iterdir():
             if source_dir.is_dir():
                 for year_dir in source_dir.iterdir():
-                    if m := _YEAR_DIR.match(year_dir.name):
+                    if (m := _YEAR_DIR.match(year_dir.name)) and _plausible_year(
+                            int(m.group(1))):
                         found.add(int(m.group(1)))
+        skipped = implausible_partitions(path)
+        if skipped:
+            log.warning("readings store %s: partitions outside the plausible years left out "
+                        "of the pipelines: %s", path, ", ".join(skipped[:20]))
     if not found:
         bounds = readings.aggregate(first=readings.ts.min(), last=readings.ts.max()).execute()
         first, last = bounds["first"].iloc[0], bounds["last"].iloc[0]

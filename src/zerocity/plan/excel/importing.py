@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.models import Department
+from zerocity.core.uploads import UnsafeUpload, check_workbook
 from zerocity.inventory.parsing import ImportRejected
 from zerocity.plan import services
 from zerocity.plan.excel.cells import Record, blank, header_text, read_sheet
@@ -93,6 +94,10 @@ class _Book:
 
 def _open(data: bytes, filename: str) -> tuple[dict[str, Worksheet], list[str]]:
     errors: list[str] = []
+    try:
+        check_workbook(data)
+    except UnsafeUpload as exc:
+        raise ImportRejected([f"{filename}: {exc}"]) from None
     try:
         with warnings.catch_warnings():  # openpyxl warns about extensions it does not read
             warnings.simplefilter("ignore")
