@@ -610,3 +610,33 @@ def test_staff_check_a_voters_receipt_and_see_the_ballot_counted_never_who_cast_
         assert client_for(person).get(page_url, quoted).status_code == 404
     anonymous = Client().get(page_url, quoted)
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+def test_one_click_unsubscribe_from_a_mail_program_is_not_refused_by_csrf(levels):
+    """RFC 8058: the mail program POSTs ``List-Unsubscribe=One-Click`` to the address in the
+    mail's header, as it is (no language prefix, no CSRF token, no cookie)."""
+    from urllib.parse import urlsplit
+
+    from django.utils.timezone import now
+
+    from zerocity.engage.models import Notification
+
+    city, p = levels
+    notify.set_mail_preferences(p["mailok"], city, immediate=False, digest=True)
+    Notification.objects.create(user=p["mailok"], city=city, target="process:1",
+                                subject="News", url="/", created_at=now())
+    assert notify.digest(city) >= 1  # the demo's residents get theirs too
+    (sent,) = [m for m in mail.outbox if m.to == ["mailok@example.org"]]
+    assert sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    address = urlsplit(sent.extra_headers["List-Unsubscribe"].strip("<>")).path
+    mail_program = Client(enforce_csrf_checks=True)
+    answer = mail_program.post(address, "List-Unsubscribe=One-Click",
+                               content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 200
+    assert notify.preference(p["mailok"]).unsubscribed_at is not None
+    forged = mail_program.post(address.replace("/unsubscribe/", "/unsubscribe/x"),
+                               "List-Unsubscribe=One-Click",
+                               content_type="application/x-www-form-urlencoded")
+    assert forged.status_code == 400
+    # every other form still needs its CSRF token
+    assert mail_program.post("/en/kranj/participate/follow/", {"target": "process:1"}
+                             ).status_code == 403

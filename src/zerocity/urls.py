@@ -3,13 +3,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from zerocity.api.app import api
-from zerocity.web import views
+from zerocity.web import engage_views, views
 
 urlpatterns = [
     # every API operation (/api/v1/... and /ngsi-ld/v1/...) with its OpenAPI document
     path("", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    # the address in a mail's List-Unsubscribe header: a mail program POSTs to it as it is,
+    # without a language prefix (a redirect would drop the POST, RFC 8058)
+    path("unsubscribe/<str:token>/", engage_views.unsubscribe, name="unsubscribe_one_click"),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
+from zerocity.core.spreadsheet import safe_cell
 from zerocity.data import store
 from zerocity.data.models import Batch, DataSource, Publication
 from zerocity.data.outputs import CARRIERS, city_scope, readings_path
@@ -343,6 +344,8 @@ def download(city: City, key: str, fmt: str) -> bytes:
         return buf.getvalue()
     df = t.to_pandas()
     if fmt == "csv":
+        for column in df.select_dtypes(include="object").columns:  # text: never a formula
+            df[column] = df[column].map(safe_cell)
         text: str = df.to_csv(index=False, lineterminator="\n")  # pandas is untyped here
         return text.encode("utf-8")
     rows = json.loads(df.to_json(orient="records", double_precision=15))

@@ -4,7 +4,6 @@ a customer's meter); published aggregates are for everyone and live with the ope
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pandas as pd
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django_stubs_ext import WithAnnotations
 
+from zerocity.core import spreadsheet
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_staff
@@ -79,7 +79,7 @@ def quarantine_csv(batch: Batch) -> Iterator[str]:
     """A batch's quarantine as CSV text, streamed a few thousand rows at a time (for a
     StreamingHttpResponse or a file): line, column, reason and the row as it was sent."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = spreadsheet.writer(buffer, lineterminator="\n")
     writer.writerow(QUARANTINE_COLUMNS)
     rows = quarantine(batch).values_list("line", "column", "reason", "raw")
     for i, (line, column, reason, raw) in enumerate(rows.iterator(chunk_size=2000), start=1):

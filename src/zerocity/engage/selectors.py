@@ -110,9 +110,10 @@ def public_proposals(city: City, process_slug: str, *, state: str | None = None
 # page shows with the same visibility rules as above: the view only renders it.
 
 def _pk(raw: str | int | None) -> int:
-    """A primary key sent in a form; 0 (matching nothing) for anything but digits."""
+    """A primary key sent in a form; 0 (matching nothing) for anything but ASCII digits a
+    database key can hold ("²" is a digit to ``isdigit`` and no number to ``int``)."""
     text = str(raw or "")
-    return int(text) if text.isdigit() else 0
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0
 
 
 def climate_status(city: City) -> dict[str, Any]:
@@ -368,7 +369,7 @@ def budget(city: City, pk: int) -> Budget:
     return found
 
 
-def projects(target: Budget, pks: list[str]) -> list[Project]:
+def projects(target: Budget, pks: list[str] | list[int]) -> list[Project]:
     """The budget's projects among ``pks`` (a ballot's choice; another budget's are not)."""
     return list(target.projects.filter(pk__in=[_pk(p) for p in pks]))
 

@@ -56,9 +56,10 @@ UNDECIDED = (ApplicationStatus.SEALED, ApplicationStatus.UNDER_EVALUATION)
 
 
 def _pk(raw: str | int | None) -> int:
-    """A primary key sent in a form; 0 (matching nothing) for anything but digits."""
+    """A primary key sent in a form; 0 (matching nothing) for anything but ASCII digits a
+    database key can hold ("²" is a digit to ``isdigit`` and no number to ``int``)."""
     text = str(raw or "")
-    return int(text) if text.isdigit() else 0
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0
 
 
 def local_time_data(city: City) -> str | None:
@@ -206,7 +207,7 @@ def dps_of(city: City, pk: str | int | None) -> Dps:
     return found
 
 
-def dps_categories(system: Dps, pks: list[str]) -> list[Category]:
+def dps_categories(system: Dps, pks: list[str] | list[int]) -> list[Category]:
     """The system's categories among ``pks`` (a request's choice; another system's are not)."""
     return list(system.categories.filter(pk__in=[_pk(p) for p in pks]))
 
@@ -357,7 +358,7 @@ def application(city: City, pk: int) -> Application:
     return found
 
 
-def application_categories(request: Application, pks: list[str]) -> list[Category]:
+def application_categories(request: Application, pks: list[str] | list[int]) -> list[Category]:
     """The request's categories among ``pks`` (those admitted; no other category is)."""
     return list(request.categories.filter(pk__in=[_pk(p) for p in pks]))
 

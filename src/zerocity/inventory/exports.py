@@ -3,10 +3,10 @@ the Climate City Contract tables."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
+from zerocity.core import spreadsheet
 from zerocity.inventory import ccc, ecrf
 from zerocity.inventory.models import Inventory, InventoryLine
 from zerocity.inventory.parsing import COLUMNS
@@ -47,7 +47,7 @@ def to_csv(inventory: Inventory) -> bytes:
     s = summary(inventory)
     lines = inventory_lines(inventory)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = spreadsheet.writer(buf, lineterminator="\n")
     writer.writerow([*COLUMNS, *RESULT_COLUMNS])
     for ln, row in zip(lines, s["rows"], strict=True):
         rec = line_to_record(ln)

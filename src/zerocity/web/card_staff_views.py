@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +30,7 @@ from zerocity.core.permissions import is_city_admin
 from zerocity.web import charts
 from zerocity.web.http import private
 from zerocity.web.open_data_views import fmt_number
+from zerocity.web.posted import ChallengeForm, DeskOpenForm, MoveBalanceForm, RefundForm, posted
 
 # A refused action (a ``Conflict`` from the card's services) is answered by
 # ``web.refusals``: the reason as a message, back on the page the form was on (its ``next``).
@@ -56,9 +56,10 @@ def desk(request: HttpRequest, city: City) -> HttpResponse:
 def desk_open(request: HttpRequest, city: City) -> HttpResponse:
     """A new account: a person's (by their user name) or an anonymous stored-value one; a
     minor's names the guardian's account."""
+    form = posted(request, DeskOpenForm)
     account = accounts.open_account_at_desk(
-        city, username=request.POST.get("username", ""),
-        guardian=request.POST.get("guardian", ""), by=request.user)
+        city, username=form["username"],
+        guardian=str(form["guardian"]) if form["guardian"] else "", by=request.user)
     messages.success(request, _("Account %(pk)s is open.") % {"pk": account.pk})
     return _back(account)
 
@@ -108,17 +109,10 @@ def desk_block(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 @require_POST
 def desk_refund(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     account = selectors.desk_account(city, pk)
-    try:
-        amount = Decimal(request.POST.get("amount", "").replace(",", "."))
-    except InvalidOperation:
-        messages.error(request, _("Enter an amount in euros."))
-        return _back(account)
-    receipt = request.POST.get("receipt", "").strip()
-    if not receipt:
-        messages.error(request, _("Enter the desk's receipt number."))
-        return _back(account)
-    services.refund(account.wallet, amount, reason=request.POST.get("reason", ""),
-                    key=f"{account.pk}:{receipt}", by=request.user)
+    form = posted(request, RefundForm)
+    amount = form["amount"]
+    services.refund(account.wallet, amount, reason=form["reason"],
+                    key=f"{account.pk}:{form['receipt']}", by=request.user)
     messages.success(request, _("%(amount)s EUR refunded.") % {"amount": amount})
     return _back(account)
 
@@ -177,9 +171,9 @@ def desk_personalise(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 def desk_move_balance(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     """The whole balance moved to another account, with the reason."""
     account = selectors.desk_account(city, pk)
-    target, _tx = accounts.move_balance_at_desk(
-        account, request.POST.get("target", ""), reason=request.POST.get("reason", "").strip(),
-        by=request.user)
+    form = posted(request, MoveBalanceForm)
+    target, _tx = accounts.move_balance_at_desk(account, str(form["target"]),
+                                                reason=form["reason"], by=request.user)
     messages.success(request, _("The balance is moved to account %(pk)s.") % {"pk": target.pk})
     return _back(account)
 
@@ -223,6 +217,8 @@ def _typed_rules(city: City, text: str) -> tuple[dict[str, Any] | None, str | No
     except json.JSONDecodeError as exc:
         return None, _("Line %(line)s, column %(col)s: %(msg)s") % {
             "line": exc.lineno, "col": exc.colno, "msg": exc.msg}
+    except ValueError:  # a number too long for Python to read (over 4,300 digits)
+        return None, _("A number in the rules is too long.")
     if not isinstance(data, dict):
         return None, _("The rules are one JSON object.")
     return data, selectors.rules_problem(city, data)
@@ -307,18 +303,11 @@ def challenges_manage(request: HttpRequest, city: City) -> HttpResponse:
     if request.method == "POST":
         if not is_city_admin(request.user, city):
             raise Http404("not found")
-        p = request.POST
-        try:
-            starts, ends = (date.fromisoformat(p.get(k, "")) for k in ("starts", "ends"))
-            target, bonus = int(p.get("target", "0")), int(p.get("bonus", "0"))
-        except ValueError:
-            messages.error(request, _("Enter the dates, the target and the bonus."))
-            return redirect("card_challenges_manage", city=city.slug)
+        p = posted(request, ChallengeForm)
         challenges.create_challenge(
-            city, p.get("code", "").strip(), title=p.get("title", "").strip(),
-            title_sl=p.get("title_sl", "").strip(), measure=p.get("measure", ""),
-            target=target, bonus_points=bonus, starts=starts, ends=ends,
-            description=p.get("description", "").strip(), by=request.user)
+            city, p["code"], title=p["title"], title_sl=p["title_sl"], measure=p["measure"],
+            target=p["target"], bonus_points=p["bonus"], starts=p["starts"], ends=p["ends"],
+            description=p["description"], by=request.user)
         messages.success(request, _("The challenge is open."))
         return redirect("card_challenges_manage", city=city.slug)
     return private(render(request, "web/card/challenges.html", {

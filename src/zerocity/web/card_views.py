@@ -8,8 +8,6 @@ A refused action (a ``Conflict`` from the card's services, a declined payment) i
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +21,7 @@ from zerocity.core.access import signed_in
 from zerocity.core.models import City
 from zerocity.core.selectors import personal_data
 from zerocity.web.http import personal_download, private
+from zerocity.web.posted import TopUpForm, WalkForm, posted
 
 
 def _form_key(key: str) -> bool:
@@ -60,13 +59,8 @@ def card_buy_pass(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 @require_POST
 def card_walk(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     account = selectors.access_account_for_user(request.user, city, pk)
-    try:
-        day = date.fromisoformat(request.POST.get("day", ""))
-    except ValueError:
-        messages.error(request, _("Enter the day of the walk."))
-        return redirect("card_home", city=city.slug)
-    rewards.record_walk(account, day, request.POST.get("km", "").replace(",", "."),
-                        by=request.user)
+    form = posted(request, WalkForm)
+    rewards.record_walk(account, form["day"], form["km"], by=request.user)
     messages.success(request, _("Your walk is recorded."))
     return redirect("card_home", city=city.slug)
 
@@ -110,15 +104,9 @@ def card_my_data(request: HttpRequest, city: City) -> HttpResponse:
 @require_POST
 def card_top_up(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     account = selectors.access_account_for_user(request.user, city, pk)
-    key = request.POST.get("key", "")
-    try:
-        amount = Decimal(request.POST.get("amount", "").replace(",", "."))
-    except InvalidOperation:
-        amount = Decimal(-1)
-    if not (TOP_UP_MIN <= amount <= TOP_UP_MAX) or amount != amount.quantize(Decimal("0.01")):
-        messages.error(request, _("Enter an amount between %(min)s and %(max)s EUR.")
-                       % {"min": TOP_UP_MIN, "max": TOP_UP_MAX})
-    elif not _form_key(key):
+    form = posted(request, TopUpForm, low=TOP_UP_MIN, high=TOP_UP_MAX)
+    amount, key = form["amount"], form["key"]
+    if not _form_key(key):
         messages.error(request, _("The form has expired; please try again."))
     else:
         services.top_up_online(account, amount, key=key, by=request.user)

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.timezone import now
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zerocity.core.access import city_staff, public, signed_in
@@ -42,6 +43,7 @@ from zerocity.engage.services import (
 )
 from zerocity.web.forms import SignUpForm
 from zerocity.web.http import form_datetime, personal_download, private
+from zerocity.web.posted import BallotForm, CommentForm, PaperBallotForm, posted
 
 
 def _language() -> str:
@@ -138,22 +140,14 @@ def follow(request: HttpRequest, city: City) -> HttpResponse:
                     reverse("engage_me", kwargs={"city": city.slug}))
 
 
-def _alignment(raw: str) -> int:
-    """The position a comment takes, as its form sends it (-1, 0 or 1)."""
-    try:
-        return int(raw)
-    except ValueError:
-        raise Conflict(_("Choose for, neutral or against.")) from None
-
-
 @signed_in
 @require_POST
 def comment_new(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     proposal = selectors.proposal(city, pk)
-    participation.comment(proposal, request.user, request.POST.get("body", ""),
-                          alignment=_alignment(request.POST.get("alignment", "0")),
-                          parent=selectors.reply_to(proposal, request.POST.get("parent")),
-                          honeypot=request.POST.get("website", ""))
+    form = posted(request, CommentForm)
+    participation.comment(proposal, request.user, form["body"], alignment=form["alignment"],
+                          parent=selectors.reply_to(proposal, form["parent"]),
+                          honeypot=form["website"])
     return redirect(reverse("engage_proposal", kwargs={"city": city.slug, "pk": pk})
                     + "#comments")
 
@@ -225,7 +219,7 @@ def budget_detail(request: HttpRequest, city: str, pk: int) -> HttpResponse:
 def budget_vote(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     budget = selectors.budget(city, pk)
     budgets.vote(budget, request.user,
-                 selectors.projects(budget, request.POST.getlist("projects")))
+                 selectors.projects(budget, posted(request, BallotForm)["projects"]))
     messages.success(request, _("Your vote is counted. Thank you. Your ballot and its receipt "
                                 "are below."))
     return redirect("engage_budget", city=city.slug, pk=pk)
@@ -364,11 +358,14 @@ def me_delete(request: HttpRequest, city: City) -> HttpResponse:
 
 
 @public
+@csrf_exempt  # the mail program's POST has no CSRF token; the signed token is the proof
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One click (RFC 8058): a POST unsubscribes; a GET shows the button. A mail program
-    sends the POST itself, so a link that is not valid is a 400 with the reason, not a
-    message for a person to read on another page."""
+    sends the POST itself (body ``List-Unsubscribe=One-Click``) to the mail's address, which
+    carries no language and no CSRF token: the signed token in the address is what
+    authenticates it. So a link that is not valid is a 400 with the reason, not a message
+    for a person to read on another page."""
     if request.method == "GET":
         return render(request, "web/engage/unsubscribe.html", {"token": token})
     problem = notify.unsubscribe_link_problem(token)
@@ -445,9 +442,9 @@ def manage_moderate(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 @require_POST
 def manage_paper_ballot(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     budget = selectors.budget(city, pk)
-    budgets.enter_paper_ballot(budget, request.POST.get("number", ""),
-                               selectors.projects(budget, request.POST.getlist("projects")),
-                               by=request.user)
+    form = posted(request, PaperBallotForm)
+    budgets.enter_paper_ballot(budget, form["number"],
+                               selectors.projects(budget, form["projects"]), by=request.user)
     messages.success(request, _("The paper ballot is counted."))
     return redirect("engage_manage", city=city.slug)
 

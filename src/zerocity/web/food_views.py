@@ -46,6 +46,12 @@ from zerocity.web.forms import (
     form_problems,
 )
 from zerocity.web.http import form_datetime, private
+from zerocity.web.posted import (
+    ApplyForm,
+    DecideForm,
+    NewProcurementForm,
+    posted,
+)
 
 
 def _decimal(value: str, what: str) -> Decimal:
@@ -130,9 +136,10 @@ def supplier_register(request: HttpRequest, city: City) -> HttpResponse:
 @require_POST
 def supplier_apply(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     op = selectors.operator_for_user(request.user, city, pk)
-    system = selectors.dps_of(city, request.POST.get("dps"))
+    form = posted(request, ApplyForm)
+    system = selectors.dps_of(city, form["dps"])
     application = dps.submit(system, op, selectors.dps_categories(
-        system, request.POST.getlist("categories")), at=now(), by=request.user)
+        system, form["categories"]), at=now(), by=request.user)
     messages.success(request, _("Your request is received. The decision is due by "
                                 "%(due)s.") % {"due": _local(city, application.decision_due)})
     return redirect("food_supplier", city=city.slug)
@@ -282,11 +289,11 @@ def manage_tick(request: HttpRequest, city: City) -> HttpResponse:
 @require_POST
 def manage_decide(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     application = selectors.application(city, pk)
+    form = posted(request, DecideForm)
     dps.decide(application,
-               admitted=selectors.application_categories(application,
-                                                         request.POST.getlist("admitted")),
+               admitted=selectors.application_categories(application, form["admitted"]),
                checks={c: request.POST.get(c) == "on" for c in dps.EXCLUSION_CHECKS},
-               at=now(), reasons=request.POST.get("reasons", "")[:4000], by=request.user)
+               at=now(), reasons=form["reasons"], by=request.user)
     messages.success(request, _("The request of %(name)s is decided and the operator "
                                 "is told.") % {"name": application.operator.name})
     return redirect("food_manage", city=city.slug)
@@ -298,9 +305,10 @@ ITEM_ROWS = 8  # item rows of the new-procurement form
 @city_staff
 @require_POST
 def manage_procurement_new(request: HttpRequest, city: City) -> HttpResponse:
-    system = selectors.dps_of(city, request.POST.get("dps"))
+    form = posted(request, NewProcurementForm)
+    system = selectors.dps_of(city, form["dps"])
     sp = tendering.create_procurement(
-        system, selectors.dps_category(system, request.POST.get("category")),
+        system, selectors.dps_category(system, form["category"]),
         request.POST.get("reference", "").strip()[:60],
         request.POST.get("title", "").strip()[:300],
         criteria=[c["id"] for c in system.award_criteria],

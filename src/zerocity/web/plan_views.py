@@ -33,6 +33,7 @@ from zerocity.web.forms import (
     StatusOverrideForm,
 )
 from zerocity.web.http import form_errors, private
+from zerocity.web.posted import PeriodForm, posted
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -362,13 +363,9 @@ def excel(request: HttpRequest, city: City) -> HttpResponse:
 @require_POST
 def close_period(request: HttpRequest, city: City) -> HttpResponse:
     plan = selectors.plan_for_city(city.slug)
-    period = request.POST.get("period", "").strip()
-    if not period:
-        messages.error(request, _("Name the reporting period, e.g. 2026."))
-    else:
-        snap = services.close_period(plan, period, by=request.user)
-        messages.success(request, _("Reporting period %(period)s is closed (%(sha)s).")
-                         % {"period": snap.period, "sha": snap.sha256[:12]})
+    snap = services.close_period(plan, posted(request, PeriodForm)["period"], by=request.user)
+    messages.success(request, _("Reporting period %(period)s is closed (%(sha)s).")
+                     % {"period": snap.period, "sha": snap.sha256[:12]})
     return redirect("plan_dashboard", city=city.slug)
 
 

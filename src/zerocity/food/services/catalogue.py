@@ -6,7 +6,6 @@ menus; what a supplier offers never scores a tender by where it comes from (SI-0
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from decimal import Decimal
@@ -16,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from zerocity.core import audit
+from zerocity.core import audit, spreadsheet
 from zerocity.core.actors import Person
 from zerocity.core.models import City
 from zerocity.food.errors import FormRejected
@@ -121,7 +120,7 @@ def offered(city: City, food_group: str = "") -> QuerySet[CatalogueItem]:
 
 def to_csv(items: QuerySet[CatalogueItem]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(COLUMNS)
     for i in items.order_by("food_group", "product", "operator__name"):
         writer.writerow([i.operator.name, i.product, i.food_group, i.unit, i.price,
