@@ -7,6 +7,7 @@ in ``<app>/cli.py`` and they are registered here, so that no app imports another
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -22,8 +23,19 @@ from zerocity.plan.cli import plan
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zerocity.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    from zerocity.server import private_files
+
+    private_files()  # before settings run: they may create the data directory
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # a setting the operator must fix: say which, no trace
+        raise click.ClickException(str(exc)) from None
+    from django.conf import settings
+
+    # the first `zerocity migrate` of a new install finds no data directory (SQLite lives there)
+    Path(settings.DATA_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,13 +67,14 @@ def migrate() -> None:
               show_default="8000 or $PORT")
 @click.option("--threads", type=int, default=8, show_default=True)
 def serve(host: str, port: int, threads: int) -> None:
-    """Serve the site and the API with the waitress WSGI server."""
-    from waitress import serve as waitress_serve
+    """Serve the site and the API with the waitress WSGI server.
 
-    from zerocity.wsgi import application
+    In production, put it behind a TLS proxy and name the proxy's address in
+    ZEROCITY_TRUSTED_PROXIES (docs/deploy.md)."""
+    from zerocity.server import serve as serve_site
 
-    click.echo(f"ZeroCity on http://{host}:{port}/  (Ctrl+C stops)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="zerocity")
+    serve_site(host, port, threads,
+               announce=lambda url: click.echo(f"ZeroCity on {url}  (Ctrl+C stops)"))
 
 
 @main.command()

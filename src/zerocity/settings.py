@@ -3,11 +3,15 @@
 Everything comes from the environment, with an embedded default that needs no configuration:
 SQLite and DuckDB files under ``ZEROCITY_DATA_DIR`` (``./var`` by default). ``DATABASE_URL``
 switches to PostgreSQL. ``ZEROCITY_ENV=production`` turns on the settings a public deployment
-needs (HTTPS only, secure cookies, HSTS) and refuses to start without a real secret key.
+needs (HTTPS only, secure cookies, HSTS, JSON logs) and refuses to start without a strong secret
+key and the site's host names; behind a TLS proxy, ``ZEROCITY_TRUSTED_PROXIES`` names the
+addresses whose ``X-Forwarded-*`` headers are believed. Every variable is listed in
+docs/deploy.md.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import date
@@ -15,6 +19,8 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 # Classes that are generic in django-stubs but not in Django (``admin.ModelAdmin[City]``) may be
@@ -38,18 +44,32 @@ OPEN_DATA_LICENCE_URL = os.environ.get("ZEROCITY_OPEN_DATA_LICENCE_URL",
 PRODUCTION = ENV == "production"
 
 
+# Django's own test of a key that can protect sessions and signed links (check --deploy, W009)
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE = 5
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
 def _secret_key() -> str:
     key = os.environ.get("ZEROCITY_SECRET_KEY", "")
+    if PRODUCTION and not key:
+        raise ImproperlyConfigured(
+            "ZEROCITY_SECRET_KEY must be set when ZEROCITY_ENV=production. "
+            f"Make one with: {MAKE_A_KEY}")
+    if PRODUCTION and (len(key) < SECRET_KEY_MIN_LENGTH
+                       or len(set(key)) < SECRET_KEY_MIN_UNIQUE
+                       or key.startswith("django-insecure-")):
+        raise ImproperlyConfigured(
+            f"ZEROCITY_SECRET_KEY is too weak for production: it must be at least "
+            f"{SECRET_KEY_MIN_LENGTH} random characters. Make one with: {MAKE_A_KEY}")
     if key:
         return key
-    if PRODUCTION:
-        raise RuntimeError("ZEROCITY_SECRET_KEY must be set when ZEROCITY_ENV=production")
     # Local installs keep a generated key beside their data so sessions survive restarts and
     # no key ever lives in the repository.
     path = DATA_DIR / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(key)
@@ -67,11 +87,44 @@ ALLOWED_HOSTS = [
     ).split(",")
     if h.strip()
 ]
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ZEROCITY_ALLOWED_HOSTS must name the site's host names when ZEROCITY_ENV=production "
+        "(comma-separated, e.g. zerocity.kranj.si)")
+# Origins a form may be posted from besides the site's own (https://<Host>): needed only when
+# the proxy changes the Host header, or a second name serves the same site.
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("ZEROCITY_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 
+
+def _proxies(value: str) -> list[str]:
+    """The proxies' addresses or networks (``127.0.0.1``, ``10.0.8.0/24``, ``::1``)."""
+    found = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"ZEROCITY_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                "(write e.g. 127.0.0.1 or 10.0.8.0/24, comma-separated)") from None
+    return found
+
+
+# The reverse proxies in front of `zerocity serve`: only a request from one of these addresses
+# may say, with X-Forwarded-Proto and X-Forwarded-For, that the visitor came over HTTPS and
+# from which address (zerocity/server.py); from anyone else those headers are removed.
+TRUSTED_PROXIES = _proxies(os.environ.get("ZEROCITY_TRUSTED_PROXIES", ""))
+TRUSTED_PROXY_HEADERS = sorted({
+    h.strip().lower()
+    for h in os.environ.get("ZEROCITY_TRUSTED_PROXY_HEADERS",
+                            "x-forwarded-proto,x-forwarded-for").split(",")
+    if h.strip()})
+
 INSTALLED_APPS = [
+    "csp",
     "modeltranslation",  # before the admin: its admin classes patch the admin's forms
     "django.contrib.admin",
     "django.contrib.auth",
@@ -93,8 +146,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "zerocity.core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "zerocity.api.limits.ApiBodyLimit",  # before anything reads an API request's body
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -211,19 +266,54 @@ QUARANTINE_KEEP_PER_COLUMN = int(os.environ.get("ZEROCITY_QUARANTINE_KEEP_PER_CO
 READINGS_EARLIEST = date.fromisoformat(os.environ.get("ZEROCITY_READINGS_EARLIEST",
                                                       "1990-01-01"))
 
+# Uploads larger than Django's memory limit wait in a private folder of the server's own,
+# set by `zerocity serve` (zerocity/server.py) and swept at the next start if the server died.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("ZEROCITY_SSL_REDIRECT", "1") == "1"
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # a monitor may ask the server itself, without the proxy
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if TRUSTED_PROXIES:
+        # Only when a proxy is configured: `zerocity serve` removes the header from everyone
+        # else, so a visitor cannot claim HTTPS by sending it.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = 31536000
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # the __Host- prefix: the browser keeps the cookie only from HTTPS, for this host alone
+    SESSION_COOKIE_NAME = "__Host-zerocity-session"
+    CSRF_COOKIE_NAME = "__Host-zerocity-csrf"
+    SECURE_HSTS_SECONDS = int(os.environ.get("ZEROCITY_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("ZEROCITY_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("ZEROCITY_HSTS_PRELOAD", "1") == "1"
+
+# Content-Security-Policy (django-csp), in every environment so that the tests and the browser
+# suite run under it: scripts only from the site's own static files (no inline script, no
+# eval), and styles only from its stylesheets, inline style attributes included (the pages and
+# charts use classes and SVG attributes instead; docs/deploy.md). ``data:`` images are the
+# empty favicon. Nothing is loaded from another origin: city intranets are offline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Mail: the console outside production (the demo prints its mails); SMTP in production, set
 # by the environment.
@@ -239,9 +329,26 @@ EMAIL_USE_TLS = os.environ.get("ZEROCITY_EMAIL_TLS", "") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("ZEROCITY_EMAIL_FROM", "ZeroCity <noreply@localhost>")
 ZEROCITY_BASE_URL = os.environ.get("ZEROCITY_BASE_URL", "http://127.0.0.1:8000")
 
+# Logs go to standard error (journald under systemd): one JSON object a line in production
+# (ZEROCITY_LOG_FORMAT=json|text), each with the request id of the request it belongs to, and
+# one line per request from the logger ``zerocity.request`` (zerocity/core/logs.py).
+LOG_FORMAT = os.environ.get("ZEROCITY_LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("ZEROCITY_LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "zerocity.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "zerocity.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZEROCITY_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "zerocity.request": {
+            "level": os.environ.get("ZEROCITY_ACCESS_LOG_LEVEL",
+                                    "INFO" if PRODUCTION else "WARNING")},
+    },
 }

@@ -5,6 +5,7 @@ edges can gather what every app holds without importing any of them.
   readings, deadlines...). A city's zone cannot change while any app reports such data.
 - ``personal_data``: each app's part of a person's data download (GDPR Art. 15 and 20) and
   of deleting their account (Art. 17).
+- ``health_check``: what ``/healthz`` asks (the database, the readings store).
 """
 
 from __future__ import annotations
@@ -53,3 +54,25 @@ def personal_data(part: PersonalDataPart) -> None:
 
 def personal_data_parts() -> Iterator[PersonalDataPart]:
     yield from sorted(_personal_data.values(), key=lambda p: (p.order, p.app))
+
+
+# A health check returns None when all is well, else a few words on what is wrong, for an
+# operator and without secrets ("not writable"); an exception counts as failing too.
+HealthCheck = Callable[[], "str | None"]
+_health_checks: dict[str, HealthCheck] = {}
+
+
+def health_check(name: str, check: HealthCheck) -> None:
+    _health_checks[name] = check
+
+
+def health() -> dict[str, str]:
+    """Each check's name and "ok" or "failing: <why>"."""
+    found = {}
+    for name, check in sorted(_health_checks.items()):
+        try:
+            problem = check()
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the answer is "failing"
+            problem = type(exc).__name__  # the class only: a message may name hosts or paths
+        found[name] = "ok" if problem is None else f"failing: {problem}"
+    return found

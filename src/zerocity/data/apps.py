@@ -7,7 +7,9 @@ class DataConfig(AppConfig):
     verbose_name = "City data platform"
 
     def ready(self) -> None:
-        from zerocity.core import hooks
-        from zerocity.data import selectors
+        from zerocity.core import hooks, workdirs
+        from zerocity.data import selectors, store
 
         hooks.local_time_data("data", selectors.local_time_data)
+        workdirs.register(store.STAGING_AREA)
+        hooks.health_check("store", store.health)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 
+from zerocity.core import workdirs
 from zerocity.data.intake import (
     READING_SCHEMA,
     CheckedChunk,
@@ -51,6 +51,7 @@ STAGE_ROWS = 1_000_000  # checked readings held in memory before they go into th
 # once in MWh and once in kWh must compare equal after conversion.
 SAME_RTOL = 1e-9
 GAPS_LISTED = 100
+STAGING_AREA = "ingest-tmp"  # DATA_DIR/ingest-tmp/<id>: core.workdirs
 TEMP_FILE = re.compile(r"^\.(\d+)-(\d+)\.([-\w]+)\.parquet\.tmp$")
 PROBLEM_SCHEMA = pa.schema([("line", pa.int64()), ("column", pa.string()),
                             ("reason", pa.string()), ("raw", pa.string())])
@@ -114,8 +115,10 @@ class Staging:
     problems as Parquet files; removed when the ingest ends."""
 
     def __init__(self) -> None:
-        self.root = Path(settings.DATA_DIR) / "ingest-tmp" / uuid.uuid4().hex
-        (self.root / "problems").mkdir(parents=True)
+        # held while the ingest runs; what a killed one leaves is swept at the next start
+        self.workdir = workdirs.WorkDir(STAGING_AREA)
+        self.root = self.workdir.path
+        (self.root / "problems").mkdir()
         self.con = _duckdb(self.root)
         self.created = False  # the table ``staged``, made when first needed
         self.chunks = 0
@@ -177,7 +180,7 @@ class Staging:
         try:
             self.con.close()
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            self.workdir.remove()
 
 
 # -- analysis -----------------------------------------------------------------------------------
@@ -453,6 +456,27 @@ def _raw(raw: str | None, meter: str, quantity: str, ts: int, value: float,
         return json.loads(raw)
     return {"meter": meter, "time": utc_iso(ts), "quantity": quantity, "value": value,
             "unit": unit}
+
+
+# -- health ---------------------------------------------------------------------------------------
+
+def health() -> str | None:
+    """The store can be read and written: a probe file is written beside the readings (in the
+    ingest's working area, on the same filesystem) and removed. A full disk or a filesystem
+    gone read-only fails here before an ingest fails."""
+    root = readings_dir()
+    if root.exists() and not os.access(root, os.R_OK | os.W_OK | os.X_OK):
+        return "the readings folder cannot be read or written"
+    area = Path(settings.DATA_DIR) / STAGING_AREA
+    area.mkdir(mode=0o700, parents=True, exist_ok=True)
+    probe = area / f".health-{uuid.uuid4().hex}"
+    try:
+        probe.write_bytes(b"ok")
+    except OSError as exc:
+        return f"cannot write ({os.strerror(exc.errno or 0).lower()})"
+    finally:
+        probe.unlink(missing_ok=True)
+    return None
 
 
 # -- recovery -----------------------------------------------------------------------------------

@@ -70,10 +70,9 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 
 def _svg(width: int, height: int, label: str, body: list[str]) -> SafeString:
     head = (
+        # the stylesheet's .chart scales the drawing down to a phone's width (the viewBox keeps
+        # its proportions); no style attribute, which the Content-Security-Policy would refuse
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        # the drawing scales down to a phone's width (the viewBox keeps its proportions) even
-        # where the stylesheet does not reach, such as a page saved or embedded elsewhere
-        'style="max-width:100%;height:auto" '
         f'role="img" aria-label="{escape(label)}" preserveAspectRatio="xMinYMin meet">'
         f"<title>{escape(label)}</title>"
     )

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from zerocity.core import hooks
 from zerocity.core.access import city_admin, city_staff, public
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
@@ -33,8 +34,17 @@ DOWNLOAD_TYPES = {
 
 
 @public
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+    """For the proxy's and the monitoring's probes: 200 when the database and the readings
+    store work, 503 otherwise, with each check's state and nothing else (no versions, paths or
+    errors' texts: anyone may ask)."""
+    checks = hooks.health()
+    healthy = all(state == "ok" for state in checks.values())
+    response = JsonResponse({"status": "ok" if healthy else "failing", "checks": checks},
+                            status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @public
