@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -175,16 +176,58 @@ def test_the_demo_holds_a_procurement_just_past_its_lawful_deadline(kranj):
     assert closed.status == ProcurementStatus.TENDERING
     assert closed.tenders.values("operator").distinct().count() >= 2
     assert closed.items and all(Decimal(i["quantity"]) > 0 for i in closed.items)
-    # and the demo's two openers can open it with the passphrases it wrote
+    # and the demo's two openers can open it, each with the passphrase in their own file
     from django.contrib.auth import get_user_model
 
-    phrases = demo.opener_passphrases()
     users = get_user_model().objects
     for name in ("ana.staff", "marko.admin"):
-        closed = tendering.approve_opening(closed, users.get(username=name), phrases[name],
+        closed = tendering.approve_opening(closed, users.get(username=name),
+                                           demo.opener_passphrase(name),
                                            at=at)
     assert closed.status == ProcurementStatus.EVALUATION
     assert closed.tenders.filter(status="opened").count() >= 2
+
+
+def test_the_demo_never_keeps_both_openers_passphrases_in_one_place(db):
+    """Issue 18: two openers must both give their passphrase to open the tenders, so nothing
+    may hold both. The demo writes each to that opener's own private file, removes the file in
+    which earlier demos kept both, and keeps neither in the database or the audit trail."""
+    import stat
+
+    from django.conf import settings
+
+    from zerocity.core.models import AuditLog
+    from zerocity.demo.kranj import load_demo
+    from zerocity.food.models import Opener
+
+    # given a data directory where an earlier demo kept both passphrases in one file
+    data = Path(settings.DATA_DIR)
+    data.mkdir(parents=True, exist_ok=True)
+    old = data / demo.OLD_PASSPHRASES
+    old.write_text("username\tpassphrase\nana.staff\tx\nmarko.admin\ty\n")
+    # when the demo loads
+    load_demo(actor="test", readings=False)
+    # then each opener has their own file, readable by its owner only, holding only their own
+    ana, marko = demo.opener_passphrase("ana.staff"), demo.opener_passphrase("marko.admin")
+    assert len(ana) >= 16 and len(marko) >= 16 and ana != marko
+    for name, mine, theirs in (("ana.staff", ana, marko), ("marko.admin", marko, ana)):
+        path = demo.opener_file(name)
+        text = path.read_text()
+        assert mine in text and theirs not in text
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(demo.opener_file("ana.staff").parent.stat().st_mode) == 0o700
+    assert not old.exists()
+    # and no file of the data directory, no opener row and no audit record holds both
+    together = []
+    for path in data.rglob("*"):
+        if path.is_file() and path.stat().st_size < 2**20:
+            body = path.read_bytes()
+            if ana.encode() in body and marko.encode() in body:
+                together.append(path)
+    assert together == []
+    rows = [str(r) for r in Opener.objects.values_list()]
+    rows += [str(a.data) for a in AuditLog.objects.all()]
+    assert [r for r in rows if ana in r or marko in r] == []
 
 
 def test_the_delivery_grid_has_a_row_per_contracted_item_prefilled_from_the_catalogue(food):

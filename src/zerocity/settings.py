@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -135,6 +135,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    # accounts that are hard to take over (docs/accounts.md): failed log-ins counted per account
+    # and per address, and a second factor (TOTP with recovery codes)
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "zerocity.core",
     "zerocity.inventory",
     "zerocity.plan",
@@ -157,10 +163,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "zerocity.web.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "zerocity.core.middleware.CityTimeZoneMiddleware",
     "zerocity.web.refusals.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: it turns a locked-out log-in into the login page's message
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zerocity.urls"
@@ -203,6 +213,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Log-in throttling (django-axes, docs/accounts.md): after LOGIN_FAILURE_LIMIT failed log-ins
+# for one user name, or from one address, log-ins for it (from it) are refused for
+# LOGIN_LOCK_MINUTES after the last failure; the right password included. A successful log-in
+# forgives that account's failures from that address only (core.login_throttle). The address
+# is REMOTE_ADDR alone: a client cannot choose it with a header (behind a proxy, the server
+# sets REMOTE_ADDR from the proxy's header, docs/deploy.md).
+AUTHENTICATION_BACKENDS = [
+    "zerocity.core.login_throttle.LoginThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("ZEROCITY_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ZEROCITY_LOGIN_LOCK_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False  # see core.login_throttle.forgive: per account and address
+AXES_LOCKOUT_CALLABLE = "zerocity.web.account_views.locked_out"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_DISABLE_ACCESS_LOG = True  # successful log-ins are not kept with their addresses
+AXES_VERBOSE = False
+# The second factor (django-otp): the issuer shown in the authenticator app (codes one step
+# either side of now are accepted, each once; wrong codes slow the next try down). A city
+# requires it for the roles it lists (City.second_factor_roles); the platform's operators
+# (superusers) need it when ZEROCITY_SECOND_FACTOR_OPERATORS=1, the default in production.
+OTP_TOTP_ISSUER = "ZeroCity"
+SECOND_FACTOR_FOR_OPERATORS = os.environ.get(
+    "ZEROCITY_SECOND_FACTOR_OPERATORS", "1" if PRODUCTION else "0") == "1"
+# A password-reset link works once, for this many seconds.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("ZEROCITY_PASSWORD_RESET_SECONDS", str(2 * 3600)))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -63,3 +63,20 @@ city_admin = _city_rule(CITY_ADMIN, is_city_admin)
 
 # Anyone logged in; the view shows and changes only the user's own records (404 for others').
 signed_in = _city_rule(SIGNED_IN, lambda user, city: True)
+
+
+# Anyone logged in, outside any city: the pages of the person's own account (docs/accounts.md).
+OWN_ACCOUNT = "logged_in; own account only"
+
+
+def own_account(view: AnyPage) -> AnyPage:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapper.permission_rule = OWN_ACCOUNT  # type: ignore[attr-defined]  # a mark on the function
+    return wrapper

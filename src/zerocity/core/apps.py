@@ -16,6 +16,7 @@ class CoreConfig(AppConfig):
     verbose_name = "ZeroCity core"
 
     def ready(self) -> None:
-        from zerocity.core import hooks
+        # the receiver that forgives a successful log-in's own failures (docs/accounts.md)
+        from zerocity.core import hooks, login_throttle  # noqa: F401
 
         hooks.health_check("database", database_health)

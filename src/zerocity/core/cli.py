@@ -107,6 +107,22 @@ def city_set_timezone(slug: str, zone: str, subdivision: str | None) -> None:
                + (f", holidays of {c.country}-{c.subdivision}" if c.subdivision else ""))
 
 
+@city.command("second-factor")
+@click.argument("slug")
+@click.option("--role", "roles", multiple=True,
+              help="staff, admin or staff:<department>; repeat for several. None: nobody.")
+@handles_errors
+def city_second_factor(slug: str, roles: tuple[str, ...]) -> None:
+    """Require a second factor at log-in of the holders of these roles in city SLUG
+    (docs/accounts.md); without --role, of nobody."""
+    from zerocity.core.second_factor import require_for
+    from zerocity.core.selectors import get_city
+
+    c = require_for(get_city(slug), roles, actor=ACTOR)
+    click.echo(f"city {c.slug}: second factor required of "
+               + (", ".join(c.second_factor_roles) or "nobody"))
+
+
 @city.command("list")
 def city_list() -> None:
     """List the cities."""
@@ -142,3 +158,21 @@ def user_grant(username: str, city_slug: str, role: str, department: str | None,
     m = grant_role(c, username, role, department=dept, email=email, password=password,
                    actor=ACTOR)
     click.echo(f"{username} is {m.role} in {c.slug}")
+
+
+@user.command("reset-second-factor")
+@click.argument("username")
+@handles_errors
+def user_reset_second_factor(username: str) -> None:
+    """Remove USERNAME's authenticator and recovery codes (a lost phone): they add a new one
+    at their next log-in when their role requires it. Check who is asking first."""
+    from django.contrib.auth import get_user_model
+
+    from zerocity.core.errors import NotFound
+    from zerocity.core.second_factor import remove
+
+    found = get_user_model().objects.filter(username=username).first()
+    if found is None:
+        raise NotFound(f"no user {username!r}")
+    remove(found, actor=ACTOR)
+    click.echo(f"{username}: second factor removed")

@@ -40,6 +40,10 @@ class City(models.Model):
     # The NUTS-3 region the city counts as "local" (food's local share), e.g. SI042 Gorenjska.
     nuts3 = models.CharField("NUTS-3 region", max_length=5, blank=True)
     language = models.CharField(max_length=8, default="en")
+    # Who must confirm each log-in with a second factor (core.second_factor): role names
+    # ("staff", "admin") or one department's staff ("staff:card-desk"). Set with
+    # ``core.second_factor.require_for``, which checks every entry.
+    second_factor_roles = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

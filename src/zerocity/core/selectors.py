@@ -81,3 +81,13 @@ def username_taken(username: str) -> bool:
     """Whether an account has this user name already, in any case (``Ana`` and ``ana`` are
     one person to whoever reads them)."""
     return get_user_model().objects.filter(username__iexact=username).exists()
+
+
+def address_owner(email: str) -> Any:
+    """The account an e-mail address belongs to: the first active account that gave it. A
+    later account that gives the same address (a sign-up, by anyone) does not get it: the
+    password-reset links and confirmations of that address go to its owner only."""
+    if not email.strip():
+        return None
+    return (get_user_model().objects.filter(email__iexact=email.strip(), is_active=True)
+            .order_by("pk").first())

@@ -11,8 +11,9 @@ need), leaving out the year of procurements and deliveries.
 
 The procurement just past its deadline (``CLOSED``, bread this month) lets a visitor run the
 whole journey: two sealed tenders wait; the demo's two openers (``ana.staff`` and
-``marko.admin``) open them with the passphrases the demo writes to
-``DATA_DIR/demo-opener-passphrases.txt``, then score and award.
+``marko.admin``) open them, each with their own passphrase, which the demo writes to that
+opener's own file ``DATA_DIR/demo-openers/<username>.txt`` (never both in one place), then
+score and award.
 
 Every text a person reads (the system's title and documents, the categories, the award
 criteria, the procurements' titles, items and reasons for no lots) is written in English and
@@ -151,7 +152,8 @@ NAMES = ["Bobnar", "Zupan", "Kovač", "Jenko", "Rozman", "Šifrer", "Kalan", "Bi
          "Hlebček", "Krušni dom", "Alpe", "Sveža tržnica", "Karavanke", "Panonija", "Jadran"]
 FARM_USER, SCHOOL_USER = "farm.supplier", "school.buyer"
 CLOSED = "bread-{:%Y-%m}"  # the procurement just past its deadline, by this month
-PASSPHRASES = "demo-opener-passphrases.txt"
+OPENERS_DIR = "demo-openers"  # one file per opener: DATA_DIR/demo-openers/<username>.txt
+OLD_PASSPHRASES = "demo-opener-passphrases.txt"  # earlier demos kept both in this one file
 KIND_OF: dict[int, str] = {}  # operator -> its kind, while the demo loads
 
 
@@ -200,6 +202,8 @@ def _load(city: City, actor: str, history: bool) -> list[str]:
     report = [f"kranj food: DPS with {system.categories.count()} categories, "
               f"{len(institutions)} institutions, {len(operators)} suppliers"]
     openers = _openers(city)
+    report.append("kranj food: each opener's passphrase is in their own file, "
+                  + ", ".join(str(opener_file(u.username)) for u in openers))
     if history:
         made = _year_of_procurements(system, institutions, clock, rng, openers, actor)
         report.append(f"kranj food: {made} specific procurements awarded, with their "
@@ -326,19 +330,25 @@ def _operators(city: City, system: Dps, clock: Clock, rng: random.Random,
 
 def _openers(city: City) -> dict[User, str]:
     """The two openers (the demo's staff member and administrator), each with a passphrase
-    made now and kept under the data directory, never in the repository."""
+    made now. The two are never kept together: each is written to that opener's own file
+    (``opener_file``, readable by the data directory's owner only) and nowhere else; an
+    opener reads their own, and nobody who holds one file can open the tenders alone."""
     found = [_demo_user("ana.staff"), _demo_user("marko.admin")]
     users = [u for u in found if u is not None]
     if len(users) < len(found):
         users = list(get_user_model().objects.order_by("pk")[:2])
     phrases = {u: secrets.token_urlsafe(16) for u in users}
-    path = Path(settings.DATA_DIR) / PASSPHRASES
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("username\tpassphrase (opens the tenders of the demo's open procurement)\n"
-                   + "".join(f"{u.username}\t{p}\n" for u, p in phrases.items()))
-    tmp.chmod(0o600)
-    tmp.replace(path)
+    (Path(settings.DATA_DIR) / OLD_PASSPHRASES).unlink(missing_ok=True)  # both in one file
+    for user, phrase in phrases.items():
+        path = opener_file(user.username)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
+        tmp = path.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        tmp.chmod(0o600)
+        tmp.write_text(f"{user.username}: your passphrase as an opener of the demo's "
+                       f"procurements (the other opener has their own)\n{phrase}\n")
+        tmp.replace(path)
     return phrases
 
 
@@ -583,8 +593,11 @@ def _indicators(city: City) -> str:
 
 
 
-def opener_passphrases() -> dict[str, str]:
-    """The demo openers' passphrases as the last load wrote them (user name -> passphrase)."""
-    path = Path(settings.DATA_DIR) / PASSPHRASES
-    lines = path.read_text().splitlines()[1:] if path.exists() else []
-    return dict(line.split("\t", 1) for line in lines if "\t" in line)
+def opener_file(username: str) -> Path:
+    """Where the demo keeps one opener's passphrase, apart from the other's."""
+    return Path(settings.DATA_DIR) / OPENERS_DIR / f"{username}.txt"
+
+
+def opener_passphrase(username: str) -> str:
+    """One demo opener's passphrase as the last load wrote it (their own file)."""
+    return opener_file(username).read_text().splitlines()[1]

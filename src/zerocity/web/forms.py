@@ -2,12 +2,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from zerocity.core.selectors import username_taken
+from zerocity.core.selectors import address_owner, username_taken
 from zerocity.core.translations import text
 from zerocity.data.models import DataSource
 from zerocity.inventory.gwp import GwpSet
@@ -144,6 +146,30 @@ class SignUpForm(forms.Form):
         password = self.cleaned_data["password"]
         validate_password(password)
         return password
+
+
+class ResetForm(PasswordResetForm):
+    """Django's password reset, sent to the address's owner only (``address_owner``: an
+    account that gave the address later, by anyone, gets nothing), and to an address without
+    an account, a mail saying so: the page answers the same whether an account has it or not,
+    and each address gets one mail either way."""
+
+    def get_users(self, email: str) -> Any:
+        owner = address_owner(email)
+        return [] if owner is None else [owner]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        email = self.cleaned_data["email"]
+        if self.get_users(email):
+            return super().save(*args, **kwargs)
+        request = kwargs.get("request")
+        site = get_current_site(request)
+        self.send_mail("web/accounts/no_account_subject.txt",
+                       "web/accounts/no_account_email.txt",
+                       {"email": email, "domain": kwargs.get("domain_override") or site.domain,
+                        "protocol": "https" if kwargs.get("use_https") else "http"},
+                       kwargs.get("from_email"), email)
+        return None
 
 
 # -- local food --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zerocity.core.access import public
+from zerocity.web import account_views as av
 from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
 from zerocity.web import data_views as dv
@@ -10,6 +11,7 @@ from zerocity.web import food_views as fv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
 from zerocity.web import views
+from zerocity.web.forms import ResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +21,20 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    # the person's own account (docs/accounts.md)
+    path("accounts/verify/", av.verify, name="account_verify"),
+    path("accounts/second-factor/", av.second_factor_page, name="account_second_factor"),
+    path("accounts/password-reset/", public(auth_views.PasswordResetView.as_view(
+        form_class=ResetForm, template_name="web/accounts/password_reset.html",
+        subject_template_name="web/accounts/password_reset_subject.txt",
+        email_template_name="web/accounts/password_reset_email.txt")), name="password_reset"),
+    path("accounts/password-reset/sent/", public(auth_views.PasswordResetDoneView.as_view(
+        template_name="web/accounts/password_reset_sent.html")), name="password_reset_done"),
+    path("accounts/password-reset/<uidb64>/<token>/", public(av.ResetConfirmView.as_view()),
+         name="password_reset_confirm"),
+    path("accounts/password-reset/done/", public(auth_views.PasswordResetCompleteView.as_view(
+        template_name="web/accounts/password_reset_done.html")),
+         name="password_reset_complete"),
     path("unsubscribe/<str:token>/", ev.unsubscribe, name="unsubscribe"),
     # the citizen platform
     path("<slug:city>/", ev.city_home, name="city_home"),

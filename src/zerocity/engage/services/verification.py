@@ -30,6 +30,7 @@ from zerocity.core import audit
 from zerocity.core.actors import Person, signed_in
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City, Role
+from zerocity.core.selectors import address_owner
 from zerocity.core.services import grant_role
 from zerocity.engage.models import Block, CensusEntry, District, Level, Verification
 
@@ -130,12 +131,24 @@ def sign_up(city: City, username: str, email: str, password: str, *,
 def send_email_confirmation(user: Any, city: City, *, link: Callable[[str], str]) -> str:
     """Mail the person the link that confirms their address (valid ``EMAIL_LINK_DAYS``), after
     the surrounding transaction commits, and return the address; refused for an account
-    without one."""
+    without one. An address that belongs to an earlier account (``address_owner``) gets, in
+    place of the link, a mail telling its owner; the answer is the same either way."""
     if not user.email:
         raise Conflict(gettext("Your account has no e-mail address."))
-    address = link(email_token(user, city))
     subject = gettext("Confirm your e-mail address")
-    body = gettext("Open this link to confirm your address: %(link)s") % {"link": address}
+    owner = address_owner(user.email)
+    if owner is None or owner.pk == user.pk:
+        body = gettext("Open this link to confirm your address: %(link)s") % {
+            "link": link(email_token(user, city))}
+    else:
+        # The address belongs to an earlier account. The page said the same as for a new
+        # address (nobody learns from it who has an account); the mail tells the owner, and
+        # the new account never gets the address.
+        body = gettext(
+            "Someone, perhaps you, used this address to open a new account at %(city)s. The "
+            "address already belongs to an account, and stays with it. To get into that "
+            "account, log in; if you forgot its password, ask for a new one on the log-in "
+            "page. If it was not you, there is nothing to do.") % {"city": city.name}
     to = str(user.email)
     transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
     return to
