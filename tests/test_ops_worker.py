@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils.timezone import now
-from ops_support import Shared, shared_database, wait_until, zerocity
 
+from ops_support import Shared, shared_database, wait_until, zerocity
 from zerocity.core.models import AuditLog
 from zerocity.ops.jobs import JOBS
 

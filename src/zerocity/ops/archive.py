@@ -104,7 +104,7 @@ class Writer:
         info = tarfile.TarInfo(name)
         info.size, info.mode = size, 0o600
         hashing = _Hashing(source)
-        self.tar.addfile(info, hashing)  # type: ignore[arg-type]
+        self.tar.addfile(info, hashing)
         if hashing.size != size:  # the file grew or shrank while it was read
             raise Conflict(_("{name} changed while it was backed up; run the backup "
                              "again.").format(name=name))

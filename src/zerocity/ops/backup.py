@@ -144,7 +144,8 @@ def _postgres_snapshot(workdir: Path) -> Iterator[Snapshot]:
 def _batch_files(snap: Snapshot) -> tuple[set[int], set[str]]:
     from zerocity.data.models import Batch
 
-    ids, files = set(), set()
+    ids: set[int] = set()
+    files: set[str] = set()
     for pk, listed in snap.rows(f"SELECT id, files FROM {Batch._meta.db_table}"):
         ids.add(int(pk))
         files.update(json.loads(listed) if isinstance(listed, str) else (listed or []))
