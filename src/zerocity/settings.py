@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_q",  # the job queue and its schedules, in the database (docs/worker.md)
     "zerocity.core",
     "zerocity.inventory",
     "zerocity.plan",
@@ -365,6 +366,26 @@ EMAIL_HOST_PASSWORD = os.environ.get("ZEROCITY_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("ZEROCITY_EMAIL_TLS", "") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("ZEROCITY_EMAIL_FROM", "ZeroCity <noreply@localhost>")
 ZEROCITY_BASE_URL = os.environ.get("ZEROCITY_BASE_URL", "http://127.0.0.1:8000")
+
+# Background jobs (``zerocity worker``, docs/worker.md): django-q2 with its ORM broker, so the
+# queue and the schedules live in the site's own database (SQLite or PostgreSQL), no broker.
+# A claimed job is offered again only after ``retry`` seconds, longer than any job may run
+# (``timeout``), and is never tried a second time (``max_attempts``): a timer missed by a
+# crash runs at its next turn instead.
+Q_CLUSTER = {
+    "name": "zerocity",
+    "orm": "default",
+    "workers": int(os.environ.get("ZEROCITY_WORKER_PROCESSES", "2")),
+    "timeout": 1800,
+    "retry": 2400,
+    "max_attempts": 1,
+    "catch_up": False,  # after a long stop, each timer runs once, not once per missed turn
+    "poll": float(os.environ.get("ZEROCITY_WORKER_POLL", "1")),
+    "save_limit": 500,
+    "ack_failures": True,
+    "label": _("Jobs"),
+}
+
 
 # Logs go to standard error (journald under systemd): one JSON object a line in production
 # (ZEROCITY_LOG_FORMAT=json|text), each with the request id of the request it belongs to, and
