@@ -94,6 +94,9 @@ def serve() -> None:
     that take jobs off the queue. A job being run when the signal comes is finished first."""
     from django_q.cluster import Cluster
 
+    from zerocity.server import prepare
+
+    prepare()  # the data directory private, folders of a killed ingest swept (as `serve` does)
     ensure_schedules()
     run_due_schedules()
     cluster = Cluster()
