@@ -1,7 +1,7 @@
 """Public pages under concurrent load: the city's home page, a process's list of proposals and
 a plan action's page, each requested by ``--clients`` concurrent clients for ``--seconds``
 against the site served by waitress (as ``zerocity serve`` does), with p50 and p99 latency and
-requests per second; the reference is a bare Django view (``/healthz``: no template, no query)
+requests per second; the reference is a bare Django view (``/livez``: no template, no query)
 served the same way in the same run. The check: every response is a 200.
 
     python bench/engage_bench.py [--seconds 8] [--clients 16] [--threads 8]
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-PAGES = [("bare Django view (reference)", "/healthz"),
+PAGES = [("bare Django view (reference)", "/livez"),
          ("city home page", "/en/kranj/"),
          ("proposals of a process", "/en/kranj/participate/zeleni-kranj-2030/"),
          ("plan action page", "/en/kranj/plan/actions/1.3/")]

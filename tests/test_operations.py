@@ -142,6 +142,17 @@ def test_healthz_is_public_and_says_the_database_and_store_work(client, data_dir
     assert list((data_dir / "ingest-tmp").iterdir()) == []  # the probe file is gone
 
 
+def test_livez_answers_without_the_database_or_the_store(client, settings, tmp_path):
+    """A liveness probe must not restart a healthy process for a database outage: /livez asks
+    nothing of either (and stays the bare view that bench/engage_bench.py measures against)."""
+    (tmp_path / "disk").write_text("not a folder")
+    settings.DATA_DIR = tmp_path / "disk" / "data"
+    response = client.get("/livez")  # no django_db mark: a query here would raise
+    assert response.status_code == 200 and response.content == b"ok\n"
+    assert response["Cache-Control"] == "no-store"
+    assert client.post("/livez").status_code == 405
+
+
 @pytest.mark.django_db
 def test_healthz_answers_503_when_the_store_cannot_be_written(client, settings, tmp_path):
     (tmp_path / "disk").write_text("not a folder")  # the data disk is not mounted as it should
@@ -176,7 +187,7 @@ def test_healthz_is_not_redirected_to_https_so_a_local_monitor_can_ask(tmp_path)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**environment(tmp_path, **PRODUCTION),
                                           "DJANGO_SETTINGS_MODULE": "zerocity.settings"})
-    assert out.stdout.strip() == "True ['^healthz$']"
+    assert out.stdout.strip() == "True ['^healthz$', '^livez$']"
 
 
 # -- request ids and JSON logs --------------------------------------------------------------------

@@ -395,7 +395,7 @@ def test_every_view_declares_a_permission_rule():
             missing.append(path)
     assert missing == []
     assert {"", "accounts/login/", "accounts/logout/", "<slug:city>/inventory/",
-            "<slug:city>/inventory/<int:year>/publish/", "healthz"} <= set(seen)
+            "<slug:city>/inventory/<int:year>/publish/", "healthz", "livez"} <= set(seen)
 
 
 # -- the Slovenian catalogue -------------------------------------------------------------------

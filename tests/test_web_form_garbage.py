@@ -55,7 +55,7 @@ MAYBE_VALID: list[Any] = ["", "-1", "-99999", "0", "1e308", "0.0000001",
 TEXT_GARBAGE: list[Any] = [SURROGATE, "\\ud800", "x" * 100_000, '{"a": "\\ud800"}']
 
 # The health probe reads no form (and Django's and the API's views are not the site's pages).
-NOT_OURS = {"healthz"}
+NOT_OURS = {"healthz", "livez"}
 
 
 @dataclass

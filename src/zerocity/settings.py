@@ -319,7 +319,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("ZEROCITY_SSL_REDIRECT", "1") == "1"
     # a monitor may ask the server itself, without the proxy
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
     if TRUSTED_PROXIES:
         # Only when a proxy is configured: `zerocity serve` removes the header from everyone
         # else, so a visitor cannot claim HTTPS by sending it.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     # the address in a mail's List-Unsubscribe header: a mail program POSTs to it as it is,
     # without a language prefix (a redirect would drop the POST, RFC 8058)
     path("unsubscribe/<str:token>/", engage_views.unsubscribe, name="unsubscribe_one_click"),

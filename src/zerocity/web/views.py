@@ -35,6 +35,16 @@ DOWNLOAD_TYPES = {
 
 @public
 @require_safe
+def livez(request: HttpRequest) -> HttpResponse:
+    """For a liveness probe: the process answers requests. No database, no store, no template
+    (``/healthz`` checks those); also the bare reference of ``bench/engage_bench.py``."""
+    response = HttpResponse("ok\n", content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@public
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """For the proxy's and the monitoring's probes: 200 when the database and the readings
     store work, 503 otherwise, with each check's state and nothing else (no versions, paths or
