@@ -52,7 +52,7 @@ NEVER_VALID: list[Any] = [
 # (Beyond 64 bits is a fine measurement, never an id; "١٢" is twelve in Arabic-Indic digits.)
 MAYBE_VALID: list[Any] = ["", "-1", "-99999", "0", "1e308", "0.0000001",
                           "99999999999999999999", "١٢"]
-TEXT_GARBAGE: list[Any] = [SURROGATE, "\\ud800", "x" * 100_000, '{"a": "\\ud800"}']
+TEXT_GARBAGE: list[Any] = [SURROGATE, "\\ud800", "x" * 100_000, '{"a": "\\ud800"}', "a\x00b"]
 
 # The health probe reads no form (and Django's and the API's views are not the site's pages).
 NOT_OURS = {"healthz", "livez"}
@@ -361,3 +361,24 @@ def test_garbage_in_any_number_or_id_field_of_any_form_never_gives_a_server_erro
     assert errors == []
     assert changed == []
     assert unreached == []
+
+
+def test_a_nul_character_in_a_pages_query_or_form_is_refused_with_the_400_page(client):
+    """PostgreSQL refuses a text holding U+0000 (a 500 where a view read it without a form);
+    every page refuses one up front, in the reader's language, and nothing is saved."""
+    before = AuditLog.objects.count()
+    for path in ("/en/?q=a%00b", "/en/?a%00=1"):
+        response = client.get(path)
+        assert response.status_code == 400
+        assert "The request could not be read" in response.content.decode()
+    sl = client.get("/sl/?q=%00")
+    assert sl.status_code == 400 and "Zahteve ni bilo mogoče prebrati" in sl.content.decode()
+    signup = client.post("/en/kranj/signup/", _body({"username": "a\x00b", "email": "a@b.si",
+                                                         "password1": "x", "password2": "x"}),
+                         content_type="application/x-www-form-urlencoded")
+    assert signup.status_code == 400
+    assert not get_user_model().objects.filter(username__startswith="a").exists()
+    assert AuditLog.objects.count() == before
+    # the API answers for itself, in Problem Details (api.common.NO_NUL)
+    api = client.get("/api/v1/cities/kranj/plan/actions/a%00b")
+    assert api["Content-Type"].startswith("application/problem+json"), api["Content-Type"]

@@ -164,6 +164,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # before any view (and the CSRF check) reads a form: the 400 page shows who is logged in
+    "zerocity.core.middleware.RefuseNulCharacters",
     "django_otp.middleware.OTPMiddleware",
     "zerocity.web.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -22,5 +22,6 @@ urlpatterns += i18n_patterns(
 )
 
 # Refusals keep the site's layout and, when the address names a city, its navigation.
+handler400 = "zerocity.web.error_views.bad_request"
 handler403 = "zerocity.web.error_views.permission_denied"
 handler404 = "zerocity.web.error_views.page_not_found"

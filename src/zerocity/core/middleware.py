@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
@@ -54,4 +55,29 @@ class QueryLanguageMiddleware:
             response = self.get_response(request)
             response.headers.setdefault("Content-Language", code)
             return response
+        return self.get_response(request)
+
+
+class NulCharacter(SuspiciousOperation):
+    """A page's address or form held a NUL character (logged as django.security.NulCharacter)."""
+
+
+class RefuseNulCharacters:
+    """A NUL character (U+0000) in a page's query or form is refused with the 400 page before
+    any view reads it: nobody types one, SQLite would keep it in a text and PostgreSQL refuses
+    to (a 500 otherwise). Forms would refuse it field by field, but not every value a view
+    reads comes through a form. The API checks its own input (``api.common.NO_NUL``) and
+    answers in Problem Details, so it is left to that."""
+
+    API_PATHS = ("/api/", "/ngsi-ld/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(self.API_PATHS):
+            for data in (request.GET, request.POST):  # POST: only what a form posted
+                if any("\x00" in key or any("\x00" in v for v in values)
+                       for key, values in data.lists()):
+                    raise NulCharacter("a NUL character in the request's query or form")
         return self.get_response(request)

@@ -1,4 +1,4 @@
-"""The refusal pages (403, 404) in the site's layout: with the city's navigation when the
+"""The refusal pages (400, 403, 404) in the site's layout: with the city's navigation when the
 address names a city, so a person who followed a wrong link can carry on from there."""
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ from zerocity.core.selectors import city_in_path
 
 def _refusal(request: HttpRequest, template: str, status: int) -> HttpResponse:
     return render(request, template, {"city": city_in_path(request.path)}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _refusal(request, "400.html", 400)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
