@@ -194,6 +194,23 @@ def test_a_tap_with_a_control_character_is_a_400(tokens, change):
     assert response.json()["errors"][0]["loc"][-1] == next(iter(change))
 
 
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "0001-01-01T05:00:00Z",
+                                "1900-01-01T00:00:00Z"])
+def test_a_tap_dated_0001_01_01_is_refused_not_a_500_and_charges_nothing(tokens, at):
+    """A validator with an unset clock: the local time before year 1 overflowed (a 500);
+    now it is the 422 of any tap the platform will not price, online and in a batch."""
+    from zerocity.card.models import Tap
+
+    online = post("/api/v1/card/taps", TAP | {"at": at}, tokens["validator"])
+    assert online.status_code == 422 and online["Content-Type"] == PROBLEM
+    assert "before 1990-01-01, the earliest time a device may send" in online.json()["detail"]
+    batch = post("/api/v1/card/taps/batch",
+                 {"device_id": "bus-101", "taps": [{**TAP, "seq": 5, "at": at}]},
+                 tokens["validator"])
+    assert batch.status_code == 422
+    assert not Tap.objects.exists()
+
+
 @pytest.mark.parametrize("since", ["²", "-1", "1e3", "9" * 30, "0x10"])
 def test_denylist_since_superscript_two_is_a_400(tokens, since):
     response = Client().get(f"/api/v1/card/denylist?since={since}",

@@ -59,7 +59,7 @@ def test_a_reading_of_year_1_or_1900_is_refused_with_its_line_and_reason(heat, t
 
 def test_the_earliest_time_is_a_setting(heat, settings):
     _, _, token = heat
-    settings.READINGS_EARLIEST = date(2020, 1, 1)
+    settings.DEVICE_TIME_EARLIEST = date(2020, 1, 1)
     refused = send(token, "2019-06-01T00:00:00Z")
     assert refused.status_code == 422
     assert "before 2020-01-01" in refused.json()["errors"][0]["reason"]

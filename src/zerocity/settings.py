@@ -302,9 +302,9 @@ IMPORT_MAX_ROWS = int(os.environ.get("ZEROCITY_IMPORT_MAX_ROWS", "100000"))
 IMPORT_MAX_COLUMNS = int(os.environ.get("ZEROCITY_IMPORT_MAX_COLUMNS", "200"))
 # Quarantine keeps the first errors of each column word for word and counts the rest.
 QUARANTINE_KEEP_PER_COLUMN = int(os.environ.get("ZEROCITY_QUARANTINE_KEEP_PER_COLUMN", "100"))
-# Readings dated before this day (UTC) are refused: a device's unset clock, not a measurement.
-READINGS_EARLIEST = date.fromisoformat(os.environ.get("ZEROCITY_READINGS_EARLIEST",
-                                                      "1990-01-01"))
+# Readings and card taps dated before this day (UTC) are refused: a device's unset clock.
+DEVICE_TIME_EARLIEST = date.fromisoformat(os.environ.get("ZEROCITY_DEVICE_TIME_EARLIEST",
+                                                         "1990-01-01"))
 
 # Uploads larger than Django's memory limit wait in a private folder of the server's own,
 # set by `zerocity serve` (zerocity/server.py) and swept at the next start if the server died.

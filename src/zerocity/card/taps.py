@@ -12,10 +12,11 @@ against the taps before it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.timezone import now
 
@@ -130,6 +131,11 @@ def process_tap(validator: Validator, tap: TapIn, *, offline: bool = False) -> T
         raise Conflict("the tap's time needs a UTC offset")
     if tap.at > now() + CLOCK_SLACK:
         raise Conflict(f"tap {tap.seq} is in the future ({tap.at.isoformat()})")
+    earliest = datetime.combine(settings.DEVICE_TIME_EARLIEST, time(), UTC)
+    if tap.at < earliest:  # a validator's unset clock: no fare, no calendar, holds for it
+        raise Conflict(f"tap {tap.seq} is dated {tap.at.isoformat()}, before "
+                       f"{earliest.date().isoformat()}, the earliest time a device may send "
+                       "(its clock not set?)", code="device-time-earliest")
     try:
         with transaction.atomic():
             return _decide_and_record(validator, tap, offline=offline)

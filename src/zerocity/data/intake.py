@@ -42,7 +42,7 @@ FUTURE_SLACK = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Before this no meter or sensor a city connects sent anything: a reading dated earlier is a
 # device's unset clock (0001-01-01, 1900-01-01), refused rather than stored where it would
-# stretch every pipeline's calendar. A deployment moves it with ZEROCITY_READINGS_EARLIEST.
+# stretch every pipeline's calendar. A deployment moves it with ZEROCITY_DEVICE_TIME_EARLIEST.
 EARLIEST = date(1990, 1, 1)
 QUANTITY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 

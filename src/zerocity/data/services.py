@@ -173,7 +173,7 @@ def update_source(source: DataSource, *, by: Person | None = None, actor: str = 
 def source_spec(source: DataSource) -> SourceSpec:
     return SourceSpec(city=source.city.slug, key=source.key,
                       quantities=parse_schema(source.schema), timezone=source.timezone,
-                      frequency=source.frequency, earliest=settings.READINGS_EARLIEST)
+                      frequency=source.frequency, earliest=settings.DEVICE_TIME_EARLIEST)
 
 
 # -- tokens -------------------------------------------------------------------------------------

@@ -56,13 +56,13 @@ log = logging.getLogger(__name__)
 
 def readings_window() -> tuple[datetime, datetime]:
     """[first, end) of the instants pipelines read: from the platform's earliest reading day
-    (``READINGS_EARLIEST``) to the start of the year after next."""
+    (``DEVICE_TIME_EARLIEST``) to the start of the year after next."""
     earliest = EARLIEST
     try:
         from django.conf import settings
 
         if settings.configured:
-            earliest = getattr(settings, "READINGS_EARLIEST", EARLIEST)
+            earliest = getattr(settings, "DEVICE_TIME_EARLIEST", EARLIEST)
     except ImportError:  # the pipelines run without Django too (Spark jobs)
         pass
     return (datetime(earliest.year, earliest.month, earliest.day, tzinfo=UTC),
