@@ -15,7 +15,7 @@ from django.test import Client
 from zerocity.core.models import Role
 from zerocity.core.services import ensure_department, grant_role
 from zerocity.data import opendata, services, store
-from zerocity.data.pipelines.engines import STORE_SCHEMA, implausible_partitions
+from zerocity.data.pipelines.engines import STORE_SCHEMA, damaged_files, implausible_partitions
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
@@ -117,3 +117,39 @@ def test_a_stored_partition_of_year_0_or_1900_is_reported_and_every_page_still_a
     # the good readings are all there, the planted one is left out
     energy = opendata.frame(city, "energy-use")
     assert list(energy["month"]) == [1] and list(energy["year"]) == [2026]
+
+
+def test_a_damaged_file_in_the_store_is_listed_and_left_out_and_every_page_still_answers(heat):
+    """A file cut short by a full disk, or an empty one copied in: the pipelines leave it out
+    (DuckDB read every file of the glob and failed), the staff's coverage page lists it, and
+    the month it sits in still takes new readings and refuses nothing it stored before."""
+    city, source, token = heat
+    before = opendata.frame(city, "energy-use")
+    part = store.partition_dir(source.key, 2026, 1)
+    (whole,) = part.glob("*.parquet")
+    (part / "998-0.parquet").write_bytes(b"")
+    (part / "997-0.parquet").write_bytes(whole.read_bytes()[:-100])
+    assert damaged_files(store.readings_dir()) == [
+        "source=heat/year=2026/month=01/997-0.parquet",
+        "source=heat/year=2026/month=01/998-0.parquet"]
+    staff = Client()
+    staff.force_login(grant_role(city, "h-staff", Role.STAFF,
+                                 department=ensure_department(city, "energy", "Energy")).user)
+    for url in (f"/en/{city.slug}/data/", f"/en/{city.slug}/data/datasets/energy-use/"):
+        assert Client().get(url).status_code == 200, url
+    for fmt in opendata.FORMATS:
+        url = f"/api/v1/cities/{city.slug}/datasets/energy-use.{fmt}"
+        assert Client().get(url).status_code == 200, url
+    assert staff.get(f"/en/{city.slug}/data/outputs/").status_code == 200
+    coverage = staff.get(f"/en/{city.slug}/data/coverage/").content.decode()
+    assert "Damaged files left out" in coverage
+    assert "source=heat/year=2026/month=01/998-0.parquet" in coverage
+    # the whole file's readings are all counted, nothing of the damaged ones
+    after = opendata.frame(city, "energy-use")
+    assert after.to_dict("records") == before.to_dict("records")
+    # a new reading of the same month is stored; an old one sent again changes nothing
+    assert send(token, "2026-01-15T12:00:00Z").status_code == 201
+    again = Client().post("/api/v1/data/readings", json.dumps({"readings": [
+        {"meter": "H0", "time": "2026-01-01T00:00:00", "quantity": "heat_energy", "value": 20.0,
+         "unit": "kWh"}]}), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert again.status_code in (200, 201) and again.json()["duplicates"] == 1, again.json()

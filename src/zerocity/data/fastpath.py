@@ -374,7 +374,7 @@ class FastAnalysis:
         the exact path must decide duplicate or conflict, reading by reading."""
         files = []
         for pmonth in self.pmonths:
-            files += sorted(str(p) for p in store._pmonth_dir(self.key, pmonth).glob("*.parquet"))
+            files += store.stored_files(self.key, pmonth)
         if files and self.keepers:
             found = self.con.execute("""
                 SELECT count(*) FROM (SELECT meter, quantity, ts FROM read_parquet($staged)) s

@@ -21,7 +21,7 @@ from zerocity.core.permissions import is_city_staff
 from zerocity.data import opendata, store
 from zerocity.data.models import Batch, DataSource, InventoryFeed, QuarantinedRow, SourceToken
 from zerocity.data.outputs import indicator_values, plan_feed
-from zerocity.data.pipelines.engines import implausible_partitions
+from zerocity.data.pipelines.engines import damaged_files, implausible_partitions
 from zerocity.plan.models import Observation
 
 QUARANTINE_COLUMNS = ("line", "column", "reason", "raw")
@@ -214,7 +214,8 @@ def coverage_table(user: Any, city: City, *, months: int = COVERAGE_MONTHS) -> d
     keys = {f"source={s.key}" for s in sources_by_key(user, city)}
     skipped = [p for p in implausible_partitions(store.readings_dir())
                if p.split("/", 1)[0] in keys]
-    return {"months": shown, "rows": rows, "skipped": skipped}
+    damaged = [p for p in damaged_files(store.readings_dir()) if p.split("/", 1)[0] in keys]
+    return {"months": shown, "rows": rows, "skipped": skipped, "damaged": damaged}
 
 
 def coverage_years(city: City) -> list[int]:

@@ -43,7 +43,7 @@ from zerocity.data.intake import (
     frequency_step,
     utc_iso,
 )
-from zerocity.data.pipelines.engines import STORE_SCHEMA
+from zerocity.data.pipelines.engines import STORE_SCHEMA, parquet_is_whole
 
 ROWS_PER_FILE = 1_000_000
 STAGE_ROWS = 1_000_000  # checked readings held in memory before they go into the staging table
@@ -71,6 +71,14 @@ def partition_dir(key: str, year: int, month: int) -> Path:
 
 def _pmonth_dir(key: str, pmonth: int) -> Path:
     return partition_dir(key, 1970 + pmonth // 12, pmonth % 12 + 1)
+
+
+def stored_files(key: str, pmonth: int) -> list[str]:
+    """The whole Parquet files of one partition month. A damaged one (cut short, zero bytes) is
+    left out, as the pipelines leave it out: readings sent again after such a loss are stored
+    anew instead of being compared with a file nobody can read."""
+    return [str(p) for p in sorted(_pmonth_dir(key, pmonth).glob("*.parquet"))
+            if parquet_is_whole(p)]
 
 
 def _fsync(path: Path) -> None:
@@ -320,7 +328,7 @@ class Analysis:
     def compare_with_store(self) -> None:
         files = []
         for pmonth in self.pmonths:
-            files += sorted(str(p) for p in _pmonth_dir(self.key, pmonth).glob("*.parquet"))
+            files += stored_files(self.key, pmonth)
         con = self.con
         if files and self.keepers:
             con.execute(f"""

@@ -123,7 +123,7 @@ def coverage(request: HttpRequest, city: City) -> HttpResponse:
     table = selectors.coverage_table(request.user, city)
     return private(render(request, "web/data/coverage.html", {
         "city": city, "months": [f"{m:02d}/{y}" for y, m in table["months"]],
-        "rows": table["rows"], "skipped": table["skipped"]}))
+        "rows": table["rows"], "skipped": table["skipped"], "damaged": table["damaged"]}))
 
 
 @city_staff
