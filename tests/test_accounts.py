@@ -185,6 +185,27 @@ def test_the_reset_mail_goes_to_the_addresss_owner_only(staff, city):
     assert "account ana " in sent.body and "squatter" not in sent.body
 
 
+def test_resets_are_throttled_per_address_silently_and_per_connection_with_a_message(staff):
+    """Without a bound the reset page floods a person's mailbox: an address gets at most
+    RESETS_PER_ADDRESS mails an hour (the page answers as always: saying more would tell that
+    someone asked before), and one connection may ask RESETS_PER_CLIENT times."""
+    from zerocity.core.login_throttle import RESETS_PER_ADDRESS, RESETS_PER_CLIENT
+
+    answers = [_reset("ana@example.org") for _ in range(RESETS_PER_ADDRESS + 2)]
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (302, "/en/accounts/password-reset/sent/")}
+    assert [m.to for m in mail.outbox] == [["ana@example.org"]] * RESETS_PER_ADDRESS
+    for n in range(RESETS_PER_CLIENT - RESETS_PER_ADDRESS - 2):
+        assert _reset(f"someone{n}@example.org").status_code == 302
+    refused = _reset("another@example.org")
+    assert refused.status_code == 200
+    assert "Too many password resets were asked for from your connection" in \
+        refused.content.decode()
+    assert "another@example.org" not in [m.to[0] for m in mail.outbox]
+    sl = Client().post("/sl/accounts/password-reset/", {"email": "x@example.org"})
+    assert "Iz vaše povezave je bilo zahtevanih preveč" in sl.content.decode()
+
+
 def test_the_reset_page_and_mail_are_in_slovenian(staff):
     page = Client().get("/sl/accounts/password-reset/").content.decode()
     assert "Novo geslo" in page

@@ -13,6 +13,7 @@ guesses.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -49,3 +50,28 @@ def forgive(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) 
 def forgive_account(username: str) -> None:
     """Lift the lock on an account (its password was just reset from its mailbox)."""
     AccessAttempt.objects.filter(username=username).delete()
+
+
+# -- password resets ---------------------------------------------------------------------------
+# A reset mails whoever owns the address typed: unthrottled, the page would let anyone flood
+# a person's mailbox, or make the site a mail cannon. Counted in Django's cache, per window of
+# an hour: one server process counts for itself (several processes allow that many times more,
+# still a bound).
+RESET_WINDOW_SECONDS = 3600
+RESETS_PER_ADDRESS = 3  # mails to one address an hour; more are not sent (the page says nothing)
+RESETS_PER_CLIENT = 10  # reset requests from one network address an hour; more are refused
+
+
+def reset_allowed(kind: str, key: str, limit: int) -> bool:
+    """Count one more reset of ``kind`` for ``key`` (an address, a client); False once the
+    window's ``limit`` is used up. Keys are hashed: the cache never holds an e-mail address."""
+    from django.core.cache import cache
+
+    digest = hashlib.sha256(f"{kind}\0{key.strip().lower()}".encode()).hexdigest()
+    name = f"zerocity:reset:{digest}"
+    cache.add(name, 0, RESET_WINDOW_SECONDS)
+    try:
+        return cache.incr(name) <= limit
+    except ValueError:  # expired between add and incr: a new window
+        cache.add(name, 1, RESET_WINDOW_SECONDS)
+        return True

@@ -120,6 +120,24 @@ def _codes(request: HttpRequest, codes: list[str], nxt: str) -> HttpResponse:
                           {"codes": codes, "next": nxt}))
 
 
+class ResetView(auth_views.PasswordResetView):
+    """Asks for the address and mails the link (``forms.ResetForm``); one network address may
+    ask ``RESETS_PER_CLIENT`` times an hour, then the page says to wait (it names no account,
+    so it tells nothing about who has one)."""
+
+    template_name = "web/accounts/password_reset.html"
+    subject_template_name = "web/accounts/password_reset_subject.txt"
+    email_template_name = "web/accounts/password_reset_email.txt"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        client = self.request.META.get("REMOTE_ADDR") or "unknown"
+        if not login_throttle.reset_allowed("client", client, login_throttle.RESETS_PER_CLIENT):
+            form.add_error(None, _("Too many password resets were asked for from your "
+                                   "connection. Try again in an hour."))
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+
 class ResetConfirmView(auth_views.PasswordResetConfirmView):
     """A new password from the mailed link; it also lifts a log-in lock on the account,
     since whoever reads its mail may reset it anyway."""

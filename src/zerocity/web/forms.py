@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from zerocity.core import login_throttle
 from zerocity.core.selectors import address_owner, username_taken
 from zerocity.core.translations import text
 from zerocity.data.models import DataSource
@@ -152,7 +153,8 @@ class ResetForm(PasswordResetForm):
     """Django's password reset, sent to the address's owner only (``address_owner``: an
     account that gave the address later, by anyone, gets nothing), and to an address without
     an account, a mail saying so: the page answers the same whether an account has it or not,
-    and each address gets one mail either way."""
+    and each address gets one mail either way, at most ``RESETS_PER_ADDRESS`` an hour (more
+    are not sent, and the page does not say so: it would tell who asked before)."""
 
     def get_users(self, email: str) -> Any:
         owner = address_owner(email)
@@ -160,6 +162,8 @@ class ResetForm(PasswordResetForm):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         email = self.cleaned_data["email"]
+        if not login_throttle.reset_allowed("address", email, login_throttle.RESETS_PER_ADDRESS):
+            return None
         if self.get_users(email):
             return super().save(*args, **kwargs)
         request = kwargs.get("request")

@@ -24,10 +24,8 @@ urlpatterns = [
     # the person's own account (docs/accounts.md)
     path("accounts/verify/", av.verify, name="account_verify"),
     path("accounts/second-factor/", av.second_factor_page, name="account_second_factor"),
-    path("accounts/password-reset/", public(auth_views.PasswordResetView.as_view(
-        form_class=ResetForm, template_name="web/accounts/password_reset.html",
-        subject_template_name="web/accounts/password_reset_subject.txt",
-        email_template_name="web/accounts/password_reset_email.txt")), name="password_reset"),
+    path("accounts/password-reset/", public(av.ResetView.as_view(form_class=ResetForm)),
+         name="password_reset"),
     path("accounts/password-reset/sent/", public(auth_views.PasswordResetDoneView.as_view(
         template_name="web/accounts/password_reset_sent.html")), name="password_reset_done"),
     path("accounts/password-reset/<uidb64>/<token>/", public(av.ResetConfirmView.as_view()),
