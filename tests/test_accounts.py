@@ -356,6 +356,21 @@ def test_new_recovery_codes_replace_the_old_ones(with_app, settings):
     assert second_factor.verify(user, new[0]) is not None
 
 
+def test_the_database_keeps_no_recovery_code_anyone_could_type(with_app, settings):
+    """A copy of the database (a backup, a leak) must not hand out second factors: only a hash
+    of each code is kept, and the codes carry 80 random bits, too many to try them all."""
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    user, _, codes = with_app
+    kept = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert len(kept) == 10 and not kept & set(codes)
+    assert all(len(c) == 16 and c.isalnum() for c in codes)  # base32 of 10 random bytes
+    assert second_factor.verify(user, sorted(kept)[0]) is None  # the kept hash is no code
+    spaced = f"{codes[2][:4]}-{codes[2][4:8]} {codes[2][8:]}"  # as a person copies it out
+    assert second_factor.verify(user, spaced) is not None
+
+
 def test_a_city_can_require_a_second_factor_of_a_role(staff, city):
     citizen = grant_role(city, "eva", Role.CITIZEN, password=PASSWORD).user
     client = Client()

@@ -4,13 +4,17 @@ Anyone may add one; a city requires it of the roles it lists (``City.second_fact
 the staff who move money at the card desk, open tenders or publish figures. A person who holds
 such a role and has no confirmed authenticator is sent to add one before any other page works,
 and a person who has one confirms every log-in with a code from it, or with one of the ten
-recovery codes shown once when it was added (each works once). The pages are in
+recovery codes shown once when it was added (each works once). The database keeps only a
+hash of each recovery code (``_kept``), so a copy of it holds no code anyone could type. The
+pages are in
 ``web.account_views``; the rule that holds a session back is ``web.second_factor``.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -132,9 +136,22 @@ def _new_recovery_codes(user: Any) -> list[str]:
     device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY,
                                                    defaults={"confirmed": True})
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    codes = [_new_code() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=_kept(c)) for c in codes)
     return codes
+
+
+def _new_code() -> str:
+    """A recovery code: 80 random bits as 16 letters and digits (base32, lowercase), twice
+    django-otp's 40, so that its hash cannot be walked back by trying every code."""
+    return base64.b32encode(os.urandom(10)).decode().lower()
+
+
+def _kept(code: str) -> str:
+    """What the database keeps of a recovery code: the first 64 bits of its SHA-256, in the
+    16 characters django-otp's token column holds. django-otp compares it with the hash of
+    what is typed (``verify``)."""
+    return hashlib.sha256(code.encode()).hexdigest()[:16]
 
 
 def recovery_codes_left(user: Any) -> int:
@@ -161,13 +178,13 @@ def verify(user: Any, code: str) -> Device | None:
     """The device that accepts this code: six digits from the authenticator, or a recovery
     code (used up). None when neither does, or when too many wrong codes were typed lately
     (``throttled``); each wrong code doubles the wait before the next one is checked."""
-    code = code.strip().replace(" ", "").lower()
+    code = code.strip().replace(" ", "").replace("-", "").lower()
     if not code:
         return None
     with transaction.atomic():
         kind = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
         for device in kind.objects.devices_for_user(user).select_for_update():
-            if device.verify_token(code):
+            if device.verify_token(code if kind is TOTPDevice else _kept(code)):
                 audit.record("account.second_factor_used", city=None, user=user,
                              device=device.name)
                 return device
