@@ -443,5 +443,6 @@ def test_negative_figures_stay_numbers_and_only_formula_text_is_neutralised():
     from zerocity.core.spreadsheet import safe_cell
 
     assert [safe_cell(v) for v in ["-12.5", "+3", "-1e-05", -4, "=1+1", "-x", "@a", "plain",
-                                   "\t1", ""]] == [
-        "-12.5", "+3", "-1e-05", -4, "'=1+1", "'-x", "'@a", "plain", "'\t1", ""]
+                                   "\t1", "", "-", "+", "-+1"]] == [
+        "-12.5", "+3", "-1e-05", -4, "'=1+1", "'-x", "'@a", "plain", "'\t1", "", "-", "+",
+        "'-+1"]

@@ -30,7 +30,7 @@ from zerocity.plan.models import (
 )
 from zerocity.plan.selectors import gap_table
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture

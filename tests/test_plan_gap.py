@@ -94,7 +94,8 @@ def test_plan_gap_command_prints_the_table_as_json(kranj):
     assert data["total"]["residual"] == pytest.approx(47_766, abs=1)
     assert data["residual_too_high"] is False
     missing = CliRunner().invoke(main, ["plan", "gap", "--city", "nowhere"])
-    assert (missing.exit_code, missing.output) == (1, "error: no city 'nowhere'\n")
+    # the command line speaks the site's default language, Slovenian
+    assert (missing.exit_code, missing.output) == (1, "error: Mesta nowhere ni.\n")
 
 
 @pytest.mark.django_db

@@ -73,6 +73,16 @@ def _k(**names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 ROUTES: dict[str, Route] = {
+    # accounts
+    "password_reset": Route("anonymous", lambda o: {}, lambda o: {
+        "email": "nobody@example.org"}, texts=["email"]),
+    "password_reset_confirm": Route("anonymous", lambda o: {"uidb64": "MQ", "token": "x-y"},
+                                    lambda o: {"new_password1": "a", "new_password2": "a"},
+                                    texts=["new_password1"]),
+    "account_verify": Route("staff", lambda o: {}, lambda o: {"code": "123456"},
+                            numbers=["code"], texts=["next"]),
+    "account_second_factor": Route("staff", lambda o: {}, lambda o: {
+        "action": "confirm", "code": "123456"}, numbers=["code"], texts=["action"]),
     # the citizen platform
     "unsubscribe": Route("anonymous", lambda o: {"token": o["unsubscribe"]},
                          lambda o: {"List-Unsubscribe": "One-Click"}, texts=["List-Unsubscribe"]),

@@ -95,6 +95,11 @@ def pending_app(user: Any) -> TOTPDevice:
     return found or TOTPDevice.objects.create(user=user, name=APP, confirmed=False)
 
 
+def confirmed_app(user: Any) -> TOTPDevice:
+    """The person's confirmed authenticator (one at most: ``confirm_app``)."""
+    return TOTPDevice.objects.get(user=user, confirmed=True)
+
+
 def secret_text(device: TOTPDevice) -> str:
     """The secret as authenticator apps take it when typed: base32, in groups of four."""
     key = base64.b32encode(device.bin_key).decode().rstrip("=")

@@ -6,8 +6,9 @@ LibreOffice and Google Sheets as a formula; a supplier's product named
 project hands out is written through ``writer`` (or its cells through ``safe_cell``), which
 puts an apostrophe before such a cell: the spreadsheet shows the text as it was typed. A
 number (``-12.5``, ``+3``, ``-1e-05``) is left alone: it cannot be a formula, and negative
-figures (sinks, refunds) stay numbers. ``defusedcsv`` does the same but leaves tabs and
-carriage returns through, so this is the project's own dozen lines.
+figures (sinks, refunds) stay numbers, and so does a lone ``-`` (the "no column" of a
+quarantine row): a sign with nothing after it starts no formula. ``defusedcsv`` does the
+same but leaves tabs and carriage returns through, so this is the project's own dozen lines.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def _is_number(text: str) -> bool:
 def safe_cell(value: Any) -> Any:
     """The cell as a spreadsheet must show it: text that would start a formula gets an
     apostrophe in front; everything else is unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _is_number(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START) and value not in ("-", "+") \
+            and not _is_number(value):
         return "'" + value
     return value
 

@@ -20,7 +20,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zerocity.core import login_throttle, second_factor
 from zerocity.core.access import own_account
@@ -28,9 +27,10 @@ from zerocity.web.http import private
 
 
 def _next(request: HttpRequest) -> str:
-    """Where the person goes once done: a page of this site, else the home page."""
+    """Where the person goes once done: a page of this site (a path: ``redirect`` would take
+    a bare word for a view's name), else the home page."""
     wanted = request.POST.get("next") or request.GET.get("next", "")
-    if wanted and url_has_allowed_host_and_scheme(wanted, {request.get_host()},
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(wanted, {request.get_host()},
                                                   require_https=request.is_secure()):
         return wanted
     return reverse("home")
@@ -92,7 +92,7 @@ def second_factor_page(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         if action == "confirm" and not has_one:
             codes = second_factor.confirm_app(user, request.POST.get("code", ""))
-            otp_login(request, TOTPDevice.objects.get(user=user, confirmed=True))
+            otp_login(request, second_factor.confirmed_app(user))
             request.session.cycle_key()
             return _codes(request, codes, nxt)
         if action == "codes" and has_one:
@@ -108,9 +108,9 @@ def second_factor_page(request: HttpRequest) -> HttpResponseBase:
     else:
         device = second_factor.pending_app(user)
         uri = device.config_url
-        context.update(secret=second_factor.secret_text(device), uri=uri,
-                       qr=mark_safe(segno.make(uri, error="m").svg_inline(  # noqa: S308
-                           scale=4, title=_("QR code of the authenticator's secret"))))
+        context |= {"secret": second_factor.secret_text(device), "uri": uri,
+                    "qr": mark_safe(segno.make(uri, error="m").svg_inline(  # noqa: S308
+                        scale=4, title=_("QR code of the authenticator's secret")))}
     return private(render(request, "web/accounts/second_factor.html", context))
 
 
@@ -121,8 +121,8 @@ def _codes(request: HttpRequest, codes: list[str], nxt: str) -> HttpResponse:
 
 
 class ResetView(auth_views.PasswordResetView):
-    """Asks for the address and mails the link (``forms.ResetForm``); one network address may
-    ask ``RESETS_PER_CLIENT`` times an hour, then the page says to wait (it names no account,
+    """Asks for the address and mails the link (``core.password_reset.ResetForm``); one
+    connection (network address) may ask ``RESETS_PER_CLIENT`` times an hour, then the page says to wait (it names no account,
     so it tells nothing about who has one)."""
 
     template_name = "web/accounts/password_reset.html"

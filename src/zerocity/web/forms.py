@@ -2,15 +2,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
-from django.contrib.sites.shortcuts import get_current_site
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from zerocity.core import login_throttle
-from zerocity.core.selectors import address_owner, username_taken
+from zerocity.core.selectors import username_taken
 from zerocity.core.translations import text
 from zerocity.data.models import DataSource
 from zerocity.inventory.gwp import GwpSet
@@ -149,33 +146,6 @@ class SignUpForm(forms.Form):
         return password
 
 
-class ResetForm(PasswordResetForm):
-    """Django's password reset, sent to the address's owner only (``address_owner``: an
-    account that gave the address later, by anyone, gets nothing), and to an address without
-    an account, a mail saying so: the page answers the same whether an account has it or not,
-    and each address gets one mail either way, at most ``RESETS_PER_ADDRESS`` an hour (more
-    are not sent, and the page does not say so: it would tell who asked before)."""
-
-    def get_users(self, email: str) -> Any:
-        owner = address_owner(email)
-        return [] if owner is None else [owner]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        email = self.cleaned_data["email"]
-        if not login_throttle.reset_allowed("address", email, login_throttle.RESETS_PER_ADDRESS):
-            return None
-        if self.get_users(email):
-            return super().save(*args, **kwargs)
-        request = kwargs.get("request")
-        site = get_current_site(request)
-        self.send_mail("web/accounts/no_account_subject.txt",
-                       "web/accounts/no_account_email.txt",
-                       {"email": email, "domain": kwargs.get("domain_override") or site.domain,
-                        "protocol": "https" if kwargs.get("use_https") else "http"},
-                       kwargs.get("from_email"), email)
-        return None
-
-
 # -- local food --------------------------------------------------------------------------------
 
 class LocalDecimalField(forms.DecimalField):
@@ -274,7 +244,8 @@ class DeliveryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.contract = contract
         raw = str(self.data.get("rows", "") or "")
-        self.rows = min(int(raw), MAX_DELIVERY_ROWS) if raw.isdigit() else 0
+        self.rows = (min(int(raw), MAX_DELIVERY_ROWS)  # "²" is a digit to isdigit, not to int
+                     if raw.isascii() and raw.isdigit() and len(raw) < 7 else 0)
         for n in range(self.rows):
             for prefix in DELIVERY_ROW:
                 self.fields[f"{prefix}_{n}"] = forms.CharField(required=False)

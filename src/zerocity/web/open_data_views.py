@@ -133,8 +133,8 @@ def catalogue(request: HttpRequest, city: str) -> HttpResponse:
     latest = climate_status(obj).get("latest")  # the public's latest inventory, kept a minute
     if nowcast and latest and latest["mission"]:
         # metered energy is a part of the inventory only: say how large a part
-        nowcast.update(share_of_inventory=nowcast["estimate"] / latest["mission"],
-                       inventory_year=latest["year"])
+        nowcast = {**nowcast, "share_of_inventory": nowcast["estimate"] / latest["mission"],
+                   "inventory_year": latest["year"]}
     return render(request, "web/open_data/catalogue.html", {
         "city": obj, "datasets": datasets, "nowcast": nowcast,
         "energy_chart": energy_chart(energy[~energy["withheld"]], obj),

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zerocity.core.access import public
+from zerocity.core.password_reset import ResetForm
 from zerocity.web import account_views as av
 from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
@@ -11,7 +12,6 @@ from zerocity.web import food_views as fv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
 from zerocity.web import views
-from zerocity.web.forms import ResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
