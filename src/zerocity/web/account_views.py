@@ -122,8 +122,8 @@ def _codes(request: HttpRequest, codes: list[str], nxt: str) -> HttpResponse:
 
 class ResetView(auth_views.PasswordResetView):
     """Asks for the address and mails the link (``core.password_reset.ResetForm``); one
-    connection (network address) may ask ``RESETS_PER_CLIENT`` times an hour, then the page says to wait (it names no account,
-    so it tells nothing about who has one)."""
+    connection (network address) may ask ``RESETS_PER_CLIENT`` times an hour, then the page
+    says to wait (it names no account, so it tells nothing about who has one)."""
 
     template_name = "web/accounts/password_reset.html"
     subject_template_name = "web/accounts/password_reset_subject.txt"
