@@ -18,7 +18,10 @@ from ops_support import empty_database, environment, zerocity
 from zerocity.cli import main
 from zerocity.ops import archive
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("in_english")]
+# serialized_rollback: a transactional test empties the tables at its end; the reference data
+# the migrations seed (the GPC table, content types) comes back for the tests after it
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.usefixtures("in_english")]
 DRILL = str(Path(__file__).parent / "drill.py")
 
 

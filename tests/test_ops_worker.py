@@ -19,7 +19,8 @@ from ops_support import Shared, shared_database, wait_until, zerocity
 from zerocity.core.models import AuditLog
 from zerocity.ops.jobs import JOBS
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the reference data the migrations seed comes back for the tests after
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @contextmanager
