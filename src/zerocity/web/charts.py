@@ -90,6 +90,28 @@ def _text(x: float, y: float, content: str, *, anchor: str = "start", size: int 
     )
 
 
+def _value_grid(ticks: list[float], y: Callable[[float], float], left: float, right: float,
+                fmt: Formatter) -> list[str]:
+    """A horizontal grid line at each value tick across the plot, labelled on the left."""
+    out = []
+    for t in ticks:
+        out.append(f'<line x1="{left}" y1="{y(t):.1f}" x2="{right}" y2="{y(t):.1f}" '
+                   f'stroke="{GRID}" stroke-width="1" />')
+        out.append(_text(left - 8, y(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    return out
+
+
+def _value_columns(ticks: list[float], x: Callable[[float], float], top: float,
+                   axis_y: float, fmt: Formatter) -> list[str]:
+    """A vertical grid line at each value tick of a bar chart, labelled under the axis."""
+    out = []
+    for t in ticks:
+        out.append(f'<line x1="{x(t):.1f}" y1="{top}" x2="{x(t):.1f}" y2="{axis_y}" '
+                   f'stroke="{GRID}" stroke-width="1" />')
+        out.append(_text(x(t), axis_y + 18, fmt(t), anchor="middle", size=12, fill=MUTED))
+    return out
+
+
 def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
     out = []
     for s in series:
@@ -121,10 +143,7 @@ def stacked_bars(
 
     body = _legend(series, pad_l, 20)
     axis_y = top + row_h * len(bars)
-    for t in ticks:
-        body.append(f'<line x1="{x(t):.1f}" y1="{top - 6}" x2="{x(t):.1f}" y2="{axis_y}" '
-                    f'stroke="{GRID}" stroke-width="1" />')
-        body.append(_text(x(t), axis_y + 18, fmt(t), anchor="middle", size=12, fill=MUTED))
+    body += _value_columns(ticks, x, top - 6, axis_y, fmt)
     body.append(_text(width - 4, axis_y + 18, unit, anchor="end", size=12, fill=MUTED))
 
     for i, bar in enumerate(bars):
@@ -182,10 +201,7 @@ def line_chart(
         if p.flagged:
             body.append(f'<rect x="{px(p.x) - 30:.1f}" y="{top - 4}" width="60" '
                         f'height="{plot_h + 50}" fill="{FLAG_BG}" />')
-    for t in ticks:
-        body.append(f'<line x1="{pad_l}" y1="{py(t):.1f}" x2="{width - pad_r}" y2="{py(t):.1f}" '
-                    f'stroke="{GRID}" stroke-width="1" />')
-        body.append(_text(pad_l - 8, py(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    body += _value_grid(ticks, py, pad_l, width - pad_r, fmt)
     body.append(_text(pad_l - 8, top - 22, unit, anchor="end", size=12, fill=MUTED))
     body.append(f'<line x1="{pad_l}" y1="{py(0):.1f}" x2="{width - pad_r}" y2="{py(0):.1f}" '
                 f'stroke="{TEXT}" stroke-width="1.5" />')
@@ -260,10 +276,7 @@ def waterfall(steps: Sequence[Step], *, label: str, unit: str, fmt: Formatter,
 
     body = []
     axis_y = top + row_h * len(steps)
-    for t in ticks:
-        body.append(f'<line x1="{x(t):.1f}" y1="{top - 6}" x2="{x(t):.1f}" y2="{axis_y}" '
-                    f'stroke="{GRID}" stroke-width="1" />')
-        body.append(_text(x(t), axis_y + 18, fmt(t), anchor="middle", size=12, fill=MUTED))
+    body += _value_columns(ticks, x, top - 6, axis_y, fmt)
     body.append(_text(width - 4, axis_y + 18, unit, anchor="end", size=12, fill=MUTED))
     for i, (s, (a, b)) in enumerate(zip(steps, spans, strict=True)):
         y0 = top + i * row_h
@@ -308,10 +321,7 @@ def stacked_area(years: Sequence[int], layers: Sequence[tuple[str, Sequence[floa
         return top + (hi - v) / (hi - lo) * plot_h
 
     body = []
-    for t in ticks:
-        body.append(f'<line x1="{pad_l}" y1="{py(t):.1f}" x2="{width - pad_r}" y2="{py(t):.1f}" '
-                    f'stroke="{GRID}" stroke-width="1" />')
-        body.append(_text(pad_l - 8, py(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    body += _value_grid(ticks, py, pad_l, width - pad_r, fmt)
     body.append(_text(pad_l - 8, top - 10, unit, anchor="end", size=12, fill=MUTED))
     step = max(1, round(len(years) / 8))
     for i, year in enumerate(years):
@@ -374,10 +384,7 @@ def columns(
         return top + (hi - v) / hi * plot_h
 
     body = _legend(series, pad_l, 16) if len(series) > 1 else []
-    for t in ticks:
-        body.append(f'<line x1="{pad_l}" y1="{y(t):.1f}" x2="{width - pad_r}" y2="{y(t):.1f}" '
-                    f'stroke="{GRID}" stroke-width="1" />')
-        body.append(_text(pad_l - 8, y(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    body += _value_grid(ticks, y, pad_l, width - pad_r, fmt)
     body.append(_text(pad_l - 8, top - 14, unit, anchor="end", size=12, fill=MUTED))
     for i, (name, row) in enumerate(zip(labels, values, strict=True)):
         x = pad_l + i * step + (step - col_w) / 2
@@ -421,10 +428,7 @@ def path_to_target(
         return top + (hi - v) / (hi - lo) * plot_h
 
     body = []
-    for t in ticks:
-        body.append(f'<line x1="{pad_l}" y1="{py(t):.1f}" x2="{width - pad_r}" y2="{py(t):.1f}" '
-                    f'stroke="{GRID}" stroke-width="1" />')
-        body.append(_text(pad_l - 8, py(t) + 4, fmt(t), anchor="end", size=12, fill=MUTED))
+    body += _value_grid(ticks, py, pad_l, width - pad_r, fmt)
     body.append(_text(pad_l - 8, top - 22, unit, anchor="end", size=12, fill=MUTED))
     target = PALETTE[5]
     body.append(f'<g data-line="allowed"><title>{escape(allowed_name)}: {escape(fmt(allowed))} '
