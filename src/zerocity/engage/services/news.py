@@ -38,6 +38,12 @@ def write(city: City, title: str, body: str, *, publish_at: datetime, summary: s
     the ``*_sl`` ones in Slovenian; either language may be missing (readers are told)."""
     if not (title.strip() or title_sl.strip()) or not (body.strip() or body_sl.strip()):
         raise Conflict(_("An article needs a title and a text, in at least one language."))
+    for field, texts in (("title", (title, title_sl)), ("summary", (summary, summary_sl))):
+        limit = getattr(Article._meta.get_field(field), "max_length", None) or 0
+        if max(len(t) for t in texts) > limit:  # PostgreSQL refuses longer text: say so first
+            raise Conflict(_("A title has at most %(n)s characters.") % {"n": limit}
+                           if field == "title" else
+                           _("A summary has at most %(n)s characters.") % {"n": limit})
     slug = slugify(title or title_sl)[:70] or "article"
     base, n = slug, 1
     while Article.objects.filter(city=city, slug=slug).exists():
