@@ -17,8 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from zerocity.api.errors import problem
-
-API_PATHS = ("/api/", "/ngsi-ld/")
+from zerocity.core.middleware import API_PATHS
 
 
 def too_large(request: HttpRequest, limit: int) -> HttpResponse:

@@ -58,6 +58,10 @@ class QueryLanguageMiddleware:
         return self.get_response(request)
 
 
+# Where the API answers (and the site's pages do not): the API's own limits and errors apply
+API_PATHS = ("/api/", "/ngsi-ld/")
+
+
 class NulCharacter(SuspiciousOperation):
     """A page's address or form held a NUL character (logged as django.security.NulCharacter)."""
 
@@ -69,13 +73,11 @@ class RefuseNulCharacters:
     reads comes through a form. The API checks its own input (``api.common.NO_NUL``) and
     answers in Problem Details, so it is left to that."""
 
-    API_PATHS = ("/api/", "/ngsi-ld/")
-
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path_info.startswith(self.API_PATHS):
+        if not request.path_info.startswith(API_PATHS):
             for data in (request.GET, request.POST):  # POST: only what a form posted
                 if any("\x00" in key or any("\x00" in v for v in values)
                        for key, values in data.lists()):

@@ -24,8 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from zerocity.core.errors import NotFound, PermissionDenied, ZeroCityError
-
-API_PATHS = ("/api/", "/ngsi-ld/")
+from zerocity.core.middleware import API_PATHS
 
 
 def back(request: HttpRequest) -> str:

@@ -20,7 +20,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
 from zerocity.core import second_factor
-from zerocity.web.refusals import API_PATHS
+from zerocity.core.middleware import API_PATHS
 
 # the pages a held-back session may still open, besides the one it is sent to
 OPEN = {"logout", "set_language", "login"}
