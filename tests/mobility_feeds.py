@@ -19,6 +19,7 @@ def feed_zip(name: str, *, drop: tuple[str, ...] = (),
         contents[file_name] = text if isinstance(text, bytes) else text.encode()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for file_name, data in contents.items():
-            zf.writestr(file_name, data)
+        for file_name, data in contents.items():  # a fixed time: the same feed, the same bytes
+            zf.writestr(zipfile.ZipInfo(file_name, date_time=(2026, 1, 1, 0, 0, 0)), data,
+                        compress_type=zipfile.ZIP_DEFLATED)
     return buf.getvalue()
