@@ -22,7 +22,6 @@ from zerocity.mobility.gtfs.reader import RawFeed, RawTable
 
 FLOAT_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 INT_TEXT = r"[+-]?\d+"
-TIME_TEXT = r"(\d{1,2}):([0-5]\d):([0-5]\d)"
 PATTERNS = {
     s.URL: (r"(?i)https?://[^\s/?#@]+\.[^\s/?#]+(?::\d+)?(?:[/?#]\S*)?", "invalid_url",
             "is not an http(s) URL"),
@@ -44,9 +43,21 @@ def _zones() -> frozenset[str]:
 
 def seconds(values: pd.Series) -> pd.Series:
     """HH:MM:SS (or H:MM:SS, hours past 24 allowed) as seconds after noon minus 12 h; NaN
-    where empty or not a time."""
-    parts = values.str.extract(f"^{TIME_TEXT}$").astype(float)
-    return parts[0] * 3600 + parts[1] * 60 + parts[2]
+    where empty or not a time. Read as eight bytes per value with numpy: stop_times of a
+    national feed hold millions of times."""
+    out = np.full(len(values), np.nan)
+    lengths = values.str.len().to_numpy()
+    fits = ((lengths == 8) | (lengths == 7)) & values.str.isascii().to_numpy(dtype=bool)
+    if fits.any():
+        text = values[fits].str.zfill(8).to_numpy(dtype="S8")
+        b = text.view(np.uint8).reshape(-1, 8).astype(np.int64) - ord("0")
+        digits = b[:, [0, 1, 3, 4, 6, 7]]
+        ok = (((digits >= 0) & (digits <= 9)).all(axis=1) & (b[:, 2] == ord(":") - ord("0"))
+              & (b[:, 5] == ord(":") - ord("0")) & (b[:, 3] <= 5) & (b[:, 6] <= 5))
+        value = (b[:, 0] * 10 + b[:, 1]) * 3600 + (b[:, 3] * 10 + b[:, 4]) * 60 \
+            + b[:, 6] * 10 + b[:, 7]
+        out[np.flatnonzero(fits)] = np.where(ok, value, np.nan)
+    return pd.Series(out, index=values.index)
 
 
 def dates(values: pd.Series) -> pd.Series:

@@ -300,9 +300,10 @@ def _trip_serves_stop(c: Checked, notices: Notices, side: str, trip: pd.Series,
     station, at one of its platforms); an in-seat transfer should be at the trip's last stop
     (from) or first stop (to)."""
     lines = c.lines("transfers")
-    asked = _mask((trip != "") & (stop != "") & trip.isin(stop_times["trip_id"]))
+    asked = _mask((trip != "") & (stop != "") & trip.isin(stop_times["trip_id"].unique()))
     if not asked.any():
         return
+    stop_times = stop_times[stop_times["trip_id"].isin(trip[asked].unique())]
     parent = stop_times["stop_id"].map(_by_id(c, "stops", "stop_id",
                                               c.text("stops", "parent_station")))
     served = pd.MultiIndex.from_arrays(
@@ -359,7 +360,7 @@ def shapes(c: Checked, notices: Notices) -> None:
                      "shape_id", "shape " + quoted(pd.Series(single.index.astype(str)))
                      + " has one point")
     used = c.text("trips", "shape_id")
-    unused = size[~size.index.isin(used)]
+    unused = size[~size.index.isin(used.unique())]
     notices.add_rows("unused_shape", WARNING, "shapes.txt", unused["min"].to_numpy(),
                      "shape_id", "shape " + quoted(pd.Series(unused.index.astype(str)))
                      + " is used by no trip")
