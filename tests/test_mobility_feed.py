@@ -131,9 +131,20 @@ def test_missing_files_are_named_and_a_feed_without_any_calendar_is_refused(city
                                                       refused.value.notices if n.line == 2}
 
 
-def test_a_file_that_is_no_zip_is_refused_in_a_sentence(city):
+def test_a_file_that_is_no_zip_or_unpacks_too_large_is_refused_in_a_sentence(city, settings):
+    from django.utils import translation
+
     with pytest.raises(Conflict, match="not a zip archive"):
         services.import_feed(city, b"stop_id,stop_name\n", filename="stops.txt", today=TODAY)
+    with translation.override("sl"), pytest.raises(Conflict) as refused:
+        services.import_feed(city, b"stop_id,stop_name\n", filename="stops.txt", today=TODAY)
+    assert str(refused.value) == "Datoteka ni arhiv zip; vir GTFS je arhiv .zip z datotekami .txt."
+    # an archive is measured from its directory before anything is unpacked
+    settings.GTFS_MAX_UNPACKED = 2**20
+    big = feed_zip("kranj-mini", files={"notes.txt": "x" * (2**20)})
+    with pytest.raises(Conflict, match="unpacks to more than 1 MB") as refused:
+        services.import_feed(city, big, today=TODAY)
+    assert refused.value.code == "gtfs-archive" and FeedVersion.objects.count() == 0
 
 
 def test_unreadable_rows_and_bad_bytes_are_named_with_their_line(city):
@@ -217,6 +228,14 @@ def test_a_version_starting_on_the_same_day_replaces_the_earlier_one_wholly(city
     assert selectors.version_in_force(city, date(2026, 6, 1)) == fixed
     assert [(p.version, p.start) for p in selectors.periods(city)] == [
         (fixed, date(2026, 1, 5)), (old, None)]
+
+
+def test_a_feed_info_start_after_the_last_service_day_is_refused():
+    report = validate(feed_zip("kranj-mini", files={"feed_info.txt": (
+        "feed_publisher_name,feed_publisher_url,feed_lang,feed_start_date\n"
+        "Test,https://example.org,sl,20270101\n")}), today=TODAY)
+    assert [(n.file, n.column, n.code) for n in report.errors] == [
+        ("feed_info.txt", "feed_start_date", "start_and_end_range_out_of_order")]
 
 
 def test_versions_belong_to_their_city(city, helsinki):

@@ -66,5 +66,10 @@ def validate(source: bytes | Path, *, today: date, archive_name: str = "feed.zip
         notices.add("no_service_dates", ERROR, "calendar.txt", None, "",
                     "no service runs on any day and feed_info.txt gives no dates: the feed "
                     "cannot be placed in time (a ZeroCity rule)")
+    elif start > end and not (info_start and info_end):  # one date from feed_info, one not
+        notices.add("start_and_end_range_out_of_order", ERROR, "feed_info.txt", None,
+                    "feed_start_date" if info_start else "feed_end_date",
+                    f"the feed covers {start:%Y%m%d} to {end:%Y%m%d}: feed_info's date and the "
+                    "service days disagree")
     return Report(tables={name: t.frame for name, t in feed.tables.items()},
                   notices=notices.sorted(ORDER), start=start, end=end)
