@@ -383,3 +383,22 @@ def test_ridership_places_stops_where_the_feed_puts_them_and_falls_back_to_the_s
     assert positions["glavni-trg"] == ("Glavni trg", 46.2386, 14.3557)
     assert positions["farm"] == ("Farm", 46.3, 14.4)  # not in the feed: the stops file
     assert positions["kolodvor-1"] == ("Kranj kolodvor (peron 1)", 46.2437, 14.3496)
+
+
+def test_a_backup_takes_every_version_the_database_holds(city):
+    from django.db import connection
+
+    from zerocity.ops.backup import _feed_versions_to_copy
+
+    version = imported(city).value
+
+    class Snapshot:  # the backup's view of the database: here, the test's own transaction
+        @staticmethod
+        def rows(sql):  # type: ignore[no-untyped-def]
+            with connection.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+
+    names = [name for name, path in _feed_versions_to_copy(Snapshot())]
+    assert f"{version.path}/feed.zip" in names
+    assert f"{version.path}/stop_times.parquet" in names and len(names) == 12
