@@ -152,10 +152,14 @@ def test_unreadable_rows_and_bad_bytes_are_named_with_their_line(city):
     with pytest.raises(FeedRefused) as refused:
         imported(city, zip={"files": {
             "stops.txt": stops + "short,row\n" + '"open quote,x,1,2\n',
-            "levels.txt": b"level_id,level_index\nL1,\xff\n"}})
+            "levels.txt": b"level_id,level_index\nL1,\xff\n",
+            "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
+                          "arriva,Arriva\x00,https://arriva.si,Europe/Ljubljana\n"}})
     assert where(refused.value.notices) == [
+        ("agency.txt", 2, "agency_name", "invalid_character"),
         ("stops.txt", 10, "", "invalid_row_length"), ("stops.txt", 11, "", "invalid_row_length"),
         ("levels.txt", None, "", "csv_parsing_failed")]
+    assert "\x00" not in str(AuditLog.objects.get(action="mobility.feed_refused").data)
 
 
 # -- versions ----------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def _audit_refusal(city: City, report: Report, *, filename: str, sha256: str,
         audit.record("mobility.feed_refused", city=city, user=by, actor=actor,
                      filename=filename, sha256=sha256, errors=len(report.errors),
                      codes=dict(Counter(n.code for n in report.errors)),
-                     first=[str(n) for n in report.errors[:20]])
+                     first=[str(n).replace("\x00", "\ufffd") for n in report.errors[:20]])
 
 
 def _first(report: Report, table: str, column: str) -> str:

@@ -176,6 +176,11 @@ def read_table(name: str, data: bytes, notices: Notices) -> RawTable | None:
         broken = values.str.contains(r"[\r\n]", regex=True).to_numpy(dtype=bool)
         notices.add_rows("new_line_in_value", ERROR, file, lines[broken], column,
                          "the value holds a line break")
+        # U+FFFD is what a wrong encoding leaves; NUL no database can store
+        odd = values.str.contains("[\ufffd\x00]", regex=True).to_numpy(dtype=bool)
+        notices.add_rows("invalid_character", ERROR, file, lines[odd], column,
+                         "the value holds a replacement character (U+FFFD) or a NUL: was the "
+                         "file saved in another encoding than UTF-8?")
         stripped = values.str.strip()
         padded = (stripped != values).to_numpy(dtype=bool) & ~broken
         notices.add_rows("leading_or_trailing_whitespaces", WARNING, file, lines[padded], column,
