@@ -66,7 +66,7 @@ def feed_import(file: Path, city_slug: str, name: str, licence: str, attribution
         click.echo(f"{file.name} is identical to version #{version.pk} ({version.name}), "
                    f"imported {version.imported_at:%Y-%m-%d %H:%M} UTC: nothing changed")
         return
-    warnings = sum(version.warning_counts.values())
+    warnings = version.warning_total
     click.echo(f"version #{version.pk} {version.name}: service dates {version.start_date} to "
                f"{version.end_date}, in force from {version.start_date}; "
                + ", ".join(f"{n} {f}" for f, n in sorted(version.counts.items()))
@@ -90,7 +90,7 @@ def feed_list(city_slug: str) -> None:
         when = ("replaced" if p.start is None else
                 f"in force {p.start} to {p.last}" if p.last else f"in force from {p.start}")
         click.echo(f"#{v.pk}\t{v.name}\t{v.start_date} to {v.end_date}\t{when}\t"
-                   f"{sum(v.warning_counts.values())} warning(s)\t{v.sha256[:12]}")
+                   f"{v.warning_total} warning(s)\t{v.sha256[:12]}")
 
 
 @feed.command("show")

@@ -55,6 +55,11 @@ class FeedVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.city_id} feed #{self.pk} {self.name}"
 
+    @property
+    def warning_total(self) -> int:
+        """Warnings and information notices found, the ones not kept word for word too."""
+        return sum(int(n) for n in self.warning_counts.values())
+
 
 class FeedStop(models.Model):
     """A row of the version's stops.txt: what a validator's ``stop`` must name."""
