@@ -22,7 +22,7 @@ WRITES = {"save", "create", "update", "delete", "bulk_create", "bulk_update", "g
           "update_or_create", "send_mail", "send_mass_mail", "atomic"}
 DOMAIN_ERRORS = {"Conflict", "NotFound", "PermissionDenied", "ZeroCityError",
                  "PaymentDeclined"}
-APPS = ("core", "inventory", "plan", "data", "card", "food", "engage")
+APPS = ("core", "inventory", "plan", "data", "card", "mobility", "food", "engage")
 
 
 def _calls(tree: ast.AST) -> list[tuple[int, str]]:
@@ -62,7 +62,7 @@ def test_the_edges_write_nothing_and_query_nothing_themselves(path):
 
 # A form shown again with the refusal beside its field renders the error: that is the edge's
 # job, and these are the places that do it.
-FORM_RERENDERS = {"data_views.py": 1, "views.py": 1}
+FORM_RERENDERS = {"data_views.py": 1, "mobility_views.py": 1, "views.py": 1}
 
 
 @pytest.mark.parametrize("path", EDGES, ids=lambda p: str(p.relative_to(SRC)))

@@ -17,6 +17,7 @@ from zerocity.data.cli import data
 from zerocity.engage.cli import engage
 from zerocity.food.cli import food
 from zerocity.inventory.cli import factor, inventory
+from zerocity.mobility.cli import mobility
 from zerocity.ops.cli import backup, restore, worker
 from zerocity.plan.cli import plan
 
@@ -50,8 +51,8 @@ def main() -> None:
     _setup()
 
 
-for group in (city, user, inventory, factor, plan, data, card, food, engage, worker, backup,
-              restore):
+for group in (city, user, inventory, factor, plan, data, card, mobility, food, engage, worker,
+              backup, restore):
     main.add_command(group)
 
 

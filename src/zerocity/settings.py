@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "zerocity.plan",
     "zerocity.data",
     "zerocity.card",
+    "zerocity.mobility",
     "zerocity.food",
     "zerocity.engage",
     "zerocity.web",
@@ -300,6 +301,11 @@ UPLOAD_MAX_PARTS = 1000
 # A table sent in a file: rows and columns beyond these are refused before the rows are read.
 IMPORT_MAX_ROWS = int(os.environ.get("ZEROCITY_IMPORT_MAX_ROWS", "100000"))
 IMPORT_MAX_COLUMNS = int(os.environ.get("ZEROCITY_IMPORT_MAX_COLUMNS", "200"))
+# A GTFS timetable (a zip): how much it may unpack to, and how many files it may hold. A national
+# feed with rail unpacks to a few hundred MB; larger ones go through `zerocity mobility feed
+# import`, which reads the file from disk (docs/mobility.md).
+GTFS_MAX_UNPACKED = int(os.environ.get("ZEROCITY_GTFS_MAX_UNPACKED", str(2048 * MB)))
+GTFS_MAX_FILES = 200
 # Quarantine keeps the first errors of each column word for word and counts the rest.
 QUARANTINE_KEEP_PER_COLUMN = int(os.environ.get("ZEROCITY_QUARANTINE_KEEP_PER_COLUMN", "100"))
 # Readings and card taps dated before this day (UTC) are refused: a device's unset clock.

@@ -38,7 +38,7 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from zerocity.card.models import PseudonymKey, Stop, Tap
-from zerocity.core import audit
+from zerocity.core import audit, hooks
 from zerocity.core.actors import Person
 from zerocity.core.calendar import CityCalendar
 from zerocity.core.models import City
@@ -155,6 +155,20 @@ def load_stops(city: City, text: str, *, by: Person | None = None, actor: str = 
     return len(rows)
 
 
+def stop_positions(city: City, month: date) -> dict[str, tuple[str, float, float]]:
+    """stop_id -> (name, lat, lon): where the city's timetable feed puts its stops during the
+    month (the versions in force on its first and last days, the later one winning), and for
+    stops the feed lacks, the stops file loaded with ``load_stops`` (the fallback)."""
+    placed = {s.stop_id: (s.name, s.lat, s.lon) for s in Stop.objects.filter(city=city)}
+    network = hooks.transit()
+    if network is not None:
+        first = month.replace(day=1)
+        last = first.replace(day=city.calendar.days_in_month(first.year, first.month))
+        placed.update(network.stop_positions(city, first))
+        placed.update(network.stop_positions(city, last))
+    return placed
+
+
 # -- legs ---------------------------------------------------------------------------------------
 
 LEG_COLUMNS = ["rider", "at", "service", "route", "stop", "reason", "units"]
@@ -231,7 +245,7 @@ class Ridership:
 def analyse(city: City, month: date, *, mobility: MobilityFactors | None = None) -> Ridership:
     f = mobility or factors()
     df = chain(legs(city, month))
-    stops = {s.stop_id: s for s in Stop.objects.filter(city=city)}
+    stops = stop_positions(city, month)
     bus = df[df["service"] == "bus"]
     by_route = bus[bus["route"] != ""].groupby("route").size().sort_values(ascending=False)
     by_stop = bus[bus["stop"] != ""].groupby("stop").size().sort_values(ascending=False)
@@ -241,8 +255,7 @@ def analyse(city: City, month: date, *, mobility: MobilityFactors | None = None)
 
     def km(o: str, d: str) -> float | None:
         if o in stops and d in stops:
-            return _haversine_km((stops[o].lat, stops[o].lon),
-                                 (stops[d].lat, stops[d].lon)) * f.detour
+            return _haversine_km(stops[o][1:], stops[d][1:]) * f.detour
         return None
 
     chained = bus[bus["dest"].notna()]
@@ -263,7 +276,7 @@ def analyse(city: City, month: date, *, mobility: MobilityFactors | None = None)
         legs_by_mode={m: int((df["service"] == m).sum()) for m in MODES},
         riders=int(df["rider"].nunique()),
         boardings_by_route=[(str(r), int(n)) for r, n in by_route.items()],
-        boardings_by_stop=[(str(s), stops[s].name if s in stops else "", int(n))
+        boardings_by_stop=[(str(s), stops[s][0] if s in stops else "", int(n))
                            for s, n in by_stop.items()],
         boardings_by_hour=hours,
         transfers=int((df["reason"] == "transfer").sum()),

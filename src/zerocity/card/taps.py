@@ -32,7 +32,7 @@ from zerocity.card.models import (
     Validator,
 )
 from zerocity.card.services import charge
-from zerocity.core import audit, tokens
+from zerocity.core import audit, hooks, tokens
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
@@ -136,6 +136,7 @@ def process_tap(validator: Validator, tap: TapIn, *, offline: bool = False) -> T
         raise Conflict(f"tap {tap.seq} is dated {tap.at.isoformat()}, before "
                        f"{earliest.date().isoformat()}, the earliest time a device may send "
                        "(its clock not set?)", code="device-time-earliest")
+    _check_network(validator.city, tap)
     try:
         with transaction.atomic():
             return _decide_and_record(validator, tap, offline=offline)
@@ -144,6 +145,21 @@ def process_tap(validator: Validator, tap: TapIn, *, offline: bool = False) -> T
         if done is None:
             raise
         return TapResult(done, None, True)  # the same tap raced in on another connection
+
+
+def _check_network(city: City, tap: TapIn) -> None:
+    """A tap's route and stop are those of the city's timetable feed in force on the tap's
+    local day (the mobility app answers through ``core.hooks``); a city without a feed takes
+    any."""
+    network = hooks.transit()
+    if network is None or not (tap.route or tap.stop):
+        return
+    unknown = network.unknown(city, city.calendar.local_date(tap.at), tap.route or "",
+                              tap.stop or "")
+    if unknown:
+        raise Conflict(f"tap {tap.seq}: {' and '.join(unknown)} not in {city.slug}'s timetable "
+                       "feed in force on the tap's day; the validator's route and stop must "
+                       "be the feed's route_id and stop_id", code="tap-unknown-stop")
 
 
 def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool) -> TapResult:

@@ -6,6 +6,9 @@ edges can gather what every app holds without importing any of them.
 - ``personal_data``: each app's part of a person's data download (GDPR Art. 15 and 20) and
   of deleting their account (Art. 17).
 - ``health_check``: what ``/healthz`` asks (the database, the readings store).
+- ``transit_network``: the city's public-transport network on a service date (its stops and
+  routes), which the mobility app holds and the card asks: a tap's ``route`` and ``stop``
+  must be the feed's, and ridership places stops where the feed puts them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from zerocity.core.actors import Person
     from zerocity.core.models import City
 
@@ -76,3 +81,27 @@ def health() -> dict[str, str]:
             problem = type(exc).__name__  # the class only: a message may name hosts or paths
         found[name] = "ok" if problem is None else f"failing: {problem}"
     return found
+
+
+@dataclass(frozen=True)
+class TransitNetwork:
+    """What the timetable says of a city's network on a service date. ``unknown(city, day,
+    route, stop)`` names which of a route id and a stop id (either may be "") the feed in force
+    does not have, empty when both are known or when the city has no feed yet;
+    ``stop_positions(city, day)`` maps each stop id that has a position to (name, lat, lon),
+    empty without a feed."""
+
+    unknown: Callable[[City, date, str, str], list[str]]
+    stop_positions: Callable[[City, date], dict[str, tuple[str, float, float]]]
+
+
+_transit: list[TransitNetwork] = []
+
+
+def transit_network(network: TransitNetwork) -> None:
+    _transit[:] = [network]
+
+
+def transit() -> TransitNetwork | None:
+    """The registered network, or None when no app holds one."""
+    return _transit[0] if _transit else None

@@ -7,6 +7,8 @@
    temporary name, commits its batch, then renames it: a file of a batch the snapshot holds
    is taken even if its rename has not happened yet, and a file of a batch committed after
    the snapshot is left out. Files no batch lists (generated readings) are taken as they are.
+   The timetable versions the snapshot holds, each folder whole (a version's folder is in
+   place before its transaction commits, so a version in the snapshot has all of it).
 3. The secret key, and the sealed tenders' public parts as the snapshot holds them
    (``tenders.json``): each procurement's public key, its openers' passphrase-sealed shares
    and each tender's checksum. The passphrases are never in a backup.
@@ -152,6 +154,19 @@ def _batch_files(snap: Snapshot) -> tuple[set[int], set[str]]:
     return ids, files
 
 
+def _feed_versions_to_copy(snap: Snapshot) -> list[tuple[str, Path]]:
+    """(name under the data directory, file) of every timetable version the snapshot holds:
+    its Parquet tables and the archive as imported (docs/mobility.md)."""
+    from zerocity.mobility.models import FeedVersion
+
+    data_dir = Path(settings.DATA_DIR)
+    out = []
+    for (rel,) in snap.rows(f"SELECT path FROM {FeedVersion._meta.db_table} ORDER BY id"):
+        folder = data_dir / str(rel)
+        out += [(f"{rel}/{f.name}", f) for f in sorted(folder.iterdir()) if f.is_file()]
+    return out
+
+
 def _b64(value: Any) -> str:
     return base64.b64encode(bytes(value or b"")).decode()
 
@@ -254,6 +269,8 @@ def take(out: Path) -> Taken:
             files = _readings_to_copy(root, ids, listed)
             for rel, path in files:
                 archive.add_path(f"data/readings/{rel}", _open_published(path))
+            for rel, path in _feed_versions_to_copy(snap):
+                archive.add_path(f"data/{rel}", path)
             tenders = tenders_public_parts(snap.rows)
             archive.add_bytes("tenders.json", json.dumps(tenders, indent=1,
                                                          sort_keys=True).encode())

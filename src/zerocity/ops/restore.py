@@ -126,6 +126,17 @@ def _restore_readings(staged: Path, data_dir: Path) -> int:
     return count
 
 
+def _restore_feed_versions(staged: Path, data_dir: Path) -> None:
+    """The timetable versions' folders (docs/mobility.md), as the backup holds them."""
+    source = staged / "data" / "gtfs"
+    if not source.is_dir():
+        return
+    target = data_dir / "gtfs"
+    if target.exists():
+        shutil.rmtree(target)  # folders only: check_target_empty made sure
+    os.replace(source, target)
+
+
 def _write_secret_key(data_dir: Path, key: bytes) -> None:
     path = data_dir / "secret_key"
     tmp = path.with_name(".secret_key.tmp")
@@ -156,6 +167,7 @@ def restore(archive: Path) -> Restored:
         read(archive, sink)  # checked again while written: the file may have changed since
         _restore_database(manifest, staged)
         files = _restore_readings(staged, data_dir)
+        _restore_feed_versions(staged, data_dir)
         _write_secret_key(data_dir, member_path(staged, "secret_key").read_bytes())
         expected = json.loads(member_path(staged, "tenders.json").read_bytes())
     finally:

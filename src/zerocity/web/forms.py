@@ -121,6 +121,22 @@ class DataUploadForm(forms.Form):
                                           "with zerocity data ingest."))
 
 
+class FeedUploadForm(forms.Form):
+    file = forms.FileField(label=_("GTFS feed (.zip)"), help_text=_(
+        "A GTFS Schedule archive of at most 50 MB; import larger feeds with zerocity mobility "
+        "feed import."))
+    name = forms.CharField(label=_("Name of the version"), required=False, max_length=200,
+                           help_text=_("Empty: the feed's own version, else the file's name."))
+    licence = forms.CharField(label=_("Licence"), required=False, max_length=200, help_text=_(
+        "For example CC BY-SA 4.0 for the national access point's feed."))
+    attribution = forms.CharField(label=_("Attribution"), required=False, max_length=1000,
+                                  help_text=_("Empty: the feed's publisher and agencies."))
+
+    def clean_file(self) -> UploadedFile[bytes]:
+        return _within_upload_limit(self, _("The file is larger than 50 MB; import larger "
+                                          "feeds with zerocity mobility feed import."))
+
+
 class SignUpForm(forms.Form):
     """A citizen's account: a user name, an e-mail address (confirmed by a link) and a
     password that Django's password validators accept."""

@@ -9,6 +9,7 @@ from zerocity.web import card_views as cv
 from zerocity.web import data_views as dv
 from zerocity.web import engage_views as ev
 from zerocity.web import food_views as fv
+from zerocity.web import mobility_views as mv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
 from zerocity.web import views
@@ -219,6 +220,9 @@ urlpatterns = [
          name="food_manage_notice"),
     path("<slug:city>/food/manage/procurements/<int:pk>/questions/<int:question>/answer/",
          fv.manage_answer, name="food_manage_answer"),
+    # the timetable (GTFS): staff
+    path("<slug:city>/mobility/feeds/", mv.feeds, name="mobility_feeds"),
+    path("<slug:city>/mobility/feeds/<int:pk>/", mv.feed, name="mobility_feed"),
     path("<slug:city>/data/", odv.catalogue, name="open_data"),
     path("<slug:city>/data/datasets/<slug:key>/", odv.dataset, name="open_data_dataset"),
     path("<slug:city>/data/coverage/", dv.coverage, name="data_coverage"),

@@ -1,0 +1,113 @@
+"""``zerocity mobility``: the city's public transport as data — its GTFS timetable feeds."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from zerocity.core.cli import ACTOR, city_opt, handles_errors
+
+SHOWN_WARNINGS = 50
+
+
+def _warning(kept: dict[str, Any]) -> str:
+    from zerocity.mobility.gtfs.notices import Notice
+
+    return f"{kept['severity'].lower()}: {Notice.from_dict(kept)}"
+
+
+@click.group()
+def mobility() -> None:
+    """Public transport: the city's GTFS timetable, versioned."""
+
+
+@mobility.group()
+def feed() -> None:
+    """GTFS Schedule feeds: import a version, list the versions."""
+
+
+@feed.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@city_opt
+@click.option("--name", default="", help="The version's name [default: feed_info's "
+              "feed_version, else the file's name].")
+@click.option("--licence", default="", help="The feed's licence, e.g. CC-BY-SA-4.0 (GTFS "
+              "itself has no field for it).")
+@click.option("--attribution", default="", help="Who must be named where the data is shown "
+              "[default: the feed's publisher and agencies].")
+@handles_errors
+def feed_import(file: Path, city_slug: str, name: str, licence: str, attribution: str) -> None:
+    """Check FILE (a GTFS zip) with the MobilityData validator's rules and import it as the
+    city's newest version, in force from its start date.
+
+    Every error is printed as `file.txt line N, column C: code: reason` and nothing is
+    imported (exit code 1); warnings are kept with the version. Importing the same file again
+    changes nothing.
+    """
+    from zerocity.core.selectors import get_city
+    from zerocity.mobility.errors import FeedRefused
+    from zerocity.mobility.services import import_feed
+
+    city = get_city(city_slug)
+    try:
+        done = import_feed(city, file, name=name, filename=file.name, licence=licence,
+                           attribution=attribution, actor=ACTOR)
+    except FeedRefused as exc:
+        for notice in exc.notices:
+            click.echo(str(notice), err=True)
+        click.echo(f"error: {file.name} refused: {len(exc.notices)} error(s); nothing was "
+                   "imported", err=True)
+        sys.exit(1)
+    version = done.value
+    if done.replayed:
+        click.echo(f"{file.name} is identical to version #{version.pk} ({version.name}), "
+                   f"imported {version.imported_at:%Y-%m-%d %H:%M} UTC: nothing changed")
+        return
+    warnings = version.warning_total
+    click.echo(f"version #{version.pk} {version.name}: service dates {version.start_date} to "
+               f"{version.end_date}, in force from {version.start_date}; "
+               + ", ".join(f"{n} {f}" for f, n in sorted(version.counts.items()))
+               + f"; {warnings} warning(s)")
+    for w in version.warnings[:SHOWN_WARNINGS]:
+        click.echo(_warning(w))
+    if warnings > SHOWN_WARNINGS:
+        click.echo(f"... and {warnings - SHOWN_WARNINGS} more (zerocity mobility feed show)")
+
+
+@feed.command("list")
+@city_opt
+@handles_errors
+def feed_list(city_slug: str) -> None:
+    """The city's versions, newest first, with the service dates each is in force."""
+    from zerocity.core.selectors import get_city
+    from zerocity.mobility.selectors import periods
+
+    for p in periods(get_city(city_slug)):
+        v = p.version
+        when = ("replaced" if p.start is None else
+                f"in force {p.start} to {p.last}" if p.last else f"in force from {p.start}")
+        click.echo(f"#{v.pk}\t{v.name}\t{v.start_date} to {v.end_date}\t{when}\t"
+                   f"{v.warning_total} warning(s)\t{v.sha256[:12]}")
+
+
+@feed.command("show")
+@click.argument("version_id", type=int)
+@city_opt
+@handles_errors
+def feed_show(version_id: int, city_slug: str) -> None:
+    """One version: its dates, licence and attribution, rows per file and every warning
+    kept."""
+    from zerocity.core.selectors import get_city
+    from zerocity.mobility.selectors import get_version
+
+    v = get_version(get_city(city_slug), version_id)
+    click.echo(f"#{v.pk} {v.name} ({v.filename}), sha256 {v.sha256}")
+    click.echo(f"service dates {v.start_date} to {v.end_date}; imported "
+               f"{v.imported_at:%Y-%m-%d %H:%M} UTC by {v.by_label}")
+    click.echo(f"licence: {v.licence or 'not stated'}; attribution: {v.attribution or '-'}")
+    click.echo(", ".join(f"{f}: {n}" for f, n in sorted(v.counts.items())))
+    for w in v.warnings:
+        click.echo(_warning(w))
