@@ -124,7 +124,7 @@ def random_feed(seed: int, rules: bool = True) -> dict[str, pd.DataFrame]:
             t = rnd.randint(6 * 3600, 9 * 3600) if rnd.random() < 0.85 \
                 else rnd.randint(23 * 3600, 25 * 3600)
             rows = []
-            for pos, s in enumerate(seq):
+            for s in seq:
                 dwell = rnd.choice([0, 0, 30])
                 flags = (1 if rnd.random() < 0.08 else 0, 1 if rnd.random() < 0.08 else 0)
                 rows.append((f"S{s}", t, t + dwell, *flags))

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from planner_feeds import random_feed
 
+from planner_feeds import random_feed
 from zerocity.card import fares as card_fares
 from zerocity.mobility.planner import oracles
 from zerocity.mobility.planner.pricing import CardFares, FareModel
