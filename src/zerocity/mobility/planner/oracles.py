@@ -28,7 +28,7 @@ def _ok(p: Params, n: int, attr: str) -> list[bool]:
 
 def connections(tt: Timetable, pattern_ok: Sequence[bool]) -> list[tuple[int, ...]]:
     """(dep, arr, trip, position, pattern) of every hop, by departure."""
-    out = []
+    out: list[tuple[int, ...]] = []
     for pat in range(tt.n_patterns):
         if not pattern_ok[pat]:
             continue

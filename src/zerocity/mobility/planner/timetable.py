@@ -323,7 +323,10 @@ def compile_timetable(tables: dict[str, pd.DataFrame], tz: str, service_date: da
                 subs.append([inst])
         patterns.extend((key, sub) for sub in subs)
 
-    pat_route, pat_acc, pat_stop_ptr, pat_stops = [], [], [0], []
+    pat_route: list[int] = []
+    pat_acc: list[bool] = []
+    pat_stop_ptr: list[int] = [0]
+    pat_stops: list[int] = []
     pat_pick: list[bool] = []
     pat_drop: list[bool] = []
     pat_trip, pat_time = [0], []
@@ -331,10 +334,10 @@ def compile_timetable(tables: dict[str, pd.DataFrame], tz: str, service_date: da
     trip_ids, trip_pattern, trip_day, trip_start, trip_route = [], [], [], [], []
     offset_t = 0
     for p, (key, sub) in enumerate(patterns):
-        route, inaccessible, sidx, pick, drop = key
+        route, inaccessible, seq, pick, drop = key
         pat_route.append(route)
         pat_acc.append(not inaccessible)
-        pat_stops.extend(sidx)
+        pat_stops.extend(seq)
         pat_pick.extend(pick)
         pat_drop.extend(drop)
         pat_stop_ptr.append(len(pat_stops))
