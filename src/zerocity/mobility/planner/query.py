@@ -121,7 +121,8 @@ class PlanResult:
 
 def _offsets(tt: Timetable, point: Point, max_walk_m: float) -> list[Offset]:
     d = tr.haversine_m(point[0], point[1], tt.lat, tt.lon) * tr.DETOUR
-    near = np.nonzero(d <= max(max_walk_m, 0.5))[0]
+    d = np.where(d < 1.0, 0.0, d)  # a point within a metre of a stop is at the stop
+    near = np.nonzero(d <= max_walk_m)[0]
     return [Offset(int(s), tr.walk_seconds(float(d[s])), float(d[s])) for s in near]
 
 
@@ -183,7 +184,8 @@ def plan(timetables: Timetable | Callable[[date], Timetable], query: Query, *,
         pattern_ok &= np.isin(pattern_modes, list(modes))
     stop_ok = np.ones(tt.n_stops, dtype=bool)
     if query.wheelchair:
-        bad_trips = int(np.sum(~tt.pat_accessible[tt.trip_pattern])) if tt.n_trips else 0
+        bad_trips = len({tt.trip_ids[t] for t in np.nonzero(
+            ~tt.pat_accessible[tt.trip_pattern] & (tt.trip_day == 0))[0]})
         bad_stops = [tt.stop_ids[i] for i in np.nonzero(tt.stop_wheelchair
                                                         == NOT_ACCESSIBLE)[0]]
         pattern_ok &= tt.pat_accessible
@@ -228,7 +230,8 @@ def plan(timetables: Timetable | Callable[[date], Timetable], query: Query, *,
     else:
         search.run(when)
     its = [_itinerary(tt, lab, query, fares, factors) for lab in search.target]
-    its = _pareto(its, by_departure=query.arrive_by or bool(query.window_s))
+    its = _pareto(its, "arrive_by" if query.arrive_by else "range" if query.window_s
+                  else "depart_at")
     if not its:
         span = query.max_duration_s // 60
         notes.append(f"no journey {'arriving by' if query.arrive_by else 'leaving at'} "
@@ -338,6 +341,8 @@ def _itinerary(tt: Timetable, target: Label, query: Query, fares: CardFares | No
 def _offset_legs(tt: Timetable, o: Offset, a: Place, b: Place, start: int,
                  taps: list[PlannedTap], reverse: bool = False) -> list[Leg]:
     if o.mode != "bike":
+        if o.seconds == 0:
+            return []  # the point is the stop
         return [Leg("walk", a, b, tt.instant(start), tt.instant(start + o.seconds),
                     distance_m=o.walk_m)]
     s1, s2, ride_m, ride_s, walk1 = o.detail
@@ -351,13 +356,18 @@ def _offset_legs(tt: Timetable, o: Offset, a: Place, b: Place, start: int,
             Leg("walk", p2, b, tt.instant(t2), tt.instant(start + o.seconds))]
 
 
-def _pareto(its: Sequence[Itinerary], by_departure: bool) -> list[Itinerary]:
-    """Non-dominated itineraries on (arrival, vehicles, fare, walking), and departure (later
-    is better) for range and arrive-by answers; sorted by arrival."""
+def _pareto(its: Sequence[Itinerary], kind: str) -> list[Itinerary]:
+    """Non-dominated itineraries on (arrival, vehicles, fare, walking); a range answer adds
+    the departure (later is better), an arrive-by answer puts it in the arrival's place.
+    Sorted by arrival."""
     def crit(i: Itinerary) -> tuple[float, ...]:
         fare = float(i.fare) if i.fare is not None else 0.0
-        c = (i.arrive.timestamp(), i.vehicles, fare, round(i.walk_m, 6))
-        return (-i.depart.timestamp(), *c) if by_departure else c
+        c = (i.vehicles, fare, round(i.walk_m, 6))
+        if kind == "arrive_by":
+            return (-i.depart.timestamp(), *c)
+        if kind == "range":
+            return (-i.depart.timestamp(), i.arrive.timestamp(), *c)
+        return (i.arrive.timestamp(), *c)
 
     keyed = sorted(((crit(i), i) for i in its), key=lambda x: x[0])
     out: list[tuple[tuple[float, ...], Itinerary]] = []
