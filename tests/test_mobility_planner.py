@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from planner_feeds import ZONE, Feed, at
 
+from planner_feeds import ZONE, Feed, at
 from zerocity.mobility.planner import (
     BikeShare,
     BikeStation,
