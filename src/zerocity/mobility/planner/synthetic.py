@@ -64,9 +64,11 @@ def network(shape: Shape, seed: int = 1, centre: tuple[float, float] = KRANJ,
     used: set[int] = set()
     for line in range(shape.lines):
         length = rnd.randint(*shape.stops_per_line)
-        unused = [i for i in range(shape.stops) if i not in used]
-        seq = [rnd.choice(unused or list(range(shape.stops)))]
-        heading = rnd.random() * 2 * math.pi
+        # lines start at the edge and cross the centre, as radial city lines do
+        edge = [i for i in range(shape.stops) if i not in used and math.hypot(
+            (pts[i][0] - lat0) / dlat, (pts[i][1] - lon0) / dlon) > 0.3]
+        seq = [rnd.choice(edge or list(range(shape.stops)))]
+        heading = math.atan2(lat0 - pts[seq[0]][0], (lon0 - pts[seq[0]][1]) * 0.69)
         while len(seq) < length:
             cur = seq[-1]
             cands = sorted((i for i in range(shape.stops) if i not in seq),
@@ -76,7 +78,7 @@ def network(shape: Shape, seed: int = 1, centre: tuple[float, float] = KRANJ,
             if not cands:
                 break
             seq.append(rnd.choice(cands[:2]) if rnd.random() < 0.3 else cands[0])
-            heading += rnd.uniform(-0.3, 0.3)
+            heading += rnd.uniform(-0.12, 0.12)
         used.update(seq)
         rid = f"L{line + 1}"
         routes.append({"route_id": rid, "agency_id": "A", "route_short_name": str(line + 1),
