@@ -33,8 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from zerocity.card import fares as card_fares  # noqa: E402
-from zerocity.mobility.planner import CardFares, Query, compile_timetable, plan  # noqa: E402
-from zerocity.mobility.planner import oracles, synthetic  # noqa: E402
+from zerocity.mobility.planner import CardFares, Query, compile_timetable, oracles, plan, synthetic  # noqa: E402  # noqa: E402
 from zerocity.mobility.planner.query import _offsets  # noqa: E402
 from zerocity.mobility.planner.search import INF, Offset, Params, Search, departures  # noqa: E402
 from zerocity.mobility.planner.transfers import DETOUR, haversine_m, walk_seconds  # noqa: E402

@@ -81,8 +81,9 @@ def _cents(amount: Any) -> int:
 
 
 # A state: (paid cents, itinerary taps ((t, cents), ...), journey start, last tap time, last
-# vehicle, transfers made in the journey); times on the timetable's axis, None before any tap.
-State = tuple[int, tuple[tuple[int, int], ...], int | None, int | None, str | None, int]
+# vehicle, transfers made in the journey, end of the latest cap period already full); times on
+# the timetable's axis, None before any tap.
+State = tuple[int, tuple[tuple[int, int], ...], int | None, int | None, str | None, int, int]
 
 
 class FareModel:
@@ -141,9 +142,10 @@ class FareModel:
             js = self._axis(last.journey_start)
             tm = sum(1 for p in prior if p.journey_start == last.journey_start
                      and p.reason == "transfer")
-            self.initial: State = (0, (), js, self._axis(last.at), last.vehicle, tm)
+            first: State = (0, (), js, self._axis(last.at), last.vehicle, tm, 0)
         else:
-            self.initial = (0, (), None, None, None, 0)
+            first = (0, (), None, None, None, 0, 0)
+        self.initial: State = (*first[:6], self._full_until(first, start))
 
     def _axis(self, moment: datetime) -> int:
         return int((moment - self.origin).total_seconds())
@@ -186,34 +188,47 @@ class FareModel:
                 fare, capped = room, True
         return fare, capped
 
+    def _full_until(self, state: State, t: int) -> int:
+        """The end of the latest cap period holding t that is already full."""
+        until = state[6]
+        for period, amount in self.caps:
+            start, end = self._period(period, t)
+            if end > until and self._paid_in(state, start, end) >= amount:
+                until = end
+        return until
+
     def step(self, state: State, t: int, vehicle: str) -> State:
         """The state after a bus tap at t on ``vehicle``, as the engine decides it."""
-        paid, taps, js, la, lv, tm = state
+        new = self._step(state, t, vehicle)
+        return (*new[:6], self._full_until(new, t)) if self.caps else new
+
+    def _step(self, state: State, t: int, vehicle: str) -> State:
+        paid, taps, js, la, lv, tm, full = state
+        if full > self.horizon:  # a cap full to the horizon: every tap until then is free
+            return (paid, taps + ((t, 0),), js, t, vehicle, tm, full)
         if self.free_all:
-            return (paid, taps + ((t, 0),), t, t, vehicle, 0)
+            return (paid, taps + ((t, 0),), t, t, vehicle, 0, full)
         if la is not None and vehicle and lv == vehicle and t - la <= self.same_vehicle:
-            return (paid, taps + ((t, 0),), js, t, vehicle, tm)  # already validated
+            return (paid, taps + ((t, 0),), js, t, vehicle, tm, full)  # already validated
         if la is not None and js is not None and vehicle != lv:
             for limit, kind, count, fare in self.transfers:
                 since = js if kind == "from_journey_start" else la
                 if t - since <= limit and (count is None or tm < count):
                     charged, capped = self._charge(state, fare, t)
                     return (paid + charged, taps + ((t, charged),), js, t, vehicle,
-                            tm if capped else tm + 1)
+                            tm if capped else tm + 1, full)
         if self.price == 0:
-            return (paid, taps + ((t, 0),), t, t, vehicle, 0)
+            return (paid, taps + ((t, 0),), t, t, vehicle, 0, full)
         charged, _ = self._charge(state, self.price, t)
-        return (paid + charged, taps + ((t, charged),), t, t, vehicle, 0)
+        return (paid + charged, taps + ((t, charged),), t, t, vehicle, 0, full)
 
     def key(self, state: State, now: int) -> tuple[Any, ...]:
         """What of the state still matters for taps from ``now`` to the horizon."""
-        paid, taps, js, la, lv, tm = state
-        if self.free_all or self.all_free:
+        paid, taps, js, la, lv, tm, full = state
+        if self.free_all or self.all_free or full > self.horizon:
+            # a full cap period lasting past the horizon holds ``now`` too: taps only come
+            # after the one that filled it
             return FREE
-        for period, amount in self.caps:
-            start, end = self._period(period, now)
-            if end > self.horizon and self._paid_in(state, start, end) >= amount:
-                return FREE
         js_open = js if js is not None and self.js_limit >= 0 and js + self.js_limit >= now \
             else None
         la_open = la if la is not None and self.prev_limit >= 0 and \

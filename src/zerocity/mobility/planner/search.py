@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ from zerocity.mobility.planner.pricing import FREE, FareModel, State
 from zerocity.mobility.planner.timetable import Timetable
 
 INF = 2**31 - 1
+NO_TAPS: State = (0, (), None, None, None, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,6 @@ class Params:
     pattern_ok: npt.NDArray[np.bool_] | None = None
     stop_ok: npt.NDArray[np.bool_] | None = None
     fare: FareModel | None = None
-    extra_rules: list[Any] = field(default_factory=list)
 
 
 class Footpaths:
@@ -221,8 +221,7 @@ class Search:
     def _pattern(self, p: int) -> tuple[Any, Any, list[list[int]]]:
         hit = self._times.get(p)
         if hit is None:
-            arrs, deps = self.tt.times(p)
-            hit = self._times[p] = (arrs, deps, deps.T.tolist())
+            hit = self._times[p] = self.tt.columns(p)
         return hit
 
     def _vehicle(self, trip: int) -> str:
@@ -237,7 +236,7 @@ class Search:
     def run(self, depart: int) -> None:
         """One search from the origin at ``depart`` (a range search calls it latest first)."""
         p = self.p
-        init: State = p.fare.initial if p.fare is not None else (0, (), None, None, None, 0)
+        init: State = p.fare.initial if p.fare is not None else NO_TAPS
         marked: dict[int, list[Label]] = {}
         for o in p.access:
             if not self.stop_ok[o.stop]:

@@ -146,6 +146,8 @@ class Timetable:
     feed_hash: str = ""
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _rules: tr.TransferRules | None = field(default=None, repr=False)
+    _columns: dict[int, tuple[I32, I32, list[list[int]]]] = field(default_factory=dict,
+                                                                  repr=False, compare=False)
 
     @property
     def n_stops(self) -> int:
@@ -179,6 +181,14 @@ class Timetable:
         t = int(self.pat_trip[p + 1] - self.pat_trip[p])
         o = int(self.pat_time[p])
         return (self.arr[o:o + t * n].reshape(t, n), self.dep[o:o + t * n].reshape(t, n))
+
+    def columns(self, p: int) -> tuple[I32, I32, list[list[int]]]:
+        """(arrivals, departures, departures per stop as lists): the search's view, kept."""
+        hit = self._columns.get(p)
+        if hit is None:
+            arrs, deps = self.times(p)
+            hit = self._columns[p] = (arrs, deps, deps.T.tolist())
+        return hit
 
     def instant(self, seconds: int) -> datetime:
         """Seconds on this timetable's axis as an aware datetime in the city's zone."""
