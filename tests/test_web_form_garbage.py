@@ -218,6 +218,9 @@ ROUTES: dict[str, Route] = {
     "data_token_issue": Route("admin", _k(key="source"), texts=["name"]),
     "data_token_revoke": Route("admin", _k(key="source", pk="token")),
     "data_upload": Route("staff", _k(), numbers=["source"]),
+    # the timetable (a form without its file is refused and imports nothing)
+    "mobility_feeds": Route("staff", _k(), lambda o: {"name": "Kranj"},
+                            texts=["name", "licence", "attribution"]),
 }
 
 
