@@ -190,10 +190,17 @@ def test_a_version_keeps_its_dates_counts_attribution_licence_and_warnings(city)
     assert version.attribution == ("ZeroCity (illustrative Kranj network); "
                                    "Arriva Kranj (illustrative)")
     assert version.counts["stop_times"] == 22 and version.counts["stops"] == 9
-    assert version.warning_counts == {"stop_without_stop_time": 1}
+    # (the version starts on 1 March, after TODAY: its trips don't cover the coming week)
+    assert version.warning_counts == {"stop_without_stop_time": 1,
+                                      "trip_coverage_not_active_for_next7_days": 1}
     assert version.warnings == [{"code": "stop_without_stop_time", "severity": "WARNING",
                                  "file": "stops.txt", "line": 10, "column": "stop_id",
-                                 "reason": 'stop "stara-posta" is served by no trip'}]
+                                 "reason": 'stop "stara-posta" is served by no trip'},
+                                {"code": "trip_coverage_not_active_for_next7_days",
+                                 "severity": "WARNING", "file": "trips.txt", "line": None,
+                                 "column": "service_id", "reason": (
+                                     "the first day a trip runs is 20260302: trips do not "
+                                     "cover the seven days 20260110 to 20260116")}]
     record = AuditLog.objects.get(action="mobility.feed_imported")
     assert record.data["start"] == "2026-03-01" and record.data["sha256"] == version.sha256
 
@@ -350,6 +357,63 @@ def test_a_faster_than_a_bus_stop_time_is_a_warning_only(city):
     assert report.errors == []
     assert [(n.line, n.code) for n in report.warnings if n.file == "stop_times.txt"] == [
         (3, "fast_travel_between_consecutive_stops")]
+
+
+def test_far_stops_reached_too_fast_are_a_warning_once_per_trip():
+    # given a trip whose stops are each under 10 km apart but which covers 10.9 km from the
+    # station to the last stop in 4 minutes (about 160 km/h, over the bus's 150)
+    report = validate(feed_zip("kranj-mini", files={"stops.txt": (
+        "stop_id,stop_name,stop_lat,stop_lon\n"
+        "kolodvor-1,Kranj kolodvor,46.2437,14.3496\nglavni-trg,Glavni trg,46.2386,14.3557\n"
+        "zlato-polje,Zlato polje,46.2472,14.3612\nplanina,Planina,46.2530,14.3808\n"
+        "primskovo,Primskovo,46.2568,14.3700\nkolodvor-2,K2,46.2435,14.3500\n"
+        "a,A,46.2437,14.4200\nb,B,46.2437,14.4900\n"), "stop_times.txt": (
+        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "1-0700,07:00:00,07:00:00,kolodvor-1,1\n1-0700,07:02:00,07:02:00,a,2\n"
+        "1-0700,07:04:00,07:04:00,b,3\n1-0730,07:30:00,07:30:00,planina,1\n"
+        "1-0730,07:40:00,07:40:00,kolodvor-1,2\n")}), today=TODAY)
+    # then the span is named once, at the stop it ends, beside the consecutive rule
+    far = [n for n in report.warnings if n.code == "fast_travel_between_far_stops"]
+    assert [(n.file, n.line) for n in far] == [("stop_times.txt", 4)]
+    assert far[0].reason.startswith('162 km/h over 10.8 km from "kolodvor-1" to "b"')
+
+
+def test_a_stop_far_from_its_trips_shape_is_a_warning_once_per_shape_and_stop():
+    # Primskovo (46.2568, 14.3700) is about 600 m off shape s1 (the station to Planina)
+    report = validate(feed_zip("kranj-mini", files={"stop_times.txt": (
+        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "1-0700,07:00:00,07:00:00,kolodvor-1,1\n1-0700,07:10:00,07:10:00,primskovo,2\n"
+        "1-0700,07:20:00,07:20:00,planina,3\n1-night,23:50:00,23:50:00,primskovo,1\n"
+        "1-night,24:20:00,24:20:00,planina,2\n")}), today=TODAY)
+    off = [n for n in report.warnings if n.code == "stop_too_far_from_shape"]
+    assert [(n.line, n.column) for n in off] == [(3, "stop_id")]
+    assert off[0].reason.startswith('stop "primskovo" is ')
+    metres = float(off[0].reason.split(" is ")[1].split(" m ")[0])
+    assert 600 < metres < 800
+    # and the stops on the line are not reported
+    assert not [n for n in validate(feed_zip("kranj-mini"), today=TODAY).warnings
+                if n.code == "stop_too_far_from_shape"]
+
+
+def test_service_dates_are_checked_against_the_coming_week_gaps_and_the_far_future():
+    # given a weekday service from 1 June 2026 with a 20-day hole in August, to 2099
+    calendar = ("service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                "start_date,end_date\nWD,1,1,1,1,1,0,0,20260601,20260731\n"
+                "SA,1,1,1,1,1,0,0,20260821,20991231\n")
+    report = validate(feed_zip("kranj-mini", files={"calendar.txt": calendar}, drop=(
+        "feed_info.txt",)), today=TODAY)
+    said = {(n.code, n.file, n.line): n.reason for n in report.warnings}
+    assert said[("trip_coverage_not_active_for_next7_days", "trips.txt", None)] == (
+        "the first day a trip runs is 20260406: trips do not cover the seven days 20260110 to "
+        "20260116")
+    assert said[("big_gap_in_service", "calendar.txt", None)] == (
+        "no trip runs for 20 days, from 20260801 to 20260820")
+    assert said[("service_extends_far_in_the_future", "calendar.txt", 3)].startswith(
+        'the service runs until "20991231"')
+    # and the fixture feed, in force today until the end of the year, has none of them
+    codes = {n.code for n in validate(feed_zip("kranj-mini"), today=TODAY).warnings}
+    assert not codes & {"trip_coverage_not_active_for_next7_days", "big_gap_in_service",
+                        "service_extends_far_in_the_future"}
 
 
 # -- the card uses the feed's stops and routes ------------------------------------------------

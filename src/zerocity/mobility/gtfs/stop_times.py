@@ -16,6 +16,7 @@ from zerocity.mobility.gtfs.notices import ERROR, WARNING, Notices, quoted
 from zerocity.mobility.gtfs.rules import location_types
 
 FILE = "stop_times.txt"
+FAR_KM = 10.0
 
 
 def max_speed_kmh(route_type: float) -> float:
@@ -172,6 +173,34 @@ def _speeds(c: Checked, notices: Notices, st: pd.DataFrame) -> None:
                      + quoted(timed["stop_id"][fast]).to_numpy() + ", faster than the "
                      + pd.Series(limit[fast]).astype(int).astype(str).to_numpy()
                      + " km/h a vehicle of this route type reaches")
+    _far_speeds(notices, timed, km, limit)
+
+
+def _far_speeds(notices: Notices, timed: pd.DataFrame, km: np.ndarray,
+                limit: np.ndarray) -> None:
+    """``fast_travel_between_far_stops``: from each stop to the first stop more than 10 km
+    further along the trip (the distances between consecutive stops added up), faster than the
+    route type's limit; once per trip, at the first such span."""
+    step = np.nan_to_num(km, nan=0.0)
+    trip = pd.factorize(timed["trip_id"])[0].astype(np.float64)
+    along = pd.Series(step).groupby(trip).cumsum().to_numpy()
+    key = trip * 1e7 + along  # sorted: rows are in trip order, distances only grow
+    end = np.searchsorted(key, key + FAR_KM, side="right")
+    ok = end < len(key)
+    end = np.where(ok, end, 0)
+    ok &= trip[end] == trip
+    seconds = timed["arr"].to_numpy()[end] - timed["dep"].to_numpy()
+    hours = np.where(seconds > 0, seconds, 60) / 3600  # as for consecutive stops: a minute
+    kmh = np.where(ok, (along[end] - along) / hours, 0.0)
+    fast = np.nonzero(ok & (kmh > limit))[0]
+    rows = fast[np.unique(trip[fast], return_index=True)[1]]  # the first span of each trip
+    ends = end[rows]
+    stops = timed["stop_id"].to_numpy()
+    notices.add_rows("fast_travel_between_far_stops", WARNING, FILE,
+                     timed["line"].to_numpy()[ends], "arrival_time",
+                     [f'{kmh[r]:.0f} km/h over {along[e] - along[r]:.1f} km from "{stops[r]}" '
+                      f'to "{stops[e]}", faster than the {limit[r]:.0f} km/h a vehicle of '
+                      "this route type reaches" for r, e in zip(rows, ends, strict=True)])
 
 
 def _blocks(c: Checked, notices: Notices, st: pd.DataFrame, days: pd.DataFrame) -> None:

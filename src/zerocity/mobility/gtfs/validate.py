@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zerocity.mobility.gtfs import rules, stop_times
+from zerocity.mobility.gtfs import coverage, rules, stop_times
 from zerocity.mobility.gtfs.fields import check_fields
 from zerocity.mobility.gtfs.notices import ERROR, Notice, Notices
 from zerocity.mobility.gtfs.reader import read_feed
@@ -56,6 +56,8 @@ def validate(source: bytes | Path, *, today: date, archive_name: str = "feed.zip
     rules.transfers(checked, notices, ordered[["trip_id", "stop_id"]])
     rules.shapes(checked, notices)
     stop_times.check(checked, notices, ordered, days)
+    coverage.stops_on_shapes(checked, notices, ordered)
+    coverage.service_window(checked, notices, days, today=today)
     info_start, info_end = rules.feed_info(checked, notices, today=today)
     rules.expired(checked, notices, days, today=today)
     first = days["date"].min() if len(days) else None
