@@ -111,3 +111,33 @@ def feed_show(version_id: int, city_slug: str) -> None:
     click.echo(", ".join(f"{f}: {n}" for f, n in sorted(v.counts.items())))
     for w in v.warnings:
         click.echo(_warning(w))
+
+
+@mobility.group()
+def walk() -> None:
+    """The city's walking network: an OpenStreetMap extract journeys walk on."""
+
+
+@walk.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@city_opt
+@click.option("--name", default="", help="The network's name [default: the file's name].")
+@click.option("--licence", default="", help="[default: ODbL-1.0, OpenStreetMap's]")
+@click.option("--attribution", default="", help="[default: © OpenStreetMap contributors]")
+@handles_errors
+def walk_import(file: Path, city_slug: str, name: str, licence: str, attribution: str) -> None:
+    """Read FILE (.osm or .osm.pbf) for the ways a person may walk on and make it the city's
+    walking network: journeys then walk its streets and paths instead of the straight line
+    x 1.3. Importing the same file again changes nothing."""
+    from zerocity.core.selectors import get_city
+    from zerocity.mobility.walking import import_network
+
+    done = import_network(get_city(city_slug), file, filename=file.name, name=name,
+                          licence=licence, attribution=attribution, actor=ACTOR)
+    n = done.value
+    if done.replayed:
+        click.echo(f"{file.name} is walking network #{n.pk} ({n.name}) already: nothing "
+                   "changed")
+        return
+    click.echo(f"walking network #{n.pk} {n.name}: {n.nodes} nodes, {n.edges} edges; "
+               f"{n.licence}, {n.attribution}")

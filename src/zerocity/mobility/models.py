@@ -102,3 +102,31 @@ class FeedRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.route_id} {self.short_name or self.long_name}"
+
+
+class WalkNetwork(models.Model):
+    """A walking network a city uploaded (an OpenStreetMap extract): the planner walks on it
+    instead of the straight line x 1.3. The newest one is used; older ones stay readable.
+    Its nodes and edges are ``network.npz`` under ``DATA_DIR/<path>``, beside the file as
+    uploaded."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="walk_networks")
+    name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the file as uploaded")
+    filename = models.CharField(max_length=300, blank=True)
+    licence = models.CharField(max_length=200, default="ODbL-1.0")
+    attribution = models.TextField(default="© OpenStreetMap contributors")
+    nodes = models.PositiveIntegerField()
+    edges = models.PositiveIntegerField()
+    path = models.CharField(max_length=300, help_text="the network's folder under DATA_DIR")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["city", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "sha256"], name="walknetwork_unique_bytes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id} walking network #{self.pk} {self.name}"

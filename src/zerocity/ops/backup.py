@@ -156,14 +156,16 @@ def _batch_files(snap: Snapshot) -> tuple[set[int], set[str]]:
 
 def _feed_versions_to_copy(snap: Snapshot) -> list[tuple[str, Path]]:
     """(name under the data directory, file) of every timetable version the snapshot holds:
-    its Parquet tables and the archive as imported (docs/mobility.md)."""
-    from zerocity.mobility.models import FeedVersion
+    its Parquet tables and the archive as imported, and every walking network uploaded
+    (docs/mobility.md)."""
+    from zerocity.mobility.models import FeedVersion, WalkNetwork
 
     data_dir = Path(settings.DATA_DIR)
     out = []
-    for (rel,) in snap.rows(f"SELECT path FROM {FeedVersion._meta.db_table} ORDER BY id"):
-        folder = data_dir / str(rel)
-        out += [(f"{rel}/{f.name}", f) for f in sorted(folder.iterdir()) if f.is_file()]
+    for model in (FeedVersion, WalkNetwork):
+        for (rel,) in snap.rows(f"SELECT path FROM {model._meta.db_table} ORDER BY id"):
+            folder = data_dir / str(rel)
+            out += [(f"{rel}/{f.name}", f) for f in sorted(folder.iterdir()) if f.is_file()]
     return out
 
 

@@ -119,8 +119,16 @@ class PlanResult:
         return not self.itineraries
 
 
+def walked_to_stops(tt: Timetable, point: Point, limit_m: float) -> Any:
+    """Walked metres from a place to every stop: on the city's walking network when the
+    timetable has one (inf beyond ``limit_m``), else the straight line x 1.3."""
+    if tt.walk is not None:
+        return tt.walk.distances(point[0], point[1], tt.lat, tt.lon, limit_m)
+    return tr.haversine_m(point[0], point[1], tt.lat, tt.lon) * tr.DETOUR
+
+
 def _offsets(tt: Timetable, point: Point, max_walk_m: float) -> list[Offset]:
-    d = tr.haversine_m(point[0], point[1], tt.lat, tt.lon) * tr.DETOUR
+    d = walked_to_stops(tt, point, max_walk_m)
     d = np.where(d < 1.0, 0.0, d)  # a point within a metre of a stop is at the stop
     near = np.nonzero(d <= max_walk_m)[0]
     return [Offset(int(s), tr.walk_seconds(float(d[s])), float(d[s])) for s in near]
@@ -199,9 +207,12 @@ def plan(timetables: Timetable | Callable[[date], Timetable], query: Query, *,
     access = _offsets(tt, query.origin, query.max_walk_m)
     egress = _offsets(tt, query.destination, query.max_walk_m)
     straight = float(tr.haversine_m(*query.origin, *query.destination))
+    on_foot = straight * tr.DETOUR if tt.walk is None else float(tt.walk.distances(
+        *query.origin, np.asarray([query.destination[0]]), np.asarray([query.destination[1]]),
+        max(query.max_walk_m, 0.5))[0])
     direct = None
-    if straight * tr.DETOUR <= max(query.max_walk_m, 0.5):
-        direct = (tr.walk_seconds(straight * tr.DETOUR), straight * tr.DETOUR)
+    if on_foot <= max(query.max_walk_m, 0.5):
+        direct = (tr.walk_seconds(on_foot), on_foot)
     if bikes is not None and (modes is None or "bike" in modes):
         if bikes.stale:
             notes.append("shared bikes left out: the bike-share feed is stale")

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zerocity.mobility.planner import transfers as tr
+from zerocity.mobility.planner.walking import WalkNetwork
 
 I32 = npt.NDArray[np.int32]
 I8 = npt.NDArray[np.int8]
@@ -144,6 +145,7 @@ class Timetable:
     same_min: I32
     rules: list[tr.Rule]
     feed_hash: str = ""
+    walk: WalkNetwork | None = None  # the city's walking network; None: straight line x 1.3
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _rules: tr.TransferRules | None = field(default=None, repr=False)
     _columns: dict[int, tuple[I32, I32, list[list[int]]]] = field(default_factory=dict,
@@ -258,7 +260,8 @@ def _stop_times(tables: dict[str, pd.DataFrame], trip_ids: set[str]) -> pd.DataF
 
 
 def compile_timetable(tables: dict[str, pd.DataFrame], tz: str, service_date: date, *,
-                      radius_m: float = 400.0, closure_m: float = 800.0) -> Timetable:
+                      radius_m: float = 400.0, closure_m: float = 800.0,
+                      walk: WalkNetwork | None = None) -> Timetable:
     """Compile the feed for ``service_date`` (with the previous date's trips)."""
     stops, children = _stops(tables)
     stop_ids = stops["stop_id"].tolist()
@@ -374,7 +377,7 @@ def compile_timetable(tables: dict[str, pd.DataFrame], tz: str, service_date: da
     lat = stops["lat"].to_numpy(dtype=np.float64)
     lon = stops["lon"].to_numpy(dtype=np.float64)
     rules = _rules(tables, index, children)
-    fp = _footpaths(lat, lon, rules, radius_m, closure_m)
+    fp = _footpaths(lat, lon, rules, radius_m, closure_m, walk)
     same_rule = np.full(n, -1, dtype=np.int8)
     same_min = np.zeros(n, dtype=np.int32)
     same_rank: dict[int, int] = {}
@@ -390,6 +393,7 @@ def compile_timetable(tables: dict[str, pd.DataFrame], tz: str, service_date: da
 
     empty = np.zeros(0, dtype=np.int64)
     return Timetable(
+        walk=walk,
         service_date=service_date, tz=tz, ref_utc=ref, stop_ids=stop_ids,
         stop_names=stops["name"].tolist(), lat=lat, lon=lon,
         stop_wheelchair=stops["wheelchair"].to_numpy(dtype=np.int8),
@@ -443,11 +447,14 @@ def _rules(tables: dict[str, pd.DataFrame], index: dict[str, int],
     return out
 
 
-def _footpaths(lat: F64, lon: F64, rules: list[tr.Rule], radius_m: float,
-               closure_m: float) -> tuple[I32, I32, F64, I32, npt.NDArray[np.int8], I32]:
-    """Closed walking footpaths, plus the stop-level transfers.txt pairs (which join stops
-    however far apart), less the pairs a stop-level rule forbids."""
-    src, dst, metres = tr.walk_footpaths(lat, lon, radius_m, closure_m)
+def _footpaths(lat: F64, lon: F64, rules: list[tr.Rule], radius_m: float, closure_m: float,
+               walk: WalkNetwork | None) -> tuple[I32, I32, F64, I32, npt.NDArray[np.int8],
+                                                  I32]:
+    """Closed walking footpaths (on the city's walking network within ``closure_m`` when it
+    has one), plus the stop-level transfers.txt pairs (which join stops however far apart),
+    less the pairs a stop-level rule forbids."""
+    src, dst, metres = (tr.walk_footpaths(lat, lon, radius_m, closure_m) if walk is None
+                        else walk.footpaths(lat, lon, closure_m))
     pairs: dict[tuple[int, int], list[Any]] = {
         (int(a), int(b)): [float(m), -1, 0, -1]
         for a, b, m in zip(src, dst, metres, strict=True)}
@@ -461,8 +468,8 @@ def _footpaths(lat: F64, lon: F64, rules: list[tr.Rule], radius_m: float,
         best_rank[key] = r.rank
         m = float(tr.haversine_m(lat[r.from_stop], lon[r.from_stop], lat[r.to_stop],
                                  lon[r.to_stop])) * tr.DETOUR
-        walk = pairs.get(key, [m, -1, 0, -1])
-        pairs[key] = [walk[0], r.kind, r.min_time, r.rank]
+        walked = pairs.get(key, [m, -1, 0, -1])
+        pairs[key] = [walked[0], r.kind, r.min_time, r.rank]
     keep = sorted((k, v) for k, v in pairs.items() if v[1] != tr.NOT_POSSIBLE)
     n = len(lat)
     counts = np.bincount([k[0] for k, _ in keep], minlength=n) if keep else np.zeros(n, int)
@@ -497,21 +504,25 @@ def feed_hash(tables: dict[str, pd.DataFrame]) -> str:
 
 def timetable_for(tables: dict[str, pd.DataFrame], tz: str, service_date: date,
                   cache_dir: Path | None = None, *, radius_m: float = 400.0,
-                  closure_m: float = 800.0, digest: str | None = None) -> Timetable:
-    """The compiled timetable, from ``cache_dir`` (an .npz per feed, date and footpath
-    limits) when it is there; compiled and stored otherwise."""
+                  closure_m: float = 800.0, digest: str | None = None,
+                  walk: WalkNetwork | None = None) -> Timetable:
+    """The compiled timetable, from ``cache_dir`` (an .npz per feed, date, footpath limits
+    and walking network) when it is there; compiled and stored otherwise."""
     digest = digest or feed_hash(tables)
     if cache_dir is None:
         tt = compile_timetable(tables, tz, service_date, radius_m=radius_m,
-                               closure_m=closure_m)
+                               closure_m=closure_m, walk=walk)
         tt.feed_hash = digest
         return tt
     name = f"{digest}-{service_date.isoformat()}-{tz.replace('/', '_')}-{radius_m:g}-" \
-           f"{closure_m:g}.npz"
+           f"{closure_m:g}{'-' + walk.digest if walk is not None else ''}.npz"
     path = cache_dir / name
     if path.exists():
-        return load(path)
-    tt = compile_timetable(tables, tz, service_date, radius_m=radius_m, closure_m=closure_m)
+        tt = load(path)
+        tt.walk = walk
+        return tt
+    tt = compile_timetable(tables, tz, service_date, radius_m=radius_m, closure_m=closure_m,
+                           walk=walk)
     tt.feed_hash = digest
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
