@@ -136,3 +136,22 @@ def test_a_file_that_is_no_walking_network_is_refused_and_nothing_kept(city, tmp
         walking.import_network(city, garbage, filename=garbage.name)
     assert not WalkNetwork.objects.exists()
     assert set(folders.glob(f"{city.slug}/walk-*")) == before
+
+
+@pytest.mark.django_db
+def test_a_backup_takes_the_walking_network_with_the_feeds(city):
+    from django.db import connection
+
+    from zerocity.ops.backup import _feed_versions_to_copy
+
+    version = walking.import_network(city, OSM, filename=OSM.name).value
+
+    class Snapshot:  # the backup's view of the database: here, the test's own transaction
+        @staticmethod
+        def rows(sql):  # type: ignore[no-untyped-def]
+            with connection.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+
+    names = sorted(name for name, _ in _feed_versions_to_copy(Snapshot()))
+    assert names == [f"{version.path}/network.npz", f"{version.path}/source.osm"]
