@@ -307,8 +307,16 @@ def test_a_compiled_timetable_is_kept_in_memory_and_on_disk(feed, city):
     day = date(2026, 10, 20)
     path = timetables.cache_path(feed, day, city.timezone)
     path.unlink(missing_ok=True)
+    stale = path.with_name("2026-01-05-Europe_Ljubljana-0123456789ab.npz")  # long past
+    writing = path.with_name(".another-writer.tmp.npz")
+    for other in (stale, writing):
+        other.parent.mkdir(parents=True, exist_ok=True)
+        other.write_bytes(b"")
     first = timetables.compiled(feed, day, city.timezone)
     assert path.exists() and first.feed_hash == feed.sha256
+    # a file of a date over a week past is removed, another process's file being written kept
+    assert not stale.exists() and writing.exists()
+    writing.unlink()
     assert timetables.compiled(feed, day, city.timezone) is first  # from memory
     timetables.forget()
     again = timetables.compiled(feed, day, city.timezone)  # from the file
