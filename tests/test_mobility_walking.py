@@ -155,3 +155,34 @@ def test_a_backup_takes_the_walking_network_with_the_feeds(city):
 
     names = sorted(name for name, _ in _feed_versions_to_copy(Snapshot()))
     assert names == [f"{version.path}/network.npz", f"{version.path}/source.osm"]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("in_english")
+def test_a_journey_walks_the_citys_network_and_names_openstreetmap(city):
+    import json
+
+    from journey_feeds import import_journey_feed
+    from zerocity.mobility import timetables
+
+    import_journey_feed(city)
+    ask = ["mobility", "plan", "--city", city.slug, "--from", "46.2437,14.3496", "--to",
+           "46.2386,14.3557", "--depart", "2026-10-20T12:00", "--max-walk-m", "2500",
+           "--format", "json"]
+    before = json.loads(CliRunner().invoke(main, ask).output)
+    walking.import_network(city, OSM, filename=OSM.name)
+    timetables.forget()
+    after = json.loads(CliRunner().invoke(main, ask).output)
+    # the walk-only answer at noon (no bus) walked the straight line, then the streets
+    walk_only = [i for i in before["itineraries"] if i["transfers"] == 0 and all(
+        leg["mode"] == "walk" for leg in i["legs"])]
+    assert walk_only[0]["walk_m"] == pytest.approx(
+        float(tr.haversine_m(*STATION, *TRG)) * tr.DETOUR, abs=0.5)
+    walk_only = [i for i in after["itineraries"] if all(
+        leg["mode"] == "walk" for leg in i["legs"])]
+    assert walk_only[0]["walk_m"] == pytest.approx(by_road(), abs=0.5)
+    # and the answer names OpenStreetMap beside the timetable's own attribution
+    assert after["attribution"][-1] == {"walking_network": "kranj-walk.osm",
+                                        "licence": "ODbL-1.0",
+                                        "attribution": "© OpenStreetMap contributors"}
+    assert len(before["attribution"]) == 1

@@ -37,7 +37,7 @@ from django.utils.translation import ngettext
 from zerocity.core.errors import NotFound
 from zerocity.core.formats import money, number
 from zerocity.core.models import City
-from zerocity.mobility import timetables
+from zerocity.mobility import timetables, walking
 from zerocity.mobility.models import FeedVersion
 from zerocity.mobility.planner import BikeShare, CardFares, EmissionFactors, Query, plan
 from zerocity.mobility.planner.query import Itinerary, Leg, Note, Place, PlanResult
@@ -73,6 +73,16 @@ class FeedUsed:
 
 
 @dataclass(frozen=True)
+class WalkUsed:
+    """The walking network an answer walked on (docs/mobility.md, "Walking")."""
+
+    id: int
+    name: str
+    licence: str
+    attribution: str
+
+
+@dataclass(frozen=True)
 class JourneyPlan:
     """The planner's answer for a city: ``result`` (itineraries in the city's zone, sorted by
     arrival, and the planner's own notes), the notes and exclusions in the active language,
@@ -91,6 +101,7 @@ class JourneyPlan:
     priced: bool  # False when the city has no card fare rules: no fare is quoted
     realtime: object | None = None  # the real-time status the timetable was adjusted with
     planned_at: datetime = field(default_factory=now)
+    walk_network: WalkUsed | None = None  # None: walks are the straight line x 1.3
 
     @property
     def itineraries(self) -> tuple[Itinerary, ...]:
@@ -191,6 +202,7 @@ def plan_journey(city: City, query: Query) -> JourneyPlan:
     day = query.when.date()
     version = _version(city, day)
     moment = now()
+    walk = walking.current(city)
     tt, realtime = _timetable(city, version, day, moment)
     bikes = _bikes(city, moment)
     fares = card_fares(city)
@@ -201,7 +213,9 @@ def plan_journey(city: City, query: Query) -> JourneyPlan:
         result=result, notes=tuple(translate(n, tz) for n in result.notes),
         excluded=tuple(translate(n, tz) for n in result.excluded),
         feeds=(FeedUsed.of(version),), currency=fares.currency if fares else _currency(city),
-        priced=fares is not None, realtime=realtime, planned_at=moment)
+        priced=fares is not None, realtime=realtime, planned_at=moment,
+        walk_network=None if walk is None else WalkUsed(walk.pk, walk.name, walk.licence,
+                                                        walk.attribution))
 
 
 def _version(city: City, day: date) -> FeedVersion:
@@ -217,7 +231,7 @@ def _timetable(city: City, version: FeedVersion, day: date,
                moment: datetime) -> tuple[Timetable, object | None]:
     """The timetable to plan on, and the real-time status it was adjusted with (None: the
     timetable as published)."""
-    return timetables.compiled(version, day, city.timezone), None
+    return timetables.compiled(version, day, city.timezone, walking.network_of(city)), None
 
 
 def _bikes(city: City, moment: datetime) -> BikeShare | None:
@@ -384,7 +398,10 @@ def to_json(plan: JourneyPlan, tz: str | None = None) -> dict[str, Any]:
         "attribution": [{"feed": f.name, "feed_version": f.feed_version, "sha256": f.sha256,
                          "publisher": f.publisher, "publisher_url": f.publisher_url,
                          "licence": f.licence, "attribution": f.attribution}
-                        for f in plan.feeds],
+                        for f in plan.feeds] + ([] if plan.walk_network is None else [
+                            {"walking_network": plan.walk_network.name,
+                             "licence": plan.walk_network.licence,
+                             "attribution": plan.walk_network.attribution}]),
     }
 
 
@@ -444,6 +461,11 @@ def to_text(plan: JourneyPlan) -> list[str]:
                        "attribution: %(attribution)s") % {
             "feed": f.name, "publisher": f.publisher or "-",
             "licence": f.licence or _("not stated"), "attribution": f.attribution or "-"})
+    if plan.walk_network is not None:
+        w = plan.walk_network
+        lines.append(_("Walking network: %(name)s; licence: %(licence)s; attribution: "
+                       "%(attribution)s") % {"name": w.name, "licence": w.licence,
+                                             "attribution": w.attribution})
     return lines
 
 

@@ -29,15 +29,16 @@ from django.utils.timezone import now
 from zerocity.mobility import store
 from zerocity.mobility.models import FeedVersion
 from zerocity.mobility.planner import timetable as compiler
-from zerocity.mobility.planner import transfers
+from zerocity.mobility.planner import transfers, walking
 from zerocity.mobility.planner.timetable import Timetable
+from zerocity.mobility.planner.walking import WalkNetwork
 
 MEMORY = 16
 KEEP_PAST_DAYS = 7
 FOLDER = "timetables"
 
 _lock = threading.Lock()
-_memory: OrderedDict[tuple[str, date, str], Timetable] = OrderedDict()
+_memory: OrderedDict[tuple[str, date, str, str], Timetable] = OrderedDict()
 _code: str | None = None
 
 
@@ -46,31 +47,36 @@ def code_digest() -> str:
     global _code
     if _code is None:
         h = hashlib.sha256()
-        for module in (compiler, transfers):
+        for module in (compiler, transfers, walking):
             assert module.__file__ is not None
             h.update(Path(module.__file__).read_bytes())
         _code = h.hexdigest()[:12]
     return _code
 
 
-def cache_path(version: FeedVersion, day: date, tz: str) -> Path:
+def cache_path(version: FeedVersion, day: date, tz: str, walk: WalkNetwork | None = None) -> Path:
+    on = "" if walk is None else f"-walk{walk.digest}"
     return (Path(settings.DATA_DIR) / FOLDER / version.sha256
-            / f"{day.isoformat()}-{tz.replace('/', '_')}-{code_digest()}.npz")
+            / f"{day.isoformat()}-{tz.replace('/', '_')}-{code_digest()}{on}.npz")
 
 
-def compiled(version: FeedVersion, day: date, tz: str) -> Timetable:
+def compiled(version: FeedVersion, day: date, tz: str,
+             walk: WalkNetwork | None = None) -> Timetable:
     """The timetable of ``version`` for service date ``day`` (with the previous date's trips
-    past midnight), in zone ``tz``: from memory, else from disk, else compiled and stored."""
-    key = (version.sha256, day, tz)
+    past midnight), in zone ``tz``, walking on ``walk`` (the city's walking network; None: the
+    straight line x 1.3): from memory, else from disk, else compiled and stored."""
+    key = (version.sha256, day, tz, "" if walk is None else walk.digest)
     with _lock:
         hit = _memory.get(key)
         if hit is not None:
             _memory.move_to_end(key)
             return hit
-    path = cache_path(version, day, tz)
+    path = cache_path(version, day, tz, walk)
     tt = _load(path)
-    if tt is None:
-        tt = compiler.compile_timetable(store.read_tables(version.path), tz, day)
+    if tt is not None:
+        tt.walk = walk
+    else:
+        tt = compiler.compile_timetable(store.read_tables(version.path), tz, day, walk=walk)
         tt.feed_hash = version.sha256
         _store(tt, path)
     with _lock:
