@@ -291,19 +291,27 @@ def apply_updates(tt: Timetable, updates: Iterable[TripUpdate], *,
 
 # -- rebuilding the arrays ---------------------------------------------------------------------
 
-def _fifo(runs: list[tuple[int, I64, I64]]) -> list[list[tuple[int, I64, I64]]]:
-    """Sub-patterns in which no run overtakes another (as compiling splits them)."""
-    runs.sort(key=lambda r: (int(r[2][0]), int(r[1][-1])))
-    subs: list[list[tuple[int, I64, I64]]] = []
-    for run in runs:
+def _fifo(arrs: I64, deps: I64) -> list[I64]:
+    """Rows of a pattern's runs in sub-patterns where no run overtakes another, as compiling
+    splits them: by first departure (then last arrival), each run joins the first sub-pattern
+    whose last run it never overtakes. Mostly one: checked on whole arrays first."""
+    order = np.lexsort((arrs[:, -1], deps[:, 0]))
+    a, d = arrs[order], deps[order]
+    if (np.diff(a, axis=0) >= 0).all() and (np.diff(d, axis=0) >= 0).all():
+        return [order]
+    both = np.concatenate([a, d], axis=1)
+    # sorted run i+1 never overtakes run i
+    follows = [bool(x) for x in np.all(np.diff(both, axis=0) >= 0, axis=1)]
+    subs: list[list[int]] = []
+    for i in range(len(order)):
         for sub in subs:
             last = sub[-1]
-            if (run[1] >= last[1]).all() and (run[2] >= last[2]).all():
-                sub.append(run)
+            if follows[last] if last == i - 1 else (both[i] >= both[last]).all():
+                sub.append(i)
                 break
         else:
-            subs.append([run])
-    return subs
+            subs.append([i])
+    return [order[np.asarray(sub, dtype=np.int64)] for sub in subs]
 
 
 def _rebuild(tt: Timetable, changed: Mapping[int, tuple[I64, I64, BArr, BArr] | None],
@@ -319,7 +327,9 @@ def _rebuild(tt: Timetable, changed: Mapping[int, tuple[I64, I64, BArr, BArr] | 
     trip_order: list[int] = []
     trip_pattern: list[int] = []
     offset = splits = 0
-    touched = {int(tt.trip_pattern[t]) for t in changed}
+    by_pattern: dict[int, list[int]] = {}
+    for t in changed:
+        by_pattern.setdefault(int(tt.trip_pattern[t]), []).append(t)
 
     def emit(p: int, pick: Any, drop: Any, trips: list[int], arr: Any, dep: Any) -> None:
         nonlocal offset
@@ -343,28 +353,33 @@ def _rebuild(tt: Timetable, changed: Mapping[int, tuple[I64, I64, BArr, BArr] | 
         lo, hi = int(tt.pat_stop_ptr[p]), int(tt.pat_stop_ptr[p + 1])
         t0, t1 = int(tt.pat_trip[p]), int(tt.pat_trip[p + 1])
         first, size = int(tt.pat_time[p]), (t1 - t0) * (hi - lo)
-        if p not in touched:
+        if p not in by_pattern:
             emit(p, tt.pat_pickup[lo:hi], tt.pat_dropoff[lo:hi], list(range(t0, t1)),
                  tt.arr[first:first + size], tt.dep[first:first + size])
             continue
-        arrs, deps = tt.times(p)
-        groups: dict[tuple[tuple[bool, ...], tuple[bool, ...]], list[tuple[int, I64, I64]]] = {}
-        for t in range(t0, t1):
-            if t in changed:
-                new = changed[t]
-                if new is None:
-                    continue  # cancelled
-                a, d, pk, dr = new
-            else:
-                a, d = arrs[t - t0].astype(np.int64), deps[t - t0].astype(np.int64)
-                pk, dr = tt.pat_pickup[lo:hi], tt.pat_dropoff[lo:hi]
-            key = (tuple(bool(x) for x in pk), tuple(bool(x) for x in dr))
-            groups.setdefault(key, []).append((t, a, d))
+        arrs, deps = (x.astype(np.int64) for x in tt.times(p))  # copies
+        pick, drop = tt.pat_pickup[lo:hi], tt.pat_dropoff[lo:hi]
+        keep = np.ones(t1 - t0, dtype=np.bool_)
+        flags: dict[int, tuple[tuple[bool, ...], tuple[bool, ...]]] = {}
+        for t in by_pattern[p]:
+            new = changed[t]
+            if new is None:
+                keep[t - t0] = False  # cancelled
+                continue
+            arrs[t - t0], deps[t - t0] = new[0], new[1]
+            if (new[2] != pick).any() or (new[3] != drop).any():
+                flags[t - t0] = (tuple(bool(x) for x in new[2]), tuple(bool(x) for x in new[3]))
+        plain = (tuple(bool(x) for x in pick), tuple(bool(x) for x in drop))
+        groups: dict[tuple[tuple[bool, ...], tuple[bool, ...]], list[int]] = {}
+        for row in np.nonzero(keep)[0].tolist():
+            groups.setdefault(flags.get(row, plain), []).append(row)
         made = 0
-        for (pk_key, dr_key), group in groups.items():
-            for sub in _fifo(group):
-                emit(p, pk_key, dr_key, [r[0] for r in sub],
-                     np.concatenate([r[1] for r in sub]), np.concatenate([r[2] for r in sub]))
+        for (pk_key, dr_key), members in groups.items():
+            rows = np.asarray(members, dtype=np.int64)
+            for sub in _fifo(arrs[rows], deps[rows]):
+                chosen = rows[sub]
+                emit(p, pk_key, dr_key, (chosen + t0).tolist(), arrs[chosen].ravel(),
+                     deps[chosen].ravel())
                 made += 1
         splits += max(0, made - 1)
 
