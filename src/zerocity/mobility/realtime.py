@@ -300,8 +300,8 @@ def pull(city: City, *, url: str = "", actor: str = "",
 
 _lock = threading.Lock()
 _parsed: OrderedDict[str, gtfsrt.Message] = OrderedDict()
-_sequences: OrderedDict[int, dict[str, list[int]]] = OrderedDict()
-_applied: OrderedDict[tuple[str, int], tuple[Any, Applied]] = OrderedDict()
+_sequences: OrderedDict[str, dict[str, list[int]]] = OrderedDict()
+_applied: OrderedDict[tuple[str, str, int], tuple[Any, Applied]] = OrderedDict()
 
 
 def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
@@ -322,11 +322,11 @@ def _message(snapshot: RealtimeSnapshot) -> gtfsrt.Message:
 
 
 def _stop_sequences(version: FeedVersion) -> dict[str, list[int]]:
-    hit = _sequences.get(version.pk)
+    hit = _sequences.get(version.path)  # named by the feed's bytes: never reused for others
     if hit is None:
         table = store.read_table(version.path, "stop_times", ["trip_id", "stop_sequence"])
         hit = stop_sequences(table) if table is not None else {}
-        _remember(_sequences, version.pk, hit, 2)
+        _remember(_sequences, version.path, hit, 2)
     return hit
 
 
@@ -360,7 +360,7 @@ def timetable_with_realtime(city: City, tt: Timetable,
         return tt, RealtimeStatus(applied=False, age_s=age, timestamp=snap.timestamp,
                                   message=_("The real-time data refers to another version of "
                                             "the timetable: times are from the timetable."))
-    key = (snap.sha256, id(tt))
+    key = (snap.sha256, version.path, id(tt))
     hit = _applied.get(key)
     if hit is not None and hit[0]() is tt:
         done = hit[1]
