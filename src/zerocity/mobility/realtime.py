@@ -334,7 +334,9 @@ def timetable_with_realtime(city: City, tt: Timetable,
                             now: datetime) -> tuple[Timetable, RealtimeStatus]:
     """``tt`` with the city's latest TripUpdates applied (delays propagated, cancelled trips
     removed), and what was done; ``tt`` itself, with the reason, when real time cannot be
-    used (no feed, nothing received, stale, or for another timetable version)."""
+    used (no feed, nothing received, stale, or for another timetable version). ``now`` is the
+    present moment (aware): the message's age is measured to it. The result is kept per
+    message and timetable object, so asking again for the same ``tt`` is cheap."""
     if now.tzinfo is None:
         raise ValueError("now needs a time zone")
     feed = RealtimeFeed.objects.filter(city=city).first()
