@@ -144,6 +144,9 @@ API_MATRIX = {
         (401, 404, 404, 404, 201, 401, 401)),  # only the holder's own session
     ("post", "/api/v1/data/readings"): (
         "/api/v1/data/readings", READING, (401, 401, 401, 401, 401, 401, 201)),
+    # a source token, but not of the city's real-time source
+    ("post", "/api/v1/cities/{slug}/mobility/realtime"): (
+        "/api/v1/cities/kranj/mobility/realtime", READING, (401, 401, 401, 401, 401, 401, 403)),
     ("post", "/ngsi-ld/v1/entities"): (
         "/ngsi-ld/v1/entities", ENTITY, (401, 401, 401, 401, 401, 401, 201)),
     ("post", "/ngsi-ld/v1/entityOperations/upsert"): (

@@ -49,19 +49,22 @@ def credentials(kranj) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     from zerocity.core.models import Role
     from zerocity.core.services import grant_role
     from zerocity.data.services import add_source, issue_token
+    from zerocity.mobility.realtime import configure_feed
 
     accounts.set_rules(kranj, kranj_fares())
     _, validator = taps.register_validator(kranj, "bus-contract", "bus")
     source = add_source(kranj, "contract-air", name="Air", kind="air_quality",
                         schema={"no2": {"unit": "ug/m**3", "min": 0}}, frequency="irregular")
     _, token = issue_token(source, "contract")
+    _, realtime_token = issue_token(configure_feed(kranj, actor="test").source, "contract")
     holder = grant_role(kranj, "contract-holder", Role.CITIZEN).user
     account = accounts.open_account(kranj, holder=holder)
     accounts.issue_medium(account, "CONTRACT-CARD")
     client = Client()
     client.force_login(holder)
     client.get("/en/kranj/card/")  # sets the CSRF cookie
-    return {"validator": validator, "source": token, "account": account.pk,
+    return {"validator": validator, "source": token, "realtime": realtime_token,
+            "account": account.pk,
             "session": client.cookies["sessionid"].value,
             "csrf": client.cookies["csrftoken"].value}
 
@@ -73,13 +76,18 @@ def credentials(kranj) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 # an entity as an object: the specification's own 400 BadRequestData is allowed there too.
 # Query parameters an operation does not define are ignored by design (NGSI-LD clients send
 # ``options=keyValues`` and the like), so none are generated.
+# A GTFS-Realtime message is protobuf bytes, which the document can only call binary: bytes
+# that are no FeedMessage are its 400 (and go to quarantine).
 ACCEPTED = ["2xx", "401", "403", "404", "409", "422"]
 CONFIG = SchemathesisConfig.from_dict({
     "generation": {"allow-extra-parameters": False},
     "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
     "operations": [{"include-path-regex": "^/ngsi-ld/", "checks": {
-        "positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}}}],
+        "positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}}},
+        {"include-path-regex": "/mobility/realtime$", "checks": {
+            "positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}}}],
 })
+schemathesis.serializer.alias("application/x-protobuf", "application/octet-stream")
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=CONFIG)
 
 
@@ -92,6 +100,8 @@ def _headers(case: Any, credentials: dict[str, Any]) -> tuple[dict[str, str], di
         return {"Authorization": f"Bearer {credentials['validator']}"}, {}
     if path.startswith(("/api/v1/data/", "/ngsi-ld/")):
         return {"Authorization": f"Bearer {credentials['source']}"}, {}
+    if path.endswith("/mobility/realtime"):
+        return {"Authorization": f"Bearer {credentials['realtime']}"}, {}
     return {}, {}
 
 

@@ -383,3 +383,25 @@ def test_the_archive_is_the_same_bytes_every_time():
     assert transit.window(date(2026, 12, 6)) == (date(2026, 12, 1), date(2027, 12, 31))
     assert transit.window(date(2027, 11, 30)) == (date(2026, 12, 1), date(2027, 12, 31))
     assert transit.window(date(2027, 12, 1)) == (date(2027, 12, 1), date(2028, 12, 31))
+
+
+@pytest.mark.django_db
+def test_the_demo_bike_share_is_read_as_gbfs_fresh_for_a_day_and_reloading_adds_nothing(kranj):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zerocity.core.models import AuditLog
+    from zerocity.mobility.bikes import bike_share
+
+    loaded = timezone.now().replace(microsecond=0)  # after the demo fixture's own load
+    before = AuditLog.objects.count()
+    said = transit.load_bikes(kranj, actor="test", now=loaded)
+    share = bike_share(kranj, loaded + timedelta(hours=1))
+    assert share is not None and not share.stale
+    # the packaged picture: 29 stations, 182 of the 200 bikes docked (research §1.2: KRsKOLESOM)
+    assert len(share.stations) == 29 and sum(s.bikes for s in share.stations) == 182
+    assert said.startswith("kranj bike-share: KRsKOLESOM, 29 stations, 182 bikes docked")
+    # a day and more after loading, the still picture is stale and bike legs are left out
+    assert bike_share(kranj, loaded + timedelta(days=1, minutes=6)).stale
+    assert AuditLog.objects.count() == before  # the demo fixture configured it already

@@ -169,6 +169,18 @@ def inventory_services(city: Any) -> Trigger:
 
 
 # module: (what triggers it, the Slovenian sentence, the English one, the rule code)
+def mobility_realtime(city: Any) -> Trigger:
+    from zerocity.mobility import realtime
+
+    return lambda: realtime.configure_feed(city, stale_after_s=5)
+
+
+def mobility_bikes(city: Any) -> Trigger:
+    from zerocity.mobility import bikes
+
+    return lambda: bikes.pull(city)
+
+
 CASES: dict[str, tuple[Callable[[Any], Trigger], str, str, str]] = {
     "engage.participation": (
         engage_participation,
@@ -238,6 +250,18 @@ CASES: dict[str, tuple[Callable[[Any], Trigger], str, str, str]] = {
         data_services,
         "Žetonu dajte ime, ki pove, kdo ali kaj ga uporablja.",
         "Give the token a name that says who or what uses it.", ""),
+    "mobility.realtime": (
+        mobility_realtime,
+        "Podatki v realnem času so lahko stari od 30 sekund do enega dne, preden se namesto "
+        "njih uporabi vozni red; navedite število sekund v tem razponu.",
+        "Real-time data may be between 30 seconds and a day old before the timetable is used "
+        "instead; give a number of seconds in that range.", "gtfs-rt-stale-after"),
+    "mobility.bikes": (
+        mobility_bikes,
+        "Testville nima naslova vira podatkov o izposoji koles: navedite ga z --url ali ga "
+        "nastavite z `zerocity mobility bikes configure`.",
+        "Testville has no bike-share feed address: give one with --url, or set it with "
+        "`zerocity mobility bikes configure`.", "gbfs-url"),
     "inventory.services": (
         inventory_services,
         "Evidenca za leto 2021 še nima vrstic; najprej uvozite podatke o dejavnostih.",

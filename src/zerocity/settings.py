@@ -306,6 +306,9 @@ IMPORT_MAX_COLUMNS = int(os.environ.get("ZEROCITY_IMPORT_MAX_COLUMNS", "200"))
 # import`, which reads the file from disk (docs/mobility.md).
 GTFS_MAX_UNPACKED = int(os.environ.get("ZEROCITY_GTFS_MAX_UNPACKED", str(2048 * MB)))
 GTFS_MAX_FILES = 200
+# A real-time or bike-share file the worker pulls from a city's URL (GTFS-Realtime, GBFS): read
+# up to this many bytes, a larger one is refused (docs/mobility.md).
+MOBILITY_PULL_MAX = int(os.environ.get("ZEROCITY_MOBILITY_PULL_MAX", str(20 * MB)))
 # Quarantine keeps the first errors of each column word for word and counts the rest.
 QUARANTINE_KEEP_PER_COLUMN = int(os.environ.get("ZEROCITY_QUARANTINE_KEEP_PER_COLUMN", "100"))
 # Readings and card taps dated before this day (UTC) are refused: a device's unset clock.

@@ -5,9 +5,9 @@ An error is an RFC 9457 Problem Details object (``application/problem+json``): `
 ``errors``: each field's location (``["body", "tap", "seq"]``) and what is wrong with it. The
 NGSI-LD endpoints keep the ETSI error types their clients know (``.../errors/BadRequestData``).
 
-Handlers never catch domain errors themselves: a service raises ``NotFound``, ``Conflict`` or
-``PermissionDenied`` (``core.errors``) and it becomes a 404, 422 or 403 here; malformed input
-is a 400 with the field named, and nothing a client sends becomes a 5xx.
+Handlers never catch domain errors themselves: a service raises ``NotFound``, ``Conflict``,
+``PermissionDenied`` or ``Unreadable`` (``core.errors``) and it becomes a 404, 422, 403 or 400
+here; malformed input is a 400 with the field named, and nothing a client sends becomes a 5xx.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from zerocity.card.payments import PaymentDeclined
-from zerocity.core.errors import Conflict, NotFound, PermissionDenied, ZeroCityError
+from zerocity.core.errors import Conflict, NotFound, PermissionDenied, Unreadable, ZeroCityError
 from zerocity.data.ngsi import ERROR_BASE, NgsiError
 
 NGSI_PATHS = "/ngsi-ld/"
 PROBLEM = "application/problem+json"
-STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 422, PaymentDeclined: 402}
+STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 422, PaymentDeclined: 402,
+          Unreadable: 400}
 NGSI_KIND = {400: "BadRequestData", 401: "NotAuthorized", 403: "NotAuthorized",
              404: "ResourceNotFound", 405: "OperationNotSupported", 409: "AlreadyExists",
              413: "RequestTooLarge", 415: "InvalidRequest", 422: "BadRequestData"}

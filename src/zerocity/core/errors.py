@@ -33,3 +33,8 @@ class PermissionDenied(ZeroCityError):
 
 class Conflict(ZeroCityError):
     """The request is valid but the object is not in a state that allows it."""
+
+
+class Unreadable(ZeroCityError):
+    """What was sent cannot be read as what it claims to be (a body that is no message of its
+    format): the API answers 400."""

@@ -28,6 +28,13 @@ class SourceKind(models.TextChoices):
     CITY_CARD_USAGE = "city_card_usage", _("City-card usage")
     PV_PRODUCTION = "pv_production", _("PV production")
     FOOD_DELIVERIES = "food_deliveries", _("Public food deliveries")
+    # not readings: GTFS-Realtime messages, pushed to the mobility API with the source's tokens
+    TRANSIT_REALTIME = "transit_realtime", _("Public transport real time (GTFS-Realtime)")
+
+
+# Kinds whose tokens send messages of their own format to their own endpoint: no quantities,
+# no readings.
+MESSAGE_KINDS = frozenset({SourceKind.TRANSIT_REALTIME.value})
 
 
 class Publication(models.TextChoices):

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from zerocity.core import audit, tokens
 from zerocity.core.actors import Person
-from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.errors import Conflict, NotFound, PermissionDenied
 from zerocity.core.models import City
 from zerocity.core.results import Done
 from zerocity.data import fastpath, ngsi, store
@@ -49,6 +49,7 @@ from zerocity.data.intake import (
     parse_schema,
 )
 from zerocity.data.models import (
+    MESSAGE_KINDS,
     Batch,
     BatchOrigin,
     BatchStatus,
@@ -76,7 +77,12 @@ def get_source(city: City, key: str) -> DataSource:
     return source
 
 
-def _normalise_schema(schema: Any) -> dict[str, dict[str, Any]]:
+def _normalise_schema(schema: Any, kind: str = "") -> dict[str, dict[str, Any]]:
+    if kind in MESSAGE_KINDS:  # its messages have their own format: no quantities
+        if schema:
+            raise Conflict(f"a {kind} source takes no quantities: its tokens send messages, "
+                           "not readings")
+        return {}
     try:
         quantities = parse_schema(schema)
     except SchemaError as exc:
@@ -129,7 +135,7 @@ def add_source(
     if not KEY.match(key):
         raise Conflict(f"key {key!r}: lower case letters, digits and '-', at most 50")
     _checked_fields(kind, frequency, timezone, publication)
-    fields = dict(name=name, kind=kind, schema=_normalise_schema(schema), owner=owner,
+    fields = dict(name=name, kind=kind, schema=_normalise_schema(schema, kind), owner=owner,
                   frequency=frequency, timezone=timezone, licence=licence,
                   publication=publication, description=description)
     existing = DataSource.objects.filter(city=city, key=key).first()
@@ -157,7 +163,8 @@ def update_source(source: DataSource, *, by: Person | None = None, actor: str = 
         raise Conflict(f"cannot change {', '.join(sorted(unknown))}")
     source = DataSource.objects.select_for_update().get(pk=source.pk)
     if "schema" in changes:
-        changes["schema"] = _normalise_schema(changes["schema"])
+        changes["schema"] = _normalise_schema(changes["schema"],
+                                              changes.get("kind", source.kind))
     _checked_fields(changes.get("kind", source.kind), changes.get("frequency", source.frequency),
                     changes.get("timezone", source.timezone),
                     changes.get("publication", source.publication))
@@ -228,6 +235,15 @@ def authenticate_token(secret: str, *, source: DataSource | None = None) -> Data
 
 # -- ingest -------------------------------------------------------------------------------------
 
+def _takes_readings(source: DataSource) -> None:
+    if source.kind in MESSAGE_KINDS:
+        raise PermissionDenied(_("The source %(key)s receives public-transport real-time "
+                                 "messages, not readings: send them to "
+                                 "/api/v1/cities/%(city)s/mobility/realtime.")
+                               % {"key": source.key, "city": source.city.slug},
+                               code="data-message-source")
+
+
 def ingest_file(source: DataSource, data: bytes | Path, *, filename: str = "",
                 by: Person | None = None,
                 actor: str = "", progress: Progress | None = None,
@@ -239,6 +255,7 @@ def ingest_file(source: DataSource, data: bytes | Path, *, filename: str = "",
     known (duplicates) and rejected; rejected rows are kept in its quarantine with their
     reasons.
     """
+    _takes_readings(source)
     name = filename or (data.name if isinstance(data, Path) else "")
     sha = file_sha256(data)
     known = _same_payload(source, sha)
@@ -265,6 +282,7 @@ def ingest_records(source: DataSource, records: Iterable[Any], *, origin: str = 
     stream. The very same records again return their first batch, ``replayed``."""
     if origin not in BatchOrigin.values:
         raise ValueError(f"unknown origin {origin!r}")
+    _takes_readings(source)
     digest = RecordDigest()
     return _ingest(source, lambda: read_records(records, chunk_rows=chunk_rows, digest=digest),
                    origin=origin, filename=filename, sha256=None, digest=digest, by=by,

@@ -127,10 +127,11 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
         observed = feed_indicators(city, actor=actor)
         report.append(f"kranj indicator observations from the readings: {len(observed)}")
     report.extend(_demo_accounts(city, actor))
-    from zerocity.demo.transit import load_network
+    from zerocity.demo.transit import load_bikes, load_network
 
     # before the card: its taps and ridership then find the stops and lines in the timetable
     report.extend(load_network(city, actor=actor))
+    report.append(load_bikes(city, actor=actor))
     from zerocity.card.demo import load as load_card
     from zerocity.card.demo import load_riders
 

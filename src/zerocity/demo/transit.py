@@ -21,8 +21,9 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zerocity.core.calendar import CityCalendar
@@ -174,3 +175,38 @@ def load_network(city: City, *, actor: str = "demo", today: date | None = None) 
                       + (" (already there)" if done.replayed else "")
                       + f"; {v.licence}")
     return report
+
+
+STATUS_TTL = 86400  # the demo's bike counts are a still picture: fresh for a day from loading
+
+
+def load_bikes(city: City, *, actor: str = "demo", now: datetime | None = None) -> str:
+    """The demo's bike-share (KRsKOLESOM, illustrative) as the city's GBFS feed: the packaged
+    files are copied to ``DATA_DIR/demo/gbfs/<city>/`` stamped with the moment of loading and a
+    ttl of a day (the counts are a still picture, not a live system, which the feed's
+    ``_illustrative`` flag says), and read like any GBFS feed. Loading again restamps them and
+    adds no record."""
+    import json
+    import os
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from zerocity.mobility import bikes
+
+    now = now or timezone.now()
+    folder = Path(settings.DATA_DIR) / "demo" / "gbfs" / city.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in resources.files("zerocity.demo").joinpath(GBFS_FOLDER).iterdir():
+        if not source.name.endswith(".json"):
+            continue
+        doc = json.loads(source.read_text(encoding="utf-8"))
+        doc["last_updated"], doc["ttl"] = int(now.timestamp()), STATUS_TTL
+        tmp = folder / f".{source.name}.tmp"
+        tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, folder / source.name)
+    done = bikes.pull(city, url=str(folder / "gbfs.json"), actor=actor, now=now)
+    s = done.value
+    docked = sum(int(st.get("bikes", 0)) for st in s.stations)
+    return (f"kranj bike-share: {s.name}, {len(s.stations)} stations, {docked} bikes docked "
+            f"(illustrative, stamped {now:%Y-%m-%d %H:%M} UTC, fresh for a day)")

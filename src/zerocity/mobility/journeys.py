@@ -37,7 +37,7 @@ from django.utils.translation import ngettext
 from zerocity.core.errors import NotFound
 from zerocity.core.formats import money, number
 from zerocity.core.models import City
-from zerocity.mobility import timetables, walking
+from zerocity.mobility import bikes, realtime, timetables, walking
 from zerocity.mobility.models import FeedVersion
 from zerocity.mobility.planner import BikeShare, CardFares, EmissionFactors, Query, plan
 from zerocity.mobility.planner.query import Itinerary, Leg, Note, Place, PlanResult
@@ -49,6 +49,9 @@ from zerocity.mobility.selectors import version_in_force
 BUS_KWH_PER_KM = 4.0
 TROLLEYBUS_KWH_PER_KM = 1.5
 MODES = (*sorted(set(ROUTE_MODES.values())), "bike", "walk")
+# Real time (delays, cancellations) counts for journeys leaving within two hours of now either
+# way; further off, the timetable is the best there is and nothing is said of real time.
+REALTIME_SPAN = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class JourneyPlan:
     feeds: tuple[FeedUsed, ...]
     currency: str
     priced: bool  # False when the city has no card fare rules: no fare is quoted
-    realtime: object | None = None  # the real-time status the timetable was adjusted with
+    realtime: object | None = None  # the real-time status (realtime.RealtimeStatus), if any
     planned_at: datetime = field(default_factory=now)
     walk_network: WalkUsed | None = None  # None: walks are the straight line x 1.3
 
@@ -203,17 +206,19 @@ def plan_journey(city: City, query: Query) -> JourneyPlan:
     version = _version(city, day)
     moment = now()
     walk = walking.current(city)
-    tt, realtime = _timetable(city, version, day, moment)
-    bikes = _bikes(city, moment)
+    tt, live = _timetable(city, version, day, moment, near=abs(
+        query.when - moment) <= REALTIME_SPAN)
+    shared = _bikes(city, moment)
     fares = card_fares(city)
     result = plan(tt, query, fares=fares, factors=emission_factors(city, day.year),
-                  bikes=bikes)
+                  bikes=shared)
+    said = (live.message,) if live is not None and live.message else ()
     return JourneyPlan(
         city_slug=city.slug, city_name=city.name, tz=tz, query=query, service_date=day,
-        result=result, notes=tuple(translate(n, tz) for n in result.notes),
+        result=result, notes=tuple(translate(n, tz) for n in result.notes) + said,
         excluded=tuple(translate(n, tz) for n in result.excluded),
         feeds=(FeedUsed.of(version),), currency=fares.currency if fares else _currency(city),
-        priced=fares is not None, realtime=realtime, planned_at=moment,
+        priced=fares is not None, realtime=live, planned_at=moment,
         walk_network=None if walk is None else WalkUsed(walk.pk, walk.name, walk.licence,
                                                         walk.attribution))
 
@@ -227,16 +232,20 @@ def _version(city: City, day: date) -> FeedVersion:
     return version
 
 
-def _timetable(city: City, version: FeedVersion, day: date,
-               moment: datetime) -> tuple[Timetable, object | None]:
-    """The timetable to plan on, and the real-time status it was adjusted with (None: the
-    timetable as published)."""
-    return timetables.compiled(version, day, city.timezone, walking.network_of(city)), None
+def _timetable(city: City, version: FeedVersion, day: date, moment: datetime, *,
+               near: bool) -> tuple[Timetable, realtime.RealtimeStatus | None]:
+    """The timetable to plan on (walking on the city's network when it has one) and, for a
+    journey ``near`` the present, with the latest real-time delays and cancellations applied;
+    the real-time status says what was done (None: a journey too far from now for it)."""
+    tt = timetables.compiled(version, day, city.timezone, walking.network_of(city))
+    if not near:
+        return tt, None
+    return realtime.timetable_with_realtime(city, tt, moment)
 
 
 def _bikes(city: City, moment: datetime) -> BikeShare | None:
-    """The city's shared bikes now (GBFS); None: no bike legs."""
-    return None
+    """The city's shared bikes now (GBFS); None when it has none: no bike legs."""
+    return bikes.bike_share(city, moment)
 
 
 def card_fares(city: City) -> CardFares | None:

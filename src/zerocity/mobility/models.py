@@ -130,3 +130,140 @@ class WalkNetwork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city_id} walking network #{self.pk} {self.name}"
+
+
+# -- real time ----------------------------------------------------------------------------------
+
+class RealtimeFeed(models.Model):
+    """A city's GTFS-Realtime feed: the URL the worker pulls it from (none: pushed only), the
+    data source whose tokens may push it, and how old its data may be before the planner falls
+    back to the timetable."""
+
+    city = models.OneToOneField(City, on_delete=models.PROTECT, related_name="realtime_feed")
+    url = models.CharField(max_length=500, blank=True, help_text="pulled by the worker every "
+                           "minute when set (https://..., or file:// for a local file)")
+    source = models.OneToOneField("data.DataSource", on_delete=models.PROTECT,
+                                  related_name="realtime_feed",
+                                  help_text="its tokens push messages to the API")
+    stale_after_s = models.PositiveIntegerField(default=300, help_text="seconds after the "
+                                                "message's own timestamp")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.city_id} real time"
+
+
+class SnapshotKind(models.TextChoices):
+    TRIP_UPDATES = "trip_updates", "TripUpdates"
+    VEHICLE_POSITIONS = "vehicle_positions", "VehiclePositions"
+
+
+class RealtimeSnapshot(models.Model):
+    """The latest message of a city for one kind of entity, as received (protobuf bytes). A
+    newer message replaces it in one transaction; the very same bytes change nothing; an
+    older one (by its header's timestamp) does not replace it."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="realtime_snapshots")
+    kind = models.CharField(max_length=20, choices=SnapshotKind.choices)
+    sha256 = models.CharField(max_length=64)
+    message = models.BinaryField()
+    timestamp = models.DateTimeField(help_text="the message header's timestamp")
+    received_at = models.DateTimeField()
+    origin = models.CharField(max_length=10, help_text="push or pull")
+    by_label = models.CharField(max_length=150, blank=True)
+    feed_version = models.ForeignKey(FeedVersion, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+",
+                                     help_text="the timetable version its trips refer to: the "
+                                     "one in force on the day it was received")
+    entities = models.PositiveIntegerField(default=0)
+    problems = models.PositiveIntegerField(default=0, help_text="entities left out (kept in "
+                                           "quarantine)")
+
+    class Meta:
+        ordering = ["city", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "kind"], name="rtsnapshot_one_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id} {self.kind} {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+
+class VehiclePosition(models.Model):
+    """Where a vehicle was in the latest VehiclePositions message of its city."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="vehicle_positions")
+    vehicle_id = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, blank=True)
+    trip_id = models.CharField(max_length=200, blank=True)
+    route_id = models.CharField(max_length=200, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    bearing = models.FloatField(null=True, blank=True)
+    speed = models.FloatField(null=True, blank=True, help_text="m/s")
+    status = models.CharField(max_length=20, blank=True,
+                              help_text="INCOMING_AT, STOPPED_AT or IN_TRANSIT_TO")
+    stop_id = models.CharField(max_length=200, blank=True)
+    timestamp = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["city", "vehicle_id"]
+        indexes = [models.Index(fields=["city", "trip_id"], name="vehiclepos_city_trip")]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle_id} at {self.lat:.5f}, {self.lon:.5f}"
+
+
+class QuarantinedMessage(models.Model):
+    """A real-time message refused whole (``refused``: its bytes kept), or the entities of an
+    accepted one that were left out (``problems``: each with its reason and bytes, base64).
+    The same bytes again add to ``times`` only."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT,
+                             related_name="quarantined_messages")
+    sha256 = models.CharField(max_length=64)
+    refused = models.BooleanField()
+    reason = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    message = models.BinaryField(blank=True)
+    origin = models.CharField(max_length=10)
+    by_label = models.CharField(max_length=150, blank=True)
+    received_at = models.DateTimeField()
+    last_received_at = models.DateTimeField()
+    times = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["city", "-last_received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "sha256"], name="rtquarantine_unique"),
+        ]
+
+    def __str__(self) -> str:
+        state = "refused" if self.refused else "partly used"
+        return f"{self.city_id} message {self.sha256[:12]} ({state})"
+
+
+# -- bike-share ---------------------------------------------------------------------------------
+
+class BikeShareSystem(models.Model):
+    """A city's bike-share system as its GBFS feed last described it: the stations with
+    their bikes and free docks, when the feed says it was updated and its ttl."""
+
+    city = models.OneToOneField(City, on_delete=models.PROTECT, related_name="bike_share")
+    url = models.CharField(max_length=500, help_text="gbfs.json or manifest.json (https://..., "
+                           "file://... or a folder holding the files)")
+    system_id = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=300, blank=True)
+    version = models.CharField(max_length=10, blank=True)
+    ttl = models.PositiveIntegerField(default=0, help_text="station_status's ttl (s)")
+    last_updated = models.DateTimeField(null=True, blank=True,
+                                        help_text="station_status's last_updated")
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="of the stations read")
+    stations = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.city_id} bike-share {self.name or self.url}"

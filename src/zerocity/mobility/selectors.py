@@ -21,7 +21,17 @@ from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_staff
 from zerocity.mobility import store
-from zerocity.mobility.models import FeedRoute, FeedStop, FeedVersion
+from zerocity.mobility.models import (
+    BikeShareSystem,
+    FeedRoute,
+    FeedStop,
+    FeedVersion,
+    QuarantinedMessage,
+    RealtimeFeed,
+    RealtimeSnapshot,
+    SnapshotKind,
+    VehiclePosition,
+)
 
 
 def version_in_force(city: City, day: date) -> FeedVersion | None:
@@ -144,3 +154,35 @@ def stop_positions(city: City, day: date) -> dict[str, tuple[str, float, float]]
         if (lat is None or lon is None) and parent in placed:
             placed[sid] = (name or placed[parent][0], placed[parent][1], placed[parent][2])
     return placed
+
+
+# -- real time ---------------------------------------------------------------------------------
+
+def vehicle_positions(city: City) -> list[VehiclePosition]:
+    """Where the city's vehicles were in its latest VehiclePositions message (trip, position,
+    bearing, status, each vehicle's own timestamp), by vehicle id. How old they are:
+    ``vehicles_snapshot(city).timestamp``."""
+    return list(VehiclePosition.objects.filter(city=city).order_by("vehicle_id", "pk"))
+
+
+def vehicles_snapshot(city: City) -> RealtimeSnapshot | None:
+    """The latest VehiclePositions message (its bytes not loaded), or None."""
+    return (RealtimeSnapshot.objects.filter(city=city, kind=SnapshotKind.VEHICLE_POSITIONS)
+            .defer("message").first())
+
+
+def realtime_snapshots(city: City) -> list[RealtimeSnapshot]:
+    return list(RealtimeSnapshot.objects.filter(city=city).defer("message").order_by("kind"))
+
+
+def quarantined_messages(city: City) -> QuerySet[QuarantinedMessage]:
+    """The city's quarantined real-time messages, the latest first (bytes not loaded)."""
+    return QuarantinedMessage.objects.filter(city=city).defer("message")
+
+
+def pulled_feeds(city: City) -> tuple[str, str]:
+    """The addresses the worker pulls for the city: its GTFS-Realtime feed and its GBFS feed
+    ("" where there is none)."""
+    rt = RealtimeFeed.objects.filter(city=city).values_list("url", flat=True).first() or ""
+    gbfs = BikeShareSystem.objects.filter(city=city).values_list("url", flat=True).first() or ""
+    return rt, gbfs

@@ -1,6 +1,6 @@
 """The timers the worker runs: each job is what an operator ran by hand before (``zerocity
 food tick``, ``engage tick``, ``engage digest``, ``data feed-indicators``, ``card
-reconcile``), for every city in turn.
+reconcile``, ``mobility realtime pull`` and ``mobility bikes pull``), for every city in turn.
 
 A job is safe to run again: each service it calls changes nothing the second time. One
 city's failure does not stop the others; the job then fails as a whole, so the worker's
@@ -65,6 +65,33 @@ def _card_reconcile(city: City) -> str:
     return f"{result.accounts} accounts, {result.transactions} transactions reconciled"
 
 
+def _mobility_pull(city: City) -> str:
+    from zerocity.core.errors import ZeroCityError
+    from zerocity.mobility import bikes, realtime
+    from zerocity.mobility.selectors import pulled_feeds
+
+    rt_url, gbfs_url = pulled_feeds(city)
+    done: list[str] = []
+    failed: list[str] = []
+    if rt_url:
+        try:
+            got = realtime.pull(city, actor=ACTOR)
+            done.append("real time: " + ("unchanged" if got.replayed or not got.value.replaced
+                                         else ", ".join(got.value.replaced)))
+        except ZeroCityError as exc:  # the bikes still get their turn
+            failed.append(f"real time: {exc}")
+    if gbfs_url:
+        try:
+            bikes_done = bikes.pull(city, actor=ACTOR)
+            done.append("bike-share: " + ("unchanged" if bikes_done.replayed else
+                                          f"{len(bikes_done.value.stations)} stations"))
+        except ZeroCityError as exc:
+            failed.append(f"bike-share: {exc}")
+    if failed:
+        raise JobFailed("; ".join(failed + done))
+    return "; ".join(done) or "no feed to pull"
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -80,6 +107,8 @@ JOBS = {job.name: job for job in (
     Job("feed-indicators", _feed_indicators, 24 * 60,
         "recompute the plan indicators fed by readings"),
     Job("card-reconcile", _card_reconcile, 24 * 60, "prove the card ledger balances"),
+    Job("mobility-pull", _mobility_pull, 1,
+        "pull the cities' GTFS-Realtime and GBFS feeds"),
 )}
 
 
