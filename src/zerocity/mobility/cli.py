@@ -177,8 +177,8 @@ def plan(city_slug: str, origin: str, destination: str, depart: str | None, arri
     the city card charges for them and their CO2e against the same trip by car; sorted by
     arrival. The JSON is the API's (GET /api/v1/cities/SLUG/mobility/plan)."""
     import json
-    from contextlib import nullcontext
 
+    from django.conf import settings
     from django.utils import translation
     from django.utils.timezone import now
 
@@ -186,7 +186,8 @@ def plan(city_slug: str, origin: str, destination: str, depart: str | None, arri
     from zerocity.mobility import journeys
     from zerocity.mobility.planner import Query
 
-    with translation.override(language) if language else nullcontext():
+    # the site's language unless asked (never what an earlier command left active)
+    with translation.override(language or settings.LANGUAGE_CODE):
         city = get_city(city_slug)
 
         def parsed(option: str, parse: Any, *args: Any) -> Any:
