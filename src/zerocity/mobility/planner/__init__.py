@@ -12,6 +12,7 @@ from zerocity.mobility.planner.query import (
     BikeStation,
     Itinerary,
     Leg,
+    Note,
     PlanResult,
     Query,
     plan,
@@ -19,6 +20,6 @@ from zerocity.mobility.planner.query import (
 from zerocity.mobility.planner.search import Offset, Params, range_search, search
 from zerocity.mobility.planner.timetable import Timetable, compile_timetable, timetable_for
 
-__all__ = ["BikeShare", "BikeStation", "CardFares", "EmissionFactors", "Itinerary", "Leg",
+__all__ = ["BikeShare", "BikeStation", "CardFares", "EmissionFactors", "Itinerary", "Leg", "Note",
            "Offset", "Params", "PlanResult", "PlannedTap", "Query", "Timetable",
            "compile_timetable", "plan", "price", "range_search", "search", "timetable_for"]

@@ -7,6 +7,9 @@ range query over departures in [when, when + window]. Arrive-by queries run a ra
 departures in the ``max_duration_s`` before the time and keep the latest departures. The
 answer is the Pareto set on arrival (or departure), vehicles, fare and walking, sorted by
 arrival; no itinerary at all is said plainly, with what a wheelchair request left out.
+
+Notes are English sentences that also carry a ``code`` and its ``params`` (:class:`Note`): the
+planner knows no catalogue, and whoever shows them translates by the code.
 """
 
 from __future__ import annotations
@@ -108,11 +111,26 @@ class Itinerary:
         return max(0, self.vehicles - 1)
 
 
+class Note(str):
+    """A sentence of the answer, in English, with what a translation needs: its ``code``
+    (``no_journey``, ``bikes_stale``, ``wheelchair_trips``, ``wheelchair_stops``) and the values
+    in it (``params``)."""
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, text: str, **params: Any) -> Note:
+        note = super().__new__(cls, text)
+        note.code = code
+        note.params = params
+        return note
+
+
 @dataclass(frozen=True)
 class PlanResult:
     itineraries: tuple[Itinerary, ...]
-    notes: tuple[str, ...] = ()
-    excluded: tuple[str, ...] = field(default=())
+    notes: tuple[Note, ...] = ()
+    excluded: tuple[Note, ...] = field(default=())
 
     @property
     def no_journey(self) -> bool:
@@ -174,8 +192,8 @@ def plan(timetables: Timetable | Callable[[date], Timetable], query: Query, *,
         raise ValueError(f"the timetable is compiled for {tt.service_date}, the query is on "
                          f"{day}")
     when = tt.seconds(query.when)
-    notes: list[str] = []
-    excluded: list[str] = []
+    notes: list[Note] = []
+    excluded: list[Note] = []
     modes = query.modes
     pattern_modes = np.asarray([mode_of(int(tt.route_types[r])) if r >= 0 else "bus"
                                 for r in tt.pat_route], dtype=object)
@@ -186,16 +204,19 @@ def plan(timetables: Timetable | Callable[[date], Timetable], query: Query, *,
     if query.wheelchair:
         bad_trips = len({tt.trip_ids[t] for t in np.nonzero(
             ~tt.pat_accessible[tt.trip_pattern] & (tt.trip_day == 0))[0]})
-        bad_stops = [tt.stop_ids[i] for i in np.nonzero(tt.stop_wheelchair
-                                                        == NOT_ACCESSIBLE)[0]]
+        bad = np.nonzero(tt.stop_wheelchair == NOT_ACCESSIBLE)[0]
+        bad_stops = [tt.stop_ids[i] for i in bad]
         pattern_ok &= tt.pat_accessible
         stop_ok &= tt.stop_wheelchair != NOT_ACCESSIBLE
         if bad_trips:
-            excluded.append(f"{bad_trips} trip(s) marked not wheelchair accessible "
-                            "(wheelchair_accessible=2)")
+            excluded.append(Note("wheelchair_trips", f"{bad_trips} trip(s) marked not "
+                                 "wheelchair accessible (wheelchair_accessible=2)",
+                                 count=bad_trips))
         if bad_stops:
-            excluded.append(f"stop(s) {', '.join(bad_stops)} marked without wheelchair "
-                            "boarding (wheelchair_boarding=2)")
+            excluded.append(Note(
+                "wheelchair_stops", f"stop(s) {', '.join(bad_stops)} marked without wheelchair "
+                "boarding (wheelchair_boarding=2)", stops=tuple(bad_stops),
+                names=tuple(tt.stop_names[i] for i in bad)))
     access = _offsets(tt, query.origin, query.max_walk_m)
     egress = _offsets(tt, query.destination, query.max_walk_m)
     straight = float(tr.haversine_m(*query.origin, *query.destination))
@@ -204,7 +225,8 @@ def plan(timetables: Timetable | Callable[[date], Timetable], query: Query, *,
         direct = (tr.walk_seconds(straight * tr.DETOUR), straight * tr.DETOUR)
     if bikes is not None and (modes is None or "bike" in modes):
         if bikes.stale:
-            notes.append("shared bikes left out: the bike-share feed is stale")
+            notes.append(Note("bikes_stale",
+                              "shared bikes left out: the bike-share feed is stale"))
         else:
             cents = _bike_cents(fares, query.when)
             access += bike_offsets(tt, query.origin, bikes, query.max_walk_m, False, cents)
@@ -234,9 +256,10 @@ def plan(timetables: Timetable | Callable[[date], Timetable], query: Query, *,
                   else "depart_at")
     if not its:
         span = query.max_duration_s // 60
-        notes.append(f"no journey {'arriving by' if query.arrive_by else 'leaving at'} "
-                     f"{query.when.isoformat()} within {span} minutes; ask for a longer "
-                     "window")
+        how = "arriving by" if query.arrive_by else "leaving at"
+        notes.append(Note("no_journey", f"no journey {how} {query.when.isoformat()} within "
+                          f"{span} minutes; ask for a longer window", arrive_by=query.arrive_by,
+                          when=query.when, minutes=span))
     return PlanResult(tuple(its), tuple(notes), tuple(excluded))
 
 
