@@ -94,11 +94,13 @@ def clock(value: datetime | None) -> str:
 
 @register.filter
 def span(start: datetime | None, end: datetime | None) -> str:
-    """How long from ``start`` to ``end`` in hours and minutes (1 h 5 min; 20 min): the
-    symbols are the same in both languages."""
+    """How long from ``start`` to ``end`` in hours and minutes (1 h 5 min; 20 min), counted
+    between the clock minutes the page shows (06:59 to 07:20 is 21 min); the symbols are the
+    same in both languages."""
     if not start or not end:
         return ""
-    minutes = round((end - start).total_seconds() / 60)
+    minutes = round((end.replace(second=0, microsecond=0)
+                     - start.replace(second=0, microsecond=0)).total_seconds() / 60)
     hours, rest = divmod(minutes, 60)
     return f"{hours}\u00a0h {rest}\u00a0min" if hours else f"{rest}\u00a0min"
 
