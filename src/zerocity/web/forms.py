@@ -431,7 +431,19 @@ class JourneyForm(forms.Form):
     def end_name(self, name: str) -> str:
         """An end as the page names it: its place's name, or the point as typed."""
         found = self.ends[name]
-        return str(found.place.key) if found.place is not None else str(self.data.get(name))
+        if found.place is not None:
+            return found.place.key
+        return str(self.cleaned_data.get(name) or self.data.get(name, "")).strip()
+
+    @property
+    def end_values(self) -> dict[str, str]:
+        """What each end's field shows: the place found (its full name), else what was
+        typed."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: self.end_name(k) if k in self.ends else str(self.data.get(k, ""))
+                for k in ("from", "to")}
 
     def query(self, zone: tzinfo) -> Query:
         """The planner's query: the wall time given, in the city's zone ``zone``."""

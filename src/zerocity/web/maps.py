@@ -30,12 +30,12 @@ def _end(geo: Geometry, which: str, at: Point | None, name: str, colour: str) ->
     hidden until one is chosen (the script moves it)."""
     x, y = geo.project(*at) if at is not None else (0.0, 0.0)
     anchor = "end" if x > geo.width * 0.6 else "start"
-    dx = -16 if anchor == "end" else 16
+    dx = -22 if anchor == "end" else 22
     hidden = "" if at is not None else ' visibility="hidden"'
     return (f'<g class="map-end" data-end="{which}" transform="translate({x:.1f} {y:.1f})"'
-            f'{hidden}><circle r="13" fill="none" stroke="{colour}" stroke-width="5" />'
-            f'<text x="{dx}" y="6" text-anchor="{anchor}" font-size="20" font-weight="700" '
-            f'fill="{colour}" stroke="#ffffff" stroke-width="5" stroke-linejoin="round" '
+            f'{hidden}><circle r="16" fill="none" stroke="{colour}" stroke-width="6" />'
+            f'<text x="{dx}" y="9" text-anchor="{anchor}" font-size="28" font-weight="700" '
+            f'fill="{colour}" stroke="#ffffff" stroke-width="6" stroke-linejoin="round" '
             f'paint-order="stroke">{escape(name)}</text></g>')
 
 
@@ -68,8 +68,8 @@ def network_svg(geo: Geometry, *, label: str, href: Callable[[Place], str],
             # the wide, invisible circle is what a finger hits; the small one is seen
             f'<circle class="map-hit" cx="{p.x}" cy="{p.y}" r="26" fill="#ffffff" '
             'fill-opacity="0" />'
-            f'<circle class="map-stop" cx="{p.x}" cy="{p.y}" r="7" fill="#ffffff" '
-            f'stroke="{INK}" stroke-width="3" /></a>')
+            f'<circle class="map-stop" cx="{p.x}" cy="{p.y}" r="9" fill="#ffffff" '
+            f'stroke="{INK}" stroke-width="4" /></a>')
     out.append("</g>")
     for which, colour in (("from", ORIGIN), ("to", DESTINATION)):
         at, name = ends.get(which, (None, ""))

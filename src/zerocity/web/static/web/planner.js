@@ -36,7 +36,7 @@
     g.setAttribute("transform", "translate(" + x.toFixed(1) + " " + y.toFixed(1) + ")");
     g.removeAttribute("visibility");
     text.setAttribute("text-anchor", right ? "end" : "start");
-    text.setAttribute("x", right ? "-16" : "16");
+    text.setAttribute("x", right ? "-22" : "22");
     text.textContent = name;
   }
 
