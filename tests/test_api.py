@@ -126,6 +126,9 @@ API_MATRIX = {
         "/api/v1/cities/kranj/processes/zeleni-kranj-2030/proposals", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/card/fare-rules"): (
         "/api/v1/cities/kranj/card/fare-rules", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/mobility/plan"): (
+        "/api/v1/cities/kranj/mobility/plan?from=46.253,14.3808&to=46.234,14.328"
+        "&depart=2026-12-02T07:15", None, PUBLIC_OK),
     ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
     ("post", "/api/v1/card/taps/batch"): (
         "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},

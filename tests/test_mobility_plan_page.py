@@ -200,8 +200,8 @@ def test_one_itinerary_is_marked_neither_fastest_nor_fewest(feed):
     ("en", ["No journey leaves at 2 Mar 2026, 06:55 within 180 minutes.",
             "1 trip is marked as not wheelchair accessible and was left out.",
             "Stops without wheelchair boarding were left out: Planina."]),
-    ("sl", ["Nobena pot z odhodom ob 2. 3. 2026, 06:55 ne pripelje na cilj v 180 minutah.",
-            "1 vožnja je označena kot nedostopna z invalidskim vozičkom in je izpuščena.",
+    ("sl", ["Ni poti z odhodom 2. 3. 2026, 06:55, ki bi trajala največ 180 min.",
+            "1 vožnja je označena kot nedostopna za invalidski voziček in je izpuščena.",
             "Postajališča brez vstopa z invalidskim vozičkom so izpuščena: Planina."])])
 def test_the_plans_notes_are_shown_in_the_pages_language(feed, city, lang, texts):
     # given a wheelchair user going to Planina, whose stop has no wheelchair boarding

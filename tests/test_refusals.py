@@ -144,6 +144,15 @@ def card_selectors(city: Any) -> Trigger:
     return lambda: selectors.desk_account(city, 4242)
 
 
+def mobility_journeys(city: Any) -> Trigger:
+    from journey_feeds import PRIMSKOVO, ZLATO_POLJE, import_journey_feed
+    from zerocity.mobility.journeys import plan_journey
+    from zerocity.mobility.planner import Query
+
+    import_journey_feed(city)  # in force from 5 January 2026
+    return lambda: plan_journey(city, Query(ZLATO_POLJE, PRIMSKOVO, datetime(2025, 12, 1, 8)))
+
+
 def data_services(city: Any) -> Trigger:
     from zerocity.data import services
 
@@ -221,6 +230,10 @@ CASES: dict[str, tuple[Callable[[Any], Trigger], str, str, str]] = {
         card_selectors,
         "Takšnega računa kartice ni.",
         "There is no such card account.", ""),
+    "mobility.journeys": (
+        mobility_journeys,
+        "Testville nima voznega reda za 1. 12. 2025.",
+        "Testville has no timetable for 1 Dec 2025.", ""),
     "data.services": (
         data_services,
         "Žetonu dajte ime, ki pove, kdo ali kaj ga uporablja.",

@@ -14,7 +14,7 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from zerocity.api import card, data, engage, errors, food, inventory, plan
+from zerocity.api import card, data, engage, errors, food, inventory, mobility, plan
 
 
 class ZeroCityAPI(NinjaAPI):
@@ -41,7 +41,8 @@ api = ZeroCityAPI(
         "Everything a city publishes on ZeroCity, and the interfaces its devices use: "
         "inventories, the action plan with its indicators and the emission gap, scenarios, "
         "food procurement outcomes, participation, open data, the city card's validators "
-        "and fares, and readings from meters and sensors (JSON and NGSI-LD).\n\n"
+        "and fares, the journey planner, and readings from meters and sensors (JSON and "
+        "NGSI-LD).\n\n"
         "Read endpoints are public for published data; drafts need a signed-in member of the "
         "city's staff. Devices send their token (`Authorization: Bearer ...`). Errors are "
         "RFC 9457 Problem Details (`application/problem+json`); NGSI-LD errors keep their "
@@ -52,5 +53,5 @@ api = ZeroCityAPI(
     parser=errors.JsonParser(),
 )
 errors.install(api)
-for module in (inventory, plan, data, card, food, engage):
+for module in (inventory, plan, data, card, mobility, food, engage):
     api.add_router("", module.router)

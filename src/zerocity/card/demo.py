@@ -1,11 +1,13 @@
 """Kranj's city card in the demo: the fare rules (``demo/data/kranj_fares.json``), a validator
-per service, the bus stops (``demo/data/kranj_stops.txt``, positions approximate), the city's
+per service, the bus stops (``demo/data/kranj_stops.txt``, positions approximate, as in the
+demo's timetable feed, which the demo loads first; the file is the fallback), the city's
 challenges for this month, and the demo citizen's account with a card and a top-up.
 
 ``load_riders`` adds synthetic riders for the ridership pages: anonymous accounts that buy a
 monthly bus pass or the annual bike package through the ledger, and ride to work and back on
 working days of last month and this month so far. Their taps are written in bulk (as pass
-trips, which cost nothing, the ledger stays exact); the routes and stops are illustrative."""
+trips, which cost nothing, the ledger stays exact); the routes are lines of the demo's bus
+network, the trips illustrative."""
 
 from __future__ import annotations
 
@@ -72,11 +74,15 @@ def _data(name: str) -> str:
 
 # -- synthetic riders -------------------------------------------------------------------------
 
-ROUTES = {"1": ("strazisce", "drulovka", "glavni-trg", "ap-kranj", "primskovo", "planina"),
-          "2": ("britof", "zlato-polje", "ap-kranj", "glavni-trg"),
-          "3": ("glavni-trg", "circe", "hrastje")}
-HUB = "glavni-trg"  # on every route: where riders change
-VEHICLES = {"1": "bus-101", "2": "bus-102", "3": "bus-102"}
+# Lines of the demo's bus network (demo/data/gtfs/kranj) and stops each calls at, in its order;
+# the bus station's platforms are its stop "ap-kranj" here, as a validator there reports it.
+ROUTES = {"1": ("ap-kranj", "zlato-polje", "primskovo", "planina"),
+          "2": ("ap-kranj", "drulovka"),
+          "3": ("ap-kranj", "glavni-trg", "strazisce"),
+          "5": ("ap-kranj", "zlato-polje", "primskovo", "britof"),
+          "6": ("ap-kranj", "circe", "hrastje")}
+HUB = "ap-kranj"  # the bus station, on every route: where riders change
+VEHICLES = {"1": "bus-101", "2": "bus-102", "3": "bus-102", "5": "bus-101", "6": "bus-102"}
 SEQ_BASE = 1_000_000  # the synthetic taps' sequence numbers, apart from real ones
 
 

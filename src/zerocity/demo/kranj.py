@@ -1,5 +1,7 @@
 """The Kranj demo: the City Municipality of Kranj with its published 2018 baseline and a few
-monitoring years that are made up for the demo and labelled illustrative everywhere.
+monitoring years that are made up for the demo and labelled illustrative everywhere, and its
+city buses as a GTFS timetable (``demo/transit.py``: the lines from public descriptions, the
+times made up).
 
 The 2018 figures are Kranj's 2030 Climate Neutrality Action Plan tables A-1.1 to A-1.4 (research
 note ghg-standards.md §7). Loading runs through the same services a city's staff use, so it is
@@ -125,6 +127,10 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
         observed = feed_indicators(city, actor=actor)
         report.append(f"kranj indicator observations from the readings: {len(observed)}")
     report.extend(_demo_accounts(city, actor))
+    from zerocity.demo.transit import load_network
+
+    # before the card: its taps and ridership then find the stops and lines in the timetable
+    report.extend(load_network(city, actor=actor))
     from zerocity.card.demo import load as load_card
     from zerocity.card.demo import load_riders
 

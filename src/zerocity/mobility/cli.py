@@ -1,4 +1,5 @@
-"""``zerocity mobility``: the city's public transport as data — its GTFS timetable feeds."""
+"""``zerocity mobility``: the city's public transport as data — its GTFS timetable feeds — and
+the journey planner on it."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def _warning(kept: dict[str, Any]) -> str:
 
 @click.group()
 def mobility() -> None:
-    """Public transport: the city's GTFS timetable, versioned."""
+    """Public transport: the city's GTFS timetable, versioned, and journeys planned on it."""
 
 
 @mobility.group()
@@ -111,3 +112,71 @@ def feed_show(version_id: int, city_slug: str) -> None:
     click.echo(", ".join(f"{f}: {n}" for f, n in sorted(v.counts.items())))
     for w in v.warnings:
         click.echo(_warning(w))
+
+
+@mobility.command("plan")
+@city_opt
+@click.option("--from", "origin", required=True, metavar="LAT,LON",
+              help="Where the journey starts, in decimal degrees.")
+@click.option("--to", "destination", required=True, metavar="LAT,LON",
+              help="Where it ends, in decimal degrees.")
+@click.option("--depart", metavar="ISO8601", help="When to leave, e.g. 2026-10-20T07:30 (the "
+              "city's time) or with a UTC offset [default: now].")
+@click.option("--arrive-by", is_flag=True, help="--depart is the latest arrival.")
+@click.option("--max-walk-m", type=click.FloatRange(0, 10000), default=1000, show_default=True,
+              metavar="M", help="Walking at either end and between stops; 0: none, except the "
+              "transfers the feed defines in transfers.txt.")
+@click.option("--transfer-slack", type=click.IntRange(0, 3600), default=60, show_default=True,
+              metavar="SECONDS", help="Added to every change; 0: as tight as the timetable "
+              "allows.")
+@click.option("--wheelchair", is_flag=True, help="Leave out stops and trips marked not "
+              "wheelchair accessible (the answer says which).")
+@click.option("--modes", metavar="bus,bike", help="Comma-separated modes: bus, tram, rail, "
+              "..., bike (shared bikes), walk [default: all].")
+@click.option("--within", type=click.IntRange(1, 1440), default=180, show_default=True,
+              metavar="MINUTES", help="How long the journey may take.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--language", type=click.Choice(["sl", "en"]), help="The language of the "
+              "answer [default: the site's, Slovenian].")
+@handles_errors
+def plan(city_slug: str, origin: str, destination: str, depart: str | None, arrive_by: bool,
+         max_walk_m: float, transfer_slack: int, wheelchair: bool, modes: str | None,
+         within: int, fmt: str, language: str | None) -> None:
+    """Journeys from one point to another on the city's timetable in force, with the fare
+    the city card charges for them and their CO2e against the same trip by car; sorted by
+    arrival. The JSON is the API's (GET /api/v1/cities/SLUG/mobility/plan)."""
+    import json
+    from contextlib import nullcontext
+
+    from django.utils import translation
+    from django.utils.timezone import now
+
+    from zerocity.core.selectors import get_city
+    from zerocity.mobility import journeys
+    from zerocity.mobility.planner import Query
+
+    with translation.override(language) if language else nullcontext():
+        city = get_city(city_slug)
+
+        def parsed(option: str, parse: Any, *args: Any) -> Any:
+            try:
+                return parse(*args)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint=option) from None
+
+        query = Query(
+            parsed("--from", journeys.parse_point, origin),
+            parsed("--to", journeys.parse_point, destination),
+            parsed("--depart", journeys.parse_moment, depart, city.timezone) if depart
+            else now(),
+            arrive_by=arrive_by, max_walk_m=max_walk_m, transfer_slack_s=transfer_slack,
+            wheelchair=wheelchair,
+            modes=parsed("--modes", journeys.parse_modes, modes) if modes is not None else None,
+            max_duration_s=within * 60)
+        answer = journeys.plan_journey(city, query)
+        if fmt == "json":
+            click.echo(json.dumps(journeys.to_json(answer), ensure_ascii=False, indent=2))
+        else:
+            for line in journeys.to_text(answer):
+                click.echo(line)

@@ -121,21 +121,25 @@ class JourneyPlan:
 
 # -- the query --------------------------------------------------------------------------------
 
-_NUMBER = r"-?\d+(?:\.\d+)?"
-POINT = re.compile(rf"^\s*({_NUMBER})\s*,\s*({_NUMBER})\s*$")
+# LAT,LON in decimal degrees, no spaces: a latitude of -90 to 90 and a longitude of -180 to
+# 180 (the API documents the same pattern, so that what it lets through is on the globe)
+LAT = r"-?(?:90(?:\.0+)?|[1-8]?[0-9](?:\.[0-9]+)?)"
+LON = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]+)?)"
+POINT = rf"^{LAT},{LON}$"
+_LOOSE = re.compile(r"^(-?[0-9]+(?:\.[0-9]+)?),(-?[0-9]+(?:\.[0-9]+)?)$")
 
 
 def parse_point(text: str) -> tuple[float, float]:
-    """``LAT,LON`` in decimal degrees (WGS 84)."""
-    m = POINT.match(text or "")
-    if m is None:
-        raise ValueError(_("%(value)s is not a point; write latitude and longitude in decimal "
-                           "degrees, e.g. 46.2389,14.3556.") % {"value": repr(text)})
-    lat, lon = float(m.group(1)), float(m.group(2))
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    """``LAT,LON`` in decimal degrees (WGS 84), e.g. ``46.2389,14.3556``."""
+    loose = _LOOSE.match(text or "")
+    if loose is not None and re.match(POINT, text):
+        return float(loose.group(1)), float(loose.group(2))
+    if loose is not None and not (-90 <= float(loose.group(1)) <= 90
+                                  and -180 <= float(loose.group(2)) <= 180):
         raise ValueError(_("%(value)s is outside the globe: latitude is -90 to 90, longitude "
                            "-180 to 180.") % {"value": repr(text)})
-    return lat, lon
+    raise ValueError(_("%(value)s is not a point; write latitude and longitude in decimal "
+                       "degrees, e.g. 46.2389,14.3556.") % {"value": repr(text)})
 
 
 def parse_moment(text: str, tz: str) -> datetime:
@@ -164,13 +168,16 @@ def local(moment: datetime, tz: str) -> datetime:
 def parse_modes(text: str) -> frozenset[str]:
     """Comma-separated modes: the transit modes of GTFS route types (bus, tram, rail, ...),
     ``bike`` (shared bikes) and ``walk``; walking to and between stops is always allowed."""
-    modes = frozenset(m.strip().lower() for m in (text or "").split(",") if m.strip())
-    unknown = sorted(modes - set(MODES))
-    if not modes or unknown:
+    asked = (text or "").split(",")
+    unknown = [m for m in asked if m not in MODES]
+    if unknown:
         raise ValueError(_("%(value)s: use one or more of %(choices)s, separated by commas.")
-                         % {"value": ", ".join(unknown) or repr(text),
+                         % {"value": ", ".join(repr(m) for m in unknown),
                             "choices": ", ".join(MODES)})
-    return modes
+    return frozenset(asked)
+
+
+MODES_PATTERN = "^(?:{0})(?:,(?:{0}))*$".format("|".join(MODES))
 
 
 # -- planning ---------------------------------------------------------------------------------
@@ -444,12 +451,12 @@ def _leg_text(leg: Leg, tz: str) -> str:
     span = f"{_clock(leg.depart, tz)}\u2013{_clock(leg.arrive, tz)}"
     a, b = place_name(leg.origin), place_name(leg.destination)
     if leg.mode == "walk":
-        return _("%(span)s walk %(m)s from %(from)s to %(to)s") % {
+        return _("%(span)s walk %(m)s: %(from)s → %(to)s") % {
             "span": span, "m": _metres(leg.distance_m), "from": a, "to": b}
     if leg.mode == "bike":
-        return _("%(span)s shared bike from station %(from)s to station %(to)s") % {
+        return _("%(span)s shared bike: station %(from)s → station %(to)s") % {
             "span": span, "from": a, "to": b}
-    return _("%(span)s %(mode)s %(route)s from %(from)s to %(to)s (trip %(trip)s)") % {
+    return _("%(span)s %(mode)s %(route)s: %(from)s → %(to)s (trip %(trip)s)") % {
         "span": span, "mode": mode_name(leg.mode), "route": leg.route or "", "from": a,
         "to": b, "trip": leg.trip or ""}
 

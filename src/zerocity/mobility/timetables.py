@@ -105,6 +105,6 @@ def _store(tt: Timetable, path: Path) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     oldest = (now().date() - timedelta(days=KEEP_PAST_DAYS)).isoformat()
-    for old in path.parent.glob("*.npz"):
+    for old in path.parent.glob("[0-9]*.npz"):  # not another writer's private file
         if old.name[:10] < oldest and old != path:
             old.unlink(missing_ok=True)
