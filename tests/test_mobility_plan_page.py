@@ -217,6 +217,13 @@ def test_the_plans_notes_are_shown_in_the_pages_language(feed, city, lang, texts
     assert itineraries(page) == []
 
 
+def test_the_time_window_is_the_planners(feed):
+    # asked to arrive within an hour, the planner says so when it finds nothing
+    page = get(f"?{JOURNEY}&wheelchair=on&within=60").content.decode()
+    assert "No journey leaves at 2 Mar 2026, 06:55 within 60 minutes." in html.unescape(page)
+    assert '<option value="60" selected>1\u00a0h</option>' in page
+
+
 # -- finding places ------------------------------------------------------------------------------
 
 def test_a_stop_is_found_by_a_part_of_its_name_without_accents_or_case(feed):
@@ -284,6 +291,7 @@ def test_text_that_is_not_two_numbers_is_no_point(text):
     ("from=Planina&to=Glavni+trg&walk=7", "walk", "Select a valid choice."),
     ("from=Planina&to=Glavni+trg&walk=lots", "walk", "Select a valid choice."),
     ("from=Planina&to=Glavni+trg&modes=rocket", "modes", "Select a valid choice."),
+    ("from=Planina&to=Glavni+trg&within=7", "within", "Select a valid choice."),
     ("from=Planina&to=Glavni+trg&go=1&wheelchair=on", "modes",
      "Choose at least one way to travel."),
     ("from=" + "x" * 300 + "&to=Planina", "from", "at most 200 characters"),

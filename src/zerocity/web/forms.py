@@ -339,6 +339,8 @@ def delivery_rows(items: list[dict[str, Any]], form: DeliveryForm | None = None
 
 WALK_LIMITS = (250, 500, 1000, 1500, 2000)  # metres on foot at each end and between stops
 DEFAULT_WALK = 1000
+WINDOWS = (60, 120, 180, 360, 720, 1440)  # minutes a journey may take from the time given
+DEFAULT_WINDOW = 180  # the planner's own (Query.max_duration_s)
 
 
 class JourneyForm(forms.Form):
@@ -358,6 +360,9 @@ class JourneyForm(forms.Form):
                            widget=forms.RadioSelect)
     wheelchair = forms.BooleanField(label=_("Wheelchair accessible"), required=False)
     walk = forms.TypedChoiceField(label=_("Walk at most"), coerce=int)
+    within = forms.TypedChoiceField(
+        label=_("Time window"), coerce=int, choices=[(m, f"{m // 60}\u00a0h") for m in WINDOWS],
+        widget=forms.Select(attrs={"aria-describedby": "within-hint"}))
     modes = forms.MultipleChoiceField(label=_("Travel by"), required=False,
                                       widget=forms.CheckboxSelectMultiple)
 
@@ -366,7 +371,7 @@ class JourneyForm(forms.Form):
         self.go = bool(data and data.get("go"))
         if data is not None:  # what a link leaves out keeps its default
             data = data.copy()
-            for key in ("date", "time", "by", "walk"):
+            for key in ("date", "time", "by", "walk", "within"):
                 if not data.get(key):
                     data[key] = initial[key]
             if not self.go and not data.getlist("modes"):
@@ -451,7 +456,8 @@ class JourneyForm(forms.Form):
         when = datetime.combine(d["date"], d["time"], tzinfo=zone)
         return Query(origin=self.point("from"), destination=self.point("to"), when=when,
                      arrive_by=d["by"] == "arrive", max_walk_m=float(d["walk"]),
-                     wheelchair=d["wheelchair"], modes=frozenset(d["modes"]))
+                     wheelchair=d["wheelchair"], modes=frozenset(d["modes"]),
+                     max_duration_s=d["within"] * 60)
 
     @property
     def ready(self) -> bool:

@@ -21,7 +21,7 @@ from zerocity.core.selectors import get_city
 from zerocity.mobility import journeys, network
 from zerocity.mobility.planner.query import Place
 from zerocity.web import labels, maps
-from zerocity.web.forms import DEFAULT_WALK, JourneyForm
+from zerocity.web.forms import DEFAULT_WALK, DEFAULT_WINDOW, JourneyForm
 
 
 def _name(place: Place, ends: Mapping[str, tuple[object, str]], which: str) -> str:
@@ -63,7 +63,7 @@ def journey_planner(request: HttpRequest, city: str) -> HttpResponse:
     zone = found.calendar.zone
     now = datetime.now(zone)
     initial = {"date": now.date(), "time": now.time().replace(second=0, microsecond=0),
-               "by": "depart", "walk": DEFAULT_WALK}
+               "by": "depart", "walk": DEFAULT_WALK, "within": DEFAULT_WINDOW}
     net = network.network(found, _day(request.GET.get("date", "")) or now.date(), now.date())
     offered = (*(net.geometry.modes if net else ()),
                *(("bike",) if net and journeys.shared_bikes(found) else ()))
