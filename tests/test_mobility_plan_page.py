@@ -286,6 +286,8 @@ def test_text_that_is_not_two_numbers_is_no_point(text):
     ("from=Planina&to=Glavni+trg&date=2026-13-40", "date", "Enter a valid date."),
     ("from=Planina&to=Glavni+trg&date=0001-01-01", "date", "Testville has no timetable for"),
     ("from=Planina&to=Glavni+trg&date=2027-03-01", "date", "Testville has no timetable for"),
+    ("from=Planina&to=Glavni+trg&date=9999-12-31&time=23:59", "date",
+     "Testville has no timetable for"),
     ("from=Planina&to=Glavni+trg&time=25:99", "time", "Enter a valid time."),
     ("from=Planina&to=Glavni+trg&by=sideways", "by", "Select a valid choice."),
     ("from=Planina&to=Glavni+trg&walk=7", "walk", "Select a valid choice."),
