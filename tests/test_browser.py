@@ -290,7 +290,10 @@ def crawl(page: Any, base: str, lang: str, start: str, within: str, *,
             out.wrong[path] = problems
         if response.status >= 400:
             continue
-        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+        # an SVG link's href is an SVGAnimatedString (the planner's map): resolved by hand
+        for href in page.eval_on_selector_all("a[href]", """links => links.map(a =>
+                typeof a.href === 'string' ? a.href
+                : new URL(a.getAttribute('href'), document.baseURI).href)"""):
             parts = urlsplit(href)
             if parts.netloc != urlsplit(base).netloc:
                 continue

@@ -490,3 +490,9 @@ def _leg_text(leg: Leg, tz: str) -> str:
     return _("%(span)s %(mode)s %(route)s: %(from)s → %(to)s (trip %(trip)s)") % {
         "span": span, "mode": mode_name(leg.mode), "route": leg.route or "", "from": a,
         "to": b, "trip": leg.trip or ""}
+
+
+def shared_bikes(city: City) -> bool:
+    """Whether the planner has the city's shared bikes now: the planner page offers them as
+    a way to travel only then."""
+    return _bikes(city, now()) is not None

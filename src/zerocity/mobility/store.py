@@ -93,6 +93,19 @@ def read_tables(relative: str) -> dict[str, pd.DataFrame]:
             for path in sorted(folder.glob("*.parquet"))}
 
 
+def read_table(relative: str, name: str, columns: list[str] | None = None
+               ) -> pd.DataFrame | None:
+    """One table of a version (only ``columns`` of it, those the file has); None when the
+    feed has no such file."""
+    path = Path(settings.DATA_DIR) / relative / f"{name}.parquet"
+    if not path.exists():
+        return None
+    if columns is not None:
+        have = set(pq.read_schema(path).names)
+        columns = [c for c in columns if c in have]
+    return pd.read_parquet(path, columns=columns).astype(str)
+
+
 def archive_path(relative: str) -> Path:
     return Path(settings.DATA_DIR) / relative / ARCHIVE
 

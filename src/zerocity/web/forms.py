@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -7,10 +9,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from zerocity.core.formats import number
 from zerocity.core.selectors import username_taken
 from zerocity.core.translations import text
 from zerocity.data.models import DataSource
 from zerocity.inventory.gwp import GwpSet
+from zerocity.mobility.network import Found, Place, find_place
+from zerocity.mobility.planner.query import Query
 from zerocity.plan.models import Action, ActionStatus
 from zerocity.plan.services import EDITABLE_FIELDS
 from zerocity.web.labels import ACTION_FIELDS
@@ -328,3 +333,133 @@ def delivery_rows(items: list[dict[str, Any]], form: DeliveryForm | None = None
                               if f"{prefix}_{n}" in form.errors}}
         rows.append(row)
     return rows
+
+
+# -- the journey planner -----------------------------------------------------------------------
+
+WALK_LIMITS = (250, 500, 1000, 1500, 2000)  # metres on foot at each end and between stops
+DEFAULT_WALK = 1000
+WINDOWS = (60, 120, 180, 360, 720, 1440)  # minutes a journey may take from the time given
+DEFAULT_WINDOW = 180  # the planner's own (Query.max_duration_s)
+
+
+class JourneyForm(forms.Form):
+    """A journey asked of the planner page (a GET form: its answer has an address to share).
+
+    ``from`` and ``to`` take a place's name (the search field's list, a map link) or a point
+    as ``lat, lon``; a name matching several places is refused with them as ``candidates``.
+    A link (a stop chosen on the map) sends the fields as they are and no ``go``: a missing
+    end is then not yet an error, and absent check boxes keep their defaults."""
+
+    date = forms.DateField(label=_("Date"), input_formats=["%Y-%m-%d"],
+                           widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Time"), input_formats=["%H:%M", "%H:%M:%S"],
+                           widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}))
+    by = forms.ChoiceField(label=_("When"), choices=[("depart", _("Leave at")),
+                                                     ("arrive", _("Arrive by"))],
+                           widget=forms.RadioSelect)
+    wheelchair = forms.BooleanField(label=_("Wheelchair accessible"), required=False)
+    walk = forms.TypedChoiceField(label=_("Walk at most"), coerce=int)
+    within = forms.TypedChoiceField(
+        label=_("Time window"), coerce=int, choices=[(m, f"{m // 60}\u00a0h") for m in WINDOWS],
+        widget=forms.Select(attrs={"aria-describedby": "within-hint"}))
+    modes = forms.MultipleChoiceField(label=_("Travel by"), required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, data: Any, *, places: Sequence[Place], modes: list[tuple[str, Any]],
+                 initial: dict[str, Any]) -> None:
+        self.go = bool(data and data.get("go"))
+        if data is not None:  # what a link leaves out keeps its default
+            data = data.copy()
+            for key in ("date", "time", "by", "walk", "within"):
+                if not data.get(key):
+                    data[key] = initial[key]
+            if not self.go and not data.getlist("modes"):
+                data.setlist("modes", [m for m, _label in modes])
+        super().__init__(data, initial=initial)
+        for name, label in (("from", _("From")), ("to", _("To"))):
+            self.fields[name] = forms.CharField(label=label, required=False, max_length=200,
+                                                strip=True)
+        self.order_fields(["from", "to"])
+        field = self.fields["modes"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = modes
+        walk = self.fields["walk"]
+        assert isinstance(walk, forms.TypedChoiceField)
+        walk.choices = [(m, f"{number(m)}\u00a0m") for m in WALK_LIMITS]
+        self.places = places
+        self.candidates: dict[str, tuple[Place, ...]] = {}
+        self.ends: dict[str, Found] = {}
+
+    def _end(self, name: str, missing: StrOrPromise) -> str:
+        typed: str = self.cleaned_data.get(name, "")
+        if not typed:
+            if self.go:
+                raise forms.ValidationError(missing)
+            return ""
+        found = find_place(self.places, typed)
+        if found.out_of_range:
+            raise forms.ValidationError(_("A latitude lies between -90 and 90 and a "
+                                          "longitude between -180 and 180."))
+        if found.candidates:
+            self.candidates[name] = found.candidates
+            raise forms.ValidationError(_("Several stops match “%(text)s”: choose one.")
+                                        % {"text": typed})
+        if found.place is None and found.point is None:
+            raise forms.ValidationError(_("No stop is called “%(text)s”. Type a part of a "
+                                          "stop's name, choose a stop on the map or type "
+                                          "a point as latitude, longitude.")
+                                        % {"text": typed})
+        self.ends[name] = found
+        return found.place.key if found.place is not None else typed
+
+    def clean_from(self) -> str:
+        return self._end("from", _("Choose where your journey starts."))
+
+    def clean_to(self) -> str:
+        return self._end("to", _("Choose where your journey ends."))
+
+    def clean_modes(self) -> list[str]:
+        chosen: list[str] = self.cleaned_data.get("modes", [])
+        if not chosen:
+            raise forms.ValidationError(_("Choose at least one way to travel."))
+        return chosen
+
+    def point(self, name: str) -> tuple[float, float]:
+        """Where an end is: its place's position, or the point typed."""
+        found = self.ends[name]
+        if found.place is not None:
+            return (found.place.lat, found.place.lon)
+        assert found.point is not None
+        return found.point
+
+    def end_name(self, name: str) -> str:
+        """An end as the page names it: its place's name, or the point as typed."""
+        found = self.ends[name]
+        if found.place is not None:
+            return found.place.key
+        return str(self.cleaned_data.get(name) or self.data.get(name, "")).strip()
+
+    @property
+    def end_values(self) -> dict[str, str]:
+        """What each end's field shows: the place found (its full name), else what was
+        typed."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: self.end_name(k) if k in self.ends else str(self.data.get(k, ""))
+                for k in ("from", "to")}
+
+    def query(self, zone: tzinfo) -> Query:
+        """The planner's query: the wall time given, in the city's zone ``zone``."""
+        d = self.cleaned_data
+        when = datetime.combine(d["date"], d["time"], tzinfo=zone)
+        return Query(origin=self.point("from"), destination=self.point("to"), when=when,
+                     arrive_by=d["by"] == "arrive", max_walk_m=float(d["walk"]),
+                     wheelchair=d["wheelchair"], modes=frozenset(d["modes"]),
+                     max_duration_s=d["within"] * 60)
+
+    @property
+    def ready(self) -> bool:
+        """Both ends are known and every field is valid: the planner can be asked."""
+        return self.is_bound and self.is_valid() and "from" in self.ends and "to" in self.ends

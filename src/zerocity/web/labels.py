@@ -213,3 +213,24 @@ def fare_validity(code: str | None) -> str:
         n = int(code[5:])
         return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
     return word(FARE_VALIDITY, code)
+
+
+# the journey planner's ways to travel (mobility.planner.timetable.ROUTE_MODES, and the legs)
+TRAVEL_MODES = {
+    "walk": _("Walk"),
+    "bike": _("Shared bike"),
+    "bus": _("Bus"),
+    "trolleybus": _("Trolleybus"),
+    "tram": _("Tram"),
+    "subway": _("Metro"),
+    "rail": _("Train"),
+    "ferry": _("Ferry"),
+    "cable_tram": _("Cable tram"),
+    "aerial_lift": _("Cable car"),
+    "funicular": _("Funicular"),
+    "monorail": _("Monorail"),
+}
+
+
+def travel_mode(code: str | None) -> str:
+    return word(TRAVEL_MODES, code)

@@ -12,6 +12,7 @@ from zerocity.web import food_views as fv
 from zerocity.web import mobility_views as mv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
+from zerocity.web import planner_views as jv
 from zerocity.web import views
 
 urlpatterns = [
@@ -220,6 +221,8 @@ urlpatterns = [
          name="food_manage_notice"),
     path("<slug:city>/food/manage/procurements/<int:pk>/questions/<int:question>/answer/",
          fv.manage_answer, name="food_manage_answer"),
+    # the journey planner: public
+    path("<slug:city>/mobility/", jv.journey_planner, name="mobility_planner"),
     # the timetable (GTFS): staff
     path("<slug:city>/mobility/feeds/", mv.feeds, name="mobility_feeds"),
     path("<slug:city>/mobility/feeds/<int:pk>/", mv.feed, name="mobility_feed"),

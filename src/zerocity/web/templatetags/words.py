@@ -120,3 +120,9 @@ def identifiers_marked(text: str) -> SafeString:
     quotes from what was sent (a quantity, a column) marked as such, in <code>."""
     return mark_safe(_IDENTIFIER.sub(lambda m: f"<code>{m.group(0)}</code>",
                                      str(escape(text or ""))))  # noqa: S308 - escaped first
+
+
+@register.filter
+def travel_mode(code: str) -> str:
+    """A way to travel of the journey planner in words: "Bus", "Avtobus"."""
+    return labels.travel_mode(code)

@@ -17,7 +17,7 @@ from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
 from zerocity.core.translations import Text, active, text
-from zerocity.web import charts, labels
+from zerocity.web import charts, labels, maps
 
 register = template.Library()
 
@@ -80,6 +80,29 @@ def when(value: date | datetime | None) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return date_format(value, "DATETIME_FORMAT")
+
+
+@register.filter
+def clock(value: datetime | None) -> str:
+    """The time of day of a moment in the city's zone, on a 24-hour clock (07:05)."""
+    if value is None or value == "":
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, "TIME_FORMAT")
+
+
+@register.filter
+def span(start: datetime | None, end: datetime | None) -> str:
+    """How long from ``start`` to ``end`` in hours and minutes (1 h 5 min; 20 min), counted
+    between the clock minutes the page shows (06:59 to 07:20 is 21 min); the symbols are the
+    same in both languages."""
+    if not start or not end:
+        return ""
+    minutes = round((end.replace(second=0, microsecond=0)
+                     - start.replace(second=0, microsecond=0)).total_seconds() / 60)
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}\u00a0h {rest}\u00a0min" if hours else f"{rest}\u00a0min"
 
 
 IN_LANGUAGE = {"en": gettext_lazy("(in English)"), "sl": gettext_lazy("(in Slovenian)")}
@@ -172,6 +195,12 @@ def trend_chart(trend: list[dict[str, Any]], city_name: str) -> SafeString:
         flag_label=_("illustrative"),
         label=_("EU Mission inventory total by year, %(city)s (t CO₂e)") % {"city": city_name},
     )
+
+
+@register.filter
+def swatch(colour: str) -> SafeString:
+    """A route's colour as a short line (the planner's legend and legs)."""
+    return maps.swatch(colour)
 
 
 @register.filter
