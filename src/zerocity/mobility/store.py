@@ -113,11 +113,3 @@ def archive_path(relative: str) -> Path:
 def remove(relative: str) -> None:
     shutil.rmtree(Path(settings.DATA_DIR) / relative, ignore_errors=True)
 
-
-def read_table(relative: str, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
-    """One table of a version (only ``columns`` of it when given), every column a str; None
-    when the version has no such file."""
-    path = Path(settings.DATA_DIR) / relative / f"{name}.parquet"
-    if not path.exists():
-        return None
-    return pd.read_parquet(path, columns=columns).astype(str)
