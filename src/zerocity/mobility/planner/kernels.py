@@ -203,9 +203,9 @@ def key_dominates(a0: int, a1: int, a2: int, a3: int, b0: int, b1: int, b2: int,
 # none), round, previous label, leg kind and its 4 fields, departure of its run, alive; and
 # (float64) walked metres and the walk leg's metres. Bags: [0 (off a vehicle) or 1 (ready to
 # board), stop, slot], with their counts. The helpers of :func:`run` are closures over its
-# arrays, and no array is ever reassigned there: either would make numba count references at
-# every turn of a loop. When an array is full, run stops and says which (FULL_*); the caller
-# grows it and runs the search again.
+# arrays (an array handed to an inlined function) and no array is ever reassigned there (a
+# variable given another array): numba would count references at every turn of a loop. When
+# an array is full, run stops and says which (FULL_*); the caller grows it and runs again.
 L_ARR, L_PAID, L_FS, L_K0, L_K1, L_K2, L_K3, L_CS, L_CT, L_RND, L_PREV, L_LEG, L_A, L_B, \
     L_C, L_D, L_DEP0, L_ALIVE = range(18)
 L_COLS = 18
