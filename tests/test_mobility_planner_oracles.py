@@ -194,3 +194,47 @@ def test_compiled_patterns_are_fifo_and_footpaths_closed(seed):
         for (b2, c), m2 in walk.items():
             if b2 == b and c != a and m1 + m2 <= 700:
                 assert walk.get((a, c), float("inf")) <= m1 + m2 + 1e-6, (a, b, c)
+
+
+def _chains(labels) -> list[list[tuple]]:
+    out = []
+    for lab in labels:
+        chain = []
+        while lab is not None:
+            leg = lab.leg if lab.leg is None or lab.leg[0] not in ("access", "egress") \
+                else (lab.leg[0], lab.leg[1].stop)
+            chain.append((lab.arr, lab.walk, lab.paid, lab.rounds, lab.dep0, lab.cls, leg))
+            lab = lab.prev
+        out.append(chain)
+    return out
+
+
+@pytest.mark.parametrize("ahead", [True, False])
+def test_a_search_whose_arrays_start_too_small_grows_them_and_finds_the_same_labels(
+        ahead, monkeypatch):
+    """Between runs a search makes room for what a run may add (``ahead``); when a run still
+    fills an array (labels, fare states, a stop's bag, the target) the compiled search stops,
+    and the search doubles that array and runs its departures again. Either way: the same
+    labels, bags and journeys as a search that never ran out of room."""
+    if not ahead:
+        monkeypatch.setattr(Search, "_make_room", lambda self: None)
+    cf = kranj_fares()
+    for seed in range(0, FEEDS, 4):
+        roomy, cramped = compiled(seed), compiled(seed)
+        for mc in (False, True):  # every size starts at 1 (a search learns them per timetable)
+            assert cramped.cached(("sizes", mc), lambda: [1, 1, 1, 1]) == [1, 1, 1, 1]
+        rnd = random.Random(5000 + seed)
+        for q in range(6):
+            p = random_params(roomy, rnd, ["ea", "mc"][q % 2])
+            if p.criteria == "mc":
+                p.fare = FareModel(cf, roomy.ref_utc, p.depart, p.horizon + 3600)
+            runs = sorted({p.depart, p.depart + rnd.randint(60, 3600)}, reverse=True)
+            a, b = Search(roomy, p), Search(cramped, p)
+            for t in runs:
+                a.run(t)
+                b.run(t)
+            assert _chains(b.target) == _chains(a.target)
+            assert [_chains(bag) for bag in b.best_ready] == [_chains(bag) for bag in a.best_ready]
+            assert [_chains(bag) for bag in b.best_arr] == [_chains(bag) for bag in a.best_arr]
+        grown = [cramped.cached(("sizes", mc), list) for mc in (False, True)]
+        assert grown[0][0] > 1 and grown[1][0] > 1 and grown[1][1] > 1  # labels, fare states

@@ -29,6 +29,11 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("ZEROCITY_DATA_DIR", Path.cwd() / "var")).resolve()
+# The journey planner's compiled search (numba, docs/mobility.md) keeps its machine code next to
+# its source; where the installed package is read-only (a deployment), under the data folder.
+if "NUMBA_CACHE_DIR" not in os.environ and not os.access(BASE_DIR / "mobility" / "planner",
+                                                         os.W_OK):
+    os.environ["NUMBA_CACHE_DIR"] = str(DATA_DIR / "cache" / "numba")
 ENV = os.environ.get("ZEROCITY_ENV", "local")
 # Open data: a published figure that rests on fewer meters than this is withheld (statistical
 # disclosure control's minimum-frequency rule), so no household's or firm's use can be read

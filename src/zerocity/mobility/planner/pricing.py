@@ -8,13 +8,18 @@ the history the card keeps (each accepted tap, with its fare, reason and journey
 the quote is what the validators charge.
 
 During the search each label carries a :class:`FareModel` state: the cents paid so far, the
-itinerary's own taps (for the caps), the current journey's start, the last tap and the
-transfers made in the journey. Two labels' fares are compared only when their futures are
-provably ordered (:meth:`FareModel.dominates`): both states give every later tap the same
-charge (equal open transfer windows and counts), or one rides free until the search's horizon
-(a cap reached for a period that lasts past it, a pass), or, for rules with a single free,
-unlimited transfer window from the journey's start, one's window closes later. Fewer cents
-paid then never costs more later, because a cap's total is monotone in what was paid before.
+current journey's start, the last tap and its vehicle, the transfers made in the journey, the
+end of a cap period already full, and the cents the itinerary paid in each cap period the
+search can tap in (what the caps need of its taps). Two labels' fares are compared only when
+their futures are provably ordered (:func:`kernels.run`'s ``key``, :func:`kernels.key_dominates`):
+both states give every later tap the same charge (equal open transfer windows and counts), or
+one rides free until the search's horizon (a cap reached for a period that lasts past it, a
+pass), or, for rules with a single free, unlimited transfer window from the journey's start,
+one's window closes later. Fewer cents paid then never costs more later, because a cap's total
+is monotone in what was paid before.
+
+The model's decisions are compiled code (:func:`kernels.fare_step`), the search's and
+:meth:`FareModel.step`'s alike; this module lays the rules out as its integer tables.
 """
 
 from __future__ import annotations
@@ -27,8 +32,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
+from zerocity.mobility.planner import kernels
+
 BUS = "bus"
-FREE: tuple[Any, ...] = ("free",)
 BIG_BALANCE = Decimal("1000000")
 
 
@@ -80,15 +88,17 @@ def _cents(amount: Any) -> int:
     return int((Decimal(amount) * 100).to_integral_value())
 
 
-# A state: (paid cents, itinerary taps ((t, cents), ...), journey start, last tap time, last
-# vehicle, transfers made in the journey, end of the latest cap period already full); times on
-# the timetable's axis, None before any tap.
-State = tuple[int, tuple[tuple[int, int], ...], int | None, int | None, str | None, int, int]
+# A state: (paid cents, journey start, last tap time, last vehicle's code, transfers made in the
+# journey, end of the latest cap period already full, cents paid in each of the model's cap
+# intervals...); times on the timetable's axis, kernels.NONE before any tap.
+State = tuple[int, ...]
 
 
 class FareModel:
     """The engine's bus decisions in integer cents on the timetable's time axis (seconds from
-    ``origin``), for one rider between ``start`` and ``horizon``."""
+    ``origin``), for one rider tapping between ``start`` and ``horizon``: the tables of
+    :func:`kernels.fare_step` (``params``, ``transfer_table``, ``cap_amounts``,
+    ``intervals``) and the rider's ``initial`` state."""
 
     def __init__(self, fares: CardFares, origin: datetime, start: int, horizon: int) -> None:
         rules = fares.rules
@@ -137,15 +147,42 @@ class FareModel:
         prior = sorted((p for p in fares.history if p.service == BUS), key=lambda p: p.at)
         self.prior = [(self._axis(p.at), _cents(p.fare)) for p in prior]
         self.prior_times = [t for t, _ in self.prior]
+        self.params = np.asarray(
+            [1, self.price, self.same_vehicle, self.free_all, self.all_free, self.simple_window,
+             self.js_limit, self.prev_limit, self.counted, horizon], dtype=np.int64)
+        self.transfer_table = np.asarray(
+            [(limit, kind == "from_journey_start", -1 if count is None else count, fare)
+             for limit, kind, count, fare in self.transfers], dtype=np.int64).reshape(-1, 4)
+        self.cap_amounts = np.asarray([amount for _, amount in self.caps], dtype=np.int64)
+        rows = []
+        for c, (period, _) in enumerate(self.caps):  # each cap's periods over [start, horizon]
+            t = start
+            while True:
+                lo, hi = self._period(period, t)
+                rows.append((c, lo, hi, self._prior_paid(lo, hi)))
+                if hi > horizon:
+                    break
+                t = hi
+        self.intervals = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
+        self._codes: dict[str, int] = {}
+        self.last_vehicle: str | None = None
+        first = [0, kernels.NONE, kernels.NONE, self.code(None), 0, 0] + [0] * len(rows)
         if prior:
             last = prior[-1]
-            js = self._axis(last.journey_start)
             tm = sum(1 for p in prior if p.journey_start == last.journey_start
                      and p.reason == "transfer")
-            first: State = (0, (), js, self._axis(last.at), last.vehicle, tm, 0)
-        else:
-            first = (0, (), None, None, None, 0, 0)
-        self.initial: State = (*first[:6], self._full_until(first, start))
+            self.last_vehicle = last.vehicle
+            first[1:5] = [self._axis(last.journey_start), self._axis(last.at),
+                          self.code(last.vehicle), tm]
+        first[kernels.S_FULL] = kernels.fare_full_until(
+            self.cap_amounts, self.intervals, np.asarray([first], dtype=np.int64), 0, start)
+        self.initial: State = tuple(first)
+
+    def code(self, vehicle: str | None) -> int:
+        """A vehicle's code in this model's states (-2: none, -1: an empty name)."""
+        if vehicle is None:
+            return -2
+        return -1 if vehicle == "" else self._codes.setdefault(vehicle, len(self._codes))
 
     def _axis(self, moment: datetime) -> int:
         return int((moment - self.origin).total_seconds())
@@ -173,76 +210,14 @@ class FareModel:
     def _midnight(self, day: date) -> int:
         return self._axis(datetime.combine(day, time(0), tzinfo=self.zone).astimezone(UTC))
 
-    def _paid_in(self, state: State, start: int, end: int) -> int:
+    def _prior_paid(self, start: int, end: int) -> int:
         lo = bisect.bisect_left(self.prior_times, start)
         hi = bisect.bisect_left(self.prior_times, end)
-        paid = sum(f for _, f in self.prior[lo:hi])
-        return paid + sum(f for t, f in state[1] if start <= t < end)
-
-    def _charge(self, state: State, fare: int, t: int) -> tuple[int, bool]:
-        capped = False
-        for period, amount in self.caps:
-            start, end = self._period(period, t)
-            room = max(0, amount - self._paid_in(state, start, end))
-            if fare > room:
-                fare, capped = room, True
-        return fare, capped
-
-    def _full_until(self, state: State, t: int) -> int:
-        """The end of the latest cap period holding t that is already full."""
-        until = state[6]
-        for period, amount in self.caps:
-            start, end = self._period(period, t)
-            if end > until and self._paid_in(state, start, end) >= amount:
-                until = end
-        return until
+        return sum(f for _, f in self.prior[lo:hi])
 
     def step(self, state: State, t: int, vehicle: str) -> State:
         """The state after a bus tap at t on ``vehicle``, as the engine decides it."""
-        new = self._step(state, t, vehicle)
-        return (*new[:6], self._full_until(new, t)) if self.caps else new
-
-    def _step(self, state: State, t: int, vehicle: str) -> State:
-        paid, taps, js, la, lv, tm, full = state
-        if full > self.horizon:  # a cap full to the horizon: every tap until then is free
-            return (paid, taps + ((t, 0),), js, t, vehicle, tm, full)
-        if self.free_all:
-            return (paid, taps + ((t, 0),), t, t, vehicle, 0, full)
-        if la is not None and vehicle and lv == vehicle and t - la <= self.same_vehicle:
-            return (paid, taps + ((t, 0),), js, t, vehicle, tm, full)  # already validated
-        if la is not None and js is not None and vehicle != lv:
-            for limit, kind, count, fare in self.transfers:
-                since = js if kind == "from_journey_start" else la
-                if t - since <= limit and (count is None or tm < count):
-                    charged, capped = self._charge(state, fare, t)
-                    return (paid + charged, taps + ((t, charged),), js, t, vehicle,
-                            tm if capped else tm + 1, full)
-        if self.price == 0:
-            return (paid, taps + ((t, 0),), t, t, vehicle, 0, full)
-        charged, _ = self._charge(state, self.price, t)
-        return (paid + charged, taps + ((t, charged),), t, t, vehicle, 0, full)
-
-    def key(self, state: State, now: int) -> tuple[Any, ...]:
-        """What of the state still matters for taps from ``now`` to the horizon."""
-        paid, taps, js, la, lv, tm, full = state
-        if self.free_all or self.all_free or full > self.horizon:
-            # a full cap period lasting past the horizon holds ``now`` too: taps only come
-            # after the one that filled it
-            return FREE
-        js_open = js if js is not None and self.js_limit >= 0 and js + self.js_limit >= now \
-            else None
-        la_open = la if la is not None and self.prev_limit >= 0 and \
-            la + self.prev_limit >= now else None
-        if self.simple_window:
-            return ("w", js_open)
-        open_ = js_open is not None or la_open is not None
-        return (js_open, la_open, tm if (self.counted and open_) else None)
-
-    def dominates(self, k1: tuple[Any, ...], k2: tuple[Any, ...]) -> bool:
-        """Whether a label keyed k1 pays, from here on, never more than one keyed k2 (given
-        it has paid no more so far)."""
-        if k1 == FREE or k1 == k2:
-            return True
-        if k2 == FREE or not self.simple_window:
-            return False
-        return k1[1] is not None and (k2[1] is None or k1[1] >= k2[1])
+        rows = np.asarray([state, state], dtype=np.int64)
+        kernels.fare_step(self.params, self.transfer_table, self.cap_amounts, self.intervals,
+                          rows, 0, t, self.code(vehicle), 1)
+        return tuple(int(x) for x in rows[1])

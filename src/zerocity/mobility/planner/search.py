@@ -13,11 +13,15 @@ trip it alighted from when a route- or trip-level transfer rule starts at that s
 labels may board what others may not, so they are compared only with their own class, and
 their change is checked rule by rule. Range search (rRAPTOR) runs the departures of a window
 latest first, keeping the bags, so an earlier departure survives only where it arrives better.
+
+The rounds run as compiled code (:func:`kernels.run`, numba) over the timetable's flat arrays
+and the query's (access, egress, footpaths, fare tables), labels kept as rows of integer
+arrays; :class:`Search` lays the query out, keeps the state between the runs of a range search
+and turns the labels it is asked for back into :class:`Label` objects.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +29,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from zerocity.mobility.planner import kernels
 from zerocity.mobility.planner import transfers as tr
-from zerocity.mobility.planner.pricing import FREE, FareModel, State
+from zerocity.mobility.planner.pricing import FareModel, State
 from zerocity.mobility.planner.timetable import Timetable
 
-INF = 2**31 - 1
-NO_TAPS: State = (0, (), None, None, None, 0, 0)
+INF = kernels.INF
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,8 @@ class Footpaths:
         same = np.where(tt.same_rule == tr.TIMED, 0, np.where(
             tt.same_rule == tr.MIN_TIME, np.maximum(tt.same_min, slack), slack))
         self.same = np.where(tt.same_rule == tr.NOT_POSSIBLE, -1, same)
-        # python lists: the search reads them one element at a time
+        # python lists: the oracles (and the table of walks from special stops) read them one
+        # element at a time
         self.ptr_l = self.ptr.tolist()
         self.to_l = self.to.tolist()
         self.m_l = self.m.tolist()
@@ -134,256 +139,272 @@ def change_requirement(tt: Timetable, fps: Footpaths, slack: int, a: int, b: int
     return tr.requirement(rule, False, secs, path, slack), m
 
 
+@dataclass(frozen=True)
+class _Walks:
+    """A query's footpaths and what the compiled search reads of them: the footpath arrays,
+    and, from each stop where transfers.txt's route- or trip-level rules start, every stop a
+    label may walk to there (its footpaths and the rules' own pairs, sorted), with the walk."""
+
+    fps: Footpaths
+    arrays: tuple[Any, ...]
+
+
+def _walks(tt: Timetable, slack: int, max_walk_m: float) -> _Walks:
+    def make() -> _Walks:
+        fps = Footpaths(tt, slack, max_walk_m)
+        rules = tt.transfer_rules
+        ptr, to, metres, secs, path = [0], [], [], [], []
+        for s in range(tt.n_stops):
+            if rules.is_special_stop(s):
+                targets = set(fps.to_l[fps.ptr_l[s]:fps.ptr_l[s + 1]])
+                targets.update(rules.special_edges.get(s, ()))
+                for b in sorted(targets):
+                    w_s, w_m, w_path = fps.walk(tt, s, b)
+                    to.append(b)
+                    metres.append(w_m)
+                    secs.append(w_s)
+                    path.append(w_path)
+            ptr.append(len(to))
+        special = np.asarray([rules.is_special_stop(s) for s in range(tt.n_stops)],
+                             dtype=np.bool_)
+        arrays = (special, _i64(fps.ptr), _i64(fps.to), _f64(fps.m), _i64(fps.req),
+                  _i64(fps.same), _i64(ptr), _i64(to), _f64(metres), _i64(secs),
+                  np.asarray(path, dtype=np.bool_))
+        return _Walks(fps, arrays)
+
+    cache: dict[tuple[int, float], _Walks] = tt.cached("walks", dict)
+    key = (int(slack), float(max_walk_m))
+    hit = cache.get(key)
+    if hit is None:
+        for old in list(cache)[:-7]:  # walking limits vary per query: keep the latest few
+            cache.pop(old, None)
+        hit = cache[key] = make()
+    return hit
+
+
+def _network(tt: Timetable) -> tuple[Any, ...]:
+    """The timetable's arrays as the compiled search reads them (fixed types, contiguous), and
+    each trip's vehicle, name and route as codes."""
+    def make() -> tuple[Any, ...]:
+        rules = tt.transfer_rules
+        if rules.vocab:
+            names = _i64([rules.code(t) for t in tt.trip_ids])
+            by_route = [rules.code(r) for r in tt.route_ids]
+            routes = _i64([by_route[r] if r >= 0 else tr.UNKNOWN for r in tt.trip_route])
+        else:
+            names = routes = np.full(tt.n_trips, tr.UNKNOWN, dtype=np.int64)
+        return (_i32(tt.stop_pat_ptr), _i32(tt.stop_pat), _i32(tt.stop_pat_pos),
+                _i32(tt.pat_stop_ptr), _i32(tt.pat_stops), _b(tt.pat_pickup),
+                _b(tt.pat_dropoff), _i32(tt.pat_trip), _i32(tt.pat_time), _i32(tt.arr),
+                _i32(tt.dep), tt.vehicle_codes(), names, routes,
+                _i64(rules.table).reshape(-1, 9), _i64(rules.pair_keys))
+    out: tuple[Any, ...] = tt.cached("network", make)
+    return out
+
+
+def _i32(x: Any) -> npt.NDArray[np.int32]:
+    return np.ascontiguousarray(x, dtype=np.int32)
+
+
+def _i64(x: Any) -> npt.NDArray[np.int64]:
+    return np.ascontiguousarray(x, dtype=np.int64)
+
+
+def _f64(x: Any) -> npt.NDArray[np.float64]:
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
+def _b(x: Any) -> npt.NDArray[np.bool_]:
+    return np.ascontiguousarray(x, dtype=np.bool_)
+
+
+NO_FARE = (np.zeros(10, dtype=np.int64), np.zeros((0, 4), dtype=np.int64),
+           np.zeros(0, dtype=np.int64), np.zeros((0, 4), dtype=np.int64))
+
+
 class Search:
-    """One query's state: bags per stop (arrival and ready), the target bag, the runs."""
+    """One query's state, its rounds run by the compiled :func:`kernels.run`: the labels (a
+    row each), the bags per stop (arrival and ready) and the target bag, over the runs; the
+    labels come back as :class:`Label` objects (``target``, ``best_arr``, ``best_ready``)."""
 
     def __init__(self, tt: Timetable, p: Params) -> None:
         self.tt = tt
         self.p = p
         self.mc = p.criteria == "mc"
-        self.fps = Footpaths(tt, p.slack, p.max_walk_m)
+        walks = _walks(tt, p.slack, p.max_walk_m)
+        self.fps = walks.fps
+        net = _network(tt)
         n = tt.n_stops
-        self.best_arr: list[list[Label]] = [[] for _ in range(n)]
-        self.best_ready: list[list[Label]] = [[] for _ in range(n)]
-        self.target: list[Label] = []
-        self.egress: dict[int, list[Offset]] = {}
-        for o in p.egress:
-            self.egress.setdefault(o.stop, []).append(o)
-        self.pattern_ok = (p.pattern_ok if p.pattern_ok is not None
-                           else np.ones(tt.n_patterns, dtype=bool)).tolist()
-        self.stop_ok = (p.stop_ok if p.stop_ok is not None
-                        else np.ones(n, dtype=bool)).tolist()
-        rules = tt.transfer_rules
-        self.special = [rules.is_special_stop(s) for s in range(n)]
-        self.stop_pat_ptr = tt.stop_pat_ptr.tolist()
-        self.stop_pat = tt.stop_pat.tolist()
-        self.stop_pat_pos = tt.stop_pat_pos.tolist()
-        self.pat_ptr = tt.pat_stop_ptr.tolist()
-        self.pat_stops = tt.pat_stops.tolist()
-        self.pickup = tt.pat_pickup.tolist()
-        self.dropoff = tt.pat_dropoff.tolist()
-        self.pat_trip = tt.pat_trip.tolist()
-        self._times: dict[int, tuple[Any, Any, list[list[int]]]] = {}
+        pattern_ok = _b(p.pattern_ok if p.pattern_ok is not None
+                        else np.ones(tt.n_patterns, dtype=bool))
+        stop_ok = _b(p.stop_ok if p.stop_ok is not None else np.ones(n, dtype=bool))
+        access = p.access
+        egress = list(p.egress)
+        e_stop = _i64([o.stop for o in egress])
+        e_order = np.argsort(e_stop, kind="stable")
+        e_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(e_stop, minlength=n), out=e_ptr[1:])
+        direct = p.direct
+        q_ints = _i64([p.horizon, p.max_rounds, p.slack, self.mc, direct is not None,
+                       direct[0] if direct is not None else 0])
+        q_floats = _f64([direct[1] if direct is not None else 0.0])
+        self._q = (pattern_ok, stop_ok, *walks.arrays, net[14], net[15],
+                   _i64([o.stop for o in access]), _i64([o.seconds for o in access]),
+                   _f64([o.walk_m for o in access]), _i64([o.fare_cents for o in access]),
+                   e_ptr, _i64(e_order), _i64([o.seconds for o in egress]),
+                   _f64([o.walk_m for o in egress]), _i64([o.fare_cents for o in egress]),
+                   q_ints, q_floats)
+        self._net = net[:14]
         self.fare = p.fare
-        self.vehicles: dict[int, str] = {}
+        if p.fare is not None:
+            m = p.fare
+            params = m.params.copy()
+            params[kernels.P_ON] = self.mc
+            self._fare = (params, m.transfer_table, m.cap_amounts, m.intervals)
+            first = list(m.initial)
+            if m.last_vehicle:  # the rider's last vehicle, as this timetable codes it
+                code = tt.vehicle_code(m.last_vehicle)
+                first[kernels.S_LV] = tr.UNKNOWN if code is None else code
+            self._first = np.asarray(first, dtype=np.int64)
+        else:
+            self._fare = NO_FARE
+            self._first = np.zeros(kernels.S_IV, dtype=np.int64)
+        # array sizes (labels, fare states, bag width, target): what searches of this kind on
+        # this timetable came to need
+        self._learnt: list[int] = tt.cached(("sizes", self.mc), lambda: [512, 128, 4, 16])
+        self._departs: list[int] = []
+        self._peak = [0, 0, 0]  # the most labels, fare states and target labels a run added
+        self._st = self._fresh(list(self._learnt))
+        self._labels: dict[int, Label] = {}
 
-    # -- dominance ------------------------------------------------------------------------
+    def _fresh(self, sizes: list[int]) -> tuple[Any, ...]:
+        """Empty state of these sizes (labels, fare states, bag width, target)."""
+        labels, n_states, width, target = sizes
+        n = self.tt.n_stops
+        states = np.empty((n_states, len(self._first)), dtype=np.int64)
+        states[0] = self._first
+        return (np.empty((labels, kernels.L_COLS), dtype=np.int64),
+                np.empty((labels, 2), dtype=np.float64), states,
+                np.empty((2, n, width), dtype=np.int64), np.zeros((2, n), dtype=np.int64),
+                np.empty(target, dtype=np.int64), np.asarray([0, 1, 0, 0], dtype=np.int64),
+                *self._groups(labels))
 
-    def _dominates(self, a: Label, b: Label) -> bool:
-        if a.arr > b.arr or a.cls != b.cls:
-            return False
-        if not self.mc:
-            return True
-        if a.walk > b.walk + 1e-9 or a.paid > b.paid:
-            return False
-        return self.fare is None or self.fare.dominates(a.fkey, b.fkey)
+    def _groups(self, labels: int) -> tuple[Any, ...]:
+        n, n_pat = self.tt.n_stops, self.tt.n_patterns
+        return (np.full((2, n), -1, dtype=np.int64), np.full((2, n), -1, dtype=np.int64),
+                np.empty((2, n), dtype=np.int64), np.zeros((2, 2), dtype=np.int64),
+                *self._scratch(labels), np.full(n_pat, kernels.INF, dtype=np.int64),
+                np.empty(n_pat, dtype=np.int64), np.empty((labels, 5), dtype=np.int64),
+                np.empty(labels, dtype=np.float64))
 
-    def _target_prunes(self, lab: Label) -> bool:
-        for t in self.target:
-            if t.arr <= lab.arr and t.rounds <= lab.rounds and (
-                    not self.mc or (t.walk <= lab.walk + 1e-9 and t.paid <= lab.paid)):
-                return True
-        return False
+    @staticmethod
+    def _scratch(labels: int) -> tuple[Any, ...]:
+        return np.empty((2, labels), dtype=np.int64), np.empty((2, labels), dtype=np.int64)
 
-    def _merge(self, best: list[Label], lab: Label) -> bool:
-        """Add lab to a stop's bag unless dominated there or by the target; drop what it
-        dominates."""
-        if lab.arr > self.p.horizon or self._target_prunes(lab):
-            return False
-        for other in best:
-            if self._dominates(other, lab):
-                return False
-        keep = []
-        for other in best:
-            if self._dominates(lab, other):
-                other.alive = False
-            else:
-                keep.append(other)
-        keep.append(lab)
-        best[:] = keep
-        return True
+    def _sizes(self) -> list[int]:
+        st = self._st
+        return [st[0].shape[0], st[2].shape[0], st[3].shape[2], st[5].shape[0]]
 
-    def _merge_target(self, lab: Label) -> None:
-        if lab.arr > self.p.horizon:
+    def _make_room(self) -> None:
+        """Before a run: room for twice what a run has added so far (and bags twice as wide
+        as the fullest), copying what the state holds into the larger arrays."""
+        st = self._st
+        nl, ns, nt, fullest = st[6].tolist()
+        sizes = self._sizes()
+        need = [nl + 2 * self._peak[0] + 64, ns + 2 * self._peak[1] + 16, max(4, 2 * fullest),
+                nt + 2 * self._peak[2] + 8]
+        if all(n <= have for n, have in zip(need, sizes, strict=True)):
             return
-        for t in self.target:
-            if t.arr <= lab.arr and t.rounds <= lab.rounds and (
-                    not self.mc or (t.walk <= lab.walk + 1e-9 and t.paid <= lab.paid)):
-                return
-        # labels of a later departure are never dropped: they leave later
-        self.target = [t for t in self.target if t.dep0 != lab.dep0 or not (
-            lab.arr <= t.arr and lab.rounds <= t.rounds and (
-                not self.mc or (lab.walk <= t.walk + 1e-9 and lab.paid <= t.paid)))]
-        self.target.append(lab)
+        new = [max(n, 2 * have) if n > have else have
+               for n, have in zip(need, sizes, strict=True)]
+        li, lf, states, bags = (np.empty((new[0], kernels.L_COLS), dtype=np.int64),
+                                np.empty((new[0], 2), dtype=np.float64),
+                                np.empty((new[1], st[2].shape[1]), dtype=np.int64),
+                                np.empty((2, st[3].shape[1], new[2]), dtype=np.int64))
+        li[:nl], lf[:nl], states[:ns] = st[0][:nl], st[1][:nl], st[2][:ns]
+        bags[:, :, :sizes[2]] = st[3]
+        target = np.empty(new[3], dtype=np.int64)
+        target[:nt] = st[5][:nt]
+        groups = st[7:11] + self._scratch(new[0]) + st[13:15] + (
+            np.empty((new[0], 5), dtype=np.int64), np.empty(new[0], dtype=np.float64))
+        self._st = (li, lf, states, bags, st[4], target, st[6], *groups)
+        self._learn(new)
 
-    # -- the rounds -----------------------------------------------------------------------
-
-    def _pattern(self, p: int) -> tuple[Any, Any, list[list[int]]]:
-        hit = self._times.get(p)
-        if hit is None:
-            hit = self._times[p] = self.tt.columns(p)
-        return hit
-
-    def _vehicle(self, trip: int) -> str:
-        v = self.vehicles.get(trip)
-        if v is None:
-            v = self.vehicles[trip] = self.tt.vehicle(trip)
-        return v
-
-    def _key(self, state: State, now: int) -> Any:
-        return self.fare.key(state, now) if self.fare is not None and self.mc else FREE
+    def _learn(self, sizes: list[int]) -> None:
+        for i, size in enumerate(sizes):
+            self._learnt[i] = max(self._learnt[i], size)
 
     def run(self, depart: int) -> None:
         """One search from the origin at ``depart`` (a range search calls it latest first)."""
-        p = self.p
-        init: State = p.fare.initial if p.fare is not None else NO_TAPS
-        marked: dict[int, list[Label]] = {}
-        for o in p.access:
-            if not self.stop_ok[o.stop]:
-                continue
-            lab = Label(depart + o.seconds, o.walk_m, o.fare_cents, init,
-                        self._key(init, depart + o.seconds), None, 0, None, ("access", o),
-                        depart)
-            if self._merge(self.best_ready[o.stop], lab):
-                marked.setdefault(o.stop, []).append(lab)
-        if p.direct is not None:
-            secs, metres = p.direct
-            self._merge_target(Label(depart + secs, metres, 0, init, FREE, None, 0, None,
-                                     ("direct", secs, metres), depart))
-        for k in range(1, p.max_rounds + 1):
-            if not marked:
-                break
-            arrived = self._scan(k, marked, depart)
-            marked = self._transfer(k, arrived, depart)
+        self._departs.append(int(depart))
+        self._labels = {}
+        self._make_room()
+        before = self._st[6].tolist()
+        status = kernels.run(self._net, self._q, self._fare, self._st, int(depart))
+        sizes = self._sizes()
+        while status != kernels.DONE:  # a run outgrew an array: double it, search again
+            sizes[status - 1] *= 2
+            self._learn(sizes)
+            self._st = self._fresh(sizes)
+            for t in self._departs:
+                status = kernels.run(self._net, self._q, self._fare, self._st, t)
+                if status != kernels.DONE:
+                    break
+            before = [0, 1, 0, 0]
+        after = self._st[6].tolist()
+        for i in range(3):
+            self._peak[i] = max(self._peak[i], after[i] - before[i])
 
-    def _scan(self, k: int, marked: dict[int, list[Label]], depart: int
-              ) -> dict[int, list[Label]]:
-        queue: dict[int, int] = {}
-        for s in marked:
-            for j in range(self.stop_pat_ptr[s], self.stop_pat_ptr[s + 1]):
-                pat = self.stop_pat[j]
-                if self.pattern_ok[pat]:
-                    pos = self.stop_pat_pos[j]
-                    if pos < queue.get(pat, INF):
-                        queue[pat] = pos
-        arrived: dict[int, list[Label]] = {}
-        for pat, start in queue.items():
-            self._scan_pattern(k, pat, start, marked, arrived, depart)
-        return arrived
+    @property
+    def target(self) -> list[Label]:
+        """The target's Pareto labels."""
+        target, ctr = self._st[5], self._st[6]
+        return [self.label(i) for i in target[:ctr[2]].tolist()]
 
-    def _scan_pattern(self, k: int, pat: int, start: int, marked: dict[int, list[Label]],
-                      arrived: dict[int, list[Label]], depart: int) -> None:
-        p = self.p
-        arrs, deps, dep_cols = self._pattern(pat)
-        base = self.pat_ptr[pat]
-        n = self.pat_ptr[pat + 1] - base
-        first_trip = self.pat_trip[pat]
-        # route bag: [trip (local), walk, paid, fstate, ready label, board position]
-        bag: list[list[Any]] = []
-        for i in range(start, n):
-            s = self.pat_stops[base + i]
-            if bag and self.dropoff[base + i] and self.stop_ok[s]:
-                for t, walk, paid, fstate, ready, bpos in bag:
-                    a = int(arrs[t, i])
-                    trip = first_trip + t
-                    cls = (s, trip) if self.special[s] else None
-                    lab = Label(a, walk, paid, fstate, self._key(fstate, a), cls, k, ready,
-                                ("ride", pat, trip, bpos, i), depart)
-                    if self._merge(self.best_arr[s], lab):
-                        arrived.setdefault(s, []).append(lab)
-                        for o in self.egress.get(s, ()):
-                            self._merge_target(Label(
-                                a + o.seconds, walk + o.walk_m, paid + o.fare_cents, fstate,
-                                FREE, None, k, lab, ("egress", o), depart))
-            readies = marked.get(s)
-            if not readies or not self.pickup[base + i] or not self.stop_ok[s]:
-                continue
-            col = dep_cols[i]
-            for r in readies:
-                if not r.alive:
-                    continue
-                if r.cls is None:
-                    t = bisect.bisect_left(col, r.arr)
-                else:
-                    t = self._special_board(r, s, first_trip, col)
-                if t >= len(col) or col[t] > p.horizon:
-                    continue
-                fstate, paid = r.fstate, r.paid
-                if self.fare is not None and self.mc:
-                    fstate = self.fare.step(r.fstate, col[t], self._vehicle(first_trip + t))
-                    paid = r.paid + fstate[0] - r.fstate[0]
-                self._merge_route(bag, [t, r.walk, paid, fstate, r, i], deps, i)
+    @property
+    def best_arr(self) -> list[list[Label]]:
+        """Each stop's bag of labels off a vehicle."""
+        return self._bags(kernels.ARRIVED)
 
-    def _special_board(self, r: Label, b: int, first_trip: int, col: list[int]) -> int:
-        """The first trip boardable from a class label: each trip's change checked against the
-        rules (the label's arr is its alighting time)."""
-        alight = r.prev
-        assert alight is not None and alight.leg[0] == "ride"
-        a, from_trip = self.pat_stops[self.pat_ptr[alight.leg[1]] + alight.leg[4]], \
-            alight.leg[2]
-        ta = alight.arr
-        for t in range(bisect.bisect_left(col, ta), len(col)):
-            need, _ = change_requirement(self.tt, self.fps, self.p.slack, a, b, from_trip,
-                                         first_trip + t)
-            if need >= 0 and col[t] >= ta + need:
-                return t
-        return len(col)
+    @property
+    def best_ready(self) -> list[list[Label]]:
+        """Each stop's bag of labels ready to board."""
+        return self._bags(kernels.READY)
 
-    def _merge_route(self, bag: list[list[Any]], new: list[Any], deps: Any, i: int) -> None:
-        for old in bag:
-            if self._route_dominates(old, new, deps, i):
-                return
-        bag[:] = [old for old in bag if not self._route_dominates(new, old, deps, i)]
-        bag.append(new)
+    def _bags(self, kind: int) -> list[list[Label]]:
+        bags, counts = self._st[3][kind], self._st[4][kind]
+        return [[self.label(i) for i in bags[s, :counts[s]].tolist()]
+                for s in range(self.tt.n_stops)]
 
-    def _route_dominates(self, a: list[Any], b: list[Any], deps: Any, i: int) -> bool:
-        if a[0] > b[0]:
-            return False
-        if not self.mc:
-            return True
-        if a[1] > b[1] + 1e-9 or a[2] > b[2]:
-            return False
-        if self.fare is None:
-            return True
-        now = int(deps[a[0], i])
-        return self.fare.dominates(self.fare.key(a[3], now), self.fare.key(b[3], now))
-
-    def _transfer(self, k: int, arrived: dict[int, list[Label]], depart: int
-                  ) -> dict[int, list[Label]]:
-        fps = self.fps
-        marked: dict[int, list[Label]] = {}
-
-        def add(stop: int, lab: Label) -> None:
-            if self._merge(self.best_ready[stop], lab):
-                marked.setdefault(stop, []).append(lab)
-
-        for s, labs in arrived.items():
-            for a in labs:
-                if not a.alive:
-                    continue
-                if a.cls is not None:
-                    # the change is checked at boarding; here only where it may lead
-                    add(s, Label(a.arr, a.walk, a.paid, a.fstate, a.fkey, a.cls, k, a, None,
-                                 depart))
-                    targets = set(fps.to_l[fps.ptr_l[s]:fps.ptr_l[s + 1]])
-                    targets.update(self.tt.transfer_rules.special_edges.get(s, ()))
-                    for b in sorted(targets):
-                        _, m, _ = fps.walk(self.tt, s, b)
-                        add(b, Label(a.arr, a.walk + m, a.paid, a.fstate, a.fkey, a.cls, k,
-                                     a, ("walk", s, b, m), depart))
-                    continue
-                same = fps.same_l[s]
-                if same >= 0:
-                    t = a.arr + same
-                    add(s, Label(t, a.walk, a.paid, a.fstate, self._key(a.fstate, t), None, k,
-                                 a, None, depart))
-                for e in range(fps.ptr_l[s], fps.ptr_l[s + 1]):
-                    b = fps.to_l[e]
-                    t = a.arr + fps.req_l[e]
-                    add(b, Label(t, a.walk + fps.m_l[e], a.paid, a.fstate,
-                                 self._key(a.fstate, t), None, k, a,
-                                 ("walk", s, b, fps.m_l[e]), depart))
-        return marked
+    def label(self, i: int) -> Label:
+        """Label row i (and those before it on its way) as objects."""
+        hit = self._labels.get(i)
+        if hit is not None:
+            return hit
+        li, lf, states = self._st[0], self._st[1], self._st[2]
+        row: list[int] = li[i].tolist()
+        kind, a, b, c, d = row[kernels.L_LEG:kernels.L_D + 1]
+        leg: Any = None
+        if kind == kernels.LEG_RIDE:
+            leg = ("ride", a, b, c, d)
+        elif kind == kernels.LEG_WALK:
+            leg = ("walk", a, b, float(lf[i, kernels.F_M]))
+        elif kind == kernels.LEG_ACCESS:
+            leg = ("access", self.p.access[a])
+        elif kind == kernels.LEG_EGRESS:
+            leg = ("egress", self.p.egress[a])
+        elif kind == kernels.LEG_DIRECT:
+            assert self.p.direct is not None
+            leg = ("direct", *self.p.direct)
+        prev = self.label(row[kernels.L_PREV]) if row[kernels.L_PREV] >= 0 else None
+        cls = (row[kernels.L_CS], row[kernels.L_CT]) if row[kernels.L_CS] >= 0 else None
+        lab = Label(row[kernels.L_ARR], float(lf[i, kernels.F_WALK]), row[kernels.L_PAID],
+                    tuple(states[row[kernels.L_FS]].tolist()),
+                    tuple(row[kernels.L_K0:kernels.L_K3 + 1]), cls, row[kernels.L_RND], prev,
+                    leg, row[kernels.L_DEP0])
+        lab.alive = bool(row[kernels.L_ALIVE])
+        self._labels[i] = lab
+        return lab
 
 
 def search(tt: Timetable, p: Params) -> list[Label]:

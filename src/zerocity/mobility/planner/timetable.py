@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -148,8 +149,10 @@ class Timetable:
     walk: WalkNetwork | None = None  # the city's walking network; None: straight line x 1.3
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _rules: tr.TransferRules | None = field(default=None, repr=False)
-    _columns: dict[int, tuple[I32, I32, list[list[int]]]] = field(default_factory=dict,
-                                                                  repr=False, compare=False)
+    # what searches derive from the arrays (laid out for the compiled search, footpaths per
+    # walking limit, ...): not an __init__ field, so a copy made with dataclasses.replace (with
+    # other times, say) starts without it
+    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_stops(self) -> int:
@@ -184,13 +187,33 @@ class Timetable:
         o = int(self.pat_time[p])
         return (self.arr[o:o + t * n].reshape(t, n), self.dep[o:o + t * n].reshape(t, n))
 
-    def columns(self, p: int) -> tuple[I32, I32, list[list[int]]]:
-        """(arrivals, departures, departures per stop as lists): the search's view, kept."""
-        hit = self._columns.get(p)
-        if hit is None:
-            arrs, deps = self.times(p)
-            hit = self._columns[p] = (arrs, deps, deps.T.tolist())
-        return hit
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        """What ``make`` derives from this timetable, made once and kept with it."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def vehicle_codes(self) -> npt.NDArray[np.int64]:
+        """Each trip's :meth:`vehicle` as a code: equal names, equal codes."""
+        def make() -> npt.NDArray[np.int64]:
+            if any("@" in t for t in self.trip_ids):  # "a@5" run -1 names what "a" run 5 does
+                keys = np.asarray([self.vehicle(t) for t in range(self.n_trips)], dtype=str)
+                return np.unique(keys, return_inverse=True)[1].astype(np.int64).reshape(-1)
+            key = np.zeros(self.n_trips, dtype=np.int64)
+            for column in (self.trip_ids, self.trip_start, self.trip_day):  # (name, run, day)
+                codes, values = pd.factorize(pd.Series(column))
+                key = key * len(values) + codes
+            return np.asarray(pd.factorize(key)[0], dtype=np.int64)
+        out: npt.NDArray[np.int64] = self.cached("vehicles", make)
+        return out
+
+    def vehicle_code(self, name: str) -> int | None:
+        """The code of the trip run a validator reports as ``name`` (:meth:`vehicle`)."""
+        def make() -> dict[str, int]:
+            codes = self.vehicle_codes()
+            return {self.vehicle(t): int(codes[t]) for t in range(self.n_trips)}
+        by_name: dict[str, int] = self.cached("vehicle names", make)
+        return by_name.get(name)
 
     def instant(self, seconds: int) -> datetime:
         """Seconds on this timetable's axis as an aware datetime in the city's zone."""

@@ -8,7 +8,9 @@ slower, so a search never needs to chain two walks (RAPTOR relaxes footpaths onc
 ``transfers.txt`` rules are matched most specific first, as the GTFS reference orders them
 (both trips; a trip and a route; a trip; both routes; a route; stops only), a rule naming a
 stop beating one naming its station. One function, :func:`requirement`, says what a change
-from one vehicle to another needs; the router and the test oracles both ask it.
+from one vehicle to another needs; the router and the test oracles both ask it (the router
+from compiled code: both are :mod:`kernels`' functions, and :meth:`TransferRules.match` is
+:func:`kernels.match_rule` over the rules laid out as integers).
 """
 
 from __future__ import annotations
@@ -21,12 +23,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from zerocity.mobility.planner import kernels
+from zerocity.mobility.planner.kernels import FORBIDDEN as FORBIDDEN
+from zerocity.mobility.planner.kernels import IN_SEAT as IN_SEAT
+from zerocity.mobility.planner.kernels import MIN_TIME as MIN_TIME
+from zerocity.mobility.planner.kernels import NO_IN_SEAT as NO_IN_SEAT
+from zerocity.mobility.planner.kernels import NOT_POSSIBLE as NOT_POSSIBLE
+from zerocity.mobility.planner.kernels import RECOMMENDED as RECOMMENDED
+from zerocity.mobility.planner.kernels import TIMED as TIMED
+
 WALK_SPEED_MS = 1.3
 DETOUR = 1.3
 EARTH_M = 6_371_008.8
-FORBIDDEN = -1
-
-RECOMMENDED, TIMED, MIN_TIME, NOT_POSSIBLE, IN_SEAT, NO_IN_SEAT = range(6)
+UNKNOWN = -3  # the code of a trip or route name no rule names
 
 F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
@@ -135,17 +144,28 @@ def specificity(from_trip: bool, to_trip: bool, from_route: bool, to_route: bool
 
 
 class TransferRules:
-    """The feed's transfer rules, indexed by stop pair."""
+    """The feed's transfer rules, laid out for :func:`kernels.match_rule`: rows joining two
+    stops sorted by the pair and then most specific first, then the rows for any stop, most
+    specific first; trip and route names as codes of ``vocab``."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = tuple(rules)
-        self.by_pair: dict[tuple[int, int], list[Rule]] = {}
-        self.anywhere: list[Rule] = []
-        for r in sorted(rules, key=lambda r: -r.rank):
-            if r.from_stop < 0 or r.to_stop < 0:
-                self.anywhere.append(r)
-            else:
-                self.by_pair.setdefault((r.from_stop, r.to_stop), []).append(r)
+        pair = sorted((r for r in rules if r.from_stop >= 0 and r.to_stop >= 0),
+                      key=lambda r: (r.from_stop, r.to_stop, -r.rank))
+        anywhere = sorted((r for r in rules if r.from_stop < 0 or r.to_stop < 0),
+                          key=lambda r: -r.rank)
+        self.ordered = (*pair, *anywhere)
+        self.vocab: dict[str, int] = {}
+
+        def code(name: str | None) -> int:
+            return -1 if name is None else self.vocab.setdefault(name, len(self.vocab))
+
+        self.table = np.asarray(
+            [[r.from_stop, r.to_stop, code(r.from_route), code(r.to_route), code(r.from_trip),
+              code(r.to_trip), r.kind, r.min_time, r.rank] for r in self.ordered],
+            dtype=np.int64).reshape(-1, 9)
+        self.pair_keys = np.asarray([(r.from_stop << 32) | r.to_stop for r in pair],
+                                    dtype=np.int64)
         special = [r for r in rules if not r.stop_level]
         # stops where the trip a rider arrived on can change what a transfer allows
         self.special_from = frozenset(r.from_stop for r in special if r.from_stop >= 0)
@@ -159,23 +179,16 @@ class TransferRules:
     def is_special_stop(self, stop: int) -> bool:
         return self.any_stop_special or stop in self.special_from
 
+    def code(self, name: str | None) -> int:
+        """A trip's or route's name as the rules' tables have it (UNKNOWN: no rule names it)."""
+        return UNKNOWN if name is None else self.vocab.get(name, UNKNOWN)
+
     def match(self, a: int, b: int, from_trip: str | None, from_route: str | None,
               to_trip: str | None, to_route: str | None) -> Rule | None:
         """The most specific rule for a change at stops a -> b between these trips."""
-        best: Rule | None = None
-        for r in self.by_pair.get((a, b), ()):
-            if r.matches(from_trip, from_route, to_trip, to_route):
-                best = r
-                break
-        for r in self.anywhere:
-            if (best is None or r.rank > best.rank) and r.matches(from_trip, from_route,
-                                                                   to_trip, to_route):
-                best = r
-                break
-        return best
-
-    def stop_level(self, a: int, b: int) -> Rule | None:
-        return next((r for r in self.by_pair.get((a, b), ()) if r.stop_level), None)
+        row = kernels.match_rule(self.table, self.pair_keys, a, b, self.code(from_trip),
+                                 self.code(from_route), self.code(to_trip), self.code(to_route))
+        return self.ordered[row] if row >= 0 else None
 
 
 def requirement(rule: Rule | None, same_stop: bool, walk_s: int, path: bool,
@@ -186,13 +199,6 @@ def requirement(rule: Rule | None, same_stop: bool, walk_s: int, path: bool,
     which needs a footpath; 0, recommended: the same, the feed vouching for the walk; 1, timed:
     the departing vehicle waits; 2: at least the feed's minimum transfer time; 3: forbidden;
     4, in-seat: the rider stays aboard."""
-    base = slack if same_stop else walk_s + slack
-    if rule is None or rule.kind == NO_IN_SEAT:
-        return base if (same_stop or path) else FORBIDDEN
-    if rule.kind == RECOMMENDED:
-        return base
-    if rule.kind in (TIMED, IN_SEAT):
-        return 0
-    if rule.kind == MIN_TIME:
-        return max(rule.min_time, base)
-    return FORBIDDEN
+    return int(kernels.requirement(rule.kind if rule is not None else -1,
+                                   rule.min_time if rule is not None else 0, same_stop,
+                                   walk_s, path, slack))
