@@ -38,7 +38,7 @@ from zerocity.core.errors import NotFound
 from zerocity.core.formats import money, number
 from zerocity.core.models import City
 from zerocity.mobility import bikes, realtime, timetables, walking
-from zerocity.mobility.models import FeedVersion
+from zerocity.mobility.models import FeedVersion, WalkNetwork
 from zerocity.mobility.planner import BikeShare, CardFares, EmissionFactors, Query, plan
 from zerocity.mobility.planner.query import Itinerary, Leg, Note, Place, PlanResult
 from zerocity.mobility.planner.timetable import ROUTE_MODES, Timetable
@@ -206,7 +206,7 @@ def plan_journey(city: City, query: Query) -> JourneyPlan:
     version = _version(city, day)
     moment = now()
     walk = walking.current(city)
-    tt, live = _timetable(city, version, day, moment, near=abs(
+    tt, live = _timetable(city, version, day, moment, walk, near=abs(
         query.when - moment) <= REALTIME_SPAN)
     shared = _bikes(city, moment)
     fares = card_fares(city)
@@ -232,12 +232,13 @@ def _version(city: City, day: date) -> FeedVersion:
     return version
 
 
-def _timetable(city: City, version: FeedVersion, day: date, moment: datetime, *,
+def _timetable(city: City, version: FeedVersion, day: date, moment: datetime,
+               walk: WalkNetwork | None, *,
                near: bool) -> tuple[Timetable, realtime.RealtimeStatus | None]:
     """The timetable to plan on (walking on the city's network when it has one) and, for a
     journey ``near`` the present, with the latest real-time delays and cancellations applied;
     the real-time status says what was done (None: a journey too far from now for it)."""
-    tt = timetables.compiled(version, day, city.timezone, walking.network_of(city))
+    tt = timetables.compiled(version, day, city.timezone, walking.arrays(walk))
     if not near:
         return tt, None
     return realtime.timetable_with_realtime(city, tt, moment)

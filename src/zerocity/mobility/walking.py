@@ -101,7 +101,11 @@ def current(city: City) -> WalkNetwork | None:
 
 def network_of(city: City) -> Network | None:
     """The planner's walking network of the city (its newest upload), or None."""
-    version = current(city)
+    return arrays(current(city))
+
+
+def arrays(version: WalkNetwork | None) -> Network | None:
+    """The planner's network of an imported version (None for none), loaded once a process."""
     return None if version is None else _load(str(Path(settings.DATA_DIR) / version.path))
 
 
