@@ -314,6 +314,40 @@ GTFS_MAX_FILES = 200
 # A real-time or bike-share file the worker pulls from a city's URL (GTFS-Realtime, GBFS): read
 # up to this many bytes, a larger one is refused (docs/mobility.md).
 MOBILITY_PULL_MAX = int(os.environ.get("ZEROCITY_MOBILITY_PULL_MAX", str(20 * MB)))
+# The journey planner's map: the network is drawn from the feed alone; a city may lay it on a
+# tile server's map (an XYZ template such as https://tiles.kranj.si/{z}/{x}/{y}.png, its own or
+# a provider's, with the attribution its licence asks for). The tiles' origin is added to the
+# Content-Security-Policy's img-src below; nothing else may load from there.
+MAP_TILES = os.environ.get("ZEROCITY_MAP_TILES", "").strip()
+MAP_TILES_ATTRIBUTION = os.environ.get("ZEROCITY_MAP_TILES_ATTRIBUTION", "").strip()
+
+
+def map_tiles_origin(template: str, attribution: str) -> str | None:
+    """The origin a tile template loads from (``https://tiles.kranj.si``), None without one;
+    ImproperlyConfigured naming the variable when the template cannot be a tile server's."""
+    if not template:
+        return None
+    scheme, _sep, rest = template.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("https", "http") or not host or "{" in host:
+        raise ImproperlyConfigured(
+            f"ZEROCITY_MAP_TILES: {template!r} is not an http(s) address with a host name")
+    if PRODUCTION and scheme != "https":
+        raise ImproperlyConfigured(
+            f"ZEROCITY_MAP_TILES: {template!r}: the site is served over HTTPS, so are its tiles")
+    missing = [k for k in ("{z}", "{x}", "{y}") if k not in template]
+    if missing:
+        raise ImproperlyConfigured(
+            f"ZEROCITY_MAP_TILES: {template!r} lacks {', '.join(missing)} "
+            "(write e.g. https://tiles.example.org/{z}/{x}/{y}.png)")
+    if not attribution:
+        raise ImproperlyConfigured(
+            "ZEROCITY_MAP_TILES_ATTRIBUTION: name who must be credited for the tiles "
+            "(e.g. © OpenStreetMap contributors)")
+    return f"{scheme}://{host}"
+
+
+MAP_TILES_ORIGIN = map_tiles_origin(MAP_TILES, MAP_TILES_ATTRIBUTION)
 # Quarantine keeps the first errors of each column word for word and counts the rest.
 QUARANTINE_KEEP_PER_COLUMN = int(os.environ.get("ZEROCITY_QUARANTINE_KEEP_PER_COLUMN", "100"))
 # Readings and card taps dated before this day (UTC) are refused: a device's unset clock.
@@ -353,13 +387,14 @@ if PRODUCTION:
 # suite run under it: scripts only from the site's own static files (no inline script, no
 # eval), and styles only from its stylesheets, inline style attributes included (the pages and
 # charts use classes and SVG attributes instead; docs/deploy.md). ``data:`` images are the
-# empty favicon. Nothing is loaded from another origin: city intranets are offline.
+# empty favicon. Nothing is loaded from another origin (city intranets are offline) but the
+# map tiles a city configures (MAP_TILES above).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *([MAP_TILES_ORIGIN] if MAP_TILES_ORIGIN else [])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -7,10 +7,16 @@ Each stop is a link that fills the origin or the destination of the planner's fo
 address carries the form's other fields), so the map works without JavaScript and from the
 keyboard; ``static/web/planner.js`` makes the same links fill the form in place, and a click
 elsewhere on the map a point, using the projection written on the ``<svg>`` element.
+
+Where the deployment names a tile server (``settings.MAP_TILES``), the network lies on its
+map: the Web Mercator tiles that cover the view, at the zoom whose pixels come closest to the
+SVG's units, each placed by projecting its corners (over a tile's few kilometres the map's
+plate carrée and Web Mercator differ by far less than a pixel).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from html import escape
 
@@ -39,10 +45,63 @@ def _end(geo: Geometry, which: str, at: Point | None, name: str, colour: str) ->
             f'paint-order="stroke">{escape(name)}</text></g>')
 
 
+MAX_ZOOM = 18
+
+
+def tile_zoom(geo: Geometry) -> int:
+    """The zoom at which a 256-pixel tile spans about 256 of the map's units."""
+    units_per_degree = geo.scale * geo.cos_lat
+    zoom = round(math.log2(units_per_degree * 360 / 256))
+    return max(0, min(MAX_ZOOM, zoom))
+
+
+def _tile_x(lon: float, zoom: int) -> float:
+    return (lon + 180) / 360 * (1 << zoom)
+
+
+def _tile_y(lat: float, zoom: int) -> float:
+    rad = math.radians(lat)
+    return (1 - math.asinh(math.tan(rad)) / math.pi) / 2 * (1 << zoom)
+
+
+def _tile_lon(x: int, zoom: int) -> float:
+    return x / (1 << zoom) * 360 - 180
+
+
+def _tile_lat(y: int, zoom: int) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / (1 << zoom)))))
+
+
+def tiles(geo: Geometry, template: str) -> list[tuple[str, float, float, float, float]]:
+    """The tiles that cover the whole view: (address, x, y, width, height) in the map's
+    units. Neighbours share their edges exactly, so no seam shows between them."""
+    zoom = tile_zoom(geo)
+    top, left = geo.unproject(0, 0)
+    bottom, right = geo.unproject(geo.width, geo.height)
+    xs = range(math.floor(_tile_x(left, zoom)), math.floor(_tile_x(right, zoom)) + 1)
+    ys = range(math.floor(_tile_y(top, zoom)), math.floor(_tile_y(bottom, zoom)) + 1)
+    # plate carrée: x follows longitude alone and y latitude alone
+    col = {i: geo.project(0.0, _tile_lon(i, zoom))[0] for i in (*xs, xs[-1] + 1)}
+    row = {j: geo.project(_tile_lat(j, zoom), 0.0)[1] for j in (*ys, ys[-1] + 1)}
+    return [(template.replace("{z}", str(zoom)).replace("{x}", str(i)).replace("{y}", str(j)),
+             col[i], row[j], col[i + 1] - col[i], row[j + 1] - row[j])
+            for j in ys for i in xs]
+
+
+def _tile_layer(geo: Geometry, template: str) -> str:
+    images = "".join(f'<image href="{escape(url)}" x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" '
+                     f'height="{h:.2f}" preserveAspectRatio="none" />'
+                     for url, x, y, w, h in tiles(geo, template))
+    # faded, so that the lines and stops stay the map's figure
+    return f'<g class="map-tiles" aria-hidden="true" opacity="0.55">{images}</g>'
+
+
 def network_svg(geo: Geometry, *, label: str, href: Callable[[Place], str],
-                ends: Mapping[str, tuple[Point | None, str]]) -> SafeString:
+                ends: Mapping[str, tuple[Point | None, str]],
+                tile_template: str = "") -> SafeString:
     """The map: each route's lines in its colour, each place a link (``href``), the chosen
-    origin and destination (``ends``: "from"/"to" -> (lat, lon) or None, and its name)."""
+    origin and destination (``ends``: "from"/"to" -> (lat, lon) or None, and its name), on
+    the tile server's map where ``tile_template`` names one."""
     w, h = geo.width, geo.height
     out = [
         f'<svg class="network-map" viewBox="0 0 {w:.0f} {h:.0f}" width="{w:.0f}" '
@@ -53,6 +112,7 @@ def network_svg(geo: Geometry, *, label: str, href: Callable[[Place], str],
         f'<title id="map-title">{escape(label)}</title>',
         f'<rect class="map-ground" x="0" y="0" width="{w:.0f}" height="{h:.0f}" '
         'fill="#ffffff" />',
+        _tile_layer(geo, tile_template) if tile_template else "",
         '<g class="map-lines" fill="none" stroke-linecap="round" stroke-linejoin="round">',
     ]
     for r in geo.routes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -83,7 +84,9 @@ def journey_planner(request: HttpRequest, city: str) -> HttpResponse:
         "rows": rows(plan, ends, net) if plan is not None and net is not None else [],
         "map": net and maps.network_svg(
             net.geometry, href=lambda p: maps.pick_href(request.GET, pick, p.key), ends=ends,
+            tile_template=settings.MAP_TILES,
             label=_("Map of the public transport network of %(city)s") % {"city": found.name}),
+        "tiles_attribution": settings.MAP_TILES_ATTRIBUTION if settings.MAP_TILES else "",
         "pick_links": {k: maps.pick_mode_href(request.GET, k) for k in ("from", "to")},
         "stop_links": {p.key: maps.pick_href(request.GET, pick, p.key)
                        for p in (net.places if net else ())},
