@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from zerocity.cli import main
 from zerocity.inventory.models import Inventory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 run = CliRunner().invoke
 
 
@@ -243,6 +243,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "zerocity"
 def test_every_click_command_defined_in_an_app_is_reachable_from_main():
     # given every module under src/zerocity that uses click
     modules = sorted(".".join(("zerocity", *p.relative_to(SRC).with_suffix("").parts))
+                     .removesuffix(".__init__")
                      for p in SRC.rglob("*.py")
                      if re.search(r"^(import|from) click\b", p.read_text(encoding="utf-8"), re.M))
     reachable = {id(main)}
@@ -265,8 +266,9 @@ def test_every_click_command_defined_in_an_app_is_reachable_from_main():
                 if id(obj) not in reachable:
                     stray.append(f"{name}.{attr}")
     assert defined > 50 and stray == []
-    # and each app keeps its commands in its own cli module
-    assert [m for m in modules if not m.endswith(".cli")] == []
+    # and each app keeps its commands in its own cli module (or, grown large, a cli package
+    # with one module per topic: zerocity.mobility.cli.fleet)
+    assert [m for m in modules if not (m.endswith(".cli") or ".cli." in m)] == []
     assert {"zerocity.core.cli", "zerocity.data.cli", "zerocity.inventory.cli"} <= set(modules)
 
 
