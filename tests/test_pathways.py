@@ -21,6 +21,7 @@ from zerocity.pathways import (
     ActionKind,
     ActivityRow,
     AddLocalRenewable,
+    ChangeActivity,
     ChangeFactor,
     Drivers,
     Model,
@@ -220,6 +221,57 @@ def test_change_factor_absolute_and_by_share_and_fixed_rows():
     assert r.emissions[t, 1] == pytest.approx(50 * 0.4, rel=1e-12)  # the absolute one skips it
     assert model.effect_rows("abs") == [[]]
     assert any("abs" in w for w in model.warnings)
+
+
+def test_added_activity_lands_in_its_own_row_at_the_carriers_factor():
+    # given 1,000 MWh of diesel on the road (II.1.1) and a timetable that adds 150 MWh of bus
+    # electricity (II.1.2) and 40 MWh of bus diesel, in force from 2026
+    rows = [row("road", 1000.0, 0.267, carrier="diesel", ref="II.1.1", ccc="transport"),
+            row("grid", 500.0, ELECTRICITY_FACTOR, carrier="electricity", ref="I.1.2",
+                grid=True)]
+    step = Ramp(2026, 2026, "step")
+    model = Model(rows, base_year=2018, drivers=Drivers(grid_factor={2030: 0.2}), actions=[
+        Action("bus", "line 1 every 7.5 minutes", (
+            ChangeActivity(150.0, "electricity", "II.1.2"),
+            ChangeActivity(40.0, "diesel", "II.1.1")), ramp=step)])
+    # then each addition gets a derived row: electricity follows the grid, diesel keeps the
+    # inventory's own diesel factor (CCC Table: 0.267 t/MWh)
+    added = {r.key: r for r in model.rows if r.derived}
+    assert set(added) == {"II.1.2|electricity|transport|grid", "II.1.1|diesel|transport|0.267"}
+    assert added["II.1.2|electricity|transport|grid"].scope == 2
+    r = model.run()
+    t = r.index(2030)
+    assert r.activity[t, 0] == 1000.0  # nothing taken from the road
+    assert r.emissions[t].sum() == pytest.approx(
+        1000 * 0.267 + 500 * 0.2 + 150 * 0.2 + 40 * 0.267, rel=1e-12)
+    assert r.total_in(2025) == pytest.approx(1000 * 0.267 + 500 * (
+        ELECTRICITY_FACTOR + (0.2 - ELECTRICITY_FACTOR) * 7 / 12), rel=1e-12)
+
+
+def test_removed_activity_comes_off_the_carriers_rows_pro_rata_and_never_below_zero():
+    # given petrol on two road rows and a cut of 300 MWh (car-km avoided)
+    rows = [row("cars", 2000.0, 0.249, carrier="gasoline", ref="II.1.1", ccc="transport"),
+            row("vans", 1000.0, 0.249, carrier="gasoline", ref="II.1.1", ccc="transport"),
+            row("boilers", 700.0, 0.249, carrier="gasoline")]
+    cut = Action("shift", "car trips to the bus", (ChangeActivity(
+        -300.0, "gasoline", target=Target(gpc_prefixes=("II.1",))),), ramp=R)
+    r = Model(rows, base_year=2018, actions=[cut]).run()
+    t = r.index(2030)
+    # then 2/3 and 1/3 of the 300 MWh come off the road rows, the boilers keep theirs
+    assert list(r.activity[t]) == pytest.approx([1800.0, 900.0, 700.0], rel=1e-12)
+    assert list(r.activity[r.index(2022)]) == pytest.approx(
+        [2000 - 300 * 3 / 6 * 2 / 3, 1000 - 300 * 3 / 6 / 3, 700.0], rel=1e-12)
+    # and a cut larger than what is there empties the rows and no more
+    huge = Action("all", "everyone by bus", (ChangeActivity(
+        -1e9, "gasoline", target=Target(gpc_prefixes=("II.1",))),), ramp=R)
+    r = Model(rows, base_year=2018, actions=[huge]).run()
+    assert list(r.activity[r.index(2030)]) == [0.0, 0.0, 700.0]
+    # and a relative cut applies first, the absolute one to what remains
+    both = Model(rows, base_year=2018, actions=[
+        cut, Action("eff", "lighter cars", (ReduceDemand(0.5, target=Target(
+            rows=("cars",))),), ramp=R)]).run()
+    assert list(both.activity[both.index(2030)]) == pytest.approx(
+        [1000 - 300 * 1000 / 2000, 1000 - 300 * 1000 / 2000, 700.0], rel=1e-12)
 
 
 def test_local_renewables_give_the_covenant_of_mayors_local_electricity_factor():

@@ -345,7 +345,7 @@ def test_a_workbook_with_errors_lists_every_one_and_stores_nothing(plan):
         f"known: {fields}",
         f"Actions!row 5, column \"Department\": unknown department 'finance'; known: {depts}",
         'Actions!row 6, column "Effects (JSON)": effects[0]: type must be one of reduce_demand, '
-        'switch_carrier, change_factor, add_renewable, got None',
+        'switch_carrier, change_factor, add_renewable, change_activity, got None',
         'Actions!row 7, column "Effects (JSON)": not valid JSON: Expecting \',\' delimiter '
         "at character 26",
         'Actions!row 10, column "Reduction transport (tCO2e)": -5 cannot be negative',

@@ -17,9 +17,12 @@ def test_effects_parse_from_json():
          "efficiency_to": 3.2},
         {"type": "change_factor", "carrier": "district_heat", "share": 0.5},
         {"type": "add_renewable", "mwh": 1000},
+        {"type": "change_activity", "mwh": 120.5, "carrier": "electricity", "to_gpc": "II.1.2"},
     ])
     assert [type(e).__name__ for e in effects] == [
-        "ReduceDemand", "SwitchCarrier", "ChangeFactor", "AddLocalRenewable"]
+        "ReduceDemand", "SwitchCarrier", "ChangeFactor", "AddLocalRenewable", "ChangeActivity"]
+    assert (effects[4].mwh, effects[4].carrier, effects[4].to_gpc_ref) == (
+        120.5, "electricity", "II.1.2")
     assert effects[0].target.gpc_prefixes == ("II.1.1",) and effects[0].ramp.full == 2030
     assert effects[1].ratio == pytest.approx(1 / 3.2)
 
@@ -32,6 +35,11 @@ def test_effects_parse_from_json():
     ([{"type": "add_renewable", "mwh": 5}, {"type": "switch_carrier", "from": "oil"}],
      r"effects\[1\]: switch_carrier needs from and to"),
     ([{"type": "change_factor", "share": 0.1, "new_factor": 0.2}], r"exactly one of"),
+    ([{"type": "change_activity", "mwh": 10}], r"effects\[0\]: change_activity needs a carrier"),
+    ([{"type": "change_activity", "mwh": 10, "carrier": "diesel"}],
+     r"effects\[0\]: .*needs the GPC row it goes to \(to_gpc\)"),
+    ([{"type": "change_activity", "mwh": -10, "carrier": "diesel", "litres": 3}],
+     r"unknown key litres for change_activity"),
     ([{"type": "reduce_demand", "share": 0.1, "ramp": {"start": 2030}}],
      r"a ramp needs start and full"),
     ([{"type": "reduce_demand", "share": 0.1, "target": {"zone": "north"}}],

@@ -24,6 +24,7 @@ from zerocity.pathways.model import (
     ActionKind,
     ActivityRow,
     AddLocalRenewable,
+    ChangeActivity,
     ChangeFactor,
     Drivers,
     Effect,
@@ -37,7 +38,8 @@ from zerocity.pathways.model import (
 
 __all__ = [
     "ALL_ROWS", "ELECTRICITY", "GRID_CARRIERS", "Action", "ActionKind", "ActivityRow",
-    "AddLocalRenewable", "ChangeFactor", "Drivers", "Effect", "Impacts", "MacEntry", "Model",
+    "AddLocalRenewable", "ChangeActivity", "ChangeFactor", "Drivers", "Effect", "Impacts",
+    "MacEntry", "Model",
     "Ramp", "ReduceDemand", "Result", "Scenario", "ScenarioKind", "SwitchCarrier", "Target",
     "WaterfallStep", "counterfactual_impacts", "default_carrier", "grid_ref", "growth_index",
     "mac_curve", "progress", "rows_from_summary", "standalone_impacts", "waterfall", "wedges",

@@ -14,6 +14,8 @@ then applies the effects of the scenario's actions in this order (docs/pathways.
                 moved x efficiency_from / efficiency_to in a derived row
 4. factor       ChangeFactor, in the model's action order: x (1 - share x ramp), or a move of
                 ramp x (new - current) towards the new factor
+   activity     then every ChangeActivity adds its MWh x ramp to its derived row, or takes them
+                off its target rows of the carrier pro rata (never below zero)
 5. renewables   AddLocalRenewable displaces consumption pro rata: each row's factor becomes
                 f x (1 - L) + sum(s x local factor), L = sum of production / consumption shares,
                 capped at 1 (surplus production is exported and not credited)
@@ -29,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zerocity.inventory import gpc
+from zerocity.inventory.calculations import Line
 from zerocity.pathways.model import (
     ELECTRICITY,
     ENERGY_UNIT,
@@ -36,6 +39,7 @@ from zerocity.pathways.model import (
     ActionKind,
     ActivityRow,
     AddLocalRenewable,
+    ChangeActivity,
     ChangeFactor,
     Drivers,
     Effect,
@@ -221,30 +225,47 @@ class Model:
                   else self._carrier_factor(effect.to_carrier))
         return ref, effect.to_carrier, src.ccc_sector, factor, follows
 
+    def _added_key(self, effect: ChangeActivity) -> tuple[str, str, str, float, bool]:
+        ref = effect.to_gpc_ref or ""
+        try:
+            ccc = Line(ref=ref).ccc.value
+        except KeyError as exc:
+            raise ValueError(f"ChangeActivity: {ref!r} is not a GPC reference") from exc
+        follows = effect.carrier == ELECTRICITY and effect.to_factor is None
+        factor = (effect.to_factor if effect.to_factor is not None
+                  else self._carrier_factor(effect.carrier))
+        return ref, effect.carrier, ccc, factor, follows
+
     def _derived_rows(self) -> tuple[ActivityRow, ...]:
         out: dict[tuple[str, str, str, float, bool], ActivityRow] = {}
+
+        def derive(dk: tuple[str, str, str, float, bool], src: ActivityRow | None,
+                   how: str) -> None:
+            if dk in out:
+                return
+            ref, carrier, ccc, factor, follows = dk
+            try:
+                cat = gpc.category(ref)
+                sector, scope = cat.sector, cat.scope
+            except KeyError:
+                assert src is not None  # an added row's reference was checked in _added_key
+                sector, scope = src.sector, src.scope
+            suffix = "grid" if follows else repr(factor)
+            out[dk] = ActivityRow(
+                key=f"{ref}|{carrier}|{ccc}|{suffix}", gpc_ref=ref,
+                label=f"{carrier} from {how} ({ref}, {ccc})", carrier=carrier,
+                activity=0.0, factor=factor, unit=ENERGY_UNIT, sector=sector,
+                ccc_sector=ccc, scope=scope, follows_grid=follows, derived=True,
+            )
+
         for action in self.actions:
             for effect in action.effects:
-                if not isinstance(effect, SwitchCarrier):
-                    continue
-                for j in self._switch_sources(action, effect):
-                    src = self.base_rows[j]
-                    dk = self._dest_key(src, effect)
-                    if dk in out:
-                        continue
-                    ref, carrier, ccc, factor, follows = dk
-                    try:
-                        cat = gpc.category(ref)
-                        sector, scope = cat.sector, cat.scope
-                    except KeyError:
-                        sector, scope = src.sector, src.scope
-                    suffix = "grid" if follows else repr(factor)
-                    out[dk] = ActivityRow(
-                        key=f"{ref}|{carrier}|{ccc}|{suffix}", gpc_ref=ref,
-                        label=f"{carrier} from switching ({ref}, {ccc})", carrier=carrier,
-                        activity=0.0, factor=factor, unit=ENERGY_UNIT, sector=sector,
-                        ccc_sector=ccc, scope=scope, follows_grid=follows, derived=True,
-                    )
+                if isinstance(effect, SwitchCarrier):
+                    for j in self._switch_sources(action, effect):
+                        src = self.base_rows[j]
+                        derive(self._dest_key(src, effect), src, "switching")
+                elif isinstance(effect, ChangeActivity) and effect.mwh > 0:
+                    derive(self._added_key(effect), None, "added activity")
         taken = {r.key for r in self.base_rows}
         clash = taken & {r.key for r in out.values()}
         if clash:
@@ -300,6 +321,7 @@ class Model:
         self._switch: list[_Op] = []
         self._factor: list[_Op] = []
         self._renew: list[_Op] = []
+        self._activity: list[_Op] = []
         all_rows = self.rows
         n_base = len(self.base_rows)
         for ai, action in enumerate(self.actions):
@@ -330,16 +352,32 @@ class Model:
                     rows = [j for j, r in enumerate(all_rows)
                             if r.carrier == effect.displaces and target.matches(r)]
                     self._renew.append(_Op(ai, effect, np.asarray(rows, dtype=np.intp), ramp))
+                elif isinstance(effect, ChangeActivity):
+                    if effect.mwh > 0:
+                        rows = [self._key_index[self._row_key(self._added_key(effect))]]
+                    else:
+                        rows = [j for j in range(n_base) if target.matches(all_rows[j])
+                                and all_rows[j].carrier == effect.carrier
+                                and all_rows[j].unit == ENERGY_UNIT]
+                    self._activity.append(_Op(ai, effect, np.asarray(rows, dtype=np.intp),
+                                              ramp))
                 else:  # pragma: no cover - Effect is a closed union
                     raise TypeError(f"unknown effect {effect!r}")
-        for ops in (self._demand, self._switch, self._factor, self._renew):
+        for ops in self._ops():
             for op in ops:
                 if len(op.rows) == 0:
                     self.warnings.append(f"action {self.actions[op.action].id!r}: "
                                          f"{type(op.effect).__name__} matches no row")
 
+    def _ops(self) -> tuple[list[_Op], ...]:
+        return self._demand, self._switch, self._factor, self._renew, self._activity
+
     def _derived_key(self, src: ActivityRow, effect: SwitchCarrier) -> str:
-        ref, carrier, ccc, factor, follows = self._dest_key(src, effect)
+        return self._row_key(self._dest_key(src, effect))
+
+    @staticmethod
+    def _row_key(dk: tuple[str, str, str, float, bool]) -> str:
+        ref, carrier, ccc, factor, follows = dk
         return f"{ref}|{carrier}|{ccc}|{'grid' if follows else repr(factor)}"
 
     def switch_destination(self, source: ActivityRow, effect: SwitchCarrier) -> int:
@@ -354,7 +392,7 @@ class Model:
         """The keys of the rows each effect of an action applies to (for checks and display)."""
         ai = self._action_index[action_id]
         out = []
-        for ops in (self._demand, self._switch, self._factor, self._renew):
+        for ops in self._ops():
             out += [[self.rows[j].key for j in op.rows] for op in ops if op.action == ai]
         return out
 
@@ -390,6 +428,18 @@ class Model:
             if active[op.action] and len(op.rows):
                 assert isinstance(op.effect, ReduceDemand)
                 a[:, op.rows] *= (1.0 - op.effect.share * ramp(op))[:, None]
+
+        for op in self._activity:
+            if active[op.action] and len(op.rows):
+                assert isinstance(op.effect, ChangeActivity)
+                change = op.effect.mwh * ramp(op)
+                if op.effect.mwh > 0:
+                    a[:, op.rows[0]] += change
+                else:
+                    held = a[:, op.rows].sum(axis=1)
+                    kept = np.divide(np.maximum(held + change, 0.0), held,
+                                     out=np.zeros_like(held), where=held > 0)
+                    a[:, op.rows] *= kept[:, None]
 
         switches = [op for op in self._switch if active[op.action] and len(op.rows)]
         if switches:

@@ -228,7 +228,35 @@ class AddLocalRenewable:
             raise ValueError("AddLocalRenewable production and factor cannot be negative")
 
 
-Effect = ReduceDemand | SwitchCarrier | ChangeFactor | AddLocalRenewable
+@dataclass(frozen=True, slots=True)
+class ChangeActivity:
+    """Add ``mwh`` a year of ``carrier`` energy to a derived row under ``to_gpc_ref`` (the
+    diesel or electricity of the buses a new timetable runs), or, with a negative ``mwh``, take
+    that much off the target rows of ``carrier`` pro rata, never below zero (the fuel of the
+    car-km a timetable change avoids). Absolute where ``ReduceDemand`` is relative: a timetable
+    scenario knows its MWh, not a share of the inventory. ``to_factor`` (tCO2e/MWh) defaults to
+    the model's factor for the carrier; added electricity follows the grid trajectory."""
+
+    mwh: float
+    carrier: str
+    to_gpc_ref: str | None = None
+    to_factor: float | None = None
+    ramp: Ramp | None = None
+    target: Target | None = None
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.mwh):
+            raise ValueError("ChangeActivity.mwh must be finite")
+        if not self.carrier:
+            raise ValueError("ChangeActivity needs a carrier")
+        if self.mwh > 0 and not self.to_gpc_ref:
+            raise ValueError("ChangeActivity adding energy needs the GPC row it goes to "
+                             "(to_gpc)")
+        if self.to_factor is not None and self.to_factor < 0:
+            raise ValueError("ChangeActivity.to_factor cannot be negative")
+
+
+Effect = ReduceDemand | SwitchCarrier | ChangeFactor | AddLocalRenewable | ChangeActivity
 
 
 class ActionKind(StrEnum):

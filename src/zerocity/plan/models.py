@@ -101,8 +101,8 @@ class Action(models.Model):
     effects = models.JSONField(
         default=list, blank=True,
         help_text=_("Typed effects for the pathway model (reduce_demand, switch_carrier, "
-                    "change_factor, add_renewable). Without them the model calibrates the "
-                    "action to its reductions per sector."))
+                    "change_factor, add_renewable, change_activity). Without them the model "
+                    "calibrates the action to its reductions per sector."))
 
     class Meta:
         ordering = ["plan", "code"]

@@ -42,6 +42,7 @@ from zerocity.pathways import Action as ModelAction
 from zerocity.pathways import (
     ActionKind,
     AddLocalRenewable,
+    ChangeActivity,
     ChangeFactor,
     Drivers,
     Effect,
@@ -79,6 +80,7 @@ EFFECT_KEYS: dict[str, frozenset[str]] = {
                                  "to_factor", "to_gpc"}),
     "change_factor": frozenset({"carrier", "new_factor", "share"}),
     "add_renewable": frozenset({"mwh", "displaces", "factor"}),
+    "change_activity": frozenset({"mwh", "carrier", "to_gpc", "to_factor"}),
 }
 COMMON_KEYS = frozenset({"type", "target", "ramp", "note"})
 DRIVER_KEYS = frozenset({"population_growth", "activity_growth", "activity_growth_by_ref",
@@ -196,6 +198,13 @@ def parse_effects(data: Any, *, where: str = "effects") -> tuple[Effect, ...]:
                 out.append(ChangeFactor(
                     _name(d, "carrier", at), _optional_number(d, "new_factor", at),
                     _optional_number(d, "share", at), ramp, target))
+            elif kind == "change_activity":
+                carrier = _name(d, "carrier", at)
+                if carrier is None:
+                    raise EffectError(f"{at}: change_activity needs a carrier")
+                out.append(ChangeActivity(
+                    _number(d, "mwh", at), carrier, _name(d, "to_gpc", at),
+                    _optional_number(d, "to_factor", at), ramp, target))
             else:
                 out.append(AddLocalRenewable(
                     _number(d, "mwh", at), _name(d, "displaces", at, "electricity") or "",
