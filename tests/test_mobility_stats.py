@@ -32,6 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zerocity.mobility import service_costs as costs
 from zerocity.mobility import service_stats as ss
@@ -86,12 +88,12 @@ def tables(files: dict[str, str | bytes]) -> dict[str, pd.DataFrame]:
 def explicit(files: dict[str, str]) -> dict[str, str]:
     """The same feed with frequencies.txt written out as one trip per run."""
     t = tables(files)
-    trips, st = t["trips"], t["stop_times"]
+    trips, times = t["trips"], t["stop_times"]
     new_trips, new_st = [trips[~trips.trip_id.isin(t["frequencies"].trip_id)]], \
-        [st[~st.trip_id.isin(t["frequencies"].trip_id)]]
+        [times[~times.trip_id.isin(t["frequencies"].trip_id)]]
     for _, f in t["frequencies"].iterrows():
         start, end = (ss._hm(f[c][:5]) for c in ("start_time", "end_time"))
-        template = st[st.trip_id == f.trip_id]
+        template = times[times.trip_id == f.trip_id]
         first = ss._hm(template.departure_time.iloc[0][:5])
         for run in range(start, end, int(f.headway_secs)):
             name = f"{f.trip_id}@{ss.clock(run)}"
@@ -292,6 +294,18 @@ def test_the_kranj_demo_feed_agrees_with_gtfs_kit(tmp_path, day):
     _agrees(mine, _gtfs_kit_route_stats(files, day, tmp_path))
 
 
+def test_kranj_lines_1_and_15_run_half_as_often_in_the_school_holidays():
+    # research §1.2 and §6 check 2: together every 15 minutes on school days, every 30 in the
+    # holidays; each line in each direction every 30, then every 60
+    from zerocity.demo import transit
+
+    feed = tables(transit.feed_files())  # type: ignore[arg-type]
+    for day, every in ((date(2027, 3, 3), 30), (date(2027, 7, 7), 60)):
+        result = ss.compute(ss.open_tables(feed), day)
+        for line in ("1", "15"):
+            assert route(result, line).headways["07-09"] == ss.Headway(every, every, every)
+
+
 # -- costs, energy, CO2, ridership -----------------------------------------------------------
 
 def test_operating_cost_is_hours_and_kilometres_at_the_citys_rates():
@@ -330,6 +344,21 @@ def test_twenty_percent_more_vehicle_km_gives_7_6_and_13_6_percent_more_riders()
     assert costs.ridership_response(Decimal("0")).long_run == 0
     with pytest.raises(ValueError):
         costs.ridership_response(Decimal("-1"))
+
+
+@given(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 100))
+def test_fleet_co2_adds_up_over_bus_km(a, b, share_pct):
+    share = Decimal(share_pct) / 100
+    whole = costs.fleet_energy(Decimal(a + b), share)
+    parts = [costs.fleet_energy(Decimal(x), share) for x in (a, b)]
+    assert whole.gpc == {row: parts[0].gpc[row] + parts[1].gpc[row] for row in whole.gpc}
+
+
+@given(st.decimals(Decimal("-0.9"), Decimal("3"), places=2))
+def test_ridership_moves_with_service_and_further_in_the_long_run(change):
+    r = costs.ridership_response(change)
+    assert (r.short_run > 0) == (change > 0) and (r.long_run > 0) == (change > 0)
+    assert abs(r.short_run) <= abs(r.long_run)
 
 
 # -- the command line and the API ---------------------------------------------------------------
