@@ -129,6 +129,8 @@ API_MATRIX = {
     ("get", "/api/v1/cities/{slug}/mobility/plan"): (
         "/api/v1/cities/kranj/mobility/plan?from=46.253,14.3808&to=46.234,14.328"
         "&depart=2026-12-02T07:15", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/mobility/stats"): (
+        "/api/v1/cities/kranj/mobility/stats?date=2026-12-02", None, PUBLIC_OK),
     ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
     ("post", "/api/v1/card/taps/batch"): (
         "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},

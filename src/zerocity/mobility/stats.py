@@ -1,0 +1,58 @@
+"""The service statistics of a city's timetable on a service date, for the command line and the
+API (``zerocity mobility stats``, ``GET /api/v1/cities/{slug}/mobility/stats``): the version in
+force that day, read on DuckDB from its stored tables (``service_stats``), as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from zerocity.core.errors import NotFound
+from zerocity.core.models import City
+from zerocity.mobility import service_stats
+from zerocity.mobility.models import FeedRoute, FeedVersion
+from zerocity.mobility.selectors import version_in_force
+from zerocity.mobility.service_stats import DEFAULT_PERIODS, Period, ServiceStats
+
+
+def feed_for(city: City, day: date) -> FeedVersion:
+    """The version in force on ``day``, refused when there is none or ``day`` lies past its
+    last service date."""
+    version = version_in_force(city, day)
+    if version is None:
+        raise NotFound(_("%(city)s has no timetable in force on %(date)s.")
+                       % {"city": city.name, "date": day.isoformat()})
+    if day > version.end_date:
+        raise NotFound(_("The timetable in force on %(date)s runs only until %(end)s: choose "
+                         "a date from %(start)s to %(end)s.")
+                       % {"date": day.isoformat(), "start": version.start_date.isoformat(),
+                          "end": version.end_date.isoformat()})
+    return version
+
+
+def compute(city: City, day: date, *, route_id: str | None = None, stops: bool = False,
+            periods: Sequence[Period] = DEFAULT_PERIODS) -> tuple[FeedVersion, ServiceStats]:
+    """The statistics of ``day`` on the city's timetable in force (only ``route_id`` when
+    given, per stop when ``stops``)."""
+    version = feed_for(city, day)
+    if route_id is not None and not FeedRoute.objects.filter(version=version,
+                                                             route_id=route_id).exists():
+        raise NotFound(_("The timetable in force on %(date)s has no route %(route)s.")
+                       % {"date": day.isoformat(), "route": route_id})
+    con = service_stats.open_folder(Path(settings.DATA_DIR) / version.path)
+    try:
+        return version, service_stats.compute(con, day, periods=periods, route_id=route_id,
+                                              stops=stops)
+    finally:
+        con.close()
+
+
+def as_json(city: City, version: FeedVersion, stats: ServiceStats) -> dict[str, Any]:
+    feed = {"version": version.pk, "name": version.name, "sha256": version.sha256,
+            "licence": version.licence, "attribution": version.attribution}
+    return service_stats.to_json(stats, city=city.slug, feed=feed)
