@@ -184,13 +184,23 @@ def test_given_a_wrong_answer_then_the_checker_names_every_broken_rule():
                              "period 07-09: 9 buses > 5")  # 6 + ⌈30/12⌉
 
 
+def test_given_a_plan_whose_own_figures_are_wrong_then_the_checker_says_so():
+    from dataclasses import replace
+
+    plan = optimise(make_instance([line_a()], {"A": {"07-09": 200}}, periods=PEAK, fleet=10))
+    forged = replace(plan, fleet={"07-09": 3}, objective=plan.objective - 1)
+    assert check_plan(forged).problems == (
+        "period 07-09: the plan says 3 buses, its headways need 4",
+        "the plan's cost 733.67 EUR is not its headways' 734.67 EUR")
+
+
 # -- against brute force ----------------------------------------------------------------------
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(5, 70), st.integers(1, 25), st.integers(0, 500),
-                          st.integers(0, 300)), min_size=1, max_size=3),
+                          st.integers(0, 300)), min_size=1, max_size=2),
        st.integers(1, 9), st.sampled_from([None, 15.0, 30.0]),
-       st.lists(st.sampled_from([7.5, 10.0, 15.0, 20.0, 30.0, 60.0]), min_size=1, max_size=4,
+       st.lists(st.sampled_from([7.5, 10.0, 15.0, 20.0, 30.0, 60.0]), min_size=1, max_size=5,
                 unique=True))
 def test_the_milp_equals_the_brute_force_optimum_on_small_instances(lines, fleet, max_headway,
                                                                    headways):

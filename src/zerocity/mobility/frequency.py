@@ -254,7 +254,9 @@ class Choice:
 
     def to_json(self) -> dict[str, Any]:
         return {"route_id": self.route_id, "line": self.line_name, "period": self.period.name,
-                "headway_min": self.headway_min, "current_headway_min": self.current_min,
+                "headway_min": self.headway_min,
+                "current_headway_min": None if self.current_min is None
+                else round(self.current_min, 2),
                 "vehicles": self.vehicles, "peak_load": self.load,
                 "carries_per_hour": round(self.carries, 1), "changed": self.changed}
 
