@@ -149,6 +149,11 @@ API_MATRIX = {
     # a source token, but not of the city's real-time source
     ("post", "/api/v1/cities/{slug}/mobility/realtime"): (
         "/api/v1/cities/kranj/mobility/realtime", READING, (401, 401, 401, 401, 401, 401, 403)),
+    # the city's staff only; anyone else signed in is told there is no such thing
+    ("post", "/api/v1/cities/{slug}/mobility/optimise"): (
+        "/api/v1/cities/kranj/mobility/optimise",
+        {"date": "2026-12-02", "loads": {"1": {"07-09": 210}}},
+        (401, 404, 200, 404, 404, 401, 401)),
     ("post", "/ngsi-ld/v1/entities"): (
         "/ngsi-ld/v1/entities", ENTITY, (401, 401, 401, 401, 401, 401, 201)),
     ("post", "/ngsi-ld/v1/entityOperations/upsert"): (

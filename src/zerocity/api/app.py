@@ -22,6 +22,7 @@ from zerocity.api import (
     food,
     inventory,
     mobility,
+    mobility_optimise,
     mobility_realtime,
     mobility_stats,
     plan,
@@ -65,5 +66,5 @@ api = ZeroCityAPI(
 )
 errors.install(api)
 for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime,
-               mobility_stats):
+               mobility_stats, mobility_optimise):
     api.add_router("", module.router)

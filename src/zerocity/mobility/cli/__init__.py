@@ -224,3 +224,6 @@ mobility.add_command(bikes)
 from zerocity.mobility.cli.stats import stats  # noqa: E402
 
 mobility.add_command(stats)
+from zerocity.mobility.cli.optimise import optimise  # noqa: E402
+
+mobility.add_command(optimise)

@@ -1,0 +1,85 @@
+"""Frequency setting through the API: the same inputs as ``zerocity mobility optimise`` in a
+JSON body (the peak loads as ``{route_id: {period: riders/h}}``), the same JSON answer
+(``mobility.optimise.to_json``): headways per line and period, the cost split, buses per period,
+the independent check's verdict and the plan's scenario edits.
+
+Staff of the city only (loads counted from card taps and the operator's costs are not
+published); anyone else is answered 404, as the staff pages do. Nothing is written.
+- 200: the plan; 400: inputs the model cannot take (an unknown line or period, a bad number);
+  404: no such city, no timetable that day, or not the city's staff; 422: no plan meets every
+  rule (the rule, line and period are named).
+"""
+
+# No ``from __future__ import annotations``: ninja reads the parameters' types at run time.
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from zerocity.api.errors import BadInput, Problem
+from zerocity.api.security import SESSION, rule
+from zerocity.core.errors import NotFound
+from zerocity.core.permissions import is_city_staff
+from zerocity.core.selectors import get_city
+from zerocity.mobility import optimise as opt
+from zerocity.mobility.frequency import (
+    DEFAULT_HEADWAYS,
+    DEFAULT_PERIODS_TEXT,
+    Costs,
+    FrequencyInputError,
+    parse_periods,
+)
+
+router = Router(tags=["mobility"])
+CITY_STAFF = "city_staff"
+
+
+class OptimiseRequest(Schema):
+    date: datetime.date = Field(description="The service date whose timetable is optimised")
+    loads: dict[str, dict[str, float]] = Field(
+        description="Peak loads, riders/h at each line's maximum load point: "
+                    "{route_id: {period: load}}", examples=[{"1": {"07-09": 210}}])
+    fleet: int | None = Field(None, ge=0, description="Buses available in every period "
+                              "[default: as many as today's timetable uses at its peak]")
+    max_headway: float | None = Field(None, gt=0, description="The policy's longest headway, "
+                                      "minutes")
+    headways: list[float] = Field(list(DEFAULT_HEADWAYS), min_length=1,
+                                  description="The headways the city allows, minutes")
+    periods: str = Field(DEFAULT_PERIODS_TEXT, max_length=500,
+                         description="The periods of the day, HH-HH or HH:MM-HH:MM, commas")
+    capacity: int = Field(80, ge=1, le=1000, description="Riders per bus")
+    margin: float = Field(0.9, gt=0, le=1, description="The share of the capacity planned to "
+                          "be used")
+    layover_min: int = Field(5, ge=0, le=120, description="Layover at each end of a line")
+    eur_per_bus_hour: Decimal = Field(Decimal("45"), ge=0, max_digits=12, decimal_places=2)
+    eur_per_bus_km: Decimal = Field(Decimal("0.90"), ge=0, max_digits=12, decimal_places=2)
+    value_of_time_eur_per_hour: Decimal = Field(Decimal("8"), ge=0, max_digits=12,
+                                                decimal_places=2)
+
+
+@router.post("/api/v1/cities/{slug}/mobility/optimise", auth=SESSION,
+             url_name="mobility_optimise",
+             response={200: dict[str, Any], 400: Problem, 401: Problem, 404: Problem,
+                       422: Problem},
+             openapi_extra=rule(CITY_STAFF),
+             summary="Each line's headway per period chosen within the fleet, capacity and "
+                     "policy, re-checked independently, with its scenario edits")
+def optimise(request: HttpRequest, slug: str, body: OptimiseRequest) -> dict[str, Any]:
+    city = get_city(slug)
+    if not is_city_staff(request.user, city):
+        raise NotFound("not found")
+    try:
+        periods = parse_periods(body.periods)
+    except FrequencyInputError as exc:
+        raise BadInput(["body", "periods"], str(exc)) from exc
+    if min(body.headways) <= 0:
+        raise BadInput(["body", "headways"], "give headways above 0 minutes")
+    done = opt.optimise_frequencies(
+        city, body.date, body.loads, fleet=body.fleet, max_headway=body.max_headway,
+        headways=body.headways, periods=periods, capacity=body.capacity, margin=body.margin,
+        costs=Costs(body.eur_per_bus_hour, body.eur_per_bus_km,
+                    body.value_of_time_eur_per_hour), layover_s=body.layover_min * 60)
+    return opt.to_json(done)
