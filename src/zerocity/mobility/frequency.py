@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from zerocity.core.errors import Conflict, Unreadable
+from zerocity.mobility.service_costs import CostRates
 
 DEFAULT_HEADWAYS: tuple[float, ...] = (7.5, 10.0, 15.0, 20.0, 30.0, 60.0)
 DEFAULT_PERIODS_TEXT = "05-07,07-09,09-14,14-17,17-22"
@@ -119,8 +120,8 @@ class Costs:
     """Unit costs (EUR). The defaults are unsourced assumptions (docs/mobility-frequency.md):
     a city gives its operator's figures."""
 
-    eur_per_bus_hour: Decimal = Decimal("45")
-    eur_per_bus_km: Decimal = Decimal("0.90")
+    eur_per_bus_hour: Decimal = CostRates.per_bus_hour
+    eur_per_bus_km: Decimal = CostRates.per_bus_km
     value_of_time_eur_per_hour: Decimal = Decimal("8")
 
 

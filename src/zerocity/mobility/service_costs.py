@@ -36,11 +36,12 @@ def _factor(unit: str, to: str) -> Decimal:
 class CostRates:
     """A city's unit costs of bus service. The defaults are assumptions of this module with no
     source (the issue leaves them to the city; research §4 names the terms, not the values):
-    EUR 45 per bus-hour for the driver's time with its overheads, EUR 1.20 per bus-km for
-    energy, tyres, maintenance and the vehicle's wear. Replace them with the operator's."""
+    EUR 45 per bus-hour for the driver's time with its overheads, EUR 0.90 per bus-km for
+    energy, tyres, maintenance and the vehicle's wear. Replace them with the operator's. The
+    frequency optimiser prices its headways with the same defaults (``frequency.Costs``)."""
 
     per_bus_hour: Decimal = Decimal("45.00")
-    per_bus_km: Decimal = Decimal("1.20")
+    per_bus_km: Decimal = Decimal("0.90")
     currency: str = "EUR"
 
     def __post_init__(self) -> None:
