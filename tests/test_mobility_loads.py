@@ -302,6 +302,11 @@ def test_a_citys_loads_come_from_its_card_taps_and_its_feed_in_force(tapped):
                                        ("D", 0, 1, 2), ("E", 0, 2, 0)]
     assert load_reports.peak_loads(tapped, DAY) == {"L": {"am_peak": 3, "pm_peak": 3}}
     assert load_reports.city_loads(tapped, DAY).loads == r  # read-only: the same again
+    # a day without taps has its runs and no load; two days sum their runs
+    quiet = load_reports.city_loads(tapped, DAY + timedelta(days=1)).loads
+    assert (quiet.taps, quiet.match_rate, quiet.trips, quiet.routes[0].runs) == (0, None, (), 3)
+    both = load_reports.city_loads(tapped, DAY, DAY + timedelta(days=1)).loads
+    assert (both.days, both.routes[0].runs, both.trips) == (2, 6, r.trips)
     # nothing per card leaves: no pseudonym, account or medium in the answer
     text = json.dumps(load_reports.to_json(result))
     assert "r1" not in text and "CARD-" not in text and "rider" not in text

@@ -39,12 +39,11 @@ def loads(city_slug: str, first: Any, last: Any, route: str | None, capacity: fl
 
     from zerocity.core.selectors import get_city
     from zerocity.mobility import load_reports
-    from zerocity.mobility.loads import CAPACITY, NO_SCALE_SOURCE, LoadParams
+    from zerocity.mobility.loads import CAPACITY, CAPACITY_SOURCE, NO_SCALE_SOURCE, LoadParams
 
     params = LoadParams(
         capacity=CAPACITY if capacity is None else capacity,
-        capacity_source=(LoadParams.capacity_source if capacity is None
-                         else "given on the command line"),
+        capacity_source=CAPACITY_SOURCE if capacity is None else "given on the command line",
         scale=scale, scale_source=scale_source or NO_SCALE_SOURCE)
     day: date = first.date()
     result = load_reports.city_loads(get_city(city_slug), day,
