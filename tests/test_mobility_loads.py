@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner_feeds import ZONE, Feed
 from zerocity.mobility import loads as calc
@@ -252,6 +254,32 @@ def test_actual_times_replace_the_timetable_when_the_city_has_them(tt):
     tap = taps(("a", at(7, 5), "L", "A"))
     assert calc.match(tt, tap)["reason"][0] == "no_trip_in_window"
     assert late.trip_ids[int(calc.match(late, tap)["trip"][0])] == "L-0700"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(6 * 60, 17 * 60),
+                          st.sampled_from(["L", "M", "", "Z"]),
+                          st.sampled_from(["A", "B", "C", "D", "E", "F", "Q", ""])),
+                max_size=60),
+       st.sampled_from([1.0, 1.5]))
+def test_every_run_ends_empty_never_carries_less_than_nobody_and_keeps_its_riders(
+        tt, rows, scale):  # type: ignore[no-untyped-def]
+    # given: any taps of up to 31 riders between 06:00 and 17:00
+    params = calc.LoadParams(scale=scale, scale_source="test")
+    result = run(tt, [(f"r{r}", at(m // 60, m % 60), route, stop)
+                      for r, m, route, stop in rows], params=params)
+    # then
+    assert result.taps == len(rows)
+    assert result.matched + sum(result.unmatched.values()) == len(rows)
+    boarded = 0.0
+    for t in result.trips:
+        loads = [s.load for s in t.segments]
+        assert loads[-1] == 0 and min(loads) >= -0.01
+        on = sum(s.boardings for s in t.segments)
+        assert on == pytest.approx(sum(s.alightings for s in t.segments), abs=0.05)
+        assert t.max_load == max(loads)
+        boarded += on
+    assert boarded == pytest.approx(result.matched * scale, abs=0.05)
 
 
 # -- a city's taps, the command line and the API -------------------------------------------
