@@ -384,4 +384,8 @@ def test_the_api_gives_the_loads_to_the_citys_staff_only(tapped, client):
     assert answer.status_code == 200, answer.content
     data = answer.json()
     assert (data["taps"], data["scale"], data["routes"][0]["max_load"]) == (8, 1.5, 4.5)
-    assert client.get(url.replace("2026-05-06", "2025-05-06")).status_code == 404
+    # dates without a timetable, however far, are not found; a long range is refused
+    for far in ("2025-05-06", "0001-01-01", "9999-12-31"):
+        assert client.get(url.replace("2026-05-06", far)).status_code == 404
+    assert client.get(url + "&to=2026-05-13").status_code == 422  # 8 days
+    assert client.get(url + "&to=2026-05-05").status_code == 422

@@ -1,5 +1,5 @@
 """Demand against capacity from the city card's taps (docs/mobility-loads.md): per city and
-service date (or a range of up to 31 days), the loads of the bus runs, their maximum load
+service date (or a range of up to 7 days), the loads of the bus runs, their maximum load
 points against capacity, the match rate and the unmatched taps by reason; the same JSON as
 ``zerocity mobility loads --format json`` (``mobility.load_reports.to_json``).
 
@@ -112,8 +112,8 @@ class Loads(Schema):
                     "(the city's staff)")
 def loads(request: HttpRequest, slug: str,
           date_: Annotated[date, Query(alias="date", description="Service date")],
-          to: Annotated[date | None, Query(description="Last date of a range [default: "
-                                           "date]")] = None,
+          to: Annotated[date | None, Query(description="Last date of a range of up to 7 "
+                                           "days [default: date]")] = None,
           route: Annotated[str | None, Query(max_length=200,
                                              description="Only this route_id")] = None,
           capacity: Annotated[float, Query(gt=0, le=1000, description="Passengers a vehicle "
@@ -129,5 +129,5 @@ def loads(request: HttpRequest, slug: str,
                          else "given in the request"),
         scale=scale, scale_source=scale_source or calc.NO_SCALE_SOURCE)
     result = load_reports.access_loads(request.user, city, date_, to, params=params,
-                                       route=route)
+                                       route=route, max_days=load_reports.API_MAX_DAYS)
     return load_reports.to_json(result)

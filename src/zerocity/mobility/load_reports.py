@@ -39,7 +39,10 @@ from zerocity.mobility import timetables
 from zerocity.mobility.models import FeedStop, FeedVersion
 from zerocity.mobility.selectors import version_in_force
 
-MAX_DAYS = 31  # a month at most in one answer: a day of Kranj's taps takes well under a second
+# a month at most in one answer (each date's timetable is compiled once, about a second for
+# Kranj, then cached); a week on the API, which answers while someone waits
+MAX_DAYS = 31
+API_MAX_DAYS = 7
 TIMES = "timetable"
 TIMES_NOTE = ("matched against the timetable: the city keeps only its latest real-time "
               "message, not the actual times of past runs")
@@ -57,10 +60,8 @@ class CityLoads:
 
 
 def _days(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
+    for n in range((last - first).days + 1):  # never a day past ``last`` (9999-12-31)
+        yield first + timedelta(days=n)
 
 
 def bus_taps(city: City, first: date, last: date) -> pd.DataFrame:
@@ -101,27 +102,35 @@ def _stations(version: FeedVersion) -> tuple[dict[str, str], dict[str, tuple[flo
 
 
 def city_loads(city: City, first: date, last: date | None = None, *,
-               params: calc.LoadParams | None = None, route: str | None = None) -> CityLoads:
+               params: calc.LoadParams | None = None, route: str | None = None,
+               max_days: int = MAX_DAYS) -> CityLoads:
     """The loads of the runs of ``first`` to ``last`` (one day when ``last`` is None) from
-    the card's taps; NotFound when no timetable is in force on any of the dates."""
+    the card's taps; NotFound when no timetable is in force on any of the dates (a version
+    is in force from its start date, and has runs until the day after its end date)."""
     last = last or first
     params = params or calc.LoadParams()
     if last < first:
         raise Conflict(f"the last date {last} is before the first {first}")
-    if (last - first).days >= MAX_DAYS:
-        raise Conflict(f"at most {MAX_DAYS} days at a time, not {(last - first).days + 1}")
+    if (last - first).days >= max_days:
+        raise Conflict(f"at most {max_days} days at a time, not {(last - first).days + 1}")
     if problems := params.problems():
         raise Conflict("; ".join(problems))
-    taps = bus_taps(city, first, last)
-    by_day = dict(calc.split_days(taps, city.timezone))
-    flows, versions, missing = [], [], []
-    stations: dict[int, tuple[dict[str, str], dict[str, tuple[float, float]]]] = {}
-    empty = pd.DataFrame(columns=list(calc.TAP_COLUMNS))
+    in_force: dict[date, FeedVersion] = {}
+    missing = []
     for day in _days(first, last):
         version = version_in_force(city, day)
-        if version is None:
+        if version is None or (day - version.end_date).days > 1:
             missing.append(day)
-            continue
+        else:
+            in_force[day] = version
+    if not in_force:
+        raise NotFound(f"{city.slug} has no timetable feed in force from {first} to {last}")
+    taps = bus_taps(city, min(in_force), max(in_force))
+    by_day = dict(calc.split_days(taps, city.timezone))
+    flows, versions = [], []
+    stations: dict[int, tuple[dict[str, str], dict[str, tuple[float, float]]]] = {}
+    empty = pd.DataFrame(columns=list(calc.TAP_COLUMNS))
+    for day, version in in_force.items():
         if version.pk not in stations:
             stations[version.pk] = _stations(version)
             versions.append(version)
@@ -129,8 +138,6 @@ def city_loads(city: City, first: date, last: date | None = None, *,
         tt = timetables.compiled(version, day, city.timezone)
         flows.append(calc.day_flows(tt, by_day.get(day, empty), params=params, places=places,
                                     parents=parents))
-    if not flows:
-        raise NotFound(f"{city.slug} has no timetable feed in force from {first} to {last}")
     return CityLoads(city=city, first=first, last=last, versions=tuple(versions),
                      loads=calc.loads(flows, params=params, route=route),
                      days_without_feed=tuple(missing), route=route)
@@ -143,13 +150,13 @@ def peak_loads(city: City, first: date, last: date | None = None, *,
 
 
 def access_loads(user: Person | None, city: City, first: date, last: date | None = None, *,
-                 params: calc.LoadParams | None = None, route: str | None = None
-                 ) -> CityLoads:
+                 params: calc.LoadParams | None = None, route: str | None = None,
+                 max_days: int = MAX_DAYS) -> CityLoads:
     """:func:`city_loads` for the city's staff (it is made of riders' taps); NotFound for
     anyone else, as if there were nothing."""
     if not is_city_staff(user, city):
         raise NotFound("not found")
-    return city_loads(city, first, last, params=params, route=route)
+    return city_loads(city, first, last, params=params, route=route, max_days=max_days)
 
 
 # -- the answer as data (CLI --format json and the API) ---------------------------------------
