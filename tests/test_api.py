@@ -131,6 +131,10 @@ API_MATRIX = {
         "&depart=2026-12-02T07:15", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/mobility/stats"): (
         "/api/v1/cities/kranj/mobility/stats?date=2026-12-02", None, PUBLIC_OK),
+    # made from riders' taps: the city's staff only, other people see nothing there
+    ("get", "/api/v1/cities/{slug}/mobility/loads"): (
+        "/api/v1/cities/kranj/mobility/loads?date=2026-12-02", None,
+        (401, 404, 200, 404, 404, 401, 401)),
     ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
     ("post", "/api/v1/card/taps/batch"): (
         "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},

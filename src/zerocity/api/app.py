@@ -23,6 +23,7 @@ from zerocity.api import (
     inventory,
     mobility,
     mobility_optimise,
+    mobility_loads,
     mobility_realtime,
     mobility_stats,
     plan,
@@ -66,5 +67,5 @@ api = ZeroCityAPI(
 )
 errors.install(api)
 for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime,
-               mobility_stats, mobility_optimise):
+               mobility_stats, mobility_optimise, mobility_loads):
     api.add_router("", module.router)

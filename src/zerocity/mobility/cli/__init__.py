@@ -227,3 +227,6 @@ mobility.add_command(stats)
 from zerocity.mobility.cli.optimise import optimise  # noqa: E402
 
 mobility.add_command(optimise)
+from zerocity.mobility.cli.loads import loads  # noqa: E402
+
+mobility.add_command(loads)
