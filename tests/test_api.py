@@ -129,6 +129,10 @@ API_MATRIX = {
     ("get", "/api/v1/cities/{slug}/mobility/plan"): (
         "/api/v1/cities/kranj/mobility/plan?from=46.253,14.3808&to=46.234,14.328"
         "&depart=2026-12-02T07:15", None, PUBLIC_OK),
+    # public: nothing is computed for the matrix's city, so every caller gets the same 404
+    # (tests/test_mobility_accessibility.py reads a stored result anonymously)
+    ("get", "/api/v1/cities/{slug}/mobility/access"): (
+        "/api/v1/cities/kranj/mobility/access", None, (404,) * len(CALLERS)),
     ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
     ("post", "/api/v1/card/taps/batch"): (
         "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},

@@ -221,3 +221,7 @@ from zerocity.mobility.cli.live import bikes, realtime  # noqa: E402
 
 mobility.add_command(realtime)
 mobility.add_command(bikes)
+from zerocity.mobility.cli.access import access, opportunities  # noqa: E402
+
+mobility.add_command(opportunities)
+mobility.add_command(access)
