@@ -204,6 +204,15 @@ def test_given_exact_times_then_no_phase_is_drawn():
     assert (r.draws, r.headway_based) == (1, 0)
 
 
+def test_a_headway_based_trip_that_does_not_run_that_day_draws_nothing():
+    tables = _headway_feed(exact=0)
+    sunday = date(2026, 3, 8)  # "WK" runs every day: take it off Saturday and Sunday
+    tables["calendar"].loc[0, ["saturday", "sunday"]] = "0"
+    assert compute.headway_rows(tables, sunday).tolist() == [False]
+    assert compute.headway_rows(tables, date(2026, 3, 9)).tolist() == [True]  # Monday
+    assert compute.headway_rows(tables, DAY).tolist() == [True]
+
+
 def test_a_phase_moves_a_frequency_window_by_less_than_its_headway():
     tables = _headway_feed(exact=0)
     moved = compute.with_phases(tables, np.random.default_rng(3))["frequencies"]
@@ -320,10 +329,10 @@ def test_accessibility_is_computed_stored_read_again_and_public_on_the_api(city,
     assert first.exit_code == 0, first.output
     body = json.loads(first.output)
     assert body["synthetic"] is True and body["settings"]["window"] == "07:00-08:00"
-    # kranj-mini has a frequency-based row (2-saturday, exact_times 0): the window is drawn 5
-    # times, whether or not that trip runs on the date
-    assert body["summary"]["minutes"] == 60 and body["draws"] == 5
-    assert body["summary"]["headway_based_rows"] == 1
+    # kranj-mini's frequency-based row (2-saturday, exact_times 0) does not run on a Tuesday
+    # or the Monday before: nothing to draw
+    assert body["summary"]["minutes"] == 60 and body["draws"] == 1
+    assert body["summary"]["headway_based_rows"] == 0
     assert body["percentiles"] == [5, 25, 50, 75, 95]
     cell = body["cells"][0]
     assert set(cell) == {"cell", "lat", "lon", "here", "access"}

@@ -14,6 +14,10 @@ from __future__ import annotations
 import math
 import sys
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zerocity.core.models import City
 
 FILE = "data/kranj_opportunities.csv"
 LAT = (46.195, 46.305)  # the lattice's box: about 12.2 x 11.9 km
@@ -110,6 +114,18 @@ def text() -> str:
 
 def committed() -> bytes:
     return resources.files("zerocity.demo").joinpath(FILE).read_bytes()
+
+
+def load(city: City, *, actor: str = "demo") -> str:
+    """Import the committed file as the city's opportunities; the same bytes again change
+    nothing."""
+    from zerocity.mobility.access.services import import_opportunities
+
+    done = import_opportunities(city, committed(), filename="kranj_opportunities.csv",
+                                name="Kranj demo (SYNTHETIC)", actor=actor)
+    got = done.value
+    return (f"kranj opportunities (SYNTHETIC): {len(got.points)} places, version "
+            f"{got.version}" + (" (unchanged)" if done.replayed else ""))
 
 
 if __name__ == "__main__":

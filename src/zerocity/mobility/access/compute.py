@@ -29,7 +29,12 @@ from zerocity.mobility.access import kernels
 from zerocity.mobility.access.opportunities import Grid, Opportunities, aggregate
 from zerocity.mobility.planner import transfers as tr
 from zerocity.mobility.planner.search import Footpaths
-from zerocity.mobility.planner.timetable import Timetable, compile_timetable, parse_times
+from zerocity.mobility.planner.timetable import (
+    Timetable,
+    active_services,
+    compile_timetable,
+    parse_times,
+)
 from zerocity.mobility.planner.walking import WalkNetwork
 
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -115,14 +120,22 @@ def minutes_of(day: date, tz: str, start: time, end: time) -> list[datetime]:
     return [first + timedelta(minutes=i) for i in range(n)]
 
 
-def headway_rows(tables: dict[str, pd.DataFrame]) -> npt.NDArray[np.bool_]:
-    """Which frequencies.txt rows are frequency-based (exact_times empty or 0)."""
+def headway_rows(tables: dict[str, pd.DataFrame],
+                 day: date | None = None) -> npt.NDArray[np.bool_]:
+    """Which frequencies.txt rows are frequency-based (exact_times empty or 0); with ``day``,
+    only those of trips running that date or the one before (whose runs may pass midnight)."""
     freq = tables.get("frequencies")
     if freq is None or not len(freq):
         return np.zeros(0, dtype=np.bool_)
     exact = freq["exact_times"].fillna("").astype(str).str.strip() if "exact_times" in \
         freq.columns else pd.Series([""] * len(freq))
-    return np.asarray(exact.to_numpy() != "1", dtype=np.bool_)
+    rows = np.asarray(exact.to_numpy() != "1", dtype=np.bool_)
+    if day is not None and rows.any():
+        trips = tables.get("trips", pd.DataFrame(columns=["trip_id", "service_id"]))
+        on = active_services(tables, day) | active_services(tables, day - timedelta(days=1))
+        running = set(trips["trip_id"][trips["service_id"].isin(on)])
+        rows &= freq["trip_id"].isin(running).to_numpy()
+    return rows
 
 
 def with_phases(tables: dict[str, pd.DataFrame],
@@ -245,7 +258,7 @@ def accessibility(tables: dict[str, pd.DataFrame], tz: str, day: date, opp: Oppo
     lat, lon = grid.centres()
     dest = np.nonzero(cell_opp.sum(axis=1) > 0)[0]
     moments = minutes_of(day, tz, settings.start, settings.end)
-    rows = headway_rows(tables)
+    rows = headway_rows(tables, day)
     draws = settings.draws if rows.any() else 1
     base = timetable if timetable is not None and not rows.any() else None
     rng = np.random.default_rng(settings.seed)
