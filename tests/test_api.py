@@ -135,6 +135,10 @@ API_MATRIX = {
     ("get", "/api/v1/cities/{slug}/mobility/loads"): (
         "/api/v1/cities/kranj/mobility/loads?date=2026-12-02", None,
         (401, 404, 200, 404, 404, 401, 401)),
+    # public: nothing is computed for the matrix's city, so every caller gets the same 404
+    # (tests/test_mobility_accessibility.py reads a stored result anonymously)
+    ("get", "/api/v1/cities/{slug}/mobility/access"): (
+        "/api/v1/cities/kranj/mobility/access", None, (404,) * len(CALLERS)),
     ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
     ("post", "/api/v1/card/taps/batch"): (
         "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},

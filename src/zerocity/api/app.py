@@ -22,8 +22,9 @@ from zerocity.api import (
     food,
     inventory,
     mobility,
-    mobility_optimise,
+    mobility_access,
     mobility_loads,
+    mobility_optimise,
     mobility_realtime,
     mobility_stats,
     plan,
@@ -67,5 +68,5 @@ api = ZeroCityAPI(
 )
 errors.install(api)
 for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime,
-               mobility_stats, mobility_optimise, mobility_loads):
+               mobility_stats, mobility_optimise, mobility_loads, mobility_access):
     api.add_router("", module.router)

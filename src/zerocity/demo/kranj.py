@@ -132,6 +132,9 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
     # before the card: its taps and ridership then find the stops and lines in the timetable
     report.extend(load_network(city, actor=actor))
     report.append(load_bikes(city, actor=actor))
+    from zerocity.demo.opportunities import load as load_opportunities
+
+    report.append(load_opportunities(city, actor=actor))
     from zerocity.card.demo import load as load_card
     from zerocity.card.demo import load_riders
 

@@ -267,3 +267,70 @@ class BikeShareSystem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city_id} bike-share {self.name or self.url}"
+
+
+class OpportunitySet(models.Model):
+    """A city's opportunities file (docs/mobility-access.md): points with counts of residents,
+    jobs, schools and health centres, as imported. Each import of new bytes under a name is
+    that name's next version; the same bytes again change nothing."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="opportunity_sets")
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the file as imported")
+    filename = models.CharField(max_length=300, blank=True)
+    kinds = models.JSONField(default=list, help_text="the count columns, in order")
+    totals = models.JSONField(default=dict, help_text="sum per kind")
+    notes = models.JSONField(default=list, help_text="the file's # lines")
+    synthetic = models.BooleanField(default=False, help_text="the notes say SYNTHETIC: made "
+                                    "up, labelled so wherever its numbers are shown")
+    points = models.JSONField(default=list, help_text="[lat, lon, count per kind] per row")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["city", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "sha256"], name="opportunities_unique_bytes"),
+            models.UniqueConstraint(fields=["city", "name", "version"],
+                                    name="opportunities_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id} opportunities {self.name} v{self.version}"
+
+
+class AccessibilityResult(models.Model):
+    """Accessibility computed for a service date on the feed version in force, an opportunity
+    set and the settings in ``settings``; ``key`` is a digest of all of them, so the same
+    computation asked again finds this one."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="accessibility")
+    key = models.CharField(max_length=64)
+    feed_version = models.ForeignKey(FeedVersion, on_delete=models.PROTECT,
+                                     related_name="accessibility")
+    opportunities = models.ForeignKey(OpportunitySet, on_delete=models.PROTECT,
+                                      related_name="results")
+    walk_network = models.ForeignKey(WalkNetwork, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="accessibility")
+    service_date = models.DateField()
+    settings = models.JSONField(default=dict)
+    draws = models.PositiveIntegerField(default=1, help_text="phase draws (1: no "
+                                        "frequency-based route)")
+    grid = models.JSONField(default=dict, help_text="lat0, lon0, cell_m, rows, cols")
+    summary = models.JSONField(default=dict, help_text="residents-weighted percentiles")
+    cells = models.JSONField(default=list, help_text="per cell: id, centre, percentiles")
+    seconds = models.FloatField(default=0.0, help_text="how long the computation took")
+    computed_at = models.DateTimeField(auto_now_add=True)
+    by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["city", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "key"], name="accessibility_unique_key"),
+        ]
+        indexes = [models.Index(fields=["city", "service_date"],
+                                name="accessibility_city_date")]
+
+    def __str__(self) -> str:
+        return f"{self.city_id} accessibility {self.service_date} #{self.pk}"

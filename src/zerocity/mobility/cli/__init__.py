@@ -230,3 +230,7 @@ mobility.add_command(optimise)
 from zerocity.mobility.cli.loads import loads  # noqa: E402
 
 mobility.add_command(loads)
+from zerocity.mobility.cli.access import access, opportunities  # noqa: E402
+
+mobility.add_command(opportunities)
+mobility.add_command(access)
