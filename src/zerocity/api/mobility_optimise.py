@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from zerocity.api.errors import BadInput, Problem
-from zerocity.api.security import SESSION, rule
+from zerocity.api.security import SESSION, STAFF_SESSION, rule
 from zerocity.core.errors import NotFound
 from zerocity.core.permissions import is_city_staff
 from zerocity.core.selectors import get_city
@@ -34,7 +34,6 @@ from zerocity.mobility.frequency import (
 )
 
 router = Router(tags=["mobility"])
-CITY_STAFF = "city_staff"
 
 
 class OptimiseRequest(Schema):
@@ -54,8 +53,10 @@ class OptimiseRequest(Schema):
     margin: float = Field(0.9, gt=0, le=1, description="The share of the capacity planned to "
                           "be used")
     layover_min: int = Field(5, ge=0, le=120, description="Layover at each end of a line")
-    eur_per_bus_hour: Decimal = Field(Decimal("45"), ge=0, max_digits=12, decimal_places=2)
-    eur_per_bus_km: Decimal = Field(Decimal("0.90"), ge=0, max_digits=12, decimal_places=2)
+    eur_per_bus_hour: Decimal = Field(Costs.eur_per_bus_hour, ge=0, max_digits=12,
+                                      decimal_places=2)
+    eur_per_bus_km: Decimal = Field(Costs.eur_per_bus_km, ge=0, max_digits=12,
+                                    decimal_places=2)
     value_of_time_eur_per_hour: Decimal = Field(Decimal("8"), ge=0, max_digits=12,
                                                 decimal_places=2)
 
@@ -64,7 +65,7 @@ class OptimiseRequest(Schema):
              url_name="mobility_optimise",
              response={200: dict[str, Any], 400: Problem, 401: Problem, 404: Problem,
                        422: Problem},
-             openapi_extra=rule(CITY_STAFF),
+             openapi_extra=rule(STAFF_SESSION),
              summary="Each line's headway per period chosen within the fleet, capacity and "
                      "policy, re-checked independently, with its scenario edits")
 def optimise(request: HttpRequest, slug: str, body: OptimiseRequest) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def _euros(text: str) -> Decimal:
               show_default=True, help="The share of the capacity planned to be used.")
 @click.option("--layover", type=click.IntRange(0, 120), default=5, show_default=True,
               metavar="MIN", help="Layover at each end of a line, part of its cycle.")
-@click.option("--eur-per-bus-hour", type=_euros, default="45", show_default=True)
+@click.option("--eur-per-bus-hour", type=_euros, default="45.00", show_default=True)
 @click.option("--eur-per-bus-km", type=_euros, default="0.90", show_default=True)
 @click.option("--value-of-time", type=_euros, default="8", show_default=True,
               help="EUR per hour of riders' waiting.")
