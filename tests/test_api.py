@@ -129,6 +129,17 @@ API_MATRIX = {
     ("get", "/api/v1/cities/{slug}/mobility/plan"): (
         "/api/v1/cities/kranj/mobility/plan?from=46.253,14.3808&to=46.234,14.328"
         "&depart=2026-12-02T07:15", None, PUBLIC_OK),
+    # timetable scenarios: drafts and writes are the city's staff's (no scenario 0 exists)
+    ("get", "/api/v1/cities/{slug}/mobility/scenarios"): (
+        "/api/v1/cities/kranj/mobility/scenarios", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/mobility/scenarios/{pk}"): (
+        "/api/v1/cities/kranj/mobility/scenarios/0", None, (404,) * len(CALLERS)),
+    ("post", "/api/v1/cities/{slug}/mobility/scenarios"): (
+        "/api/v1/cities/kranj/mobility/scenarios", {"name": "Matrix", "edits": []},
+        (401, 404, 201, 404, 404, 401, 401)),
+    ("post", "/api/v1/cities/{slug}/mobility/scenarios/{pk}/versions"): (
+        "/api/v1/cities/kranj/mobility/scenarios/0/versions", {"edits": []},
+        (401, 404, 404, 404, 404, 401, 401)),
     ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
     ("post", "/api/v1/card/taps/batch"): (
         "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},

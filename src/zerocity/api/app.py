@@ -23,6 +23,7 @@ from zerocity.api import (
     inventory,
     mobility,
     mobility_realtime,
+    mobility_scenarios,
     plan,
 )
 
@@ -63,5 +64,6 @@ api = ZeroCityAPI(
     parser=errors.JsonParser(),
 )
 errors.install(api)
-for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime):
+for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime,
+               mobility_scenarios):
     api.add_router("", module.router)

@@ -31,6 +31,7 @@ PUBLIC_DRAFTS_FOR_STAFF = "public; drafts for city staff"
 SOURCE_TOKEN = "source_token"
 VALIDATOR_TOKEN = "validator_token"
 HOLDER_SESSION = "signed_in; own records only"
+STAFF_SESSION = "signed_in; the city's staff only"
 
 
 def rule(name: str, **extra: Any) -> dict[str, Any]:
