@@ -36,6 +36,7 @@ from zerocity.mobility.scenarios.services import (
     save_version,
 )
 
+pytestmark = pytest.mark.usefixtures("in_english")
 H7 = 7 * 3600
 
 
@@ -279,6 +280,14 @@ def test_an_edit_that_cannot_be_applied_names_its_path(edit, where, words):
     assert words in caught.value.message
 
 
+def test_an_edit_error_is_told_in_the_language_asked():
+    from django.utils import translation
+
+    with translation.override("sl"), pytest.raises(EditError) as caught:
+        edited({**HEADWAY, "route_id": "L9"})
+    assert str(caught.value) == "edits[0].route_id: vozni red nima linije \"L9\"."
+
+
 def test_a_stop_inserted_twice_is_refused():
     insert = {"type": "insert_stop", "route_id": "L1", "stop_id": "X", "after_stop": "A",
               "secs_from_previous": 60}
@@ -507,3 +516,18 @@ def test_the_api_lists_drafts_for_staff_and_saves_versions(client, city, feed):
     client.force_login(staff)
     assert client.get(plan).status_code == 200
 
+
+
+def test_a_changed_trip_keeps_its_frequencies_and_transfers():
+    # given a frequency-based trip with a transfer rule naming it; when its dwell changes
+    f = Feed().calendar("WK").stop("A", 0).stop("B", 1000).stop("C", 2000)
+    f.trip("F", "F-0", [("A", H7), ("B", H7 + 300, H7 + 330), ("C", H7 + 630)])
+    f.frequency("F-0", "07:00:00", "08:00:00", 600)
+    f.transfer(from_stop_id="C", to_stop_id="C", from_trip_id="F-0", to_trip_id="F-0",
+               transfer_type=1)
+    out = apply_edits(f.build(), load_edits([{"type": "adjust_dwell", "route_id": "F",
+                                              "dwell_secs": 0}]))
+    # then its rows elsewhere stay; only its times changed (C at 07:10:00)
+    assert out["frequencies"]["trip_id"].tolist() == ["F-0"]
+    assert out["transfers"]["from_trip_id"].tolist() == ["F-0"]
+    assert times(out)[-1] == ("F-0", "C", "07:10:00", "07:10:00")

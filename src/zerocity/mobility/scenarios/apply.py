@@ -107,11 +107,13 @@ class Feed:
     def frequency_based(self) -> set[str]:
         return set(self.column("frequencies", "trip_id"))
 
-    def replace(self, removed: set[str], trips: list[dict[str, str]],
-                calls: list[Call]) -> None:
-        """Take ``removed`` trips out (and the rows naming them), then append new trips and
-        stop times (the times written from the calls' seconds)."""
-        for name, col in (("trips", "trip_id"), ("stop_times", "trip_id"), *TRIP_REFERENCES):
+    def replace(self, removed: set[str], trips: list[dict[str, str]], calls: list[Call], *,
+                references: bool = True) -> None:
+        """Take ``removed`` trips out (and, with ``references``, the rows naming them in other
+        files), then append new trips and stop times (the times written from the calls'
+        seconds)."""
+        for name, col in (("trips", "trip_id"), ("stop_times", "trip_id"),
+                          *(TRIP_REFERENCES if references else ())):
             frame = self.tables.get(name)
             if frame is not None and col in frame.columns and removed:
                 self.tables[name] = frame[~frame[col].isin(removed)]
@@ -296,7 +298,7 @@ def _rewrite(feed: Feed, changed: dict[str, list[Call]], *, drop_shape: bool,
     trips = [_blank(rows[t], "block_id", *(("shape_id",) if drop_shape else ())) for t in changed]
     calls = [c for t in changed for c in (_renumber(changed[t], drop_shape=drop_shape)
                                           if renumber else changed[t])]
-    feed.replace(set(changed), trips, calls)
+    feed.replace(set(changed), trips, calls, references=False)  # the same trips, changed
 
 
 def _shifted(calls: Sequence[Call], delta: int) -> list[Call]:
