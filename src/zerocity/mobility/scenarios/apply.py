@@ -94,15 +94,29 @@ class Feed:
         order = pd.to_numeric(rows["stop_sequence"], errors="coerce")
         rows = rows.assign(_seq=order).sort_values(["trip_id", "_seq"], kind="stable")
         out: dict[str, list[Call]] = {t: [] for t in trip_ids}
-        for record in rows.drop(columns="_seq").to_dict("records"):
-            row = {str(k): str(v) for k, v in record.items()}
+        rows = rows.drop(columns="_seq")
+        cols = [str(c) for c in rows.columns]
+        for values in rows.to_numpy(dtype=object):
+            row = dict(zip(cols, (str(v) for v in values), strict=True))
             out[row["trip_id"]].append(Call(row, _secs(row.get("arrival_time", "")),
                                             _secs(row.get("departure_time", ""))))
         return out
 
     def starts(self, trip_ids: Sequence[str]) -> dict[str, int | None]:
-        return {t: (c[0].dep if c[0].dep is not None else c[0].arr) if c else None
-                for t, c in self.calls(trip_ids).items()}
+        """When each trip leaves its first stop (its arrival there when it has no
+        departure); None for a trip with no stop times."""
+        st = self.table("stop_times")
+        rows = st[st["trip_id"].isin(set(trip_ids))]
+        order = pd.to_numeric(rows["stop_sequence"], errors="coerce")
+        first = (rows.assign(_seq=order).sort_values(["trip_id", "_seq"], kind="stable")
+                 .groupby("trip_id", sort=False).head(1))
+        out: dict[str, int | None] = {t: None for t in trip_ids}
+        arrivals = first["arrival_time"] if "arrival_time" in first.columns else \
+            pd.Series([""] * len(first), index=first.index)
+        for tid, dep, arr in zip(first["trip_id"], first["departure_time"], arrivals,
+                                 strict=True):
+            out[str(tid)] = _secs(str(dep)) if dep else _secs(str(arr))
+        return out
 
     def frequency_based(self) -> set[str]:
         return set(self.column("frequencies", "trip_id"))

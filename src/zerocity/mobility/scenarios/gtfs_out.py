@@ -66,11 +66,9 @@ def to_zip(tables: Tables) -> bytes:
             frame = tables[name]
             if not len(frame) and name not in KEEP_EMPTY:
                 continue
-            text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerow([str(c) for c in frame.columns])
-            writer.writerows(frame.astype(str).itertuples(index=False, name=None))
+            text = frame.astype(str).to_csv(index=False, lineterminator="\r\n",
+                                            quoting=csv.QUOTE_MINIMAL)
             info = zipfile.ZipInfo(f"{name}.txt", date_time=(2026, 1, 1, 0, 0, 0))
-            archive.writestr(info, text.getvalue().encode("utf-8"),
+            archive.writestr(info, text.encode("utf-8"),
                              compress_type=zipfile.ZIP_DEFLATED)
     return buf.getvalue()
