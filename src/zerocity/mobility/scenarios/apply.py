@@ -188,9 +188,9 @@ def _in_window(feed: Feed, route_id: str, direction: str | None, window: Window,
 
 
 def _retime(feed: Feed, n: int, found: list[tuple[str, int]],
-            departures: Callable[[int, int], list[int]]) -> None:
+            departures: Callable[[int, list[int]], list[int]]) -> None:
     """Replace ``found`` trips, per service and direction, by copies of each group's first
-    trip leaving at ``departures(first departure, trips in the group)``."""
+    trip leaving at ``departures(first departure, the group's departures)``."""
     rows = _trip_rows(feed, [t for t, _s in found])
     calls = feed.calls([t for t, _s in found])
     groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
@@ -202,7 +202,7 @@ def _retime(feed: Feed, n: int, found: list[tuple[str, int]],
     new_calls: list[Call] = []
     for members in groups.values():
         template, t0 = members[0]
-        for dep in departures(t0, len(members)):
+        for dep in departures(t0, [start for _t, start in members]):
             tid = feed.new_id(f"{template}~{n}-{hms(dep).replace(':', '')}", taken)
             new_trips.append({**_blank(rows[template], "block_id"), "trip_id": tid})
             shift = dep - t0
@@ -215,15 +215,19 @@ def _retime(feed: Feed, n: int, found: list[tuple[str, int]],
 
 def adjust_headway(feed: Feed, e: AdjustHeadway, n: int, where: str) -> None:
     found = _in_window(feed, e.route_id, e.direction_id, e.window, where)
-    _retime(feed, n, found, lambda t0, _count: list(range(t0, e.window.end, e.headway_secs)))
+    _retime(feed, n, found, lambda t0, _old: list(range(t0, e.window.end, e.headway_secs)))
 
 
 def adjust_frequency(feed: Feed, e: AdjustFrequency, n: int, where: str) -> None:
     found = _in_window(feed, e.route_id, e.direction_id, e.window, where)
 
-    def departures(t0: int, count: int) -> list[int]:
+    def departures(t0: int, old: list[int]) -> list[int]:
+        # the trips' span: first to last departure and one mean headway more (to the window's
+        # end for a single trip), shared evenly by the new number of trips
+        count = len(old)
         wanted = max(1, round(count * e.factor))
-        spacing = (e.window.end - t0) / wanted
+        span = (old[-1] - t0) * count / (count - 1) if count > 1 else e.window.end - t0
+        spacing = span / wanted
         return [t0 + int(round(k * spacing)) for k in range(wanted)]
 
     _retime(feed, n, found, departures)

@@ -71,7 +71,8 @@ class AdjustHeadway:
 @dataclass(frozen=True)
 class AdjustFrequency:
     """The number of the route's trips in the window scaled by ``factor`` (rounded, at least
-    one), evenly spaced from the first replaced trip's departure, copying it."""
+    one), evenly spaced over the trips' span (first to last departure and one mean headway
+    more) from the first replaced trip's departure, copying it."""
 
     route_id: str
     window: Window
