@@ -139,6 +139,17 @@ API_MATRIX = {
     # (tests/test_mobility_accessibility.py reads a stored result anonymously)
     ("get", "/api/v1/cities/{slug}/mobility/access"): (
         "/api/v1/cities/kranj/mobility/access", None, (404,) * len(CALLERS)),
+    # timetable scenarios: drafts and writes are the city's staff's (no scenario 0 exists)
+    ("get", "/api/v1/cities/{slug}/mobility/scenarios"): (
+        "/api/v1/cities/kranj/mobility/scenarios", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/mobility/scenarios/{pk}"): (
+        "/api/v1/cities/kranj/mobility/scenarios/0", None, (404,) * len(CALLERS)),
+    ("post", "/api/v1/cities/{slug}/mobility/scenarios"): (
+        "/api/v1/cities/kranj/mobility/scenarios", {"name": "Matrix", "edits": []},
+        (401, 404, 201, 404, 404, 401, 401)),
+    ("post", "/api/v1/cities/{slug}/mobility/scenarios/{pk}/versions"): (
+        "/api/v1/cities/kranj/mobility/scenarios/0/versions", {"edits": []},
+        (401, 404, 404, 404, 404, 401, 401)),
     ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
     ("post", "/api/v1/card/taps/batch"): (
         "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},

@@ -130,7 +130,7 @@ def test_anyone_may_plan_a_journey(feed, city):
     assert operation["x-permission"] == "public" and "security" not in operation
     names = {p["name"] for p in operation["parameters"]}
     assert names == {"slug", "from", "to", "depart", "arrive_by", "max_walk_m",
-                     "transfer_slack", "wheelchair", "modes", "within"}
+                     "transfer_slack", "wheelchair", "modes", "within", "scenario"}
     assert {str(code) for code in operation["responses"]} == {"200", "400", "404"}
 
 

@@ -26,6 +26,7 @@ from zerocity.api import (
     mobility_loads,
     mobility_optimise,
     mobility_realtime,
+    mobility_scenarios,
     mobility_stats,
     plan,
 )
@@ -68,5 +69,6 @@ api = ZeroCityAPI(
 )
 errors.install(api)
 for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime,
-               mobility_stats, mobility_optimise, mobility_loads, mobility_access):
+               mobility_stats, mobility_optimise, mobility_loads, mobility_access,
+               mobility_scenarios):
     api.add_router("", module.router)

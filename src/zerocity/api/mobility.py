@@ -17,6 +17,7 @@ from zerocity.api.security import PUBLIC, rule
 from zerocity.core.selectors import get_city
 from zerocity.mobility import journeys
 from zerocity.mobility.planner import Query as Journey
+from zerocity.mobility.scenarios.selectors import access_scenario_for_user, scenario_version
 
 router = Router(tags=["mobility"])
 
@@ -147,10 +148,16 @@ def plan(request: HttpRequest, slug: str,
                                               "rail, ..., bike, walk [default: all]")] = None,
          within: Annotated[int, Query(ge=1, le=1440, description="Minutes the journey may "
                                       "take")] = 180,
+         scenario: Annotated[int | None, Query(
+             description="Plan on this timetable scenario's latest version instead of the "
+                         "city's timetable (drafts: the city's staff only)")] = None,
          ) -> dict[str, Any]:
     city = get_city(slug)
+    on = None
+    if scenario is not None:
+        on = scenario_version(access_scenario_for_user(request.user, city, scenario))
     chosen = journeys.parse_modes(modes) if modes is not None else None
     query = Journey(journeys.parse_point(from_), journeys.parse_point(to), depart or now(),
                     arrive_by=arrive_by, max_walk_m=max_walk_m, transfer_slack_s=transfer_slack,
                     wheelchair=wheelchair, modes=chosen, max_duration_s=within * 60)
-    return journeys.to_json(journeys.plan_journey(city, query))
+    return journeys.to_json(journeys.plan_journey(city, query, scenario=on))

@@ -38,7 +38,7 @@ from zerocity.core.errors import NotFound
 from zerocity.core.formats import money, number
 from zerocity.core.models import City
 from zerocity.mobility import bikes, realtime, timetables, walking
-from zerocity.mobility.models import FeedVersion, WalkNetwork
+from zerocity.mobility.models import FeedVersion, ScenarioVersion, WalkNetwork
 from zerocity.mobility.planner import BikeShare, CardFares, EmissionFactors, Query, plan
 from zerocity.mobility.planner.query import Itinerary, Leg, Note, Place, PlanResult
 from zerocity.mobility.planner.timetable import ROUTE_MODES, Timetable
@@ -73,6 +73,15 @@ class FeedUsed:
     def of(cls, v: FeedVersion) -> FeedUsed:
         return cls(v.pk, v.name, v.feed_version, v.sha256, v.publisher, v.publisher_url,
                    v.licence, v.attribution, v.start_date, v.end_date)
+
+    @classmethod
+    def of_scenario(cls, s: ScenarioVersion) -> FeedUsed:
+        """A scenario's derived feed: its base version's licence and attribution (the
+        derived feed is the base's data, changed), named as the scenario's version."""
+        v = s.scenario.base
+        return cls(v.pk, f"{v.name} + {s.scenario.name} v{s.number}", v.feed_version, s.sha256,
+                   v.publisher, v.publisher_url, v.licence, v.attribution, v.start_date,
+                   v.end_date)
 
 
 @dataclass(frozen=True)
@@ -196,18 +205,27 @@ MODES_PATTERN = "^(?:{0})(?:,(?:{0}))*$".format("|".join(MODES))
 
 # -- planning ---------------------------------------------------------------------------------
 
-def plan_journey(city: City, query: Query) -> JourneyPlan:
+def plan_journey(city: City, query: Query,
+                 scenario: ScenarioVersion | None = None) -> JourneyPlan:
     """Itineraries for ``query`` on the city's timetable in force on the departure's service
     date (a naive ``query.when`` is the city's local time). NotFound when the city has no
-    timetable for that date."""
+    timetable for that date. With ``scenario`` (a scenario's version) the journey is planned
+    on its derived feed instead, on its base version's dates, without real time; the city's
+    own timetable is not touched."""
     tz = city.timezone
     query = replace(query, when=local(query.when, tz))
     day = query.when.date()
-    version = _version(city, day)
     moment = now()
     walk = walking.current(city)
-    tt, live = _timetable(city, version, day, moment, walk, near=abs(
-        query.when - moment) <= REALTIME_SPAN)
+    if scenario is None:
+        version = _version(city, day)
+        used = FeedUsed.of(version)
+        tt, live = _timetable(city, version, day, moment, walk, near=abs(
+            query.when - moment) <= REALTIME_SPAN)
+    else:
+        _in_dates(city, scenario.scenario.base, day)
+        used = FeedUsed.of_scenario(scenario)
+        tt, live = _timetable(city, scenario, day, moment, walk, near=False)
     shared = _bikes(city, moment)
     fares = card_fares(city)
     result = plan(tt, query, fares=fares, factors=emission_factors(city, day.year),
@@ -217,7 +235,7 @@ def plan_journey(city: City, query: Query) -> JourneyPlan:
         city_slug=city.slug, city_name=city.name, tz=tz, query=query, service_date=day,
         result=result, notes=tuple(translate(n, tz) for n in result.notes) + said,
         excluded=tuple(translate(n, tz) for n in result.excluded),
-        feeds=(FeedUsed.of(version),), currency=fares.currency if fares else _currency(city),
+        feeds=(used,), currency=fares.currency if fares else _currency(city),
         priced=fares is not None, realtime=live, planned_at=moment,
         walk_network=None if walk is None else WalkUsed(walk.pk, walk.name, walk.licence,
                                                         walk.attribution))
@@ -225,14 +243,20 @@ def plan_journey(city: City, query: Query) -> JourneyPlan:
 
 def _version(city: City, day: date) -> FeedVersion:
     version = version_in_force(city, day)
-    # the day after the last service date still has that date's trips past midnight
-    if version is None or day > version.end_date + timedelta(days=1):
-        raise NotFound(_("%(city)s has no timetable for %(day)s.")
-                       % {"city": city.name, "day": date_format(day, "DATE_FORMAT")})
+    _in_dates(city, version, day)
+    assert version is not None
     return version
 
 
-def _timetable(city: City, version: FeedVersion, day: date, moment: datetime,
+def _in_dates(city: City, version: FeedVersion | None, day: date) -> None:
+    # the day after the last service date still has that date's trips past midnight
+    if (version is None or day < version.start_date
+            or day > version.end_date + timedelta(days=1)):
+        raise NotFound(_("%(city)s has no timetable for %(day)s.")
+                       % {"city": city.name, "day": date_format(day, "DATE_FORMAT")})
+
+
+def _timetable(city: City, version: timetables.FeedSource, day: date, moment: datetime,
                walk: WalkNetwork | None, *,
                near: bool) -> tuple[Timetable, realtime.RealtimeStatus | None]:
     """The timetable to plan on (walking on the city's network when it has one) and, for a

@@ -9,6 +9,7 @@ to. Versions are never changed or deleted; a newer one takes over from its start
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from zerocity.core.models import City
@@ -334,3 +335,63 @@ class AccessibilityResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city_id} accessibility {self.service_date} #{self.pk}"
+
+
+# -- timetable scenarios ------------------------------------------------------------------------
+
+class ScenarioStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    PUBLISHED = "published", "published"
+
+
+class Scenario(models.Model):
+    """A change to a city's timetable under study: a list of edits on one feed version
+    (``scenarios.edits``), kept as numbered versions (``ScenarioVersion``)."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="scenarios")
+    base = models.ForeignKey(FeedVersion, on_delete=models.PROTECT, related_name="scenarios",
+                             help_text="the feed version the edits apply to")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=ScenarioStatus.choices,
+                              default=ScenarioStatus.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["city", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.city_id} scenario #{self.pk} {self.name}"
+
+
+class ScenarioVersion(models.Model):
+    """One edit list of a scenario and the feed it derives, never changed: a new edit list is
+    a new version. Its tables are stored as a feed version's are (``store``, under
+    ``path``), so whatever reads a feed version reads it too (``path``, ``sha256``)."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    edits = models.JSONField(help_text="the edit list as saved")
+    edits_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the edits' canonical "
+                                    "JSON (keys sorted, no spaces)")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the derived GTFS zip")
+    path = models.CharField(max_length=300, help_text="the derived tables' folder under "
+                            "DATA_DIR")
+    counts = models.JSONField(default=dict, help_text="rows per file of the derived feed")
+    warning_counts = models.JSONField(default=dict, help_text="the validator's notices on the "
+                                      "derived feed, per code")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["scenario", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "number"],
+                                    name="scenarioversion_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"scenario #{self.scenario_id} v{self.number}"

@@ -22,12 +22,12 @@ import uuid
 from collections import OrderedDict
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 from django.utils.timezone import now
 
 from zerocity.mobility import store
-from zerocity.mobility.models import FeedVersion
 from zerocity.mobility.planner import timetable as compiler
 from zerocity.mobility.planner import transfers, walking
 from zerocity.mobility.planner.timetable import Timetable
@@ -36,6 +36,19 @@ from zerocity.mobility.planner.walking import WalkNetwork
 MEMORY = 16
 KEEP_PAST_DAYS = 7
 FOLDER = "timetables"
+
+
+
+class FeedSource(Protocol):
+    """What a timetable is compiled from: a feed version, or a scenario's version (its derived
+    feed, stored the same way): the tables' folder and the SHA-256 naming their bytes."""
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
 
 _lock = threading.Lock()
 _memory: OrderedDict[tuple[str, date, str, str], Timetable] = OrderedDict()
@@ -54,13 +67,13 @@ def code_digest() -> str:
     return _code
 
 
-def cache_path(version: FeedVersion, day: date, tz: str, walk: WalkNetwork | None = None) -> Path:
+def cache_path(version: FeedSource, day: date, tz: str, walk: WalkNetwork | None = None) -> Path:
     on = "" if walk is None else f"-walk{walk.digest}"
     return (Path(settings.DATA_DIR) / FOLDER / version.sha256
             / f"{day.isoformat()}-{tz.replace('/', '_')}-{code_digest()}{on}.npz")
 
 
-def compiled(version: FeedVersion, day: date, tz: str,
+def compiled(version: FeedSource, day: date, tz: str,
              walk: WalkNetwork | None = None) -> Timetable:
     """The timetable of ``version`` for service date ``day`` (with the previous date's trips
     past midnight), in zone ``tz``, walking on ``walk`` (the city's walking network; None: the

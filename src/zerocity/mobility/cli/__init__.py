@@ -169,10 +169,13 @@ def walk_import(file: Path, city_slug: str, name: str, licence: str, attribution
               show_default=True)
 @click.option("--language", type=click.Choice(["sl", "en"]), help="The language of the "
               "answer [default: the site's, Slovenian].")
+@click.option("--scenario", "scenario_id", type=int, default=None, metavar="ID",
+              help="Plan on this timetable scenario's latest version instead of the city's "
+              "timetable (zerocity mobility scenario list).")
 @handles_errors
 def plan(city_slug: str, origin: str, destination: str, depart: str | None, arrive_by: bool,
          max_walk_m: float, transfer_slack: int, wheelchair: bool, modes: str | None,
-         within: int, fmt: str, language: str | None) -> None:
+         within: int, fmt: str, language: str | None, scenario_id: int | None) -> None:
     """Journeys from one point to another on the city's timetable in force, with the fare
     the city card charges for them and their CO2e against the same trip by car; sorted by
     arrival. The JSON is the API's (GET /api/v1/cities/SLUG/mobility/plan)."""
@@ -205,7 +208,12 @@ def plan(city_slug: str, origin: str, destination: str, depart: str | None, arri
             wheelchair=wheelchair,
             modes=parsed("--modes", journeys.parse_modes, modes) if modes is not None else None,
             max_duration_s=within * 60)
-        answer = journeys.plan_journey(city, query)
+        on = None
+        if scenario_id is not None:
+            from zerocity.mobility.scenarios.selectors import get_scenario, scenario_version
+
+            on = scenario_version(get_scenario(city, scenario_id))
+        answer = journeys.plan_journey(city, query, scenario=on)
         if fmt == "json":
             click.echo(json.dumps(journeys.to_json(answer), ensure_ascii=False, indent=2))
         else:
@@ -217,20 +225,12 @@ def plan(city_slug: str, origin: str, destination: str, depart: str | None, arri
 
 
 # each topic keeps its commands in its own module of this package
+from zerocity.mobility.cli.access import access, opportunities  # noqa: E402
 from zerocity.mobility.cli.live import bikes, realtime  # noqa: E402
-
-mobility.add_command(realtime)
-mobility.add_command(bikes)
+from zerocity.mobility.cli.loads import loads  # noqa: E402
+from zerocity.mobility.cli.optimise import optimise  # noqa: E402
+from zerocity.mobility.cli.scenario import scenario  # noqa: E402
 from zerocity.mobility.cli.stats import stats  # noqa: E402
 
-mobility.add_command(stats)
-from zerocity.mobility.cli.optimise import optimise  # noqa: E402
-
-mobility.add_command(optimise)
-from zerocity.mobility.cli.loads import loads  # noqa: E402
-
-mobility.add_command(loads)
-from zerocity.mobility.cli.access import access, opportunities  # noqa: E402
-
-mobility.add_command(opportunities)
-mobility.add_command(access)
+for command in (realtime, bikes, stats, loads, access, opportunities, scenario, optimise):
+    mobility.add_command(command)
