@@ -225,6 +225,26 @@ def set_milestone(action: Action, name: str, due: date, *, done: date | None = N
     return milestone
 
 
+@transaction.atomic
+def set_action_effects(action: Action, effects: list[dict[str, Any]], *, source: str,
+                       by: Person | None = None, actor: str = "") -> bool:
+    """Give an action the typed effects another module worked out for it (a timetable
+    scenario's, docs/mobility-scenarios.md), named by ``source`` in the audit. Checked as the
+    plan's own effects are (``EffectError`` naming the effect); the same effects again change
+    nothing (False)."""
+    parse_effects(effects, where=f"action {action.code}: effects")
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if action.effects == effects:
+        return False
+    previous = action.effects
+    action.effects = effects
+    action.last_update_at = timezone.now()
+    action.save(update_fields=["effects", "last_update_at"])
+    audit.record("plan.effects", city=action.plan.city, user=by, actor=actor, obj=action,
+                 action_code=action.code, source=source, effects=effects, previous=previous)
+    return True
+
+
 def _tell_followers(action: Action, subject: str, by: Person | None) -> None:
     """Those who listen (the citizen platform tells the action's followers) hear of it."""
     signals.action_changed.send(sender=Action, action=action, subject=subject, by=by)
