@@ -129,6 +129,10 @@ API_MATRIX = {
     ("get", "/api/v1/cities/{slug}/mobility/plan"): (
         "/api/v1/cities/kranj/mobility/plan?from=46.253,14.3808&to=46.234,14.328"
         "&depart=2026-12-02T07:15", None, PUBLIC_OK),
+    # operational planning: the city's own staff only (signed in)
+    ("get", "/api/v1/cities/{slug}/mobility/fleet"): (
+        "/api/v1/cities/kranj/mobility/fleet?date=2026-12-02", None,
+        (401, 404, 200, 404, 404, 401, 401)),
     ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
     ("post", "/api/v1/card/taps/batch"): (
         "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},

@@ -22,6 +22,7 @@ from zerocity.api import (
     food,
     inventory,
     mobility,
+    mobility_fleet,
     mobility_realtime,
     plan,
 )
@@ -63,5 +64,6 @@ api = ZeroCityAPI(
     parser=errors.JsonParser(),
 )
 errors.install(api)
-for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime):
+for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime,
+               mobility_fleet):
     api.add_router("", module.router)

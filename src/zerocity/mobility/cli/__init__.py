@@ -221,3 +221,6 @@ from zerocity.mobility.cli.live import bikes, realtime  # noqa: E402
 
 mobility.add_command(realtime)
 mobility.add_command(bikes)
+from zerocity.mobility.cli.fleet import fleet  # noqa: E402
+
+mobility.add_command(fleet)
