@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
 from zerocity.core.errors import Conflict, NotFound
-from zerocity.core.models import City
 from zerocity.mobility.fleet import (
     Battery,
     Block,
@@ -33,6 +32,9 @@ from zerocity.mobility.fleet import (
     haversine_km,
     schedule,
 )
+
+if TYPE_CHECKING:  # the scheduler and its JSON run without Django set up (bench, tests)
+    from zerocity.core.models import City
 from zerocity.mobility.planner.timetable import Timetable
 
 SHAPES = "shapes"
