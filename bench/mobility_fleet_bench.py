@@ -88,7 +88,7 @@ def run(name: str, shape: synthetic.Shape, seed: int, limit_s: float) -> bool:
     tables = synthetic.network(shape, seed=seed)
     trips, _ = day_trips(compile_timetable(tables, ZONE, DAY), tables)
     t0 = time.perf_counter()
-    result = fleet.schedule(trips, min_layover_s=LAYOVER_S)
+    result = fleet.schedule(trips, min_layover_s=LAYOVER_S, objective="fleet")
     ours = time.perf_counter() - t0
     t0 = time.perf_counter()
     graph = fleet.compatibility(trips, LAYOVER_S, fleet.Deadhead())

@@ -52,11 +52,12 @@ SHUTTLE = [("t1", "A", "07:00:00", "B", "07:30:00"), ("t3", "A", "07:10:00", "B"
            ("t2", "B", "07:40:00", "A", "08:10:00"), ("t4", "B", "08:00:00", "A", "08:30:00")]
 
 
-def test_given_a_shuttle_when_scheduled_then_two_vehicles_each_turning_at_b():
+@pytest.mark.parametrize("objective", ["fleet", "cost"])
+def test_given_a_shuttle_when_scheduled_then_two_vehicles_each_turning_at_b(objective):
     # t1 reaches B at 07:30 and may leave again from 07:35 (t2 07:40 or t4 08:00); t3 reaches
     # B at 07:40, too late for t2 with a 5-minute layover: only t1->t2 and t3->t4 save both
     trips = trips_of(SHUTTLE, {"A": 0, "B": 5000})
-    result = fleet.schedule(trips, min_layover_s=300, deadhead=None)
+    result = fleet.schedule(trips, min_layover_s=300, deadhead=None, objective=objective)
     assert result.vehicles == 2
     assert result.lower_bound == 2  # 07:10-07:30 and 08:00-08:10
     assert blocks(result, trips) == [["t1", "t2"], ["t3", "t4"]]
@@ -95,6 +96,21 @@ def test_given_zero_layover_and_deadhead_when_a_trip_arrives_as_the_next_leaves_
     trips = trips_of(SHUTTLE, {"A": 0, "B": 5000})
     result = fleet.schedule(trips, min_layover_s=0, deadhead=INSTANT)
     assert result.vehicles == result.lower_bound == 2
+
+
+def test_given_two_vehicles_needed_when_a_second_one_can_wait_at_x_then_no_deadhead():
+    # a and b end at A (07:30, 07:35); c leaves A at 08:00, d leaves X (3 km away) at 09:00.
+    # Two vehicles: c after a or b, and d after the other (3.9 km empty) or, with no deadhead,
+    # d after c (c ends at X at 08:30): the least deadhead runs c->d on one vehicle
+    trips = trips_of([("a", "X", "07:00:00", "A", "07:30:00"),
+                      ("b", "X", "07:05:00", "A", "07:35:00"),
+                      ("c", "A", "08:00:00", "X", "08:30:00"),
+                      ("d", "X", "09:00:00", "A", "09:30:00")],
+                     {"X": -3000, "A": 0})
+    result = fleet.schedule(trips, min_layover_s=300, objective="cost")
+    assert result.vehicles == 2
+    assert ["c", "d"] in [b[1:] for b in blocks(result, trips)]
+    assert result.deadhead_km == 0
 
 
 def test_given_the_minimum_cost_variant_when_vehicles_are_cheap_then_it_avoids_the_deadhead():
@@ -164,11 +180,13 @@ def day(draw: st.DrawFn) -> DayTrips:
 
 
 @settings(max_examples=40, deadline=None)
-@given(day(), st.sampled_from([0, 300, 600]), st.sampled_from(["instant", "road", "none"]))
+@given(day(), st.sampled_from([0, 300, 600]), st.sampled_from(["instant", "road", "none"]),
+       st.sampled_from(["fleet", "cost"]))
 def test_the_fleet_is_never_below_the_peak_and_equals_the_explicit_matching(trips, layover,
-                                                                           kind):
+                                                                           kind, objective):
     deadhead = {"instant": INSTANT, "road": Deadhead(), "none": None}[kind]
-    result = fleet.schedule(trips, min_layover_s=layover, deadhead=deadhead)
+    result = fleet.schedule(trips, min_layover_s=layover, deadhead=deadhead,
+                            objective=objective)
     explicit = fleet.compatibility(trips, layover, deadhead)
     hopcroft_karp = trips.n - int((fleet.maximum_matching(explicit) >= 0).sum())
     assert result.vehicles == hopcroft_karp >= result.lower_bound

@@ -169,6 +169,7 @@ class Schedule:
     arcs: int  # arcs in the compatibility graph
     splits: int = 0  # blocks split for the battery
     infeasible: tuple[int, ...] = field(default=())  # trips no full battery can run
+    objective: str = "fleet"  # what chose the chains: "fleet" (max flow) or "cost"
 
     @property
     def vehicles(self) -> int:
@@ -226,26 +227,37 @@ class Network:
     def n(self) -> int:
         return len(self.order)
 
-    def explicit(self) -> Graph:
-        """The same arcs, one per compatible pair (CSR by predecessor)."""
+    def _positions(self) -> tuple[I64, I64, I64, I64]:
+        """The departures stop by stop in time order (``flat``), and for each trip where its
+        stop's run starts in it, its rank in the run and the departures from it on."""
         n = self.n
-        rank = np.zeros(n, dtype=np.int64)  # a trip's place among its stop's departures
-        length = np.zeros(n, dtype=np.int64)  # departures from there on
+        rank = np.zeros(n, dtype=np.int64)
+        length = np.zeros(n, dtype=np.int64)
+        where = np.zeros(n, dtype=np.int64)
         heads = np.setdiff1d(np.arange(n), self.next_same[self.next_same >= 0])
         members: list[I64] = []
-        for head in heads:
-            chain = [int(head)]
+        offset = 0
+        for head in heads.tolist():
+            chain = [head]
             while self.next_same[chain[-1]] >= 0:
                 chain.append(int(self.next_same[chain[-1]]))
-            members.append(np.asarray(chain, dtype=np.int64))
-        flat = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
-        where = np.zeros(n, dtype=np.int64)
-        offset = 0
-        for member in members:
+            member = np.asarray(chain, dtype=np.int64)
+            members.append(member)
             rank[member] = np.arange(len(member))
             length[member] = len(member) - np.arange(len(member))
             where[member] = offset
             offset += len(member)
+        flat = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
+        return flat, where, rank, length
+
+    def explicit_arcs(self) -> int:
+        """How many arcs :meth:`explicit` would have."""
+        return int(self._positions()[3][self.arc_to].sum())
+
+    def explicit(self) -> Graph:
+        """The same arcs, one per compatible pair (CSR by predecessor)."""
+        n = self.n
+        flat, where, rank, length = self._positions()
         counts = length[self.arc_to]
         first = where[self.arc_to] + rank[self.arc_to]
         rows = np.repeat(self.arc_from, counts)
@@ -410,13 +422,16 @@ class TooLarge(ValueError):
 def schedule(trips: DayTrips, *, min_layover_s: int = 300,
              deadhead: Deadhead | None = Deadhead(), vehicle_cost: float | None = None,
              deadhead_cost_per_km: float = 1.0, battery: Battery | None = None,
-             objective: str = "fleet") -> Schedule:
+             objective: str = "auto") -> Schedule:
     """The service date's blocks. ``objective``: "fleet", the minimum fleet from the maximum
     flow of the compressed graph (any network size); "cost", the minimum-cost assignment on
     the explicit graph (``vehicle_cost`` per vehicle, ``deadhead_cost_per_km``; with no
     vehicle cost the minimum fleet and then the least deadhead), refused (:class:`TooLarge`)
-    above ``MAX_EXPLICIT_ARCS`` compatible pairs."""
+    above ``MAX_EXPLICIT_ARCS`` compatible pairs; "auto", "cost" up to that size, else
+    "fleet"."""
     net = network(trips, min_layover_s, deadhead)
+    if objective == "auto":
+        objective = "cost" if net.explicit_arcs() <= MAX_EXPLICIT_ARCS else "fleet"
     if objective == "cost":
         graph = net.explicit()
         if graph.arcs > MAX_EXPLICIT_ARCS:
@@ -442,7 +457,7 @@ def schedule(trips: DayTrips, *, min_layover_s: int = 300,
     lower = peak_trips(trips.start, trips.end)
     if battery is None:
         return Schedule(_numbered([(b, None, None) for b in blocks], trips), lower, matched,
-                        arcs)
+                        arcs, objective=objective)
     charged: list[tuple[list[Leg], float | None, float | None]] = []
     infeasible: list[int] = []
     splits = 0
@@ -452,7 +467,7 @@ def schedule(trips: DayTrips, *, min_layover_s: int = 300,
         infeasible.extend(bad)
         charged.extend(parts)
     return Schedule(_numbered(charged, trips), lower, matched, arcs, splits,
-                    tuple(sorted(infeasible)))
+                    tuple(sorted(infeasible)), objective)
 
 
 def _seconds(deadhead: Deadhead | None, km: float) -> int:

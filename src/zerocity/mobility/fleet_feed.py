@@ -122,7 +122,7 @@ class Parameters:
     vehicle_cost: float | None
     deadhead_cost_per_km: float
     battery: Battery | None
-    objective: str = "fleet"
+    objective: str = "auto"
 
 
 def parameters(*, min_layover_min: float = 5.0, no_deadhead: bool = False,
@@ -145,7 +145,7 @@ def parameters(*, min_layover_min: float = 5.0, no_deadhead: bool = False,
         min_layover_s=round(min_layover_min * 60),
         deadhead=None if no_deadhead else Deadhead(deadhead_speed_kmh, detour),
         vehicle_cost=vehicle_cost, deadhead_cost_per_km=deadhead_cost_per_km, battery=battery,
-        objective="cost" if vehicle_cost is not None or least_deadhead else "fleet")
+        objective="cost" if vehicle_cost is not None or least_deadhead else "auto")
 
 
 def hms(seconds: int) -> str:
@@ -212,8 +212,9 @@ def to_json(trips: DayTrips, source: list[str], result: Schedule, params: Parame
             "min_layover_min": params.min_layover_s / 60,
             "deadhead": None if dh is None else {"speed_kmh": dh.speed_kmh,
                                                  "detour": dh.detour},
-            "objective": ("minimum fleet (maximum matching)" if params.objective == "fleet"
-                          else "minimum cost" if params.vehicle_cost is not None else
+            "objective": ("minimum fleet (maximum flow; deadhead not minimised)"
+                          if result.objective == "fleet" else "minimum cost"
+                          if params.vehicle_cost is not None else
                           "minimum fleet, then least deadhead km"),
             "vehicle_cost": params.vehicle_cost,
             "deadhead_cost_per_km": params.deadhead_cost_per_km,

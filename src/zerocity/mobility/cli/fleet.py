@@ -31,7 +31,8 @@ from zerocity.core.cli import city_opt, handles_errors
 @click.option("--deadhead-cost", type=click.FloatRange(0), default=1.0, show_default=True,
               help="EUR per deadhead km (with --vehicle-cost or --least-deadhead).")
 @click.option("--least-deadhead", is_flag=True, help="The minimum fleet, then the least "
-              "deadhead km (minimum-cost assignment; Kranj-sized days).")
+              "deadhead km (minimum-cost assignment): the default up to 3 million compatible "
+              "pairs of trips; with this flag, refused above.")
 @click.option("--battery-kwh", type=click.FloatRange(0, min_open=True), default=None,
               help="Battery buses: usable kWh between overnight charges.")
 @click.option("--range-km", type=click.FloatRange(0, min_open=True), default=None,
