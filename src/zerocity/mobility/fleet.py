@@ -11,12 +11,14 @@ A schedule is a set of chains covering every trip; each arc used saves one vehic
     minimum fleet = trips - maximum matching of the bipartite graph (predecessor, successor)
 
 (Dantzig & Fulkerson 1954; single-depot VSP, Bunte & Kliewer 2009, research
-mobility-upscale.md §4 [46]), solved by Hopcroft-Karp
-(``scipy.sparse.csgraph.maximum_bipartite_matching``). :func:`schedule` solves instead the
-min-cost version: every trip has a successor or ends its block (which costs one vehicle),
-assigned at least cost (``min_weight_full_bipartite_matching``, LAPJVsp); with no vehicle cost
-given, the vehicle cost is larger than any total deadhead can be, so it gives the minimum fleet
-and, among the schedules with that fleet, the least deadhead km.
+mobility-upscale.md §4 [46]). The explicit graph has about n^2/2 arcs; :class:`Network` keeps
+one arc per trip and start stop and solves the matching as a maximum flow
+(:func:`network_matching`), which tests hold to Hopcroft-Karp on the explicit graph
+(``scipy.sparse.csgraph.maximum_bipartite_matching``) and to a HiGHS MILP. The min-cost version
+(:func:`min_cost_matching`): every trip has a successor or ends its block (which costs one
+vehicle), assigned at least cost (``min_weight_full_bipartite_matching``, LAPJVsp); with no
+vehicle cost given, the vehicle cost is larger than any total deadhead can be, so it gives the
+minimum fleet and, among the schedules with that fleet, the least deadhead km.
 
 A lower bound is the peak number of trips under way at once (half-open [start, end)); with no
 layover and no deadhead time the minimum fleet equals it (Dilworth; a test shows it).
