@@ -150,6 +150,10 @@ API_MATRIX = {
     ("post", "/api/v1/cities/{slug}/mobility/scenarios/{pk}/versions"): (
         "/api/v1/cities/kranj/mobility/scenarios/0/versions", {"edits": []},
         (401, 404, 404, 404, 404, 401, 401)),
+    # operational planning: the city's own staff only (signed in)
+    ("get", "/api/v1/cities/{slug}/mobility/fleet"): (
+        "/api/v1/cities/kranj/mobility/fleet?date=2026-12-02", None,
+        (401, 404, 200, 404, 404, 401, 401)),
     ("post", "/api/v1/card/taps"): ("/api/v1/card/taps", TAP, (*DEVICE, 401, 201, 401)),
     ("post", "/api/v1/card/taps/batch"): (
         "/api/v1/card/taps/batch", {"device_id": "bus-matrix", "taps": [TAP]},

@@ -23,6 +23,7 @@ from zerocity.api import (
     inventory,
     mobility,
     mobility_access,
+    mobility_fleet,
     mobility_loads,
     mobility_optimise,
     mobility_realtime,
@@ -70,5 +71,5 @@ api = ZeroCityAPI(
 errors.install(api)
 for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime,
                mobility_stats, mobility_optimise, mobility_loads, mobility_access,
-               mobility_scenarios):
+               mobility_scenarios, mobility_fleet):
     api.add_router("", module.router)

@@ -226,6 +226,7 @@ def plan(city_slug: str, origin: str, destination: str, depart: str | None, arri
 
 # each topic keeps its commands in its own module of this package
 from zerocity.mobility.cli.access import access, opportunities  # noqa: E402
+from zerocity.mobility.cli.fleet import fleet  # noqa: E402
 from zerocity.mobility.cli.live import bikes, realtime  # noqa: E402
 from zerocity.mobility.cli.loads import loads  # noqa: E402
 from zerocity.mobility.cli.optimise import optimise  # noqa: E402
@@ -233,7 +234,8 @@ from zerocity.mobility.cli.scenario import scenario  # noqa: E402
 from zerocity.mobility.cli.stats import stats  # noqa: E402
 from zerocity.mobility.cli.worth import scenario_attach, scenario_compare  # noqa: E402
 
-for command in (realtime, bikes, stats, loads, access, opportunities, scenario, optimise):
+for command in (realtime, bikes, stats, loads, access, opportunities, scenario, optimise,
+                fleet):
     mobility.add_command(command)
 scenario.add_command(scenario_compare)
 scenario.add_command(scenario_attach)
