@@ -151,6 +151,9 @@ def test_doubling_line_1_on_the_kranj_demo_is_worth_its_figures_and_moves_the_pl
     assert b["service_days"] == sc["service_days"] > 300
     # and more bus-km, bus-hours and trips, the change in percent of the base
     assert D(sc["bus_km"]) > D(b["bus_km"]) and sc["trips"] > b["trips"]
+    # and more vehicles on the typical (school) day, never fewer than are under way at once
+    assert b["typical_day"] == sc["typical_day"]
+    assert sc["fleet"] > b["fleet"] > 0
     assert out["change"]["bus_km_percent"] == str(
         ((D(sc["bus_km"]) - D(b["bus_km"])) / D(b["bus_km"]) * 100).quantize(D("0.1")))
     # and the ridership range follows the bus-km change with ε 0.4 and 0.7

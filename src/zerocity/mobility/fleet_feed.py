@@ -35,6 +35,7 @@ from zerocity.mobility.fleet import (
 
 if TYPE_CHECKING:  # the scheduler and its JSON run without Django set up (bench, tests)
     from zerocity.core.models import City
+    from zerocity.mobility.timetables import FeedSource
 from zerocity.mobility.planner.timetable import Timetable
 
 SHAPES = "shapes"
@@ -231,23 +232,39 @@ def to_json(trips: DayTrips, source: list[str], result: Schedule, params: Parame
 
 # -- a city's service date -------------------------------------------------------------------
 
+def source_trips(version: FeedSource, day: date, tz: str) -> tuple[DayTrips, list[str]]:
+    """The trips of service date ``day`` of a feed version or a scenario's derived feed."""
+    from zerocity.mobility import store, timetables
+
+    tt = timetables.compiled(version, day, tz)
+    tables = {name: frame for name in ("trips", "stops", SHAPES)
+              if (frame := store.read_table(version.path, name)) is not None}
+    return day_trips(tt, tables)
+
+
+def fleet_size(version: FeedSource, day: date, tz: str,
+               params: Parameters | None = None) -> int:
+    """The fewest vehicles that run ``day`` of a feed version or a scenario's derived feed
+    (the default parameters: a 5-minute layover, deadhead on the straight line)."""
+    p = params or parameters()
+    trips, _ = source_trips(version, day, tz)
+    return schedule(trips, min_layover_s=p.min_layover_s, deadhead=p.deadhead,
+                    objective="fleet").vehicles
+
+
 def city_fleet(city: City, day: date, params: Parameters,
                charger_stop_ids: tuple[str, ...] = ()) -> dict[str, Any]:
     """The blocks of ``city``'s trips on service date ``day`` (the feed version in force then,
     compiled as the planner compiles it), as :func:`to_json`. NotFound when the city has no
     timetable for that date; Conflict (422) for a charger stop the feed does not have, or a
     minimum-cost request on too large a day."""
-    from zerocity.mobility import store, timetables
     from zerocity.mobility.selectors import version_in_force
 
     version = version_in_force(city, day)
     if version is None or day > version.end_date:
         raise NotFound(_("%(city)s has no timetable for %(day)s.")
                        % {"city": city.name, "day": day.isoformat()})
-    tt = timetables.compiled(version, day, city.timezone)
-    tables = {name: frame for name in ("trips", "stops", SHAPES)
-              if (frame := store.read_table(version.path, name)) is not None}
-    trips, source = day_trips(tt, tables)
+    trips, source = source_trips(version, day, city.timezone)
     battery = params.battery
     if battery is not None and charger_stop_ids:
         index = {s: i for i, s in enumerate(trips.stop_ids)}

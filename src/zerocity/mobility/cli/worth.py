@@ -39,6 +39,7 @@ def _text(c: dict[str, Any]) -> list[str]:
             "+-", "-"),
         f"bus-hours\t{b['bus_hours']}\t-> {s['bus_hours']}",
         f"buses at once\t{b['peak_vehicles']}\t-> {s['peak_vehicles']}",
+        f"fleet on {b['typical_day']}\t{b['fleet']}\t-> {s['fleet']}",
         f"operating cost {cost['currency']}\t{cost['base']}\t-> {cost['scenario']}",
         "t CO2 II.1.1 (diesel)\t" + f"{e_b['II.1.1']}\t-> {e_s['II.1.1']}",
         "t CO2 II.1.2 (electricity)\t" + f"{e_b['II.1.2']}\t-> {e_s['II.1.2']}",

@@ -68,14 +68,17 @@ def day_types(calendar: dict[str, Any], first: date, last: date) -> list[DayType
 
 @dataclass(frozen=True)
 class Year:
-    """A feed's service over a year: bus-km, bus-hours and trips summed over its days, and the
-    most buses under way at once on any day."""
+    """A feed's service over a year: bus-km, bus-hours and trips summed over its days, the
+    most buses under way at once on any day, and the day type with the most days (its
+    ``busiest`` sample day stands for the fleet the timetable needs)."""
 
     bus_km: Decimal
     bus_hours: Decimal
     trips: int
     service_days: int
     peak_vehicles: int
+    typical_day: date | None = None
+    fleet: int | None = None  # the fewest vehicles that run the typical day (fleet_feed)
 
 
 def _calendar(folder: Path) -> dict[str, Any]:
@@ -105,7 +108,8 @@ def year_of_service(folder: Path, first: date, last: date) -> Year:
             days += t.days
     finally:
         con.close()
-    return Year(km, hours, trips, days, peak)
+    typical = max(types, key=lambda t: t.days).sample if types else None
+    return Year(km, hours, trips, days, peak, typical)
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,9 @@ def _d(x: Decimal, places: str = "0.01") -> str:
 def _year_json(y: Year) -> dict[str, Any]:
     return {"bus_km": _d(y.bus_km, "0.1"), "bus_hours": _d(y.bus_hours, "0.1"),
             "trips": y.trips, "service_days": y.service_days,
-            "peak_vehicles": y.peak_vehicles}
+            "peak_vehicles": y.peak_vehicles,
+            "typical_day": y.typical_day.isoformat() if y.typical_day else None,
+            "fleet": y.fleet}
 
 
 def _energy_json(e: FleetEnergy) -> dict[str, Any]:

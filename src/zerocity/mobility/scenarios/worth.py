@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict, NotFound
+from zerocity.mobility.fleet_feed import fleet_size
 from zerocity.mobility.models import Scenario, ScenarioVersion
 from zerocity.mobility.scenarios import compare as cmp
 from zerocity.mobility.scenarios.selectors import scenario_version
@@ -76,6 +77,11 @@ def compare_scenario(scenario: Scenario, *, number: int | None = None,
     root = Path(settings.DATA_DIR)
     base = _per_year(cmp.year_of_service(root / scenario.base.path, first, last), days)
     changed = _per_year(cmp.year_of_service(root / version.path, first, last), days)
+    if base.typical_day is not None:
+        # both on the base's typical day, so that the two fleets answer the same question
+        tz, day = scenario.city.timezone, base.typical_day
+        base = replace(base, fleet=fleet_size(scenario.base, day, tz))
+        changed = replace(changed, typical_day=day, fleet=fleet_size(version, day, tz))
     a = cmp.Assumptions(battery_share=battery_share)
     if boardings_per_year is not None:
         a = replace(a, boardings_per_year=boardings_per_year,
