@@ -150,6 +150,11 @@ API_MATRIX = {
     ("post", "/api/v1/cities/{slug}/mobility/scenarios/{pk}/versions"): (
         "/api/v1/cities/kranj/mobility/scenarios/0/versions", {"edits": []},
         (401, 404, 404, 404, 404, 401, 401)),
+    ("get", "/api/v1/cities/{slug}/mobility/scenarios/{pk}/compare"): (
+        "/api/v1/cities/kranj/mobility/scenarios/0/compare", None, (404,) * len(CALLERS)),
+    ("post", "/api/v1/cities/{slug}/mobility/scenarios/{pk}/attach"): (
+        "/api/v1/cities/kranj/mobility/scenarios/0/attach", {"action": "MT-COMMUTE"},
+        (401, 404, 404, 404, 404, 401, 401)),
     # operational planning: the city's own staff only (signed in)
     ("get", "/api/v1/cities/{slug}/mobility/fleet"): (
         "/api/v1/cities/kranj/mobility/fleet?date=2026-12-02", None,

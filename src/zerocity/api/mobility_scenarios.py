@@ -6,16 +6,17 @@ signed-in member of the city's staff (docs/mobility-scenarios.md)."""
 # No ``from __future__ import annotations``: ninja reads the parameters' types at run time.
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from zerocity.api.errors import Problem
 from zerocity.api.security import PUBLIC_DRAFTS_FOR_STAFF, SESSION, STAFF_SESSION, rule
 from zerocity.core.selectors import get_city
 from zerocity.mobility.models import Scenario, ScenarioVersion
-from zerocity.mobility.scenarios import selectors, services
+from zerocity.mobility.scenarios import compare, selectors, services, worth
 from zerocity.mobility.selectors import get_version
 
 router = Router(tags=["mobility"])
@@ -130,3 +131,52 @@ def scenario_save(request: HttpRequest, slug: str, pk: int,
     return Status(200 if done.replayed else 201, {"scenario": v.scenario_id,
                                                   "version": _version(v),
                                                   "replayed": done.replayed})
+
+
+class WorthQuery(Schema):
+    version: int | None = Field(default=None, description="The scenario's version "
+                                "[default: the latest]")
+    battery_share: Decimal = Field(default=Decimal(0), ge=0, le=1, max_digits=5,
+                                   decimal_places=4,
+                                   description="Share of bus-km run by battery buses")
+    from_car: Decimal | None = Field(default=None, ge=0, le=1, max_digits=5, decimal_places=4,
+                                     description="Share of new bus passenger-km that were car "
+                                     "trips [default: 1, the upper bound]")
+    boardings: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=0,
+                                      description="Bus boardings a year [default: from the "
+                                      "card's taps]")
+
+
+class AttachIn(WorthQuery):
+    action: str = Field(min_length=1, max_length=20, description="The plan action's code")
+
+
+@router.get("/api/v1/cities/{slug}/mobility/scenarios/{pk}/compare",
+            url_name="mobility_scenario_compare",
+            response={200: dict[str, Any], 404: Problem, 409: Problem},
+            openapi_extra=rule(PUBLIC_DRAFTS_FOR_STAFF),
+            summary="The scenario against its base over a year of the base feed: bus-km, "
+                    "bus-hours, fleet, cost, the buses' CO2 by GPC row, the ridership range "
+                    "and the car-km it avoids (as `zerocity mobility scenario compare`)")
+def scenario_compare(request: HttpRequest, slug: str, pk: int,
+                     q: Query[WorthQuery]) -> dict[str, Any]:
+    found = selectors.access_scenario_for_user(request.user, get_city(slug), pk)
+    version, c = worth.compare_scenario(found, number=q.version, battery_share=q.battery_share,
+                                        from_car=q.from_car, boardings_per_year=q.boardings)
+    return {"scenario": found.pk, "version": version.number, **compare.to_json(c)}
+
+
+@router.post("/api/v1/cities/{slug}/mobility/scenarios/{pk}/attach", auth=SESSION,
+             url_name="mobility_scenario_attach",
+             response={200: dict[str, Any], 401: Problem, 404: Problem, 409: Problem,
+                       422: Problem},
+             openapi_extra=rule(STAFF_SESSION),
+             summary="Make the scenario a plan action's typed effects (its effects from an "
+                     "earlier scenario replaced, its others kept)")
+def scenario_attach(request: HttpRequest, slug: str, pk: int, body: AttachIn) -> dict[str, Any]:
+    city = selectors.staff_city(request.user, slug)
+    _, effects, changed = worth.attach_to_action(
+        selectors.get_scenario(city, pk), body.action, number=body.version,
+        battery_share=body.battery_share, from_car=body.from_car,
+        boardings_per_year=body.boardings, by=request.user)
+    return {"action": body.action, "changed": changed, "effects": effects}
