@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from zerocity.mobility.frequency import (  # noqa: E402
-    DEFAULT_PERIODS,
     Instance,
     Line,
     make_instance,
@@ -44,6 +43,7 @@ from zerocity.mobility.frequency import (  # noqa: E402
 )
 from zerocity.mobility.frequency_check import Case, case_of, check_plan, cost  # noqa: E402
 from zerocity.mobility.frequency_feed import lines_from_tables, read_loads  # noqa: E402
+from zerocity.mobility.periods import DEFAULT_PERIODS  # noqa: E402
 
 DEMO = ROOT / "src" / "zerocity" / "demo" / "data"
 DAY = date(2026, 12, 2)

@@ -45,16 +45,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zerocity.mobility.frequency import (
-    DEFAULT_PERIODS,
     FrequencyInputError,
     Infeasible,
     Line,
     make_instance,
     optimise,
-    parse_periods,
 )
 from zerocity.mobility.frequency_check import brute_force, case_of, check, check_plan
 from zerocity.mobility.frequency_feed import lines_from_tables, read_loads
+from zerocity.mobility.periods import DEFAULT_PERIODS, parse_periods
 
 PEAK = parse_periods("07-09")
 DEMO = Path(__file__).resolve().parents[1] / "src" / "zerocity" / "demo" / "data"

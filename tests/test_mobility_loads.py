@@ -82,16 +82,16 @@ def test_given_commuters_with_known_alightings_then_the_segment_loads_are_exact(
     assert stops == [("A", 2, 0, 2), ("B", 1, 0, 3), ("C", 1, 1, 3), ("D", 0, 1, 2),
                      ("E", 0, 2, 0)]
     assert (out.max_load, out.max_load_stop, out.max_load_position) == (3, "B", 2)
-    assert out.period == "am_peak" and out.over_capacity is False
+    assert out.period == "07-09" and out.over_capacity is False
     # back, each day's last trip ends where the day's first began (r1, r2 at A, r3 at B,
     # r4 at C)
     back, stops = profile(result, "L-1600")
     assert stops == [("E", 2, 0, 2), ("D", 1, 0, 3), ("C", 1, 1, 3), ("B", 0, 1, 2),
                      ("A", 0, 2, 0)]
-    assert (back.max_load, back.max_load_stop, back.period) == (3, "D", "pm_peak")
+    assert (back.max_load, back.max_load_stop, back.period) == (3, "D", "14-17")
     assert result.taps == 8 and result.matched == 8 and result.match_rate == 1.0
     assert result.unmatched == {} and result.unchained == {}
-    assert result.peak_loads() == {"L": {"am_peak": 3, "pm_peak": 3}}
+    assert result.peak_loads() == {"L": {"07-09": 3, "14-17": 3}}
     (route,) = result.routes
     assert (route.route_id, route.runs, route.trips, route.boardings) == ("L", 3, 2, 8)
 
@@ -236,9 +236,12 @@ def test_a_run_past_midnight_collects_the_taps_of_both_days():
     flows = [calc.day_flows(today, taps(("x", at(23, 50), "N", "A"))),
              calc.day_flows(tomorrow, taps(("y", at(0, 0, 30, day=nxt), "N", "C")))]
     result = calc.loads(flows)
-    # then: one run, of 6 May, with both boardings
+    # then: one run, of 6 May, with both boardings; it starts after the last period (17-22),
+    # so it counts in the route's totals and in no period's peak
     (run_,) = result.trips
-    assert (run_.run.key, run_.boardings, run_.period) == ("N-2350/2026-05-06", 2, "night")
+    assert (run_.run.key, run_.boardings, run_.period) == ("N-2350/2026-05-06", 2, None)
+    (night,) = [r for r in result.routes if r.route_id == "N"]
+    assert (night.boardings, night.max_load, result.peak_loads()) == (2, run_.max_load, {})
     assert result.days == 2 and result.matched == 2
 
 
@@ -328,7 +331,7 @@ def test_a_citys_loads_come_from_its_card_taps_and_its_feed_in_force(tapped):
     assert (r.taps, r.matched, r.unmatched, r.unchained) == (9, 8, {"no_route": 1}, {})
     assert profile(r, "L-0700")[1] == [("A", 2, 0, 2), ("B", 1, 0, 3), ("C", 1, 1, 3),
                                        ("D", 0, 1, 2), ("E", 0, 2, 0)]
-    assert load_reports.peak_loads(tapped, DAY) == {"L": {"am_peak": 3, "pm_peak": 3}}
+    assert load_reports.peak_loads(tapped, DAY) == {"L": {"07-09": 3, "14-17": 3}}
     assert load_reports.city_loads(tapped, DAY).loads == r  # read-only: the same again
     # a day without taps has its runs and no load; two days sum their runs
     quiet = load_reports.city_loads(tapped, DAY + timedelta(days=1)).loads
@@ -356,7 +359,7 @@ def test_the_command_prints_the_loads_as_json_and_as_text(tapped):
     assert [s["load"] for s in out["segments"]] == [2, 3, 3, 2, 0]
     assert data["routes"] == [{"route_id": "L", "runs": 3, "trips_with_taps": 2,
                                "boardings": 8, "max_load": 3, "over_capacity": 0,
-                               "peak_by_period": {"am_peak": 3, "pm_peak": 3}}]
+                               "peak_by_period": {"07-09": 3, "14-17": 3}}]
     assert data["unmatched_where"] == [{"route_id": "", "stop_id": "C",
                                         "reason": "no_route", "taps": 1}]
     text = CliRunner().invoke(main, ["mobility", "loads", "--city", "testville", "--date",

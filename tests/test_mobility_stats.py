@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 from zerocity.mobility import service_costs as costs
 from zerocity.mobility import service_stats as ss
+from zerocity.mobility.periods import DEFAULT_PERIODS, clock, clock_seconds
 
 TUESDAY = date(2026, 1, 6)
 SATURDAY = date(2026, 1, 10)
@@ -64,7 +65,7 @@ def _a_trip(trip: str, start: str, stops: tuple[str, str, str]) -> str:
     h, m = (int(x) for x in start.split(":"))
     t = h * 60 + m
     times = [t, t + 10, t + 20]
-    return "".join(f"{trip},{ss.clock(x * 60)},{ss.clock(x * 60)},{stop},{i + 1},{i * 1000}\n"
+    return "".join(f"{trip},{clock(x * 60)},{clock(x * 60)},{stop},{i + 1},{i * 1000}\n"
                    for i, (x, stop) in enumerate(zip(times, stops, strict=True)))
 
 
@@ -92,16 +93,16 @@ def explicit(files: dict[str, str]) -> dict[str, str]:
     new_trips, new_st = [trips[~trips.trip_id.isin(t["frequencies"].trip_id)]], \
         [times[~times.trip_id.isin(t["frequencies"].trip_id)]]
     for _, f in t["frequencies"].iterrows():
-        start, end = (ss._hm(f[c][:5]) for c in ("start_time", "end_time"))
+        start, end = (clock_seconds(f[c][:5]) for c in ("start_time", "end_time"))
         template = times[times.trip_id == f.trip_id]
-        first = ss._hm(template.departure_time.iloc[0][:5])
+        first = clock_seconds(template.departure_time.iloc[0][:5])
         for run in range(start, end, int(f.headway_secs)):
-            name = f"{f.trip_id}@{ss.clock(run)}"
+            name = f"{f.trip_id}@{clock(run)}"
             row = trips[trips.trip_id == f.trip_id].assign(trip_id=name)
             new_trips.append(row)
             shifted = template.assign(trip_id=name)
             for col in ("arrival_time", "departure_time"):
-                shifted[col] = [ss.clock(ss._hm(v[:5]) + run - first) if v else ""
+                shifted[col] = [clock(clock_seconds(v[:5]) + run - first) if v else ""
                                 for v in template[col]]
             new_st.append(shifted)
     out = dict(files)
@@ -130,11 +131,12 @@ def gc_km(lon_step: float, lat: float = 46.0) -> float:
 
 def test_given_a_weekday_when_stats_are_computed_then_route_a_is_as_worked_by_hand():
     a = route(stats(TUESDAY), "A")
-    assert (a.trips, ss.clock(a.first_departure), ss.clock(a.last_departure),
-            ss.clock(a.last_arrival)) == (7, "07:00:00", "23:50:00", "24:10:00")
+    assert (a.trips, clock(a.first_departure), clock(a.last_departure),
+            clock(a.last_arrival)) == (7, "07:00:00", "23:50:00", "24:10:00")
     # 07:00-09:00: outbound gaps 15, 15, 30, inbound 30
     assert a.headways["07-09"] == ss.Headway(15, 22.5, 30)
-    assert a.headways["07-19"] == ss.Headway(15, 22.5, 30)
+    window = route(stats(TUESDAY, periods=(ss.GTFS_KIT_WINDOW,)), "A").headways
+    assert window == {"07-19": ss.Headway(15, 22.5, 30)}  # gtfs-kit's headway window
     assert a.headways["05-07"] is None and a.headways["17-22"] is None
     # 07:15-07:20: the 07:00, 07:10 and 07:15 trips are under way
     assert a.peak_vehicles == 3
@@ -148,7 +150,7 @@ def test_given_a_weekday_when_stats_are_computed_then_route_a_is_as_worked_by_ha
 def test_given_frequencies_when_stats_are_computed_then_each_run_is_a_trip():
     b = route(stats(TUESDAY), "B")
     assert b.trips == 5  # 06:00, 06:20, 06:40 (not 07:00: before end_time), 09:00, 09:30
-    assert (ss.clock(b.first_departure), ss.clock(b.last_departure)) == ("06:00:00", "09:30:00")
+    assert (clock(b.first_departure), clock(b.last_departure)) == ("06:00:00", "09:30:00")
     assert b.headways["05-07"] == ss.Headway(20, 20, 20)
     assert b.headways["09-14"] == ss.Headway(30, 30, 30)
     assert b.headways["07-09"] is None
@@ -168,7 +170,7 @@ def test_frequencies_with_exact_times_equal_the_explicit_timetable():
 def test_the_network_adds_the_routes_and_counts_vehicles_at_once():
     n = stats(TUESDAY).network
     assert (n.routes, n.trips, n.stops, n.peak_vehicles) == (2, 12, 3, 3)
-    assert (ss.clock(n.first_departure), ss.clock(n.last_arrival)) == ("06:00:00", "24:10:00")
+    assert (clock(n.first_departure), clock(n.last_arrival)) == ("06:00:00", "24:10:00")
     assert n.service_hours == pytest.approx(140 / 60 + 1.0)
     assert n.bus_km == pytest.approx(14.0 + 10 * gc_km(0.01), rel=1e-12)
 
@@ -177,7 +179,7 @@ def test_per_stop_departures_and_headways_include_interpolated_times():
     (two,) = [s for s in stats(TUESDAY, stops=True).stops if s.stop_id == "s2"]
     assert (two.stop_name, two.routes, two.departures) == ("Two", 2, 12)
     # B's untimed s2 lies half way: 06:06 first
-    assert (ss.clock(two.first_departure), ss.clock(two.last_departure)) == ("06:06:00",
+    assert (clock(two.first_departure), clock(two.last_departure)) == ("06:06:00",
                                                                              "24:00:00")
     # 07:10, 07:20, 07:25, 07:40, 07:50, 08:10 at s2 in both directions
     assert two.headways["07-09"] == ss.Headway(5, 12, 20)
@@ -195,7 +197,7 @@ def test_one_route_only_makes_the_network_that_route():
 def test_a_holiday_removal_drops_the_weekday_trips_and_the_added_service_runs():
     result = stats(EASTER_MONDAY)
     assert [(r.route_id, r.trips) for r in result.routes] == [("A", 1)]
-    assert ss.clock(result.routes[0].first_departure) == "10:00:00"
+    assert clock(result.routes[0].first_departure) == "10:00:00"
 
 
 def test_a_trip_past_midnight_counts_on_its_service_date_only():
@@ -227,13 +229,13 @@ def test_distances_in_kilometres_are_recognised_and_shapes_come_before_straight_
         stats(TUESDAY, dist_unit="yd")
 
 
-def test_periods_parse_from_text_and_refuse_what_is_not_one():
-    assert ss.parse_periods("am=07:00-09:00*, day=09:00-14:00") == (
-        ss.Period("am", 7 * 3600, 9 * 3600, True), ss.Period("day", 9 * 3600, 14 * 3600))
-    for bad, words in (("07:00-09:00", "is not a period"), ("a=09:00-07:00", "ends before"),
-                       ("a=07:00-08:00,a=08:00-09:00", "same name")):
-        with pytest.raises(ValueError, match=words):
-            ss.parse_periods(bad)
+def test_headways_are_given_for_the_shared_periods_of_the_day_by_default():
+    # the loads' and the optimiser's periods (mobility.periods), not gtfs-kit's 07-19 window
+    result = stats(TUESDAY)
+    assert result.periods == DEFAULT_PERIODS
+    assert list(route(result, "A").headways) == ["05-07", "07-09", "09-14", "14-17", "17-22"]
+    assert ss.to_json(result)["periods"][1] == {"name": "07-09", "start": "07:00:00",
+                                                 "end": "09:00:00", "peak": True}
 
 
 # -- gtfs-kit cross-checks (research §6 check 15) ---------------------------------------------
@@ -256,8 +258,8 @@ def _agrees(mine: ss.ServiceStats, theirs: pd.DataFrame, *, km: bool = True) -> 
     for r in mine.routes:
         g = theirs.loc[r.route_id]
         assert r.trips == g.num_trips
-        assert ss.clock(r.first_departure) == g.start_time
-        assert ss.clock(r.last_arrival) == g.end_time  # every last stop without dwell
+        assert clock(r.first_departure) == g.start_time
+        assert clock(r.last_arrival) == g.end_time  # every last stop without dwell
         assert r.peak_vehicles == g.peak_num_trips
         window = r.headways["07-19"]
         if pd.isna(g.mean_headway):
@@ -274,7 +276,7 @@ def _agrees(mine: ss.ServiceStats, theirs: pd.DataFrame, *, km: bool = True) -> 
 def test_the_hand_made_feed_agrees_with_gtfs_kit(tmp_path):
     # gtfs-kit reads no frequencies.txt: it gets the runs written out
     theirs = _gtfs_kit_route_stats(explicit(FILES), TUESDAY, tmp_path)
-    mine = stats(TUESDAY)
+    mine = stats(TUESDAY, periods=(ss.GTFS_KIT_WINDOW,))
     _agrees(mine, theirs, km=False)
     # gtfs-kit takes shape_dist_traveled or nothing: route B (none) has no distance there
     assert route(mine, "A").bus_km == pytest.approx(theirs.loc["A"].service_distance,
@@ -288,7 +290,8 @@ def test_the_kranj_demo_feed_agrees_with_gtfs_kit(tmp_path, day):
     from zerocity.demo import transit
 
     files = transit.feed_files()
-    mine = ss.compute(ss.open_tables(tables(files)), day)  # type: ignore[arg-type]
+    mine = ss.compute(ss.open_tables(tables(files)), day,  # type: ignore[arg-type]
+                      periods=(ss.GTFS_KIT_WINDOW,))
     assert mine.network.trips > 100
     assert {r.distance_source for r in mine.routes} == {"stop_times.shape_dist_traveled"}
     _agrees(mine, _gtfs_kit_route_stats(files, day, tmp_path))
@@ -425,7 +428,7 @@ def test_refusals_are_clear_errors(city, imported):
     unknown = run_cli("--date", "2026-01-06", "--route", "Z")
     assert unknown.exit_code == 1 and "has no route Z" in unknown.output
     bad = run_cli("--date", "2026-01-06", "--periods", "morning")
-    assert bad.exit_code == 2 and "is not a period" in bad.output
+    assert bad.exit_code == 2 and "period 'morning': write it as 07-09" in bad.output
     api = Client().get("/api/v1/cities/testville/mobility/stats?date=2027-01-04")
     assert api.status_code == 404
     assert Client().get("/api/v1/cities/testville/mobility/stats?date=2026-01-06"

@@ -13,12 +13,14 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 
 from zerocity.api.errors import Problem
 from zerocity.api.security import SESSION, STAFF_SESSION, rule
 from zerocity.core.selectors import get_city
 from zerocity.mobility import load_reports
 from zerocity.mobility import loads as calc
+from zerocity.mobility.periods import DEFAULT_PERIODS_TEXT, PeriodError, parse_periods
 
 router = Router(tags=["mobility"])
 
@@ -37,7 +39,8 @@ class TripLoad(Schema):
     route_id: str
     service_date: date
     start: str = Field(description="First departure, ISO 8601 with the city's offset")
-    period: str
+    period: str | None = Field(description="The period of the run's first departure; null "
+                               "outside every period")
     boardings: float
     unchained: float = Field(description="Boardings whose alighting was spread by the rule")
     max_load: float
@@ -72,8 +75,9 @@ class Version(Schema):
 
 class Period(Schema):
     name: str
-    start_s: int
+    start_s: int = Field(description="Seconds on the GTFS time axis of the service date")
     end_s: int
+    peak: bool
 
 
 class Loads(Schema):
@@ -106,7 +110,7 @@ class Loads(Schema):
 
 
 @router.get("/api/v1/cities/{slug}/mobility/loads", auth=SESSION, url_name="mobility_loads",
-            response={200: Loads, 401: Problem, 404: Problem, 422: Problem},
+            response={200: Loads, 400: Problem, 401: Problem, 404: Problem, 422: Problem},
             openapi_extra=rule(STAFF_SESSION),
             summary="Loads of the bus runs from the city card's taps, against capacity "
                     "(the city's staff)")
@@ -121,13 +125,21 @@ def loads(request: HttpRequest, slug: str,
           scale: Annotated[float, Query(gt=0, le=10, description="Factor for riders who do "
                                         "not tap; other than 1 only with scale_source")] = 1.0,
           scale_source: Annotated[str, Query(max_length=300)] = "",
+          periods: Annotated[str, Query(max_length=500, description="The periods peak loads "
+                                        "are given for: 07-09, 07:00-09:00 or "
+                                        "NAME=07:00-09:00, * after a peak, commas "
+                                        "(docs/mobility.md)")] = DEFAULT_PERIODS_TEXT,
           ) -> dict[str, Any]:
     city = get_city(slug)
+    try:
+        chosen = parse_periods(periods)
+    except PeriodError as exc:
+        raise HttpError(400, f"periods: {exc}") from None
     params = calc.LoadParams(
         capacity=capacity,
         capacity_source=(calc.CAPACITY_SOURCE if capacity == calc.CAPACITY
                          else "given in the request"),
-        scale=scale, scale_source=scale_source or calc.NO_SCALE_SOURCE)
+        scale=scale, scale_source=scale_source or calc.NO_SCALE_SOURCE, periods=chosen)
     result = load_reports.access_loads(request.user, city, date_, to, params=params,
                                        route=route, max_days=load_reports.API_MAX_DAYS)
     return load_reports.to_json(result)

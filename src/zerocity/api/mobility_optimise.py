@@ -27,11 +27,9 @@ from zerocity.core.selectors import get_city
 from zerocity.mobility import optimise as opt
 from zerocity.mobility.frequency import (
     DEFAULT_HEADWAYS,
-    DEFAULT_PERIODS_TEXT,
     Costs,
-    FrequencyInputError,
-    parse_periods,
 )
+from zerocity.mobility.periods import DEFAULT_PERIODS_TEXT, PeriodError, parse_periods
 
 router = Router(tags=["mobility"])
 
@@ -48,7 +46,8 @@ class OptimiseRequest(Schema):
     headways: list[float] = Field(list(DEFAULT_HEADWAYS), min_length=1,
                                   description="The headways the city allows, minutes")
     periods: str = Field(DEFAULT_PERIODS_TEXT, max_length=500,
-                         description="The periods of the day, HH-HH or HH:MM-HH:MM, commas")
+                         description="The periods of the day (docs/mobility.md): 07-09, "
+                         "07:00-09:00 or NAME=07:00-09:00, * after a peak, commas")
     capacity: int = Field(80, ge=1, le=1000, description="Riders per bus")
     margin: float = Field(0.9, gt=0, le=1, description="The share of the capacity planned to "
                           "be used")
@@ -74,7 +73,7 @@ def optimise(request: HttpRequest, slug: str, body: OptimiseRequest) -> dict[str
         raise NotFound("not found")
     try:
         periods = parse_periods(body.periods)
-    except FrequencyInputError as exc:
+    except PeriodError as exc:
         raise BadInput(["body", "periods"], str(exc)) from exc
     if min(body.headways) <= 0:
         raise BadInput(["body", "headways"], "give headways above 0 minutes")

@@ -14,8 +14,13 @@ from ninja.errors import HttpError
 from zerocity.api.errors import Problem
 from zerocity.api.security import PUBLIC, rule
 from zerocity.core.selectors import get_city
-from zerocity.mobility import service_stats
 from zerocity.mobility import stats as reads
+from zerocity.mobility.periods import (
+    DEFAULT_PERIODS,
+    DEFAULT_PERIODS_TEXT,
+    PeriodError,
+    parse_periods,
+)
 
 router = Router(tags=["mobility"])
 
@@ -100,15 +105,15 @@ def stats(request: HttpRequest, slug: str,
           route: Annotated[str | None, Query(description="Only this route_id")] = None,
           stops: Annotated[bool, Query(description="Per stop as well")] = False,
           periods: Annotated[str | None, Query(
-              description="NAME=HH:MM-HH:MM[*],... (* a peak) [default: 07-19, 05-07, "
-                          "07-09*, 09-14, 14-17*, 17-22]")] = None,
+              description="07-09, 07:00-09:00 or NAME=07:00-09:00, * after a peak, commas "
+                          "(docs/mobility.md) [default: " + DEFAULT_PERIODS_TEXT + "]")] = None,
           ) -> dict[str, Any]:
     city = get_city(slug)
-    chosen = service_stats.DEFAULT_PERIODS
+    chosen = DEFAULT_PERIODS
     if periods is not None:
         try:
-            chosen = service_stats.parse_periods(periods)
-        except ValueError as exc:
+            chosen = parse_periods(periods)
+        except PeriodError as exc:
             raise HttpError(400, f"periods: {exc}") from None
     version, result = reads.compute(city, date, route_id=route, stops=stops, periods=chosen)
     return reads.as_json(city, version, result)

@@ -21,7 +21,6 @@ answer is re-checked by ``frequency_check``, which shares no code with this modu
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,14 +31,13 @@ from typing import Any
 import numpy as np
 
 from zerocity.core.errors import Conflict, Unreadable
+from zerocity.mobility.periods import DEFAULT_PERIODS, Period
 from zerocity.mobility.service_costs import CostRates
 
 DEFAULT_HEADWAYS: tuple[float, ...] = (7.5, 10.0, 15.0, 20.0, 30.0, 60.0)
-DEFAULT_PERIODS_TEXT = "05-07,07-09,09-14,14-17,17-22"
 CAPACITY = 80  # MAN Lion's City E 12 m: 35 seats + 45 standing (research §1.2)
 MARGIN = 0.9  # plan to fill at most 90 % of the capacity at the maximum load point [U]
 CENT = Decimal("0.01")
-PERIOD = re.compile(r"^(\d{1,2})(?::(\d{2}))?-(\d{1,2})(?::(\d{2}))?$")
 
 
 class FrequencyInputError(Unreadable):
@@ -55,51 +53,6 @@ class Infeasible(Conflict):
         self.rule, self.route_id, self.period = rule, route_id, period
 
 
-@dataclass(frozen=True)
-class Period:
-    """A period of the service day: [start_s, end_s) in seconds on the GTFS time axis."""
-
-    name: str
-    start_s: int
-    end_s: int
-
-    @property
-    def seconds(self) -> int:
-        return self.end_s - self.start_s
-
-    @staticmethod
-    def clock(seconds: int) -> str:
-        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-    @property
-    def start(self) -> str:
-        return self.clock(self.start_s)
-
-    @property
-    def end(self) -> str:
-        return self.clock(self.end_s)
-
-
-def parse_periods(text: str) -> tuple[Period, ...]:
-    """``"05-07,07-09,09-14"`` (hours, or HH:MM) as periods, in order and not overlapping."""
-    out: list[Period] = []
-    for part in (p.strip() for p in text.split(",")):
-        m = PERIOD.match(part)
-        if m is None:
-            raise FrequencyInputError(f"period {part!r}: write it as HH-HH or HH:MM-HH:MM, "
-                                      "e.g. 07-09")
-        start = int(m[1]) * 3600 + int(m[2] or 0) * 60
-        end = int(m[3]) * 3600 + int(m[4] or 0) * 60
-        if end <= start or int(m[2] or 0) > 59 or int(m[4] or 0) > 59:
-            raise FrequencyInputError(f"period {part}: its end must come after its start")
-        if out and start < out[-1].end_s:
-            raise FrequencyInputError(f"period {part} begins before {out[-1].name} ends: give "
-                                      "the periods in order without overlap")
-        out.append(Period(part, start, end))
-    return tuple(out)
-
-
-DEFAULT_PERIODS = parse_periods(DEFAULT_PERIODS_TEXT)
 
 
 @dataclass(frozen=True)
@@ -331,8 +284,9 @@ def make_instance(lines: Sequence[Line], loads: Mapping[str, Mapping[str, object
                                       f"(lines: {', '.join(sorted(known, key=_order))})")
         for period, value in by_period.items():
             if period not in names:
+                listed = ", ".join(p.name for p in periods)
                 raise FrequencyInputError(f"loads: line {route_id}: there is no period "
-                                          f"{period} (periods: {', '.join(names_in(periods))})")
+                                          f"{period} (periods: {listed})")
             clean.setdefault(route_id, {})[period] = _number(
                 value, f"loads: line {route_id}, period {period}")
     allowed = tuple(sorted({float(_number(h, "headways")) for h in headways}))
@@ -355,10 +309,6 @@ def make_instance(lines: Sequence[Line], loads: Mapping[str, Mapping[str, object
     else:
         buses = {p.name: int(fleet.get(p.name, 0)) for p in periods}
     return replace(inst, fleet=buses)
-
-
-def names_in(periods: Sequence[Period]) -> list[str]:
-    return [p.name for p in periods]
 
 
 def _order(route_id: str) -> tuple[int, str]:

@@ -73,7 +73,7 @@ def case_of(instance: Any) -> Case:
     return Case(
         cycles_s={ln.route_id: int(ln.cycle_s) for ln in instance.lines},
         km={ln.route_id: float(ln.round_trip_km) for ln in instance.lines},
-        period_s={p.name: int(p.end_s - p.start_s) for p in instance.periods},
+        period_s={p.name: p.seconds for p in instance.periods},
         runs=frozenset((ln.route_id, name) for ln in instance.lines for name in ln.current),
         loads={r: dict(v) for r, v in instance.loads.items()},
         fleet=dict(instance.fleet), allowed_min=tuple(float(h) for h in instance.headways),

@@ -30,7 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zerocity.mobility.frequency import FrequencyInputError, Line, Period
+from zerocity.mobility.frequency import FrequencyInputError, Line
+from zerocity.mobility.periods import Period
 from zerocity.mobility.planner.timetable import (
     _col,
     _stop_times,
@@ -129,7 +130,7 @@ def lines_from_tables(tables: dict[str, pd.DataFrame], day: date, periods: Seque
             cycle, trip_km = sum(running) + 2 * layover_s, sum(lengths)
         current: dict[str, float] = {}
         for p in periods:
-            n = max(sum(1 for t in d[0] if p.start_s <= t < p.end_s) for d in dirs)
+            n = max(sum(1 for t in d[0] if t in p) for d in dirs)
             if n:
                 current[p.name] = p.seconds / 60 / n
         out.append(Line(route, names.get(route, route), math.ceil(cycle), round(trip_km, 3),

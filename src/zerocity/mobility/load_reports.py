@@ -16,9 +16,10 @@ day a history of them is kept.
 
 **For a frequency optimiser**: :func:`peak_loads` returns ``{route_id: {period: peak load}}``,
 the highest maximum load point (passengers, scaled by the stated factor) of the route's runs
-starting in each period (``loads.PERIODS``: early < 06:00, am_peak 06-09, midday 09-14,
-pm_peak 14-18, evening 18-22, night from 22:00) over the dates asked; a period with no tapped
-run is absent (no evidence is not a load of 0).
+starting in each period (``mobility.periods.DEFAULT_PERIODS`` unless the parameters give
+others: 05-07, 07-09, 09-14, 14-17, 17-22, the optimiser's names, so the answer is its ``loads``
+as it is) over the dates asked; a period with no tapped run is absent (no evidence is not a
+load of 0), and a run starting outside every period counts in the totals only.
 """
 
 from __future__ import annotations
@@ -175,8 +176,8 @@ def to_json(result: CityLoads) -> dict[str, Any]:
         "capacity": p.capacity, "capacity_source": p.capacity_source,
         "scale": p.scale, "scale_source": p.scale_source,
         "window_s": p.window_s, "max_walk_m": p.max_walk_m,
-        "periods": [{"name": x.name, "start_s": x.start_s, "end_s": x.end_s}
-                    for x in p.periods],
+        "periods": [{"name": x.name, "start_s": x.start_s, "end_s": x.end_s,
+                     "peak": x.peak} for x in p.periods],
         "taps": r.taps, "matched": r.matched,
         "match_rate": None if r.match_rate is None else round(r.match_rate, 4),
         "unmatched": r.unmatched,

@@ -35,6 +35,11 @@ and 45 standing; research §1.2). Riders who do not tap are accounted for only b
 ``scale`` factor (1.0 unless the city states one), applied to boardings and alightings alike and
 shown with every result.
 
+**Periods** (``mobility.periods``, the service statistics' and the frequency optimiser's): a run
+belongs to the period of its first departure; a run outside every period (before 05:00 or from
+22:00 with the default periods) counts in the route's runs, boardings and maximum load but in
+no period's peak.
+
 Taps are chained within one local day: :func:`day_flows` takes the taps of one day, and
 :func:`loads` sums the flows of any number of days by trip run (a run past midnight collects the
 taps of both days).
@@ -52,6 +57,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from zerocity.mobility.periods import DEFAULT_PERIODS, Period, period_of
 from zerocity.mobility.planner.timetable import Timetable, reference_utc
 
 I64 = npt.NDArray[np.int64]
@@ -84,22 +90,6 @@ UNCHAINED = {
 
 
 @dataclass(frozen=True)
-class Period:
-    """Part of a service day: trips starting in [start_s, end_s) seconds after the service
-    date's reference (local noon minus 12 h; past 24 h for trips after midnight)."""
-
-    name: str
-    start_s: int
-    end_s: int
-
-
-H = 3600
-PERIODS = (Period("early", 0, 6 * H), Period("am_peak", 6 * H, 9 * H),
-           Period("midday", 9 * H, 14 * H), Period("pm_peak", 14 * H, 18 * H),
-           Period("evening", 18 * H, 22 * H), Period("night", 22 * H, 48 * H))
-
-
-@dataclass(frozen=True)
 class LoadParams:
     """The constants of a load calculation, each shown with the result."""
 
@@ -109,7 +99,7 @@ class LoadParams:
     scale_source: str = NO_SCALE_SOURCE
     window_s: int = WINDOW_S
     max_walk_m: float = MAX_WALK_M
-    periods: tuple[Period, ...] = PERIODS
+    periods: tuple[Period, ...] = DEFAULT_PERIODS
 
     def problems(self) -> list[str]:
         out = []
@@ -123,11 +113,11 @@ class LoadParams:
             out.append(f"the matching window must not be negative, not {self.window_s} s")
         return out
 
-    def period_of(self, seconds: float) -> str:
-        for p in self.periods:
-            if p.start_s <= seconds < p.end_s:
-                return p.name
-        return "other"
+    def period_of(self, seconds: float) -> str | None:
+        """The name of the period a run first departing at ``seconds`` belongs to; None
+        outside every period (the run counts in the totals, in no period)."""
+        p = period_of(self.periods, seconds)
+        return None if p is None else p.name
 
 
 @dataclass(frozen=True)
@@ -436,7 +426,7 @@ class StopLoad:
 @dataclass(frozen=True)
 class TripLoad:
     run: Run
-    period: str
+    period: str | None  # None: the run starts outside every period
     boardings: float
     unchained: float
     max_load: float
@@ -579,7 +569,8 @@ def loads(days: Iterable[DayFlows], *, params: LoadParams | None = None,
         mine = [t for t in trips if t.run.route_id == name]
         peaks: dict[str, float] = {}
         for t in mine:
-            peaks[t.period] = max(peaks.get(t.period, 0.0), t.max_load)
+            if t.period is not None:
+                peaks[t.period] = max(peaks.get(t.period, 0.0), t.max_load)
         routes.append(RouteLoad(
             route_id=name, runs=route_runs.get(name, 0), trips=len(mine),
             boardings=_r(sum(t.boardings for t in mine)),

@@ -14,16 +14,15 @@ from zerocity.core.models import City
 from zerocity.mobility import frequency_check, store
 from zerocity.mobility.frequency import (
     DEFAULT_HEADWAYS,
-    DEFAULT_PERIODS,
     Costs,
     FrequencyPlan,
-    Period,
     make_instance,
     optimise,
 )
 from zerocity.mobility.frequency_check import Verdict
 from zerocity.mobility.frequency_feed import LAYOVER_S, lines_from_tables
 from zerocity.mobility.models import FeedVersion
+from zerocity.mobility.periods import DEFAULT_PERIODS, Period
 from zerocity.mobility.selectors import version_in_force
 
 

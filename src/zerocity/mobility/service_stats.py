@@ -19,10 +19,11 @@ the numbers a timetable's rather than a file's:
 Times are seconds after the service date's "noon minus 12 h" as GTFS writes them (hours may
 pass 24), so no zone is needed. Headways are the gaps between consecutive trip starts (the
 first stop's departure) of one route and direction, both starts inside the period, its ends
-included, as gtfs-kit's headway window; a stop's headways are the gaps between consecutive
-departures there, whatever the route. Peak vehicles are the most trips under way at once, a
-trip counting from its first departure until its last arrival (one arriving as another leaves
-is not simultaneous with it).
+included, as gtfs-kit's headway window; the periods are ``mobility.periods``' (the loads' and
+the frequency optimiser's, ``DEFAULT_PERIODS`` unless a city gives its own); a stop's headways
+are the gaps between consecutive departures there, whatever the route. Peak vehicles are the
+most trips under way at once, a trip counting from its first departure until its last arrival
+(one arriving as another leaves is not simultaneous with it).
 
 A trip's distance is, in this order: its stop_times ``shape_dist_traveled`` (last minus first,
 where every stop of the trip has one), else its shape's length (``shape_dist_traveled`` of
@@ -44,6 +45,7 @@ import duckdb
 import pandas as pd
 
 from zerocity.core.units import UNITS
+from zerocity.mobility.periods import DEFAULT_PERIODS, HOUR, Period, clock
 from zerocity.mobility.planner.timetable import active_services
 
 SOURCES = ("stop_times.shape_dist_traveled", "shapes", "straight line between stops")
@@ -53,54 +55,10 @@ TABLES = ("trips", "routes", "stop_times", "stops", "calendar", "calendar_dates"
           "frequencies", "shapes")
 
 
-@dataclass(frozen=True)
-class Period:
-    """A named part of the service day, ``start`` to ``end`` in seconds (both included)."""
-
-    name: str
-    start: int
-    end: int
-    peak: bool = False
-
-
-def _hm(clock: str) -> int:
-    h, _, m = clock.partition(":")
-    return int(h) * 3600 + int(m or 0) * 60
-
-
-# gtfs-kit's headway window (07:00-19:00) and the parts of a weekday a city timetable is built
-# around, with the two peaks; an assumption of this module, a city may pass its own
-DEFAULT_PERIODS: tuple[Period, ...] = (
-    Period("07-19", _hm("07:00"), _hm("19:00")),
-    Period("05-07", _hm("05:00"), _hm("07:00")),
-    Period("07-09", _hm("07:00"), _hm("09:00"), peak=True),
-    Period("09-14", _hm("09:00"), _hm("14:00")),
-    Period("14-17", _hm("14:00"), _hm("17:00"), peak=True),
-    Period("17-22", _hm("17:00"), _hm("22:00")),
-)
-
-
-def parse_periods(text: str) -> tuple[Period, ...]:
-    """``NAME=HH:MM-HH:MM[*],...`` (``*`` marks a peak) as periods; ValueError saying what is
-    wrong."""
-    out = []
-    for part in (p.strip() for p in text.split(",")):
-        name, eq, span = part.partition("=")
-        peak = span.endswith("*")
-        a, dash, b = span.rstrip("*").partition("-")
-        try:
-            if not (eq and dash and name.strip()):
-                raise ValueError
-            start, end = _hm(a.strip()), _hm(b.strip())
-        except ValueError:
-            raise ValueError(f"{part!r} is not a period; write NAME=HH:MM-HH:MM, a * after "
-                             "a peak, periods separated by commas") from None
-        if end <= start:
-            raise ValueError(f"{part!r} ends before it starts")
-        out.append(Period(name.strip(), start, end, peak))
-    if len({p.name for p in out}) != len(out):
-        raise ValueError("two periods have the same name")
-    return tuple(out)
+# gtfs-kit's headway window (``compute_route_stats``' headway_start_time 07:00:00 and
+# headway_end_time 19:00:00): not a period of the day, the window the tests compare with
+# gtfs-kit's mean headways; ``compute(periods=(GTFS_KIT_WINDOW,))`` gives it.
+GTFS_KIT_WINDOW = Period("07-19", 7 * HOUR, 19 * HOUR)
 
 
 @dataclass(frozen=True)
@@ -395,7 +353,7 @@ def _headways(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str], t
     partition) inside each period, both ends included; per the first key, in minutes."""
     con.execute("CREATE OR REPLACE TEMP TABLE period (name VARCHAR, a INTEGER, b INTEGER)")
     con.executemany("INSERT INTO period VALUES (?, ?, ?)",
-                    [[p.name, p.start, p.end] for p in periods])
+                    [[p.name, p.start_s, p.end_s] for p in periods])
     group = ", ".join(f"x.{k}" for k in keys)
     rows = con.execute(f"""
         WITH x AS (SELECT * FROM {table} x JOIN period p ON x.{time} BETWEEN p.a AND p.b),
@@ -497,13 +455,6 @@ def _stop_stats(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> li
 
 # -- output -----------------------------------------------------------------------------------
 
-def clock(seconds: int | None) -> str | None:
-    """Seconds as GTFS writes a time (HH:MM:SS, hours past 24 on the service date's night)."""
-    if seconds is None:
-        return None
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
 def _r(x: float | None, digits: int = 3) -> float | None:
     return None if x is None else round(x, digits)
 
@@ -521,7 +472,7 @@ def to_json(stats: ServiceStats, *, city: str = "", feed: Mapping[str, Any] | No
     return {
         "city": city, "service_date": stats.service_date.isoformat(),
         "feed": dict(feed or {}),
-        "periods": [{"name": p.name, "start": clock(p.start), "end": clock(p.end),
+        "periods": [{"name": p.name, "start": p.start, "end": p.end,
                      "peak": p.peak} for p in stats.periods],
         "distance_unit": stats.dist_unit,
         "routes": [{

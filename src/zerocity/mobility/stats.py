@@ -16,8 +16,9 @@ from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.mobility import service_stats
 from zerocity.mobility.models import FeedRoute, FeedVersion
+from zerocity.mobility.periods import DEFAULT_PERIODS, Period
 from zerocity.mobility.selectors import version_in_force
-from zerocity.mobility.service_stats import DEFAULT_PERIODS, Period, ServiceStats
+from zerocity.mobility.service_stats import ServiceStats
 
 
 def feed_for(city: City, day: date) -> FeedVersion:

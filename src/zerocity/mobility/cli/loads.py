@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from zerocity.core.cli import city_opt, handles_errors
+from zerocity.mobility.periods import DEFAULT_PERIODS_TEXT
 
 SHOWN_TRIPS = 20
 
@@ -26,11 +27,14 @@ SHOWN_TRIPS = 20
               help="Factor for riders who do not tap, applied to every boarding.")
 @click.option("--scale-source", default="", help="Where the scale factor comes from "
               "(required with a --scale other than 1).")
+@click.option("--periods", default=DEFAULT_PERIODS_TEXT, show_default=True,
+              metavar="HH-HH[*],...", help="The periods peak loads are given for (the "
+              "optimiser's); a run belongs to the period of its first departure.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @handles_errors
 def loads(city_slug: str, first: Any, last: Any, route: str | None, capacity: float | None,
-          scale: float, scale_source: str, fmt: str) -> None:
+          scale: float, scale_source: str, periods: str, fmt: str) -> None:
     """Loads of the bus runs of a date from the card's taps: each tap matched to a
     timetabled run (route, stop, within 2 minutes), alightings by trip chaining, the load
     leaving every stop, the maximum load point against capacity, the match rate and the
@@ -40,11 +44,16 @@ def loads(city_slug: str, first: Any, last: Any, route: str | None, capacity: fl
     from zerocity.core.selectors import get_city
     from zerocity.mobility import load_reports
     from zerocity.mobility.loads import CAPACITY, CAPACITY_SOURCE, NO_SCALE_SOURCE, LoadParams
+    from zerocity.mobility.periods import PeriodError, parse_periods
 
+    try:
+        chosen = parse_periods(periods)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--periods") from None
     params = LoadParams(
         capacity=CAPACITY if capacity is None else capacity,
         capacity_source=CAPACITY_SOURCE if capacity is None else "given on the command line",
-        scale=scale, scale_source=scale_source or NO_SCALE_SOURCE)
+        scale=scale, scale_source=scale_source or NO_SCALE_SOURCE, periods=chosen)
     day: date = first.date()
     result = load_reports.city_loads(get_city(city_slug), day,
                                      None if last is None else last.date(), params=params,

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from zerocity.core.cli import city_opt, handles_errors
+from zerocity.mobility.periods import DEFAULT_PERIODS_TEXT
 
 
 def _headways(text: str) -> tuple[float, ...]:
@@ -49,8 +50,9 @@ def _euros(text: str) -> Decimal:
               "allowed].")
 @click.option("--headways", default="7.5,10,15,20,30,60", show_default=True, metavar="MIN,...",
               help="The headways (minutes) the city allows.")
-@click.option("--periods", default="05-07,07-09,09-14,14-17,17-22", show_default=True,
-              metavar="HH-HH,...", help="The periods of the day, each with its own headway.")
+@click.option("--periods", default=DEFAULT_PERIODS_TEXT, show_default=True,
+              metavar="HH-HH[*],...", help="The periods of the day, each with its own "
+              "headway (07-09, 07:00-09:00 or NAME=07:00-09:00; the loads' period names).")
 @click.option("--capacity", type=click.IntRange(1), default=80, show_default=True,
               help="Riders per bus (MAN Lion's City E 12 m: 35 seats + 45 standing).")
 @click.option("--margin", type=click.FloatRange(0, 1, min_open=True), default=0.9,
@@ -77,8 +79,9 @@ def optimise(city_slug: str, day: datetime, loads: Path, fleet: int | None,
 
     from zerocity.core.selectors import get_city
     from zerocity.mobility import optimise as opt
-    from zerocity.mobility.frequency import Costs, parse_periods
+    from zerocity.mobility.frequency import Costs
     from zerocity.mobility.frequency_feed import read_loads
+    from zerocity.mobility.periods import parse_periods
 
     done = opt.optimise_frequencies(
         get_city(city_slug), day.date(), read_loads(loads),

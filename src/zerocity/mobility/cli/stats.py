@@ -7,6 +7,7 @@ from datetime import date, datetime
 import click
 
 from zerocity.core.cli import city_opt, handles_errors
+from zerocity.mobility.periods import DEFAULT_PERIODS_TEXT
 
 
 @click.command("stats")
@@ -17,14 +18,15 @@ from zerocity.core.cli import city_opt, handles_errors
               "route_id); the network is then that route's.")
 @click.option("--stops", is_flag=True, help="Per stop as well: departures, routes, "
               "headways.")
-@click.option("--periods", metavar="NAME=HH:MM-HH:MM[*],...", help="The periods headways are "
-              "given for, * after a peak [default: 07-19 (gtfs-kit's headway window), 05-07, "
-              "07-09*, 09-14, 14-17*, 17-22].")
+@click.option("--periods", default=DEFAULT_PERIODS_TEXT, show_default=True,
+              metavar="HH-HH[*],...", help="The periods headways are given for (07-09, "
+              "07:00-09:00 or NAME=07:00-09:00, * after a peak); 07-19 is gtfs-kit's "
+              "headway window.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @handles_errors
 def stats(city_slug: str, day: datetime, route_id: str | None, stops: bool,
-          periods: str | None, fmt: str) -> None:
+          periods: str, fmt: str) -> None:
     """Per route on the service date: trips, first and last departure, headways (min, mean,
     max minutes) per period, peak vehicles in service, service hours, bus-km and speed; the
     same for the network, and per stop with --stops. Computed on DuckDB from the timetable
@@ -37,13 +39,12 @@ def stats(city_slug: str, day: datetime, route_id: str | None, stops: bool,
     from zerocity.core.selectors import get_city
     from zerocity.mobility import service_stats
     from zerocity.mobility import stats as reads
+    from zerocity.mobility.periods import PeriodError, parse_periods
 
-    chosen = service_stats.DEFAULT_PERIODS
-    if periods is not None:
-        try:
-            chosen = service_stats.parse_periods(periods)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--periods") from None
+    try:
+        chosen = parse_periods(periods)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--periods") from None
     with translation.override("en"):  # the command line speaks English
         city = get_city(city_slug)
         service_date: date = day.date()
