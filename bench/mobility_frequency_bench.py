@@ -23,18 +23,15 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
-from collections.abc import Callable
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
+from timing import best  # noqa: E402
 from zerocity.mobility.frequency import (  # noqa: E402
     Instance,
     Line,
@@ -47,15 +44,6 @@ from zerocity.mobility.periods import DEFAULT_PERIODS  # noqa: E402
 
 DEMO = ROOT / "src" / "zerocity" / "demo" / "data"
 DAY = date(2026, 12, 2)
-
-
-def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def _options(case: Case) -> dict[tuple[str, str], list[tuple[int, Fraction, float]]]:

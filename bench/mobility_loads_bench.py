@@ -31,7 +31,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
+from timing import best  # noqa: E402
 from zerocity.mobility import loads as calc  # noqa: E402
 from zerocity.mobility.planner import compile_timetable  # noqa: E402
 from zerocity.mobility.planner.timetable import active_services, parse_times  # noqa: E402
@@ -39,15 +39,6 @@ from zerocity.mobility.planner.timetable import active_services, parse_times  # 
 FEED = ROOT / "src" / "zerocity" / "demo" / "data" / "gtfs" / "kranj"
 DAY = date(2026, 12, 2)  # a Wednesday, a school day in the demo feed
 ZONE = "Europe/Ljubljana"
-
-
-def best(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def synthetic_taps(tt, n: int, seed: int) -> pd.DataFrame:  # type: ignore[no-untyped-def]

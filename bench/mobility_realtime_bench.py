@@ -20,13 +20,12 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
+from timing import best  # noqa: E402
 from zerocity.mobility.planner import compile_timetable, synthetic  # noqa: E402
 from zerocity.mobility.planner.realtime import (  # noqa: E402
     StopTimeUpdate,
@@ -37,15 +36,6 @@ from zerocity.mobility.planner.realtime import (  # noqa: E402
 
 DAY = date(2026, 5, 6)
 ZONE = "Europe/Ljubljana"
-
-
-def best(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def run_network(name: str, shape: synthetic.Shape, repeat: int, seed: int) -> bool:

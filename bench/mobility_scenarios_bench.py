@@ -20,12 +20,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+from timing import best  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zerocity.settings")
 
 import django  # noqa: E402
@@ -39,15 +40,6 @@ from zerocity.mobility.scenarios.edits import load_edits  # noqa: E402
 from zerocity.mobility.scenarios.gtfs_out import to_zip  # noqa: E402
 
 TODAY = date(2026, 5, 6)
-
-
-def best(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def run_network(name: str, shape: synthetic.Shape, repeat: int, seed: int) -> bool:

@@ -20,12 +20,9 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 import warnings
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -33,20 +30,11 @@ import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
+from timing import best  # noqa: E402
 from zerocity.mobility import service_stats  # noqa: E402
 
 KRANJ_DAY = date(2027, 3, 3)  # a school day of the demo feed
 SYNTHETIC_DAY = date(2026, 5, 6)
-
-
-def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    out, times = None, []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def store(tables: dict[str, pd.DataFrame], folder: Path) -> None:

@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from zerocity.mobility.fleet import haversine_km
+from zerocity.mobility.fleet_feed import shape_km as shapes_km
 from zerocity.mobility.frequency import FrequencyInputError, Line
 from zerocity.mobility.periods import Period
 from zerocity.mobility.planner.timetable import (
@@ -41,30 +43,13 @@ from zerocity.mobility.planner.timetable import (
 )
 
 LAYOVER_S = 5 * 60  # at each end of a line, when the city gives none [U]
-EARTH_M = 6_371_008.8
 LOAD_COLUMNS = ("route_id", "period", "peak_load")
 
 
 def _path_km(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> float:
     if len(lat) < 2:
         return 0.0
-    p, lam = np.radians(lat), np.radians(lon)
-    h = (np.sin(np.diff(p) / 2) ** 2
-         + np.cos(p[:-1]) * np.cos(p[1:]) * np.sin(np.diff(lam) / 2) ** 2)
-    return float(2 * EARTH_M * np.arcsin(np.sqrt(h)).sum() / 1000)
-
-
-def _shape_km(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
-    shapes = _table(tables, "shapes")
-    if not len(shapes):
-        return {}
-    df = pd.DataFrame({"id": _col(shapes, "shape_id"),
-                       "seq": pd.to_numeric(_col(shapes, "shape_pt_sequence"), errors="coerce"),
-                       "lat": pd.to_numeric(_col(shapes, "shape_pt_lat"), errors="coerce"),
-                       "lon": pd.to_numeric(_col(shapes, "shape_pt_lon"), errors="coerce")})
-    df = df.dropna().sort_values(["id", "seq"], kind="stable")
-    return {str(k): _path_km(g["lat"].to_numpy(), g["lon"].to_numpy())
-            for k, g in df.groupby("id", sort=False)}
+    return float(haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
 
 
 def lines_from_tables(tables: dict[str, pd.DataFrame], day: date, periods: Sequence[Period],
@@ -81,7 +66,7 @@ def lines_from_tables(tables: dict[str, pd.DataFrame], day: date, periods: Seque
     route_of = dict(zip(_col(trips, "trip_id"), _col(trips, "route_id"), strict=True))
     direction_of = dict(zip(_col(trips, "trip_id"), _col(trips, "direction_id"), strict=True))
     shape_of = dict(zip(_col(trips, "trip_id"), _col(trips, "shape_id"), strict=True))
-    shape_km = _shape_km(tables)
+    shape_km = shapes_km(tables.get("shapes"))
     stops = _table(tables, "stops")
     where = dict(zip(_col(stops, "stop_id"),
                      zip(pd.to_numeric(_col(stops, "stop_lat"), errors="coerce"),
