@@ -160,6 +160,31 @@ def test_doubling_line_1_on_the_kranj_demo_is_worth_its_figures_and_moves_the_pl
     change = (D(sc["bus_km"]) - D(b["bus_km"])) / D(b["bus_km"])
     assert float(out["ridership"]["long_run_percent"]) == pytest.approx(
         float(((1 + change) ** D("0.7") - 1) * 100), abs=0.06)
+    # and without riders' taps in this demo there are no observed pairs to route
+    assert out["od"] == {"pairs": [], "weighted_mean_min": None}
+    # when riders travel on line 1 alone (health centre to Primskovo), from the station to
+    # Planina (line 1's ends, and line 15's) and on line 3 (the old town to Stražišče)
+    from zerocity.mobility import store
+    from zerocity.mobility.scenarios.compare import weighted_minutes
+    from zerocity.mobility.scenarios.selectors import scenario_version
+    from zerocity.mobility.scenarios.worth import Tapped, od_times
+
+    stops = store.read_table(base.path, "stops")
+    where = {r.stop_id: (float(r.stop_lat), float(r.stop_lon)) for r in stops.itertuples()}
+    taps = Tapped(D(0), "test", od=(("zd-kranj", "primskovo", 30), ("kolodvor", "planina", 20),
+                                    ("glavni-trg", "strazisce", 10)), positions=where)
+    pairs = od_times(s, scenario_version(s), date.fromisoformat(b["typical_day"]), taps)
+    line_1, ends, line_3 = pairs
+    # then line 1's riders wait less: a bus every 15 minutes instead of 30
+    assert line_1.scenario_min < line_1.base_min
+    # and the station-Planina riders gain nothing: line 15 already ran in line 1's gaps, and
+    # the new line 1 trips leave when line 15's do
+    assert ends.scenario_min == ends.base_min
+    # and line 3's riders are where they were
+    assert line_3.scenario_min == line_3.base_min
+    assert weighted_minutes(pairs) == pytest.approx((
+        (30 * line_1.base_min + 20 * ends.base_min + 10 * line_3.base_min) / 60,
+        (30 * line_1.scenario_min + 20 * ends.scenario_min + 10 * line_3.scenario_min) / 60))
     # and the battery buses' electricity is in II.1.2, the diesel in II.1.1
     assert D(out["energy"]["scenario"]["t_co2"]["II.1.2"]) > 0
     assert out["energy"]["battery_share"] == "0.42"

@@ -114,17 +114,17 @@ def test_adjust_frequency_doubles_the_trips_evenly_spaced():
     # given three L1 trips from 07:00 in 07:00-08:00; when their number is scaled by 2
     out = edited({"type": "adjust_frequency", "route_id": "L1", "start": "07:00:00",
                   "end": "08:00:00", "factor": 2})
-    # then six trips share the three trips' span, 07:00 + (07:40 - 07:00) x 3 / 2 = 60
-    # minutes: every 600 s from 07:00
+    # then their two 20-minute gaps become four of 10 minutes from 07:00 to 07:40 (and the
+    # 08:00 trip, outside the window, stays)
     starts = [t for t in times(out, "L1") if t[1] == "A"]
     assert [s[2] for s in starts] == ["07:00:00", "07:10:00", "07:20:00", "07:30:00",
-                                      "07:40:00", "07:50:00", "08:00:00"]
+                                      "07:40:00", "08:00:00"]
 
 
 def test_adjust_frequency_rounds_and_keeps_one_trip():
     out = edited({"type": "adjust_frequency", "route_id": "L1", "start": "07:00:00",
                   "end": "08:00:00", "factor": 0.1})
-    # 3 x 0.1 = 0.3 rounds to 0: one trip is kept, the first one's copy
+    # 2 gaps x 0.1 = 0.2 rounds to 0: one trip is kept, the first one's copy
     assert [t[0] for t in times(out, "L1") if t[1] == "A"] == ["L1-0~1-070000", "L1-3"]
 
 
@@ -132,8 +132,9 @@ def test_adjust_frequency_keeps_the_trips_within_their_span_not_the_window():
     # given L1's trips from 07:00 to 08:00 in a window to 12:00; when halved in number
     out = edited({"type": "adjust_frequency", "route_id": "L1", "start": "07:00:00",
                   "end": "12:00:00", "factor": 0.5})
-    # then two trips share the four trips' 80 minutes (60 x 4 / 3): 07:00 and 07:40
-    assert [t[2] for t in times(out, "L1") if t[1] == "A"] == ["07:00:00", "07:40:00"]
+    # then their three gaps become 1.5, rounded to 2: 07:00, 07:30 and 08:00
+    assert [t[2] for t in times(out, "L1") if t[1] == "A"] == ["07:00:00", "07:30:00",
+                                                               "08:00:00"]
 
 
 def test_add_trips_makes_a_new_pattern_on_a_new_route():
@@ -553,13 +554,14 @@ def test_doubling_line_1s_frequency_on_the_kranj_demo(kranj):
     v = create_scenario(kranj, name="Line 1 twice as often", edits=double, base=base,
                         today=date(2026, 12, 6)).value
     before, after = store.read_tables(base.path), selectors.tables(v)
-    # then every service and direction of line 1 has twice its trips, and the derived feed
+    # then every service and direction of line 1 has a trip half-way through each gap (n trips
+    # become 2n - 1 over the same span), and the derived feed
     # passed the import's validation
     def count(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, str], int]:
         trips = tables["trips"][tables["trips"]["route_id"] == "1"]
         return trips.groupby(["service_id", "direction_id"]).size().to_dict()
 
-    assert count(after) == {k: 2 * n for k, n in count(before).items()}
+    assert count(after) == {k: 2 * n - 1 for k, n in count(before).items()}
     # and no other line changed (check 18)
     for route in sorted(set(before["routes"]["route_id"]) - {"1"}):
         assert rows_of(after, route) == rows_of(before, route), route

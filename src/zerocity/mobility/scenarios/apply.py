@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
@@ -222,13 +223,18 @@ def adjust_frequency(feed: Feed, e: AdjustFrequency, n: int, where: str) -> None
     found = _in_window(feed, e.route_id, e.direction_id, e.window, where)
 
     def departures(t0: int, old: list[int]) -> list[int]:
-        # the trips' span: first to last departure and one mean headway more (to the window's
-        # end for a single trip), shared evenly by the new number of trips
         count = len(old)
-        wanted = max(1, round(count * e.factor))
-        span = (old[-1] - t0) * count / (count - 1) if count > 1 else e.window.end - t0
-        spacing = span / wanted
-        return [t0 + int(round(k * spacing)) for k in range(wanted)]
+        if count == 1:  # a single trip: the new ones share the rest of the window
+            wanted = max(1, round(e.factor))
+            return [t0 + int(round(k * (e.window.end - t0) / wanted)) for k in range(wanted)]
+        # the gaps between the trips scaled by the factor, the first and last departures kept:
+        # new departures read off the old ones' curve, so a timetable denser at the peaks
+        # stays denser there (twice as often: a trip half-way through every gap)
+        wanted = max(1, round((count - 1) * e.factor) + 1)
+        if wanted == 1:
+            return [t0]
+        at = np.linspace(0.0, count - 1.0, wanted)
+        return [int(round(x)) for x in np.interp(at, np.arange(count), np.asarray(old, float))]
 
     _retime(feed, n, found, departures)
 

@@ -130,6 +130,30 @@ class Assumptions:
 
 
 @dataclass(frozen=True)
+class OdTime:
+    """An origin-destination pair the card's riders travel, and its mean door-to-door time
+    (minutes from the asked departure, waiting included) on each timetable; None where no
+    journey was found."""
+
+    origin: str
+    destination: str
+    legs: int
+    base_min: float | None
+    scenario_min: float | None
+
+
+def weighted_minutes(pairs: tuple[OdTime, ...]) -> tuple[float, float] | None:
+    """The legs-weighted mean minutes on the base and on the scenario, over the pairs with a
+    journey on both (None without any)."""
+    both = [p for p in pairs if p.base_min is not None and p.scenario_min is not None]
+    weight = sum(p.legs for p in both)
+    if not weight:
+        return None
+    return (sum(p.legs * (p.base_min or 0.0) for p in both) / weight,
+            sum(p.legs * (p.scenario_min or 0.0) for p in both) / weight)
+
+
+@dataclass(frozen=True)
 class Comparison:
     first: date
     last: date
@@ -144,6 +168,7 @@ class Comparison:
     car_km_avoided: tuple[Decimal, Decimal]
     car_mwh_avoided: tuple[Decimal, Decimal]
     assumptions: Assumptions
+    od: tuple[OdTime, ...] = ()
 
     @property
     def service_change(self) -> Decimal:
@@ -212,6 +237,10 @@ def _energy_json(e: FleetEnergy) -> dict[str, Any]:
             "t_co2": {row: _d(t, "0.001") for row, t in e.gpc.items()}}
 
 
+def _min(x: float | None) -> float | None:
+    return None if x is None else round(x, 1)
+
+
 def to_json(c: Comparison) -> dict[str, Any]:
     """Decimal figures as strings, shares in percent."""
     a = c.assumptions
@@ -242,6 +271,11 @@ def to_json(c: Comparison) -> dict[str, Any]:
                       "boardings_per_year": _d(a.boardings_per_year, "1"),
                       "boardings_source": a.boardings_source,
                       "new_boardings_per_year": [_d(n, "1") for n in c.new_boardings]},
+        "od": {"pairs": [{"origin": p.origin, "destination": p.destination, "legs": p.legs,
+                          "base_min": _min(p.base_min), "scenario_min": _min(p.scenario_min)}
+                         for p in c.od],
+               "weighted_mean_min": (None if (w := weighted_minutes(c.od)) is None
+                                     else [round(w[0], 1), round(w[1], 1)])},
         "car": {"km_avoided_per_year": [_d(k, "1") for k in c.car_km_avoided],
                 "mwh_avoided_per_year": [_d(m, "0.001") for m in c.car_mwh_avoided],
                 "t_co2_avoided_per_year": [_d(m * DIESEL_T_PER_MWH, "0.001")

@@ -70,9 +70,10 @@ class AdjustHeadway:
 
 @dataclass(frozen=True)
 class AdjustFrequency:
-    """The number of the route's trips in the window scaled by ``factor`` (rounded, at least
-    one), evenly spaced over the trips' span (first to last departure and one mean headway
-    more) from the first replaced trip's departure, copying it."""
+    """The route's trips in the window, per service and direction, replaced by copies of the
+    first: the gaps between them scaled by ``factor`` ((n - 1) x factor gaps, rounded, at
+    least one trip), the first and last departures kept and the new ones read off the old
+    departures' curve (a single trip: ``factor`` trips sharing the rest of the window)."""
 
     route_id: str
     window: Window

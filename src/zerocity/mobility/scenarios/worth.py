@@ -4,10 +4,11 @@ becomes an effect of (docs/mobility-scenarios.md, "What a scenario is worth").""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Max, Min
@@ -37,32 +38,84 @@ def _per_year(y: cmp.Year, days: int) -> cmp.Year:
                    trips=round(y.trips * k), service_days=round(y.service_days * k))
 
 
-def tapped_boardings(scenario: Scenario) -> tuple[Decimal, str, Decimal | None]:
+@dataclass(frozen=True)
+class Tapped:
+    """What the card's taps tell a comparison: bus boardings a year and what they are,
+    passenger-km per boarding, and the latest month's origin-destination pairs."""
+
+    per_year: Decimal
+    source: str
+    km_per_boarding: Decimal | None = None
+    od: tuple[tuple[str, str, int], ...] = ()
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def tapped(scenario: Scenario) -> Tapped:
     """Bus boardings a year from the card's accepted taps of the last year on record (scaled
-    to a year when fewer days are on record), what they are, and passenger-km per boarding
-    from the card's ridership of the latest month (None without taps)."""
+    to a year when fewer days are on record), and from the card's ridership of the latest
+    month the passenger-km per boarding and the pairs riders travel between."""
     from zerocity.card.models import Tap
-    from zerocity.card.ridership import analyse
+    from zerocity.card.ridership import analyse, stop_positions
 
     city = scenario.city
     taps = Tap.objects.filter(validator__city=city, accepted=True, service="bus")
     last = taps.aggregate(Max("at"))["at__max"]
     if last is None:
-        return Decimal(0), _("no bus taps on record: give the boardings a year"), None
+        return Tapped(Decimal(0), _("no bus taps on record: give the boardings a year"))
     since = last - timedelta(days=YEAR_DAYS)
     recent = taps.filter(at__gt=since)
     first = recent.aggregate(Min("at"))["at__min"] or last
     days = (city.calendar.local_date(last) - city.calendar.local_date(first)).days + 1
     count = recent.count()
     per_year = Decimal(count) * YEAR_DAYS / days
-    month = analyse(city, city.calendar.local_date(last))
+    day = city.calendar.local_date(last)
+    month = analyse(city, day)
     legs = month.legs_by_mode.get("bus", 0)
     km = (Decimal(repr(month.passenger_km["bus"])) / legs).quantize(Decimal("0.01")) \
         if legs else None
     source = _("%(n)s bus boardings tapped from %(first)s to %(last)s, scaled to a year") % {
         "n": count, "first": city.calendar.local_date(first).isoformat(),
-        "last": city.calendar.local_date(last).isoformat()}
-    return per_year, source, km
+        "last": day.isoformat()}
+    positions = {k: (v[1], v[2]) for k, v in stop_positions(city, day).items()}
+    return Tapped(per_year, source, km, tuple((o, d, n) for o, d, n, _km in month.od),
+                  positions)
+
+
+OD_PAIRS = 20  # the busiest pairs of the card's latest month
+# departures every 10 minutes from 06:00 to 19:50, so that the mean counts the wait a rider
+# meets when arriving at the stop at any time, not at a time that suits one timetable
+OD_TIMES = tuple(time(h, m) for h in range(6, 20) for m in range(0, 60, 10))
+
+
+def od_times(scenario: Scenario, version: ScenarioVersion, day: date,
+             taps: Tapped) -> tuple[cmp.OdTime, ...]:
+    """The busiest pairs the card's riders travel, planned on the base and on the scenario
+    from stop to stop at each of ``OD_TIMES`` of ``day``: the mean minutes from the asked
+    departure to the earliest arrival (waiting included, so that a shorter wait counts),
+    without real time on either; None where a start finds no journey."""
+    from zerocity.mobility import timetables, walking
+    from zerocity.mobility.planner import Query, plan
+
+    tz = scenario.city.timezone
+    walk = walking.arrays(walking.current(scenario.city))
+    tables = [timetables.compiled(source, day, tz, walk) for source in (scenario.base, version)]
+    out = []
+    for o, d, legs in taps.od[:OD_PAIRS]:
+        if o not in taps.positions or d not in taps.positions:
+            continue
+        means: list[float | None] = []
+        for tt in tables:
+            minutes = []
+            for at in OD_TIMES:
+                when = datetime.combine(day, at, ZoneInfo(tz))
+                found = plan(tt, Query(taps.positions[o], taps.positions[d], when)).itineraries
+                if found:
+                    minutes.append(min(i.arrive for i in found).timestamp() / 60
+                                   - when.timestamp() / 60)
+            means.append(sum(minutes) / len(minutes) if len(minutes) == len(OD_TIMES)
+                         else None)
+        out.append(cmp.OdTime(o, d, legs, means[0], means[1]))
+    return tuple(out)
 
 
 def compare_scenario(scenario: Scenario, *, number: int | None = None,
@@ -86,16 +139,20 @@ def compare_scenario(scenario: Scenario, *, number: int | None = None,
     if boardings_per_year is not None:
         a = replace(a, boardings_per_year=boardings_per_year,
                     boardings_source=_("given by the city"))
-    else:
-        boardings, source, km = tapped_boardings(scenario)
-        a = replace(a, boardings_per_year=boardings, boardings_source=source,
-                    km_per_boarding=km if km is not None else a.km_per_boarding)
+    taps = tapped(scenario)
+    if boardings_per_year is None:
+        a = replace(a, boardings_per_year=taps.per_year, boardings_source=taps.source)
+    if taps.km_per_boarding is not None:
+        a = replace(a, km_per_boarding=taps.km_per_boarding)
     if from_car is not None:
         a = replace(a, from_car=from_car, from_car_source=_("given by the city"))
     try:
-        return version, cmp.compare(base, changed, first, last, a)
+        c = cmp.compare(base, changed, first, last, a)
     except ValueError as exc:
         raise Conflict(str(exc)) from exc
+    if base.typical_day is not None and taps.od:
+        c = replace(c, od=od_times(scenario, version, base.typical_day, taps))
+    return version, c
 
 
 def attach_to_action(scenario: Scenario, plan_code: str, *, number: int | None = None,
