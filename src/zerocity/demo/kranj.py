@@ -136,10 +136,11 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
 
     report.append(load_opportunities(city, actor=actor))
     from zerocity.card.demo import load as load_card
-    from zerocity.card.demo import load_riders
+    from zerocity.demo.riders import load_riders
 
     report.extend(load_card(city, actor=actor))
     if readings:  # like the meter readings: for the demo's pages, not the tests' fixture
+        # the synthetic riders ride the timetable loaded above (read from its committed files)
         report.append(load_riders(city, actor=actor))
     from zerocity.food.demo import load as load_food
 
