@@ -62,8 +62,8 @@ class OptimiseRequest(Schema):
 
 @router.post("/api/v1/cities/{slug}/mobility/optimise", auth=SESSION,
              url_name="mobility_optimise",
-             response={200: dict[str, Any], 400: Problem, 401: Problem, 404: Problem,
-                       422: Problem},
+             response={200: dict[str, Any], 400: Problem, 401: Problem, 403: Problem,
+                       404: Problem, 422: Problem},
              openapi_extra=rule(STAFF_SESSION),
              summary="Each line's headway per period chosen within the fleet, capacity and "
                      "policy, re-checked independently, with its scenario edits")

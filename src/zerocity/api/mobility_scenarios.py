@@ -102,7 +102,8 @@ def scenario_show(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
 
 @router.post("/api/v1/cities/{slug}/mobility/scenarios", auth=SESSION,
              url_name="mobility_scenario_create",
-             response={200: Saved, 201: Saved, 401: Problem, 404: Problem, 422: Problem},
+             response={200: Saved, 201: Saved, 401: Problem, 403: Problem, 404: Problem,
+                       422: Problem},
              openapi_extra=rule(STAFF_SESSION),
              summary="A new timetable scenario with its first version (the same name, feed "
                      "and edits again: the version made before)")
@@ -119,7 +120,8 @@ def scenario_create(request: HttpRequest, slug: str, body: ScenarioIn) -> Status
 
 @router.post("/api/v1/cities/{slug}/mobility/scenarios/{pk}/versions", auth=SESSION,
              url_name="mobility_scenario_version",
-             response={200: Saved, 201: Saved, 401: Problem, 404: Problem, 422: Problem},
+             response={200: Saved, 201: Saved, 401: Problem, 403: Problem, 404: Problem,
+                       422: Problem},
              openapi_extra=rule(STAFF_SESSION),
              summary="A new version of a scenario's edits (the latest version's edits again: "
                      "nothing changes)")
@@ -168,7 +170,7 @@ def scenario_compare(request: HttpRequest, slug: str, pk: int,
 
 @router.post("/api/v1/cities/{slug}/mobility/scenarios/{pk}/attach", auth=SESSION,
              url_name="mobility_scenario_attach",
-             response={200: dict[str, Any], 401: Problem, 404: Problem, 409: Problem,
+             response={200: dict[str, Any], 401: Problem, 403: Problem, 404: Problem, 409: Problem,
                        422: Problem},
              openapi_extra=rule(STAFF_SESSION),
              summary="Make the scenario a plan action's typed effects (its effects from an "
