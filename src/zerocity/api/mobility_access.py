@@ -38,7 +38,7 @@ class Access(Schema):
 
 
 @router.get("/api/v1/cities/{slug}/mobility/access", url_name="mobility_access",
-            response={200: Access, 404: Problem}, openapi_extra=rule(PUBLIC),
+            response={200: Access, 400: Problem, 404: Problem}, openapi_extra=rule(PUBLIC),
             summary="Accessibility of the grid: opportunities within 30 and 45 minutes")
 def access(request: HttpRequest, slug: str, date: date | None = None) -> dict[str, Any]:
     city = get_city(slug)

@@ -92,7 +92,7 @@ def scenario_list(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 
 
 @router.get("/api/v1/cities/{slug}/mobility/scenarios/{pk}", url_name="mobility_scenario",
-            response={200: ScenarioDetail, 404: Problem},
+            response={200: ScenarioDetail, 400: Problem, 404: Problem},
             openapi_extra=rule(PUBLIC_DRAFTS_FOR_STAFF),
             summary="One timetable scenario with its versions and their edits")
 def scenario_show(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
@@ -136,17 +136,24 @@ def scenario_save(request: HttpRequest, slug: str, pk: int,
 
 
 class WorthQuery(Schema):
-    version: int | None = Field(default=None, description="The scenario's version "
+    version: int | None = Field(default=None, ge=1, description="The scenario's version "
                                 "[default: the latest]")
-    battery_share: Decimal = Field(default=Decimal(0), ge=0, le=1, max_digits=5,
-                                   decimal_places=4,
-                                   description="Share of bus-km run by battery buses")
-    from_car: Decimal | None = Field(default=None, ge=0, le=1, max_digits=5, decimal_places=4,
-                                     description="Share of new bus passenger-km that were car "
-                                     "trips [default: 1, the upper bound]")
-    boardings: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=0,
-                                      description="Bus boardings a year [default: from the "
-                                      "card's taps]")
+    battery_share: float = Field(default=0.0, ge=0, le=1,
+                                 description="Share of bus-km run by battery buses")
+    from_car: float | None = Field(default=None, ge=0, le=1,
+                                   description="Share of new bus passenger-km that were car "
+                                   "trips [default: 1, the upper bound]")
+    boardings: int | None = Field(default=None, ge=0, le=10**10,
+                                  description="Bus boardings a year [default: from the "
+                                  "card's taps]")
+
+    def figures(self) -> dict[str, Any]:
+        """The service's keyword arguments, as decimals."""
+        def dec(x: float | int | None) -> Decimal | None:
+            return None if x is None else Decimal(repr(x))
+
+        return {"number": self.version, "battery_share": dec(self.battery_share) or Decimal(0),
+                "from_car": dec(self.from_car), "boardings_per_year": dec(self.boardings)}
 
 
 class AttachIn(WorthQuery):
@@ -155,7 +162,7 @@ class AttachIn(WorthQuery):
 
 @router.get("/api/v1/cities/{slug}/mobility/scenarios/{pk}/compare",
             url_name="mobility_scenario_compare",
-            response={200: dict[str, Any], 404: Problem, 409: Problem},
+            response={200: dict[str, Any], 400: Problem, 404: Problem, 409: Problem},
             openapi_extra=rule(PUBLIC_DRAFTS_FOR_STAFF),
             summary="The scenario against its base over a year of the base feed: bus-km, "
                     "bus-hours, fleet, cost, the buses' CO2 by GPC row, the ridership range "
@@ -163,14 +170,14 @@ class AttachIn(WorthQuery):
 def scenario_compare(request: HttpRequest, slug: str, pk: int,
                      q: Query[WorthQuery]) -> dict[str, Any]:
     found = selectors.access_scenario_for_user(request.user, get_city(slug), pk)
-    version, c = worth.compare_scenario(found, number=q.version, battery_share=q.battery_share,
-                                        from_car=q.from_car, boardings_per_year=q.boardings)
+    version, c = worth.compare_scenario(found, **q.figures())
     return {"scenario": found.pk, "version": version.number, **compare.to_json(c)}
 
 
 @router.post("/api/v1/cities/{slug}/mobility/scenarios/{pk}/attach", auth=SESSION,
              url_name="mobility_scenario_attach",
-             response={200: dict[str, Any], 401: Problem, 403: Problem, 404: Problem, 409: Problem,
+             response={200: dict[str, Any], 401: Problem, 403: Problem, 404: Problem,
+                       409: Problem,
                        422: Problem},
              openapi_extra=rule(STAFF_SESSION),
              summary="Make the scenario a plan action's typed effects (its effects from an "
@@ -178,7 +185,5 @@ def scenario_compare(request: HttpRequest, slug: str, pk: int,
 def scenario_attach(request: HttpRequest, slug: str, pk: int, body: AttachIn) -> dict[str, Any]:
     city = selectors.staff_city(request.user, slug)
     _, effects, changed = worth.attach_to_action(
-        selectors.get_scenario(city, pk), body.action, number=body.version,
-        battery_share=body.battery_share, from_car=body.from_car,
-        boardings_per_year=body.boardings, by=request.user)
+        selectors.get_scenario(city, pk), body.action, by=request.user, **body.figures())
     return {"action": body.action, "changed": changed, "effects": effects}
