@@ -362,15 +362,23 @@ def reroute(feed: Feed, e: Reroute, n: int, where: str) -> None:
     _rewrite(feed, changed, drop_shape=True)
 
 
-def remove_stops(feed: Feed, e: RemoveStops, n: int, where: str) -> None:
-    trips = feed.route_trips(e.route_id, e.direction_id, f"{where}.route_id")
+def _serving_calls(feed: Feed, route_id: str, direction_id: str | None,
+                   stop_ids: Sequence[str], where: str) -> dict[str, list[Call]]:
+    """The calls of the route's trips, refused naming the first of ``stop_ids`` it does not
+    serve."""
+    trips = feed.route_trips(route_id, direction_id, f"{where}.route_id")
     all_calls = feed.calls(list(trips["trip_id"]))
     served = {c.stop for calls in all_calls.values() for c in calls}
-    for k, stop in enumerate(e.stop_ids):
+    for k, stop in enumerate(stop_ids):
         if stop not in served:
             raise EditError(f"{where}.stop_ids[{k}]", _("route %(route)s does not serve stop "
                                                         "%(stop)s.")
-                            % {"route": shown(e.route_id), "stop": shown(stop)})
+                            % {"route": shown(route_id), "stop": shown(stop)})
+    return all_calls
+
+
+def remove_stops(feed: Feed, e: RemoveStops, n: int, where: str) -> None:
+    all_calls = _serving_calls(feed, e.route_id, e.direction_id, e.stop_ids, where)
     gone = set(e.stop_ids)
     changed: dict[str, list[Call]] = {}
     for tid, calls in all_calls.items():
@@ -462,14 +470,7 @@ def adjust_speed(feed: Feed, e: AdjustSpeed, n: int, where: str) -> None:
 
 
 def adjust_dwell(feed: Feed, e: AdjustDwell, n: int, where: str) -> None:
-    trips = feed.route_trips(e.route_id, e.direction_id, f"{where}.route_id")
-    all_calls = feed.calls(list(trips["trip_id"]))
-    served = {c.stop for calls in all_calls.values() for c in calls}
-    for k, stop in enumerate(e.stop_ids):
-        if stop not in served:
-            raise EditError(f"{where}.stop_ids[{k}]", _("route %(route)s does not serve stop "
-                                                        "%(stop)s.")
-                            % {"route": shown(e.route_id), "stop": shown(stop)})
+    all_calls = _serving_calls(feed, e.route_id, e.direction_id, e.stop_ids, where)
     at = set(e.stop_ids)
     changed: dict[str, list[Call]] = {}
     for tid, calls in all_calls.items():
