@@ -355,3 +355,73 @@ def test_given_an_infeasible_fleet_the_command_and_the_api_name_it(kranj, client
     assert ok.status_code == 200, ok.content
     answer = ok.json()
     assert answer["check"]["ok"] and max(h["headway_min"] for h in answer["headways"]) <= 30
+
+
+@pytest.mark.django_db
+def test_given_the_kranj_answer_when_saved_as_a_scenario_then_its_timetable_runs_the_plan(
+        kranj, client):
+    from zerocity.cli import main
+    from zerocity.core.models import Role
+    from zerocity.core.services import ensure_department, grant_role
+    from zerocity.mobility import store
+    from zerocity.mobility.models import Scenario
+
+    args = ["mobility", "optimise", "--city", "kranj", "--date", "2026-12-02", "--loads",
+            str(LOADS), "--fleet", "25", "--format", "json"]
+    # when the optimiser's answer is saved in the same step
+    result = CliRunner().invoke(main, [*args, "--save-scenario", "MILP 2026-12-02"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    saved = answer["scenario"]
+    assert saved["version"] == 1 and saved["replayed"] is False
+    scenario = Scenario.objects.get(pk=saved["id"])
+    version = scenario.versions.get(number=1)
+    # then the scenario holds the plan's edits, on the timetable the plan was computed from
+    assert scenario.base_id == answer["feed"]["version"]
+    assert version.edits == answer["edits"]
+    assert scenario.description.startswith("Frequency MILP for 2026-12-02")
+    # and its derived timetable runs each changed line at the plan's headway in that period:
+    # from its first departure there, every headway_min (per service and direction)
+    tables = store.read_tables(version.path)
+    calls = tables["stop_times"].merge(tables["trips"], on="trip_id")
+    calls["seq"] = calls["stop_sequence"].astype(int)
+    first = calls.loc[calls.groupby("trip_id")["seq"].idxmin()]
+    first = first.assign(dep=[sum(int(x) * f for x, f in zip(t.split(":"), (3600, 60, 1)))
+                              for t in first["departure_time"]])
+    checked = 0
+    for h in answer["headways"]:
+        if not h["changed"]:
+            continue
+        period = next(p for p in DEFAULT_PERIODS if p.name == h["period"])
+        runs = first[(first["route_id"] == h["route_id"]) & first["dep"].map(period.__contains__)]
+        for _key, group in runs.groupby(["service_id", "direction_id"]):
+            gaps = set(group["dep"].sort_values().diff().dropna())
+            assert gaps <= {h["headway_min"] * 60}, (h, gaps)
+            checked += 1
+    assert checked >= len(answer["edits"])
+    # and saving the same answer again through the API returns that version, nothing new
+    staff = grant_role(kranj, "t-staff", Role.STAFF,
+                       department=ensure_department(kranj, "mobility", "Mobility")).user
+    client.force_login(staff)
+    r = client.post("/api/v1/cities/kranj/mobility/optimise",
+                    json.dumps({"date": "2026-12-02", "loads": read_loads(LOADS), "fleet": 25,
+                                "save_as": "MILP 2026-12-02"}),
+                    content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert r.json()["scenario"] == {**saved, "replayed": True}
+    assert Scenario.objects.filter(city=kranj).count() == 1
+
+
+def test_given_an_answer_that_changes_nothing_then_no_scenario_is_saved():
+    from types import SimpleNamespace
+
+    from zerocity.core.errors import Conflict
+    from zerocity.mobility.optimise import save_as_scenario
+
+    done = SimpleNamespace(check=SimpleNamespace(ok=True, problems=[]), day=date(2026, 12, 2),
+                           plan=SimpleNamespace(edits=lambda: []))
+    with pytest.raises(Conflict, match="keeps today's headways on 2026-12-02"):
+        save_as_scenario(done, name="nothing")  # type: ignore[arg-type]
+    done.check = SimpleNamespace(ok=False, problems=["fleet 07-09: 26 > 25"])
+    with pytest.raises(Conflict, match=r"failed its independent check \(fleet 07-09: 26 > 25\)"):
+        save_as_scenario(done, name="wrong")  # type: ignore[arg-type]

@@ -4,10 +4,11 @@ JSON body (the peak loads as ``{route_id: {period: riders/h}}``), the same JSON 
 the independent check's verdict and the plan's scenario edits.
 
 Staff of the city only (loads counted from card taps and the operator's costs are not
-published); anyone else is answered 404, as the staff pages do. Nothing is written.
+published); anyone else is answered 404, as the staff pages do. Nothing is written unless
+``save_as`` names a scenario to save the plan's changes as (``scenario`` in the answer).
 - 200: the plan; 400: inputs the model cannot take (an unknown line or period, a bad number);
   404: no such city, no timetable that day, or not the city's staff; 422: no plan meets every
-  rule (the rule, line and period are named).
+  rule (the rule, line and period are named), or a plan to save that changes nothing.
 """
 
 # No ``from __future__ import annotations``: ninja reads the parameters' types at run time.
@@ -58,6 +59,9 @@ class OptimiseRequest(Schema):
                                     decimal_places=2)
     value_of_time_eur_per_hour: Decimal = Field(Decimal("8"), ge=0, max_digits=12,
                                                 decimal_places=2)
+    save_as: str | None = Field(None, min_length=1, max_length=200,
+                                description="Save the plan's changes as a timetable scenario "
+                                "of this name (answered under ``scenario``)")
 
 
 @router.post("/api/v1/cities/{slug}/mobility/optimise", auth=SESSION,
@@ -82,4 +86,8 @@ def optimise(request: HttpRequest, slug: str, body: OptimiseRequest) -> dict[str
         headways=body.headways, periods=periods, capacity=body.capacity, margin=body.margin,
         costs=Costs(body.eur_per_bus_hour, body.eur_per_bus_km,
                     body.value_of_time_eur_per_hour), layover_s=body.layover_min * 60)
-    return opt.to_json(done)
+    out = opt.to_json(done)
+    if body.save_as is not None:
+        out["scenario"] = opt.saved_json(opt.save_as_scenario(done, name=body.save_as,
+                                                              by=request.user))
+    return out

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from zerocity.core.errors import NotFound
+from django.utils.translation import gettext as _
+
+from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.actors import Person
 from zerocity.core.models import City
+from zerocity.core.results import Done
 from zerocity.mobility import frequency_check, store
 from zerocity.mobility.frequency import (
     DEFAULT_HEADWAYS,
@@ -21,7 +25,7 @@ from zerocity.mobility.frequency import (
 )
 from zerocity.mobility.frequency_check import Verdict
 from zerocity.mobility.frequency_feed import LAYOVER_S, lines_from_tables
-from zerocity.mobility.models import FeedVersion
+from zerocity.mobility.models import FeedVersion, ScenarioVersion
 from zerocity.mobility.periods import DEFAULT_PERIODS, Period
 from zerocity.mobility.selectors import version_in_force
 
@@ -55,6 +59,37 @@ def optimise_frequencies(city: City, day: date, loads: Mapping[str, Mapping[str,
                              costs=costs)
     plan = optimise(instance)
     return Optimised(city, day, version, plan, frequency_check.check_plan(plan))
+
+
+def save_as_scenario(done: Optimised, *, name: str, by: Person | None = None,
+                     actor: str = "") -> Done[ScenarioVersion]:
+    """The plan's changes saved in one step as a scenario on the timetable it was computed
+    from (its ``adjust_headway`` edits), to compare, publish or attach to a plan action like
+    any other. A plan the independent check refused, or one that changes nothing, is not
+    saved; the same plan saved again under the same name is the version saved before."""
+    from zerocity.mobility.scenarios.services import create_scenario
+
+    if not done.check.ok:
+        raise Conflict(_("The optimiser's answer failed its independent check (%(problems)s): "
+                         "it is not saved as a scenario.")
+                       % {"problems": "; ".join(done.check.problems)})
+    edits = done.plan.edits()
+    if not edits:
+        raise Conflict(_("The optimiser keeps today's headways on %(day)s: there is no change "
+                         "to save as a scenario.") % {"day": done.day.isoformat()})
+    costs = done.plan.instance.costs
+    note = (f"Frequency MILP for {done.day.isoformat()} on feed #{done.version.pk}: "
+            f"EUR {done.plan.current.total_eur} -> {done.plan.split.total_eur} a day "
+            f"(EUR {costs.eur_per_bus_hour}/bus-h, {costs.eur_per_bus_km}/bus-km, "
+            f"{costs.value_of_time_eur_per_hour}/h waiting)")
+    return create_scenario(done.city, name=name, edits=edits, base=done.version,
+                           description=note, by=by, actor=actor)
+
+
+def saved_json(saved: Done[ScenarioVersion]) -> dict[str, Any]:
+    v = saved.value
+    return {"id": v.scenario.pk, "name": v.scenario.name, "version": v.number,
+            "replayed": saved.replayed}
 
 
 def to_json(done: Optimised) -> dict[str, Any]:

@@ -63,13 +63,16 @@ def _euros(text: str) -> Decimal:
 @click.option("--eur-per-bus-km", type=_euros, default="0.90", show_default=True)
 @click.option("--value-of-time", type=_euros, default="8", show_default=True,
               help="EUR per hour of riders' waiting.")
+@click.option("--save-scenario", "save_as", default=None, metavar="NAME",
+              help="Save the plan's changes as a timetable scenario of this name (refused "
+              "when the check fails or nothing changes).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @handles_errors
 def optimise(city_slug: str, day: datetime, loads: Path, fleet: int | None,
              max_headway: float | None, headways: str, periods: str, capacity: int,
              margin: float, layover: int, eur_per_bus_hour: Decimal, eur_per_bus_km: Decimal,
-             value_of_time: Decimal, fmt: str) -> None:
+             value_of_time: Decimal, save_as: str | None, fmt: str) -> None:
     """Choose each line's headway per period from the allowed ones: within the fleet, carrying
     the peak loads with the capacity margin, no longer than the policy's maximum, at the least
     operating cost plus value of riders' waiting time. The answer is re-checked by an
@@ -88,8 +91,17 @@ def optimise(city_slug: str, day: datetime, loads: Path, fleet: int | None,
         fleet=fleet, max_headway=max_headway, headways=_headways(headways),
         periods=parse_periods(periods), capacity=capacity, margin=margin,
         costs=Costs(eur_per_bus_hour, eur_per_bus_km, value_of_time), layover_s=layover * 60)
+    out = opt.to_json(done)
+    saved = None
+    if save_as is not None:
+        saved = opt.save_as_scenario(done, name=save_as, actor="cli")
+        out["scenario"] = opt.saved_json(saved)
     if fmt == "json":
-        click.echo(json.dumps(opt.to_json(done), ensure_ascii=False, indent=2))
-    else:
-        for line in opt.to_text(done):
-            click.echo(line)
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for line in opt.to_text(done):
+        click.echo(line)
+    if saved is not None:
+        v = saved.value
+        click.echo(f"scenario #{v.scenario.pk} {v.scenario.name!r} version {v.number}"
+                   + (" (saved before: nothing changed)" if saved.replayed else " saved"))
