@@ -23,6 +23,12 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     settings.DATA_DIR = Path(os.environ["ZEROCITY_DATA_DIR"]).resolve()
+    # A password is hashed with a cheap hasher in tests (Django's advice for test speed): the
+    # Kranj demo alone hashes six, at about 0.6 s each with the production hasher. Hashes
+    # written by a `zerocity` subprocess (tests/test_proxy.py) use the production settings,
+    # which the list still accepts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 *settings.PASSWORD_HASHERS]
 
 
 def require_component(available: bool, message: str) -> None:
@@ -82,10 +88,11 @@ def helsinki(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def kranj(db):  # type: ignore[no-untyped-def]
     """Kranj with its 2018 baseline (and the illustrative years) loaded as the demo does."""
+    import demo_snapshot
     from zerocity.core.models import City
     from zerocity.demo.kranj import load_demo
 
-    load_demo(actor="test", readings=False)
+    demo_snapshot.load(lambda: load_demo(actor="test", readings=False), "kranj")
     return City.objects.get(slug="kranj")
 
 
@@ -93,10 +100,11 @@ def kranj(db):  # type: ignore[no-untyped-def]
 def kranj_data(db):  # type: ignore[no-untyped-def]
     """The whole Kranj demo, with its synthetic meter readings (written once per test run into
     the run's data directory) and the indicator observations computed from them."""
+    import demo_snapshot
     from zerocity.core.models import City
     from zerocity.demo.kranj import load_demo
 
-    load_demo(actor="test")
+    demo_snapshot.load(lambda: load_demo(actor="test"), "kranj with readings")
     return City.objects.get(slug="kranj")
 
 
