@@ -59,11 +59,42 @@ def test_kranj_factors_are_recorded_on_each_line(baseline):
     assert {r["factor"]["co2"] for r in gas} == {0.205}
 
 
-def test_loading_the_demo_again_changes_nothing(kranj_data):
+def test_the_demo_doubles_line_1_as_plan_action_up_1_and_loading_again_changes_nothing(
+        kranj_data):
+    from decimal import Decimal
+
     from zerocity.core.models import AuditLog
     from zerocity.demo.kranj import load_demo
+    from zerocity.mobility.models import Scenario
+    from zerocity.mobility.scenarios.worth import compare_scenario
+    from zerocity.plan.models import Plan
+    from zerocity.plan.scenario import scenario_result
 
-    before = (AuditLog.objects.count(), list(Inventory.objects.values_list("updated_at")))
+    # the UP-SCALE scenario of issue 20 on the demo: line 1 twice as often, all day
+    scenario = Scenario.objects.get(city=kranj_data, name="Line 1 twice as often")
+    version = scenario.versions.get()
+    assert version.edits == [{"type": "adjust_frequency", "route_id": "1", "start": "00:00:00",
+                              "end": "30:00:00", "factor": 2}]
+    # its action's effects are the comparison's, with Kranj's 8 battery buses of 19 (0.42)
+    plan = Plan.objects.get(city=kranj_data)
+    action = plan.actions.get(code="UP-1")
+    _v, c = compare_scenario(scenario, battery_share=Decimal("0.42"))
+    assert c.service_change > Decimal("0.05")
+    year = c.first.year
+    assert action.effects == c.effects(start_year=year, full_year=year,
+                                       label=f"#{scenario.pk} v1 {scenario.name}")
+    assert [(e["carrier"], e.get("to_gpc")) for e in action.effects] == [
+        ("diesel", "II.1.1"), ("electricity", "II.1.2"), ("diesel", None)]
+    # and the plan's 2030 result moves by what the action adds and takes away
+    alone = scenario_result(plan, ["UP-1"], include_existing=False)
+    assert alone["result"]["scenario"] != alone["result"]["baseline"]
+    assert alone["impacts"]["UP-1"] != 0
+    assert (alone["result"]["scenario"] - alone["result"]["baseline"]
+            == pytest.approx(-alone["impacts"]["UP-1"], abs=0.2))
+
+    before = (AuditLog.objects.count(), list(Inventory.objects.values_list("updated_at")),
+              action.effects)
     load_demo(actor="test")
-    after = (AuditLog.objects.count(), list(Inventory.objects.values_list("updated_at")))
+    after = (AuditLog.objects.count(), list(Inventory.objects.values_list("updated_at")),
+             plan.actions.get(code="UP-1").effects)
     assert after == before

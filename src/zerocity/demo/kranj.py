@@ -142,6 +142,10 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
     if readings:  # like the meter readings: for the demo's pages, not the tests' fixture
         # the synthetic riders ride the timetable loaded above (read from its committed files)
         report.append(load_riders(city, actor=actor))
+        from zerocity.demo.upscale import load as load_upscale
+
+        # what doubling line 1 is worth, as the plan's action UP-1, on the riders' taps above
+        report.append(load_upscale(city, actor=actor))
     from zerocity.food.demo import load as load_food
 
     report.extend(load_food(city, actor=actor, history=readings))

@@ -226,6 +226,37 @@ def set_milestone(action: Action, name: str, due: date, *, done: date | None = N
 
 
 @transaction.atomic
+def add_action(plan: Plan, data: dict[str, Any], *, by: Person | None = None,
+               actor: str = "") -> tuple[Action, bool]:
+    """An action added to a plan after it was loaded, from plain data in the structure of
+    ``demo/data/kranj_plan.json``'s actions (its field, department and lever by slug; no
+    declared reductions: its effects come later, e.g. from a timetable scenario). Returns the
+    action and whether it was created: one with the same code already there is left as it
+    is."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    found = Action.objects.filter(plan=plan, code=data["code"]).first()
+    if found is not None:
+        return found, False
+    field = FieldOfAction.objects.filter(city=plan.city, slug=data["field"]).first()
+    if field is None:
+        raise Conflict(f"action {data['code']}: unknown field of action {data['field']!r}")
+    dept = data.get("department")
+    department = Department.objects.filter(city=plan.city, slug=dept).first() if dept else None
+    if dept and department is None:
+        raise Conflict(f"action {data['code']}: unknown department {dept!r}")
+    action = Action.objects.create(
+        plan=plan, code=data["code"], **from_data(data, "name"), field=field,
+        lever=SystemicLever.objects.filter(city=plan.city, slug=data.get("lever", "")).first(),
+        **from_data(data, "description"), department=department,
+        responsible_body=data.get("responsible_body", ""),
+        start_year=data.get("start_year"), end_year=data.get("end_year"),
+        source=data.get("source", ""))
+    audit.record("plan.action_added", city=plan.city, user=by, actor=actor, obj=action,
+                 action_code=action.code)
+    return action, True
+
+
+@transaction.atomic
 def set_action_effects(action: Action, effects: list[dict[str, Any]], *, source: str,
                        by: Person | None = None, actor: str = "") -> bool:
     """Give an action the typed effects another module worked out for it (a timetable
