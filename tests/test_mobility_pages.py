@@ -284,3 +284,31 @@ def test_the_accessibility_page_offers_the_result_kinds_and_limits_and_refuses_o
     assert "Share of residents reachable within 45 minutes" in ok.content.decode()
     for bad in ("kind=cats", "limit=60", "limit=x"):
         assert Client().get(f"/en/testville/mobility/accessibility/?{bad}").status_code == 400
+
+
+def test_the_pages_read_in_slovenian_without_english_and_without_raw_codes(
+        tapped):  # noqa: F811
+    # given line L with its taps and a small accessibility result on it
+    from datetime import time
+
+    from page_words import raw_codes, visible_text
+    from test_web import LOCALE, read_po
+    from zerocity.mobility.access.compute import Settings
+
+    access.import_opportunities(tapped, PLACES.encode(), filename="places.csv", actor="test")
+    access.compute_accessibility(tapped, TAP_DAY, Settings(start=time(7, 0), end=time(7, 30),
+                                                           cell_m=500.0), actor="test")
+    staff = client_as(users(tapped)["staff"])
+    catalogue = {k: v for k, v in read_po(LOCALE / "django.po").items()
+                 if isinstance(k, str) and "\x04" not in k and "%" not in k and v != k}
+    english = [k for k in catalogue if len(k.split()) >= 2]
+    for path in (f"service/?date={TAP_DAY}&route=L", f"loads/?date={TAP_DAY}",
+                 "accessibility/?kind=schools&limit=45"):
+        # when each page is read in Slovenian and in English
+        sl = staff.get(f"/sl/testville/mobility/{path}")
+        en = staff.get(f"/en/testville/mobility/{path}")
+        assert (sl.status_code, en.status_code) == (200, 200), path
+        # then no English sentence is on the Slovenian page, and no field name or code
+        text = visible_text(sl.content.decode())
+        assert [t for t in english if t in text] == [], path
+        assert raw_codes(sl.content.decode()) == [] == raw_codes(en.content.decode()), path

@@ -11,8 +11,18 @@ from html import escape
 
 from django.utils.safestring import SafeString
 
-from zerocity.web.charts import FLAG, GRID, MUTED, PALETTE, TEXT, Formatter, _svg, _text, \
-    _value_grid, nice_ticks
+from zerocity.web.charts import (
+    FLAG,
+    GRID,
+    MUTED,
+    PALETTE,
+    TEXT,
+    Formatter,
+    _svg,
+    _text,
+    _value_grid,
+    nice_ticks,
+)
 
 # viridis in five steps: ordered by lightness, readable with the common colour-vision
 # deficiencies and in greyscale
@@ -94,7 +104,7 @@ def grid_map(cells: Sequence[Cell], *, rows: int, cols: int, label: str,
     """The grid's cells as squares, north up, coloured by their share in five classes whose
     names ``legend`` gives (lowest first)."""
     key_h = 34
-    size = min(width / max(cols, 1), 12.0)
+    size = min(width / max(cols, 1), 560 / max(rows, 1))  # a tall city stays on a screen
     height = int(rows * size + key_h + 8)
     body = [f'<rect x="0" y="{key_h}" width="{cols * size:.1f}" height="{rows * size:.1f}" '
             f'fill="#ffffff" stroke="{GRID}" />']

@@ -17,7 +17,13 @@ DATE = {"input_formats": ["%Y-%m-%d"],
         "widget": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
 
-def _routes(routes: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+def _choose(form: forms.Form, name: str, choices: Sequence[tuple[Any, Any]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = list(choices)
+
+
+def _routes(routes: Sequence[tuple[str, str]]) -> list[tuple[str, Any]]:
     return [("", _("All routes")), *routes]
 
 
@@ -32,7 +38,7 @@ class ServiceForm(forms.Form):
             if not data.get("date"):
                 data["date"] = initial["date"].isoformat()
         super().__init__(data, initial=initial)
-        self.fields["route"].choices = _routes(routes)
+        _choose(self, "route", _routes(routes))
 
 
 class LoadsForm(forms.Form):
@@ -47,7 +53,7 @@ class LoadsForm(forms.Form):
             if not data.get("date"):
                 data["date"] = initial["date"].isoformat()
         super().__init__(data, initial=initial)
-        self.fields["route"].choices = _routes(routes)
+        _choose(self, "route", _routes(routes))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -73,5 +79,5 @@ class AccessForm(forms.Form):
                 if not data.get(key):
                     data[key] = initial[key]
         super().__init__(data, initial=initial)
-        self.fields["kind"].choices = list(kinds)
-        self.fields["limit"].choices = [(m, f"{m}\u00a0min") for m in limits]
+        _choose(self, "kind", kinds)
+        _choose(self, "limit", [(m, f"{m}\u00a0min") for m in limits])

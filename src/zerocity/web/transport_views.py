@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from zerocity.core.access import city_staff, public
 from zerocity.core.models import City
 from zerocity.core.selectors import get_city
+from zerocity.mobility import loads as calc
 from zerocity.mobility import pages, stats
 from zerocity.mobility.service_stats import Hour
 from zerocity.web import charts, mobility_charts
@@ -46,6 +47,8 @@ UNCHAINED = {
     "same_stop": gettext_lazy("the next boarding is at the same stop"),
     "too_far": gettext_lazy("no later stop within walking distance of the next boarding"),
 }
+CAPACITY_SOURCES = {calc.CAPACITY_SOURCE: gettext_lazy(
+    "MAN Lion's City E 12 m electric buses of Kranj's fleet: 35 seats and 45 standing places")}
 KINDS = {"residents": gettext_lazy("residents"), "jobs": gettext_lazy("jobs"),
          "schools": gettext_lazy("schools"), "health": gettext_lazy("health centres")}
 
@@ -98,7 +101,7 @@ def service(request: HttpRequest, city: str) -> HttpResponse:
         context["missing"] = found_stats.reason
     elif found_stats is not None:
         data, hours = found_stats
-        what = names.get(chosen or "", chosen) if chosen else _("all routes")
+        what = names.get(chosen, chosen) if chosen else _("all routes")
         context.update(
             stats=data, hours=hours, route=chosen,
             charts=_hour_charts(hours, chosen, str(what)),
@@ -132,9 +135,10 @@ def loads(request: HttpRequest, city: City) -> HttpResponse:
     form = LoadsForm(request.GET or None, routes=routes, initial={"date": today})
     context: dict[str, Any] = {"city": city, "form": form, "missing": None}
     if not request.GET or form.is_valid():
-        got = form.cleaned_data if request.GET else {"date": today}
+        got: dict[str, Any] = form.cleaned_data if request.GET else {"date": today}
+        route: str | None = got.get("route") or None
         found = pages.loads(request.user, city, got["date"], got.get("to") or got["date"],
-                            got.get("route") or None)
+                            route)
         if isinstance(found, pages.Missing):
             context["missing"] = found.reason
         else:
@@ -146,6 +150,8 @@ def loads(request: HttpRequest, city: City) -> HttpResponse:
                     busiest[t["route_id"]] = t
             context.update(
                 data=data, names=names, unmatched=UNMATCHED, unchained=UNCHAINED,
+                capacity_source=CAPACITY_SOURCES.get(data["capacity_source"],
+                                                     data["capacity_source"]),
                 profiles=[{"route": r, "trip": busiest[r["route_id"]],
                            "chart": _profile(busiest[r["route_id"]], names, data["capacity"])}
                           for r in data["routes"] if r["route_id"] in busiest])
