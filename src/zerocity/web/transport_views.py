@@ -102,7 +102,7 @@ def service(request: HttpRequest, city: str) -> HttpResponse:
     elif found_stats is not None:
         data, hours = found_stats
         what = names.get(chosen, chosen) if chosen else _("all routes")
-        context.update(
+        context |= dict(
             stats=data, hours=hours, route=chosen,
             charts=_hour_charts(hours, chosen, str(what)),
             sources={r["route_id"]: _sources(r["distance_source"]) for r in data["routes"]})
@@ -148,7 +148,7 @@ def loads(request: HttpRequest, city: City) -> HttpResponse:
                 best = busiest.get(t["route_id"])
                 if best is None or t["max_load"] > best["max_load"]:
                     busiest[t["route_id"]] = t
-            context.update(
+            context |= dict(
                 data=data, names=names, unmatched=UNMATCHED, unchained=UNCHAINED,
                 capacity_source=CAPACITY_SOURCES.get(data["capacity_source"],
                                                      data["capacity_source"]),
