@@ -312,3 +312,14 @@ def test_the_pages_read_in_slovenian_without_english_and_without_raw_codes(
         text = visible_text(sl.content.decode())
         assert [t for t in english if t in text] == [], path
         assert raw_codes(sl.content.decode()) == [] == raw_codes(en.content.decode()), path
+
+
+def test_the_service_and_accessibility_pages_are_public_for_every_role(city):
+    import_journey_feed(city)
+    people = users(city)
+    got = {role: tuple(client_as(people[role]).get(f"/en/testville/mobility/{page}").status_code
+                       for page in (f"service/?date={DAY}", "accessibility/"))
+           for role in ROLES}
+    assert got == {role: (200, 200) for role in ROLES}
+    assert "no-store" not in Client().get("/en/testville/mobility/accessibility/") \
+        .get("Cache-Control", "")
