@@ -141,8 +141,12 @@ def test_one_route_has_its_headways_by_hour_and_the_same_figures_as_the_api(city
             assert shown[str(h.hour)]["headway"] == (
                 "—" if h.headway is None else f"{num(h.headway.min, 1)} / "
                 f"{num(h.headway.mean, 1)} / {num(h.headway.max, 1)}")
-    # the 07:00 hour of route 1 has departures 30 minutes apart
-    assert any(h.headway is not None for h in hours)
+    # by hand: 1-morning every 15 minutes from 06:00 to 06:45 and 1-0700 at 07:00 (both
+    # outbound: the 06 hour's window takes 07:00 as well), 1-0730 back, 1-night at 23:50
+    assert {h.hour: h.departures for h in hours if h.departures} == {6: 4, 7: 2, 23: 1}
+    assert [h.hour for h in hours] == list(range(6, 24))
+    assert {h.hour: (h.headway.min, h.headway.mean, h.headway.max) for h in hours
+            if h.headway is not None} == {6: (15, 15, 15)}
     assert html.count('<svg class="chart"') == 2 and "Mean headway by hour" in html
 
 
