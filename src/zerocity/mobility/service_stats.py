@@ -453,6 +453,44 @@ def _stop_stats(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> li
             for sid, name, nr, n, a, b in rows]
 
 
+def runs_on(con: duckdb.DuckDBPyConnection, day: date) -> int:
+    """How many trip runs the feed has on service date ``day``."""
+    _prepare(con, day)
+    row = con.execute("SELECT count(*) FROM run").fetchone()
+    return int(row[0]) if row else 0
+
+
+@dataclass(frozen=True)
+class Hour:
+    """Departures starting in one clock hour of the service date (``hour`` may pass 23) and,
+    for one route, the headways between consecutive departures of a direction in that hour
+    (both ends included, as a period's)."""
+
+    hour: int
+    departures: int
+    headway: Headway | None
+
+
+def hourly(con: duckdb.DuckDBPyConnection, day: date, *,
+           route_id: str | None = None) -> list[Hour]:
+    """Every hour from the first departure's to the last's, also hours without any; the
+    headways only with ``route_id`` (a network has no one headway)."""
+    _prepare(con, day)
+    if route_id is not None:
+        con.execute("DELETE FROM run WHERE route_id IS DISTINCT FROM ?", [route_id])
+    counts = dict(con.execute(f"SELECT t_start // {HOUR}, count(*) FROM run GROUP BY 1")
+                  .fetchall())
+    if not counts:
+        return []
+    hours = range(int(min(counts)), int(max(counts)) + 1)
+    heads: dict[str, Headway] = {}
+    if route_id is not None:
+        periods = [Period(f"{h:02d}", h * HOUR, (h + 1) * HOUR) for h in hours]
+        heads = _headways(con, "run", ("route_id", "direction_id"), "t_start",
+                          periods).get((route_id,), {})
+    return [Hour(h, int(counts.get(h, 0)), heads.get(f"{h:02d}")) for h in hours]
+
+
 # -- output -----------------------------------------------------------------------------------
 
 def _r(x: float | None, digits: int = 3) -> float | None:

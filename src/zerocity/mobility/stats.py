@@ -5,7 +5,7 @@ force that day, read on DuckDB from its stored tables (``service_stats``), as JS
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,37 @@ def compute(city: City, day: date, *, route_id: str | None = None, stops: bool =
                                               stops=stops)
     finally:
         con.close()
+
+
+def hourly(city: City, day: date, *,
+           route_id: str | None = None) -> list[service_stats.Hour]:
+    """Departures per hour of ``day`` (of ``route_id`` when given, with its headways per
+    hour) on the timetable in force, refused as :func:`compute` refuses."""
+    version = feed_for(city, day)
+    con = service_stats.open_folder(Path(settings.DATA_DIR) / version.path)
+    try:
+        return service_stats.hourly(con, day, route_id=route_id)
+    finally:
+        con.close()
+
+
+def service_day(city: City, today: date, *, most: int = 14) -> date:
+    """The day a page opens on: ``today`` when its timetable runs trips then, else the next
+    day that does within ``most`` days (a Sunday without buses opens on Monday); ``today``
+    when none does, so the page says why."""
+    for n in range(most + 1):
+        day = today + timedelta(days=n)
+        version = version_in_force(city, day)
+        if version is None or day > version.end_date:
+            continue
+        con = service_stats.open_folder(Path(settings.DATA_DIR) / version.path)
+        try:
+            runs = service_stats.runs_on(con, day)
+        finally:
+            con.close()
+        if runs:
+            return day
+    return today
 
 
 def as_json(city: City, version: FeedVersion, stats: ServiceStats) -> dict[str, Any]:

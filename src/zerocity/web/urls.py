@@ -13,6 +13,7 @@ from zerocity.web import mobility_views as mv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
 from zerocity.web import planner_views as jv
+from zerocity.web import transport_views as tv
 from zerocity.web import views
 
 urlpatterns = [
@@ -223,6 +224,10 @@ urlpatterns = [
          fv.manage_answer, name="food_manage_answer"),
     # the journey planner: public
     path("<slug:city>/mobility/", jv.journey_planner, name="mobility_planner"),
+    # the bus service and accessibility: public; the loads from the card's taps: staff
+    path("<slug:city>/mobility/service/", tv.service, name="mobility_service"),
+    path("<slug:city>/mobility/accessibility/", tv.accessibility, name="mobility_accessibility"),
+    path("<slug:city>/mobility/loads/", tv.loads, name="mobility_loads_page"),
     # the timetable (GTFS): staff
     path("<slug:city>/mobility/feeds/", mv.feeds, name="mobility_feeds"),
     path("<slug:city>/mobility/feeds/<int:pk>/", mv.feed, name="mobility_feed"),
