@@ -304,8 +304,8 @@ def scene(kranj):  # type: ignore[no-untyped-def]
     source = DataSource.objects.filter(city=kranj).first()
     assert source is not None
     token, _secret = issue_token(source, "fuzz", by=people["admin"])
-    from zerocity.mobility.scenarios.services import create_scenario
     from zerocity.mobility.models import FeedVersion
+    from zerocity.mobility.scenarios.services import create_scenario
 
     feed = FeedVersion.objects.filter(city=kranj).order_by("pk").first()
     assert feed is not None

@@ -9,6 +9,7 @@ form, as the journey planner says it, and the form stays filled in."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -43,7 +44,7 @@ def fleet(request: HttpRequest, city: City) -> HttpResponse:
             out = city_fleet(city, data["date"], parameters(
                 min_layover_min=5.0 if layover is None else layover,
                 no_deadhead=data["no_deadhead"]))
-        except (NotFound, Conflict) as exc:
+        except NotFound as exc:
             form.add_error("date", str(exc))
     return private(render(request, "web/mobility/fleet.html", {
         "city": city, "form": form, "out": out}, status=400 if form.errors else 200))
@@ -71,6 +72,7 @@ def optimise(request: HttpRequest, city: City) -> HttpResponse:
     source = ""
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
+        loads: Mapping[str, Mapping[str, object]]
         try:  # an unreadable loads file or no plan that meets every rule: said on the form
             if data["loads"].strip():
                 loads = read_loads(data["loads"].splitlines(), name="CSV")

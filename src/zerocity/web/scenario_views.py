@@ -18,14 +18,13 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from zerocity.core.access import city_staff
 from zerocity.core.models import City
-from zerocity.mobility.models import FeedVersion, Scenario, ScenarioVersion
+from zerocity.mobility.models import Scenario, ScenarioVersion
 from zerocity.mobility.scenarios import compare as cmp
 from zerocity.mobility.scenarios import selectors
 from zerocity.mobility.scenarios.services import ScenarioRefused, create_scenario
@@ -36,10 +35,6 @@ from zerocity.web.posted import posted
 
 COMPARISON_SECONDS = 24 * 3600  # a version never changes; taps do, so not forever
 _PATH = re.compile(r"^(edits(?:\[(\d+)\])?[\w.\[\]]*): (.*)$", re.S)
-
-
-def _versions(city: City) -> list[FeedVersion]:
-    return list(FeedVersion.objects.filter(city=city).order_by("-start_date", "-pk"))
 
 
 def problems(exc: ScenarioRefused) -> list[dict[str, Any]]:
@@ -58,7 +53,7 @@ def problems(exc: ScenarioRefused) -> list[dict[str, Any]]:
 
 @city_staff
 def scenarios(request: HttpRequest, city: City) -> HttpResponse:
-    versions = _versions(city)
+    versions = selectors.base_versions(city)
     form = ScenarioForm(request.POST or None, versions=[
         (v.pk, f"#{v.pk} {v.name}") for v in versions])
     refused: ScenarioRefused | None = None
@@ -80,8 +75,7 @@ def scenarios(request: HttpRequest, city: City) -> HttpResponse:
                 messages.success(request, _("Scenario #%(id)s is saved with its version %(n)s.")
                                  % {"id": v.scenario_id, "n": v.number})
             return redirect("mobility_scenario", city=city.slug, pk=v.scenario_id)
-    rows = [{"scenario": s, "latest": s.versions.order_by("-number").first(),
-             "count": s.versions.count()} for s in selectors.city_scenarios(city)]
+    rows = selectors.scenario_rows(city)
     return private(render(request, "web/mobility/scenarios.html", {
         "city": city, "form": form, "rows": rows, "refused": refused,
         "problems": problems(refused) if refused else []},
@@ -132,15 +126,6 @@ def comparison_rows(f: dict[str, Any]) -> list[dict[str, Any]]:
             for key, label, base, scen, d in rows]
 
 
-def _actions(city: City) -> list[tuple[str, str]]:
-    from zerocity.plan.models import Action
-
-    latest = (Action.objects.filter(plan__city=city).order_by("-plan__pk")
-              .values_list("plan__pk", flat=True).first())
-    return [(a.code, f"{a.code} {a.name}")
-            for a in Action.objects.filter(plan__pk=latest).order_by("code")]
-
-
 @city_staff
 @require_GET
 def scenario(request: HttpRequest, city: City, pk: int) -> HttpResponse:
@@ -150,7 +135,7 @@ def scenario(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     history = selectors.versions(found)
     version, c = comparison(found, chosen["battery_share"] or Decimal(0),
                             chosen["boardings_per_year"]) if history else (None, None)
-    attach = AttachForm(actions=_actions(city), initial={
+    attach = AttachForm(actions=selectors.plan_actions(city), initial={
         "battery_share": chosen["battery_share"] or None,
         "boardings": chosen["boardings_per_year"]})
     return private(render(request, "web/mobility/scenario.html", {
@@ -166,7 +151,7 @@ def scenario(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 @require_POST
 def scenario_attach(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     found = selectors.access_scenario_for_user(request.user, city, pk)
-    data = posted(request, AttachForm, actions=_actions(city))
+    data = posted(request, AttachForm, actions=selectors.plan_actions(city))
     _c, effects, changed = attach_to_action(
         found, data["action"], battery_share=data["battery_share"] or Decimal(0),
         boardings_per_year=data["boardings"], by=request.user)
