@@ -258,6 +258,10 @@ def test_a_scenario_is_made_compared_figure_for_figure_and_attached_to_an_action
         row("t CO₂, GPC II.1.1 (diesel)", eb["t_co2"]["II.1.1"], es["t_co2"]["II.1.1"], 1),
         row("t CO₂, GPC II.1.2 (electricity)", eb["t_co2"]["II.1.2"], es["t_co2"]["II.1.2"], 1)]
     assert sc["fleet"] > b["fleet"] and Decimal(es["t_co2"]["II.1.2"]) > 0
+    # and asked again, the page shows the same comparison, from the cache
+    assert table(staff.get(f"/en/kranj/mobility/scenarios/{s.pk}/?battery_share=0.42"
+                           "&boardings=1000000").content.decode(), "comparison") \
+        == table(page, "comparison")
     r, car = f["ridership"], f["car"]
     assert {k: figure(page, k) for k in (
         "service-change", "short-run", "long-run", "ridership-source", "boardings",
