@@ -221,6 +221,13 @@ ROUTES: dict[str, Route] = {
     # the timetable (a form without its file is refused and imports nothing)
     "mobility_feeds": Route("staff", _k(), lambda o: {"name": "Kranj"},
                             texts=["name", "licence", "attribution"]),
+    # timetable scenarios (the attachment's options are numbers a comparison takes seconds
+    # for, each: the action alone is sent garbage)
+    "mobility_scenarios": Route("staff", _k(), lambda o: {
+        "name": "S", "base": o["feed"], "edits": "[]"}, numbers=["base"],
+        texts=["name", "edits", "description"]),
+    "mobility_scenario_attach": Route("staff", _k(pk="scenario"), lambda o: {
+        "action": o["action"]}, texts=["action"]),
 }
 
 
@@ -297,7 +304,14 @@ def scene(kranj):  # type: ignore[no-untyped-def]
     source = DataSource.objects.filter(city=kranj).first()
     assert source is not None
     token, _secret = issue_token(source, "fuzz", by=people["admin"])
+    from zerocity.mobility.models import FeedVersion
+    from zerocity.mobility.scenarios.services import create_scenario
+
+    feed = FeedVersion.objects.filter(city=kranj).order_by("pk").first()
+    assert feed is not None
+    scenario = create_scenario(kranj, name="Fuzz", edits=[], base=feed).value.scenario
     scene = {
+        "feed": feed.pk, "scenario": scenario.pk,
         "proposal": Proposal.objects.filter(process__city=kranj).first().pk,
         "comment": Comment.objects.filter(proposal__process__city=kranj).first().pk,
         "budget": (budget := Budget.objects.filter(process__city=kranj).first()).pk,

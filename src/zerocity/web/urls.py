@@ -8,12 +8,14 @@ from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
 from zerocity.web import data_views as dv
 from zerocity.web import engage_views as ev
+from zerocity.web import fleet_views as flv
 from zerocity.web import food_views as fv
 from zerocity.web import mobility_views as mv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
 from zerocity.web import planner_views as jv
 from zerocity.web import transport_views as tv
+from zerocity.web import scenario_views as sv
 from zerocity.web import views
 
 urlpatterns = [
@@ -231,6 +233,13 @@ urlpatterns = [
     # the timetable (GTFS): staff
     path("<slug:city>/mobility/feeds/", mv.feeds, name="mobility_feeds"),
     path("<slug:city>/mobility/feeds/<int:pk>/", mv.feed, name="mobility_feed"),
+    # timetable scenarios, the fleet and the frequency optimiser: staff
+    path("<slug:city>/mobility/scenarios/", sv.scenarios, name="mobility_scenarios"),
+    path("<slug:city>/mobility/scenarios/<int:pk>/", sv.scenario, name="mobility_scenario"),
+    path("<slug:city>/mobility/scenarios/<int:pk>/attach/", sv.scenario_attach,
+         name="mobility_scenario_attach"),
+    path("<slug:city>/mobility/fleet/", flv.fleet, name="mobility_fleet"),
+    path("<slug:city>/mobility/optimise/", flv.optimise, name="mobility_optimise"),
     path("<slug:city>/data/", odv.catalogue, name="open_data"),
     path("<slug:city>/data/datasets/<slug:key>/", odv.dataset, name="open_data_dataset"),
     path("<slug:city>/data/coverage/", dv.coverage, name="data_coverage"),

@@ -15,7 +15,7 @@ from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_staff
 from zerocity.mobility import store
-from zerocity.mobility.models import Scenario, ScenarioStatus, ScenarioVersion
+from zerocity.mobility.models import FeedVersion, Scenario, ScenarioStatus, ScenarioVersion
 
 
 def city_scenarios(city: City) -> QuerySet[Scenario]:
@@ -87,3 +87,28 @@ def tables(version: ScenarioVersion) -> dict[str, pd.DataFrame]:
 def archive(version: ScenarioVersion) -> Path:
     """The derived feed's GTFS zip, with the source's attribution and licence."""
     return store.archive_path(version.path)
+
+
+def scenario_rows(city: City) -> list[dict[str, object]]:
+    """The city's scenarios for the staff's list, newest first: each with its latest version
+    and how many versions it has."""
+    return [{"scenario": s, "latest": s.versions.order_by("-number").first(),
+             "count": s.versions.count()} for s in city_scenarios(city)]
+
+
+def base_versions(city: City) -> list[FeedVersion]:
+    """The city's feed versions a new scenario may change, the latest start first."""
+    return list(FeedVersion.objects.filter(city=city).order_by("-start_date", "-pk"))
+
+
+def plan_actions(city: City) -> list[tuple[str, str]]:
+    """(code, code and name) of each action of the city's latest plan: what a scenario may be
+    attached to (``worth.attach_to_action`` takes the action of that code in that plan)."""
+    from zerocity.plan.models import Action
+
+    latest = (Action.objects.filter(plan__city=city).order_by("-plan__pk")
+              .values_list("plan__pk", flat=True).first())
+    if latest is None:
+        return []
+    return [(a.code, f"{a.code} {a.name}")
+            for a in Action.objects.filter(plan__pk=latest).order_by("code")]
