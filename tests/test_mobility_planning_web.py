@@ -111,8 +111,12 @@ def test_the_planning_pages_are_for_the_citys_staff_only(kranj):
         _client(u).post(f"/en/kranj/mobility/scenarios/{s.pk}/attach/",
                         {"action": "MT-COMMUTE"}).status_code)
         for role, u in people.items() if role != "staff"}
+    saves = {role: _client(u).post("/en/kranj/mobility/optimise/save/", {
+        "date": DAY.isoformat(), "loads": LOADS.read_text(encoding="utf-8"), "fleet": 25,
+        "name": "x"}).status_code for role, u in people.items() if role != "staff"}
     assert posts == {"anonymous": (302, 302), "citizen": (404, 404),
                      "other_staff": (404, 404)}
+    assert saves == {"anonymous": 302, "citizen": 404, "other_staff": 404}
     assert Scenario.objects.count() == 1
     # and the staff's timetable page links to the three
     feeds = _client(people["staff"]).get("/en/kranj/mobility/feeds/").content.decode()
@@ -180,7 +184,24 @@ def test_the_fleet_and_optimiser_pages_show_the_services_answers(kranj):
         ["Value of waiting time", money(cur.waiting_eur), money(new.waiting_eur)],
         ["Total", money(cur.total_eur), money(new.total_eur)]]
     assert done.check.ok and figure(html_, "check") == "The independent check passed."
-    assert 'data-slot="save-as-scenario"' in html_
+    # and the answer can be saved as a scenario: the same options posted with a name
+    assert 'data-form="save-as-scenario"' in html_
+    options = {"date": DAY.isoformat(), "fleet": 25, "loads": csv}
+    saved = staff.post("/en/kranj/mobility/optimise/save/", {**options, "name": "MILP"})
+    scenario = Scenario.objects.get(city=kranj, name="MILP")
+    # then it leads to the scenario's page, which holds the plan's edits on the same timetable
+    assert saved.status_code == 302
+    assert saved["Location"] == f"/en/kranj/mobility/scenarios/{scenario.pk}/"
+    assert scenario.versions.get().edits == done.plan.edits()
+    assert scenario.base_id == done.version.pk
+    # and saving it again changes nothing
+    again = staff.post("/en/kranj/mobility/optimise/save/", {**options, "name": "MILP"},
+                       follow=True)
+    assert "saved before: nothing changed" in again.content.decode()
+    assert Scenario.objects.filter(city=kranj).count() == 1
+    # and a save without a name is refused on the optimiser's page, nothing saved
+    nameless = staff.post("/en/kranj/mobility/optimise/save/", options)
+    assert nameless.status_code == 400 and Scenario.objects.filter(city=kranj).count() == 1
     # and too few buses for the loads is refused naming the rule, the form kept
     few = staff.get("/en/kranj/mobility/optimise/", {"date": DAY.isoformat(), "fleet": 1,
                                                       "loads": csv})
@@ -258,6 +279,22 @@ def test_a_scenario_is_made_compared_figure_for_figure_and_attached_to_an_action
         row("t CO₂, GPC II.1.1 (diesel)", eb["t_co2"]["II.1.1"], es["t_co2"]["II.1.1"], 1),
         row("t CO₂, GPC II.1.2 (electricity)", eb["t_co2"]["II.1.2"], es["t_co2"]["II.1.2"], 1)]
     assert sc["fleet"] > b["fleet"] and Decimal(es["t_co2"]["II.1.2"]) > 0
+    # and without asking, the page does not compute accessibility (it takes seconds)
+    assert 'data-table="access"' not in page
+    # when accessibility is asked too
+    with_access = staff.get(f"/en/kranj/mobility/scenarios/{s.pk}/?battery_share=0.42"
+                            "&boardings=1000000&accessibility=on").content.decode()
+    from zerocity.mobility.scenarios.access_change import access_change
+
+    a = access_change(s, s.versions.get(), date.fromisoformat(b["typical_day"]))
+    # then each kind and limit shows the median reached on both timetables and the change
+    assert table(with_access, "access") == [
+        [name, limit, n(a.base[kind][limit]["p50"], 1), n(a.scenario[kind][limit]["p50"], 1),
+         n(a.change(kind, limit), 1)]
+        for kind, name in (("residents", "residents"), ("jobs", "jobs"),
+                           ("schools", "schools"), ("health", "health centres"))
+        for limit in ("30", "45")]
+    assert "The opportunities are synthetic demo data." in with_access
     # and asked again, the page shows the same comparison, from the cache
     assert table(staff.get(f"/en/kranj/mobility/scenarios/{s.pk}/?battery_share=0.42"
                            "&boardings=1000000").content.decode(), "comparison") \

@@ -220,3 +220,44 @@ def test_doubling_line_1_on_the_kranj_demo_is_worth_its_figures_and_moves_the_pl
                                       "kranj", "--action", "UP-1", "--battery-share", "0.42",
                                       "--boardings", "1000000"])
     assert again.exit_code == 0 and "nothing changed" in again.output
+
+
+# -- accessibility of a scenario against its base ---------------------------------------------
+
+@pytest.mark.django_db
+def test_more_buses_never_reach_less_and_fewer_never_reach_more(kranj):
+    from datetime import time
+
+    from zerocity.mobility.access.compute import Settings
+    from zerocity.mobility.scenarios.access_change import access_change
+    from zerocity.mobility.scenarios.services import create_scenario
+    from zerocity.mobility.selectors import version_in_force
+
+    base = version_in_force(kranj, date(2026, 12, 8))
+    day = date(2026, 12, 8)  # a school day of the demo timetable
+    # a coarse grid and half an hour keep it quick; the method is the full one
+    quick = Settings(start=time(7, 0), end=time(7, 30), cell_m=500)
+
+    def change(name, edits):
+        s = create_scenario(kranj, name=name, edits=edits, base=base,
+                            today=date(2026, 12, 6)).value
+        return access_change(s.scenario, s, day, quick)
+
+    more = change("Line 1 twice as often", DOUBLE_LINE_1)
+    fewer = change("No line 1", [{"type": "remove_trips", "route_id": "1"}])
+    # then both sides are the same computation on the same base
+    assert more.base == fewer.base and more.synthetic
+    kinds = {"residents", "jobs", "schools", "health"}
+    assert set(more.base) == kinds and all(set(v) == {"30", "45"} for v in more.base.values())
+    for kind in kinds:
+        for limit in ("30", "45"):
+            for p, reached in more.base[kind][limit].items():
+                # twice the buses on line 1 leave every departure at least as well off
+                assert more.scenario[kind][limit][p] >= reached, (kind, limit, p)
+                # and without line 1 no one reaches more
+                assert fewer.scenario[kind][limit][p] <= reached, (kind, limit, p)
+    # and the change is felt somewhere: jobs within 30 minutes, the median resident
+    assert more.change("jobs", "30") > 0 > fewer.change("jobs", "30")
+    out = more.to_json()
+    assert out["change_p50"]["jobs"]["30"] == more.change("jobs", "30")
+    assert out["weighted_by"] == "residents" and out["service_date"] == "2026-12-08"

@@ -228,6 +228,9 @@ ROUTES: dict[str, Route] = {
         texts=["name", "edits", "description"]),
     "mobility_scenario_attach": Route("staff", _k(pk="scenario"), lambda o: {
         "action": o["action"]}, texts=["action"]),
+    "mobility_optimise_save": Route("staff", _k(), lambda o: {
+        "date": "2026-12-08", "name": "S", "fleet": "25", "loads": "route_id,period,peak_load"},
+        numbers=["fleet"], texts=["name", "periods"]),
 }
 
 

@@ -18,6 +18,10 @@ from zerocity.inventory import gpc
 from zerocity.inventory.models import DATA_QUALITY
 from zerocity.plan import services as plan_services
 
+# the kinds of opportunities of an accessibility file (mobility.access.opportunities)
+OPPORTUNITY_KINDS = {"residents": _("residents"), "jobs": _("jobs"), "schools": _("schools"),
+                     "health": _("health centres")}
+
 SECTOR_MSGIDS = (
     gettext_noop("Stationary energy"),
     gettext_noop("Transportation"),

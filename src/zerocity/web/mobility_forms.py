@@ -66,6 +66,19 @@ class ComparisonForm(forms.Form):
                 "boardings_per_year": data.get("boardings")}
 
 
+class ScenarioPageForm(ComparisonForm):
+    """The comparison's options on the scenario's page, and whether to compare accessibility
+    too (it takes seconds, so it is asked for)."""
+
+    accessibility = forms.BooleanField(
+        label=_("Compare accessibility too (takes seconds)"), required=False,
+        help_text=_("Residents, jobs, schools and health centres reached within 30 and 45 "
+                    "minutes, 07:00-09:00 on the typical day, on both timetables."))
+
+    def wants_accessibility(self) -> bool:
+        return bool(self.is_bound and self.is_valid() and self.cleaned_data["accessibility"])
+
+
 class AttachForm(ComparisonForm):
     """The plan action a scenario becomes the effect of, with the comparison's options."""
 
@@ -141,3 +154,10 @@ class OptimiseForm(forms.Form):
             return parse_periods(text)
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+class SaveScenarioForm(forms.Form):
+    """The name the optimiser's answer is saved under as a timetable scenario (posted with the
+    optimiser's options)."""
+
+    name = forms.CharField(label=_("Scenario name"), max_length=200)

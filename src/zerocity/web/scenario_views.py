@@ -11,6 +11,7 @@ options and language (its sentences are translated)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -27,10 +28,12 @@ from zerocity.core.models import City
 from zerocity.mobility.models import Scenario, ScenarioVersion
 from zerocity.mobility.scenarios import compare as cmp
 from zerocity.mobility.scenarios import selectors
+from zerocity.mobility.scenarios.access_change import access_change_if_known
 from zerocity.mobility.scenarios.services import ScenarioRefused, create_scenario
 from zerocity.mobility.scenarios.worth import attach_to_action, compare_scenario
+from zerocity.web import labels
 from zerocity.web.http import private
-from zerocity.web.mobility_forms import AttachForm, ComparisonForm, ScenarioForm
+from zerocity.web.mobility_forms import AttachForm, ScenarioForm, ScenarioPageForm
 from zerocity.web.posted import posted
 
 COMPARISON_SECONDS = 24 * 3600  # a version never changes; taps do, so not forever
@@ -97,6 +100,25 @@ def comparison(scenario: Scenario, battery_share: Decimal,
     return version, found
 
 
+def accessibility(scenario: Scenario, version: ScenarioVersion,
+                  day: date | None) -> list[dict[str, Any]] | None:
+    """The accessibility of the typical day on both timetables, per kind and limit (median
+    reached), from the cache when asked before; None without an opportunities file."""
+    key = f"zc:scenario-access:{version.pk}:{version.sha256}:{day}:{get_language()}"
+    found = cache.get(key)
+    if found is None:
+        change = access_change_if_known(scenario, version, day)
+        if change is None:
+            return None
+        found = [{"kind": kind, "kind_name": str(labels.OPPORTUNITY_KINDS.get(kind, kind)),
+                  "limit": limit, "base": pcts["p50"],
+                  "scenario": change.scenario[kind][limit]["p50"],
+                  "change": change.change(kind, limit), "synthetic": change.synthetic}
+                 for kind, limits in change.base.items() for limit, pcts in limits.items()]
+        cache.set(key, found, COMPARISON_SECONDS)
+    return found  # type: ignore[no-any-return]
+
+
 def comparison_rows(f: dict[str, Any]) -> list[dict[str, Any]]:
     """The comparison's figures side by side (``compare.to_json``'s): what each is, the base's,
     the scenario's, the change, and its decimals (``money``: an amount)."""
@@ -130,17 +152,21 @@ def comparison_rows(f: dict[str, Any]) -> list[dict[str, Any]]:
 @require_GET
 def scenario(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     found = selectors.access_scenario_for_user(request.user, city, pk)
-    options = ComparisonForm(request.GET or None)
+    options = ScenarioPageForm(request.GET or None)
     chosen = options.options()
     history = selectors.versions(found)
     version, c = comparison(found, chosen["battery_share"] or Decimal(0),
                             chosen["boardings_per_year"]) if history else (None, None)
+    access = (accessibility(found, version, c.base.typical_day)
+              if options.wants_accessibility() and c is not None and version is not None
+              else None)
     attach = AttachForm(actions=selectors.plan_actions(city), initial={
         "battery_share": chosen["battery_share"] or None,
         "boardings": chosen["boardings_per_year"]})
     return private(render(request, "web/mobility/scenario.html", {
         "city": city, "scenario": found, "versions": history, "version": version,
-        "options": options, "attach": attach, "c": c,
+        "options": options, "attach": attach, "c": c, "access": access,
+        "asked_access": options.wants_accessibility(),
         "figures": (figures := cmp.to_json(c) if c is not None else None),
         "rows": comparison_rows(figures) if figures is not None else [],
         "minutes": cmp.weighted_minutes(c.od) if c is not None else None},

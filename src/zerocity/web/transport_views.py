@@ -21,7 +21,7 @@ from zerocity.core.selectors import get_city
 from zerocity.mobility import loads as calc
 from zerocity.mobility import pages, stats
 from zerocity.mobility.service_stats import Hour
-from zerocity.web import charts, mobility_charts
+from zerocity.web import charts, labels, mobility_charts
 from zerocity.web.http import private
 from zerocity.web.templatetags.zc import num
 from zerocity.web.transport_forms import AccessForm, LoadsForm, ServiceForm
@@ -49,8 +49,7 @@ UNCHAINED = {
 }
 CAPACITY_SOURCES = {calc.CAPACITY_SOURCE: gettext_lazy(
     "MAN Lion's City E 12 m electric buses of Kranj's fleet: 35 seats and 45 standing places")}
-KINDS = {"residents": gettext_lazy("residents"), "jobs": gettext_lazy("jobs"),
-         "schools": gettext_lazy("schools"), "health": gettext_lazy("health centres")}
+KINDS = labels.OPPORTUNITY_KINDS
 
 
 def _figure(value: float) -> str:

@@ -14,8 +14,8 @@ from zerocity.web import mobility_views as mv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_views as pv
 from zerocity.web import planner_views as jv
-from zerocity.web import transport_views as tv
 from zerocity.web import scenario_views as sv
+from zerocity.web import transport_views as tv
 from zerocity.web import views
 
 urlpatterns = [
@@ -240,6 +240,8 @@ urlpatterns = [
          name="mobility_scenario_attach"),
     path("<slug:city>/mobility/fleet/", flv.fleet, name="mobility_fleet"),
     path("<slug:city>/mobility/optimise/", flv.optimise, name="mobility_optimise"),
+    path("<slug:city>/mobility/optimise/save/", flv.optimise_save,
+         name="mobility_optimise_save"),
     path("<slug:city>/data/", odv.catalogue, name="open_data"),
     path("<slug:city>/data/datasets/<slug:key>/", odv.dataset, name="open_data_dataset"),
     path("<slug:city>/data/coverage/", dv.coverage, name="data_coverage"),

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from zerocity.core.cli import ACTOR, city_opt, handles_errors
+from zerocity.core.errors import Conflict
 
 
 def _options(f: Any) -> Any:
@@ -56,16 +57,30 @@ def _dec(x: float | None) -> Decimal | None:
     return None if x is None else Decimal(repr(x))
 
 
+def _access_text(a: dict[str, Any]) -> list[str]:
+    out = [f"accessibility on {a['service_date']} ({a['settings']['window']}, "
+           f"{a['opportunities']}{', SYNTHETIC' if a['synthetic'] else ''}), median reached, "
+           f"weighted by {a['weighted_by']}: base -> scenario"]
+    for kind, limits in a["base"].items():
+        for limit, pcts in limits.items():
+            now = a["scenario"][kind][limit]["p50"]
+            out.append(f"  {kind} within {limit} min: {pcts['p50']:g} -> {now:g} "
+                       f"({a['change_p50'][kind][limit]:+g})")
+    return out
+
+
 @click.command("compare")
 @click.argument("scenario_id", type=int)
 @city_opt
 @_options
+@click.option("--accessibility", is_flag=True, help="Also the accessibility of the typical "
+              "day on both timetables (the city's opportunities file; seconds).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @handles_errors
 def scenario_compare(scenario_id: int, city_slug: str, number: int | None,
                      battery_share: float, from_car: float | None, boardings: float | None,
-                     fmt: str) -> None:
+                     accessibility: bool, fmt: str) -> None:
     """The scenario against its base over a year of the base feed: bus-km, bus-hours, buses,
     operating cost, the buses' CO2 by GPC row, the ridership response (short and long run)
     and the car-km it avoids."""
@@ -79,12 +94,21 @@ def scenario_compare(scenario_id: int, city_slug: str, number: int | None,
                                   Decimal(0), from_car=_dec(from_car),
                                   boardings_per_year=_dec(boardings))
     out = {"scenario": s.pk, "version": version.number, **to_json(c)}
+    if accessibility:
+        from zerocity.mobility.scenarios.access_change import access_change
+
+        if c.base.typical_day is None:
+            raise Conflict(f"the base timetable runs no day from {c.first} to {c.last}")
+        out["accessibility"] = access_change(s, version, c.base.typical_day).to_json()
     if fmt == "json":
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         click.echo(f"scenario #{s.pk} v{version.number} {s.name} against feed #{s.base_id}")
         for line in _text(out):
             click.echo(line)
+        if "accessibility" in out:
+            for line in _access_text(out["accessibility"]):
+                click.echo(line)
 
 
 @click.command("attach")
