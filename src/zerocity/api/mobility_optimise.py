@@ -30,6 +30,7 @@ from zerocity.mobility.frequency import (
     DEFAULT_HEADWAYS,
     Costs,
 )
+from zerocity.mobility.parameters import city_parameters
 from zerocity.mobility.periods import DEFAULT_PERIODS_TEXT, PeriodError, parse_periods
 
 router = Router(tags=["mobility"])
@@ -46,19 +47,24 @@ class OptimiseRequest(Schema):
                                       "minutes")
     headways: list[float] = Field(list(DEFAULT_HEADWAYS), min_length=1,
                                   description="The headways the city allows, minutes")
-    periods: str = Field(DEFAULT_PERIODS_TEXT, max_length=500,
-                         description="The periods of the day (docs/mobility.md): 07-09, "
-                         "07:00-09:00 or NAME=07:00-09:00, * after a peak, commas")
-    capacity: int = Field(80, ge=1, le=1000, description="Riders per bus")
+    periods: str | None = Field(None, max_length=500,
+                                description="The periods of the day (docs/mobility.md): "
+                                "07-09, 07:00-09:00 or NAME=07:00-09:00, * after a peak, "
+                                "commas [default: the city's parameter; without one "
+                                f"{DEFAULT_PERIODS_TEXT}]")
+    capacity: int | None = Field(None, ge=1, le=1000, description="Riders per bus [default: "
+                                 "the city's parameter; without one 80]")
     margin: float = Field(0.9, gt=0, le=1, description="The share of the capacity planned to "
                           "be used")
     layover_min: int = Field(5, ge=0, le=120, description="Layover at each end of a line")
-    eur_per_bus_hour: Decimal = Field(Costs.eur_per_bus_hour, ge=0, max_digits=12,
-                                      decimal_places=2)
-    eur_per_bus_km: Decimal = Field(Costs.eur_per_bus_km, ge=0, max_digits=12,
-                                    decimal_places=2)
-    value_of_time_eur_per_hour: Decimal = Field(Decimal("8"), ge=0, max_digits=12,
-                                                decimal_places=2)
+    eur_per_bus_hour: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2,
+                                             description="[default: the city's parameter]")
+    eur_per_bus_km: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2,
+                                           description="[default: the city's parameter]")
+    value_of_time_eur_per_hour: Decimal | None = Field(None, ge=0, max_digits=12,
+                                                       decimal_places=2,
+                                                       description="[default: the city's "
+                                                       "parameter]")
     save_as: str | None = Field(None, min_length=1, max_length=200,
                                 description="Save the plan's changes as a timetable scenario "
                                 "of this name (answered under ``scenario``)")
@@ -76,16 +82,19 @@ def optimise(request: HttpRequest, slug: str, body: OptimiseRequest) -> dict[str
     if not is_city_staff(request.user, city):
         raise NotFound("not found")
     try:
-        periods = parse_periods(body.periods)
+        periods = None if body.periods is None else parse_periods(body.periods)
     except PeriodError as exc:
         raise BadInput(["body", "periods"], str(exc)) from exc
+    own = city_parameters(city).costs
+    costs = Costs(*(own_value if given is None else given for given, own_value in (
+        (body.eur_per_bus_hour, own.eur_per_bus_hour), (body.eur_per_bus_km, own.eur_per_bus_km),
+        (body.value_of_time_eur_per_hour, own.value_of_time_eur_per_hour))))
     if min(body.headways) <= 0:
         raise BadInput(["body", "headways"], "give headways above 0 minutes")
     done = opt.optimise_frequencies(
         city, body.date, body.loads, fleet=body.fleet, max_headway=body.max_headway,
         headways=body.headways, periods=periods, capacity=body.capacity, margin=body.margin,
-        costs=Costs(body.eur_per_bus_hour, body.eur_per_bus_km,
-                    body.value_of_time_eur_per_hour), layover_s=body.layover_min * 60)
+        costs=costs, layover_s=body.layover_min * 60)
     out = opt.to_json(done)
     if body.save_as is not None:
         out["scenario"] = opt.saved_json(opt.save_as_scenario(done, name=body.save_as,

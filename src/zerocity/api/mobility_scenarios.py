@@ -138,8 +138,9 @@ def scenario_save(request: HttpRequest, slug: str, pk: int,
 class WorthQuery(Schema):
     version: int | None = Field(default=None, ge=1, description="The scenario's version "
                                 "[default: the latest]")
-    battery_share: float = Field(default=0.0, ge=0, le=1,
-                                 description="Share of bus-km run by battery buses")
+    battery_share: float | None = Field(default=None, ge=0, le=1,
+                                        description="Share of bus-km run by battery buses "
+                                        "[default: the city's parameter]")
     from_car: float | None = Field(default=None, ge=0, le=1,
                                    description="Share of new bus passenger-km that were car "
                                    "trips [default: 1, the upper bound]")
@@ -152,7 +153,7 @@ class WorthQuery(Schema):
         def dec(x: float | int | None) -> Decimal | None:
             return None if x is None else Decimal(repr(x))
 
-        return {"number": self.version, "battery_share": dec(self.battery_share) or Decimal(0),
+        return {"number": self.version, "battery_share": dec(self.battery_share),
                 "from_car": dec(self.from_car), "boardings_per_year": dec(self.boardings)}
 
 

@@ -6,7 +6,8 @@ The figures are the scenario engine's (docs/mobility-scenarios.md) on the demo's
 timetable and synthetic riders: the buses' energy (diesel in GPC II.1.1, the battery buses'
 electricity in II.1.2) and the car-km the new riders leave, by the ridership elasticity's long
 run. Kranj runs 8 battery buses (MAN Lion's City E, research mobility-upscale.md §1) of the 19
-its timetable needs at its peak: a battery share of 0.42. Loading again changes nothing."""
+its timetable needs at its peak: a battery share of 0.42, set as the city's parameter
+(``mobility.parameters``) with its source. Loading again changes nothing."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ SCENARIO = "Line 1 twice as often"
 DOUBLE_LINE_1 = [{"type": "adjust_frequency", "route_id": "1", "start": "00:00:00",
                   "end": "30:00:00", "factor": 2}]
 BATTERY_SHARE = Decimal("0.42")  # 8 battery buses of the 19 at the peak
+PARAMETERS_SOURCE = ("Battery share: Kranj's 8 MAN Lion's City E 12 m (80 riders: 35 seats + "
+                     "45 standing) of the 19 buses the demo timetable needs at its peak "
+                     "(research mobility-upscale.md §1); unit costs: ZeroCity's defaults, "
+                     "assumptions not sourced")
 CODE = "UP-1"
 ACTION: dict[str, object] = {
     "code": CODE,
@@ -45,6 +50,7 @@ ACTION: dict[str, object] = {
 def load(city: City, *, actor: str = "demo") -> str:
     """The scenario (the version saved before when it is there) and the action with its
     effects; effects already attached from the same scenario change nothing."""
+    from zerocity.mobility.parameters import set_parameters
     from zerocity.mobility.scenarios.services import create_scenario
     from zerocity.mobility.scenarios.worth import attach_to_action
     from zerocity.mobility.selectors import version_in_force
@@ -58,10 +64,11 @@ def load(city: City, *, actor: str = "demo") -> str:
     saved = create_scenario(city, name=SCENARIO, edits=DOUBLE_LINE_1, base=base,
                             description="Demo: line 1 twice as often all day (UP-SCALE).",
                             actor=actor).value
+    set_parameters(city, {"battery_share": BATTERY_SHARE, "capacity": 80,
+                          "source": PARAMETERS_SOURCE}, actor=actor)
     add_action(plan, ACTION, actor=actor)
     comparison, _effects, changed = attach_to_action(
-        saved.scenario, CODE, number=saved.number, battery_share=BATTERY_SHARE,
-        actor=actor)
+        saved.scenario, CODE, number=saved.number, actor=actor)
     return (f"kranj UP-SCALE scenario #{saved.scenario.pk} {SCENARIO!r}: bus-km "
             f"{comparison.service_change * 100:+.1f} %, attached to action {CODE}"
             + ("" if changed else " (already there)"))

@@ -395,3 +395,26 @@ class ScenarioVersion(models.Model):
 
     def __str__(self) -> str:
         return f"scenario #{self.scenario_id} v{self.number}"
+
+
+class TransitParameters(models.Model):
+    """A city's own figures for costing and planning its bus service, used wherever a command,
+    the API or a page is not given others (docs/mobility-scenarios.md, "City parameters").
+    Without a row the defaults of ``mobility.parameters`` apply (assumptions, not sourced)."""
+
+    city = models.OneToOneField(City, on_delete=models.CASCADE,
+                                related_name="transit_parameters")
+    eur_per_bus_hour = models.DecimalField(max_digits=10, decimal_places=2)
+    eur_per_bus_km = models.DecimalField(max_digits=10, decimal_places=2)
+    value_of_time_eur_per_hour = models.DecimalField(max_digits=10, decimal_places=2)
+    battery_share = models.DecimalField(max_digits=5, decimal_places=4, help_text="of bus-km "
+                                        "run by battery buses")
+    capacity = models.PositiveIntegerField(help_text="riders per bus, seated and standing")
+    periods = models.CharField(max_length=500, help_text="the periods of the day "
+                               "(mobility.periods), e.g. 05-07,07-09*,09-14,14-17*,17-22")
+    source = models.TextField(blank=True, help_text="where the figures come from")
+    updated_at = models.DateTimeField(auto_now=True)
+    by_label = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.city}: bus service parameters"

@@ -26,7 +26,7 @@ from zerocity.mobility.frequency import (
 from zerocity.mobility.frequency_check import Verdict
 from zerocity.mobility.frequency_feed import LAYOVER_S, lines_from_tables
 from zerocity.mobility.models import FeedVersion, ScenarioVersion
-from zerocity.mobility.periods import DEFAULT_PERIODS, Period
+from zerocity.mobility.periods import Period
 from zerocity.mobility.selectors import version_in_force
 
 
@@ -42,11 +42,20 @@ class Optimised:
 def optimise_frequencies(city: City, day: date, loads: Mapping[str, Mapping[str, object]], *,
                          fleet: int | None = None, max_headway: float | None = None,
                          headways: Sequence[float] = DEFAULT_HEADWAYS,
-                         periods: Sequence[Period] = DEFAULT_PERIODS,
-                         capacity: int = 80, margin: float = 0.9, costs: Costs | None = None,
+                         periods: Sequence[Period] | None = None,
+                         capacity: int | None = None, margin: float = 0.9,
+                         costs: Costs | None = None,
                          layover_s: int = LAYOVER_S) -> Optimised:
     """The cheapest headways for the lines of the city's timetable on ``day`` (see
-    ``frequency.optimise``); ``fleet`` None: the buses today's timetable uses at its peak."""
+    ``frequency.optimise``); ``fleet`` None: the buses today's timetable uses at its peak;
+    ``periods``, ``capacity`` and ``costs`` None: the city's parameters
+    (``mobility.parameters``)."""
+    from zerocity.mobility.parameters import city_parameters
+
+    own = city_parameters(city)
+    periods = own.day_periods if periods is None else periods
+    capacity = own.capacity if capacity is None else capacity
+    costs = own.costs if costs is None else costs
     version = version_in_force(city, day)
     if version is None or not version.start_date <= day <= version.end_date:
         raise NotFound(f"{city.slug} has no timetable for {day.isoformat()}")

@@ -26,7 +26,6 @@ from zerocity.core.errors import Conflict, NotFound, Unreadable
 from zerocity.core.models import City
 from zerocity.mobility import optimise as opt
 from zerocity.mobility.fleet_feed import city_fleet, parameters
-from zerocity.mobility.frequency import Costs
 from zerocity.mobility.frequency_feed import read_loads
 from zerocity.web.http import private
 from zerocity.web.mobility_forms import FleetForm, OptimiseForm, SaveScenarioForm
@@ -80,15 +79,17 @@ def _optimised(city: City, form: OptimiseForm) -> tuple[opt.Optimised | None, st
         else:
             from zerocity.mobility import load_reports
             from zerocity.mobility.loads import LoadParams
+            from zerocity.mobility.parameters import city_parameters
 
+            periods = data["periods"] or city_parameters(city).day_periods
             loads = load_reports.peak_loads(city, data["date"],
-                                            params=LoadParams(periods=data["periods"]))
+                                            params=LoadParams(periods=periods))
             source = "taps"
         return opt.optimise_frequencies(
             city, data["date"], loads, fleet=data["fleet"],
             max_headway=data["max_headway"], headways=data["headways"],
-            periods=data["periods"], capacity=data["capacity"] or 80,
-            margin=data["margin"] or 0.9, costs=Costs()), source
+            periods=data["periods"], capacity=data["capacity"],
+            margin=data["margin"] or 0.9), source
     except Unreadable as exc:
         form.add_error("loads", str(exc))
     except NotFound as exc:

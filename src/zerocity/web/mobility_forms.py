@@ -54,7 +54,7 @@ class ComparisonForm(forms.Form):
     battery_share = forms.DecimalField(
         label=_("Share of bus-km by battery buses"), min_value=0, max_value=1,
         max_digits=6, decimal_places=4, required=False,
-        help_text=_("From 0 to 1, e.g. 0.42; empty: 0."))
+        help_text=_("From 0 to 1, e.g. 0.42; empty: the city's parameter."))
     boardings = forms.DecimalField(
         label=_("Bus boardings a year"), min_value=0, max_digits=14, decimal_places=0,
         required=False, help_text=_("Empty: from the city card's taps."))
@@ -62,7 +62,7 @@ class ComparisonForm(forms.Form):
     def options(self) -> dict[str, Decimal | None]:
         """The comparison's keyword arguments (the defaults when the form is not valid)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return {"battery_share": data.get("battery_share") or Decimal(0),
+        return {"battery_share": data.get("battery_share"),
                 "boardings_per_year": data.get("boardings")}
 
 
@@ -132,9 +132,11 @@ class OptimiseForm(forms.Form):
                                help_text=_("Empty: %(h)s.") % {
                                    "h": ", ".join(f"{h:g}" for h in DEFAULT_HEADWAYS)})
     periods = forms.CharField(label=_("Periods of the day"), max_length=500, required=False,
-                              help_text=_("Empty: %(p)s.") % {"p": DEFAULT_PERIODS_TEXT})
+                              help_text=_("Empty: the city's parameter (without one: %(p)s).")
+                              % {"p": DEFAULT_PERIODS_TEXT})
     capacity = forms.IntegerField(label=_("Riders per bus"), min_value=1, max_value=1000,
-                                  required=False, help_text=_("Empty: 80."))
+                                  required=False,
+                                  help_text=_("Empty: the city's parameter (without one: 80)."))
     margin = forms.FloatField(label=_("Share of the capacity planned to be used"),
                               min_value=0.01, max_value=1, required=False,
                               help_text=_("Empty: 0.9."))
@@ -149,7 +151,9 @@ class OptimiseForm(forms.Form):
         return _headways(text) if text else DEFAULT_HEADWAYS
 
     def clean_periods(self) -> Any:
-        text = self.cleaned_data["periods"].strip() or DEFAULT_PERIODS_TEXT
+        text = self.cleaned_data["periods"].strip()
+        if not text:
+            return None  # the city's own
         try:
             return parse_periods(text)
         except PeriodError as exc:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zerocity.core.access import city_staff
 from zerocity.core.models import City
 from zerocity.mobility.models import Scenario, ScenarioVersion
+from zerocity.mobility.parameters import city_parameters
 from zerocity.mobility.scenarios import compare as cmp
 from zerocity.mobility.scenarios import selectors
 from zerocity.mobility.scenarios.access_change import access_change_if_known
@@ -85,12 +86,13 @@ def scenarios(request: HttpRequest, city: City) -> HttpResponse:
         status=400 if form.errors or refused else 200))
 
 
-def comparison(scenario: Scenario, battery_share: Decimal,
+def comparison(scenario: Scenario, battery_share: Decimal | None,
                boardings_per_year: Decimal | None) -> tuple[ScenarioVersion, cmp.Comparison]:
     """``compare_scenario`` of the latest version, from the cache when it was asked before in
     the same language with the same options."""
     version = selectors.scenario_version(scenario)
-    key = (f"zc:scenario-compare:{version.pk}:{version.sha256}:{battery_share}:"
+    city = city_parameters(scenario.city).to_json()  # a change of them is a new comparison
+    key = (f"zc:scenario-compare:{version.pk}:{version.sha256}:{battery_share}:{city}:"
            f"{boardings_per_year}:{get_language()}")
     found = cache.get(key)
     if found is None:
@@ -155,13 +157,13 @@ def scenario(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     options = ScenarioPageForm(request.GET or None)
     chosen = options.options()
     history = selectors.versions(found)
-    version, c = comparison(found, chosen["battery_share"] or Decimal(0),
+    version, c = comparison(found, chosen["battery_share"],
                             chosen["boardings_per_year"]) if history else (None, None)
     access = (accessibility(found, version, c.base.typical_day)
               if options.wants_accessibility() and c is not None and version is not None
               else None)
     attach = AttachForm(actions=selectors.plan_actions(city), initial={
-        "battery_share": chosen["battery_share"] or None,
+        "battery_share": chosen["battery_share"],
         "boardings": chosen["boardings_per_year"]})
     return private(render(request, "web/mobility/scenario.html", {
         "city": city, "scenario": found, "versions": history, "version": version,
@@ -179,7 +181,7 @@ def scenario_attach(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     found = selectors.access_scenario_for_user(request.user, city, pk)
     data = posted(request, AttachForm, actions=selectors.plan_actions(city))
     _c, effects, changed = attach_to_action(
-        found, data["action"], battery_share=data["battery_share"] or Decimal(0),
+        found, data["action"], battery_share=data["battery_share"],
         boardings_per_year=data["boardings"], by=request.user)
     if changed:
         messages.success(request, ngettext(

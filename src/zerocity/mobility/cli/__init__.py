@@ -230,12 +230,13 @@ from zerocity.mobility.cli.fleet import fleet  # noqa: E402
 from zerocity.mobility.cli.live import bikes, realtime  # noqa: E402
 from zerocity.mobility.cli.loads import loads  # noqa: E402
 from zerocity.mobility.cli.optimise import optimise  # noqa: E402
+from zerocity.mobility.cli.parameters import parameters  # noqa: E402
 from zerocity.mobility.cli.scenario import scenario  # noqa: E402
 from zerocity.mobility.cli.stats import stats  # noqa: E402
 from zerocity.mobility.cli.worth import scenario_attach, scenario_compare  # noqa: E402
 
 for command in (realtime, bikes, stats, loads, access, opportunities, scenario, optimise,
-                fleet):
+                fleet, parameters):
     mobility.add_command(command)
 scenario.add_command(scenario_compare)
 scenario.add_command(scenario_attach)

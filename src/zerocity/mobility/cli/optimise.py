@@ -50,19 +50,24 @@ def _euros(text: str) -> Decimal:
               "allowed].")
 @click.option("--headways", default="7.5,10,15,20,30,60", show_default=True, metavar="MIN,...",
               help="The headways (minutes) the city allows.")
-@click.option("--periods", default=DEFAULT_PERIODS_TEXT, show_default=True,
-              metavar="HH-HH[*],...", help="The periods of the day, each with its own "
-              "headway (07-09, 07:00-09:00 or NAME=07:00-09:00; the loads' period names).")
-@click.option("--capacity", type=click.IntRange(1), default=80, show_default=True,
-              help="Riders per bus (MAN Lion's City E 12 m: 35 seats + 45 standing).")
+@click.option("--periods", default=None, metavar="HH-HH[*],...",
+              help="The periods of the day, each with its own headway (07-09, 07:00-09:00 or "
+              f"NAME=07:00-09:00; the loads' period names) [default: the city's parameter; "
+              f"without one {DEFAULT_PERIODS_TEXT}].")
+@click.option("--capacity", type=click.IntRange(1), default=None,
+              help="Riders per bus [default: the city's parameter; without one 80, the MAN "
+              "Lion's City E 12 m: 35 seats + 45 standing].")
 @click.option("--margin", type=click.FloatRange(0, 1, min_open=True), default=0.9,
               show_default=True, help="The share of the capacity planned to be used.")
 @click.option("--layover", type=click.IntRange(0, 120), default=5, show_default=True,
               metavar="MIN", help="Layover at each end of a line, part of its cycle.")
-@click.option("--eur-per-bus-hour", type=_euros, default="45.00", show_default=True)
-@click.option("--eur-per-bus-km", type=_euros, default="0.90", show_default=True)
-@click.option("--value-of-time", type=_euros, default="8", show_default=True,
-              help="EUR per hour of riders' waiting.")
+@click.option("--eur-per-bus-hour", type=_euros, default=None,
+              help="[default: the city's parameter; without one 45.00]")
+@click.option("--eur-per-bus-km", type=_euros, default=None,
+              help="[default: the city's parameter; without one 0.90]")
+@click.option("--value-of-time", type=_euros, default=None,
+              help="EUR per hour of riders' waiting [default: the city's parameter; without "
+              "one 8].")
 @click.option("--save-scenario", "save_as", default=None, metavar="NAME",
               help="Save the plan's changes as a timetable scenario of this name (refused "
               "when the check fails or nothing changes).")
@@ -70,9 +75,10 @@ def _euros(text: str) -> Decimal:
               show_default=True)
 @handles_errors
 def optimise(city_slug: str, day: datetime, loads: Path, fleet: int | None,
-             max_headway: float | None, headways: str, periods: str, capacity: int,
-             margin: float, layover: int, eur_per_bus_hour: Decimal, eur_per_bus_km: Decimal,
-             value_of_time: Decimal, save_as: str | None, fmt: str) -> None:
+             max_headway: float | None, headways: str, periods: str | None,
+             capacity: int | None, margin: float, layover: int,
+             eur_per_bus_hour: Decimal | None, eur_per_bus_km: Decimal | None,
+             value_of_time: Decimal | None, save_as: str | None, fmt: str) -> None:
     """Choose each line's headway per period from the allowed ones: within the fleet, carrying
     the peak loads with the capacity margin, no longer than the policy's maximum, at the least
     operating cost plus value of riders' waiting time. The answer is re-checked by an
@@ -84,13 +90,19 @@ def optimise(city_slug: str, day: datetime, loads: Path, fleet: int | None,
     from zerocity.mobility import optimise as opt
     from zerocity.mobility.frequency import Costs
     from zerocity.mobility.frequency_feed import read_loads
+    from zerocity.mobility.parameters import city_parameters
     from zerocity.mobility.periods import parse_periods
 
+    city = get_city(city_slug)
+    own = city_parameters(city).costs
+    costs = Costs(own.eur_per_bus_hour if eur_per_bus_hour is None else eur_per_bus_hour,
+                  own.eur_per_bus_km if eur_per_bus_km is None else eur_per_bus_km,
+                  own.value_of_time_eur_per_hour if value_of_time is None else value_of_time)
     done = opt.optimise_frequencies(
-        get_city(city_slug), day.date(), read_loads(loads),
+        city, day.date(), read_loads(loads),
         fleet=fleet, max_headway=max_headway, headways=_headways(headways),
-        periods=parse_periods(periods), capacity=capacity, margin=margin,
-        costs=Costs(eur_per_bus_hour, eur_per_bus_km, value_of_time), layover_s=layover * 60)
+        periods=None if periods is None else parse_periods(periods), capacity=capacity,
+        margin=margin, costs=costs, layover_s=layover * 60)
     out = opt.to_json(done)
     saved = None
     if save_as is not None:

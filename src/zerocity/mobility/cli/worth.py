@@ -18,8 +18,9 @@ def _options(f: Any) -> Any:
     for option in reversed((
         click.option("--version", "number", type=int, default=None,
                      help="The scenario's version [default: the latest]."),
-        click.option("--battery-share", type=click.FloatRange(0, 1), default=0.0,
-                     show_default=True, help="Share of bus-km run by battery buses."),
+        click.option("--battery-share", type=click.FloatRange(0, 1), default=None,
+                     help="Share of bus-km run by battery buses [default: the city's "
+                          "parameter, `zerocity mobility parameters`]."),
         click.option("--from-car", type=click.FloatRange(0, 1), default=None,
                      help="Share of new bus passenger-km that were car trips [default: 1, "
                           "the upper bound the card's avoided-emissions report uses]."),
@@ -79,7 +80,7 @@ def _access_text(a: dict[str, Any]) -> list[str]:
               show_default=True)
 @handles_errors
 def scenario_compare(scenario_id: int, city_slug: str, number: int | None,
-                     battery_share: float, from_car: float | None, boardings: float | None,
+                     battery_share: float | None, from_car: float | None, boardings: float | None,
                      accessibility: bool, fmt: str) -> None:
     """The scenario against its base over a year of the base feed: bus-km, bus-hours, buses,
     operating cost, the buses' CO2 by GPC row, the ridership response (short and long run)
@@ -90,8 +91,8 @@ def scenario_compare(scenario_id: int, city_slug: str, number: int | None,
     from zerocity.mobility.scenarios.worth import compare_scenario
 
     s = get_scenario(get_city(city_slug), scenario_id)
-    version, c = compare_scenario(s, number=number, battery_share=_dec(battery_share) or
-                                  Decimal(0), from_car=_dec(from_car),
+    version, c = compare_scenario(s, number=number, battery_share=_dec(battery_share),
+                                  from_car=_dec(from_car),
                                   boardings_per_year=_dec(boardings))
     out = {"scenario": s.pk, "version": version.number, **to_json(c)}
     if accessibility:
@@ -118,7 +119,7 @@ def scenario_compare(scenario_id: int, city_slug: str, number: int | None,
 @_options
 @handles_errors
 def scenario_attach(scenario_id: int, city_slug: str, code: str, number: int | None,
-                    battery_share: float, from_car: float | None,
+                    battery_share: float | None, from_car: float | None,
                     boardings: float | None) -> None:
     """Make the scenario an effect of a plan action: the buses' change of diesel (II.1.1)
     and electricity (II.1.2), and the car fuel the long-run ridership response avoids. The
@@ -129,7 +130,7 @@ def scenario_attach(scenario_id: int, city_slug: str, code: str, number: int | N
 
     s = get_scenario(get_city(city_slug), scenario_id)
     _, effects, changed = attach_to_action(
-        s, code, number=number, battery_share=_dec(battery_share) or Decimal(0),
+        s, code, number=number, battery_share=_dec(battery_share),
         from_car=_dec(from_car), boardings_per_year=_dec(boardings), actor=ACTOR)
     click.echo(f"action {code}: " + ("effects set" if changed else "nothing changed"))
     click.echo(json.dumps(effects, ensure_ascii=False, indent=2))

@@ -119,11 +119,15 @@ def od_times(scenario: Scenario, version: ScenarioVersion, day: date,
 
 
 def compare_scenario(scenario: Scenario, *, number: int | None = None,
-                     battery_share: Decimal = Decimal(0), from_car: Decimal | None = None,
+                     battery_share: Decimal | None = None, from_car: Decimal | None = None,
                      boardings_per_year: Decimal | None = None
                      ) -> tuple[ScenarioVersion, cmp.Comparison]:
     """The scenario's version ``number`` (its latest when None) against its base, over a
-    year of the base feed."""
+    year of the base feed; the city's parameters (``mobility.parameters``: unit costs, the
+    battery share unless given) price it."""
+    from zerocity.mobility.parameters import city_parameters
+
+    city = city_parameters(scenario.city)
     version = scenario_version(scenario, number)
     first, last = _period(scenario)
     days = (last - first).days + 1
@@ -135,7 +139,8 @@ def compare_scenario(scenario: Scenario, *, number: int | None = None,
         tz, day = scenario.city.timezone, base.typical_day
         base = replace(base, fleet=fleet_size(scenario.base, day, tz))
         changed = replace(changed, typical_day=day, fleet=fleet_size(version, day, tz))
-    a = cmp.Assumptions(battery_share=battery_share)
+    a = cmp.Assumptions(battery_share=city.battery_share if battery_share is None
+                        else battery_share, rates=city.rates)
     if boardings_per_year is not None:
         a = replace(a, boardings_per_year=boardings_per_year,
                     boardings_source=_("given by the city"))
@@ -156,7 +161,7 @@ def compare_scenario(scenario: Scenario, *, number: int | None = None,
 
 
 def attach_to_action(scenario: Scenario, plan_code: str, *, number: int | None = None,
-                     battery_share: Decimal = Decimal(0), from_car: Decimal | None = None,
+                     battery_share: Decimal | None = None, from_car: Decimal | None = None,
                      boardings_per_year: Decimal | None = None, by: Person | None = None,
                      actor: str = "") -> tuple[cmp.Comparison, list[dict[str, object]], bool]:
     """Make the scenario the effect of the city's plan action ``plan_code``: its effects from
