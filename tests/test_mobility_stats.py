@@ -409,6 +409,24 @@ def test_the_command_line_and_the_api_give_the_same_json(imported):
     api = Client().get("/api/v1/cities/testville/mobility/stats?date=2026-01-06&stops=true")
     assert api.status_code == 200, api.content
     assert api.json() == body
+    # and asked again, the answer comes from the cache without DuckDB
+    from unittest import mock
+
+    from zerocity.mobility import service_stats
+
+    with mock.patch.object(service_stats, "open_folder", side_effect=AssertionError):
+        again = Client().get("/api/v1/cities/testville/mobility/stats?date=2026-01-06"
+                             "&stops=true")
+    assert again.json() == body
+    # while a new version in force is a new question: its stops renamed
+    from zerocity.mobility import services
+
+    renamed = {**FILES, "stops.txt": FILES["stops.txt"].replace("s3,Three", "s3,Trije")}
+    later = services.import_feed(imported.city, feed_zip(renamed), filename="renamed.zip",
+                                 today=date(2026, 1, 1), actor="test").value
+    fresh = Client().get("/api/v1/cities/testville/mobility/stats?date=2026-01-06&stops=true")
+    assert fresh.json()["feed"]["version"] == later.pk != imported.pk
+    assert "Trije" in {s["stop_name"] for s in fresh.json()["stops"]}
     text = run_cli("--date", "2026-01-06", "--route", "B")
     assert text.exit_code == 0, text.output
     assert "route B (B): 5 trips 06:00:00-09:30:00, peak 1 vehicles" in text.output

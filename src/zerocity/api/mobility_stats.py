@@ -115,5 +115,4 @@ def stats(request: HttpRequest, slug: str,
             chosen = parse_periods(periods)
         except PeriodError as exc:
             raise HttpError(400, f"periods: {exc}") from None
-    version, result = reads.compute(city, date, route_id=route, stops=stops, periods=chosen)
-    return reads.as_json(city, version, result)
+    return reads.stats_json(city, date, route_id=route, stops=stops, periods=chosen)

@@ -43,11 +43,11 @@ def service(city: City, day: date, route: str | None = None
     (and, for one route, headways) per hour; Missing when that day has no timetable or the
     route is not in it."""
     try:
-        version, result = stats.compute(city, day, route_id=route)
+        figures = stats.stats_json(city, day, route_id=route)
         hours = stats.hourly(city, day, route_id=route)
     except NotFound as exc:
         return Missing(str(exc))
-    return stats.as_json(city, version, result), hours
+    return figures, hours
 
 
 def stop_names(versions: tuple[FeedVersion, ...]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from zerocity.core.errors import NotFound
@@ -88,3 +89,24 @@ def as_json(city: City, version: FeedVersion, stats: ServiceStats) -> dict[str, 
     feed = {"version": version.pk, "name": version.name, "sha256": version.sha256,
             "licence": version.licence, "attribution": version.attribution}
     return service_stats.to_json(stats, city=city.slug, feed=feed)
+
+
+STATS_CACHE_SECONDS = 24 * 3600  # a version's tables never change: the key names its digest
+
+
+def stats_json(city: City, day: date, *, route_id: str | None = None, stops: bool = False,
+               periods: Sequence[Period] = DEFAULT_PERIODS) -> dict[str, Any]:
+    """``as_json(compute(...))``, kept in the cache for a day per timetable version (its id
+    and SHA-256), date, route, stops and periods: the public API and page answer a repeated
+    question without DuckDB. A new version in force is a new key; the refusals of
+    :func:`compute` are never cached."""
+    version = feed_for(city, day)
+    key = ("zc:mobility-stats:" + ":".join(str(x) for x in (
+        city.pk, version.pk, version.sha256, day.isoformat(), route_id, stops,
+        ",".join(f"{p.name}={p.start_s}-{p.end_s}{'*' if p.peak else ''}" for p in periods))))
+    found = cache.get(key)
+    if found is None:
+        found = as_json(city, *compute(city, day, route_id=route_id, stops=stops,
+                                       periods=periods))
+        cache.set(key, found, STATS_CACHE_SECONDS)
+    return found  # type: ignore[no-any-return]
