@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from journey_feeds import import_journey_feed
 from rdflib import RDF, Graph, Namespace, URIRef
+
+from journey_feeds import import_journey_feed
 from test_mobility_accessibility import LINE_CSV
 from test_mobility_stats import FILES, feed_zip
-
 from zerocity.data import opendata
 from zerocity.mobility import open_data, services
 from zerocity.mobility import stats as reads
@@ -157,8 +157,6 @@ def test_a_new_timetable_version_rebuilds_the_cached_file(city, timetable, data_
 def accessibility(city):  # type: ignore[no-untyped-def]
     import_journey_feed(city)
     import_opportunities(city, LINE_CSV.encode(), filename="places.csv", actor="test")
-    from datetime import date
-
     return compute_accessibility(city, date(2026, 10, 20), compute.Settings(
         start=time(7, 0), end=time(8, 0), cell_m=500.0), actor="test").value
 
@@ -186,8 +184,6 @@ def test_the_accessibility_rows_are_the_stored_result_cell_by_cell(city, accessi
 
 
 def test_a_new_result_is_published_in_place_of_the_old(city, accessibility):
-    from datetime import date
-
     first = opendata.frame(city, "bus-accessibility")
     compute_accessibility(city, date(2026, 10, 21), compute.Settings(
         start=time(7, 0), end=time(7, 30), cell_m=500.0, limits_min=(30,)), actor="test")
@@ -230,5 +226,6 @@ def test_the_open_data_pages_list_and_show_the_bus_datasets(city, timetable, cli
     page = client.get(f"/sl/{city.slug}/data/datasets/bus-service/").content.decode()
     assert "Avtobusni promet po linijah na naslednji delovni dan" in page
     assert "<code>headway_07_09</code>" in page
+    assert "<dd>dnevno; zadnji podatki prejeti" in page  # the timetable's day, not a month
     empty = client.get(f"/en/{city.slug}/data/datasets/bus-accessibility/")
     assert empty.status_code == 200 and "No data yet." in empty.content.decode()

@@ -165,13 +165,19 @@ def dataset(request: HttpRequest, city: str, key: str) -> HttpResponse:
     columns = [c.name for c in spec.columns]
     return render(request, "web/open_data/dataset.html", {
         "city": obj, "dataset": spec, "rows": len(df), "downloads": downloads(obj, key),
-        "columns": spec.columns, "modified": modified,
+        "columns": spec.columns, "modified": modified, "updated": _updated(spec.frequency),
         "preview": [[_cell(row[c]) for c in columns] for _i, row in preview.iterrows()],
         "withheld": int(df["withheld"].sum()) if "withheld" in df else 0,
         "licence": settings.OPEN_DATA_LICENCE,
         "licence_url": settings.OPEN_DATA_LICENCE_URL,
         "min_meters": settings.OPEN_DATA_MIN_METERS,
     })
+
+
+def _updated(frequency: str) -> str:
+    """How often a dataset changes, in words (the EU frequency code of its DCAT entry)."""
+    words = {"MONTHLY": _("monthly"), "DAILY": _("daily"), "IRREG": _("irregularly")}
+    return words.get(frequency, frequency)
 
 
 def _cell(value: Any) -> str:
