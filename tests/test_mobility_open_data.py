@@ -81,6 +81,16 @@ def test_the_datasets_are_registered_by_the_mobility_app_and_keep_their_columns(
     assert [open_data.headway_column(p) for p in DEFAULT_PERIODS] == SERVICE_COLUMNS[6:11]
 
 
+def test_a_key_another_app_registered_is_refused():
+    from zerocity.core import hooks
+
+    twice = hooks.OpenDataPart(app="other", datasets=open_data.DATASETS[:1],
+                               state=open_data.state, modified=open_data.modified)
+    with pytest.raises(ValueError, match="registered twice: bus-service"):
+        hooks.open_data(twice)
+    assert [p.app for p in hooks.open_data_parts()] == ["mobility"]
+
+
 def test_without_a_timetable_or_a_result_the_datasets_are_empty_with_their_columns(city):
     for key, columns in (("bus-service", SERVICE_COLUMNS),
                          ("bus-accessibility", ACCESS_COLUMNS)):

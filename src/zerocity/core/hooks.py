@@ -128,6 +128,12 @@ _open_data: dict[str, OpenDataPart] = {}
 
 
 def open_data(part: OpenDataPart) -> None:
+    """Register an app's datasets; a key another app registered is refused (the platform's
+    own keys are held apart by the tests of ``data.opendata``)."""
+    taken = {d.key for other in _open_data.values() if other.app != part.app
+             for d in other.datasets}
+    if clash := sorted(taken & {d.key for d in part.datasets}):
+        raise ValueError(f"open datasets registered twice: {', '.join(clash)}")
     _open_data[part.app] = part
 
 

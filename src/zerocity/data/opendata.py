@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import partial
@@ -282,6 +283,7 @@ def _cache_dir(city: City) -> Path:
     return Path(settings.DATA_DIR) / "opendata" / city.slug
 
 
+STAMPED = re.compile(r"[0-9a-f]{16}\.parquet")
 TYPES = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}
 
 
@@ -306,7 +308,8 @@ def cached(city: City, name: str, build: Callable[[City], pd.DataFrame],
     pq.write_table(t, tmp, compression="zstd")
     os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
     for old in folder.glob(f"{name}-*.parquet"):
-        if old != path:
+        # only this dataset's older stamps: "bus-service-<stamp>" is not "bus-<stamp>"'s
+        if old != path and STAMPED.fullmatch(old.name.removeprefix(f"{name}-")):
             old.unlink(missing_ok=True)
     return t
 
