@@ -142,6 +142,15 @@ def test_the_three_formats_carry_the_columns_and_the_same_rows(city, timetable, 
     assert meta["dataset"] == "bus-service" and meta["licence"] == "CC BY 4.0"
 
 
+def test_a_line_name_that_reads_as_a_formula_is_text_in_the_csv(city):
+    files = {**FILES, "routes.txt": FILES["routes.txt"].replace(
+        "A,op,A,One - Three,3", 'A,op,"=HYPERLINK(""x"")",One - Three,3')}
+    services.import_feed(city, around_today(city, files), filename="f.zip", actor="test")
+    assert opendata.frame(city, "bus-service")["route_name"][0] == '=HYPERLINK("x")'
+    csv = opendata.download(city, "bus-service", "csv").decode()
+    assert "\'=HYPERLINK" in csv and ",=HYPERLINK" not in csv
+
+
 def test_a_new_timetable_version_rebuilds_the_cached_file(city, timetable, data_dir):
     folder = data_dir / "opendata" / city.slug
     assert list(opendata.frame(city, "bus-service")["route_id"]) == ["A", "B"]

@@ -374,7 +374,7 @@ def download(city: City, key: str, fmt: str) -> bytes:
         return buf.getvalue()
     df = t.to_pandas()
     if fmt == "csv":
-        for column in df.select_dtypes(include="object").columns:  # text: never a formula
+        for column in df.select_dtypes(include=["object", "str"]).columns:  # text: no formula
             df[column] = df[column].map(safe_cell)
         text: str = df.to_csv(index=False, lineterminator="\n")  # pandas is untyped here
         return text.encode("utf-8")
