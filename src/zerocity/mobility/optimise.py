@@ -11,8 +11,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.actors import Person
+from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 from zerocity.core.results import Done
 from zerocity.mobility import frequency_check, store
