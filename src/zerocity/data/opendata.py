@@ -440,13 +440,14 @@ def _publisher(city: City, home: str) -> dict[str, Any]:
 
 
 def dcat_dataset(city: City, key: str, urls: Callable[[str], str], home: str, *,
-                 stamps: Stamps | None = None) -> dict[str, Any]:
+                 stamps: Stamps | None = None,
+                 changed: datetime | None = None) -> dict[str, Any]:
     """One dataset as DCAT-AP JSON-LD. ``urls(kind)`` gives the absolute address of the
     dataset's ``page``, ``metadata`` or a download format. The catalogue passes the
-    ``stamps`` it read once for all its datasets."""
+    ``stamps`` it read once for all its datasets, and ``changed`` for the platform's own."""
     dataset = get_dataset(key)
     stamps = stamps or state(city)
-    changed = modified(city, key)
+    changed = changed or modified(city, key)
     entry: dict[str, Any] = {
         "@id": urls("metadata"), "@type": "dcat:Dataset",
         "dct:identifier": f"{city.slug}/{key}",
@@ -482,7 +483,7 @@ def dcat_dataset(city: City, key: str, urls: Callable[[str], str], home: str, *,
 def dcat_catalog(city: City, dataset_urls: Callable[[str, str], str], catalog_url: str,
                  home: str) -> dict[str, Any]:
     """The city's catalogue as DCAT-AP JSON-LD, every dataset in full."""
-    stamps = state(city)
+    stamps, own_changed = state(city), modified(city)  # the store walked once
     return {
         "@context": CONTEXT, "@id": catalog_url, "@type": "dcat:Catalog",
         "dct:title": _texts(_("Open data of %(city)s"), city=city.name),
@@ -493,8 +494,9 @@ def dcat_catalog(city: City, dataset_urls: Callable[[str, str], str], catalog_ur
         "foaf:homepage": {"@id": home},
         "dct:language": [{"@id": f"{EU}language/SLV"}, {"@id": f"{EU}language/ENG"}],
         "dct:license": {"@id": settings.OPEN_DATA_LICENCE_URL},
-        "dcat:dataset": [dcat_dataset(city, d.key, partial(dataset_urls, d.key),
-                                      home, stamps=stamps)
+        "dcat:dataset": [dcat_dataset(city, d.key, partial(dataset_urls, d.key), home,
+                                      stamps=stamps,
+                                      changed=None if _owner(d.key) else own_changed)
                          for d in datasets()],
     }
 
