@@ -181,7 +181,7 @@ def public_records(city: Any) -> list[str]:
     """The address (without its language) of every record page the demo shows anyone: each
     published inventory year, plan action, process, proposal, survey, budget, news article,
     food purchasing system and open dataset. The crawl must reach each of them, linked or not."""
-    from zerocity.data.opendata import DATASETS
+    from zerocity.data.opendata import datasets
     from zerocity.engage.models import Budget, Process, Proposal, ProposalState, Survey
     from zerocity.engage.services.news import published
     from zerocity.food.models import Dps
@@ -205,7 +205,7 @@ def public_records(city: Any) -> list[str]:
         + [f"{c}/news/{slug}/" for slug in published(city).values_list("slug", flat=True)]
         + [f"{c}/food/dps/{ref}/" for ref in Dps.objects.filter(city=city).values_list(
             "reference", flat=True)]
-        + [f"{c}/data/datasets/{d.key}/" for d in DATASETS])
+        + [f"{c}/data/datasets/{d.key}/" for d in datasets()])
 
 
 def check_page(page: Any, lang: str, status: int) -> list[str]:

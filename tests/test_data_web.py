@@ -235,7 +235,8 @@ def test_the_kranj_catalogue_shows_the_nowcast_and_the_main_series(kranj_data, c
     assert f"Metered energy in {status['nowcast']['year']}" in home
     assert f"of the {year} inventory's total, not comparable with it" in home
     assert html.count('<svg class="chart"') == 4  # nowcast, energy, PV, renewable heat
-    for d in ("energy-use", "monthly-series", "emissions-nowcast"):
+    for d in ("energy-use", "monthly-series", "emissions-nowcast", "bus-service",
+              "bus-accessibility"):
         assert f'data-dataset="{d}"' in html
     assert 'href="/api/v1/cities/kranj/datasets/energy-use.csv"' in html
     sl = client.get("/sl/kranj/data/").content.decode()

@@ -386,7 +386,8 @@ def test_given_the_kranj_answer_when_saved_as_a_scenario_then_its_timetable_runs
     calls = tables["stop_times"].merge(tables["trips"], on="trip_id")
     calls["seq"] = calls["stop_sequence"].astype(int)
     first = calls.loc[calls.groupby("trip_id")["seq"].idxmin()]
-    first = first.assign(dep=[sum(int(x) * f for x, f in zip(t.split(":"), (3600, 60, 1), strict=True))
+    first = first.assign(dep=[sum(int(x) * f for x, f in zip(t.split(":"), (3600, 60, 1),
+                                                              strict=True))
                               for t in first["departure_time"]])
     checked = 0
     for h in answer["headways"]:
@@ -412,6 +413,7 @@ def test_given_the_kranj_answer_when_saved_as_a_scenario_then_its_timetable_runs
     assert Scenario.objects.filter(city=kranj).count() == 1
 
 
+@pytest.mark.usefixtures("in_english")
 def test_given_an_answer_that_changes_nothing_then_no_scenario_is_saved():
     from types import SimpleNamespace
 

@@ -9,6 +9,10 @@ edges can gather what every app holds without importing any of them.
 - ``transit_network``: the city's public-transport network on a service date (its stops and
   routes), which the mobility app holds and the card asks: a tap's ``route`` and ``stop``
   must be the feed's, and ridership places stops where the feed puts them.
+- ``open_data``: an app's open datasets (aggregates only), which the data platform publishes
+  next to its own (downloads, DCAT-AP catalogue, pages), with the app's part of their state:
+  a text that changes whenever what they are computed from changes, so the cached files are
+  computed again.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     from zerocity.core.actors import Person
     from zerocity.core.models import City
+    from zerocity.core.open_datasets import Dataset
 
 # A check returns a few words on the data it found ("1,204 card taps"), or None.
 LocalTimeCheck = Callable[["City"], "str | None"]
@@ -105,3 +110,33 @@ def transit_network(network: TransitNetwork) -> None:
 def transit() -> TransitNetwork | None:
     """The registered network, or None when no app holds one."""
     return _transit[0] if _transit else None
+
+
+@dataclass(frozen=True)
+class OpenDataPart:
+    """One app's open datasets. ``state(city)`` changes whenever what they are computed from
+    changes (a new timetable, a new result); ``modified(city)`` is when that last happened,
+    None when the app holds nothing for the city yet."""
+
+    app: str
+    datasets: tuple[Dataset, ...]
+    state: Callable[[City], str]
+    modified: Callable[[City], datetime | None]
+
+
+_open_data: dict[str, OpenDataPart] = {}
+
+
+def open_data(part: OpenDataPart) -> None:
+    """Register an app's datasets; a key another app registered is refused (the platform's
+    own keys are held apart by the tests of ``data.opendata``)."""
+    taken = {d.key for other in _open_data.values() if other.app != part.app
+             for d in other.datasets}
+    if clash := sorted(taken & {d.key for d in part.datasets}):
+        raise ValueError(f"open datasets registered twice: {', '.join(clash)}")
+    _open_data[part.app] = part
+
+
+def open_data_parts() -> list[OpenDataPart]:
+    """The registered parts, by app name (the platform's own datasets come first)."""
+    return [part for _app, part in sorted(_open_data.items())]

@@ -10,6 +10,10 @@ statistical disclosure control).
 Each dataset is computed by the pipelines once per state of the store (the city's latest batch
 and the files of its sources) and kept as a Parquet file under ``DATA_DIR/opendata/<city>/``;
 a new batch makes the next request compute it again.
+
+Other apps publish their aggregates here too (the mobility app its timetable's service and its
+accessibility): they register datasets through ``core.hooks.open_data`` with their own part of
+the state, and are downloaded, described and shown exactly as the platform's own.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -34,8 +38,10 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from zerocity.core import hooks
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
+from zerocity.core.open_datasets import Column, Dataset
 from zerocity.core.spreadsheet import safe_cell
 from zerocity.data import store
 from zerocity.data.models import Batch, DataSource, Publication
@@ -51,26 +57,6 @@ FORMATS = {"csv": "text/csv", "json": "application/json",
 EU_FILE_TYPE = {"csv": "CSV", "json": "JSON", "parquet": "PARQUET"}
 EU = "http://publications.europa.eu/resource/authority/"
 LANGUAGES = ("sl", "en")
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str  # int, float, str, bool
-    description: Promise | str
-    unit: str = ""
-
-
-@dataclass(frozen=True)
-class Dataset:
-    key: str
-    title: Promise
-    description: Promise
-    themes: tuple[str, ...]  # EU data themes: ENER, ENVI, TRAN, ...
-    keywords: tuple[Promise, ...]
-    columns: tuple[Column, ...]
-    build: Callable[[City], pd.DataFrame]
-    chart: str  # the column the public page charts
 
 
 # -- what each dataset holds ---------------------------------------------------------------
@@ -236,20 +222,47 @@ DATASETS: tuple[Dataset, ...] = (
                  Column("method", "str", _("previous_year or share_of_year"))),
         build=build_nowcast, chart="tco2e_estimate"),
 )
-BY_KEY = {d.key: d for d in DATASETS}
+OWN = "data"  # the part of the state of the platform's own datasets
+
+
+def datasets() -> tuple[Dataset, ...]:
+    """The platform's datasets, then those the apps registered (by app)."""
+    return DATASETS + tuple(d for part in hooks.open_data_parts() for d in part.datasets)
+
+
+def _owner(key: str) -> hooks.OpenDataPart | None:
+    """The app that registered dataset ``key``; None for the platform's own."""
+    return next((part for part in hooks.open_data_parts()
+                 if any(d.key == key for d in part.datasets)), None)
 
 
 def get_dataset(key: str) -> Dataset:
-    if key not in BY_KEY:
+    found = next((d for d in datasets() if d.key == key), None)
+    if found is None:
         raise NotFound(f"no dataset {key!r}")
-    return BY_KEY[key]
+    return found
 
 
 # -- computed once per state of the store --------------------------------------------------
 
-def state(city: City) -> str:
-    """Changes whenever what the datasets are computed from changes: the city's batches, the
-    files of its sources, their publication, the withholding floor, the current month."""
+Stamps = dict[str, str]  # a part of the state ("data", or an app) -> its stamp
+
+
+def state(city: City) -> Stamps:
+    """Each part's stamp: ``data`` for the platform's own datasets (:func:`own_state`) and one
+    per app that registered datasets (its ``state``). A dataset is computed again when its
+    part's stamp changes, and only then."""
+    stamps = {OWN: own_state(city)}
+    for part in hooks.open_data_parts():
+        raw = json.dumps([part.app, part.state(city), 1])
+        stamps[part.app] = hashlib.sha256(raw.encode()).hexdigest()[:16]
+    return stamps
+
+
+def own_state(city: City) -> str:
+    """Changes whenever what the platform's datasets are computed from changes: the city's
+    batches, the files of its sources, their publication, the withholding floor, the current
+    month."""
     sources = list(DataSource.objects.filter(city=city).order_by("key")
                    .values_list("key", "publication", "frequency"))
     latest = Batch.objects.filter(source__city=city).aggregate(m=Max("pk"))["m"]
@@ -270,6 +283,7 @@ def _cache_dir(city: City) -> Path:
     return Path(settings.DATA_DIR) / "opendata" / city.slug
 
 
+STAMPED = re.compile(r"[0-9a-f]{16}\.parquet")
 TYPES = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}
 
 
@@ -279,10 +293,10 @@ def _schema(dataset: Dataset) -> pa.Schema:
 
 def cached(city: City, name: str, build: Callable[[City], pd.DataFrame],
            schema: pa.Schema, stamp: str | None = None) -> pa.Table:
-    """``build(city)`` as an Arrow table, computed once per :func:`state` of the store and kept
-    as ``DATA_DIR/opendata/<city>/<name>-<state>.parquet``. A caller reading several datasets
-    passes the ``stamp`` it took once, so the store is walked once per request."""
-    stamp = stamp or state(city)
+    """``build(city)`` as an Arrow table, computed once per ``stamp`` (the platform's own
+    :func:`own_state` when none is given) and kept as
+    ``DATA_DIR/opendata/<city>/<name>-<stamp>.parquet``."""
+    stamp = stamp or own_state(city)
     folder = _cache_dir(city)
     path = folder / f"{name}-{stamp}.parquet"
     if path.exists():
@@ -294,23 +308,39 @@ def cached(city: City, name: str, build: Callable[[City], pd.DataFrame],
     pq.write_table(t, tmp, compression="zstd")
     os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
     for old in folder.glob(f"{name}-*.parquet"):
-        if old != path:
+        # only this dataset's older stamps: "bus-service-<stamp>" is not "bus-<stamp>"'s
+        if old != path and STAMPED.fullmatch(old.name.removeprefix(f"{name}-")):
             old.unlink(missing_ok=True)
     return t
 
 
-def table(city: City, key: str, stamp: str | None = None) -> pa.Table:
-    """The dataset's rows as an Arrow table with the dataset's schema."""
+def _stamp(city: City, key: str, stamps: Stamps | None) -> str:
+    owner = _owner(key)
+    if stamps is not None:
+        return stamps[owner.app if owner else OWN]
+    if owner is None:
+        return own_state(city)
+    return state(city)[owner.app]
+
+
+def table(city: City, key: str, stamps: Stamps | None = None) -> pa.Table:
+    """The dataset's rows as an Arrow table with the dataset's schema. A caller reading several
+    datasets passes the :func:`state` it took once, so the store is walked once per request."""
     dataset = get_dataset(key)
-    return cached(city, key, dataset.build, _schema(dataset), stamp)
+    return cached(city, key, dataset.build, _schema(dataset), _stamp(city, key, stamps))
 
 
-def frame(city: City, key: str, stamp: str | None = None) -> pd.DataFrame:
-    return table(city, key, stamp).to_pandas()
+def frame(city: City, key: str, stamps: Stamps | None = None) -> pd.DataFrame:
+    return table(city, key, stamps).to_pandas()
 
 
-def modified(city: City) -> datetime | None:
-    """When the published sources last received data (a batch, or a file in the store)."""
+def modified(city: City, key: str | None = None) -> datetime | None:
+    """When what dataset ``key`` is computed from last changed: for the platform's own (and
+    without a key), when the published sources last received data (a batch, or a file in the
+    store); for an app's, what the app says."""
+    owner = _owner(key) if key is not None else None
+    if owner is not None:
+        return owner.modified(city)
     latest = Batch.objects.filter(source__city=city).aggregate(m=Max("created_at"))["m"]
     newest = max((_files(key)[1] for key in _sources(city)), default=0)
     moments = [m for m in (latest, datetime.fromtimestamp(newest / 1e9, UTC) if newest
@@ -344,7 +374,7 @@ def download(city: City, key: str, fmt: str) -> bytes:
         return buf.getvalue()
     df = t.to_pandas()
     if fmt == "csv":
-        for column in df.select_dtypes(include="object").columns:  # text: never a formula
+        for column in df.select_dtypes(include=["object", "str"]).columns:  # text: no formula
             df[column] = df[column].map(safe_cell)
         text: str = df.to_csv(index=False, lineterminator="\n")  # pandas is untyped here
         return text.encode("utf-8")
@@ -382,15 +412,27 @@ def _date(value: date) -> dict[str, str]:
     return {"@value": value.isoformat(), "@type": "xsd:date"}
 
 
-def _period(city: City, key: str, stamp: str | None) -> dict[str, Any] | None:
-    df = frame(city, key, stamp)
-    if df.empty or "year" not in df:
+def time_span(df: pd.DataFrame) -> tuple[date, date] | None:
+    """The first and last day a dataset's rows cover: its months (``year`` and ``month``) or
+    its service dates (``service_date``, ISO text); None when it has neither or no rows."""
+    if df.empty:
         return None
-    periods = sorted(set(zip(df["year"], df["month"], strict=True)))
-    (y0, m0), (y1, m1) = periods[0], periods[-1]
-    last = (date(y1 + (m1 == 12), m1 % 12 + 1, 1) - date.resolution)
-    return {"@type": "dct:PeriodOfTime", "dcat:startDate": _date(date(y0, m0, 1)),
-            "dcat:endDate": _date(last)}
+    if "year" in df and "month" in df:
+        periods = sorted(set(zip(df["year"], df["month"], strict=True)))
+        (y0, m0), (y1, m1) = periods[0], periods[-1]
+        return date(y0, m0, 1), date(y1 + (m1 == 12), m1 % 12 + 1, 1) - date.resolution
+    if "service_date" in df:
+        days = sorted({date.fromisoformat(str(d)) for d in df["service_date"]})
+        return days[0], days[-1]
+    return None
+
+
+def _period(city: City, key: str, stamps: Stamps | None) -> dict[str, Any] | None:
+    span = time_span(frame(city, key, stamps))
+    if span is None:
+        return None
+    return {"@type": "dct:PeriodOfTime", "dcat:startDate": _date(span[0]),
+            "dcat:endDate": _date(span[1])}
 
 
 def _publisher(city: City, home: str) -> dict[str, Any]:
@@ -398,13 +440,14 @@ def _publisher(city: City, home: str) -> dict[str, Any]:
 
 
 def dcat_dataset(city: City, key: str, urls: Callable[[str], str], home: str, *,
-                 stamp: str | None = None, changed: datetime | None = None) -> dict[str, Any]:
+                 stamps: Stamps | None = None,
+                 changed: datetime | None = None) -> dict[str, Any]:
     """One dataset as DCAT-AP JSON-LD. ``urls(kind)`` gives the absolute address of the
-    dataset's ``page``, ``metadata`` or a download format. The catalogue passes the store's
-    ``stamp`` and ``changed`` it read once for all its datasets."""
+    dataset's ``page``, ``metadata`` or a download format. The catalogue passes the
+    ``stamps`` it read once for all its datasets, and ``changed`` for the platform's own."""
     dataset = get_dataset(key)
-    stamp = stamp or state(city)
-    changed = changed or modified(city)
+    stamps = stamps or state(city)
+    changed = changed or modified(city, key)
     entry: dict[str, Any] = {
         "@id": urls("metadata"), "@type": "dcat:Dataset",
         "dct:identifier": f"{city.slug}/{key}",
@@ -415,7 +458,7 @@ def dcat_dataset(city: City, key: str, urls: Callable[[str], str], home: str, *,
         "dct:publisher": _publisher(city, home),
         "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": city.name,
                               "vcard:hasURL": {"@id": home}},
-        "dct:accrualPeriodicity": {"@id": f"{EU}frequency/MONTHLY"},
+        "dct:accrualPeriodicity": {"@id": f"{EU}frequency/{dataset.frequency}"},
         "dct:spatial": {"@type": "dct:Location", "skos:prefLabel": city.name},
         "dct:language": [{"@id": f"{EU}language/SLV"}, {"@id": f"{EU}language/ENG"}],
         "dcat:landingPage": {"@id": urls("page")},
@@ -432,7 +475,7 @@ def dcat_dataset(city: City, key: str, urls: Callable[[str], str], home: str, *,
     if changed is not None:
         entry["dct:modified"] = {"@value": changed.isoformat(timespec="seconds"),
                                  "@type": "xsd:dateTime"}
-    if (period := _period(city, key, stamp)) is not None:
+    if (period := _period(city, key, stamps)) is not None:
         entry["dct:temporal"] = period
     return entry
 
@@ -440,19 +483,21 @@ def dcat_dataset(city: City, key: str, urls: Callable[[str], str], home: str, *,
 def dcat_catalog(city: City, dataset_urls: Callable[[str, str], str], catalog_url: str,
                  home: str) -> dict[str, Any]:
     """The city's catalogue as DCAT-AP JSON-LD, every dataset in full."""
-    stamp, changed = state(city), modified(city)
+    stamps, own_changed = state(city), modified(city)  # the store walked once
     return {
         "@context": CONTEXT, "@id": catalog_url, "@type": "dcat:Catalog",
         "dct:title": _texts(_("Open data of %(city)s"), city=city.name),
-        "dct:description": _texts(_("Aggregated data of the city's meters and sensors, "
-                                    "published by ZeroCity; never personal data.")),
+        "dct:description": _texts(_("Aggregated data of the city's meters, sensors and "
+                                    "public transport, published by ZeroCity; never personal "
+                                    "data.")),
         "dct:publisher": _publisher(city, home),
         "foaf:homepage": {"@id": home},
         "dct:language": [{"@id": f"{EU}language/SLV"}, {"@id": f"{EU}language/ENG"}],
         "dct:license": {"@id": settings.OPEN_DATA_LICENCE_URL},
-        "dcat:dataset": [dcat_dataset(city, d.key, partial(dataset_urls, d.key),
-                                      home, stamp=stamp, changed=changed)
-                         for d in DATASETS],
+        "dcat:dataset": [dcat_dataset(city, d.key, partial(dataset_urls, d.key), home,
+                                      stamps=stamps,
+                                      changed=None if _owner(d.key) else own_changed)
+                         for d in datasets()],
     }
 
 

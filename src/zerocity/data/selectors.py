@@ -17,6 +17,7 @@ from django_stubs_ext import WithAnnotations
 from zerocity.core import spreadsheet
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
+from zerocity.core.open_datasets import Dataset
 from zerocity.core.permissions import is_city_staff
 from zerocity.data import opendata, store
 from zerocity.data.models import Batch, DataSource, InventoryFeed, QuarantinedRow, SourceToken
@@ -259,12 +260,12 @@ def outputs_page(city: City, year: int | None) -> dict[str, Any]:
 
 def open_data_frames(city: City) -> dict[str, pd.DataFrame]:
     """Every open dataset of the city as a frame, by key, read from one look at the store."""
-    stamp = opendata.state(city)
-    return {d.key: opendata.frame(city, d.key, stamp) for d in opendata.DATASETS}
+    stamps = opendata.state(city)
+    return {d.key: opendata.frame(city, d.key, stamps) for d in opendata.datasets()}
 
 
-def open_dataset(city: City, key: str) -> tuple[opendata.Dataset, pd.DataFrame,
+def open_dataset(city: City, key: str) -> tuple[Dataset, pd.DataFrame,
                                                 datetime | None]:
     """One open dataset: its description, its rows and when the data last changed."""
     spec = opendata.get_dataset(key)
-    return spec, opendata.frame(city, key), opendata.modified(city)
+    return spec, opendata.frame(city, key), opendata.modified(city, key)

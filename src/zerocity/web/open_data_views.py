@@ -36,6 +36,18 @@ def _month(year: int, month: int) -> str:
     return f"{month:02d}/{year}"
 
 
+def _span(df: pd.DataFrame) -> tuple[str, str]:
+    """The first and last month (or service date) a dataset's rows cover, as the page says
+    them; empty without rows."""
+    span = opendata.time_span(df)
+    if span is None:
+        return "", ""
+    if "year" in df and "month" in df:
+        return _month(span[0].year, span[0].month), _month(span[1].year, span[1].month)
+    return formats.date_format(span[0], "SHORT_DATE_FORMAT"), formats.date_format(
+        span[1], "SHORT_DATE_FORMAT")
+
+
 def downloads(city: City, key: str) -> list[dict[str, str]]:
     return [{"format": fmt.upper(), "url": reverse("api:open_data_download",
                                                    kwargs={"slug": city.slug, "key": key,
@@ -123,12 +135,11 @@ def catalogue(request: HttpRequest, city: str) -> HttpResponse:
     frames = selectors.open_data_frames(obj)  # the store walked once for the whole page
     energy, series = frames["energy-use"], frames["monthly-series"]
     datasets = []
-    for d in opendata.DATASETS:
+    for d in opendata.datasets():
         df = frames[d.key]
-        periods = sorted(zip(df["year"], df["month"], strict=True)) if len(df) else []
+        first, last = _span(df)
         datasets.append({"dataset": d, "rows": len(df), "downloads": downloads(obj, d.key),
-                         "first": _month(*periods[0]) if periods else "",
-                         "last": _month(*periods[-1]) if periods else ""})
+                         "first": first, "last": last})
     nowcast = nowcast_summary(frames["emissions-nowcast"], obj)
     latest = climate_status(obj).get("latest")  # the public's latest inventory, kept a minute
     if nowcast and latest and latest["mission"]:
@@ -154,13 +165,19 @@ def dataset(request: HttpRequest, city: str, key: str) -> HttpResponse:
     columns = [c.name for c in spec.columns]
     return render(request, "web/open_data/dataset.html", {
         "city": obj, "dataset": spec, "rows": len(df), "downloads": downloads(obj, key),
-        "columns": spec.columns, "modified": modified,
+        "columns": spec.columns, "modified": modified, "updated": _updated(spec.frequency),
         "preview": [[_cell(row[c]) for c in columns] for _i, row in preview.iterrows()],
         "withheld": int(df["withheld"].sum()) if "withheld" in df else 0,
         "licence": settings.OPEN_DATA_LICENCE,
         "licence_url": settings.OPEN_DATA_LICENCE_URL,
         "min_meters": settings.OPEN_DATA_MIN_METERS,
     })
+
+
+def _updated(frequency: str) -> str:
+    """How often a dataset changes, in words (the EU frequency code of its DCAT entry)."""
+    words = {"MONTHLY": _("monthly"), "DAILY": _("daily"), "IRREG": _("irregularly")}
+    return words.get(frequency, frequency)
 
 
 def _cell(value: Any) -> str:
