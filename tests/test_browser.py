@@ -306,6 +306,18 @@ def crawl(page: Any, base: str, lang: str, start: str, within: str, *,
     return out
 
 
+def transport_member(city: Any) -> Any:
+    """A member of the city's transport office who logs in with the crawl's password."""
+    from zerocity.core.models import Role
+    from zerocity.core.services import ensure_department, grant_role
+
+    member = grant_role(city, "transport.staff", Role.STAFF,
+                        department=ensure_department(city, "transport", "Transport")).user
+    member.set_password(CRAWL_PASSWORD)
+    member.save()
+    return member
+
+
 def log_in_as(browser: Any, base: str, username: str) -> Any:
     context = browser.new_context(viewport=PHONE, locale="sl-SI")
     page = context.new_page()

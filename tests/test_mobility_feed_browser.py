@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mobility_feeds import feed_zip
-from test_browser import CRAWL_PASSWORD, DESK, PHONE, check_page, chromium, log_in_as
-from zerocity.core.models import Role
-from zerocity.core.services import ensure_department, grant_role
+from test_browser import DESK, PHONE, check_page, chromium, log_in_as, transport_member
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -18,10 +16,7 @@ pytestmark = [pytest.mark.browser,
 def test_the_timetable_pages_fit_a_phone_and_pass_axe_in_both_languages(city, live_server,
                                                                           tmp_path):
     # given a member of the transport office and the feeds as files
-    member = grant_role(city, "transport.staff", Role.STAFF,
-                        department=ensure_department(city, "transport", "Transport")).user
-    member.set_password(CRAWL_PASSWORD)
-    member.save()
+    transport_member(city)
     for folder in ("broken", "kranj-mini"):
         (tmp_path / f"{folder}.zip").write_bytes(feed_zip(folder))
     with chromium() as browser:

@@ -8,14 +8,12 @@ from datetime import time
 
 import pytest
 
-from test_browser import CRAWL_PASSWORD, PHONE, check_page, chromium, log_in_as
+from test_browser import PHONE, check_page, chromium, log_in_as, transport_member
 from test_mobility_loads import (
     DAY,
     tapped,  # noqa: F401  (a fixture)
 )
 from test_mobility_pages import PLACES
-from zerocity.core.models import Role
-from zerocity.core.services import ensure_department, grant_role
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -30,10 +28,7 @@ def test_the_transport_pages_fit_a_phone_and_pass_axe_in_both_languages(
     access.import_opportunities(tapped, PLACES.encode(), filename="places.csv", actor="test")
     access.compute_accessibility(tapped, DAY, compute.Settings(
         start=time(7, 0), end=time(7, 30), cell_m=500.0), actor="test")
-    member = grant_role(tapped, "transport.staff", Role.STAFF,
-                        department=ensure_department(tapped, "transport", "Transport")).user
-    member.set_password(CRAWL_PASSWORD)
-    member.save()
+    transport_member(tapped)
     with chromium() as browser:
         page = log_in_as(browser, live_server.url, "transport.staff")
         page.set_viewport_size(PHONE)

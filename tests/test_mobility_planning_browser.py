@@ -9,9 +9,7 @@ from datetime import date
 import pytest
 
 from mobility_feeds import feed_zip
-from test_browser import CRAWL_PASSWORD, PHONE, check_page, chromium, log_in_as
-from zerocity.core.models import Role
-from zerocity.core.services import ensure_department, grant_role
+from test_browser import PHONE, check_page, chromium, log_in_as, transport_member
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -29,10 +27,7 @@ def test_the_planning_pages_fit_a_phone_and_pass_axe_in_both_languages(city, liv
 
     cache.clear()
     # given a member of the transport office, a timetable and a scenario on it
-    member = grant_role(city, "transport.staff", Role.STAFF,
-                        department=ensure_department(city, "transport", "Transport")).user
-    member.set_password(CRAWL_PASSWORD)
-    member.save()
+    member = transport_member(city)
     version = import_feed(city, feed_zip("kranj-mini"), filename="kranj-mini.zip",
                           name="Mini", by=member).value
     s = create_scenario(city, name="No night bus", base=version, today=date(2026, 12, 6),
