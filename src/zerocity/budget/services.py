@@ -1,0 +1,289 @@
+"""The only write path of the budget: import, tag proposals and their approval, publishing.
+Each service is one transaction with its audit record."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from zerocity.budget import importing
+from zerocity.budget.access import is_budget_office, may_propose
+from zerocity.budget.calculations import CENT, TAGS, in_scope
+from zerocity.budget.models import (
+    AXES,
+    BudgetLine,
+    BudgetOffice,
+    BudgetVersion,
+    ChangeState,
+    Stage,
+    TagChange,
+)
+from zerocity.budget.selectors import line_label, untagged_lines
+from zerocity.core import audit
+from zerocity.core.actors import Person, signed_in
+from zerocity.core.errors import Conflict, NotFound, PermissionDenied
+from zerocity.core.models import City, Department
+
+
+class Unpublishable(Conflict):
+    """Publishing refused: ``lines`` names each untagged in-scope line."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__(gettext("The budget cannot be published while lines in scope are "
+                                 "untagged:") + " " + "; ".join(lines))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    version: BudgetVersion
+    lines: int
+    unchanged: bool
+    carried: int
+
+
+def _split_json(split: dict[str, Decimal]) -> dict[str, str]:
+    return {tag: f"{pct.normalize():f}" for tag, pct in split.items()}
+
+
+@transaction.atomic
+def set_budget_office(city: City, department_slug: str, *, by: Person | None = None,
+                      actor: str = "") -> BudgetOffice:
+    """Name the department whose staff approve the city's budget tags."""
+    department = Department.objects.filter(city=city, slug=department_slug).first()
+    if department is None:
+        raise NotFound(gettext("No department %(slug)s in this city.")
+                       % {"slug": department_slug})
+    office, _ = BudgetOffice.objects.update_or_create(city=city,
+                                                      defaults={"department": department})
+    audit.record("budget.office", city=city, user=by, actor=actor, obj=office,
+                 department=department.slug)
+    return office
+
+
+@transaction.atomic
+def import_budget(city: City, year: int, stage: str, data: bytes, *, filename: str,
+                  totals: bytes | None = None, totals_filename: str = "totals.csv",
+                  by: Person | None = None, actor: str = "") -> ImportResult:
+    """Import one stage of a year's budget. Refused whole with every mistake; with a decree's
+    ``totals``, refused when a group's lines differ from its total by a cent (check 7). The
+    same file again changes nothing; a published version is never replaced."""
+    if stage not in Stage.values:
+        raise Conflict(gettext("Choose a stage: %(stages)s.") % {"stages": ", ".join(Stage.values)})
+    rows = importing.parse_rows(importing.read_table(data, filename))
+    if totals is not None:
+        decree = importing.parse_totals(importing.read_table(totals, totals_filename))
+        sums: dict[str, Decimal] = {}
+        for r in rows:
+            group = r.values["konto"][:2]
+            sums[group] = sums.get(group, Decimal(0)) + r.amount
+        gaps = [gettext("group %(group)s: lines %(lines)s, decree %(decree)s, difference "
+                        "%(diff)s") % {"group": g, "lines": f"{sums.get(g, Decimal(0)):.2f}",
+                                       "decree": f"{t:.2f}",
+                                       "diff": f"{sums.get(g, Decimal(0)) - t:+.2f}"}
+                for g, t in sorted(decree.items()) if sums.get(g, Decimal(0)) != t]
+        if gaps:
+            raise importing.ImportRejected(gaps)
+    digest = hashlib.sha256(data).hexdigest()
+    version = (BudgetVersion.objects.select_for_update()
+               .filter(city=city, year=year, stage=stage).first())
+    if version is not None and version.content_hash == digest:
+        return ImportResult(version, version.lines.count(), True, 0)
+    if version is not None and version.published_at is not None:
+        raise Conflict(gettext("The %(stage)s budget of %(year)s is published and cannot be "
+                               "replaced.") % {"stage": version.get_stage_display(), "year": year})
+    label = actor or audit.actor_label(by)
+    if version is None:
+        version = BudgetVersion.objects.create(city=city, year=year, stage=stage,
+                                               source=filename, content_hash=digest,
+                                               imported_by=label)
+    else:
+        version.lines.all().delete()
+        version.source, version.content_hash, version.imported_by = filename, digest, label
+        version.save()
+    earlier = _tags_of_other_stages(city, year, stage)
+    carried = 0
+    for r in rows:
+        v = r.values
+        line = BudgetLine.objects.create(
+            version=version, row=r.row, amount=r.amount, in_scope=in_scope(v["konto"]),
+            **{c: v.get(c, "") for c in importing.COLUMNS if c != "amount_eur"},
+            ccc_action_id=v.get("ccc_action_id", ""), rationale=v.get("rationale", ""))
+        new = {"mitigation": _split_json(r.mitigation), "adaptation": _split_json(r.adaptation)}
+        reason = gettext("imported from %(file)s") % {"file": filename}
+        if not r.mitigation and not r.adaptation and line.key in earlier:
+            new, origin = earlier[line.key]
+            reason = gettext("carried over from the %(stage)s") % {"stage": origin.lower()}
+            carried += 1
+        if new["mitigation"] or new["adaptation"]:
+            line.mitigation, line.adaptation = new["mitigation"], new["adaptation"]
+            line.save(update_fields=["mitigation", "adaptation"])
+            TagChange.objects.create(line=line, old={}, new=new, reason=reason,
+                                     state=ChangeState.APPROVED, proposed_by=label,
+                                     proposed_by_user=signed_in(by), decided_by=label,
+                                     decided_at=timezone.now())
+    audit.record("budget.import", city=city, user=by, actor=actor, obj=version, year=year,
+                 stage=stage, file=filename, sha256=digest, lines=len(rows), carried=carried)
+    return ImportResult(version, len(rows), False, carried)
+
+
+def _tags_of_other_stages(city: City, year: int, stage: str,
+                          ) -> dict[str, tuple[dict[str, Any], str]]:
+    """The tags of each line key in the year's other stages, the later stage winning: a tag
+    carries over from the adopted budget to its revision and the final account."""
+    out: dict[str, tuple[dict[str, Any], str]] = {}
+    for other in Stage:
+        if other == stage:
+            continue
+        for line in BudgetLine.objects.filter(version__city=city, version__year=year,
+                                              version__stage=other.value):
+            if line.mitigation or line.adaptation:
+                out[line.key] = ({"mitigation": line.mitigation,
+                                  "adaptation": line.adaptation}, str(other.label))
+    return out
+
+
+def _clean_split(axis: str, split: dict[str, Any]) -> dict[str, str]:
+    try:
+        parsed = {str(t): Decimal(str(p)) for t, p in split.items()}
+    except ArithmeticError:
+        raise Conflict(gettext("%(axis)s: give each tag's percentage as a number.")
+                       % {"axis": axis}) from None
+    unknown = [t for t in parsed if t not in TAGS]
+    if unknown:
+        raise Conflict(gettext("%(axis)s: %(tag)s is not a tag; choose one of %(tags)s.")
+                       % {"axis": axis, "tag": unknown[0], "tags": ", ".join(TAGS)})
+    if any(p <= 0 or p != p.quantize(CENT) for p in parsed.values()):
+        raise Conflict(gettext("%(axis)s: each percentage must be above 0, to two decimals.")
+                       % {"axis": axis})
+    try:
+        importing.check_split(parsed)
+    except ValueError as exc:
+        raise Conflict(f"{axis}: {exc}.") from None
+    return _split_json(parsed)
+
+
+@transaction.atomic
+def propose_tags(line: BudgetLine, *, mitigation: dict[str, Any] | None = None,
+                 adaptation: dict[str, Any] | None = None, reason: str,
+                 override_scope: bool = False, by: Person | None = None,
+                 actor: str = "") -> TagChange:
+    """A department proposes a line's tags (an axis left None keeps its tags). A split must
+    add up to 100 (check 5); an out-of-scope account is tagged only with ``override_scope``
+    and a reason (check 4); the climate office approves (check 18)."""
+    line = BudgetLine.objects.select_for_update().select_related(
+        "version__city").get(pk=line.pk)
+    city = line.version.city
+    if by is not None and not may_propose(by, city):
+        raise PermissionDenied(gettext("Only the city's staff propose budget tags."))
+    if line.version.published_at is not None:
+        raise Conflict(gettext("This budget is published; its tags do not change."))
+    if not reason.strip():
+        raise Conflict(gettext("Give the reason for the change."))
+    old = {"mitigation": line.mitigation, "adaptation": line.adaptation}
+    new = dict(old)
+    for axis, split in zip(AXES, (mitigation, adaptation), strict=True):
+        if split is not None:
+            new[axis] = _clean_split(axis, split)
+    if new == old:
+        raise Conflict(gettext("The tags are the same as the line's."))
+    if not line.in_scope and not override_scope:
+        raise Conflict(gettext("Konto %(konto)s is out of scope (interest, reserves, debt "
+                               "repayment); tag it only as an override with its reason.")
+                       % {"konto": line.konto})
+    change = TagChange.objects.create(
+        line=line, old=old, new=new, reason=reason.strip(),
+        scope_override=override_scope and not line.in_scope,
+        proposed_by=actor or audit.actor_label(by), proposed_by_user=signed_in(by))
+    audit.record("budget.propose", city=city, user=by, actor=actor, obj=change,
+                 line=line.key, old=old, new=new, reason=change.reason)
+    return change
+
+
+def _open(change_pk: int) -> TagChange:
+    change = TagChange.objects.select_for_update().select_related(
+        "line__version__city").get(pk=change_pk)
+    if change.state != ChangeState.PROPOSED:
+        raise Conflict(gettext("This proposal was already decided."))
+    return change
+
+
+def _not_self(change: TagChange, by: Person | None, actor: str) -> None:
+    user = signed_in(by)
+    same_user = user is not None and change.proposed_by_user_id == user.pk
+    if same_user or (actor or audit.actor_label(by)) == change.proposed_by:
+        raise PermissionDenied(gettext("A proposal is approved by someone other than who "
+                                       "made it."))
+
+
+@transaction.atomic
+def approve_tags(change: TagChange, *, by: Person | None = None,
+                 actor: str = "") -> BudgetLine:
+    """The climate office applies a proposal: not its own (four eyes, check 18), and not when
+    the line's tags changed since."""
+    change = _open(change.pk)
+    city = change.line.version.city
+    if by is not None and not is_budget_office(by, city):
+        raise PermissionDenied(gettext("Only the climate office approves budget tags."))
+    _not_self(change, by, actor)
+    line = BudgetLine.objects.select_for_update().get(pk=change.line_id)
+    version = BudgetVersion.objects.get(pk=line.version_id)
+    if version.published_at is not None:
+        raise Conflict(gettext("This budget is published; its tags do not change."))
+    if {"mitigation": line.mitigation, "adaptation": line.adaptation} != change.old:
+        raise Conflict(gettext("The line's tags changed since this proposal; ask for a new "
+                               "one."))
+    line.mitigation, line.adaptation = change.new["mitigation"], change.new["adaptation"]
+    if change.scope_override:
+        line.in_scope, line.scope_reason = True, change.reason
+    line.save()
+    change.state = ChangeState.APPROVED
+    change.decided_by = actor or audit.actor_label(by)
+    change.decided_at = timezone.now()
+    change.save()
+    audit.record("budget.approve", city=city, user=by, actor=actor, obj=change, line=line.key,
+                 old=change.old, new=change.new, reason=change.reason,
+                 scope_override=change.scope_override)
+    return line
+
+
+@transaction.atomic
+def reject_tags(change: TagChange, *, reason: str, by: Person | None = None,
+                actor: str = "") -> TagChange:
+    change = _open(change.pk)
+    city = change.line.version.city
+    if by is not None and not is_budget_office(by, city):
+        raise PermissionDenied(gettext("Only the climate office approves budget tags."))
+    if not reason.strip():
+        raise Conflict(gettext("Give the reason for the change."))
+    change.state = ChangeState.REJECTED
+    change.decided_by = actor or audit.actor_label(by)
+    change.decided_at = timezone.now()
+    change.save()
+    audit.record("budget.reject", city=city, user=by, actor=actor, obj=change, reason=reason)
+    return change
+
+
+@transaction.atomic
+def publish_budget(version: BudgetVersion, *, by: Person | None = None,
+                   actor: str = "") -> BudgetVersion:
+    """Publish a version; refused while an in-scope line is untagged, naming each (check 3).
+    Publishing again changes nothing."""
+    version = BudgetVersion.objects.select_for_update().select_related("city").get(pk=version.pk)
+    if version.published_at is not None:
+        return version
+    missing = [f"{line_label(line)} untagged" for line in untagged_lines(version)]
+    if missing:
+        raise Unpublishable(missing)
+    version.published_at = timezone.now()
+    version.published_by = actor or audit.actor_label(by)
+    version.save()
+    audit.record("budget.publish", city=version.city, user=by, actor=actor, obj=version,
+                 year=version.year, stage=version.stage)
+    return version
