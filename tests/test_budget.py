@@ -366,3 +366,38 @@ def test_the_report_command_prints_the_json_interface(city):
     assert data["mitigation"]["undefined"] == {"amount": "200000.00", "share": "3.01"}
     code, out = cli("report", "--city", "testville", "--year", "2024")
     assert (code, out) == (1, "error: No budget of 2024 in testville.\n")
+
+
+def test_check_19_csv_and_json_exports_import_again_to_the_same_totals_and_tags(city,
+                                                                               tmp_path):
+    load(city, WORKED.read_bytes())
+    load(city, csv(row("1", "4205", "1000000", "very_favourable;neutral", "neutral", "60;40"),
+                   row("2", "4030", "150000")), stage="revised")
+    for stage in ("adopted", "revised"):
+        before = report(budget_version("testville", 2025, stage))
+        for fmt in ("csv", "json"):
+            out = tmp_path / f"{stage}.{fmt}"
+            code, _ = cli("export", "--city", "testville", "--year", "2025", "--stage", stage,
+                          "--format", fmt, "--out", str(out))
+            assert code == 0
+            again = import_budget(city, 2026, "final", out.read_bytes(), filename=out.name,
+                                  actor="t")
+            after = report(again.version)
+            for key in ("total", "in_scope", "out_of_scope", "mitigation", "adaptation"):
+                assert after[key] == before[key], (stage, fmt, key)
+            again.version.delete()
+
+
+def test_check_17_the_tags_at_a_publication_date_are_reconstructed(city, people):
+    from django.utils import timezone
+
+    from zerocity.budget.selectors import tags_at
+
+    load(city, csv(row("1", "4201", "100", "neutral", "neutral")))
+    line = BudgetLine.objects.get()
+    published = timezone.now()
+    change = propose_tags(line, mitigation={"favourable": 100}, reason="e-buses",
+                          by=people["roads"])
+    approve_tags(change, by=people["office"])
+    assert tags_at(line, published)["mitigation"] == {"neutral": "100"}
+    assert tags_at(line, timezone.now())["mitigation"] == {"favourable": "100"}

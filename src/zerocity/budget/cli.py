@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from zerocity.core.cli import ACTOR, city_opt, handles_errors, year_opt
+from zerocity.core.cli import ACTOR, city_opt, handles_errors, write_atomically, year_opt
 
 STAGES = click.Choice(["adopted", "revised", "final"])
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -80,6 +80,30 @@ def budget_report(city_slug: str, year: int, stage: str | None, fmt: str) -> Non
                f"{data['investment']['share']} %")
     if data["execution"]:
         click.echo(f"execution {data['execution']['rate']} % of the adopted budget")
+
+
+@budget.command("export")
+@city_opt
+@year_opt
+@click.option("--stage", type=STAGES, required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--out", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (written atomically); default: standard output.")
+@handles_errors
+def budget_export(city_slug: str, year: int, stage: str, fmt: str,
+                  output: Path | None) -> None:
+    """The lines with their tags, in the import's columns: the file imports again as it is."""
+    from zerocity.budget.selectors import budget_version, export_csv, export_rows
+
+    version = budget_version(city_slug, year, stage)
+    text = (export_csv(version) if fmt == "csv"
+            else json.dumps(export_rows(version), indent=1, ensure_ascii=False) + "\n")
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_atomically(output, text.encode("utf-8"))
+    click.echo(f"wrote {output}")
 
 
 @budget.command("publish")

@@ -50,6 +50,8 @@ def _where(line: int, column: str) -> str:
 def read_table(data: bytes, filename: str) -> list[list[str]]:
     """The file's rows as text cells: xlsx by openpyxl (first sheet), else CSV in UTF-8
     (comma or semicolon)."""
+    if filename.lower().endswith(".json"):
+        return _json_table(data, filename)
     if filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -69,6 +71,24 @@ def read_table(data: bytes, filename: str) -> list[list[str]]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     return [r for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _json_table(data: bytes, filename: str) -> list[list[str]]:
+    """A JSON export: a list of objects with the columns as keys."""
+    import json
+
+    try:
+        items = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ImportRejected([gettext("%(file)s is not JSON") % {"file": filename}]) from exc
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ImportRejected([gettext("%(file)s is not a list of budget lines")
+                              % {"file": filename}])
+    header: list[str] = []
+    for item in items:
+        header += [str(k) for k in item if str(k) not in header]
+    return [header, *[["" if i.get(h) is None else _cell(i.get(h)) for h in header]
+                      for i in items]]
 
 
 def _cell(value: Any) -> str:

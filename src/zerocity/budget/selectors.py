@@ -140,3 +140,45 @@ def _execution(version: BudgetVersion, total: Decimal, decimals: int) -> dict[st
 def published_report(city_slug: str, year: int, stage: str | None = None) -> dict[str, Any]:
     """What the public reads: the report of a published version only."""
     return report(budget_version(city_slug, year, stage, published=True))
+
+
+EXPORT_COLUMNS = ("pu_code", "pu_name", "ppp", "gpr", "ppr", "pp_code", "pp_name", "konto",
+                  "cofog", "nrp_code", "nrp_name", "amount_eur", "funding_source", "mitig_tag",
+                  "adapt_tag", "ccc_action_id", "rationale")
+
+
+def _tags_text(split: dict[str, str]) -> str:
+    if len(split) == 1 and next(iter(split.values())) == "100":
+        return next(iter(split))
+    return ";".join(f"{tag}:{pct}" for tag, pct in split.items())
+
+
+def export_rows(version: BudgetVersion) -> list[dict[str, str]]:
+    """The version's lines in the import's columns, a split written ``tag:60;tag:40``: the
+    export imports again to the same totals and tags (check 19)."""
+    return [{**{c: getattr(line, c) for c in EXPORT_COLUMNS
+                if c not in ("amount_eur", "mitig_tag", "adapt_tag")},
+             "amount_eur": f"{line.amount:.2f}", "mitig_tag": _tags_text(line.mitigation),
+             "adapt_tag": _tags_text(line.adaptation)}
+            for line in version.lines.all()]
+
+
+def export_csv(version: BudgetVersion) -> str:
+    import io
+
+    from zerocity.core.spreadsheet import writer
+
+    out = io.StringIO()
+    w = writer(out, lineterminator="\n")
+    w.writerow(EXPORT_COLUMNS)
+    for r in export_rows(version):
+        w.writerow([r[c] for c in EXPORT_COLUMNS])
+    return out.getvalue()
+
+
+def tags_at(line: BudgetLine, when: Any) -> dict[str, Any]:
+    """The line's tags as they stood at ``when`` (a publication date): the last change
+    approved by then (check 17)."""
+    last = (line.changes.filter(state="approved", decided_at__lte=when)
+            .order_by("decided_at", "pk").last())
+    return last.new if last is not None else {"mitigation": {}, "adaptation": {}}
