@@ -401,3 +401,25 @@ def test_check_17_the_tags_at_a_publication_date_are_reconstructed(city, people)
     approve_tags(change, by=people["office"])
     assert tags_at(line, published)["mitigation"] == {"neutral": "100"}
     assert tags_at(line, timezone.now())["mitigation"] == {"favourable": "100"}
+
+
+def test_check_18_the_command_line_proposes_and_approves_with_four_eyes(city, people):
+    load(city, csv(row("130206", "4201", "2000000"), row("220101", "4030", "150000")))
+    where = ("--city", "testville", "--year", "2025", "--stage", "adopted")
+    code, out = cli("tag", *where, "--line", "2", "--mitigation",
+                    "very_favourable:60,neutral:40", "--adaptation", "undefined",
+                    "--reason", "e-buses", "--as", "roads-staff")
+    assert code == 0, out
+    pk = out.split()[1]
+    assert cli("approve", *where, pk, "--as", "roads-staff")[0] == 1
+    code, out = cli("approve", *where, pk, "--as", "office-staff")
+    assert code == 0, out
+    assert BudgetLine.objects.get(row=2).mitigation == {"very_favourable": "60",
+                                                          "neutral": "40"}
+    code, out = cli("tag", *where, "--line", "3", "--mitigation", "favourable",
+                    "--adaptation", "neutral", "--reason", "x", "--as", "roads-staff")
+    assert code == 1 and "out of scope" in out
+    code, out = cli("tag", *where, "--line", "3", "--mitigation", "favourable",
+                    "--adaptation", "neutral", "--reason", "green bond", "--override-scope",
+                    "--as", "roads-staff")
+    assert code == 0, out

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -140,3 +142,65 @@ def budget_office(city_slug: str, department: str) -> None:
 
     office = set_budget_office(get_city(city_slug), department, actor=ACTOR)
     click.echo(f"{city_slug}: budget tags are approved by {office.department.name}")
+
+
+def _split(text: str | None) -> dict[str, str] | None:
+    """``favourable`` or ``very_favourable:60,neutral:40``."""
+    if text is None:
+        return None
+    out = {}
+    for part in text.replace(";", ",").split(","):
+        tag, _, pct = part.strip().partition(":")
+        out[tag.strip()] = pct.strip() or "100"
+    return out
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version_opts(fn: F) -> F:
+    """--city, --year and --stage."""
+    for opt in reversed([city_opt, year_opt,
+                         click.option("--stage", type=STAGES, required=True)]):
+        fn = opt(fn)
+    return fn
+
+
+@budget.command("tag")
+@_version_opts
+@click.option("--line", "row", type=int, required=True, help="The line's row in the file.")
+@click.option("--mitigation", help="A tag, or a split: very_favourable:60,neutral:40")
+@click.option("--adaptation", help="A tag, or a split.")
+@click.option("--reason", required=True)
+@click.option("--override-scope", is_flag=True,
+              help="Tag a line whose account is out of scope (the reason is logged).")
+@click.option("--as", "username", required=True, help="The staff member who proposes.")
+@handles_errors
+def budget_tag(city_slug: str, year: int, stage: str, row: int, mitigation: str | None,
+               adaptation: str | None, reason: str, override_scope: bool,
+               username: str) -> None:
+    """Propose a line's tags; the climate office approves them (`budget approve`)."""
+    from zerocity.budget.selectors import budget_version, line_at, person
+    from zerocity.budget.services import propose_tags
+
+    line = line_at(budget_version(city_slug, year, stage), row)
+    change = propose_tags(line, mitigation=_split(mitigation), adaptation=_split(adaptation),
+                          reason=reason, override_scope=override_scope, by=person(username))
+    click.echo(f"proposal {change.pk} for {line.key}: {change.new}")
+
+
+@budget.command("approve")
+@_version_opts
+@click.argument("proposal_id", type=int)
+@click.option("--as", "username", required=True,
+              help="The climate office's member who approves (not who proposed).")
+@handles_errors
+def budget_approve(city_slug: str, year: int, stage: str, proposal_id: int,
+                   username: str) -> None:
+    """Approve a proposal of tags (four eyes: never one's own)."""
+    from zerocity.budget.selectors import budget_version, person, proposal
+    from zerocity.budget.services import approve_tags
+
+    line = approve_tags(proposal(budget_version(city_slug, year, stage), proposal_id),
+                        by=person(username))
+    click.echo(f"{line.key}: mitigation {line.mitigation}, adaptation {line.adaptation}")

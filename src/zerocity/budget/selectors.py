@@ -182,3 +182,27 @@ def tags_at(line: BudgetLine, when: Any) -> dict[str, Any]:
     last = (line.changes.filter(state="approved", decided_at__lte=when)
             .order_by("decided_at", "pk").last())
     return last.new if last is not None else {"mitigation": {}, "adaptation": {}}
+
+
+def line_at(version: BudgetVersion, row: int) -> BudgetLine:
+    """A line by its row in the imported file."""
+    line = version.lines.filter(row=row).first()
+    if line is None:
+        raise NotFound(gettext("The budget has no line %(row)s.") % {"row": row})
+    return line
+
+
+def proposal(version: BudgetVersion, pk: int) -> TagChange:
+    change = TagChange.objects.filter(line__version=version, pk=pk).first()
+    if change is None:
+        raise NotFound(gettext("The budget has no proposal %(pk)s.") % {"pk": pk})
+    return change
+
+
+def person(username: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(gettext("No user %(name)s.") % {"name": username})
+    return user

@@ -96,8 +96,8 @@ def import_budget(city: City, year: int, stage: str, data: bytes, *, filename: s
     if version is not None and version.content_hash == digest:
         return ImportResult(version, version.lines.count(), True, 0)
     if version is not None and version.published_at is not None:
-        raise Conflict(gettext("The %(stage)s budget of %(year)s is published and cannot be "
-                               "replaced.") % {"stage": version.get_stage_display(), "year": year})
+        raise Conflict(gettext("%(stage)s %(year)s is published and cannot be replaced.")
+                       % {"stage": version.get_stage_display(), "year": year})
     label = actor or audit.actor_label(by)
     if version is None:
         version = BudgetVersion.objects.create(city=city, year=year, stage=stage,
