@@ -423,3 +423,52 @@ def test_check_18_the_command_line_proposes_and_approves_with_four_eyes(city, pe
                     "--adaptation", "neutral", "--reason", "green bond", "--override-scope",
                     "--as", "roads-staff")
     assert code == 0, out
+
+
+def test_check_17_a_corrected_file_keeps_the_tags_and_their_history(city, people):
+    load(city, csv(row("130206", "4201", "2000000"), row("130201", "4205", "1000000")))
+    line = BudgetLine.objects.get(pp_code="130206")
+    change = propose_tags(line, mitigation={"very_favourable": 100},
+                          adaptation={"neutral": 100}, reason="e-buses", by=people["roads"])
+    approve_tags(change, by=people["office"])
+    # the finance office corrects an amount and imports the file again
+    load(city, csv(row("130206", "4201", "2100000"), row("130201", "4205", "1000000")))
+    line = BudgetLine.objects.get(pp_code="130206")
+    assert line.amount == Decimal("2100000.00")
+    assert line.mitigation == {"very_favourable": "100"}
+    assert [c.reason for c in tag_history(line)] == [
+        "e-buses", "kept from the previous import of this version"]
+
+
+def test_a_key_repeated_in_a_file_is_refused(city):
+    with pytest.raises(ImportRejected) as refused:
+        load(city, csv(row("1", "4201", "100"), row("1", "4201", "200")))
+    assert refused.value.errors == [
+        "line 3 repeats line 2 (the same PU, PP, konto and NRP project); put them in one line"]
+
+
+def test_a_published_line_cannot_be_saved_by_any_path(city):
+    load(city, csv(row("1", "4201", "100", "neutral", "neutral")))
+    publish_budget(budget_version("testville", 2025), actor="t")
+    line = BudgetLine.objects.get()
+    line.amount = Decimal(1)
+    with pytest.raises(TypeError):
+        line.save()
+
+
+def test_refusals_read_in_slovenian(city):
+    from django.utils import translation
+
+    with translation.override("sl"), pytest.raises(ImportRejected) as refused:
+        load(city, csv(row("1", "4201", "abc", "neutral", "neutral")))
+    assert refused.value.errors == [
+        "vrstica 2, stolpec »amount_eur«: abc ni znesek v evrih, natančen na cent"]
+
+
+def test_an_open_proposal_of_a_replaced_line_is_refused(city, people):
+    load(city, csv(row("1", "4201", "100")))
+    change = propose_tags(BudgetLine.objects.get(), mitigation={"neutral": 100},
+                          reason="a", by=people["roads"])
+    load(city, csv(row("1", "4201", "200")))
+    with pytest.raises(Conflict, match="changed since"):
+        approve_tags(change, by=people["office"])

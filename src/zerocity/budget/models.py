@@ -12,6 +12,8 @@ climate office (four eyes).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +104,12 @@ class BudgetLine(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # a published version never changes, whatever code path tries (check 17)
+        if BudgetVersion.objects.filter(pk=self.version_id).exclude(published_at=None).exists():
+            raise TypeError("a published budget version is immutable")
+        super().save(*args, **kwargs)
+
     @property
     def key(self) -> str:
         """What identifies the line across stages: PU, PP, konto and NRP project."""
@@ -123,7 +131,13 @@ class TagChange(models.Model):
     carried-over tags are recorded approved at once, by whoever imported them. Append-only
     but for the decision."""
 
-    line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="changes")
+    # The history belongs to the version and the line's key, so that it outlives the line when
+    # a corrected file replaces an unpublished version's lines.
+    version = models.ForeignKey(BudgetVersion, on_delete=models.CASCADE,
+                                related_name="tag_changes")
+    line_key = models.CharField(max_length=100)
+    line = models.ForeignKey(BudgetLine, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="changes")
     old = models.JSONField(default=dict)
     new = models.JSONField(default=dict)
     reason = models.TextField()
@@ -141,4 +155,4 @@ class TagChange(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.line_id} {self.state}"
+        return f"{self.line_key} {self.state}"

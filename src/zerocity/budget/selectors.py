@@ -65,7 +65,7 @@ def line_label(line: BudgetLine) -> str:
 
 def tag_history(line: BudgetLine) -> QuerySet[TagChange]:
     """Every change of a line's tags, oldest first: who, when, old, new, reason, decision."""
-    return line.changes.all()
+    return TagChange.objects.filter(version=line.version_id, line_key=line.key).order_by("pk")
 
 
 def _axis(amounts: dict[str, Decimal], untagged: Decimal, base: Decimal, decimals: int,
@@ -179,7 +179,7 @@ def export_csv(version: BudgetVersion) -> str:
 def tags_at(line: BudgetLine, when: Any) -> dict[str, Any]:
     """The line's tags as they stood at ``when`` (a publication date): the last change
     approved by then (check 17)."""
-    last = (line.changes.filter(state="approved", decided_at__lte=when)
+    last = (tag_history(line).filter(state="approved", decided_at__lte=when)
             .order_by("decided_at", "pk").last())
     return last.new if last is not None else {"mitigation": {}, "adaptation": {}}
 

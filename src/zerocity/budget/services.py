@@ -98,16 +98,21 @@ def import_budget(city: City, year: int, stage: str, data: bytes, *, filename: s
     if version is not None and version.published_at is not None:
         raise Conflict(gettext("%(stage)s %(year)s is published and cannot be replaced.")
                        % {"stage": version.get_stage_display(), "year": year})
+    _refuse_repeated_keys(rows)
     label = actor or audit.actor_label(by)
+    kept: dict[str, tuple[dict[str, Any], str]] = {}
     if version is None:
         version = BudgetVersion.objects.create(city=city, year=year, stage=stage,
                                                source=filename, content_hash=digest,
                                                imported_by=label)
-    else:
+    else:  # a corrected file: lines it leaves untagged keep the tags of their key
+        kept = {line.key: ({"mitigation": line.mitigation, "adaptation": line.adaptation},
+                           gettext("kept from the previous import of this version"))
+                for line in version.lines.all() if line.mitigation or line.adaptation}
         version.lines.all().delete()
         version.source, version.content_hash, version.imported_by = filename, digest, label
         version.save()
-    earlier = _tags_of_other_stages(city, year, stage)
+    earlier = {**_tags_of_other_stages(city, year, stage), **kept}
     carried = 0
     for r in rows:
         v = r.values
@@ -118,19 +123,36 @@ def import_budget(city: City, year: int, stage: str, data: bytes, *, filename: s
         new = {"mitigation": _split_json(r.mitigation), "adaptation": _split_json(r.adaptation)}
         reason = gettext("imported from %(file)s") % {"file": filename}
         if not r.mitigation and not r.adaptation and line.key in earlier:
-            new, origin = earlier[line.key]
-            reason = gettext("carried over from the %(stage)s") % {"stage": origin.lower()}
+            new, reason = earlier[line.key]
             carried += 1
         if new["mitigation"] or new["adaptation"]:
             line.mitigation, line.adaptation = new["mitigation"], new["adaptation"]
             line.save(update_fields=["mitigation", "adaptation"])
-            TagChange.objects.create(line=line, old={}, new=new, reason=reason,
+            TagChange.objects.create(version=version, line_key=line.key, line=line, old={},
+                                     new=new, reason=reason,
                                      state=ChangeState.APPROVED, proposed_by=label,
                                      proposed_by_user=signed_in(by), decided_by=label,
                                      decided_at=timezone.now())
     audit.record("budget.import", city=city, user=by, actor=actor, obj=version, year=year,
                  stage=stage, file=filename, sha256=digest, lines=len(rows), carried=carried)
     return ImportResult(version, len(rows), False, carried)
+
+
+def _refuse_repeated_keys(rows: list[importing.Row]) -> None:
+    """One line per PU, PP, konto and NRP project (research §2.3): the key carries the tags
+    across stages and keeps the history."""
+    seen: dict[tuple[str, ...], int] = {}
+    errors = []
+    for r in rows:
+        key = tuple(r.values.get(c, "") for c in ("pu_code", "pp_code", "konto", "nrp_code"))
+        if key in seen:
+            errors.append(gettext("line %(line)s repeats line %(first)s (the same PU, PP, konto "
+                                  "and NRP project); put them in one line")
+                          % {"line": r.row, "first": seen[key]})
+        else:
+            seen[key] = r.row
+    if errors:
+        raise importing.ImportRejected(errors)
 
 
 def _tags_of_other_stages(city: City, year: int, stage: str,
@@ -145,7 +167,9 @@ def _tags_of_other_stages(city: City, year: int, stage: str,
                                               version__stage=other.value):
             if line.mitigation or line.adaptation:
                 out[line.key] = ({"mitigation": line.mitigation,
-                                  "adaptation": line.adaptation}, str(other.label))
+                                  "adaptation": line.adaptation},
+                                 gettext("carried over from the %(stage)s")
+                                 % {"stage": str(other.label).lower()})
     return out
 
 
@@ -198,7 +222,8 @@ def propose_tags(line: BudgetLine, *, mitigation: dict[str, Any] | None = None,
                                "repayment); tag it only as an override with its reason.")
                        % {"konto": line.konto})
     change = TagChange.objects.create(
-        line=line, old=old, new=new, reason=reason.strip(),
+        version=line.version, line_key=line.key, line=line, old=old, new=new,
+        reason=reason.strip(),
         scope_override=override_scope and not line.in_scope,
         proposed_by=actor or audit.actor_label(by), proposed_by_user=signed_in(by))
     audit.record("budget.propose", city=city, user=by, actor=actor, obj=change,
@@ -208,7 +233,7 @@ def propose_tags(line: BudgetLine, *, mitigation: dict[str, Any] | None = None,
 
 def _open(change_pk: int) -> TagChange:
     change = TagChange.objects.select_for_update().select_related(
-        "line__version__city").get(pk=change_pk)
+        "version__city").get(pk=change_pk)
     if change.state != ChangeState.PROPOSED:
         raise Conflict(gettext("This proposal was already decided."))
     return change
@@ -228,11 +253,15 @@ def approve_tags(change: TagChange, *, by: Person | None = None,
     """The climate office applies a proposal: not its own (four eyes, check 18), and not when
     the line's tags changed since."""
     change = _open(change.pk)
-    city = change.line.version.city
+    city = change.version.city
     if by is not None and not is_budget_office(by, city):
         raise PermissionDenied(gettext("Only the climate office approves budget tags."))
     _not_self(change, by, actor)
-    line = BudgetLine.objects.select_for_update().get(pk=change.line_id)
+    line = (None if change.line_id is None
+            else BudgetLine.objects.select_for_update().filter(pk=change.line_id).first())
+    if line is None:  # a corrected file replaced the line since
+        raise Conflict(gettext("The line's tags changed since this proposal; ask for a new "
+                               "one."))
     version = BudgetVersion.objects.get(pk=line.version_id)
     if version.published_at is not None:
         raise Conflict(gettext("This budget is published; its tags do not change."))
@@ -257,7 +286,7 @@ def approve_tags(change: TagChange, *, by: Person | None = None,
 def reject_tags(change: TagChange, *, reason: str, by: Person | None = None,
                 actor: str = "") -> TagChange:
     change = _open(change.pk)
-    city = change.line.version.city
+    city = change.version.city
     if by is not None and not is_budget_office(by, city):
         raise PermissionDenied(gettext("Only the climate office approves budget tags."))
     if not reason.strip():
