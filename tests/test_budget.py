@@ -318,10 +318,12 @@ def test_an_xlsx_file_reads_as_the_csv(city):
     for line in WORKED.read_text("utf-8").splitlines():
         sheet.append(line.split(","))
     sheet["L2"] = 2000000  # a number cell, as a spreadsheet keeps amounts
+    sheet["C4"], sheet["E4"] = 6, 6039001  # and codes, losing their leading zeros
     out = io.BytesIO()
     book.save(out)
     import_budget(city, 2025, "adopted", out.getvalue(), filename="b.xlsx", actor="t")
     assert report(budget_version("testville", 2025))["in_scope"] == "6650000.00"
+    assert BudgetLine.objects.values_list("ppp", "ppr").get(row=4) == ("06", "06039001")
 
 
 def test_check_8_stages_kept_apart_execution_rate_and_tags_carried_over(city, people):

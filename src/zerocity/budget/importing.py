@@ -177,6 +177,9 @@ def parse_rows(table: list[list[str]]) -> list[Row]:
                 bad = True
         for column, (low, high) in DIGITS.items():
             v = values.get(column, "")
+            if column != "konto" and v.isdigit() and len(v) < low:
+                # a spreadsheet drops a programme code's leading zero (06 -> 6)
+                v = values[column] = v.zfill(low)
             if v and not (v.isdigit() and low <= len(v) <= high):
                 errors.append(_where(n, column) + ": " + gettext(
                     "%(value)s is not a code of %(low)s to %(high)s digits")

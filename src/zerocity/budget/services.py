@@ -113,26 +113,34 @@ def import_budget(city: City, year: int, stage: str, data: bytes, *, filename: s
         version.source, version.content_hash, version.imported_by = filename, digest, label
         version.save()
     earlier = {**_tags_of_other_stages(city, year, stage), **kept}
+    imported = gettext("imported from %(file)s") % {"file": filename}
+    lines, news = [], []
     carried = 0
     for r in rows:
         v = r.values
-        line = BudgetLine.objects.create(
+        line = BudgetLine(
             version=version, row=r.row, amount=r.amount, in_scope=in_scope(v["konto"]),
             **{c: v.get(c, "") for c in importing.COLUMNS if c != "amount_eur"},
             ccc_action_id=v.get("ccc_action_id", ""), rationale=v.get("rationale", ""))
-        new = {"mitigation": _split_json(r.mitigation), "adaptation": _split_json(r.adaptation)}
-        reason = gettext("imported from %(file)s") % {"file": filename}
+        new: dict[str, Any] = {"mitigation": _split_json(r.mitigation),
+                               "adaptation": _split_json(r.adaptation)}
+        reason = imported
         if not r.mitigation and not r.adaptation and line.key in earlier:
             new, reason = earlier[line.key]
             carried += 1
-        if new["mitigation"] or new["adaptation"]:
-            line.mitigation, line.adaptation = new["mitigation"], new["adaptation"]
-            line.save(update_fields=["mitigation", "adaptation"])
-            TagChange.objects.create(version=version, line_key=line.key, line=line, old={},
-                                     new=new, reason=reason,
-                                     state=ChangeState.APPROVED, proposed_by=label,
-                                     proposed_by_user=signed_in(by), decided_by=label,
-                                     decided_at=timezone.now())
+        line.mitigation, line.adaptation = new["mitigation"], new["adaptation"]
+        lines.append(line)
+        news.append((new, reason))
+    # bulk: a budget has thousands of lines (the version is checked unpublished above)
+    BudgetLine.objects.bulk_create(lines)
+    now = timezone.now()
+    TagChange.objects.bulk_create(
+        TagChange(version=version, line_key=line.key, line=line,
+                  old=kept[line.key][0] if line.key in kept else {}, new=new, reason=reason,
+                  state=ChangeState.APPROVED, proposed_by=label,
+                  proposed_by_user=signed_in(by), decided_by=label, decided_at=now)
+        for line, (new, reason) in zip(lines, news, strict=True)
+        if new["mitigation"] or new["adaptation"])
     audit.record("budget.import", city=city, user=by, actor=actor, obj=version, year=year,
                  stage=stage, file=filename, sha256=digest, lines=len(rows), carried=carried)
     return ImportResult(version, len(rows), False, carried)
