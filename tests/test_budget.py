@@ -76,7 +76,10 @@ def test_check_1_three_lines_give_57_1_favourable_28_6_unfavourable_14_3_neutral
     load(city, csv(row("130206", "4201", "2000000", "very_favourable", "neutral"),
                    row("130201", "4205", "1000000", "unfavourable", "neutral"),
                    row("060301", "4020", "500000", "neutral", "neutral")))
-    data = report(budget_version("testville", 2025), decimals=1)
+    code, out = cli("report", "--city", "testville", "--year", "2025", "--format", "json",
+                    "--decimals", "1")
+    assert code == 0
+    data = json.loads(out)
     m = data["mitigation"]
     assert (m["very_favourable"]["share"], m["unfavourable"]["share"],
             m["neutral"]["share"]) == ("57.1", "28.6", "14.3")

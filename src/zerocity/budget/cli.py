@@ -62,13 +62,16 @@ def budget_import(file: Path, city_slug: str, year: int, stage: str,
 @click.option("--stage", type=STAGES, help="Default: the latest stage imported.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table",
               show_default=True)
+@click.option("--decimals", type=click.IntRange(0, 4), default=2, show_default=True,
+              help="Decimals of the shares (largest-remainder rounded to them).")
 @handles_errors
-def budget_report(city_slug: str, year: int, stage: str | None, fmt: str) -> None:
+def budget_report(city_slug: str, year: int, stage: str | None, fmt: str,
+                  decimals: int) -> None:
     """Shares of the in-scope budget by mitigation and adaptation tag, the investment share
     and the execution rate."""
     from zerocity.budget.selectors import budget_version, report
 
-    data = report(budget_version(city_slug, year, stage))
+    data = report(budget_version(city_slug, year, stage), decimals=decimals)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
         return
