@@ -176,8 +176,8 @@ def test_check_4_a_tagged_403_line_in_a_file_is_refused(city):
     with pytest.raises(ImportRejected) as refused:
         load(city, csv(row("1", "4030", "150000", "favourable", "neutral")))
     assert refused.value.errors == [
-        'line 2, column "mitig_tag": konto 4030 is out of scope; tag it only with a reason '
-        "for the override (zerocity budget tag --override-scope)"]
+        'line 2, column "mitig_tag": konto 4030 is out of scope; tag it only with the reason '
+        "for the override in the column scope_override"]
 
 
 # -- tags, four eyes, history ----------------------------------------------------------------
@@ -373,11 +373,15 @@ def test_the_report_command_prints_the_json_interface(city):
     assert (code, out) == (1, "error: No budget of 2024 in testville.\n")
 
 
-def test_check_19_csv_and_json_exports_import_again_to_the_same_totals_and_tags(city,
-                                                                               tmp_path):
+def test_check_19_csv_and_json_exports_import_again_to_the_same_totals_and_tags(
+        city, people, tmp_path):
     load(city, WORKED.read_bytes())
     load(city, csv(row("1", "4205", "1000000", "very_favourable;neutral", "neutral", "60;40"),
                    row("2", "4030", "150000")), stage="revised")
+    change = propose_tags(BudgetLine.objects.get(version__stage="revised", konto="4030"),
+                          mitigation={"favourable": 100}, adaptation={"neutral": 100},
+                          reason="green bond", override_scope=True, by=people["roads"])
+    approve_tags(change, by=people["office"])
     for stage in ("adopted", "revised"):
         before = report(budget_version("testville", 2025, stage))
         for fmt in ("csv", "json"):
@@ -390,6 +394,8 @@ def test_check_19_csv_and_json_exports_import_again_to_the_same_totals_and_tags(
             after = report(again.version)
             for key in ("total", "in_scope", "out_of_scope", "mitigation", "adaptation"):
                 assert after[key] == before[key], (stage, fmt, key)
+            if stage == "revised":  # the override and its reason come back too
+                assert again.version.lines.get(konto="4030").scope_reason == "green bond"
             again.version.delete()
 
 

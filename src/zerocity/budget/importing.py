@@ -20,7 +20,8 @@ from zerocity.core.errors import Conflict
 
 COLUMNS = ("pu_code", "pu_name", "ppp", "gpr", "ppr", "pp_code", "pp_name", "konto", "cofog",
            "nrp_code", "nrp_name", "amount_eur", "funding_source")
-OPTIONAL = ("mitig_tag", "adapt_tag", "split_pct", "ccc_action_id", "rationale")
+OPTIONAL = ("mitig_tag", "adapt_tag", "split_pct", "ccc_action_id", "rationale",
+            "scope_override")
 REQUIRED_VALUES = ("pu_code", "pp_code", "konto", "amount_eur")
 DIGITS = {"ppp": (2, 2), "gpr": (4, 4), "ppr": (8, 8), "konto": (3, 8)}
 
@@ -200,11 +201,12 @@ def parse_rows(table: list[list[str]]) -> list[Row]:
                 errors.append(_where(n, column) + ": " + str(exc))
                 bad = True
         konto = values.get("konto", "")
-        if konto and not in_scope(konto) and (row.mitigation or row.adaptation):
+        if konto and not in_scope(konto) and (row.mitigation or row.adaptation) \
+                and not values.get("scope_override"):
             errors.append(_where(n, "mitig_tag" if row.mitigation else "adapt_tag") + ": "
-                          + gettext("konto %(konto)s is out of scope; tag it only with a "
-                                    "reason for the override (zerocity budget tag "
-                                    "--override-scope)") % {"konto": konto})
+                          + gettext("konto %(konto)s is out of scope; tag it only with the "
+                                    "reason for the override in the column "
+                                    "scope_override") % {"konto": konto})
             bad = True
         if not bad:
             rows.append(row)

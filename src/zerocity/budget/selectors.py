@@ -144,7 +144,7 @@ def published_report(city_slug: str, year: int, stage: str | None = None) -> dic
 
 EXPORT_COLUMNS = ("pu_code", "pu_name", "ppp", "gpr", "ppr", "pp_code", "pp_name", "konto",
                   "cofog", "nrp_code", "nrp_name", "amount_eur", "funding_source", "mitig_tag",
-                  "adapt_tag", "ccc_action_id", "rationale")
+                  "adapt_tag", "ccc_action_id", "rationale", "scope_override")
 
 
 def _tags_text(split: dict[str, str]) -> str:
@@ -157,7 +157,8 @@ def export_rows(version: BudgetVersion) -> list[dict[str, str]]:
     """The version's lines in the import's columns, a split written ``tag:60;tag:40``: the
     export imports again to the same totals and tags (check 19)."""
     return [{**{c: getattr(line, c) for c in EXPORT_COLUMNS
-                if c not in ("amount_eur", "mitig_tag", "adapt_tag")},
+                if c not in ("amount_eur", "mitig_tag", "adapt_tag", "scope_override")},
+             "scope_override": line.scope_reason,
              "amount_eur": f"{line.amount:.2f}", "mitig_tag": _tags_text(line.mitigation),
              "adapt_tag": _tags_text(line.adaptation)}
             for line in version.lines.all()]

@@ -119,12 +119,16 @@ def import_budget(city: City, year: int, stage: str, data: bytes, *, filename: s
     for r in rows:
         v = r.values
         line = BudgetLine(
-            version=version, row=r.row, amount=r.amount, in_scope=in_scope(v["konto"]),
+            version=version, row=r.row, amount=r.amount,
+            in_scope=in_scope(v["konto"]) or bool(v.get("scope_override")),
+            scope_reason="" if in_scope(v["konto"]) else v.get("scope_override", ""),
             **{c: v.get(c, "") for c in importing.COLUMNS if c != "amount_eur"},
             ccc_action_id=v.get("ccc_action_id", ""), rationale=v.get("rationale", ""))
         new: dict[str, Any] = {"mitigation": _split_json(r.mitigation),
                                "adaptation": _split_json(r.adaptation)}
         reason = imported
+        if line.scope_reason:  # an out-of-scope account tagged: the override's reason logged
+            reason = f"{imported}: {line.scope_reason}"
         if not r.mitigation and not r.adaptation and line.key in earlier:
             new, reason = earlier[line.key]
             carried += 1
@@ -137,6 +141,7 @@ def import_budget(city: City, year: int, stage: str, data: bytes, *, filename: s
     TagChange.objects.bulk_create(
         TagChange(version=version, line_key=line.key, line=line,
                   old=kept[line.key][0] if line.key in kept else {}, new=new, reason=reason,
+                  scope_override=bool(line.scope_reason),
                   state=ChangeState.APPROVED, proposed_by=label,
                   proposed_by_user=signed_in(by), decided_by=label, decided_at=now)
         for line, (new, reason) in zip(lines, news, strict=True)
