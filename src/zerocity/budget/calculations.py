@@ -4,7 +4,7 @@ shares with largest-remainder rounding (research/green-budget-governance.md §1.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -53,4 +53,4 @@ def split_amount(amount: Decimal, split: Mapping[str, Decimal]) -> dict[str, Dec
 def share(part: Decimal, whole: Decimal, decimals: int = 1) -> Decimal | None:
     if whole == 0:
         return None
-    return (part * HUNDRED / whole).quantize(Decimal(1).scaleb(-decimals))
+    return (part * HUNDRED / whole).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
