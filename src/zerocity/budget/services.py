@@ -214,12 +214,12 @@ def propose_tags(line: BudgetLine, *, mitigation: dict[str, Any] | None = None,
     """A department proposes a line's tags (an axis left None keeps its tags). A split must
     add up to 100 (check 5); an out-of-scope account is tagged only with ``override_scope``
     and a reason (check 4); the climate office approves (check 18)."""
-    line = BudgetLine.objects.select_for_update().select_related(
-        "version__city").get(pk=line.pk)
-    city = line.version.city
+    version, locked = _lock(BudgetLine.objects.get(pk=line.pk).version_id, line.pk)
+    assert locked is not None  # the version is locked: no import replaces its lines now
+    line, city = locked, version.city
     if by is not None and not may_propose(by, city):
         raise PermissionDenied(gettext("Only the city's staff propose budget tags."))
-    if line.version.published_at is not None:
+    if version.published_at is not None:
         raise Conflict(gettext("This budget is published; its tags do not change."))
     if not reason.strip():
         raise Conflict(gettext("Give the reason for the change."))
@@ -235,7 +235,7 @@ def propose_tags(line: BudgetLine, *, mitigation: dict[str, Any] | None = None,
                                "repayment); tag it only as an override with its reason.")
                        % {"konto": line.konto})
     change = TagChange.objects.create(
-        version=line.version, line_key=line.key, line=line, old=old, new=new,
+        version=version, line_key=line.key, line=line, old=old, new=new,
         reason=reason.strip(),
         scope_override=override_scope and not line.in_scope,
         proposed_by=actor or audit.actor_label(by), proposed_by_user=signed_in(by))
@@ -244,9 +244,20 @@ def propose_tags(line: BudgetLine, *, mitigation: dict[str, Any] | None = None,
     return change
 
 
+def _lock(version_id: int, line_id: int | None) -> tuple[BudgetVersion, BudgetLine | None]:
+    """The version, then the line (always in this order), locked until the transaction ends:
+    two approvals of the same line go one after the other and the second sees the first's
+    tags (tests/test_budget_concurrency.py proves the race without the locks), and nothing
+    is tagged while the version is being published or replaced. None for a line that a
+    corrected file replaced."""
+    version = BudgetVersion.objects.select_for_update().get(pk=version_id)
+    line = (None if line_id is None
+            else BudgetLine.objects.select_for_update().filter(pk=line_id).first())
+    return version, line
+
+
 def _open(change_pk: int) -> TagChange:
-    change = TagChange.objects.select_for_update().select_related(
-        "version__city").get(pk=change_pk)
+    change = TagChange.objects.select_for_update().get(pk=change_pk)
     if change.state != ChangeState.PROPOSED:
         raise Conflict(gettext("This proposal was already decided."))
     return change
@@ -265,17 +276,15 @@ def approve_tags(change: TagChange, *, by: Person | None = None,
                  actor: str = "") -> BudgetLine:
     """The climate office applies a proposal: not its own (four eyes, check 18), and not when
     the line's tags changed since."""
+    version, line = _lock(change.version_id, change.line_id)
     change = _open(change.pk)
-    city = change.version.city
+    city = version.city
     if by is not None and not is_budget_office(by, city):
         raise PermissionDenied(gettext("Only the climate office approves budget tags."))
     _not_self(change, by, actor)
-    line = (None if change.line_id is None
-            else BudgetLine.objects.select_for_update().filter(pk=change.line_id).first())
     if line is None:  # a corrected file replaced the line since
         raise Conflict(gettext("The line's tags changed since this proposal; ask for a new "
                                "one."))
-    version = BudgetVersion.objects.get(pk=line.version_id)
     if version.published_at is not None:
         raise Conflict(gettext("This budget is published; its tags do not change."))
     if {"mitigation": line.mitigation, "adaptation": line.adaptation} != change.old:
@@ -298,8 +307,9 @@ def approve_tags(change: TagChange, *, by: Person | None = None,
 @transaction.atomic
 def reject_tags(change: TagChange, *, reason: str, by: Person | None = None,
                 actor: str = "") -> TagChange:
+    version, _line = _lock(change.version_id, None)
     change = _open(change.pk)
-    city = change.version.city
+    city = version.city
     if by is not None and not is_budget_office(by, city):
         raise PermissionDenied(gettext("Only the climate office approves budget tags."))
     if not reason.strip():
@@ -317,7 +327,7 @@ def publish_budget(version: BudgetVersion, *, by: Person | None = None,
                    actor: str = "") -> BudgetVersion:
     """Publish a version; refused while an in-scope line is untagged, naming each (check 3).
     Publishing again changes nothing."""
-    version = BudgetVersion.objects.select_for_update().select_related("city").get(pk=version.pk)
+    version = BudgetVersion.objects.select_for_update().get(pk=version.pk)
     if version.published_at is not None:
         return version
     missing = [f"{line_label(line)} untagged" for line in untagged_lines(version)]
