@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from zerocity.api.app import api
+from zerocity.budget.services import import_budget, publish_budget
 from zerocity.core.models import Role
 from zerocity.core.services import create_city, ensure_department, grant_role
 
 pytestmark = pytest.mark.django_db
+BUDGET = Path(__file__).parent / "data" / "budget_worked_example.csv"
 
 
 @pytest.fixture
@@ -108,6 +112,8 @@ API_MATRIX = {
     ("get", "/api/v1/cities/{slug}/datasets/{key}.{fmt}"): (
         "/api/v1/cities/kranj/datasets/energy-use.csv", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan"): ("/api/v1/cities/kranj/plan", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/budget/{year}"): (
+        "/api/v1/cities/kranj/budget/2025", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions"): (
         "/api/v1/cities/kranj/plan/actions", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions/{code}"): (
@@ -206,6 +212,8 @@ def callers(people, kranj):  # type: ignore[no-untyped-def]
     holder = grant_role(kranj, "t-holder", Role.CITIZEN).user
     account = accounts.open_account(kranj, holder=holder)
     accounts.issue_medium(account, "MATRIX-CARD")
+    publish_budget(import_budget(kranj, 2025, "adopted", BUDGET.read_bytes(),
+                                 filename=BUDGET.name, actor="test").version, actor="test")
     out = {}
     for name in CALLERS:
         c = Client()

@@ -9,6 +9,7 @@ by the permission matrix, which covers every operation.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +45,7 @@ def same_connection(credentials):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def credentials(kranj) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """A validator's and a source's real tokens, and a card holder's session."""
+    from zerocity.budget.services import import_budget, publish_budget
     from zerocity.card import accounts, taps
     from zerocity.card.demo import kranj_fares
     from zerocity.core.models import Role
@@ -60,6 +62,9 @@ def credentials(kranj) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     holder = grant_role(kranj, "contract-holder", Role.CITIZEN).user
     account = accounts.open_account(kranj, holder=holder)
     accounts.issue_medium(account, "CONTRACT-CARD")
+    budget = Path(__file__).parent / "data" / "budget_worked_example.csv"
+    publish_budget(import_budget(kranj, 2025, "adopted", budget.read_bytes(),
+                                 filename=budget.name, actor="test").version, actor="test")
     client = Client()
     client.force_login(holder)
     client.get("/en/kranj/card/")  # sets the CSRF cookie

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from zerocity.budget.cli import budget
 from zerocity.card.cli import card
 from zerocity.core.cli import ACTOR, city, handles_errors, user
 from zerocity.data.cli import data
@@ -51,8 +52,8 @@ def main() -> None:
     _setup()
 
 
-for group in (city, user, inventory, factor, plan, data, card, mobility, food, engage, worker,
-              backup, restore):
+for group in (city, user, inventory, factor, plan, data, card, mobility, food, budget, engage,
+              worker, backup, restore):
     main.add_command(group)
 
 

@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "zerocity.card",
     "zerocity.mobility",
     "zerocity.food",
+    "zerocity.budget",
     "zerocity.engage",
     "zerocity.web",
 ]

@@ -15,6 +15,7 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
 from zerocity.api import (
+    budget,
     card,
     data,
     engage,
@@ -69,7 +70,7 @@ api = ZeroCityAPI(
     parser=errors.JsonParser(),
 )
 errors.install(api)
-for module in (inventory, plan, data, card, mobility, food, engage, mobility_realtime,
+for module in (inventory, plan, data, card, mobility, food, budget, engage, mobility_realtime,
                mobility_stats, mobility_optimise, mobility_loads, mobility_access,
                mobility_scenarios, mobility_fleet):
     api.add_router("", module.router)

@@ -1,0 +1,209 @@
+"""``zerocity budget``: the city's budget tagged for the climate (docs/budget.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from zerocity.core.cli import ACTOR, city_opt, handles_errors, write_atomically, year_opt
+
+STAGES = click.Choice(["adopted", "revised", "final"])
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.group()
+def budget() -> None:
+    """The city's budget, each line tagged for mitigation and adaptation."""
+
+
+@budget.command("import")
+@click.argument("file", type=FILE)
+@city_opt
+@year_opt
+@click.option("--stage", type=STAGES, required=True)
+@click.option("--totals", type=FILE, help="The decree's totals per account group (CSV: group, "
+              "amount_eur); the lines must add up to them to the cent.")
+@handles_errors
+def budget_import(file: Path, city_slug: str, year: int, stage: str,
+                  totals: Path | None) -> None:
+    """Import one stage of a year's budget from CSV or xlsx (columns in docs/budget.md).
+
+    A file with mistakes is refused whole, each listed as `line N, column "name": reason`.
+    """
+    from zerocity.budget.importing import ImportRejected
+    from zerocity.budget.services import import_budget
+    from zerocity.core.selectors import get_city
+
+    try:
+        result = import_budget(get_city(city_slug), year, stage, file.read_bytes(),
+                               filename=file.name,
+                               totals=totals.read_bytes() if totals else None,
+                               totals_filename=totals.name if totals else "", actor=ACTOR)
+    except ImportRejected as exc:
+        click.echo(f"error: {file.name}: nothing was imported:", err=True)
+        for line in exc.errors:
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
+    if result.unchanged:
+        click.echo(f"{city_slug} {year} {stage}: {file.name} already imported, nothing changed")
+    else:
+        click.echo(f"{city_slug} {year} {stage}: {result.lines} lines imported"
+                   + (f", tags of {result.carried} carried over" if result.carried else ""))
+
+
+@budget.command("report")
+@city_opt
+@year_opt
+@click.option("--stage", type=STAGES, help="Default: the latest stage imported.")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table",
+              show_default=True)
+@click.option("--decimals", type=click.IntRange(0, 4), default=2, show_default=True,
+              help="Decimals of the shares (largest-remainder rounded to them).")
+@handles_errors
+def budget_report(city_slug: str, year: int, stage: str | None, fmt: str,
+                  decimals: int) -> None:
+    """Shares of the in-scope budget by mitigation and adaptation tag, the investment share
+    and the execution rate."""
+    from zerocity.budget.selectors import budget_version, report
+
+    data = report(budget_version(city_slug, year, stage), decimals=decimals)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"{city_slug} {year} {data['stage']}: total {data['total']}, in scope "
+               f"{data['in_scope']}, out of scope {data['out_of_scope']}")
+    for axis in ("mitigation", "adaptation"):
+        click.echo(axis)
+        for tag, row in [*data[axis].items(), ("untagged", data["untagged"][axis])]:
+            click.echo(f"  {tag:16}{row['amount']:>18}{row['share']:>9} %")
+    click.echo(f"green share {data['green_share']} %, investment share "
+               f"{data['investment']['share']} %")
+    if data["execution"]:
+        click.echo(f"execution {data['execution']['rate']} % of the adopted budget")
+
+
+@budget.command("export")
+@city_opt
+@year_opt
+@click.option("--stage", type=STAGES, required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--out", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (written atomically); default: standard output.")
+@handles_errors
+def budget_export(city_slug: str, year: int, stage: str, fmt: str,
+                  output: Path | None) -> None:
+    """The lines with their tags, in the import's columns: the file imports again as it is."""
+    from zerocity.budget.selectors import budget_version, export_csv, export_rows
+
+    version = budget_version(city_slug, year, stage)
+    text = (export_csv(version) if fmt == "csv"
+            else json.dumps(export_rows(version), indent=1, ensure_ascii=False) + "\n")
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_atomically(output, text.encode("utf-8"))
+    click.echo(f"wrote {output}")
+
+
+@budget.command("publish")
+@city_opt
+@year_opt
+@click.option("--stage", type=STAGES, required=True)
+@handles_errors
+def budget_publish(city_slug: str, year: int, stage: str) -> None:
+    """Publish a stage of the budget; refused, naming each line, while a line in scope is
+    untagged. A published version never changes."""
+    from zerocity.budget.selectors import budget_version
+    from zerocity.budget.services import Unpublishable, publish_budget
+
+    try:
+        version = publish_budget(budget_version(city_slug, year, stage), actor=ACTOR)
+    except Unpublishable as exc:
+        click.echo(f"error: {city_slug} {year} {stage} not published: "
+                   f"{len(exc.lines)} lines in scope are untagged", err=True)
+        for line in exc.lines:
+            click.echo(line, err=True)
+        sys.exit(1)
+    click.echo(f"{city_slug} {year} {stage} published {version.published_at:%Y-%m-%d %H:%M}")
+
+
+@budget.command("office")
+@city_opt
+@click.option("--department", required=True, help="Slug of the department that approves "
+              "the tags (the climate office).")
+@handles_errors
+def budget_office(city_slug: str, department: str) -> None:
+    """Name the department whose staff approve budget tags."""
+    from zerocity.budget.services import set_budget_office
+    from zerocity.core.selectors import get_city
+
+    office = set_budget_office(get_city(city_slug), department, actor=ACTOR)
+    click.echo(f"{city_slug}: budget tags are approved by {office.department.name}")
+
+
+def _split(text: str | None) -> dict[str, str] | None:
+    """``favourable`` or ``very_favourable:60,neutral:40``."""
+    if text is None:
+        return None
+    out = {}
+    for part in text.replace(";", ",").split(","):
+        tag, _, pct = part.strip().partition(":")
+        out[tag.strip()] = pct.strip() or "100"
+    return out
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version_opts(fn: F) -> F:
+    """--city, --year and --stage."""
+    for opt in reversed([city_opt, year_opt,
+                         click.option("--stage", type=STAGES, required=True)]):
+        fn = opt(fn)
+    return fn
+
+
+@budget.command("tag")
+@_version_opts
+@click.option("--line", "row", type=int, required=True, help="The line's row in the file.")
+@click.option("--mitigation", help="A tag, or a split: very_favourable:60,neutral:40")
+@click.option("--adaptation", help="A tag, or a split.")
+@click.option("--reason", required=True)
+@click.option("--override-scope", is_flag=True,
+              help="Tag a line whose account is out of scope (the reason is logged).")
+@click.option("--as", "username", required=True, help="The staff member who proposes.")
+@handles_errors
+def budget_tag(city_slug: str, year: int, stage: str, row: int, mitigation: str | None,
+               adaptation: str | None, reason: str, override_scope: bool,
+               username: str) -> None:
+    """Propose a line's tags; the climate office approves them (`budget approve`)."""
+    from zerocity.budget.selectors import budget_version, line_at, person
+    from zerocity.budget.services import propose_tags
+
+    line = line_at(budget_version(city_slug, year, stage), row)
+    change = propose_tags(line, mitigation=_split(mitigation), adaptation=_split(adaptation),
+                          reason=reason, override_scope=override_scope, by=person(username))
+    click.echo(f"proposal {change.pk} for {line.key}: {change.new}")
+
+
+@budget.command("approve")
+@_version_opts
+@click.argument("proposal_id", type=int)
+@click.option("--as", "username", required=True,
+              help="The climate office's member who approves (not who proposed).")
+@handles_errors
+def budget_approve(city_slug: str, year: int, stage: str, proposal_id: int,
+                   username: str) -> None:
+    """Approve a proposal of tags (four eyes: never one's own)."""
+    from zerocity.budget.selectors import budget_version, person, proposal
+    from zerocity.budget.services import approve_tags
+
+    line = approve_tags(proposal(budget_version(city_slug, year, stage), proposal_id),
+                        by=person(username))
+    click.echo(f"{line.key}: mitigation {line.mitigation}, adaptation {line.adaptation}")

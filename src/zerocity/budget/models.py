@@ -1,0 +1,158 @@
+"""The city's money budget in the Slovenian classifications (PU, PPP, GPR, PPR, PP, konto,
+NRP; research/green-budget-governance.md §2), each line tagged for mitigation and adaptation
+(I4CE: very favourable ... undefined, §1.1).
+
+A version is one stage of one year (adopted, revised, final account), imported from one file
+and kept apart from the other stages; once published it never changes. A line's tags are a
+split per axis, ``{"very_favourable": "60", "neutral": "40"}`` (percent, adding to 100);
+``{}`` is untagged, which is not the tag "undefined". Every change of a tag is a
+``TagChange`` (who, when, old, new, reason), proposed by a department and approved by the
+climate office (four eyes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zerocity.core.models import City, Department
+
+
+class Stage(models.TextChoices):
+    ADOPTED = "adopted", _("Adopted budget")
+    REVISED = "revised", _("Revised budget")
+    FINAL = "final", _("Final account")
+
+
+class Tag(models.TextChoices):
+    VERY_FAVOURABLE = "very_favourable", _("Very favourable")
+    FAVOURABLE = "favourable", _("Favourable")
+    NEUTRAL = "neutral", _("Neutral")
+    UNFAVOURABLE = "unfavourable", _("Unfavourable")
+    UNDEFINED = "undefined", _("Undefined")
+
+
+AXES = ("mitigation", "adaptation")
+
+
+class BudgetOffice(models.Model):
+    """The department that approves the city's budget tags (its climate office)."""
+
+    city = models.OneToOneField(City, on_delete=models.CASCADE, related_name="budget_office")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.city.slug}: {self.department.slug}"
+
+
+class BudgetVersion(models.Model):
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="budget_versions")
+    year = models.PositiveSmallIntegerField()
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    source = models.CharField(max_length=255, blank=True)
+    content_hash = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.CharField(max_length=150, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["city", "year", "stage"],
+                                    name="budget_version_one_per_stage"),
+            models.CheckConstraint(condition=models.Q(stage__in=["adopted", "revised", "final"]),
+                                   name="budget_version_stage_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city.slug} {self.year} {self.stage}"
+
+
+class BudgetLine(models.Model):
+    version = models.ForeignKey(BudgetVersion, on_delete=models.CASCADE, related_name="lines")
+    row = models.PositiveIntegerField(help_text="Line of the imported file")
+    pu_code = models.CharField(max_length=20)
+    pu_name = models.CharField(max_length=255, blank=True)
+    ppp = models.CharField(max_length=2, blank=True)
+    gpr = models.CharField(max_length=4, blank=True)
+    ppr = models.CharField(max_length=8, blank=True)
+    pp_code = models.CharField(max_length=20)
+    pp_name = models.CharField(max_length=255, blank=True)
+    konto = models.CharField(max_length=8)
+    cofog = models.CharField(max_length=10, blank=True)
+    nrp_code = models.CharField(max_length=30, blank=True)
+    nrp_name = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    funding_source = models.CharField(max_length=50, blank=True)
+    in_scope = models.BooleanField()
+    scope_reason = models.TextField(blank=True, help_text="Why an out-of-scope account is "
+                                    "tagged after all")
+    mitigation = models.JSONField(default=dict, blank=True)
+    adaptation = models.JSONField(default=dict, blank=True)
+    ccc_action_id = models.CharField(max_length=30, blank=True)
+    rationale = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["row"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "row"], name="budget_line_unique_row"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # a published version never changes, whatever code path tries (check 17)
+        if BudgetVersion.objects.filter(pk=self.version_id).exclude(published_at=None).exists():
+            raise TypeError("a published budget version is immutable")
+        super().save(*args, **kwargs)
+
+    @property
+    def key(self) -> str:
+        """What identifies the line across stages: PU, PP, konto and NRP project."""
+        return "/".join(p for p in (self.pu_code, self.pp_code, self.konto, self.nrp_code) if p)
+
+    @property
+    def group(self) -> str:
+        return self.konto[:2]
+
+
+class ChangeState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class TagChange(models.Model):
+    """A change of a line's tags: proposed, then approved (applied) or rejected. Imported and
+    carried-over tags are recorded approved at once, by whoever imported them. Append-only
+    but for the decision."""
+
+    # The history belongs to the version and the line's key, so that it outlives the line when
+    # a corrected file replaces an unpublished version's lines.
+    version = models.ForeignKey(BudgetVersion, on_delete=models.CASCADE,
+                                related_name="tag_changes")
+    line_key = models.CharField(max_length=100)
+    line = models.ForeignKey(BudgetLine, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="changes")
+    old = models.JSONField(default=dict)
+    new = models.JSONField(default=dict)
+    reason = models.TextField()
+    scope_override = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=ChangeState.choices,
+                             default=ChangeState.PROPOSED)
+    proposed_by = models.CharField(max_length=150)
+    proposed_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.line_key} {self.state}"

@@ -1,0 +1,209 @@
+"""Reads of the budget: versions, untagged lines, and the report of shares by tag per axis
+(research/green-budget-governance.md §2.4 and §6, checks 1-9)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext
+
+from zerocity.budget.calculations import (
+    INVESTMENT_GROUPS,
+    TAGS,
+    largest_remainder,
+    share,
+    split_amount,
+)
+from zerocity.budget.models import AXES, BudgetLine, BudgetVersion, Stage, TagChange
+from zerocity.core.errors import NotFound
+
+STAGE_ORDER = [s.value for s in Stage]  # adopted, revised, final
+
+
+def budget_version(city_slug: str, year: int, stage: str | None = None, *,
+                   published: bool = False) -> BudgetVersion:
+    """One stage of a year's budget; without ``stage``, the latest one there is. With
+    ``published``, only a published one (what the public sees)."""
+    qs = BudgetVersion.objects.select_related("city").filter(city__slug=city_slug, year=year)
+    if published:
+        qs = qs.exclude(published_at=None)
+    if stage is not None:
+        qs = qs.filter(stage=stage)
+    found = sorted(qs, key=lambda v: STAGE_ORDER.index(v.stage))
+    if not found:
+        if stage is None:
+            raise NotFound(gettext("No budget of %(year)s in %(city)s.")
+                           % {"year": year, "city": city_slug})
+        raise NotFound(gettext("No budget of %(year)s in %(city)s at the stage %(stage)s.")
+                       % {"stage": str(Stage(stage).label).lower(), "year": year,
+                          "city": city_slug})
+    return found[-1]
+
+
+def lines(version: BudgetVersion) -> QuerySet[BudgetLine]:
+    return version.lines.all()
+
+
+def untagged_lines(version: BudgetVersion) -> list[BudgetLine]:
+    """In-scope lines lacking a tag on an axis. "undefined" is a tag: a line tagged so is
+    tagged (check 3)."""
+    return [line for line in version.lines.filter(in_scope=True)
+            if not line.mitigation or not line.adaptation]
+
+
+def _euros(amount: Decimal) -> str:
+    text = f"{amount:,.2f}"
+    return "€" + (text[:-3] if text.endswith(".00") else text)
+
+
+def line_label(line: BudgetLine) -> str:
+    """``4000/130206/4201 €2,000,000``: PU, PP, konto and the amount."""
+    return f"{line.pu_code}/{line.pp_code}/{line.konto} {_euros(line.amount)}"
+
+
+def tag_history(line: BudgetLine) -> QuerySet[TagChange]:
+    """Every change of a line's tags, oldest first: who, when, old, new, reason, decision."""
+    return TagChange.objects.filter(version=line.version_id, line_key=line.key).order_by("pk")
+
+
+def _axis(amounts: dict[str, Decimal], untagged: Decimal, base: Decimal, decimals: int,
+          ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    values = [amounts[t] for t in TAGS] + [untagged]
+    shares = largest_remainder(values, base, decimals)
+    table = {t: {"amount": f"{amounts[t]:.2f}", "share": f"{s}"}
+             for t, s in zip(TAGS, shares, strict=False)}
+    return table, {"amount": f"{untagged:.2f}", "share": f"{shares[-1]}"}
+
+
+def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
+    """The share of each tag per axis on the in-scope base, in percent with largest-remainder
+    rounding (they add up to 100 with the untagged share). The two axes are separate tables
+    and never added (check 6). The investment share (groups 42 and 43) of the total stands
+    beside the green share (check 9); a revision and the final account carry their
+    execution rate against the adopted budget (check 8)."""
+    total = in_scope = investment = Decimal(0)
+    per_axis = {axis: dict.fromkeys(TAGS, Decimal(0)) for axis in AXES}
+    untagged = dict.fromkeys(AXES, Decimal(0))
+    for line in version.lines.all():
+        total += line.amount
+        if line.group in INVESTMENT_GROUPS:
+            investment += line.amount
+        if not line.in_scope:
+            continue
+        in_scope += line.amount
+        for axis in AXES:
+            split = getattr(line, axis)
+            if not split:
+                untagged[axis] += line.amount
+                continue
+            for tag, part in split_amount(line.amount, {t: Decimal(p) for t, p in split.items()}
+                                          ).items():
+                per_axis[axis][tag] += part
+    out: dict[str, Any] = {
+        "city": version.city.slug, "year": version.year, "stage": version.stage,
+        "published": version.published_at is not None,
+        "total": f"{total:.2f}", "in_scope": f"{in_scope:.2f}",
+        "out_of_scope": f"{total - in_scope:.2f}",
+    }
+    untagged_out = {}
+    for axis in AXES:
+        out[axis], untagged_out[axis] = _axis(per_axis[axis], untagged[axis], in_scope, decimals)
+    out["untagged"] = untagged_out
+    green = per_axis["mitigation"]["very_favourable"] + per_axis["mitigation"]["favourable"]
+    out["green_share"] = _pct(share(green, in_scope, decimals))
+    out["investment"] = {"amount": f"{investment:.2f}",
+                         "share": _pct(share(investment, total, decimals))}
+    out["execution"] = _execution(version, total, decimals)
+    return out
+
+
+def _pct(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value}"
+
+
+def _execution(version: BudgetVersion, total: Decimal, decimals: int) -> dict[str, Any] | None:
+    """This stage's total against the adopted budget's (None for the adopted budget itself or
+    when the year has none)."""
+    if version.stage == Stage.ADOPTED:
+        return None
+    adopted = BudgetVersion.objects.filter(city=version.city_id, year=version.year,
+                                           stage=Stage.ADOPTED).first()
+    if adopted is None:
+        return None
+    planned = sum((line.amount for line in adopted.lines.all()), Decimal(0))
+    return {"against": Stage.ADOPTED.value, "planned": f"{planned:.2f}",
+            "amount": f"{total:.2f}", "rate": _pct(share(total, planned, decimals))}
+
+
+def published_report(city_slug: str, year: int, stage: str | None = None) -> dict[str, Any]:
+    """What the public reads: the report of a published version only."""
+    return report(budget_version(city_slug, year, stage, published=True))
+
+
+EXPORT_COLUMNS = ("pu_code", "pu_name", "ppp", "gpr", "ppr", "pp_code", "pp_name", "konto",
+                  "cofog", "nrp_code", "nrp_name", "amount_eur", "funding_source", "mitig_tag",
+                  "adapt_tag", "ccc_action_id", "rationale", "scope_override")
+
+
+def _tags_text(split: dict[str, str]) -> str:
+    if len(split) == 1 and next(iter(split.values())) == "100":
+        return next(iter(split))
+    return ";".join(f"{tag}:{pct}" for tag, pct in split.items())
+
+
+def export_rows(version: BudgetVersion) -> list[dict[str, str]]:
+    """The version's lines in the import's columns, a split written ``tag:60;tag:40``: the
+    export imports again to the same totals and tags (check 19)."""
+    return [{**{c: getattr(line, c) for c in EXPORT_COLUMNS
+                if c not in ("amount_eur", "mitig_tag", "adapt_tag", "scope_override")},
+             "scope_override": line.scope_reason,
+             "amount_eur": f"{line.amount:.2f}", "mitig_tag": _tags_text(line.mitigation),
+             "adapt_tag": _tags_text(line.adaptation)}
+            for line in version.lines.all()]
+
+
+def export_csv(version: BudgetVersion) -> str:
+    import io
+
+    from zerocity.core.spreadsheet import writer
+
+    out = io.StringIO()
+    w = writer(out, lineterminator="\n")
+    w.writerow(EXPORT_COLUMNS)
+    for r in export_rows(version):
+        w.writerow([r[c] for c in EXPORT_COLUMNS])
+    return out.getvalue()
+
+
+def tags_at(line: BudgetLine, when: Any) -> dict[str, Any]:
+    """The line's tags as they stood at ``when`` (a publication date): the last change
+    approved by then (check 17)."""
+    last = (tag_history(line).filter(state="approved", decided_at__lte=when)
+            .order_by("decided_at", "pk").last())
+    return last.new if last is not None else {"mitigation": {}, "adaptation": {}}
+
+
+def line_at(version: BudgetVersion, row: int) -> BudgetLine:
+    """A line by its row in the imported file."""
+    line = version.lines.filter(row=row).first()
+    if line is None:
+        raise NotFound(gettext("The budget has no line %(row)s.") % {"row": row})
+    return line
+
+
+def proposal(version: BudgetVersion, pk: int) -> TagChange:
+    change = TagChange.objects.filter(line__version=version, pk=pk).first()
+    if change is None:
+        raise NotFound(gettext("The budget has no proposal %(pk)s.") % {"pk": pk})
+    return change
+
+
+def person(username: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(gettext("No user %(name)s.") % {"name": username})
+    return user
