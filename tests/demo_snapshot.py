@@ -8,18 +8,23 @@ test inserts those rows again inside its own transaction (rolled back after it, 
 A snapshot is used only where it is exactly what loading would give: the database must hold
 the same rows as when the snapshot was taken (so a test that made rows of its own first loads
 the demo the slow way), on the same day (the demo's dates follow the clock), inside a test's
-transaction (a transactional test loads it the slow way). The demo's files under the run's data
-directory are written once by the first load and stay: they are named by their content.
+transaction (a transactional test loads it the slow way). The demo's stored files under the
+run's data directory are named by their content and stay; the secrets it writes beside the rows
+(the demo logins' passwords, the tender openers' passphrases) are kept with the snapshot and put
+back with its rows, since a slow load between two tests writes new ones.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection
 from django.utils import timezone
@@ -28,6 +33,34 @@ from django.utils import timezone
 @dataclass(frozen=True)
 class Snapshot:
     added: dict[str, tuple[list[str], list[tuple[object, ...]] | bytes]]  # table: columns, rows
+    secrets: dict[str, tuple[bytes, int]] = field(default_factory=dict)  # path: bytes, mode
+
+
+# what the demo writes under the data directory that goes with its rows (demo/kranj.py,
+# food/demo.py): the demo logins' passwords and each tender opener's passphrase
+SECRETS = ("demo-credentials.txt", "demo-openers")
+
+
+def _secrets() -> dict[str, tuple[bytes, int]]:
+    root = Path(settings.DATA_DIR)
+    out = {}
+    for name in SECRETS:
+        path = root / name
+        files = [path] if path.is_file() else sorted(path.glob("*")) if path.is_dir() else []
+        for f in files:
+            out[str(f.relative_to(root))] = (f.read_bytes(), f.stat().st_mode & 0o777)
+    return out
+
+
+def _put_back(secrets: dict[str, tuple[bytes, int]]) -> None:
+    root = Path(settings.DATA_DIR)
+    for relative, (data, mode) in secrets.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.chmod(mode)
+        tmp.replace(path)
 
 
 _snapshots: dict[tuple[object, ...], Snapshot | None] = {}
@@ -114,8 +147,9 @@ def load(load_demo: Callable[[], object], *key: object) -> None:
     found = _snapshots.get(key)
     if found is not None:
         _insert(found.added)
+        _put_back(found.secrets)
         return
     load_demo()
     if key not in _snapshots:
         added = _added(tables, _state()[1])
-        _snapshots[key] = None if added is None else Snapshot(added)
+        _snapshots[key] = None if added is None else Snapshot(added, _secrets())
