@@ -261,3 +261,36 @@ def test_more_buses_never_reach_less_and_fewer_never_reach_more(kranj):
     out = more.to_json()
     assert out["change_p50"]["jobs"]["30"] == more.change("jobs", "30")
     assert out["weighted_by"] == "residents" and out["service_date"] == "2026-12-08"
+
+
+@pytest.mark.django_db
+def test_a_comparison_is_computed_once_and_again_when_what_it_rests_on_changes(kranj, client):
+    from unittest import mock
+
+    from zerocity.core.models import Role
+    from zerocity.core.services import ensure_department, grant_role
+    from zerocity.mobility.parameters import set_parameters
+    from zerocity.mobility.scenarios import worth
+    from zerocity.mobility.scenarios.services import create_scenario
+    from zerocity.mobility.selectors import version_in_force
+
+    s = create_scenario(kranj, name="Line 1 twice as often", edits=DOUBLE_LINE_1,
+                        base=version_in_force(kranj, date(2026, 12, 8)),
+                        today=date(2026, 12, 6)).value.scenario
+    staff = grant_role(kranj, "t-staff", Role.STAFF,
+                       department=ensure_department(kranj, "transport", "Transport")).user
+    client.force_login(staff)
+    url = f"/api/v1/cities/kranj/mobility/scenarios/{s.pk}/compare?battery_share=0.42"
+    first = client.get(url)
+    assert first.status_code == 200, first.content
+    # when the same comparison is asked again
+    with mock.patch.object(worth, "compare_scenario", side_effect=AssertionError("computed")):
+        again = client.get(url)
+    # then it comes from the cache, the same figures
+    assert again.status_code == 200 and again.json() == first.json()
+    # when the city's cost of a bus-hour changes
+    set_parameters(kranj, {"eur_per_bus_hour": D("60")})
+    changed = client.get(url).json()
+    # then the comparison is computed again at the new rate
+    assert changed["cost"]["per_bus_hour"] == "60.00" != first.json()["cost"]["per_bus_hour"]
+    assert D(changed["cost"]["base"]) > D(first.json()["cost"]["base"])

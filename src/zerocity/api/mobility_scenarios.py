@@ -171,7 +171,7 @@ class AttachIn(WorthQuery):
 def scenario_compare(request: HttpRequest, slug: str, pk: int,
                      q: Query[WorthQuery]) -> dict[str, Any]:
     found = selectors.access_scenario_for_user(request.user, get_city(slug), pk)
-    version, c = worth.compare_scenario(found, **q.figures())
+    version, c = worth.cached_comparison(found, **q.figures())
     return {"scenario": found.pk, "version": version.number, **compare.to_json(c)}
 
 

@@ -5,8 +5,8 @@ it a plan action's effect (``attach_to_action``). For the city's staff only.
 
 A refused scenario is shown on its own page, as a refused feed is: the form comes back with
 every problem in a table (the edit, the field, the reason) and nothing is saved. The
-comparison takes seconds on a city's year of service, so it is cached per scenario version,
-options and language (its sentences are translated)."""
+comparison takes seconds on a city's year of service, so it comes from the cache when asked
+before (``worth.cached_comparison``, shared with the public API)."""
 
 from __future__ import annotations
 
@@ -26,18 +26,20 @@ from django.views.decorators.http import require_GET, require_POST
 from zerocity.core.access import city_staff
 from zerocity.core.models import City
 from zerocity.mobility.models import Scenario, ScenarioVersion
-from zerocity.mobility.parameters import city_parameters
 from zerocity.mobility.scenarios import compare as cmp
 from zerocity.mobility.scenarios import selectors
 from zerocity.mobility.scenarios.access_change import access_change_if_known
 from zerocity.mobility.scenarios.services import ScenarioRefused, create_scenario
-from zerocity.mobility.scenarios.worth import attach_to_action, compare_scenario
+from zerocity.mobility.scenarios.worth import (
+    COMPARISON_SECONDS,
+    attach_to_action,
+    cached_comparison,
+)
 from zerocity.web import labels
 from zerocity.web.http import private
 from zerocity.web.mobility_forms import AttachForm, ScenarioForm, ScenarioPageForm
 from zerocity.web.posted import posted
 
-COMPARISON_SECONDS = 24 * 3600  # a version never changes; taps do, so not forever
 _PATH = re.compile(r"^(edits(?:\[(\d+)\])?[\w.\[\]]*): (.*)$", re.S)
 
 
@@ -84,22 +86,6 @@ def scenarios(request: HttpRequest, city: City) -> HttpResponse:
         "city": city, "form": form, "rows": rows, "refused": refused,
         "problems": problems(refused) if refused else []},
         status=400 if form.errors or refused else 200))
-
-
-def comparison(scenario: Scenario, battery_share: Decimal | None,
-               boardings_per_year: Decimal | None) -> tuple[ScenarioVersion, cmp.Comparison]:
-    """``compare_scenario`` of the latest version, from the cache when it was asked before in
-    the same language with the same options."""
-    version = selectors.scenario_version(scenario)
-    city = city_parameters(scenario.city).to_json()  # a change of them is a new comparison
-    key = (f"zc:scenario-compare:{version.pk}:{version.sha256}:{battery_share}:{city}:"
-           f"{boardings_per_year}:{get_language()}")
-    found = cache.get(key)
-    if found is None:
-        found = compare_scenario(scenario, number=version.number, battery_share=battery_share,
-                                 boardings_per_year=boardings_per_year)[1]
-        cache.set(key, found, COMPARISON_SECONDS)
-    return version, found
 
 
 def accessibility(scenario: Scenario, version: ScenarioVersion,
@@ -157,8 +143,9 @@ def scenario(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     options = ScenarioPageForm(request.GET or None)
     chosen = options.options()
     history = selectors.versions(found)
-    version, c = comparison(found, chosen["battery_share"],
-                            chosen["boardings_per_year"]) if history else (None, None)
+    version, c = cached_comparison(
+        found, battery_share=chosen["battery_share"],
+        boardings_per_year=chosen["boardings_per_year"]) if history else (None, None)
     access = (accessibility(found, version, c.base.typical_day)
               if options.wants_accessibility() and c is not None and version is not None
               else None)

@@ -4,6 +4,8 @@ becomes an effect of (docs/mobility-scenarios.md, "What a scenario is worth").""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -11,7 +13,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Max, Min
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from zerocity.core.actors import Person
@@ -158,6 +162,35 @@ def compare_scenario(scenario: Scenario, *, number: int | None = None,
     if base.typical_day is not None and taps.od:
         c = replace(c, od=od_times(scenario, version, base.typical_day, taps))
     return version, c
+
+
+COMPARISON_SECONDS = 24 * 3600
+
+
+def cached_comparison(scenario: Scenario, *, number: int | None = None,
+                      battery_share: Decimal | None = None, from_car: Decimal | None = None,
+                      boardings_per_year: Decimal | None = None
+                      ) -> tuple[ScenarioVersion, cmp.Comparison]:
+    """``compare_scenario``, kept in the cache for a day (the public API and the staff's page
+    ask it; it takes seconds). The key holds everything the answer rests on: the version (its
+    id and SHA-256), the options, the city's parameters, the latest bus tap (boardings and
+    riders' pairs come from the taps) and the reader's language (its sources are worded)."""
+    from zerocity.card.models import Tap
+    from zerocity.mobility.parameters import city_parameters
+
+    version = scenario_version(scenario, number)
+    last_tap = Tap.objects.filter(validator__city=scenario.city, accepted=True,
+                                  service="bus").aggregate(Max("pk"))["pk__max"]
+    key = "zc:scenario-compare:" + hashlib.sha256(json.dumps([
+        version.pk, version.sha256, str(battery_share), str(from_car), str(boardings_per_year),
+        city_parameters(scenario.city).to_json(), last_tap, get_language()]).encode()
+    ).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compare_scenario(scenario, number=version.number, battery_share=battery_share,
+                                 from_car=from_car, boardings_per_year=boardings_per_year)
+        cache.set(key, found, COMPARISON_SECONDS)
+    return found  # type: ignore[no-any-return]
 
 
 def attach_to_action(scenario: Scenario, plan_code: str, *, number: int | None = None,
