@@ -47,6 +47,22 @@ class Execution(Schema):
     rate: str | None = Field(description="Percent of the planned total")
 
 
+class Trend(Schema):
+    against_year: int
+    against_stage: Stage
+    green_share_then: str
+    change_pp: str = Field(description="The green share's change in percentage points, signed")
+
+
+class ActionFunding(Schema):
+    action: str = Field(description="The plan action's code the lines name (ccc_action_id)")
+    linked: Exact = Field(description="The budget lines that name it")
+    planned: Exact | None = Field(description="Its planned cost that year (capital and "
+                                  "operating); null when the plan has no such action")
+    covered: str | None = Field(description="Percent of the planned cost")
+    gap: Exact | None
+
+
 class BudgetReport(Schema):
     city: str
     year: int
@@ -64,6 +80,9 @@ class BudgetReport(Schema):
     investment: Share = Field(description="Account groups 42 and 43, percent of the total")
     execution: Execution | None = Field(description="Against the adopted budget (a revision "
                                         "or the final account only)")
+    trend: Trend | None = Field(description="Against the year before (its same stage, else "
+                                "its latest)")
+    actions: list[ActionFunding] = Field(description="Each plan action the lines fund")
 
 
 @router.get("/api/v1/cities/{slug}/budget/{year}", response={200: BudgetReport, **ERRORS},

@@ -116,6 +116,60 @@ def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
     out["investment"] = {"amount": f"{investment:.2f}",
                          "share": _pct(share(investment, total, decimals))}
     out["execution"] = _execution(version, total, decimals)
+    out["trend"] = _trend(version, out["green_share"], decimals)
+    out["actions"] = action_coverage(version, decimals)
+    return out
+
+
+def _green_share(version: BudgetVersion, decimals: int) -> Decimal | None:
+    in_scope = green = Decimal(0)
+    for line in version.lines.filter(in_scope=True):
+        in_scope += line.amount
+        split = {t: Decimal(p) for t, p in (line.mitigation or {}).items()}
+        parts = split_amount(line.amount, split) if split else {}
+        green += parts.get("very_favourable", Decimal(0)) + parts.get("favourable", Decimal(0))
+    return share(green, in_scope, decimals)
+
+
+def _trend(version: BudgetVersion, green: str | None, decimals: int) -> dict[str, Any] | None:
+    """The green share against the year before's, in percentage points (check 10: 45.0 %
+    then 52.3 % is +7.3 points): the same stage of that year, else its latest."""
+    earlier = BudgetVersion.objects.filter(city=version.city_id, year=version.year - 1)
+    before = (earlier.filter(stage=version.stage).first()
+              or max(earlier, key=lambda v: STAGE_ORDER.index(v.stage), default=None))
+    if before is None or green is None:
+        return None
+    then = _green_share(before, decimals)
+    if then is None:
+        return None
+    change = Decimal(green) - then
+    return {"against_year": before.year, "against_stage": before.stage,
+            "green_share_then": f"{then}", "change_pp": f"{change:+}"}
+
+
+def action_coverage(version: BudgetVersion, decimals: int = 1) -> list[dict[str, Any]]:
+    """Each plan action the budget's lines name (``ccc_action_id``): what the lines give it,
+    its planned cost that year (capital and operating, the plan's cost table), the share
+    covered and the gap (check 11: EUR 1.2 M of 3.4 M is 35.3 %, a gap of 2.2 M). An action
+    the city's plan does not have is listed with no plan figures."""
+    from django.db.models import Sum
+
+    from zerocity.plan.models import ActionCost
+
+    linked: dict[str, Decimal] = {}
+    for line in version.lines.exclude(ccc_action_id=""):
+        linked[line.ccc_action_id] = linked.get(line.ccc_action_id, Decimal(0)) + line.amount
+    out = []
+    for code, amount in sorted(linked.items()):
+        costs = ActionCost.objects.filter(action__plan__city=version.city_id,
+                                          action__code=code, year=version.year).aggregate(
+            capex=Sum("capex_eur"), opex=Sum("opex_eur"))
+        in_plan = costs["capex"] is not None
+        planned = (costs["capex"] or Decimal(0)) + (costs["opex"] or Decimal(0))
+        out.append({"action": code, "linked": f"{amount:.2f}",
+                    "planned": f"{planned:.2f}" if in_plan else None,
+                    "covered": _pct(share(amount, planned, decimals)) if in_plan else None,
+                    "gap": f"{max(planned - amount, Decimal(0)):.2f}" if in_plan else None})
     return out
 
 
