@@ -151,25 +151,30 @@ def action_coverage(version: BudgetVersion, decimals: int = 1) -> list[dict[str,
     """Each plan action the budget's lines name (``ccc_action_id``): what the lines give it,
     its planned cost that year (capital and operating, the plan's cost table), the share
     covered and the gap (check 11: EUR 1.2 M of 3.4 M is 35.3 %, a gap of 2.2 M). An action
-    the city's plan does not have is listed with no plan figures."""
+    the city's plan does not have is listed with no plan figures; one with no cost planned
+    that year has no share covered."""
     from django.db.models import Sum
 
-    from zerocity.plan.models import ActionCost
+    from zerocity.plan.models import Action, ActionCost
 
     linked: dict[str, Decimal] = {}
     for line in version.lines.exclude(ccc_action_id=""):
         linked[line.ccc_action_id] = linked.get(line.ccc_action_id, Decimal(0)) + line.amount
+    known = set(Action.objects.filter(plan__city=version.city_id, code__in=linked)
+                .values_list("code", flat=True))
     out = []
     for code, amount in sorted(linked.items()):
+        if code not in known:
+            out.append({"action": code, "linked": f"{amount:.2f}", "planned": None,
+                        "covered": None, "gap": None})
+            continue
         costs = ActionCost.objects.filter(action__plan__city=version.city_id,
                                           action__code=code, year=version.year).aggregate(
             capex=Sum("capex_eur"), opex=Sum("opex_eur"))
-        in_plan = costs["capex"] is not None
         planned = (costs["capex"] or Decimal(0)) + (costs["opex"] or Decimal(0))
-        out.append({"action": code, "linked": f"{amount:.2f}",
-                    "planned": f"{planned:.2f}" if in_plan else None,
-                    "covered": _pct(share(amount, planned, decimals)) if in_plan else None,
-                    "gap": f"{max(planned - amount, Decimal(0)):.2f}" if in_plan else None})
+        out.append({"action": code, "linked": f"{amount:.2f}", "planned": f"{planned:.2f}",
+                    "covered": _pct(share(amount, planned, decimals)),
+                    "gap": f"{max(planned - amount, Decimal(0)):.2f}"})
     return out
 
 
