@@ -59,7 +59,7 @@ def test_kranj_factors_are_recorded_on_each_line(baseline):
     assert {r["factor"]["co2"] for r in gas} == {0.205}
 
 
-def test_the_demo_doubles_line_1_as_plan_action_up_1_and_loading_again_changes_nothing(
+def test_the_whole_demo_holds_up_1_and_the_2025_budget_and_loading_again_changes_nothing(
         kranj_data):
     from decimal import Decimal
 
@@ -91,6 +91,32 @@ def test_the_demo_doubles_line_1_as_plan_action_up_1_and_loading_again_changes_n
     assert alone["impacts"]["UP-1"] != 0
     assert (alone["result"]["scenario"] - alone["result"]["baseline"]
             == pytest.approx(-alone["impacts"]["UP-1"], abs=0.2))
+
+    # the 2025 budget (illustrative) is published, tagged, and its report is its file's sums
+    import csv
+    import io
+
+    from zerocity.budget.demo import budget_csv
+    from zerocity.budget.selectors import budget_version, report
+
+    rows = list(csv.DictReader(io.StringIO(budget_csv().decode())))
+    version = budget_version("kranj", 2025, published=True)
+    figures = report(version, decimals=1)
+    total = sum(Decimal(r["amount_eur"]) for r in rows)
+    scope = [r for r in rows if not r["konto"].startswith(("403", "409", "55"))]
+    green = sum(Decimal(r["amount_eur"]) for r in scope
+                if r["mitig_tag"] in ("very_favourable", "favourable"))
+    in_scope = sum(Decimal(r["amount_eur"]) for r in scope)
+    assert len(rows) == version.lines.count() > 200
+    assert (Decimal(figures["total"]), Decimal(figures["in_scope"])) == (total, in_scope)
+    assert figures["green_share"] == f"{green * 100 / in_scope:.1f}"
+    assert figures["untagged"]["mitigation"]["amount"] == "0.00"
+    # and sized like Kranj's 2024 budget (EUR 96.7 M, research green-budget-governance §2.2)
+    assert round(total / Decimal(1_000_000), 1) == Decimal("96.7")
+    # and its lines fund the plan's actions, the solar electricity against its 2025 cost
+    funded = {a["action"]: a for a in figures["actions"]}
+    assert {"1.3", "BE-ALL", "MT-COMMUTE", "WC-ALL"} <= set(funded)
+    assert funded["1.3"]["planned"] is not None and funded["1.3"]["covered"] is not None
 
     before = (AuditLog.objects.count(), list(Inventory.objects.values_list("updated_at")),
               action.effects)

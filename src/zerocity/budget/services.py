@@ -55,11 +55,15 @@ def _split_json(split: dict[str, Decimal]) -> dict[str, str]:
 @transaction.atomic
 def set_budget_office(city: City, department_slug: str, *, by: Person | None = None,
                       actor: str = "") -> BudgetOffice:
-    """Name the department whose staff approve the city's budget tags."""
+    """Name the department whose staff approve the city's budget tags; the same department
+    again changes nothing."""
     department = Department.objects.filter(city=city, slug=department_slug).first()
     if department is None:
         raise NotFound(gettext("No department %(slug)s in this city.")
                        % {"slug": department_slug})
+    same = BudgetOffice.objects.filter(city=city, department=department).first()
+    if same is not None:
+        return same
     office, _ = BudgetOffice.objects.update_or_create(city=city,
                                                       defaults={"department": department})
     audit.record("budget.office", city=city, user=by, actor=actor, obj=office,

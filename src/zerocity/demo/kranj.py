@@ -146,6 +146,10 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
 
         # what doubling line 1 is worth, as the plan's action UP-1, on the riders' taps above
         report.append(load_upscale(city, actor=actor))
+        from zerocity.budget.demo import load as load_budget
+
+        # the 2025 budget tagged for the climate, its lines linked to the plan's actions
+        report.append(load_budget(city, actor=actor))
     from zerocity.food.demo import load as load_food
 
     report.extend(load_food(city, actor=actor, history=readings))
