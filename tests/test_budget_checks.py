@@ -184,7 +184,7 @@ def test_check_16_negative_high_proposal_whose_line_is_later_tagged_favourable_i
     flag = flags[0]
     assert flag["reference"] == item.reference and flag["nrp_code"] == "OB052-25-0077"
     assert flag["line"] == "4000/130206/4204/OB052-25-0077" and flag["row"] == 2
-    assert "NRP-OB-77" in flag["message"] and "very_favourable" in flag["message"]
+    assert "NRP-OB-77" in flag["message"] and "Very favourable" in flag["message"]
     assert stats(city, 2025)["flagged"] == flags
     code, out = cli("checks-stats", "--city", "testville", "--year", "2025")
     assert code == 0 and "flagged: NRP-OB-77" in out

@@ -31,6 +31,7 @@ from zerocity.budget.models import (
     Proposal,
     ProposalKind,
     Relevance,
+    Tag,
 )
 from zerocity.core import audit
 from zerocity.core.actors import Person
@@ -185,7 +186,9 @@ def flagged(city: City, year: int) -> list[dict[str, Any]]:
                                    "%(tags)s.") % {"ref": proposal.reference, "line": line.key,
                                                    "budget": f"{line.version.year} "
                                                              f"{line.version.stage}",
-                                                   "row": line.row, "tags": ", ".join(tags)},
+                                                   "row": line.row,
+                                                   "tags": ", ".join(str(Tag(t).label)
+                                                                     for t in tags)},
             })
     return out
 
