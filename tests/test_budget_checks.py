@@ -214,6 +214,14 @@ def test_cli_walks_an_item_through_its_check_and_refuses_publishing_naming_the_g
     assert code == 0 and out.startswith("Climate check: +180.00") and "Build fewer" in out
     code, out = cli("check-threshold", *base, "--tonnes", "abc")
     assert code != 0
+    cli("check-add", *base, "--year", "2025", "--kind", "nrp_project", "--reference", "NRP-9",
+        "--title", "Cycle path")
+    code, out = cli("check", *base, "--reference", "NRP-9", "--tonnes", "-120")
+    assert code == 0 and "-120.00 tCO2e/yr, positive_high" in out, out
+    code, out = cli("check", *base, "--reference", "NRP-9", "--tonnes", "1")
+    assert code != 0 and "one sentence" in out
+    code, out = cli("checks-stats", *base, "--year", "2025")
+    assert code == 0 and "2 of 2 checked, 100.0 % relevant" in out, out
 
 
 def test_a_citizen_records_no_check(city, people) -> None:  # type: ignore[no-untyped-def]
