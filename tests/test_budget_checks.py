@@ -121,6 +121,22 @@ def test_check_14_a_city_threshold_changes_the_rating_and_a_new_estimate_clears_
     assert other.opinion == ""  # given on the former estimate
 
 
+def test_effect_types_are_the_pathway_models_and_print_in_the_header(city, people) -> None:  # type: ignore[no-untyped-def]
+    from typing import get_args
+
+    from zerocity.budget.models import EffectType
+    from zerocity.pathways.model import Effect
+
+    names = {"".join("_" + c.lower() if c.isupper() else c for c in cls.__name__).lstrip("_")
+             for cls in get_args(Effect)}
+    assert set(EffectType.values) == names
+    item = record_check(add(city, "NRP-OB-3", kind="nrp_project"), "-150",
+                        effect_type="switch_carrier", actor="test")
+    assert "Effect: Switches the energy carrier." in header(item)
+    with pytest.raises(Conflict):
+        record_check(item, "-150", effect_type="magic", actor="test")
+
+
 def test_check_15_no_relevance_needs_a_one_sentence_justification(city, people) -> None:  # type: ignore[no-untyped-def]
     item = add(city, "S-13/2025")
     with pytest.raises(Conflict):

@@ -28,6 +28,7 @@ from zerocity.budget.calculations import largest_remainder
 from zerocity.budget.models import (
     BudgetLine,
     ClimateCheckSetting,
+    EffectType,
     Proposal,
     ProposalKind,
     Relevance,
@@ -124,6 +125,8 @@ def header(proposal: Proposal) -> str:
                    "tCO2e per year).") % {"t": f"{proposal.estimate_t:+}",
                                            "rating": proposal.get_relevance_display(),
                                            "T": f"{proposal.threshold_t}"}
+    if proposal.effect_type:
+        text += " " + gettext("Effect: %(type)s.") % {"type": proposal.get_effect_type_display()}
     if proposal.justification:
         text += " " + gettext("Justification: %(text)s") % {"text": proposal.justification}
     if proposal.opinion and proposal.opinion_at is not None:
@@ -146,6 +149,7 @@ def describe(proposal: Proposal) -> dict[str, Any]:
         "estimate_t": f"{proposal.estimate_t}" if proposal.estimate_t is not None else None,
         "threshold_t": f"{proposal.threshold_t}" if proposal.threshold_t is not None else None,
         "relevance": proposal.relevance or None,
+        "effect_type": proposal.effect_type or None,
         "justification": proposal.justification,
         "opinion": proposal.opinion,
         "opinion_by": proposal.opinion_by,
@@ -297,11 +301,16 @@ def register_proposal(city: City, *, kind: str, reference: str, title: str, year
 
 @transaction.atomic
 def record_check(proposal: Proposal, estimate_t: Any, *, justification: str = "",
-                 by: Person | None = None, actor: str = "") -> Proposal:
+                 effect_type: str = "", by: Person | None = None,
+                 actor: str = "") -> Proposal:
     """The item's estimated effect in tCO2e a year (+ emits, - saves), rated against the
     city's threshold (check 14). No relevance needs a one-sentence justification (check 15).
-    A changed estimate clears the opinion given on the former one."""
+    A changed estimate clears the opinion given on the former one. ``effect_type``: the
+    pathway model's effect type the item works by, where one fits."""
     _may_write(proposal.city, by)
+    if effect_type and effect_type not in EffectType.values:
+        raise Conflict(gettext("Choose an effect type: %(types)s.")
+                       % {"types": ", ".join(EffectType.values)})
     proposal = _locked(proposal)
     estimate = _decimal(estimate_t, gettext("The estimate")).quantize(Decimal("0.01"))
     limit = threshold(proposal.city)
@@ -314,12 +323,13 @@ def record_check(proposal: Proposal, estimate_t: Any, *, justification: str = ""
     if estimate != proposal.estimate_t or limit != proposal.threshold_t:
         proposal.opinion, proposal.opinion_by, proposal.opinion_at = "", "", None
     proposal.estimate_t, proposal.threshold_t, proposal.relevance = estimate, limit, rating
-    proposal.justification = justification
+    proposal.justification, proposal.effect_type = justification, effect_type
     proposal.checked_by = actor or audit.actor_label(by)
     proposal.checked_at = timezone.now()
     proposal.save()
     audit.record("budget.check", city=proposal.city, user=by, actor=actor, obj=proposal,
-                 old=old, new={"estimate_t": f"{estimate}", "relevance": rating},
+                 old=old, new={"estimate_t": f"{estimate}", "relevance": rating,
+                      "effect_type": effect_type},
                  justification=justification)
     return proposal
 

@@ -260,13 +260,18 @@ def check_add(city_slug: str, year: int, kind: str, reference: str, title: str,
 @click.option("--reference", required=True)
 @click.option("--tonnes", required=True, help="Estimated tCO2e a year: + emits, - saves.")
 @click.option("--justification", default="", help="One sentence; needed for no relevance.")
+@click.option("--effect-type", default="", type=click.Choice(
+    ["", "reduce_demand", "switch_carrier", "change_factor", "add_local_renewable",
+     "change_activity"]), help="The pathway model's effect type, where one fits.")
 @handles_errors
-def check_record(city_slug: str, reference: str, tonnes: str, justification: str) -> None:
+def check_record(city_slug: str, reference: str, tonnes: str, justification: str,
+                 effect_type: str) -> None:
     """Record an item's climate check; its relevance is rated against the threshold."""
     from zerocity.budget.checks import record_check
 
     proposal = record_check(_proposal(city_slug, reference), tonnes,
-                            justification=justification, actor=ACTOR)
+                            justification=justification, effect_type=effect_type,
+                            actor=ACTOR)
     click.echo(f"{reference}: {proposal.estimate_t:+} tCO2e/yr, {proposal.relevance}")
 
 

@@ -188,6 +188,17 @@ class Relevance(models.TextChoices):
     NEGATIVE_HIGH = "negative_high", _("Negative, high relevance")
 
 
+class EffectType(models.TextChoices):
+    """How the item acts on emissions, in the pathway model's effect types
+    (``zerocity.pathways.model.Effect``), where one fits."""
+
+    REDUCE_DEMAND = "reduce_demand", _("Reduces demand")
+    SWITCH_CARRIER = "switch_carrier", _("Switches the energy carrier")
+    CHANGE_FACTOR = "change_factor", _("Changes an emission factor")
+    ADD_LOCAL_RENEWABLE = "add_local_renewable", _("Adds local renewable energy")
+    CHANGE_ACTIVITY = "change_activity", _("Changes an activity")
+
+
 class Proposal(models.Model):
     """A new NRP project or council item with its climate check: the estimated effect in
     tCO2e a year (signed: + emits, - saves), the relevance derived from it against the city's
@@ -208,6 +219,7 @@ class Proposal(models.Model):
     threshold_t = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
                                       help_text="The city's threshold when it was checked")
     relevance = models.CharField(max_length=15, choices=Relevance.choices, blank=True)
+    effect_type = models.CharField(max_length=20, choices=EffectType.choices, blank=True)
     justification = models.TextField(blank=True)
     checked_by = models.CharField(max_length=150, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
