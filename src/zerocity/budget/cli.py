@@ -207,3 +207,144 @@ def budget_approve(city_slug: str, year: int, stage: str, proposal_id: int,
     line = approve_tags(proposal(budget_version(city_slug, year, stage), proposal_id),
                         by=person(username))
     click.echo(f"{line.key}: mitigation {line.mitigation}, adaptation {line.adaptation}")
+
+
+# -- climate checks of new projects and council items (docs/budget.md "Climate checks") ------
+
+def _proposal(city_slug: str, reference: str) -> Any:
+    from zerocity.budget.checks import get_proposal
+    from zerocity.core.selectors import get_city
+
+    return get_proposal(get_city(city_slug), reference)
+
+
+@budget.command("check-threshold")
+@city_opt
+@click.option("--tonnes", required=True, help="tCO2e a year from which an item is highly "
+              "relevant (default 100).")
+@handles_errors
+def check_threshold(city_slug: str, tonnes: str) -> None:
+    """Set the city's threshold of high climate relevance."""
+    from zerocity.budget.checks import set_threshold
+    from zerocity.core.selectors import get_city
+
+    setting = set_threshold(get_city(city_slug), tonnes, actor=ACTOR)
+    click.echo(f"{city_slug}: high relevance from {setting.threshold_t} tCO2e per year")
+
+
+@budget.command("check-add")
+@city_opt
+@year_opt
+@click.option("--kind", type=click.Choice(["nrp_project", "council_item"]), required=True)
+@click.option("--reference", required=True)
+@click.option("--title", required=True)
+@click.option("--cost", help="Estimated cost in EUR.")
+@click.option("--department", default="", help="Slug of the department that proposes it.")
+@click.option("--nrp-code", default="", help="The NRP project's code (links budget lines).")
+@handles_errors
+def check_add(city_slug: str, year: int, kind: str, reference: str, title: str,
+              cost: str | None, department: str, nrp_code: str) -> None:
+    """Register a new NRP project or council item that needs a climate check."""
+    from zerocity.budget.checks import register_proposal
+    from zerocity.core.selectors import get_city
+
+    done = register_proposal(get_city(city_slug), kind=kind, reference=reference, title=title,
+                             year=year, estimated_cost=cost, department_slug=department,
+                             nrp_code=nrp_code, actor=ACTOR)
+    click.echo(f"{reference}: " + ("registered" if done.created else "already registered, "
+                                   "nothing changed"))
+
+
+@budget.command("check")
+@city_opt
+@click.option("--reference", required=True)
+@click.option("--tonnes", required=True, help="Estimated tCO2e a year: + emits, - saves.")
+@click.option("--justification", default="", help="One sentence; needed for no relevance.")
+@click.option("--effect-type", default="", type=click.Choice(
+    ["", "reduce_demand", "switch_carrier", "change_factor", "add_local_renewable",
+     "change_activity"]), help="The pathway model's effect type, where one fits.")
+@handles_errors
+def check_record(city_slug: str, reference: str, tonnes: str, justification: str,
+                 effect_type: str) -> None:
+    """Record an item's climate check; its relevance is rated against the threshold."""
+    from zerocity.budget.checks import record_check
+
+    proposal = record_check(_proposal(city_slug, reference), tonnes,
+                            justification=justification, effect_type=effect_type,
+                            actor=ACTOR)
+    click.echo(f"{reference}: {proposal.estimate_t:+} tCO2e/yr, {proposal.relevance}")
+
+
+@budget.command("check-opinion")
+@city_opt
+@click.option("--reference", required=True)
+@click.option("--text", required=True)
+@click.option("--as", "username", required=True, help="The climate office's member.")
+@handles_errors
+def check_opinion(city_slug: str, reference: str, text: str, username: str) -> None:
+    """Give the climate office's opinion on an item."""
+    from zerocity.budget.checks import give_opinion
+    from zerocity.budget.selectors import person
+
+    proposal = give_opinion(_proposal(city_slug, reference), text, by=person(username))
+    click.echo(f"{reference}: opinion of {proposal.opinion_by} recorded")
+
+
+@budget.command("check-publish")
+@city_opt
+@click.option("--reference", required=True)
+@handles_errors
+def check_publish(city_slug: str, reference: str) -> None:
+    """Publish an item (put it on the agenda); refused, naming what its check lacks."""
+    from zerocity.budget.checks import NotReady, publish_item
+
+    try:
+        proposal = publish_item(_proposal(city_slug, reference), actor=ACTOR)
+    except NotReady as exc:
+        click.echo(f"error: {reference} not published; missing: " + "; ".join(exc.missing),
+                   err=True)
+        sys.exit(1)
+    click.echo(f"{reference} published {proposal.published_at:%Y-%m-%d %H:%M}")
+
+
+@budget.command("check-print")
+@city_opt
+@click.option("--reference", required=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text",
+              show_default=True)
+@handles_errors
+def check_print(city_slug: str, reference: str, fmt: str) -> None:
+    """The item with its climate check at its head."""
+    from zerocity.budget.checks import describe
+
+    data = describe(_proposal(city_slug, reference))
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(data["header"])
+    click.echo(f"{data['reference']} ({data['kind']}, {data['year']}): {data['title']}")
+    if data["estimated_cost"]:
+        click.echo(f"estimated cost {data['estimated_cost']} EUR")
+
+
+@budget.command("checks-stats")
+@city_opt
+@year_opt
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table",
+              show_default=True)
+@handles_errors
+def checks_stats(city_slug: str, year: int, fmt: str) -> None:
+    """The year's climate checks: shares per rating and the flagged budget lines."""
+    from zerocity.budget.checks import stats
+    from zerocity.core.selectors import get_city
+
+    data = stats(get_city(city_slug), year)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{city_slug} {year}: {data['checked']} of {data['proposals']} checked, "
+               f"{data['relevant']['share']} % relevant")
+    for rating, row in data["ratings"].items():
+        click.echo(f"  {rating:16}{row['count']:>6}{row['share']:>9} %")
+    for flag in data["flagged"]:
+        click.echo(f"flagged: {flag['message']}")

@@ -156,3 +156,85 @@ class TagChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_key} {self.state}"
+
+
+# -- climate checks of new projects and council items (research §3, checks 14-16) ----------
+
+class ClimateCheckSetting(models.Model):
+    """A city's threshold of climate relevance: a proposal whose estimated effect is at least
+    this many tCO2e a year, either way, is highly relevant and needs the climate office's
+    opinion (no source gives a number; research §3 suggests 100 t/yr)."""
+
+    city = models.OneToOneField(City, on_delete=models.CASCADE,
+                                related_name="climate_check_setting")
+    threshold_t = models.DecimalField(max_digits=12, decimal_places=2, default=100)
+
+    def __str__(self) -> str:
+        return f"{self.city.slug}: {self.threshold_t} tCO2e/yr"
+
+
+class ProposalKind(models.TextChoices):
+    NRP_PROJECT = "nrp_project", _("NRP project")
+    COUNCIL_ITEM = "council_item", _("Council item")
+
+
+class Relevance(models.TextChoices):
+    """Direction and strength: negative emits (+ tCO2e/yr), positive saves (- tCO2e/yr)."""
+
+    POSITIVE_HIGH = "positive_high", _("Positive, high relevance")
+    POSITIVE_LOW = "positive_low", _("Positive, low relevance")
+    NONE = "none", _("No relevance")
+    NEGATIVE_LOW = "negative_low", _("Negative, low relevance")
+    NEGATIVE_HIGH = "negative_high", _("Negative, high relevance")
+
+
+class EffectType(models.TextChoices):
+    """How the item acts on emissions, in the pathway model's effect types
+    (``zerocity.pathways.model.Effect``), where one fits."""
+
+    REDUCE_DEMAND = "reduce_demand", _("Reduces demand")
+    SWITCH_CARRIER = "switch_carrier", _("Switches the energy carrier")
+    CHANGE_FACTOR = "change_factor", _("Changes an emission factor")
+    ADD_LOCAL_RENEWABLE = "add_local_renewable", _("Adds local renewable energy")
+    CHANGE_ACTIVITY = "change_activity", _("Changes an activity")
+
+
+class Proposal(models.Model):
+    """A new NRP project or council item with its climate check: the estimated effect in
+    tCO2e a year (signed: + emits, - saves), the relevance derived from it against the city's
+    threshold, a justification when it has none, and the climate office's opinion."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="proposals")
+    kind = models.CharField(max_length=12, choices=ProposalKind.choices)
+    reference = models.CharField(max_length=50)
+    title = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    estimated_cost = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    nrp_code = models.CharField(max_length=30, blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    estimate_t = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    threshold_t = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
+                                      help_text="The city's threshold when it was checked")
+    relevance = models.CharField(max_length=15, choices=Relevance.choices, blank=True)
+    effect_type = models.CharField(max_length=20, choices=EffectType.choices, blank=True)
+    justification = models.TextField(blank=True)
+    checked_by = models.CharField(max_length=150, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    opinion = models.TextField(blank=True)
+    opinion_by = models.CharField(max_length=150, blank=True)
+    opinion_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["year", "reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "reference"],
+                                    name="budget_proposal_unique_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
