@@ -212,6 +212,9 @@ ROUTES: dict[str, Route] = {
     "food_manage_notice": Route("staff", _k(pk="sp")),
     "food_manage_answer": Route("staff", _k(pk="sp", question="question"), lambda o: {
         "answer": "A"}, numbers=["extend_to"], texts=["answer"]),
+    # the city budget: tag proposals (the demo's budget is published: refused as a message)
+    "budget_tag_approve": Route("staff", _k(pk="tag_change")),
+    "budget_tag_reject": Route("staff", _k(pk="tag_change"), texts=["reason"]),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
@@ -313,6 +316,15 @@ def scene(kranj):  # type: ignore[no-untyped-def]
     feed = FeedVersion.objects.filter(city=kranj).order_by("pk").first()
     assert feed is not None
     scenario = create_scenario(kranj, name="Fuzz", edits=[], base=feed).value.scenario
+    from zerocity.budget.models import BudgetLine, TagChange
+
+    line = BudgetLine.objects.filter(version__city=kranj).order_by("pk").first()
+    assert line is not None
+    tag_change = TagChange.objects.create(
+        version=line.version, line_key=line.key, line=line,
+        old={"mitigation": line.mitigation, "adaptation": line.adaptation},
+        new={"mitigation": {"undefined": "100"}, "adaptation": line.adaptation},
+        reason="fuzz", proposed_by="fuzz")
     scene = {
         "feed": feed.pk, "scenario": scenario.pk,
         "proposal": Proposal.objects.filter(process__city=kranj).first().pk,
@@ -337,7 +349,7 @@ def scene(kranj):  # type: ignore[no-untyped-def]
         "dps": sp.dps_id, "category": sp.category_id, "application": application.pk,
         "action": action.code, "action_proposal": change.pk,
         "indicator": Indicator.objects.filter(plan__city=kranj).first().pk,
-        "source": source.key, "token": token.pk,
+        "source": source.key, "token": token.pk, "tag_change": tag_change.pk,
     }
     return scene, people
 
