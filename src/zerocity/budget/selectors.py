@@ -271,10 +271,8 @@ def person(username: str) -> Any:
 def published_page(city_slug: str, year: int | None = None,
                    stage: str | None = None) -> dict[str, Any] | None:
     """The public budget page: the report of the latest published year (or ``year``, at its
-    latest published stage or ``stage``), the published years and whether the version is the
-    illustrative demo. None when the city has published no budget."""
-    from zerocity.budget.demo import SOURCE
-
+    latest published stage or ``stage``) and the published years. None when the city has
+    published no budget."""
     published = BudgetVersion.objects.filter(city__slug=city_slug).exclude(published_at=None)
     years = sorted(set(published.values_list("year", flat=True)), reverse=True)
     if not years:
@@ -284,7 +282,7 @@ def published_page(city_slug: str, year: int | None = None,
     stages = sorted(published.filter(year=version.year).values_list("stage", flat=True),
                     key=STAGE_ORDER.index)
     return {"version": version, "report": report(version, decimals=1), "years": years,
-            "stages": stages, "illustrative": version.source == SOURCE}
+            "stages": stages}
 
 
 def pending_proposals(city_slug: str) -> list[TagChange]:

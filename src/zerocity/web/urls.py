@@ -4,8 +4,8 @@ from django.urls import path
 from zerocity.core.access import public
 from zerocity.core.password_reset import ResetForm
 from zerocity.web import account_views as av
-from zerocity.web import card_staff_views as cs
 from zerocity.web import budget_views as bv
+from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
 from zerocity.web import data_views as dv
 from zerocity.web import engage_views as ev
