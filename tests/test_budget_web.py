@@ -133,6 +133,9 @@ def test_the_slovenian_page_names_the_tags_in_slovenian(city):
 
 # -- approving and rejecting through the page -----------------------------------------------
 
+BACK = {"next": "/en/testville/budget/tags/"}  # as the page's forms send it
+
+
 def _propose(city, by):  # type: ignore[no-untyped-def]
     version = import_budget(city, 2025, "adopted", WORKED.read_bytes(), filename="w.csv",
                             actor="test").version
@@ -147,17 +150,19 @@ def test_the_climate_office_approves_a_proposal_and_no_one_their_own(city, peopl
     assert line_label(line) in page and "LED lighting" in page and "office-staff" in page
     # the proposer cannot approve it: a message, nothing changed
     response = _client(people["office"]).post(
-        f"/en/testville/budget/tags/{change.pk}/approve/", follow=True)
+        f"/en/testville/budget/tags/{change.pk}/approve/", BACK, follow=True)
     assert "other than who made it" in response.content.decode()
     change.refresh_from_db()
     assert change.state == ChangeState.PROPOSED
     # a department's staff cannot approve either
-    _client(people["roads"]).post(f"/en/testville/budget/tags/{change.pk}/approve/")
+    response = _client(people["roads"]).post(
+        f"/en/testville/budget/tags/{change.pk}/approve/", BACK, follow=True)
+    assert "Only the climate office" in response.content.decode()
     change.refresh_from_db()
     assert change.state == ChangeState.PROPOSED
     # another member of the climate office does
     response = _client(people["office2"]).post(
-        f"/en/testville/budget/tags/{change.pk}/approve/", follow=True)
+        f"/en/testville/budget/tags/{change.pk}/approve/", BACK, follow=True)
     assert "Approved" in response.content.decode()
     change.refresh_from_db()
     line.refresh_from_db()
@@ -169,10 +174,10 @@ def test_the_climate_office_approves_a_proposal_and_no_one_their_own(city, peopl
 def test_the_climate_office_rejects_a_proposal_with_a_reason(city, people):  # noqa: F811
     line, change = _propose(city, people["roads"])
     office = _client(people["office"])
-    office.post(f"/en/testville/budget/tags/{change.pk}/reject/", {"reason": " "})
+    office.post(f"/en/testville/budget/tags/{change.pk}/reject/", {**BACK, "reason": " "})
     change.refresh_from_db()
     assert change.state == ChangeState.PROPOSED  # a reason is needed
-    office.post(f"/en/testville/budget/tags/{change.pk}/reject/", {"reason": "Not LED"})
+    office.post(f"/en/testville/budget/tags/{change.pk}/reject/", {**BACK, "reason": "Not LED"})
     change.refresh_from_db()
     line.refresh_from_db()
     assert change.state == ChangeState.REJECTED

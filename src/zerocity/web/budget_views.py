@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from zerocity.budget import demo, selectors, services
 from zerocity.budget.access import is_budget_office
 from zerocity.budget.calculations import TAGS
-from zerocity.budget.models import AXES, Stage, Tag
+from zerocity.budget.models import AXES, Stage, Tag, TagChange
 from zerocity.core.access import city_staff, public
-from zerocity.core.errors import PermissionDenied
+from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.web.budget_charts import tag_bar
 from zerocity.web.http import private
@@ -58,18 +58,17 @@ def budget(request: HttpRequest, city: str) -> HttpResponse:
     stage = request.GET.get("stage")
     page = selectors.published_page(city, _int(request.GET.get("year")),
                                      stage if stage in Stage.values else None)
-    context: dict[str, Any] = {"city": city_obj, "page": page}
-    if page is not None:
-        report = page["report"]
-        trend = report["trend"]
-        context.update(
-            illustrative=page["version"].source == demo.SOURCE, report=report,
-            axes=_charts(report), version=page["version"],
-            stage_name=Stage(page["version"].stage).label,
-            stages=[(s, Stage(s).label) for s in page["stages"]],
-            change_pp=None if trend is None else (
-                ("+" if Decimal(trend["change_pp"]) > 0 else "") + num(trend["change_pp"], 1)))
-    return render(request, "web/budget/report.html", context)
+    if page is None:
+        return render(request, "web/budget/report.html", {"city": city_obj, "page": None})
+    report = page["report"]
+    trend = report["trend"]
+    return render(request, "web/budget/report.html", {
+        "city": city_obj, "page": page, "report": report, "axes": _charts(report),
+        "illustrative": page["version"].source == demo.SOURCE, "version": page["version"],
+        "stage_name": Stage(page["version"].stage).label,
+        "stages": [(s, Stage(s).label) for s in page["stages"]],
+        "change_pp": None if trend is None else (
+            ("+" if Decimal(trend["change_pp"]) > 0 else "") + num(trend["change_pp"], 1))})
 
 
 def _tags_text(split: dict[str, str]) -> str:
@@ -98,31 +97,28 @@ def tags(request: HttpRequest, city: City) -> HttpResponse:
         "is_office": is_budget_office(request.user, city)}))
 
 
-def _refused(request: HttpRequest, exc: PermissionDenied) -> None:
-    messages.error(request, _("Not done: %(reason)s") % {"reason": str(exc)})
+def _decidable(request: HttpRequest, city: City, pk: int) -> TagChange:
+    """The proposal, when the person may decide on it; a refusal (not the climate office, or
+    their own proposal) goes back to the page as a message and nothing changes."""
+    change = selectors.pending_proposal(city.slug, pk)
+    refusal = selectors.decision_refusal(change, request.user)
+    if refusal is not None:
+        raise Conflict(refusal)
+    return change
 
 
 @city_staff
 @require_POST
 def tag_approve(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    change = selectors.pending_proposal(city.slug, pk)
-    try:
-        services.approve_tags(change, by=request.user)
-    except PermissionDenied as exc:  # self-approval, or not the climate office
-        _refused(request, exc)
-    else:
-        messages.success(request, _("Approved: the line's tags are changed."))
+    services.approve_tags(_decidable(request, city, pk), by=request.user)
+    messages.success(request, _("Approved: the line's tags are changed."))
     return redirect("budget_tags", city=city.slug)
 
 
 @city_staff
 @require_POST
 def tag_reject(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    change = selectors.pending_proposal(city.slug, pk)
-    try:
-        services.reject_tags(change, reason=request.POST.get("reason", ""), by=request.user)
-    except PermissionDenied as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("Rejected; the line keeps its tags."))
+    services.reject_tags(_decidable(request, city, pk), reason=request.POST.get("reason", ""),
+                         by=request.user)
+    messages.success(request, _("Rejected; the line keeps its tags."))
     return redirect("budget_tags", city=city.slug)
