@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from page_words import raw_codes, visible_text
 from test_budget import WORKED, csv, people, row  # noqa: F401  (a fixture)
 from test_mobility_planning_web import figure, table
 from zerocity.budget.calculations import TAGS
@@ -129,6 +130,10 @@ def test_the_slovenian_page_names_the_tags_in_slovenian(city):
     for word in ("Zelo ugodno", "Ugodno", "Nevtralno", "Neugodno", "Nedoločeno"):
         assert word in page, word
     assert "6.800.000,00" in page
+    text = visible_text(page)
+    for english in ("Mitigation", "Adaptation", "Total budget", "Share", "Gap", "Favourable"):
+        assert english not in text, english
+    assert raw_codes(page) == []
 
 
 # -- approving and rejecting through the page -----------------------------------------------
