@@ -45,9 +45,9 @@ def _charts(report: dict[str, Any]) -> list[dict[str, Any]]:
     for axis in AXES:
         rows = _axis_rows(report, axis)
         out.append({"axis": axis, "name": names[axis], "rows": rows, "chart": tag_bar(
-            [(r["name"], float(r["share"])) for r in rows], axis=names[axis],
+            [(r["name"], float(r["share"])) for r in rows],
             label=_("%(axis)s: share of the in-scope budget by tag") % {"axis": names[axis]},
-            fmt=lambda v: num(v, 1), total_label=_("Total"))})
+            fmt=lambda v: num(v, 1))})
     return out
 
 
