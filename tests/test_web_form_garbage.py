@@ -212,6 +212,9 @@ ROUTES: dict[str, Route] = {
     "food_manage_notice": Route("staff", _k(pk="sp")),
     "food_manage_answer": Route("staff", _k(pk="sp", question="question"), lambda o: {
         "answer": "A"}, numbers=["extend_to"], texts=["answer"]),
+    # the city budget: tag proposals (refused as a message to who is not the climate office)
+    "budget_tag_approve": Route("staff", _k(pk="tag_change")),
+    "budget_tag_reject": Route("staff", _k(pk="tag_change"), texts=["reason"]),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
@@ -313,6 +316,16 @@ def scene(kranj):  # type: ignore[no-untyped-def]
     feed = FeedVersion.objects.filter(city=kranj).order_by("pk").first()
     assert feed is not None
     scenario = create_scenario(kranj, name="Fuzz", edits=[], base=feed).value.scenario
+    from zerocity.budget.services import import_budget, propose_tags
+
+    city_budget = import_budget(kranj, 2031, "adopted", (
+        b"pu_code,pu_name,ppp,gpr,ppr,pp_code,pp_name,konto,cofog,nrp_code,nrp_name,amount_eur,"
+        b"funding_source,mitig_tag,adapt_tag\n"
+        b"4000,Uprava,13,1302,13029003,130206,Avtobusi,4201,0451,,,1000.00,own,neutral,neutral\n"
+        ), filename="fuzz.csv",
+        actor="fuzz").version
+    tag_change = propose_tags(city_budget.lines.get(), mitigation={"favourable": "100"},
+                              reason="fuzz", actor="fuzz")
     scene = {
         "feed": feed.pk, "scenario": scenario.pk,
         "proposal": Proposal.objects.filter(process__city=kranj).first().pk,
@@ -337,7 +350,7 @@ def scene(kranj):  # type: ignore[no-untyped-def]
         "dps": sp.dps_id, "category": sp.category_id, "application": application.pk,
         "action": action.code, "action_proposal": change.pk,
         "indicator": Indicator.objects.filter(plan__city=kranj).first().pk,
-        "source": source.key, "token": token.pk,
+        "source": source.key, "token": token.pk, "tag_change": tag_change.pk,
     }
     return scene, people
 

@@ -266,3 +266,47 @@ def person(username: str) -> Any:
     if user is None:
         raise NotFound(gettext("No user %(name)s.") % {"name": username})
     return user
+
+
+def published_page(city_slug: str, year: int | None = None,
+                   stage: str | None = None) -> dict[str, Any] | None:
+    """The public budget page: the report of the latest published year (or ``year``, at its
+    latest published stage or ``stage``) and the published years. None when the city has
+    published no budget."""
+    published = BudgetVersion.objects.filter(city__slug=city_slug).exclude(published_at=None)
+    years = sorted(set(published.values_list("year", flat=True)), reverse=True)
+    if not years:
+        return None
+    version = budget_version(city_slug, year if year is not None else years[0], stage,
+                             published=True)
+    stages = sorted(published.filter(year=version.year).values_list("stage", flat=True),
+                    key=STAGE_ORDER.index)
+    return {"version": version, "report": report(version, decimals=1), "years": years,
+            "stages": stages}
+
+
+def pending_proposals(city_slug: str) -> list[TagChange]:
+    """The tag proposals waiting for the climate office's decision, oldest first, with their
+    lines."""
+    return list(TagChange.objects.filter(version__city__slug=city_slug, state="proposed")
+                .select_related("line", "version").order_by("proposed_at", "pk"))
+
+
+def pending_proposal(city_slug: str, pk: int) -> TagChange:
+    change = TagChange.objects.filter(version__city__slug=city_slug, pk=pk).first()
+    if change is None:
+        raise NotFound(gettext("The budget has no proposal %(pk)s.") % {"pk": pk})
+    return change
+
+
+def decision_refusal(change: TagChange, user: Any) -> str | None:
+    """Why ``user`` may not decide on ``change``, said before the service is asked (which
+    refuses the same, four eyes): only the climate office decides, never on its own
+    proposal. None when they may."""
+    from zerocity.budget.access import is_budget_office
+
+    if not is_budget_office(user, change.version.city):
+        return gettext("Only the climate office approves budget tags.")
+    if change.proposed_by_user_id == user.pk or change.proposed_by == user.get_username():
+        return gettext("A proposal is approved by someone other than who made it.")
+    return None

@@ -4,6 +4,7 @@ from django.urls import path
 from zerocity.core.access import public
 from zerocity.core.password_reset import ResetForm
 from zerocity.web import account_views as av
+from zerocity.web import budget_views as bv
 from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
 from zerocity.web import data_views as dv
@@ -108,6 +109,11 @@ urlpatterns = [
     path("<slug:city>/plan/investment/", pv.investment, name="plan_investment"),
     path("<slug:city>/plan/explorer/", pv.explorer, name="plan_explorer"),
     path("<slug:city>/plan/explorer.json", pv.explorer_data, name="plan_explorer_data"),
+    # the city budget tagged for the climate (docs/budget.md)
+    path("<slug:city>/budget/", bv.budget, name="budget"),
+    path("<slug:city>/budget/tags/", bv.tags, name="budget_tags"),
+    path("<slug:city>/budget/tags/<int:pk>/approve/", bv.tag_approve, name="budget_tag_approve"),
+    path("<slug:city>/budget/tags/<int:pk>/reject/", bv.tag_reject, name="budget_tag_reject"),
     # the action plan: staff
     path("<slug:city>/plan/manage/", pv.dashboard, name="plan_dashboard"),
     path("<slug:city>/plan/manage/actions/", pv.action_list, name="plan_actions"),
