@@ -114,13 +114,22 @@ def test_every_figure_of_the_public_page_equals_the_reports(city):
 
 
 def test_the_demo_budget_is_labelled_illustrative_and_years_are_chosen(city):
-    from zerocity.budget.demo import SOURCE
+    from zerocity.budget.demo import budget_csv
+    from zerocity.budget.selectors import budget_version, report
+    from zerocity.budget.services import import_budget, publish_budget
 
-    version = published(city)
-    version.source = SOURCE
-    version.save(update_fields=["source"])
-    page = _client(None).get("/en/testville/budget/?year=2025&stage=adopted").content.decode()
+    # given the worked example published for 2025 and the demo's budget, illustrative, for 2026
+    published(city)
+    import_budget(city, 2026, "adopted", budget_csv(), filename="demo.csv", illustrative=True,
+                  actor="test")
+    publish_budget(budget_version("testville", 2026), actor="test")
+    # then the report says which is made up, and so does the page, only on the made-up one
+    assert report(budget_version("testville", 2026))["illustrative"] is True
+    assert report(budget_version("testville", 2025))["illustrative"] is False
+    page = _client(None).get("/en/testville/budget/?year=2026").content.decode()
     assert 'data-illustrative="budget"' in page
+    real = _client(None).get("/en/testville/budget/?year=2025&stage=adopted").content.decode()
+    assert 'data-illustrative="budget"' not in real
     assert _client(None).get("/en/testville/budget/?year=2024").status_code == 404  # unpublished
 
 

@@ -68,6 +68,7 @@ class BudgetReport(Schema):
     year: int
     stage: Stage
     published: bool
+    illustrative: bool = Field(description="Made-up figures (a demo's)")
     total: Exact = Field(description="Every line, in scope or not")
     in_scope: Exact = Field(description="The base of the shares")
     out_of_scope: Exact = Field(description="Interest, reserves, debt repayment and the like")

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from zerocity.core.models import City
 
 YEAR = 2025
-SOURCE = "Illustrative demo budget (amounts invented, structure after research §2)"
 COLUMNS = ("pu_code", "pu_name", "ppp", "gpr", "ppr", "pp_code", "pp_name", "konto", "cofog",
            "nrp_code", "nrp_name", "amount_eur", "funding_source", "mitig_tag", "adapt_tag",
            "split_pct", "ccc_action_id", "rationale")
@@ -167,7 +166,7 @@ def load(city: City, *, actor: str = "demo") -> str:
     ensure_department(city, "climate-office", "Climate office")
     set_budget_office(city, "climate-office", actor=actor)
     import_budget(city, YEAR, "adopted", budget_csv(), filename=f"kranj-budget-{YEAR}.csv",
-                  actor=actor)
+                  illustrative=True, actor=actor)
     version = budget_version(city.slug, YEAR, "adopted")
     if version.published_at is None:
         publish_budget(version, actor=actor)

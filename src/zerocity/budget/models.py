@@ -53,6 +53,8 @@ class BudgetVersion(models.Model):
     year = models.PositiveSmallIntegerField()
     stage = models.CharField(max_length=10, choices=Stage.choices)
     source = models.CharField(max_length=255, blank=True)
+    illustrative = models.BooleanField(default=False, help_text="made-up figures (the demo's), "
+                                       "said so wherever it is shown")
     content_hash = models.CharField(max_length=64)
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by = models.CharField(max_length=150, blank=True)

@@ -74,10 +74,12 @@ def set_budget_office(city: City, department_slug: str, *, by: Person | None = N
 @transaction.atomic
 def import_budget(city: City, year: int, stage: str, data: bytes, *, filename: str,
                   totals: bytes | None = None, totals_filename: str = "totals.csv",
-                  by: Person | None = None, actor: str = "") -> ImportResult:
+                  illustrative: bool = False, by: Person | None = None,
+                  actor: str = "") -> ImportResult:
     """Import one stage of a year's budget. Refused whole with every mistake; with a decree's
     ``totals``, refused when a group's lines differ from its total by a cent (check 7). The
-    same file again changes nothing; a published version is never replaced."""
+    same file again changes nothing; a published version is never replaced. ``illustrative``
+    marks made-up figures (the demo's), said so on every page and in the report."""
     if stage not in Stage.values:
         raise Conflict(gettext("Choose a stage: %(stages)s.") % {"stages": ", ".join(Stage.values)})
     rows = importing.parse_rows(importing.read_table(data, filename))
@@ -108,13 +110,14 @@ def import_budget(city: City, year: int, stage: str, data: bytes, *, filename: s
     if version is None:
         version = BudgetVersion.objects.create(city=city, year=year, stage=stage,
                                                source=filename, content_hash=digest,
-                                               imported_by=label)
+                                               imported_by=label, illustrative=illustrative)
     else:  # a corrected file: lines it leaves untagged keep the tags of their key
         kept = {line.key: ({"mitigation": line.mitigation, "adaptation": line.adaptation},
                            gettext("kept from the previous import of this version"))
                 for line in version.lines.all() if line.mitigation or line.adaptation}
         version.lines.all().delete()
         version.source, version.content_hash, version.imported_by = filename, digest, label
+        version.illustrative = illustrative
         version.save()
     earlier = {**_tags_of_other_stages(city, year, stage), **kept}
     imported = gettext("imported from %(file)s") % {"file": filename}

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from zerocity.budget import demo, selectors, services
+from zerocity.budget import selectors, services
 from zerocity.budget.access import is_budget_office
 from zerocity.budget.calculations import TAGS
 from zerocity.budget.models import AXES, Stage, Tag, TagChange
@@ -64,7 +64,7 @@ def budget(request: HttpRequest, city: str) -> HttpResponse:
     trend = report["trend"]
     return render(request, "web/budget/report.html", {
         "city": city_obj, "page": page, "report": report, "axes": _charts(report),
-        "illustrative": page["version"].source == demo.SOURCE, "version": page["version"],
+        "illustrative": page["version"].illustrative, "version": page["version"],
         "stage_name": Stage(page["version"].stage).label,
         "stages": [(s, Stage(s).label) for s in page["stages"]],
         "change_pp": None if trend is None else (
