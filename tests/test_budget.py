@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+from budget_people import budget_people, cli
 from zerocity.budget.calculations import largest_remainder, split_amount
 from zerocity.budget.importing import ImportRejected
 from zerocity.budget.models import BudgetLine, ChangeState
@@ -21,9 +21,7 @@ from zerocity.budget.services import (
     propose_tags,
     publish_budget,
     reject_tags,
-    set_budget_office,
 )
-from zerocity.cli import main
 from zerocity.core.errors import Conflict, PermissionDenied
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
@@ -48,26 +46,9 @@ def load(city, data: bytes, stage: str = "adopted", **kw):  # type: ignore[no-un
     return import_budget(city, 2025, stage, data, filename="budget.csv", actor="test", **kw)
 
 
-def cli(*args: str) -> tuple[int, str]:
-    done = CliRunner().invoke(main, ["budget", *args])
-    return done.exit_code, done.output
-
-
 @pytest.fixture
 def people(city):  # type: ignore[no-untyped-def]
-    from zerocity.core.models import Role
-    from zerocity.core.services import ensure_department, grant_role
-
-    roads = ensure_department(city, "roads", "Roads")
-    office = ensure_department(city, "climate-office", "Climate office")
-    set_budget_office(city, "climate-office", actor="test")
-    return {
-        "roads": grant_role(city, "roads-staff", Role.STAFF, department=roads).user,
-        "roads2": grant_role(city, "roads-staff2", Role.STAFF, department=roads).user,
-        "office": grant_role(city, "office-staff", Role.STAFF, department=office).user,
-        "office2": grant_role(city, "office-staff2", Role.STAFF, department=office).user,
-        "citizen": grant_role(city, "jana", Role.CITIZEN).user,
-    }
+    return budget_people(city)
 
 
 # -- shares --------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ import json
 from decimal import Decimal
 
 import pytest
-from click.testing import CliRunner
 
+from budget_people import budget_people, cli
 from zerocity.budget.checks import (
     NotReady,
     flagged,
@@ -22,8 +22,7 @@ from zerocity.budget.checks import (
     set_threshold,
     stats,
 )
-from zerocity.budget.services import approve_tags, import_budget, propose_tags, set_budget_office
-from zerocity.cli import main
+from zerocity.budget.services import approve_tags, import_budget, propose_tags
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import AuditLog
 
@@ -33,24 +32,9 @@ HEADER = ("pu_code,pu_name,ppp,gpr,ppr,pp_code,pp_name,konto,cofog,nrp_code,nrp_
           "amount_eur,funding_source,mitig_tag,adapt_tag\n")
 
 
-def cli(*args: str) -> tuple[int, str]:
-    done = CliRunner().invoke(main, ["budget", *args])
-    return done.exit_code, done.output
-
-
 @pytest.fixture
 def people(city):  # type: ignore[no-untyped-def]
-    from zerocity.core.models import Role
-    from zerocity.core.services import ensure_department, grant_role
-
-    roads = ensure_department(city, "roads", "Roads")
-    office = ensure_department(city, "climate-office", "Climate office")
-    set_budget_office(city, "climate-office", actor="test")
-    return {
-        "roads": grant_role(city, "roads-staff", Role.STAFF, department=roads).user,
-        "office": grant_role(city, "office-staff", Role.STAFF, department=office).user,
-        "citizen": grant_role(city, "jana", Role.CITIZEN).user,
-    }
+    return budget_people(city)
 
 
 def add(city, ref: str, kind: str = "council_item", nrp: str = "", year: int = 2025):  # type: ignore[no-untyped-def]

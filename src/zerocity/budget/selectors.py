@@ -103,7 +103,7 @@ def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
                 per_axis[axis][tag] += part
     out: dict[str, Any] = {
         "city": version.city.slug, "year": version.year, "stage": version.stage,
-        "published": version.published_at is not None, "illustrative": version.illustrative,
+        "published": version.published_at is not None,
         "total": f"{total:.2f}", "in_scope": f"{in_scope:.2f}",
         "out_of_scope": f"{total - in_scope:.2f}",
     }
@@ -118,6 +118,7 @@ def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
     out["execution"] = _execution(version, total, decimals)
     out["trend"] = _trend(version, out["green_share"], decimals)
     out["actions"] = action_coverage(version, decimals)
+    out["illustrative"] = version.illustrative
     return out
 
 
