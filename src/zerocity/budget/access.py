@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
+from zerocity.core import audit
+from zerocity.core.actors import signed_in
 from zerocity.core.models import City, Membership, Role
 from zerocity.core.permissions import is_city_admin, is_city_staff
 
@@ -21,3 +25,16 @@ def is_budget_office(user: Any, city: City) -> bool:
 
 def may_propose(user: Any, city: City) -> bool:
     return is_city_staff(user, city)
+
+
+def decision_refusal(change: Any, by: Any, actor: str = "") -> str | None:
+    """Why ``by`` (or the command line's ``actor``) may not approve the tag proposal
+    ``change``, four eyes (check 18): only the budget office decides, and never on a proposal
+    of its own. None when they may. The service refuses with it; the page says it first."""
+    if by is not None and not is_budget_office(by, change.version.city):
+        return gettext("Only the climate office approves budget tags.")
+    user = signed_in(by)
+    same_user = user is not None and change.proposed_by_user_id == user.pk
+    if same_user or (actor or audit.actor_label(by)) == change.proposed_by:
+        return gettext("A proposal is approved by someone other than who made it.")
+    return None

@@ -301,13 +301,8 @@ def pending_proposal(city_slug: str, pk: int) -> TagChange:
 
 
 def decision_refusal(change: TagChange, user: Any) -> str | None:
-    """Why ``user`` may not decide on ``change``, said before the service is asked (which
-    refuses the same, four eyes): only the climate office decides, never on its own
-    proposal. None when they may."""
-    from zerocity.budget.access import is_budget_office
+    """Why ``user`` may not decide on ``change``, said before the service is asked, which
+    refuses the same (``access.decision_refusal``). None when they may."""
+    from zerocity.budget.access import decision_refusal as refusal
 
-    if not is_budget_office(user, change.version.city):
-        return gettext("Only the climate office approves budget tags.")
-    if change.proposed_by_user_id == user.pk or change.proposed_by == user.get_username():
-        return gettext("A proposal is approved by someone other than who made it.")
-    return None
+    return refusal(change, user)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from zerocity.budget import importing
-from zerocity.budget.access import is_budget_office, may_propose
+from zerocity.budget.access import decision_refusal, is_budget_office, may_propose
 from zerocity.budget.calculations import CENT, TAGS, in_scope
 from zerocity.budget.models import (
     AXES,
@@ -270,14 +270,6 @@ def _open(change_pk: int) -> TagChange:
     return change
 
 
-def _not_self(change: TagChange, by: Person | None, actor: str) -> None:
-    user = signed_in(by)
-    same_user = user is not None and change.proposed_by_user_id == user.pk
-    if same_user or (actor or audit.actor_label(by)) == change.proposed_by:
-        raise PermissionDenied(gettext("A proposal is approved by someone other than who "
-                                       "made it."))
-
-
 @transaction.atomic
 def approve_tags(change: TagChange, *, by: Person | None = None,
                  actor: str = "") -> BudgetLine:
@@ -286,9 +278,9 @@ def approve_tags(change: TagChange, *, by: Person | None = None,
     version, line = _lock(change.version_id, change.line_id)
     change = _open(change.pk)
     city = version.city
-    if by is not None and not is_budget_office(by, city):
-        raise PermissionDenied(gettext("Only the climate office approves budget tags."))
-    _not_self(change, by, actor)
+    refusal = decision_refusal(change, by, actor)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     if line is None:  # a corrected file replaced the line since
         raise Conflict(gettext("The line's tags changed since this proposal; ask for a new "
                                "one."))
