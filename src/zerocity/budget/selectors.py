@@ -77,12 +77,12 @@ def _axis(amounts: dict[str, Decimal], untagged: Decimal, base: Decimal, decimal
     return table, {"amount": f"{untagged:.2f}", "share": f"{shares[-1]}"}
 
 
-def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
-    """The share of each tag per axis on the in-scope base, in percent with largest-remainder
-    rounding (they add up to 100 with the untagged share). The two axes are separate tables
-    and never added (check 6). The investment share (groups 42 and 43) of the total stands
-    beside the green share (check 9); a revision and the final account carry their
-    execution rate against the adopted budget (check 8)."""
+Tally = tuple[Decimal, Decimal, Decimal, dict[str, dict[str, Decimal]], dict[str, Decimal]]
+
+
+def _tally(version: BudgetVersion) -> Tally:
+    """The version's total, in-scope base, investment (groups 42 and 43), the amount of each
+    tag per axis (a split line's parts to the cent) and the untagged amount per axis."""
     total = in_scope = investment = Decimal(0)
     per_axis = {axis: dict.fromkeys(TAGS, Decimal(0)) for axis in AXES}
     untagged = dict.fromkeys(AXES, Decimal(0))
@@ -101,6 +101,23 @@ def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
             for tag, part in split_amount(line.amount, {t: Decimal(p) for t, p in split.items()}
                                           ).items():
                 per_axis[axis][tag] += part
+    return total, in_scope, investment, per_axis, untagged
+
+
+def _green(per_axis: dict[str, dict[str, Decimal]], in_scope: Decimal,
+           decimals: int) -> Decimal | None:
+    """Very favourable plus favourable for mitigation, percent of the in-scope base."""
+    m = per_axis["mitigation"]
+    return share(m["very_favourable"] + m["favourable"], in_scope, decimals)
+
+
+def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
+    """The share of each tag per axis on the in-scope base, in percent with largest-remainder
+    rounding (they add up to 100 with the untagged share). The two axes are separate tables
+    and never added (check 6). The investment share (groups 42 and 43) of the total stands
+    beside the green share (check 9); a revision and the final account carry their
+    execution rate against the adopted budget (check 8)."""
+    total, in_scope, investment, per_axis, untagged = _tally(version)
     out: dict[str, Any] = {
         "city": version.city.slug, "year": version.year, "stage": version.stage,
         "published": version.published_at is not None,
@@ -111,8 +128,7 @@ def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
     for axis in AXES:
         out[axis], untagged_out[axis] = _axis(per_axis[axis], untagged[axis], in_scope, decimals)
     out["untagged"] = untagged_out
-    green = per_axis["mitigation"]["very_favourable"] + per_axis["mitigation"]["favourable"]
-    out["green_share"] = _pct(share(green, in_scope, decimals))
+    out["green_share"] = _pct(_green(per_axis, in_scope, decimals))
     out["investment"] = {"amount": f"{investment:.2f}",
                          "share": _pct(share(investment, total, decimals))}
     out["execution"] = _execution(version, total, decimals)
@@ -120,16 +136,6 @@ def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
     out["actions"] = action_coverage(version, decimals)
     out["illustrative"] = version.illustrative
     return out
-
-
-def _green_share(version: BudgetVersion, decimals: int) -> Decimal | None:
-    in_scope = green = Decimal(0)
-    for line in version.lines.filter(in_scope=True):
-        in_scope += line.amount
-        split = {t: Decimal(p) for t, p in (line.mitigation or {}).items()}
-        parts = split_amount(line.amount, split) if split else {}
-        green += parts.get("very_favourable", Decimal(0)) + parts.get("favourable", Decimal(0))
-    return share(green, in_scope, decimals)
 
 
 def _trend(version: BudgetVersion, green: str | None, decimals: int) -> dict[str, Any] | None:
@@ -140,7 +146,8 @@ def _trend(version: BudgetVersion, green: str | None, decimals: int) -> dict[str
               or max(earlier, key=lambda v: STAGE_ORDER.index(v.stage), default=None))
     if before is None or green is None:
         return None
-    then = _green_share(before, decimals)
+    _total, base, _investment, per_axis, _untagged = _tally(before)
+    then = _green(per_axis, base, decimals)
     if then is None:
         return None
     change = Decimal(green) - then
