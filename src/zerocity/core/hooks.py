@@ -13,11 +13,14 @@ edges can gather what every app holds without importing any of them.
   next to its own (downloads, DCAT-AP catalogue, pages), with the app's part of their state:
   a text that changes whenever what they are computed from changes, so the cached files are
   computed again.
+- ``reminders``: what people owe the transition work on a day (a milestone due soon or late,
+  an indicator not updated, minutes overdue, a decision past its deadline), which the
+  reminder digest gathers from every app and mails at intervals that do not nag.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -140,3 +143,33 @@ def open_data(part: OpenDataPart) -> None:
 def open_data_parts() -> list[OpenDataPart]:
     """The registered parts, by app name (the platform's own datasets come first)."""
     return [part for _app, part in sorted(_open_data.items())]
+
+
+@dataclass(frozen=True)
+class Due:
+    """One thing a person owes on a day. ``key`` is stable across days ("plan.milestone:42"):
+    the reminder digest remembers per key and person what it last sent. ``kind`` is "due_soon",
+    "late" or "not_updated"; ``due`` is the day it is or was due (for "not_updated", the day of
+    the last update). ``text`` is one line of the digest, written in the language active when
+    the provider is called (the digest calls it under the city's language)."""
+
+    key: str
+    recipient: int  # the person's user id
+    kind: str
+    due: date
+    text: str
+    url: str = ""
+
+
+DueProvider = Callable[["City", "date"], "Iterable[Due]"]
+_reminders: dict[str, DueProvider] = {}
+
+
+def reminders(app: str, provider: DueProvider) -> None:
+    _reminders[app] = provider
+
+
+def due(city: City, today: date) -> list[Due]:
+    """What every app says people owe on ``today``, app by app."""
+    return [item for _app, provider in sorted(_reminders.items())
+            for item in provider(city, today)]
