@@ -242,3 +242,24 @@ def test_a_threshold_set_by_the_office_rates_later_checks(city, people):
     _client(people["roads"]).post(BASE + f"{item.pk}/check/", {"estimate_t": "250"})
     item.refresh_from_db()
     assert item.relevance == Relevance.NEGATIVE_LOW
+
+
+# -- the Kranj demo ------------------------------------------------------------------------------
+
+def test_check_16_the_kranj_demo_has_checked_items_and_flags_the_harmful_hall(kranj):
+    from zerocity.budget import check_demo
+    from zerocity.budget.demo import load as load_budget
+
+    load_budget(kranj, actor="test")
+    first = check_demo.load(kranj, actor="test")
+    assert check_demo.load(kranj, actor="test") == first  # again: nothing changes
+    figures = stats(kranj, 2025)
+    assert figures["proposals"] == len(check_demo.PROPOSALS) == 7
+    assert figures["published"] == 5 and figures["unchecked"] == ["S-21/2025"]
+    assert [f["reference"] for f in figures["flagged"]] == ["NRP OB052-25-2801"]
+    assert {f["mitigation"].get("favourable") for f in figures["flagged"]} == {"100"}
+    assert "(illustrative)" in first
+    hall = Proposal.objects.get(city=kranj, reference="NRP OB052-25-2801")
+    assert describe(hall)["missing"] == ["the climate office's opinion"]
+    page = Client().get("/en/kranj/budget/checks/published/?year=2025").content.decode()
+    assert page.count("data-item=") == 5
