@@ -119,6 +119,11 @@ def years(city: City, *, published: bool = False) -> list[int]:
     return sorted(set(found.values_list("year", flat=True)), reverse=True)
 
 
+def departments(city: City) -> list[Department]:
+    """The departments a proposal may name, by name."""
+    return list(Department.objects.filter(city=city).order_by("name"))
+
+
 def year_proposals(city: City, year: int) -> list[Proposal]:
     return list(Proposal.objects.filter(city=city, year=year).select_related("department"))
 

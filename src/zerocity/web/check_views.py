@@ -21,7 +21,7 @@ from zerocity.budget.access import is_budget_office
 from zerocity.budget.models import EffectType, ProposalKind, Relevance
 from zerocity.core.access import city_staff, public
 from zerocity.core.errors import Conflict
-from zerocity.core.models import City, Department
+from zerocity.core.models import City
 from zerocity.web.check_forms import CheckForm, OpinionForm, RegisterForm, ThresholdForm
 from zerocity.web.http import private
 from zerocity.web.posted import posted
@@ -59,7 +59,7 @@ def proposals(request: HttpRequest, city: City) -> HttpResponse:
         "rows": rows, "stats": figures, "ratings": _rating_rows(figures),
         "threshold": checks.threshold(city), "is_office": is_budget_office(request.user, city),
         "kinds": ProposalKind.choices,
-        "departments": Department.objects.filter(city=city).order_by("name")}))
+        "departments": checks.departments(city)}))
 
 
 @city_staff
