@@ -263,3 +263,12 @@ def test_check_16_the_kranj_demo_has_checked_items_and_flags_the_harmful_hall(kr
     assert describe(hall)["missing"] == ["the climate office's opinion"]
     page = Client().get("/en/kranj/budget/checks/published/?year=2025").content.decode()
     assert page.count("data-item=") == 5
+
+
+def test_without_items_the_pages_say_so_for_the_citys_year(city, people):
+    this_year = city.calendar.today().year
+    page = _client(None).get(BASE + "published/?year=abc").content.decode()
+    assert 'data-empty="items"' in page and f'value="{this_year}" selected' in page
+    assert figure(page, "proposals") == "0"
+    staff = _client(people["roads"]).get(BASE).content.decode()
+    assert 'data-empty="proposals"' in staff and 'data-empty="flagged"' in staff

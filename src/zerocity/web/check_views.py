@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,11 +26,12 @@ from zerocity.web.http import private
 from zerocity.web.posted import posted
 
 
-def _year(request: HttpRequest, known: list[int]) -> int:
+def _year(request: HttpRequest, city: City, known: list[int]) -> int:
+    """The year asked for, else the latest with proposals, else the city's this year."""
     text = request.GET.get("year", "")
     if text.isascii() and text.isdigit() and len(text) == 4:
         return int(text)
-    return known[0] if known else timezone.localdate().year
+    return known[0] if known else city.calendar.today().year
 
 
 def _rating_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
@@ -49,7 +49,7 @@ def _office_only(request: HttpRequest, city: City, refusal: str) -> None:
 @require_GET
 def proposals(request: HttpRequest, city: City) -> HttpResponse:
     known = checks.years(city)
-    year = _year(request, known)
+    year = _year(request, city, known)
     rows = [checks.describe(p) | {"pk": p.pk, "kind_name": p.get_kind_display(),
                                   "relevance_name": p.get_relevance_display()}
             for p in checks.year_proposals(city, year)]
@@ -130,7 +130,7 @@ def publish(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 def published(request: HttpRequest, city: str) -> HttpResponse:
     city_obj = get_object_or_404(City, slug=city)
     known = checks.years(city_obj, published=True)
-    year = _year(request, known)
+    year = _year(request, city_obj, known)
     figures = checks.public_stats(city_obj, year)
     return render(request, "web/budget/checks_public.html", {
         "city": city_obj, "year": year, "years": sorted({year, *known}, reverse=True),
