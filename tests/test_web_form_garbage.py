@@ -215,6 +215,17 @@ ROUTES: dict[str, Route] = {
     # the city budget: tag proposals (refused as a message to who is not the climate office)
     "budget_tag_approve": Route("staff", _k(pk="tag_change")),
     "budget_tag_reject": Route("staff", _k(pk="tag_change"), texts=["reason"]),
+    # climate checks of new projects and council items
+    "budget_check_register": Route("staff", _k(), lambda o: {
+        "kind": "council_item", "reference": "FUZZ-2", "title": "Fuzz", "year": "2031"},
+        numbers=["year", "estimated_cost"], texts=["reference", "title", "nrp_code"]),
+    "budget_check_threshold": Route("staff", _k(), lambda o: {"threshold_t": "150"},
+                                    numbers=["threshold_t"]),
+    "budget_check_record": Route("staff", _k(pk="check"), lambda o: {"estimate_t": "5"},
+                                 numbers=["estimate_t"], texts=["justification", "effect_type"]),
+    "budget_check_opinion": Route("staff", _k(pk="check"), lambda o: {"opinion": "Fine."},
+                                  texts=["opinion"]),
+    "budget_check_publish": Route("staff", _k(pk="check")),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
@@ -326,6 +337,13 @@ def scene(kranj):  # type: ignore[no-untyped-def]
         actor="fuzz").version
     tag_change = propose_tags(city_budget.lines.get(), mitigation={"favourable": "100"},
                               reason="fuzz", actor="fuzz")
+    from zerocity.budget.checks import record_check, register_proposal
+    from zerocity.budget.services import set_budget_office
+
+    set_budget_office(kranj, "climate-office", actor="fuzz")  # ana.staff's department
+    check = record_check(register_proposal(kranj, kind="council_item", reference="FUZZ-1",
+                                           title="Fuzz", year=2031, actor="fuzz").proposal,
+                         "250", actor="fuzz")
     scene = {
         "feed": feed.pk, "scenario": scenario.pk,
         "proposal": Proposal.objects.filter(process__city=kranj).first().pk,
@@ -351,6 +369,7 @@ def scene(kranj):  # type: ignore[no-untyped-def]
         "action": action.code, "action_proposal": change.pk,
         "indicator": Indicator.objects.filter(plan__city=kranj).first().pk,
         "source": source.key, "token": token.pk, "tag_change": tag_change.pk,
+        "check": check.pk,
     }
     return scene, people
 

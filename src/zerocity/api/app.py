@@ -17,6 +17,7 @@ from ninja.openapi.schema import OpenAPISchema
 from zerocity.api import (
     budget,
     card,
+    climate_checks,
     data,
     engage,
     errors,
@@ -70,7 +71,8 @@ api = ZeroCityAPI(
     parser=errors.JsonParser(),
 )
 errors.install(api)
-for module in (inventory, plan, data, card, mobility, food, budget, engage, mobility_realtime,
+for module in (inventory, plan, data, card, mobility, food, budget, climate_checks, engage,
+               mobility_realtime,
                mobility_stats, mobility_optimise, mobility_loads, mobility_access,
                mobility_scenarios, mobility_fleet):
     api.add_router("", module.router)

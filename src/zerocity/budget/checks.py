@@ -104,6 +104,48 @@ def get_proposal(city: City, reference: str) -> Proposal:
     return proposal
 
 
+def proposal_at(city: City, pk: int) -> Proposal:
+    proposal = Proposal.objects.filter(city=city, pk=pk).select_related("department").first()
+    if proposal is None:
+        raise NotFound(gettext("No such proposal."))
+    return proposal
+
+
+def years(city: City, *, published: bool = False) -> list[int]:
+    """The years that have proposals (or published items), latest first."""
+    found = Proposal.objects.filter(city=city)
+    if published:
+        found = found.exclude(published_at=None)
+    return sorted(set(found.values_list("year", flat=True)), reverse=True)
+
+
+def departments(city: City) -> list[Department]:
+    """The departments a proposal may name, by name."""
+    return list(Department.objects.filter(city=city).order_by("name"))
+
+
+def year_proposals(city: City, year: int) -> list[Proposal]:
+    return list(Proposal.objects.filter(city=city, year=year).select_related("department"))
+
+
+def published_items(city: City, year: int) -> list[dict[str, Any]]:
+    """What the public reads: the year's published items, each as ``describe`` gives it."""
+    return [{**describe(p), "published_at": p.published_at}
+            for p in Proposal.objects.filter(city=city, year=year).exclude(published_at=None)
+            .select_related("department")]
+
+
+def public_stats(city: City, year: int) -> dict[str, Any]:
+    """The year's statistics as the public reads them: ``stats`` without the references of
+    items not yet published (counted instead) and without the flags, which name them."""
+    figures = stats(city, year)
+    return {**{k: v for k, v in figures.items() if k not in ("unchecked", "flagged")},
+            "unchecked": len(figures["unchecked"]),
+            "flagged": sum(1 for f in figures["flagged"]
+                           if Proposal.objects.filter(city=city, reference=f["reference"])
+                           .exclude(published_at=None).exists())}
+
+
 def missing(proposal: Proposal) -> list[str]:
     """What the item's climate check lacks before it may go forward."""
     if proposal.estimate_t is None:

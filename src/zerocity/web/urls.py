@@ -7,6 +7,7 @@ from zerocity.web import account_views as av
 from zerocity.web import budget_views as bv
 from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
+from zerocity.web import check_views as chv
 from zerocity.web import data_views as dv
 from zerocity.web import engage_views as ev
 from zerocity.web import fleet_views as flv
@@ -114,6 +115,17 @@ urlpatterns = [
     path("<slug:city>/budget/tags/", bv.tags, name="budget_tags"),
     path("<slug:city>/budget/tags/<int:pk>/approve/", bv.tag_approve, name="budget_tag_approve"),
     path("<slug:city>/budget/tags/<int:pk>/reject/", bv.tag_reject, name="budget_tag_reject"),
+    # climate checks of new projects and council items (docs/budget.md)
+    path("<slug:city>/budget/checks/", chv.proposals, name="budget_checks"),
+    path("<slug:city>/budget/checks/register/", chv.register, name="budget_check_register"),
+    path("<slug:city>/budget/checks/threshold/", chv.threshold, name="budget_check_threshold"),
+    path("<slug:city>/budget/checks/published/", chv.published, name="budget_checks_published"),
+    path("<slug:city>/budget/checks/<int:pk>/", chv.item, name="budget_check"),
+    path("<slug:city>/budget/checks/<int:pk>/check/", chv.record, name="budget_check_record"),
+    path("<slug:city>/budget/checks/<int:pk>/opinion/", chv.opinion,
+         name="budget_check_opinion"),
+    path("<slug:city>/budget/checks/<int:pk>/publish/", chv.publish,
+         name="budget_check_publish"),
     # the action plan: staff
     path("<slug:city>/plan/manage/", pv.dashboard, name="plan_dashboard"),
     path("<slug:city>/plan/manage/actions/", pv.action_list, name="plan_actions"),
