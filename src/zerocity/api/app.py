@@ -17,6 +17,7 @@ from ninja.openapi.schema import OpenAPISchema
 from zerocity.api import (
     budget,
     card,
+    contract,
     data,
     engage,
     errors,
@@ -70,7 +71,7 @@ api = ZeroCityAPI(
     parser=errors.JsonParser(),
 )
 errors.install(api)
-for module in (inventory, plan, data, card, mobility, food, budget, engage, mobility_realtime,
-               mobility_stats, mobility_optimise, mobility_loads, mobility_access,
-               mobility_scenarios, mobility_fleet):
+for module in (inventory, plan, data, card, mobility, food, budget, contract, engage,
+               mobility_realtime, mobility_stats, mobility_optimise, mobility_loads,
+               mobility_access, mobility_scenarios, mobility_fleet):
     api.add_router("", module.router)

@@ -116,6 +116,16 @@ def commitments(city_slug: str, *, today: date | None = None) -> dict[str, Any]:
     return {"city": plan.city.slug, "commitments": out}
 
 
+def public_commitments(city_slug: str) -> dict[str, Any]:
+    """What the public reads: the commitments without the record's internal keys."""
+    data = commitments(city_slug)
+    for c in data["commitments"]:
+        c.pop("id")
+        for v in c["versions"]:
+            v.pop("created_at")
+    return data
+
+
 def _signatory(s: Signatory) -> dict[str, Any]:
     return {"organisation": s.organisation, "representative": s.representative,
             "role": s.role, "signed_on": s.signed_on.isoformat(),
@@ -273,4 +283,6 @@ def investment_plan(city_slug: str) -> dict[str, Any]:
         "sources": [{**{k: v for k, v in s.items() if k != "amount"},
                      "amount": _money(s["amount"])} for s in data["sources"]],
         "budget_versions": {str(y): v.stage for y, v in data["versions"].items()},
+        "illustrative": any(v.illustrative for v in data["versions"].values())
+        or any(s.get("illustrative") for s in data["sources"]),
     }
