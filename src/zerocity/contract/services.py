@@ -25,7 +25,7 @@ from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_staff
-from zerocity.plan.models import Action, Commitment
+from zerocity.plan.models import Action, Commitment, Plan
 
 
 def _staff(by: Person | None, city: City) -> None:
@@ -49,6 +49,33 @@ def current_version(commitment: Commitment, *, by: Person | None = None,
         return latest
     return CommitmentVersion.objects.create(commitment=commitment, number=1,
                                             text=commitment.text, created_by=_label(by, actor))
+
+
+@transaction.atomic
+def add_commitment(plan: Plan, *, organisation: str, group: str, text: str,
+                   partner: bool = False, actions: list[str] | None = None,
+                   by: Person | None = None, actor: str = "") -> Commitment:
+    """A commitment of an organisation of the transition group, with its first version.
+    Adding it again changes nothing (a new wording is ``revise_commitment``)."""
+    _staff(by, plan.city)
+    if group not in Commitment.Group.values:
+        raise Conflict(gettext("Unknown group %(g)s.") % {"g": group})
+    if not (organisation.strip() and text.strip()):
+        raise Conflict(gettext("A commitment needs its organisation and its text."))
+    found = Action.objects.filter(plan=plan, code__in=actions or [])
+    missing = sorted(set(actions or []) - {a.code for a in found})
+    if missing:
+        raise Conflict(gettext("The plan has no action %(codes)s.")
+                       % {"codes": ", ".join(missing)})
+    row, created = Commitment.objects.get_or_create(
+        plan=plan, organisation=organisation.strip(), group=group,
+        defaults={"text": text.strip(), "partner": partner})
+    if created:
+        row.actions.set(list(found))
+        current_version(row, by=by, actor=actor)
+        audit.record("contract.commit", city=plan.city, user=by, actor=actor, obj=row,
+                     organisation=row.organisation)
+    return row
 
 
 @transaction.atomic
