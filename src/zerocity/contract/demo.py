@@ -97,9 +97,9 @@ def load(city: City, *, actor: str = "demo") -> str:
                                   f"{c.text}\n(ilustrativno)\n").encode(),
                         document_name="podnebna-pogodba-kranj.pdf", actor=actor)
         signed += 1
-    actions = {a.code: a for a in Action.objects.filter(plan=plan)}
+    by_code = {a.code: a for a in Action.objects.filter(plan=plan)}
     for code, kind, status, name, amount, reference in FUNDING:
-        add_funding(actions[code], year=2025, kind=kind, status=status, name=name,
+        add_funding(by_code[code], year=2025, kind=kind, status=status, name=name,
                     amount=amount, decision_reference=reference, illustrative=True,
                     actor=actor)
     for nrp, status, reference in DECISIONS:
