@@ -21,6 +21,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from zerocity.budget.calculations import share
 from zerocity.budget.models import BudgetLine, BudgetVersion, Stage
 from zerocity.contract.models import (
@@ -139,8 +141,8 @@ def commitment(city_slug: str, organisation: str, group: str | None = None) -> C
         qs = qs.filter(group=group)
     found = list(qs[:2])
     if len(found) != 1:
-        raise NotFound(("No commitment of %(org)s in %(city)s." if not found else
-                        "%(org)s has more than one commitment: name the group.")
+        raise NotFound((gettext("No commitment of %(org)s in %(city)s.") if not found else
+                        gettext("%(org)s has more than one commitment: name the group."))
                        % {"org": organisation, "city": city_slug})
     return found[0]
 
@@ -149,7 +151,8 @@ def action(city_slug: str, code: str) -> Action:
     found = Action.objects.select_related("plan__city", "field").filter(
         plan__city__slug=city_slug, code=code).first()
     if found is None:
-        raise NotFound(f"No action {code} in {city_slug}.")
+        raise NotFound(gettext("No action %(code)s in %(city)s.")
+                       % {"code": code, "city": city_slug})
     return found
 
 
