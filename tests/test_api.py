@@ -114,6 +114,10 @@ API_MATRIX = {
     ("get", "/api/v1/cities/{slug}/plan"): ("/api/v1/cities/kranj/plan", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/budget/{year}"): (
         "/api/v1/cities/kranj/budget/2025", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/contract"): (
+        "/api/v1/cities/kranj/contract", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/investment-plan"): (
+        "/api/v1/cities/kranj/investment-plan", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions"): (
         "/api/v1/cities/kranj/plan/actions", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions/{code}"): (
