@@ -137,33 +137,33 @@ def test_a_budget_lines_funding_source_reads_as_a_kind(text, kind):
 # -- table 1 ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_check_12_t1_export_reproduces_differdange_2025_7_35_percent(city, fmt, tmp_path):
-    contract_city(city)
-    # given Differdange's 2025 figures entered by hand (its IP-A1 table 1)
-    code, text = cli("budget-figure", "--city", "testville", "--year", "2024", "--basis",
+def test_check_12_t1_export_reproduces_differdange_2025_7_35_percent(db, fmt, tmp_path):
+    from zerocity.core.services import create_city
+
+    # given Differdange's 2025 figures of its IP-A1 table 1, entered (it has no tagged budget)
+    create_city("differdange", name="Differdange", country="LU", population=30000,
+                nuts3="LU000")
+    contract_city_plan_only(selectors_city("differdange"))
+    code, text = cli("budget-figure", "--city", "differdange", "--year", "2025", "--basis",
                      "approved", "--municipal", "243725621", "--climate", "17926000",
                      "--criterion", "EU taxonomy", "--source", "Differdange IP")
     assert code == 0, text
-    # (the 2025 of the tagged budget is in the city's table; Differdange's is asked of a
-    # second city below)
-    from zerocity.core.services import create_city
-
-    other = create_city("differdange", name="Differdange", country="LU", population=30000,
-                        nuts3="LU000")
-    contract_city_plan_only(other)
-    services.enter_budget_figure(other, year=2025, basis="approved",
-                                 municipal_budget="243725621", climate_budget="17926000",
-                                 criterion="EU taxonomy", source="Differdange IP",
-                                 actor="test")
+    # when T1 is exported
     out = tmp_path / f"t1.{fmt}"
     code, text = cli("export", "--city", "differdange", "--table", "T1", "--format", fmt,
                      "--output", str(out))
     assert code == 0, text
-    # then T1 reads EUR 17,926,000 of EUR 243,725,621 = 7.35 %
+    # then it reads EUR 17,926,000 of EUR 243,725,621 = 7.35 %
     assert tables.read("T1", out.read_bytes(), fmt) == [{
         "year": "2025", "basis": "approved", "municipal_budget_eur": "243725621.00",
         "climate_budget_eur": "17926000.00", "climate_share_pct": "7.35",
         "criterion": "EU taxonomy", "source": "Differdange IP"}]
+
+
+def selectors_city(slug):  # type: ignore[no-untyped-def]
+    from zerocity.core.models import City
+
+    return City.objects.get(slug=slug)
 
 
 def test_check_12_t1_is_fed_by_the_tagged_budget_where_there_is_one(town):

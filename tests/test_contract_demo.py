@@ -35,3 +35,11 @@ def test_the_kranj_demo_has_signed_commitments_and_a_financing_gap(kranj):
     t1 = tables.table("kranj", "T1")
     assert [r["year"] for r in t1] == ["2021", "2022", "2023", "2024", "2025"]
     assert t1[-1]["source"] == "budget 2025 adopted (illustrative)"
+    # and the pages show it, labelled illustrative
+    from django.test import Client
+
+    for lang in ("sl", "en"):
+        page = Client().get(f"/{lang}/kranj/plan/investment/financing/")
+        assert page.status_code == 200
+        assert 'data-illustrative="financing"' in page.content.decode()
+        assert Client().get(f"/{lang}/kranj/plan/contract/").status_code == 200

@@ -14,6 +14,11 @@ class CommitmentVersionAdmin(admin.ModelAdmin[CommitmentVersion]):
     list_display = ("commitment", "number", "created_by", "created_at")
     readonly_fields = ("created_by",)
 
+    def has_change_permission(self, request: object,
+                              obj: CommitmentVersion | None = None) -> bool:
+        # a signed version never changes (the model refuses too)
+        return obj is None or not obj.signatories.exists()
+
     def save_model(self, request: object, obj: CommitmentVersion, form: object,
                    change: bool) -> None:
         obj.created_by = obj.created_by or f"admin:{getattr(request, 'user', '')}"

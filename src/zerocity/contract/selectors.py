@@ -251,8 +251,8 @@ FIGURES = ("capex", "opex", "need", "secured", "applied", "planned", "cost_to_ot
 
 def _out(values: dict[str, Decimal]) -> dict[str, Any]:
     out: dict[str, Any] = {k: _money(values[k]) for k in FIGURES}
-    out["covered"] = _pct(share(values["secured"].copy_abs().min(values["need"]),
-                                values["need"], 1))
+    # money beyond the need covers it fully, not more
+    out["covered"] = _pct(share(min(values["secured"], values["need"]), values["need"], 1))
     return out
 
 
