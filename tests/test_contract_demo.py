@@ -15,8 +15,12 @@ def test_the_kranj_demo_has_signed_commitments_and_a_financing_gap(kranj):
     from zerocity.contract.demo import load
 
     load_budget(kranj, actor="test")
+    from zerocity.core.models import AuditLog
+
     first = load(kranj, actor="test")
+    records = AuditLog.objects.count()
     assert load(kranj, actor="test") == first  # loading again changes nothing
+    assert AuditLog.objects.count() == records
     data = selectors.commitments("kranj")["commitments"]
     organisations = {c["organisation"] for c in data}
     for name in ("Domplan d.d.", "Komunala Kranj d.o.o.", "Elektro Gorenjska d.d.",

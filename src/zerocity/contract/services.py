@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from zerocity.contract.models import (
@@ -26,6 +28,8 @@ from zerocity.core.errors import Conflict, PermissionDenied
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_staff
 from zerocity.plan.models import Action, Commitment, Plan
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _staff(by: Person | None, city: City) -> None:
@@ -142,6 +146,15 @@ def _money(text: str | Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+def _unchanged(rows: QuerySet[M], values: dict[str, Any]) -> M | None:
+    """The row when it already holds these values: entering the same again changes
+    nothing, and leaves no audit record."""
+    row = rows.select_for_update().first()
+    if row is not None and all(getattr(row, k) == v for k, v in values.items()):
+        return row
+    return None
+
+
 def _status(status: str, reference: str) -> str:
     if status not in FundingStatus.values:
         raise Conflict(gettext("Unknown funding status %(s)s.") % {"s": status})
@@ -164,11 +177,15 @@ def add_funding(action: Action, *, year: int, kind: str, status: str, name: str,
     _status(status, decision_reference)
     if not name.strip():
         raise Conflict(gettext("A funding source needs a name."))
+    values = {"city": city, "status": status, "amount": _money(amount),
+              "decision_reference": decision_reference.strip(), "illustrative": illustrative}
+    same = _unchanged(FundingSource.objects.filter(action=action, year=year, kind=kind,
+                                                   name=name.strip()), values)
+    if same is not None:
+        return same
     row, _created = FundingSource.objects.update_or_create(
         action=action, year=year, kind=kind, name=name.strip(),
-        defaults={"city": city, "status": status, "amount": _money(amount),
-                  "decision_reference": decision_reference.strip(),
-                  "illustrative": illustrative, "recorded_by": _label(by, actor)})
+        defaults={**values, "recorded_by": _label(by, actor)})
     audit.record("contract.funding", city=city, user=by, actor=actor, obj=row,
                  action_code=action.code, year=year, kind=kind, status=status,
                  amount=f"{row.amount}")
@@ -189,10 +206,14 @@ def record_decision(city: City, *, nrp_code: str, kind: str, status: str,
     if status == FundingStatus.PLANNED:
         raise Conflict(gettext("Without a decision or an application the money is planned: "
                                "there is nothing to record."))
+    values = {"status": status, "decision_reference": decision_reference.strip()}
+    same = _unchanged(FundingDecision.objects.filter(city=city, nrp_code=nrp_code.strip(),
+                                                     kind=kind), values)
+    if same is not None:
+        return same
     row, _created = FundingDecision.objects.update_or_create(
         city=city, nrp_code=nrp_code.strip(), kind=kind,
-        defaults={"status": status, "decision_reference": decision_reference.strip(),
-                  "recorded_by": _label(by, actor)})
+        defaults={**values, "recorded_by": _label(by, actor)})
     audit.record("contract.decision", city=city, user=by, actor=actor, obj=row,
                  nrp_code=row.nrp_code, kind=kind, status=status)
     return row
@@ -212,11 +233,13 @@ def enter_budget_figure(city: City, *, year: int, basis: str, municipal_budget: 
     if climate < 0 or climate > municipal:
         raise Conflict(gettext("The climate budget lies between zero and the municipal "
                                "budget."))
+    values = {"basis": basis, "municipal_budget": municipal,
+              "climate_budget": climate.quantize(Decimal("0.01")),
+              "criterion": criterion.strip(), "source": source}
+    same = _unchanged(BudgetFigure.objects.filter(city=city, year=year), values)
+    if same is not None:
+        return same
     row, _created = BudgetFigure.objects.update_or_create(
-        city=city, year=year,
-        defaults={"basis": basis, "municipal_budget": municipal,
-                  "climate_budget": climate.quantize(Decimal("0.01")),
-                  "criterion": criterion.strip(), "source": source,
-                  "recorded_by": _label(by, actor)})
+        city=city, year=year, defaults={**values, "recorded_by": _label(by, actor)})
     audit.record("contract.budget_figure", city=city, user=by, actor=actor, obj=row, year=year)
     return row
