@@ -314,3 +314,17 @@ def test_only_staff_change_the_contract(town):
                                  by=citizen)
     assert services.add_funding(town["cycling"], year=2025, kind="eu", status="planned",
                                 name="x", amount="1", by=staff).pk
+
+
+def test_a_commitment_is_added_on_the_command_line_with_its_actions(town):
+    code, text = cli("commitment-add", "--city", "testville", "--organisation", "Arriva",
+                     "--group", "transport", "--text", "Electric buses.", "--partner",
+                     "--action", "5.1")
+    assert code == 0, text
+    c = next(c for c in selectors.commitments("testville")["commitments"]
+             if c["organisation"] == "Arriva")
+    assert (c["partner"], c["version"], [a["code"] for a in c["actions"]]) == (
+        True, 1, ["5.1"])
+    code, text = cli("commitment-add", "--city", "testville", "--organisation", "X",
+                     "--group", "energy", "--text", "t", "--action", "9.9")
+    assert code == 1 and "9.9" in text

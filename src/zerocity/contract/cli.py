@@ -58,6 +58,26 @@ def signatory_add(city_slug: str, organisation: str, group: str | None,
                f"{row.version.number} on {row.signed_on}, sha256 {row.document_sha256}")
 
 
+@contract.command("commitment-add")
+@city_opt
+@click.option("--organisation", required=True)
+@click.option("--group", type=click.Choice(["energy", "transport", "waste", "green",
+                                           "construction"]), required=True)
+@click.option("--text", required=True)
+@click.option("--partner", is_flag=True, help="Outside the city administration.")
+@click.option("--action", "actions", multiple=True, help="A plan action it covers (repeat).")
+@handles_errors
+def commitment_add(city_slug: str, organisation: str, group: str, text: str, partner: bool,
+                   actions: tuple[str, ...]) -> None:
+    """Add a commitment of an organisation of the transition group (its first version)."""
+    from zerocity.contract.services import add_commitment
+    from zerocity.plan.selectors import plan_for_city
+
+    row = add_commitment(plan_for_city(city_slug), organisation=organisation, group=group,
+                         text=text, partner=partner, actions=list(actions), actor=ACTOR)
+    click.echo(f"{row.organisation} ({row.group}): {row.actions.count()} actions")
+
+
 @contract.command("revise")
 @city_opt
 @click.option("--organisation", required=True)
