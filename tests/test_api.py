@@ -116,6 +116,10 @@ API_MATRIX = {
         "/api/v1/cities/kranj/budget/2025", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/climate-checks/{year}"): (
         "/api/v1/cities/kranj/climate-checks/2025", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/contract"): (
+        "/api/v1/cities/kranj/contract", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/investment-plan"): (
+        "/api/v1/cities/kranj/investment-plan", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions"): (
         "/api/v1/cities/kranj/plan/actions", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions/{code}"): (

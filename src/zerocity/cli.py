@@ -13,6 +13,7 @@ import click
 
 from zerocity.budget.cli import budget
 from zerocity.card.cli import card
+from zerocity.contract.cli import contract
 from zerocity.core.cli import ACTOR, city, handles_errors, user
 from zerocity.data.cli import data
 from zerocity.engage.cli import engage
@@ -52,8 +53,8 @@ def main() -> None:
     _setup()
 
 
-for group in (city, user, inventory, factor, plan, data, card, mobility, food, budget, engage,
-              worker, backup, restore):
+for group in (city, user, inventory, factor, plan, data, card, mobility, food, budget, contract,
+              engage, worker, backup, restore):
     main.add_command(group)
 
 

@@ -18,6 +18,7 @@ from zerocity.api import (
     budget,
     card,
     climate_checks,
+    contract,
     data,
     engage,
     errors,
@@ -71,8 +72,7 @@ api = ZeroCityAPI(
     parser=errors.JsonParser(),
 )
 errors.install(api)
-for module in (inventory, plan, data, card, mobility, food, budget, climate_checks, engage,
-               mobility_realtime,
-               mobility_stats, mobility_optimise, mobility_loads, mobility_access,
-               mobility_scenarios, mobility_fleet):
+for module in (inventory, plan, data, card, mobility, food, budget, climate_checks, contract,
+               engage, mobility_realtime, mobility_stats, mobility_optimise, mobility_loads,
+               mobility_access, mobility_scenarios, mobility_fleet):
     api.add_router("", module.router)

@@ -154,6 +154,10 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
 
         # a few projects and council items with their climate checks, one flagged
         report.append(load_checks(city, actor=actor))
+        from zerocity.contract.demo import load as load_contract
+
+        # the contract's commitments signed, its funding sources and financing gap
+        report.append(load_contract(city, actor=actor))
     from zerocity.food.demo import load as load_food
 
     report.extend(load_food(city, actor=actor, history=readings))

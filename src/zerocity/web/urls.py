@@ -8,6 +8,7 @@ from zerocity.web import budget_views as bv
 from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
 from zerocity.web import check_views as chv
+from zerocity.web import contract_views as ctv
 from zerocity.web import data_views as dv
 from zerocity.web import engage_views as ev
 from zerocity.web import fleet_views as flv
@@ -108,6 +109,11 @@ urlpatterns = [
     path("<slug:city>/plan/actions/<str:code>/", pv.action_detail, name="plan_action"),
     path("<slug:city>/plan/indicators/", pv.indicators, name="plan_indicators"),
     path("<slug:city>/plan/investment/", pv.investment, name="plan_investment"),
+    # the Climate City Contract: commitments and the investment plan's gap (docs/contract.md)
+    path("<slug:city>/plan/contract/", ctv.contract, name="contract"),
+    path("<slug:city>/plan/investment/financing/", ctv.financing, name="contract_financing"),
+    path("<slug:city>/plan/investment/financing/<str:name>.<str:fmt>", ctv.table_download,
+         name="contract_table"),
     path("<slug:city>/plan/explorer/", pv.explorer, name="plan_explorer"),
     path("<slug:city>/plan/explorer.json", pv.explorer_data, name="plan_explorer_data"),
     # the city budget tagged for the climate (docs/budget.md)
