@@ -267,3 +267,25 @@ def test_check_24_a_pb_project_tagged_favourable_counts_once_even_as_an_nrp_line
     # and a department may not link it
     with pytest.raises(PermissionDenied):
         link_pb_project(line_at(version, 2), pb_project(city, "1"), by=people["roads"])
+
+
+def test_the_demo_seeds_its_rules_and_they_agree_with_its_tagged_budget(city):
+    from zerocity.budget.demo import RULES, load
+
+    # given the demo budget with its rules, loaded twice
+    load(city, actor="demo")
+    load(city, actor="demo")
+    version = budget_version("testville", 2025)
+    # then every rule is there once, and where a rule proposes tags, the demo's lines have
+    # them: nothing is left to suggest on the tagged budget
+    code, out = cli("rules", "--city", "testville", "--format", "json")
+    assert len(json.loads(out)) == len(RULES) >= 12
+    assert suggestions(version) == {}
+    # and on an untagged copy, each rule's lines get its suggestion or its question
+    fresh = {s.line.key: s for s in suggestions(version, [
+        type(x)(**{**{f.attname: getattr(x, f.attname) for f in x._meta.concrete_fields},
+                   "mitigation": {}, "adaptation": {}}) for x in version.lines.all()
+        if x.in_scope]).values()}
+    asked = {s.rule.pair for s in fresh.values() if s.question}
+    assert "PPR 13029003 × konto 4201" in asked
+    assert any(s.tags["mitigation"] == {"unfavourable": "100"} for s in fresh.values())

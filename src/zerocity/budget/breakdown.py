@@ -141,8 +141,11 @@ class Suggestion:
 
     @property
     def current(self) -> bool:
-        """The line already has the tags the rule proposes."""
-        return (not self.question and self.line.mitigation == self.rule.mitigation
+        """The line already has the tags the rule proposes (or, for a question, tags on both
+        axes: it was answered)."""
+        if self.question:
+            return bool(self.line.mitigation and self.line.adaptation)
+        return (self.line.mitigation == self.rule.mitigation
                 and self.line.adaptation == self.rule.adaptation)
 
 
