@@ -68,3 +68,23 @@ def may_tag_line(user: Any, line: Any) -> bool:
 def may_keep_rules(user: Any, city: City) -> bool:
     """The climate office writes the tag rules."""
     return is_budget_office(user, city)
+
+
+def may_import(user: Any, city: City) -> bool:
+    """The climate office and administrators import a budget."""
+    return is_budget_office(user, city)
+
+
+def taggable_lines(user: Any, version: Any) -> list[Any]:
+    """The version's in-scope lines that ``user`` may tag: all of them for the climate office
+    (and where the city has named no department's lines), else their departments' own."""
+    from zerocity.budget.breakdown import department_lines
+    from zerocity.budget.models import BudgetResponsibility
+
+    city = version.city
+    if not may_propose(user, city):
+        return []
+    if is_budget_office(user, city) or not BudgetResponsibility.objects.filter(
+            city=city).exists():
+        return list(version.lines.filter(in_scope=True))
+    return department_lines(version, own_departments(user, city))

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from zerocity.budget.calculations import TAGS, largest_remainder, share, split_amount
 from zerocity.budget.models import (
     AXES,
@@ -17,10 +19,29 @@ from zerocity.budget.models import (
     BudgetResponsibility,
     BudgetVersion,
     ChangeState,
+    Stage,
     TagChange,
     TagRule,
 )
 from zerocity.budget.rules import best_rule
+
+# the policy areas (PPP) of the programme classification of municipal budgets (UL RS 57/05)
+POLICY_AREAS = {
+    "01": _("Political system"), "02": _("Economic and fiscal administration"),
+    "03": _("Foreign policy and international aid"),
+    "04": _("Common administrative services and general public services"),
+    "05": _("Science and the information society"), "06": _("Local self-government"),
+    "07": _("Defence and emergencies"), "08": _("Internal affairs and safety"),
+    "10": _("Labour market and working conditions"),
+    "11": _("Agriculture, forestry and fisheries"),
+    "12": _("Production and distribution of energy resources"),
+    "13": _("Transport, transport infrastructure and communications"),
+    "14": _("Economy"), "15": _("Protection of the environment and natural heritage"),
+    "16": _("Spatial planning and housing and municipal services"), "17": _("Health care"),
+    "18": _("Culture, sport and non-governmental organisations"), "19": _("Education"),
+    "20": _("Social security"), "22": _("Public debt service"),
+    "23": _("Intervention programmes and obligations"),
+}
 
 # the programme classification's levels (UL RS 57/05): a PPP is the PPR's first two digits,
 # a GPR its first four
@@ -188,3 +209,22 @@ def department_lines(version: BudgetVersion, department_ids: Iterable[int]) -> l
     """The version's in-scope lines that the departments answer for."""
     areas = responsibilities(department_ids)
     return [line for line in version.lines.filter(in_scope=True) if owns(areas, line)]
+
+
+def draft_versions(city_id: int) -> list[BudgetVersion]:
+    """The city's versions not yet published (the ones still tagged), newest year first."""
+    order = [s.value for s in Stage]
+    return sorted(BudgetVersion.objects.filter(city_id=city_id, published_at=None),
+                  key=lambda v: (-v.year, order.index(v.stage)))
+
+
+def city_line(city_id: int, pk: int) -> BudgetLine:
+    from django.utils.translation import gettext
+
+    from zerocity.core.errors import NotFound
+
+    line = BudgetLine.objects.select_related("version__city").filter(
+        version__city_id=city_id, pk=pk).first()
+    if line is None:
+        raise NotFound(gettext("The budget has no line %(row)s.") % {"row": pk})
+    return line

@@ -194,9 +194,8 @@ def load(city: City, *, actor: str = "demo") -> str:
     """The budget imported, the climate office as the budget office, and published."""
     from zerocity.budget.selectors import budget_version, report
     from zerocity.budget.services import import_budget, publish_budget, set_budget_office
-    from zerocity.core.services import ensure_department
-
     from zerocity.budget.tagging import add_tag_rule, assign_lines
+    from zerocity.core.services import ensure_department
 
     ensure_department(city, "climate-office", "Climate office")
     set_budget_office(city, "climate-office", actor=actor)
