@@ -224,8 +224,8 @@ def test_the_report_by_policy_area_and_by_department_on_the_worked_example(city)
 # -- check 24: a participatory-budget project counted once -------------------------------
 
 def pb_project(city, cost: str = "50000"):  # type: ignore[no-untyped-def]
-    from zerocity.engage.services import participation
     from zerocity.engage.models import Budget, Project
+    from zerocity.engage.services import participation
 
     process = participation.create_process(city, f"pb-{cost}", "Participatory budget 2025")
     pb = Budget.objects.create(process=process, title="Testville 2025",
