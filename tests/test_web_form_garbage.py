@@ -215,6 +215,14 @@ ROUTES: dict[str, Route] = {
     # the city budget: tag proposals (refused as a message to who is not the climate office)
     "budget_tag_approve": Route("staff", _k(pk="tag_change")),
     "budget_tag_reject": Route("staff", _k(pk="tag_change"), texts=["reason"]),
+    # a budget's import and a department's tagging (a suggestion confirmed, tags proposed)
+    "budget_import": Route("staff", _k(), lambda o: {"year": "2031", "stage": "adopted"},
+                           numbers=["year"]),
+    "budget_line_confirm": Route("staff", _k(pk="budget_line")),
+    "budget_line_propose": Route("staff", _k(pk="budget_line"), lambda o: {
+        "mitigation": "favourable", "reason": "r"}, numbers=[
+        "mitigation_pct", "mitigation2_pct", "adaptation_pct", "adaptation2_pct"],
+        texts=["reason"]),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
@@ -327,6 +335,7 @@ def scene(kranj):  # type: ignore[no-untyped-def]
     tag_change = propose_tags(city_budget.lines.get(), mitigation={"favourable": "100"},
                               reason="fuzz", actor="fuzz")
     scene = {
+        "budget_line": city_budget.lines.get().pk,
         "feed": feed.pk, "scenario": scenario.pk,
         "proposal": Proposal.objects.filter(process__city=kranj).first().pk,
         "comment": Comment.objects.filter(proposal__process__city=kranj).first().pk,
