@@ -113,8 +113,11 @@ def by_policy_area(version: BudgetVersion, decimals: int = 2) -> dict[str, list[
     """Per policy area (PPP), main programme (GPR) and sub-programme (PPR): its total, its
     in-scope base and the shares of each tag per axis on that base."""
     lines = list(version.lines.all())
-    return {level: _grouped(lines, lambda line, n=digits: line.ppr[:n], None, decimals)
-            for level, digits in LEVELS}
+    return {level: _grouped(lines, _prefix(digits), None, decimals) for level, digits in LEVELS}
+
+
+def _prefix(digits: int) -> Callable[[BudgetLine], str]:
+    return lambda line: line.ppr[:digits]
 
 
 def by_department(version: BudgetVersion, decimals: int = 2) -> list[dict[str, Any]]:
@@ -166,8 +169,8 @@ class Suggestion:
         axes: it was answered)."""
         if self.question:
             return bool(self.line.mitigation and self.line.adaptation)
-        return (self.line.mitigation == self.rule.mitigation
-                and self.line.adaptation == self.rule.adaptation)
+        return bool(self.line.mitigation == self.rule.mitigation
+                    and self.line.adaptation == self.rule.adaptation)
 
 
 def tag_rules(city_id: int) -> list[TagRule]:

@@ -28,8 +28,11 @@ class BudgetImportForm(forms.Form):
 
 
 TAG_CHOICES = [("", "—"), *Tag.choices]
-PERCENT = {"min_value": Decimal("0.01"), "max_value": Decimal(100), "max_digits": 5,
-           "decimal_places": 2}
+
+
+def _percent(label: Any) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, min_value=Decimal("0.01"),
+                              max_value=Decimal(100), max_digits=5, decimal_places=2)
 
 
 class LineTagsForm(forms.Form):
@@ -37,17 +40,15 @@ class LineTagsForm(forms.Form):
     left blank keeps its tags."""
 
     mitigation = forms.ChoiceField(label=_("Mitigation"), choices=TAG_CHOICES, required=False)
-    mitigation_pct = forms.DecimalField(label=_("Mitigation, %"), required=False, **PERCENT)
+    mitigation_pct = _percent(_("Mitigation, %"))
     mitigation2 = forms.ChoiceField(label=_("Mitigation, second tag"), choices=TAG_CHOICES,
                                     required=False)
-    mitigation2_pct = forms.DecimalField(label=_("Mitigation, second tag, %"), required=False,
-                                         **PERCENT)
+    mitigation2_pct = _percent(_("Mitigation, second tag, %"))
     adaptation = forms.ChoiceField(label=_("Adaptation"), choices=TAG_CHOICES, required=False)
-    adaptation_pct = forms.DecimalField(label=_("Adaptation, %"), required=False, **PERCENT)
+    adaptation_pct = _percent(_("Adaptation, %"))
     adaptation2 = forms.ChoiceField(label=_("Adaptation, second tag"), choices=TAG_CHOICES,
                                     required=False)
-    adaptation2_pct = forms.DecimalField(label=_("Adaptation, second tag, %"), required=False,
-                                         **PERCENT)
+    adaptation2_pct = _percent(_("Adaptation, second tag, %"))
     reason = forms.CharField(label=_("Reason"), max_length=2000)
 
     def clean(self) -> dict[str, Any]:

@@ -72,8 +72,8 @@ def budget_import_page(request: HttpRequest, city: City) -> HttpResponseBase:
 
 
 def _version(versions: list[BudgetVersion], pk: str | None) -> BudgetVersion | None:
-    chosen = [v for v in versions if str(v.pk) == pk]
-    return (chosen or versions or [None])[0]
+    chosen = [v for v in versions if str(v.pk) == pk] or versions
+    return chosen[0] if chosen else None
 
 
 def _rows(request: HttpRequest, version: BudgetVersion, show: str) -> list[dict[str, Any]]:
