@@ -66,7 +66,7 @@ class _Sum:
     per_axis: dict[str, dict[str, Decimal]] = field(
         default_factory=lambda: {axis: dict.fromkeys(TAGS, Decimal(0)) for axis in AXES})
     untagged: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(AXES, Decimal(0)))
-    name: str = ""
+    name: str | None = None
 
     def add(self, line: BudgetLine) -> None:
         self.total += line.amount
@@ -83,9 +83,7 @@ class _Sum:
                 self.per_axis[axis][tag] += part
 
     def out(self, code: str, decimals: int) -> dict[str, Any]:
-        row: dict[str, Any] = {"code": code}
-        if self.name:
-            row["name"] = self.name
+        row: dict[str, Any] = {"code": code, "name": self.name}
         row.update({"total": f"{self.total:.2f}", "in_scope": f"{self.in_scope:.2f}"})
         untagged = {}
         for axis in AXES:
@@ -103,7 +101,7 @@ def _grouped(lines: Iterable[BudgetLine], key: Callable[[BudgetLine], str],
     sums: dict[str, _Sum] = {}
     for line in lines:
         s = sums.setdefault(key(line), _Sum())
-        if name is not None and not s.name:
+        if name is not None and s.name is None:
             s.name = name(line)
         s.add(line)
     return [sums[code].out(code, decimals) for code in sorted(sums)]
