@@ -215,8 +215,8 @@ ROUTES: dict[str, Route] = {
     # the city budget: tag proposals (refused as a message to who is not the climate office)
     "budget_tag_approve": Route("staff", _k(pk="tag_change")),
     "budget_tag_reject": Route("staff", _k(pk="tag_change"), texts=["reason"]),
-    # a budget's import and a department's tagging (a suggestion confirmed, tags proposed)
-    "budget_import": Route("staff", _k(), lambda o: {"year": "2031", "stage": "adopted"},
+    # a budget's import (the climate office or an administrator) and a department's tagging
+    "budget_import": Route("admin", _k(), lambda o: {"year": "2031", "stage": "adopted"},
                            numbers=["year"]),
     "budget_line_confirm": Route("staff", _k(pk="budget_line")),
     "budget_line_propose": Route("staff", _k(pk="budget_line"), lambda o: {
