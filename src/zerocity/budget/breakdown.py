@@ -229,3 +229,9 @@ def city_line(city_id: int, pk: int) -> BudgetLine:
     if line is None:
         raise NotFound(gettext("The budget has no line %(row)s.") % {"row": pk})
     return line
+
+
+def waiting_proposals(version: BudgetVersion) -> dict[int | None, TagChange]:
+    """The proposals waiting for the climate office, by line id."""
+    return {c.line_id: c for c in TagChange.objects.filter(version=version,
+                                                           state=ChangeState.PROPOSED)}

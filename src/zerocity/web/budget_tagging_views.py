@@ -16,13 +16,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from zerocity.budget import tagging
 from zerocity.budget.access import is_budget_office, may_import, taggable_lines
-from zerocity.budget.breakdown import city_line, draft_versions, suggestions
+from zerocity.budget.breakdown import (
+    city_line,
+    draft_versions,
+    suggestions,
+    waiting_proposals,
+)
 from zerocity.budget.importing import ImportRejected
-from zerocity.budget.models import BudgetVersion, ChangeState, Stage, TagChange
+from zerocity.budget.models import BudgetVersion, Stage
 from zerocity.budget.selectors import line_label
 from zerocity.budget.services import import_budget
 from zerocity.core.access import city_staff
-from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.web.budget_forms import BudgetImportForm, LineTagsForm, split
 from zerocity.web.budget_views import _tags_text
@@ -52,10 +57,8 @@ def budget_import_page(request: HttpRequest, city: City) -> HttpResponseBase:
                     city, data["year"], data["stage"], upload.read(), filename=upload.name,
                     totals=totals.read() if totals else None,
                     totals_filename=totals.name if totals else "", by=request.user)
-            except ImportRejected as exc:
+            except ImportRejected as exc:  # (a published version: a message, web.refusals)
                 errors, status = exc.errors, 400
-            except Conflict as exc:
-                errors, status = [str(exc)], 409
             else:
                 if result.unchanged:
                     messages.info(request, _("Nothing changed: this file was already "
@@ -79,8 +82,7 @@ def _version(versions: list[BudgetVersion], pk: str | None) -> BudgetVersion | N
 def _rows(request: HttpRequest, version: BudgetVersion, show: str) -> list[dict[str, Any]]:
     lines = taggable_lines(request.user, version)
     found = suggestions(version, lines)
-    waiting = {c.line_id: c for c in TagChange.objects.filter(
-        version=version, state=ChangeState.PROPOSED)}
+    waiting = waiting_proposals(version)
     rows = []
     for line in lines:
         tagged = bool(line.mitigation and line.adaptation)
