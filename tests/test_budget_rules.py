@@ -272,9 +272,13 @@ def test_check_24_a_pb_project_tagged_favourable_counts_once_even_as_an_nrp_line
 def test_the_demo_seeds_its_rules_and_they_agree_with_its_tagged_budget(city):
     from zerocity.budget.demo import RULES, load
 
-    # given the demo budget with its rules, loaded twice
+    from zerocity.core.models import AuditLog
+
+    # given the demo budget with its rules, loaded twice: the second load changes nothing
     load(city, actor="demo")
+    before = AuditLog.objects.count()
     load(city, actor="demo")
+    assert AuditLog.objects.count() == before
     version = budget_version("testville", 2025)
     # then every rule is there once, and where a rule proposes tags, the demo's lines have
     # them: nothing is left to suggest on the tagged budget
