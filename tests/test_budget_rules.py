@@ -271,7 +271,6 @@ def test_check_24_a_pb_project_tagged_favourable_counts_once_even_as_an_nrp_line
 
 def test_the_demo_seeds_its_rules_and_they_agree_with_its_tagged_budget(city):
     from zerocity.budget.demo import RULES, load
-
     from zerocity.core.models import AuditLog
 
     # given the demo budget with its rules, loaded twice: the second load changes nothing
