@@ -226,6 +226,14 @@ ROUTES: dict[str, Route] = {
     "budget_check_opinion": Route("staff", _k(pk="check"), lambda o: {"opinion": "Fine."},
                                   texts=["opinion"]),
     "budget_check_publish": Route("staff", _k(pk="check")),
+    # a budget's import (the climate office or an administrator) and a department's tagging
+    "budget_import": Route("admin", _k(), lambda o: {"year": "2031", "stage": "adopted"},
+                           numbers=["year"]),
+    "budget_line_confirm": Route("staff", _k(pk="budget_line")),
+    "budget_line_propose": Route("staff", _k(pk="budget_line"), lambda o: {
+        "mitigation": "favourable", "reason": "r"}, numbers=[
+        "mitigation_pct", "mitigation2_pct", "adaptation_pct", "adaptation2_pct"],
+        texts=["reason"]),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
@@ -345,6 +353,7 @@ def scene(kranj):  # type: ignore[no-untyped-def]
                                            title="Fuzz", year=2031, actor="fuzz").proposal,
                          "250", actor="fuzz")
     scene = {
+        "budget_line": city_budget.lines.get().pk,
         "feed": feed.pk, "scenario": scenario.pk,
         "proposal": Proposal.objects.filter(process__city=kranj).first().pk,
         "comment": Comment.objects.filter(proposal__process__city=kranj).first().pk,

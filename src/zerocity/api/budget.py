@@ -63,6 +63,37 @@ class ActionFunding(Schema):
     gap: Exact | None
 
 
+class Part(Schema):
+    code: str = Field(description="The PPP, GPR or PPR code, or the direct user's (PU)")
+    name: str | None = Field(description="The direct user's name; null for a programme")
+    total: Exact
+    in_scope: Exact = Field(description="The base of the part's shares")
+    mitigation: Axis
+    adaptation: Axis
+    untagged: Untagged
+    green_share: str | None = Field(description="Null when nothing of the part is in scope")
+
+
+class PolicyAreas(Schema):
+    ppp: list[Part] = Field(description="Per policy area (2 digits)")
+    gpr: list[Part] = Field(description="Per main programme (4 digits)")
+    ppr: list[Part] = Field(description="Per sub-programme (8 digits)")
+
+
+class ParticipatoryProject(Schema):
+    project: int
+    title: str
+    budget: str = Field(description="The participatory budget it was chosen in")
+    cost: Exact
+    line: str = Field(description="The key of the budget line that pays for it")
+    row: int
+    amount: Exact = Field(description="The line's amount: counted once, through the line")
+    nrp_code: str
+    in_scope: bool
+    mitigation: dict[str, str]
+    adaptation: dict[str, str]
+
+
 class BudgetReport(Schema):
     city: str
     year: int
@@ -84,6 +115,10 @@ class BudgetReport(Schema):
     trend: Trend | None = Field(description="Against the year before (its same stage, else "
                                 "its latest)")
     actions: list[ActionFunding] = Field(description="Each plan action the lines fund")
+    by_policy_area: PolicyAreas
+    by_department: list[Part] = Field(description="Per direct budget user (PU)")
+    participatory: list[ParticipatoryProject] = Field(
+        description="The participatory budget's projects the lines pay for (check 24)")
 
 
 @router.get("/api/v1/cities/{slug}/budget/{year}", response={200: BudgetReport, **ERRORS},

@@ -348,3 +348,138 @@ def checks_stats(city_slug: str, year: int, fmt: str) -> None:
         click.echo(f"  {rating:16}{row['count']:>6}{row['share']:>9} %")
     for flag in data["flagged"]:
         click.echo(f"flagged: {flag['message']}")
+
+
+# -- tag rules on classification pairs (docs/budget.md "Tag rules") ---------------------------
+
+def _rule_json(rule: Any) -> dict[str, Any]:
+    return {"id": rule.pk, "pair": rule.pair, "ppr": rule.ppr, "pp_code": rule.pp_code,
+            "cofog": rule.cofog, "konto": rule.konto, "mitigation": rule.mitigation,
+            "adaptation": rule.adaptation, "question": rule.question,
+            "rationale": rule.rationale}
+
+
+@budget.command("rules-add")
+@city_opt
+@click.option("--ppr", default="", help="Programme code prefix: a PPP (2 digits), GPR (4) or "
+              "PPR (8).")
+@click.option("--pp", "pp_code", default="", help="A budget item (PP), exactly.")
+@click.option("--cofog", default="", help="A COFOG function prefix.")
+@click.option("--konto", default="", help="An account prefix (4201, 402201).")
+@click.option("--mitigation", help="A tag, or a split: very_favourable:60,neutral:40")
+@click.option("--adaptation", help="A tag, or a split.")
+@click.option("--question", default="", help="Ask this instead of proposing tags.")
+@click.option("--rationale", default="")
+@handles_errors
+def rules_add(city_slug: str, ppr: str, pp_code: str, cofog: str, konto: str,
+              mitigation: str | None, adaptation: str | None, question: str,
+              rationale: str) -> None:
+    """Add (or replace) the tag rule of a classification pair."""
+    from zerocity.budget.tagging import add_tag_rule
+    from zerocity.core.selectors import get_city
+
+    rule, changed = add_tag_rule(get_city(city_slug), ppr=ppr, pp_code=pp_code, cofog=cofog,
+                                 konto=konto, mitigation=_split(mitigation),
+                                 adaptation=_split(adaptation), question=question,
+                                 rationale=rationale, actor=ACTOR)
+    click.echo(f"rule {rule.pk} {rule.pair}: " + ("saved" if changed else "unchanged"))
+
+
+@budget.command("rules")
+@city_opt
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table",
+              show_default=True)
+@handles_errors
+def rules_list(city_slug: str, fmt: str) -> None:
+    """The city's tag rules."""
+    from zerocity.budget.breakdown import tag_rules
+    from zerocity.core.selectors import get_city
+
+    rules = tag_rules(get_city(city_slug).pk)
+    if fmt == "json":
+        click.echo(json.dumps([_rule_json(r) for r in rules], indent=2, ensure_ascii=False))
+        return
+    for r in rules:
+        said = (f"ask: {r.question}" if r.question
+                else f"mitigation {r.mitigation}, adaptation {r.adaptation}: {r.rationale}")
+        click.echo(f"{r.pk:>4} {r.pair}: {said}")
+
+
+@budget.command("rules-apply")
+@_version_opts
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table",
+              show_default=True)
+@handles_errors
+def rules_apply(city_slug: str, year: int, stage: str, fmt: str) -> None:
+    """The rules' suggestions for the version's in-scope lines (nothing is changed: a
+    department confirms each, `budget rules-confirm`)."""
+    from zerocity.budget.breakdown import suggestions
+    from zerocity.budget.selectors import budget_version
+
+    found = suggestions(budget_version(city_slug, year, stage))
+    rows = [{"row": s.line.row, "line": s.line.key, "amount": f"{s.line.amount:.2f}",
+             "rule": s.rule.pk, "pair": s.rule.pair, "mitigation": s.rule.mitigation,
+             "adaptation": s.rule.adaptation, "question": s.question,
+             "rationale": s.rule.rationale, "pending": s.pending}
+            for s in sorted(found.values(), key=lambda s: s.line.row)]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        said = (f"ask: {r['question']}" if r["question"]
+                else f"mitigation {r['mitigation']}, adaptation {r['adaptation']}")
+        click.echo(f"line {r['row']} {r['line']} ({r['pair']}): {said}"
+                   + (" [proposal waiting]" if r["pending"] else ""))
+    click.echo(f"{len(rows)} suggestions")
+
+
+@budget.command("rules-confirm")
+@_version_opts
+@click.option("--line", "row", type=int, required=True, help="The line's row in the file.")
+@click.option("--as", "username", required=True, help="The department's member who confirms.")
+@handles_errors
+def rules_confirm(city_slug: str, year: int, stage: str, row: int, username: str) -> None:
+    """Confirm the rule's suggestion for a line: a proposal the climate office approves."""
+    from zerocity.budget.selectors import budget_version, line_at, person
+    from zerocity.budget.tagging import confirm_suggestion
+
+    line = line_at(budget_version(city_slug, year, stage), row)
+    change = confirm_suggestion(line, by=person(username))
+    click.echo(f"proposal {change.pk} for {line.key}: {change.new}")
+
+
+@budget.command("lines-assign")
+@city_opt
+@click.option("--department", required=True, help="Slug of the department.")
+@click.option("--pu", "pu_code", default="", help="A direct user's code (PU).")
+@click.option("--ppr", default="", help="A programme code prefix (PPP, GPR or PPR).")
+@handles_errors
+def lines_assign(city_slug: str, department: str, pu_code: str, ppr: str) -> None:
+    """The department answers for (and tags) the lines of a PU and/or a programme."""
+    from zerocity.budget.tagging import assign_lines
+    from zerocity.core.selectors import get_city
+
+    area = assign_lines(get_city(city_slug), department, pu_code=pu_code, ppr=ppr, actor=ACTOR)
+    click.echo(f"{department} answers for PU {area.pu_code or '*'}, PPR {area.ppr or '*'}")
+
+
+@budget.command("pb-link")
+@_version_opts
+@click.option("--line", "row", type=int, required=True, help="The line's row in the file.")
+@click.option("--project", "project_id", type=int, required=True,
+              help="The participatory-budget project's id.")
+@handles_errors
+def pb_link(city_slug: str, year: int, stage: str, row: int, project_id: int) -> None:
+    """The line pays for a participatory-budget project (counted once, through the line)."""
+    from zerocity.budget.selectors import budget_version, line_at
+    from zerocity.budget.tagging import link_pb_project
+    from zerocity.engage.models import Project
+
+    line = line_at(budget_version(city_slug, year, stage), row)
+    project = Project.objects.filter(pk=project_id).select_related("budget__process").first()
+    if project is None:
+        from zerocity.core.errors import NotFound
+
+        raise NotFound(f"no participatory-budget project {project_id}")
+    link_pb_project(line, project, actor=ACTOR)
+    click.echo(f"{line.key} pays for {project.title}")

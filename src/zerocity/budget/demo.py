@@ -112,6 +112,39 @@ COMMUNITIES = ("Bitnje", "Britof", "Center", "Čirče", "Golnik", "Goriče", "Go
                "Šorli")
 
 
+# Tag rules on PPR x konto pairs (research §7), in the I4CE logic of §2.4: the pair's tags
+# with the rationale, or the question the pair alone cannot answer. Illustrative, like the
+# budget: the climate office's starting set, not Kranj's.
+RULES: tuple[tuple[str, str, str, str, str], ...] = (
+    # PPR prefix, konto prefix, mitigation, adaptation, rationale (or "?" + question)
+    ("13029003", "4201", "", "", "?Vprašaj za vrsto goriva: električno ali vodikovo vozilo je "
+     "zelo ugodno, dizelsko neugodno."),
+    ("13029003", "4102", "very_favourable", "neutral", "Javni prevoz nadomešča vožnje z "
+     "avtom"),
+    ("1302", "4205", "unfavourable", "neutral", "Ohranja infrastrukturo za avtomobile; "
+     "razdeli, če prostor dobijo avtobusi ali kolesa"),
+    ("1302", "4204", "", "", "?Vprašaj, komu je namenjena nova površina: kolesarjem in "
+     "pešcem ali avtomobilom."),
+    ("13029004", "4205", "favourable", "neutral", "Učinkovitost obstoječe storitve"),
+    ("13029004", "402200", "neutral", "neutral", "Ni pomembnega učinka"),
+    ("0603", "402201", "unfavourable", "neutral", "Nakup fosilne energije"),
+    ("0603", "4020", "neutral", "neutral", "Ni pomembnega učinka"),
+    ("15029001", "4204", "favourable", "neutral", "Ponovna uporaba in ločevanje"),
+    ("15029003", "4204", "neutral", "very_favourable", "Prilagajanje poplavam"),
+    ("16039003", "4025", "favourable", "very_favourable", "Zelena infrastruktura"),
+    ("16069002", "4206", "", "", "?Vprašaj za prihodnjo rabo zemljišča: park, zazidljiva "
+     "zelena površina ali cesta."),
+    ("1903", "4205", "", "", "?Vprašaj, ali gre za celovito prenovo (zelo ugodno) ali samo za "
+     "okna (ugodno)."),
+    ("1805", "4120", "neutral", "neutral", "Ni neposredne povezave"),
+)
+# which department answers for which programmes (a PPP or GPR prefix)
+RESPONSIBLE = (("roads", "Transport and roads", "13"),
+               ("environment", "Environment and spatial planning", "15"),
+               ("environment", "Environment and spatial planning", "16"),
+               ("energy", "Energy and utilities", "0603"))
+
+
 def _fmt(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
@@ -161,10 +194,21 @@ def load(city: City, *, actor: str = "demo") -> str:
     """The budget imported, the climate office as the budget office, and published."""
     from zerocity.budget.selectors import budget_version, report
     from zerocity.budget.services import import_budget, publish_budget, set_budget_office
+    from zerocity.budget.tagging import add_tag_rule, assign_lines
     from zerocity.core.services import ensure_department
 
     ensure_department(city, "climate-office", "Climate office")
     set_budget_office(city, "climate-office", actor=actor)
+    for slug, name, ppr in RESPONSIBLE:
+        ensure_department(city, slug, name)
+        assign_lines(city, slug, ppr=ppr, actor=actor)
+    for ppr, konto, mitig, adapt, said in RULES:
+        asks = said.startswith("?")
+        add_tag_rule(city, ppr=ppr, konto=konto,
+                     mitigation={mitig: "100"} if mitig else None,
+                     adaptation={adapt: "100"} if adapt else None,
+                     question=said[1:] if asks else "", rationale="" if asks else said,
+                     actor=actor)
     import_budget(city, YEAR, "adopted", budget_csv(), filename=f"kranj-budget-{YEAR}.csv",
                   illustrative=True, actor=actor)
     version = budget_version(city.slug, YEAR, "adopted")
@@ -172,5 +216,6 @@ def load(city: City, *, actor: str = "demo") -> str:
         publish_budget(version, actor=actor)
     figures = report(version, decimals=1)
     return (f"kranj budget {YEAR} (illustrative): {version.lines.count()} lines, "
+            f"{len(RULES)} tag rules, "
             f"EUR {Decimal(figures['total']):,.0f}, green share {figures['green_share']} %, "
             f"investment {figures['investment']['share']} %")

@@ -96,11 +96,17 @@ class BudgetLine(models.Model):
     adaptation = models.JSONField(default=dict, blank=True)
     ccc_action_id = models.CharField(max_length=30, blank=True)
     rationale = models.TextField(blank=True)
+    # the participatory-budget project this line pays for (check 24): the project is counted
+    # through its line, once, never beside it
+    pb_project = models.ForeignKey("engage.Project", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="budget_lines")
 
     class Meta:
         ordering = ["row"]
         constraints = [
             models.UniqueConstraint(fields=["version", "row"], name="budget_line_unique_row"),
+            models.UniqueConstraint(fields=["version", "pb_project"],
+                                    name="budget_line_one_per_pb_project"),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +126,66 @@ class BudgetLine(models.Model):
     @property
     def group(self) -> str:
         return self.konto[:2]
+
+
+class TagRule(models.Model):
+    """Tags proposed from classification pairs (research §7): lines whose programme code
+    starts with ``ppr`` (a PPP, GPR or PPR), of the budget item ``pp_code``, of the COFOG
+    function starting ``cofog``, on an account starting ``konto`` get the rule's tags with its
+    rationale, or, where the pair alone cannot tell, its ``question`` and no tag (13029003 with
+    4201 is a vehicle: ask the fuel type). A department confirms a suggestion, the climate
+    office approves it (four eyes)."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="budget_tag_rules")
+    ppr = models.CharField(max_length=8, blank=True, help_text="PPP, GPR or PPR code prefix")
+    pp_code = models.CharField(max_length=20, blank=True)
+    cofog = models.CharField(max_length=10, blank=True, help_text="COFOG prefix")
+    konto = models.CharField(max_length=8, blank=True, help_text="account prefix")
+    mitigation = models.JSONField(default=dict, blank=True)
+    adaptation = models.JSONField(default=dict, blank=True)
+    question = models.TextField(blank=True, help_text="asked instead of proposing tags")
+    rationale = models.TextField(blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "ppr", "pp_code", "cofog", "konto"],
+                                    name="budget_tag_rule_one_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return self.pair
+
+    @property
+    def pair(self) -> str:
+        """``PPR 13029003 × konto 4201``."""
+        parts = [f"{name} {code}" for name, code in (
+            ("PPR", self.ppr), ("PP", self.pp_code), ("COFOG", self.cofog),
+            ("konto", self.konto)) if code]
+        return " × ".join(parts)
+
+
+class BudgetResponsibility(models.Model):
+    """Which department answers for which lines: those of a direct user (``pu_code``) and/or
+    a programme (``ppr``, a PPP, GPR or PPR prefix). Its staff see and tag those lines."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE,
+                             related_name="budget_responsibilities")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    pu_code = models.CharField(max_length=20, blank=True)
+    ppr = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "department", "pu_code", "ppr"],
+                                    name="budget_responsibility_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.slug}: {self.pu_code or '*'}/{self.ppr or '*'}"
 
 
 class ChangeState(models.TextChoices):

@@ -9,13 +9,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
-from zerocity.budget.calculations import (
-    INVESTMENT_GROUPS,
-    TAGS,
-    largest_remainder,
-    share,
-    split_amount,
-)
+from zerocity.budget.breakdown import axis_table, by_department, by_policy_area, participatory
+from zerocity.budget.calculations import INVESTMENT_GROUPS, TAGS, share, split_amount
 from zerocity.budget.models import AXES, BudgetLine, BudgetVersion, Stage, TagChange
 from zerocity.core.errors import NotFound
 
@@ -68,15 +63,6 @@ def tag_history(line: BudgetLine) -> QuerySet[TagChange]:
     return TagChange.objects.filter(version=line.version_id, line_key=line.key).order_by("pk")
 
 
-def _axis(amounts: dict[str, Decimal], untagged: Decimal, base: Decimal, decimals: int,
-          ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    values = [amounts[t] for t in TAGS] + [untagged]
-    shares = largest_remainder(values, base, decimals)
-    table = {t: {"amount": f"{amounts[t]:.2f}", "share": f"{s}"}
-             for t, s in zip(TAGS, shares, strict=False)}
-    return table, {"amount": f"{untagged:.2f}", "share": f"{shares[-1]}"}
-
-
 Tally = tuple[Decimal, Decimal, Decimal, dict[str, dict[str, Decimal]], dict[str, Decimal]]
 
 
@@ -126,7 +112,8 @@ def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
     }
     untagged_out = {}
     for axis in AXES:
-        out[axis], untagged_out[axis] = _axis(per_axis[axis], untagged[axis], in_scope, decimals)
+        out[axis], untagged_out[axis] = axis_table(per_axis[axis], untagged[axis], in_scope,
+                                                   decimals)
     out["untagged"] = untagged_out
     out["green_share"] = _pct(_green(per_axis, in_scope, decimals))
     out["investment"] = {"amount": f"{investment:.2f}",
@@ -135,6 +122,9 @@ def report(version: BudgetVersion, *, decimals: int = 2) -> dict[str, Any]:
     out["trend"] = _trend(version, out["green_share"], decimals)
     out["actions"] = action_coverage(version, decimals)
     out["illustrative"] = version.illustrative
+    out["by_policy_area"] = by_policy_area(version, decimals)
+    out["by_department"] = by_department(version, decimals)
+    out["participatory"] = participatory(version)
     return out
 
 

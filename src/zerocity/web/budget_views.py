@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zerocity.budget import selectors, services
 from zerocity.budget.access import is_budget_office
+from zerocity.budget.breakdown import POLICY_AREAS
 from zerocity.budget.calculations import TAGS
 from zerocity.budget.models import AXES, Stage, Tag, TagChange
 from zerocity.core.access import city_staff, public
@@ -64,6 +65,11 @@ def budget(request: HttpRequest, city: str) -> HttpResponse:
     trend = report["trend"]
     return render(request, "web/budget/report.html", {
         "city": city_obj, "page": page, "report": report, "axes": _charts(report),
+        "areas": [{**a, "name": POLICY_AREAS.get(a["code"], a["code"])}
+                  for a in report["by_policy_area"]["ppp"]],
+        "participatory": [{**p, "mitigation_text": _tags_text(p["mitigation"]),
+                           "adaptation_text": _tags_text(p["adaptation"])}
+                          for p in report["participatory"]],
         "illustrative": page["version"].illustrative, "version": page["version"],
         "stage_name": Stage(page["version"].stage).label,
         "stages": [(s, Stage(s).label) for s in page["stages"]],

@@ -4,6 +4,7 @@ from django.urls import path
 from zerocity.core.access import public
 from zerocity.core.password_reset import ResetForm
 from zerocity.web import account_views as av
+from zerocity.web import budget_tagging_views as btv
 from zerocity.web import budget_views as bv
 from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
@@ -119,6 +120,12 @@ urlpatterns = [
     # the city budget tagged for the climate (docs/budget.md)
     path("<slug:city>/budget/", bv.budget, name="budget"),
     path("<slug:city>/budget/tags/", bv.tags, name="budget_tags"),
+    path("<slug:city>/budget/import/", btv.budget_import_page, name="budget_import"),
+    path("<slug:city>/budget/lines/", btv.lines, name="budget_lines"),
+    path("<slug:city>/budget/lines/<int:pk>/confirm/", btv.line_confirm,
+         name="budget_line_confirm"),
+    path("<slug:city>/budget/lines/<int:pk>/propose/", btv.line_propose,
+         name="budget_line_propose"),
     path("<slug:city>/budget/tags/<int:pk>/approve/", bv.tag_approve, name="budget_tag_approve"),
     path("<slug:city>/budget/tags/<int:pk>/reject/", bv.tag_reject, name="budget_tag_reject"),
     # climate checks of new projects and council items (docs/budget.md)
