@@ -13,7 +13,7 @@ import click
 
 from zerocity.budget.cli import budget
 from zerocity.card.cli import card
-from zerocity.core.cli import ACTOR, city, handles_errors, user
+from zerocity.core.cli import ACTOR, city, handles_errors, reminders, user
 from zerocity.data.cli import data
 from zerocity.engage.cli import engage
 from zerocity.food.cli import food
@@ -53,7 +53,7 @@ def main() -> None:
 
 
 for group in (city, user, inventory, factor, plan, data, card, mobility, food, budget, engage,
-              worker, backup, restore):
+              reminders, worker, backup, restore):
     main.add_command(group)
 
 
