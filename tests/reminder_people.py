@@ -39,7 +39,7 @@ def small_plan(city: Any) -> dict[str, Any]:
                               email="maja@example.org").user,
         "roads2": grant_role(city, "roads-staff2", Role.STAFF, department=roads,
                              email="roads2@example.org").user,
-        "energy": grant_role(city, "energy-staff", Role.STAFF, department=energy,
+        "energy_staff": grant_role(city, "energy-staff", Role.STAFF, department=energy,
                              email="energy@example.org").user,
         "citizen": grant_role(city, "jana", Role.CITIZEN, email="jana@example.org").user,
     }

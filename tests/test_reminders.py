@@ -160,7 +160,7 @@ def test_an_indicator_without_last_years_value_is_late_after_30_june(city):
     assert [d.kind for d in due(city, date(2025, 6, 10))] == ["due_soon"]
     late = due(city, date(2025, 7, 1))
     assert [(d.kind, d.recipient, d.due) for d in late] == [
-        ("late", s["energy"].pk, date(2025, 6, 30))]
+        ("late", s["energy_staff"].pk, date(2025, 6, 30))]
     Observation.objects.create(indicator=ind, year=2024, value=12.0)
     assert due(city, date(2025, 7, 1)) == []
     assert due(city, date(2025, 3, 1)) == []  # too early to ask

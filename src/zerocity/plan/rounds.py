@@ -127,6 +127,8 @@ def _unit_actions(plan: Plan, department: Department) -> list[Action]:
 def report(rnd: ReportingRound, department: Department, statuses: dict[str, str],
            note: str = "", *, by: Person | None = None, actor: str = "") -> UnitReport:
     """A unit's report: a status for each of its actions (sending it again replaces it)."""
+    rnd = ReportingRound.objects.select_for_update().select_related("plan__city").get(
+        pk=rnd.pk)
     if rnd.closed_at is not None:
         raise Conflict(_("The round of %(day)s is closed.") % {"day": rnd.cutoff.isoformat()})
     actions = {a.code for a in _unit_actions(rnd.plan, department)}
