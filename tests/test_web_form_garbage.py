@@ -215,6 +215,8 @@ ROUTES: dict[str, Route] = {
     # the city budget: tag proposals (refused as a message to who is not the climate office)
     "budget_tag_approve": Route("staff", _k(pk="tag_change")),
     "budget_tag_reject": Route("staff", _k(pk="tag_change"), texts=["reason"]),
+    # the plan's reporting round: closing is refused (a message) while a unit has not reported
+    "plan_round_close": Route("admin", _k()),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
