@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from reminder_people import small_plan
 
+from reminder_people import small_plan
 from test_browser import CRAWL_PASSWORD, PHONE, check_page, chromium, log_in_as
 
 pytestmark = [pytest.mark.browser,

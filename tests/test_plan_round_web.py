@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 from django.test import Client
+
 from page_words import visible_text
 from reminder_people import small_plan
-
 from zerocity.plan.rounds import missing_units, open_round, report, unit_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]

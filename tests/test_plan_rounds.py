@@ -9,6 +9,7 @@ import json
 from datetime import date
 
 import pytest
+
 from reminder_people import cli, mailed_to, run_clock, small_plan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
@@ -115,3 +116,16 @@ def test_the_command_line_opens_reports_and_closes_a_round(city):
     code, out = cli("plan", "round-cutoffs", "--city", "testville", "06-30", "12-31")
     assert code == 0 and "06-30, 12-31" in out
     assert s["plan"].rounds.count() == 1
+
+
+def test_the_kranj_demo_has_a_round_open_with_one_unit_reported(kranj):
+    from zerocity.plan.round_demo import load
+    from zerocity.plan.rounds import get_round, missing_units, units
+
+    said = load(kranj, actor="test")
+    rnd = get_round(kranj.plan)
+    assert rnd.closed_at is None and rnd.cutoff >= kranj.calendar.today()
+    assert rnd.reports.count() == 1
+    assert len(missing_units(rnd)) == len(units(kranj.plan)) - 1 > 0
+    assert "illustrative" in said
+    assert load(kranj, actor="test") == said  # loading it again changes nothing

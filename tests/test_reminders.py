@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+
 from reminder_people import cli, days, mailed_to, run_clock, small_plan
 
 pytestmark = pytest.mark.django_db

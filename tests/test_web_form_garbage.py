@@ -328,6 +328,9 @@ def scene(kranj):  # type: ignore[no-untyped-def]
         actor="fuzz").version
     tag_change = propose_tags(city_budget.lines.get(), mitigation={"favourable": "100"},
                               reason="fuzz", actor="fuzz")
+    from zerocity.plan.round_demo import load as load_round
+
+    load_round(kranj, actor="fuzz")  # a round open, one unit reported: closing is refused
     scene = {
         "feed": feed.pk, "scenario": scenario.pk,
         "proposal": Proposal.objects.filter(process__city=kranj).first().pk,

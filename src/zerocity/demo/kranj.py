@@ -150,6 +150,10 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
 
         # the 2025 budget tagged for the climate, its lines linked to the plan's actions
         report.append(load_budget(city, actor=actor))
+        from zerocity.plan.round_demo import load as load_round
+
+        # the reporting round of the next cut-off day, one unit's report in (check 20)
+        report.append(load_round(city, actor=actor))
     from zerocity.food.demo import load as load_food
 
     report.extend(load_food(city, actor=actor, history=readings))

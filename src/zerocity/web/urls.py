@@ -12,8 +12,8 @@ from zerocity.web import engage_views as ev
 from zerocity.web import fleet_views as flv
 from zerocity.web import food_views as fv
 from zerocity.web import mobility_views as mv
-from zerocity.web import plan_round_views as prv
 from zerocity.web import open_data_views as odv
+from zerocity.web import plan_round_views as prv
 from zerocity.web import plan_views as pv
 from zerocity.web import planner_views as jv
 from zerocity.web import scenario_views as sv
