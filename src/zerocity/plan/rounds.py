@@ -107,11 +107,14 @@ def open_round(plan: Plan, today: date, cutoff: date | None = None, *,
         return created
 
 
+def current_round(plan: Plan) -> ReportingRound | None:
+    """The open round, else the latest; None before the first."""
+    return (plan.rounds.filter(closed_at__isnull=True).first() or plan.rounds.first())
+
+
 def get_round(plan: Plan, cutoff: date | None = None) -> ReportingRound:
     """The round of ``cutoff``; without one, the open round, else the latest."""
-    rounds = plan.rounds.all()
-    found = (rounds.filter(cutoff=cutoff) if cutoff else
-             rounds.filter(closed_at__isnull=True) or rounds).first()
+    found = (plan.rounds.filter(cutoff=cutoff).first() if cutoff else current_round(plan))
     if found is None:
         raise NotFound(_("No reporting round is open.") if cutoff is None else
                        _("No reporting round has the cut-off %(day)s.")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zerocity.core.access import city_staff
-from zerocity.core.errors import Conflict, NotFound
+from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.plan import rounds, selectors
 from zerocity.plan.access import is_climate_office
@@ -22,10 +22,7 @@ from zerocity.web.http import private
 @require_GET
 def reporting_round(request: HttpRequest, city: City) -> HttpResponse:
     plan = selectors.plan_for_city(city.slug)
-    try:
-        rnd = rounds.get_round(plan)
-    except NotFound:
-        rnd = None
+    rnd = rounds.current_round(plan)
     rows = rounds.unit_rows(rnd) if rnd else []
     return private(render(request, "web/plan/manage/round.html", {
         "city": city, "plan": plan, "round": rnd, "rows": rows,
