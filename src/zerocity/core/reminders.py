@@ -13,7 +13,8 @@ Mail goes only on the city's working days (``CityCalendar``). A reminder whose d
 weekend or a holiday, or that the 5-day spacing holds back, waits for the next working day
 that allows it: one mail then, however many of its days passed, never lost and never doubled.
 What was sent is kept per thing, person and kind (``ReminderSent``), so running the digest
-again on the same day sends nothing new.
+again on the same day sends nothing new. People without an e-mail address and deactivated
+accounts are not reminded.
 
 ``schedule`` and ``decide`` are pure; ``send`` reads the hooks and writes.
 """
@@ -133,8 +134,8 @@ def _mail(city: City, today: date, digest: Digest) -> EmailMessage:
     from django.utils.formats import date_format
 
     base = _base_url()
-    parts = [_("Good morning. This is what the climate transition work of %(city)s is waiting "
-               "for from you:") % {"city": city.name}]
+    parts = [_("This is what the climate transition work of %(city)s is waiting for from "
+               "you:") % {"city": city.name}]
     for kind in ("late", "due_soon", "not_updated"):
         lines = [f"- {item.text}" + (f"\n  {base}{item.url}" if item.url else "")
                  for item, _trigger in digest.items if item.kind == kind]
