@@ -67,3 +67,34 @@ def test_who_may_see_the_round_page(city):
     assert _client(s["citizen"]).post(URL + "close/").status_code == 404
     empty = _client(s["office"]).get(URL)
     assert empty.status_code == 200 and 'data-empty="round"' in empty.content.decode()
+
+
+def test_a_unit_reports_its_actions_status_on_the_page(city):
+    from zerocity.plan.models import UnitReport
+
+    s = small_plan(city)
+    rnd = open_round(s["plan"], date(2025, 4, 1), actor="test")
+    member = _client(s["contact"])
+    html = member.get(URL).content.decode()
+    # a member of roads gets the form of roads only, with a choice for each of its actions
+    assert html.count("data-report-form=") == 1 and 'data-report-form="roads"' in html
+    assert 'name="status-1.1"' in html and 'name="status-1.2"' in html
+    # another unit's report is refused as a message, and so is a report missing an action
+    refused = member.post(URL + "report/", {"unit": "energy", "status-2.1": "late", "next": URL},
+                          follow=True)
+    assert "Only the unit's staff and the climate office report its status." in visible_text(
+        refused.content.decode())
+    refused = member.post(URL + "report/", {"unit": "roads", "status-1.1": "late", "next": URL},
+                          follow=True)
+    assert "missing: 1.2" in visible_text(refused.content.decode())
+    assert not UnitReport.objects.exists()
+    done = member.post(URL + "report/", {"unit": "roads", "status-1.1": "on_time",
+                                         "status-1.2": "late", "note": "Lanes wait"},
+                       follow=True)
+    assert "Roads has reported." in visible_text(done.content.decode())
+    got = UnitReport.objects.get(round=rnd)
+    assert (got.department, got.statuses, got.note, got.by_label) == (
+        s["roads"], {"1.1": "on_time", "1.2": "late"}, "Lanes wait", "maja")
+    # the climate office may report for every unit
+    office_html = _client(s["office"]).get(URL).content.decode()
+    assert office_html.count("data-report-form=") == 2

@@ -217,6 +217,8 @@ ROUTES: dict[str, Route] = {
     "budget_tag_reject": Route("staff", _k(pk="tag_change"), texts=["reason"]),
     # the plan's reporting round: closing is refused (a message) while a unit has not reported
     "plan_round_close": Route("admin", _k()),
+    "plan_round_report": Route("admin", _k(), lambda o: {"unit": o["round_unit"]},
+                               texts=["unit", "note"]),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
@@ -329,9 +331,12 @@ def scene(kranj):  # type: ignore[no-untyped-def]
     tag_change = propose_tags(city_budget.lines.get(), mitigation={"favourable": "100"},
                               reason="fuzz", actor="fuzz")
     from zerocity.plan.round_demo import load as load_round
+    from zerocity.plan.rounds import get_round, missing_units
 
     load_round(kranj, actor="fuzz")  # a round open, one unit reported: closing is refused
+    round_unit = missing_units(get_round(kranj.plan))[0].slug
     scene = {
+        "round_unit": round_unit,
         "feed": feed.pk, "scenario": scenario.pk,
         "proposal": Proposal.objects.filter(process__city=kranj).first().pk,
         "comment": Comment.objects.filter(proposal__process__city=kranj).first().pk,

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zerocity.core.access import city_staff
 from zerocity.core.errors import Conflict
-from zerocity.core.models import City
+from zerocity.core.models import City, Department
 from zerocity.plan import rounds, selectors
-from zerocity.plan.access import is_climate_office
+from zerocity.plan.access import is_climate_office, may_report_for
+from zerocity.plan.models import ActionStatus
 from zerocity.web.http import private
 
 
@@ -29,6 +30,9 @@ def reporting_round(request: HttpRequest, city: City) -> HttpResponse:
         "missing": [r.department.name for r in rows if r.report is None],
         "cutoffs": rounds.cutoffs(plan, city.calendar.today().year),
         "is_office": is_climate_office(request.user, plan),
+        "mine": [r for r in rows if rnd and rnd.closed_at is None
+                 and may_report_for(request.user, plan, r.department.pk)],
+        "statuses": ActionStatus.choices,
         "pending": selectors.pending_proposals(plan)}))
 
 
@@ -41,4 +45,20 @@ def reporting_round_close(request: HttpRequest, city: City) -> HttpResponse:
     closed = rounds.close_round(rounds.get_round(plan), by=request.user)
     messages.success(request, _("The reporting round of %(day)s is closed.")
                      % {"day": closed.cutoff.isoformat()})
+    return redirect("plan_round", city=city.slug)
+
+
+@city_staff
+@require_POST
+def reporting_round_report(request: HttpRequest, city: City) -> HttpResponse:
+    """A unit's report: a status for each of its actions (``status-<code>``) and a note."""
+    plan = selectors.plan_for_city(city.slug)
+    unit = Department.objects.filter(city=city, slug=request.POST.get("unit", "")[:50]).first()
+    if unit is None or not may_report_for(request.user, plan, unit.pk):
+        raise Conflict(_("Only the unit's staff and the climate office report its status."))
+    statuses = {key.removeprefix("status-"): value for key, value in request.POST.items()
+                if key.startswith("status-") and value}
+    rounds.report(rounds.get_round(plan), unit, statuses, request.POST.get("note", ""),
+                  by=request.user)
+    messages.success(request, _("%(unit)s has reported.") % {"unit": unit.name})
     return redirect("plan_round", city=city.slug)

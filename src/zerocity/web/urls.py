@@ -137,6 +137,8 @@ urlpatterns = [
     path("<slug:city>/plan/manage/rounds/", prv.reporting_round, name="plan_round"),
     path("<slug:city>/plan/manage/rounds/close/", prv.reporting_round_close,
          name="plan_round_close"),
+    path("<slug:city>/plan/manage/rounds/report/", prv.reporting_round_report,
+         name="plan_round_report"),
     path("<slug:city>/plan/manage/budget/", pv.budget, name="plan_budget"),
     path("<slug:city>/plan/manage/excel/", pv.excel, name="plan_excel"),
     path("<slug:city>/plan/manage/periods/", pv.close_period, name="plan_close_period"),
