@@ -80,6 +80,11 @@ def units(plan: Plan) -> list[Department]:
     return list(Department.objects.filter(actions__plan=plan).distinct().order_by("name"))
 
 
+def unit_named(plan: Plan, slug: str) -> Department | None:
+    """The city's department of that slug, if any."""
+    return Department.objects.filter(city_id=plan.city_id, slug=slug[:50]).first()
+
+
 def open_round(plan: Plan, today: date, cutoff: date | None = None, *,
                by: Person | None = None, actor: str = "") -> ReportingRound:
     """Open the round of ``cutoff`` (default: the next cut-off day). Opening the round that

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zerocity.core.access import city_staff
 from zerocity.core.errors import Conflict
-from zerocity.core.models import City, Department
+from zerocity.core.models import City
 from zerocity.plan import rounds, selectors
 from zerocity.plan.access import is_climate_office, may_report_for
 from zerocity.plan.models import ActionStatus
@@ -53,7 +53,7 @@ def reporting_round_close(request: HttpRequest, city: City) -> HttpResponse:
 def reporting_round_report(request: HttpRequest, city: City) -> HttpResponse:
     """A unit's report: a status for each of its actions (``status-<code>``) and a note."""
     plan = selectors.plan_for_city(city.slug)
-    unit = Department.objects.filter(city=city, slug=request.POST.get("unit", "")[:50]).first()
+    unit = rounds.unit_named(plan, request.POST.get("unit", ""))
     if unit is None or not may_report_for(request.user, plan, unit.pk):
         raise Conflict(_("Only the unit's staff and the climate office report its status."))
     statuses = {key.removeprefix("status-"): value for key, value in request.POST.items()
