@@ -56,8 +56,9 @@ def reporting_round_report(request: HttpRequest, city: City) -> HttpResponse:
     unit = rounds.unit_named(plan, request.POST.get("unit", ""))
     if unit is None or not may_report_for(request.user, plan, unit.pk):
         raise Conflict(_("Only the unit's staff and the climate office report its status."))
-    statuses = {key.removeprefix("status-"): value for key, value in request.POST.items()
-                if key.startswith("status-") and value}
+    statuses = {key.removeprefix("status-"): str(request.POST.get(key, ""))
+                for key in request.POST if key.startswith("status-")}
+    statuses = {code: value for code, value in statuses.items() if value}
     rounds.report(rounds.get_round(plan), unit, statuses, request.POST.get("note", ""),
                   by=request.user)
     messages.success(request, _("%(unit)s has reported.") % {"unit": unit.name})
