@@ -234,6 +234,10 @@ ROUTES: dict[str, Route] = {
         "mitigation": "favourable", "reason": "r"}, numbers=[
         "mitigation_pct", "mitigation2_pct", "adaptation_pct", "adaptation2_pct"],
         texts=["reason"]),
+    # the plan's reporting round: closing is refused (a message) while a unit has not reported
+    "plan_round_close": Route("admin", _k()),
+    "plan_round_report": Route("admin", _k(), lambda o: {"unit": o["round_unit"]},
+                               texts=["unit", "note"]),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
@@ -352,8 +356,13 @@ def scene(kranj):  # type: ignore[no-untyped-def]
     check = record_check(register_proposal(kranj, kind="council_item", reference="FUZZ-1",
                                            title="Fuzz", year=2031, actor="fuzz").proposal,
                          "250", actor="fuzz")
+    from zerocity.plan.round_demo import load as load_round
+    from zerocity.plan.rounds import get_round, missing_units
+
+    load_round(kranj, actor="fuzz")  # a round open, one unit reported: closing is refused
+    round_unit = missing_units(get_round(kranj.plan))[0].slug
     scene = {
-        "budget_line": city_budget.lines.get().pk,
+        "budget_line": city_budget.lines.get().pk, "round_unit": round_unit,
         "feed": feed.pk, "scenario": scenario.pk,
         "proposal": Proposal.objects.filter(process__city=kranj).first().pk,
         "comment": Comment.objects.filter(proposal__process__city=kranj).first().pk,

@@ -14,7 +14,7 @@ import click
 from zerocity.budget.cli import budget
 from zerocity.card.cli import card
 from zerocity.contract.cli import contract
-from zerocity.core.cli import ACTOR, city, handles_errors, user
+from zerocity.core.cli import ACTOR, city, handles_errors, reminders, user
 from zerocity.data.cli import data
 from zerocity.engage.cli import engage
 from zerocity.food.cli import food
@@ -54,7 +54,7 @@ def main() -> None:
 
 
 for group in (city, user, inventory, factor, plan, data, card, mobility, food, budget, contract,
-              engage, worker, backup, restore):
+              engage, reminders, worker, backup, restore):
     main.add_command(group)
 
 

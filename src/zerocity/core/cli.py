@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -176,3 +177,29 @@ def user_reset_second_factor(username: str) -> None:
         raise NotFound(f"no user {username!r}")
     remove(found, actor=ACTOR)
     click.echo(f"{username}: second factor removed")
+
+
+# -- the reminder digest -----------------------------------------------------------------------
+
+@click.group()
+def reminders() -> None:
+    """The reminder digest: what people owe the transition work, mailed on working days."""
+
+
+@reminders.command("send")
+@city_opt
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The day to run as, YYYY-MM-DD [default: the city's today].")
+@click.option("--dry-run", is_flag=True, help="Say what would go; send and record nothing.")
+@handles_errors
+def reminders_send(city_slug: str, today: datetime | None, dry_run: bool) -> None:
+    """Mail today's reminders of the city, one digest per person (JSON summary). Running it
+    again the same day sends nothing new (docs/reminders.md)."""
+    import json
+
+    from zerocity.core.reminders import send
+    from zerocity.core.selectors import get_city
+
+    run = send(get_city(city_slug), today.date() if today else None, dry_run=dry_run,
+               actor=ACTOR)
+    click.echo(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))

@@ -148,3 +148,24 @@ class AuditLog(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise TypeError("the audit log is append-only")
+
+
+class ReminderSent(models.Model):
+    """The last reminder of one thing (a hook's ``Due.key``) sent to one person in one kind
+    (due soon, late, not updated): the day it went and the day of the schedule it answered
+    (``core.reminders``). Kept so the digest never nags and never sends the same day twice."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=120)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    kind = models.CharField(max_length=20)
+    trigger = models.DateField()
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["city", "key", "user", "kind"],
+                                               name="reminder_sent_once_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.kind} to {self.user_id} on {self.sent_on}"

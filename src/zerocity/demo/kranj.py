@@ -158,6 +158,10 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
 
         # the contract's commitments signed, its funding sources and financing gap
         report.append(load_contract(city, actor=actor))
+        from zerocity.plan.round_demo import load as load_round
+
+        # the reporting round of the next cut-off day, one unit's report in (check 20)
+        report.append(load_round(city, actor=actor))
     from zerocity.food.demo import load as load_food
 
     report.extend(load_food(city, actor=actor, history=readings))

@@ -1,6 +1,7 @@
 """The timers the worker runs: each job is what an operator ran by hand before (``zerocity
-food tick``, ``engage tick``, ``engage digest``, ``data feed-indicators``, ``card
-reconcile``, ``mobility realtime pull`` and ``mobility bikes pull``), for every city in turn.
+food tick``, ``engage tick``, ``engage digest``, ``reminders send``, ``data
+feed-indicators``, ``card reconcile``, ``mobility realtime pull`` and ``mobility bikes
+pull``), for every city in turn.
 
 A job is safe to run again: each service it calls changes nothing the second time. One
 city's failure does not stop the others; the job then fails as a whole, so the worker's
@@ -46,6 +47,13 @@ def _engage_digest(city: City) -> str:
     from zerocity.engage.services.notify import digest
 
     return f"{digest(city)} digest mails sent"
+
+
+def _reminders(city: City) -> str:
+    from zerocity.core.reminders import send
+
+    run = send(city, actor=ACTOR)
+    return f"{len(run.digests)} reminder mails, {run.as_dict()['reminders']} reminders"
 
 
 def _feed_indicators(city: City) -> str:
@@ -104,6 +112,8 @@ JOBS = {job.name: job for job in (
     Job("food-tick", _food_tick, 5, "the DPS clock: unseal, activate, close for tenders"),
     Job("engage-tick", _engage_tick, 5, "announce the articles that have appeared"),
     Job("engage-digest", _engage_digest, 7 * 24 * 60, "the weekly digest mail"),
+    Job("reminders", _reminders, 24 * 60,
+        "the reminder digest: what people owe, on working days (docs/reminders.md)"),
     Job("feed-indicators", _feed_indicators, 24 * 60,
         "recompute the plan indicators fed by readings"),
     Job("card-reconcile", _card_reconcile, 24 * 60, "prove the card ledger balances"),

@@ -41,3 +41,11 @@ def access_action_for_edit(user: Any, city_slug: str, code: str) -> Action:
     if not can_edit_action(user, action):
         raise PermissionDenied(f"action {code} belongs to another department")
     return action
+
+
+def may_report_for(user: Any, plan: Plan, department_id: int) -> bool:
+    """Who reports a unit's status in a reporting round: its staff, and the climate office."""
+    if is_climate_office(user, plan):
+        return True
+    return is_city_staff(user, plan.city) and Membership.objects.filter(
+        user=user, city=plan.city, role=Role.STAFF, department_id=department_id).exists()

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from zerocity.plan.models import ReportingRound
 
 from zerocity.core.cli import ACTOR, city_opt, handles_errors, write_atomically
 
@@ -108,3 +113,87 @@ def plan_import(file: Path, city_slug: str) -> None:
     click.echo(f"{city_slug}: {file.name}: {result}")
     for change in result.changes:
         click.echo(f"  {change}")
+
+
+# -- reporting rounds (docs/reminders.md) ------------------------------------------------------
+
+def _round_out(rnd: ReportingRound) -> None:
+    from zerocity.plan.rounds import summary
+
+    click.echo(json.dumps(summary(rnd), indent=2, ensure_ascii=False))
+
+
+@plan.command("round-cutoffs")
+@city_opt
+@click.argument("days", nargs=-1, required=True)
+@handles_errors
+def plan_round_cutoffs(city_slug: str, days: tuple[str, ...]) -> None:
+    """Set the city's reporting cut-off days, as MM-DD (Oslo's: 04-30 08-31 12-31)."""
+    from zerocity.plan.rounds import set_cutoffs
+    from zerocity.plan.selectors import plan_for_city
+
+    p = set_cutoffs(plan_for_city(city_slug), list(days), actor=ACTOR)
+    click.echo(f"{city_slug}: cut-offs {', '.join(p.reporting_cutoffs)}")
+
+
+@plan.command("round-open")
+@city_opt
+@click.option("--cutoff", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The round's cut-off day [default: the next one].")
+@handles_errors
+def plan_round_open(city_slug: str, cutoff: datetime | None) -> None:
+    """Open the reporting round of a cut-off day (JSON: its units and their status)."""
+    from zerocity.plan.rounds import open_round
+    from zerocity.plan.selectors import plan_for_city
+
+    p = plan_for_city(city_slug)
+    _round_out(open_round(p, p.city.calendar.today(), cutoff.date() if cutoff else None,
+                          actor=ACTOR))
+
+
+@plan.command("round-report")
+@city_opt
+@click.option("--unit", required=True, help="The department's slug.")
+@click.option("--status", "statuses", multiple=True, required=True,
+              help="CODE=STATUS for each of the unit's actions (not_started, on_time, late, "
+              "completed, cancelled); repeat.")
+@click.option("--note", default="")
+@handles_errors
+def plan_round_report(city_slug: str, unit: str, statuses: tuple[str, ...], note: str) -> None:
+    """Report a unit's actions' status in the open round."""
+    from zerocity.core.errors import NotFound
+    from zerocity.core.models import Department
+    from zerocity.plan.rounds import get_round, report
+    from zerocity.plan.selectors import plan_for_city
+
+    p = plan_for_city(city_slug)
+    department = Department.objects.filter(city=p.city, slug=unit).first()
+    if department is None:
+        raise NotFound(f"no department {unit!r} in {city_slug}")
+    pairs = dict(s.partition("=")[::2] for s in statuses)
+    rnd = get_round(p)
+    report(rnd, department, pairs, note, actor=ACTOR)
+    _round_out(rnd)
+
+
+@plan.command("round-close")
+@city_opt
+@handles_errors
+def plan_round_close(city_slug: str) -> None:
+    """Close the open round; refused (exit 1) while a unit has not reported, naming each."""
+    from zerocity.plan.rounds import close_round, get_round
+    from zerocity.plan.selectors import plan_for_city
+
+    _round_out(close_round(get_round(plan_for_city(city_slug)), actor=ACTOR))
+
+
+@plan.command("round-show")
+@city_opt
+@click.option("--cutoff", type=click.DateTime(formats=["%Y-%m-%d"]))
+@handles_errors
+def plan_round_show(city_slug: str, cutoff: datetime | None) -> None:
+    """The round (the open one, else the latest): each unit and its status."""
+    from zerocity.plan.rounds import get_round
+    from zerocity.plan.selectors import plan_for_city
+
+    _round_out(get_round(plan_for_city(city_slug), cutoff.date() if cutoff else None))

@@ -17,6 +17,10 @@ from zerocity.plan.calculations import FIELD_ROWS, SECTORS
 SECTOR_CHOICES = [(s, s) for s in (*SECTORS, *FIELD_ROWS)]
 
 
+def default_cutoffs() -> list[str]:
+    return ["04-30", "08-31", "12-31"]
+
+
 class Plan(models.Model):
     objects: MultilingualManager[Plan] = MultilingualManager()  # texts per language
     city = models.OneToOneField(City, on_delete=models.PROTECT, related_name="plan")
@@ -38,6 +42,10 @@ class Plan(models.Model):
         default=dict, blank=True,
         help_text=_("What moves the baseline projection: population_growth, activity_growth "
                     "per sector, grid_factor per year (see docs/pathways.md)."))
+    reporting_cutoffs = models.JSONField(
+        default=default_cutoffs, blank=True,
+        help_text=_("The reporting rounds' cut-off days in a year, as MM-DD (Oslo's: 30 April, "
+                    "31 August, 31 December)."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -393,3 +401,45 @@ class Snapshot(models.Model):
         if pk is not None:
             raise TypeError("a closed reporting period cannot change")
         super().save(*args, **kwargs)
+
+
+class ReportingRound(models.Model):
+    """An Oslo-style reporting round (research §1.3, check 20): by its cut-off day each unit
+    responsible for actions (a department) reports their status. It closes only when every
+    unit has reported."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rounds")
+    cutoff = models.DateField()
+    opened_by = models.CharField(max_length=150)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_by = models.CharField(max_length=150, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "-cutoff"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "cutoff"], name="round_one_per_cutoff"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.city_id} {self.cutoff}"
+
+
+class UnitReport(models.Model):
+    """One unit's report for a round: a status for each of its actions, and a note."""
+
+    round = models.ForeignKey(ReportingRound, on_delete=models.CASCADE, related_name="reports")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    statuses = models.JSONField(help_text=_("Action code -> status"))
+    note = models.TextField(blank=True)
+    by_label = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["round", "department__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "department"], name="unit_report_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.department.slug}"

@@ -16,6 +16,7 @@ from zerocity.web import fleet_views as flv
 from zerocity.web import food_views as fv
 from zerocity.web import mobility_views as mv
 from zerocity.web import open_data_views as odv
+from zerocity.web import plan_round_views as prv
 from zerocity.web import plan_views as pv
 from zerocity.web import planner_views as jv
 from zerocity.web import scenario_views as sv
@@ -158,6 +159,11 @@ urlpatterns = [
     path("<slug:city>/plan/manage/indicators/<int:pk>/", pv.indicator_observe,
          name="plan_indicator_observe"),
     path("<slug:city>/plan/manage/overdue/", pv.overdue, name="plan_overdue"),
+    path("<slug:city>/plan/manage/rounds/", prv.reporting_round, name="plan_round"),
+    path("<slug:city>/plan/manage/rounds/close/", prv.reporting_round_close,
+         name="plan_round_close"),
+    path("<slug:city>/plan/manage/rounds/report/", prv.reporting_round_report,
+         name="plan_round_report"),
     path("<slug:city>/plan/manage/budget/", pv.budget, name="plan_budget"),
     path("<slug:city>/plan/manage/excel/", pv.excel, name="plan_excel"),
     path("<slug:city>/plan/manage/periods/", pv.close_period, name="plan_close_period"),
