@@ -1,8 +1,9 @@
-"""Public pages under concurrent load: the city's home page, a process's list of proposals and
-a plan action's page, each requested by ``--clients`` concurrent clients for ``--seconds``
+"""Public pages under concurrent load: the city's home page, its inventory, plan overview, a plan
+action, a process's list of proposals, the school food outcomes and the budget, each requested by ``--clients`` concurrent clients for ``--seconds``
 against the site served by waitress (as ``zerocity serve`` does), with p50 and p99 latency and
 requests per second; the reference is a bare Django view (``/livez``: no template, no query)
-served the same way in the same run. The check: every response is a 200.
+served the same way in the same run. The pages are the ones anonymous visitors get from the page
+cache (zerocity.web.page_cache) after their first request. The check: every response is a 200.
 
     python bench/engage_bench.py [--seconds 8] [--clients 16] [--threads 8]
 """
@@ -26,8 +27,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 PAGES = [("bare Django view (reference)", "/livez"),
          ("city home page", "/en/kranj/"),
+         ("inventory", "/en/kranj/inventory/"),
+         ("plan overview", "/en/kranj/plan/"),
+         ("plan action page", "/en/kranj/plan/actions/1.3/"),
          ("proposals of a process", "/en/kranj/participate/zeleni-kranj-2030/"),
-         ("plan action page", "/en/kranj/plan/actions/1.3/")]
+         ("school food outcomes", "/en/kranj/food/"),
+         ("city budget", "/en/kranj/budget/")]
 
 
 def free_port() -> int:

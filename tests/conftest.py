@@ -50,9 +50,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _fresh_cache():  # type: ignore[no-untyped-def]
     """Each test starts with an empty cache: the database is rolled back after a test, and a
     page cached by one test must not be served to the next from rows that no longer exist."""
-    from django.core.cache import cache
+    from django.conf import settings
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:  # the pages kept for visitors too (web.page_cache)
+        caches[alias].clear()
     yield
 
 

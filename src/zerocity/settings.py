@@ -184,6 +184,17 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Django's local-memory caches, one per worker process: the default one (throttles, computed
+# statistics) and the pages kept for anonymous visitors (zerocity.web.page_cache), keyed on
+# the data's versions, so that entries of different processes never disagree with the data.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+              "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 2000}},
+}
+PAGE_CACHE = "pages"
+PAGE_CACHE_SECONDS = int(os.environ.get("ZEROCITY_PAGE_CACHE_SECONDS", "300"))
+
 ROOT_URLCONF = "zerocity.urls"
 WSGI_APPLICATION = "zerocity.wsgi.application"
 

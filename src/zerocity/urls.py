@@ -8,7 +8,7 @@ from zerocity.web import engage_views, views
 urlpatterns = [
     # every API operation (/api/v1/... and /ngsi-ld/v1/...) with its OpenAPI document
     path("", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("livez", views.livez, name="livez"),
     # the address in a mail's List-Unsubscribe header: a mail program POSTs to it as it is,

@@ -20,3 +20,17 @@ class CoreConfig(AppConfig):
         from zerocity.core import hooks, login_throttle  # noqa: F401
 
         hooks.health_check("database", database_health)
+
+        # every write to a ZeroCity table changes its app's data version (cached pages)
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate, pre_migrate
+
+        from zerocity.core import data_versions
+
+        connection_created.connect(data_versions.install,
+                                   dispatch_uid="zerocity.core.data_versions")
+        pre_migrate.connect(data_versions.pause, sender=self)
+        post_migrate.connect(data_versions.bump_all, sender=self)
+        for connection in connections.all(initialized_only=True):
+            data_versions.install(None, connection)

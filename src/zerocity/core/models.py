@@ -169,3 +169,17 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.kind} to {self.user_id} on {self.sent_on}"
+
+
+class DataVersion(models.Model):
+    """A token per app that changes with every write to the app's tables (zerocity.core.
+    data_versions): pages cached for anonymous visitors are keyed on the tokens, so a write
+    makes its pages compute again and none is ever served stale. A token is random, not a
+    count, so that a restored backup or a rolled-back transaction never brings back a value
+    a cached page was stored under with other data."""
+
+    app = models.CharField(max_length=40, primary_key=True)
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.app}: {self.token}"

@@ -25,6 +25,7 @@ from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.web.budget_charts import tag_bar
 from zerocity.web.http import private
+from zerocity.web.page_cache import shared_page
 from zerocity.web.templatetags.zc import num
 
 
@@ -53,6 +54,7 @@ def _charts(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @public
+@shared_page
 @require_GET
 def budget(request: HttpRequest, city: str) -> HttpResponse:
     city_obj = get_object_or_404(City, slug=city)

@@ -43,6 +43,7 @@ from zerocity.engage.services import (
 )
 from zerocity.web.forms import SignUpForm
 from zerocity.web.http import form_datetime, personal_download, private
+from zerocity.web.page_cache import shared_page
 from zerocity.web.posted import BallotForm, CommentForm, PaperBallotForm, posted
 
 
@@ -53,6 +54,7 @@ def _language() -> str:
 # -- the city's home page ---------------------------------------------------------------------
 
 @public
+@shared_page
 @require_GET
 def city_home(request: HttpRequest, city: str) -> HttpResponse:
     found = get_city(city)
@@ -85,6 +87,7 @@ def processes(request: HttpRequest, city: str) -> HttpResponse:
 
 
 @public
+@shared_page
 @require_GET
 def process_detail(request: HttpRequest, city: str, slug: str) -> HttpResponse:
     found = get_city(city)
@@ -106,6 +109,7 @@ def proposal_new(request: HttpRequest, city: City, slug: str) -> HttpResponse:
 
 
 @public
+@shared_page
 @require_GET
 def proposal_detail(request: HttpRequest, city: str, pk: int) -> HttpResponse:
     found = get_city(city)

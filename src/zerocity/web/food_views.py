@@ -46,6 +46,7 @@ from zerocity.web.forms import (
     form_problems,
 )
 from zerocity.web.http import form_datetime, private
+from zerocity.web.page_cache import shared_page
 from zerocity.web.posted import (
     ApplyForm,
     DecideForm,
@@ -77,6 +78,7 @@ def _local(city: City, moment: datetime) -> str:
 # -- public --------------------------------------------------------------------------------------
 
 @public
+@shared_page
 @require_GET
 def food_public(request: HttpRequest, city: str) -> HttpResponse:
     """The public page: the city's systems, their procedures, and the year's outcomes for the

@@ -33,6 +33,7 @@ from zerocity.web.forms import (
     StatusOverrideForm,
 )
 from zerocity.web.http import form_errors, private
+from zerocity.web.page_cache import shared_page
 from zerocity.web.posted import PeriodForm, posted
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +55,7 @@ def _gap_rows(gap: Any) -> list[tuple[str, Any]]:
 # -- public ------------------------------------------------------------------------------------
 
 @public
+@shared_page
 @require_GET
 def plan_overview(request: HttpRequest, city: str) -> HttpResponse:
     plan = selectors.plan_for_city(city)
@@ -65,6 +67,7 @@ def plan_overview(request: HttpRequest, city: str) -> HttpResponse:
 
 
 @public
+@shared_page
 @require_GET
 def action_detail(request: HttpRequest, city: str, code: str) -> HttpResponse:
     plan = selectors.plan_for_city(city)

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import i18n
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from zerocity.core import hooks
@@ -24,6 +26,7 @@ from zerocity.inventory.models import Inventory
 from zerocity.inventory.parsing import ImportRejected
 from zerocity.web.forms import InventoryImportForm
 from zerocity.web.http import private
+from zerocity.web.page_cache import shared_page
 
 DOWNLOAD_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -58,12 +61,23 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@csrf_exempt
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch every page carries. It asks for no CSRF token, so that a page is
+    the same for every anonymous visitor and can be cached (web.page_cache); a forged request
+    could at worst switch someone's language."""
+    return i18n.set_language(request)
+
+
+@public
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"cities": selectors.home_cities(request.user)})
 
 
 @public
+@shared_page
 @require_GET
 def inventory_latest(request: HttpRequest, city: str) -> HttpResponse:
     """The newest inventory this user may see (drafts only for the city's staff)."""
@@ -75,6 +89,7 @@ def inventory_latest(request: HttpRequest, city: str) -> HttpResponse:
 
 
 @public
+@shared_page
 @require_GET
 def inventory_year(request: HttpRequest, city: str, year: int) -> HttpResponse:
     inventory = selectors.access_inventory_for_user(request.user, city, year)
