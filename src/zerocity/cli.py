@@ -17,6 +17,7 @@ from zerocity.core.cli import ACTOR, city, handles_errors, user
 from zerocity.data.cli import data
 from zerocity.engage.cli import engage
 from zerocity.food.cli import food
+from zerocity.governance.cli import governance
 from zerocity.inventory.cli import factor, inventory
 from zerocity.mobility.cli import mobility
 from zerocity.ops.cli import backup, restore, worker
@@ -52,8 +53,8 @@ def main() -> None:
     _setup()
 
 
-for group in (city, user, inventory, factor, plan, data, card, mobility, food, budget, engage,
-              worker, backup, restore):
+for group in (city, user, inventory, factor, plan, data, card, mobility, food, budget, governance,
+              engage, worker, backup, restore):
     main.add_command(group)
 
 

@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "zerocity.mobility",
     "zerocity.food",
     "zerocity.budget",
+    "zerocity.governance",
     "zerocity.engage",
     "zerocity.web",
 ]

@@ -21,6 +21,7 @@ from zerocity.api import (
     engage,
     errors,
     food,
+    governance,
     inventory,
     mobility,
     mobility_access,
@@ -70,7 +71,7 @@ api = ZeroCityAPI(
     parser=errors.JsonParser(),
 )
 errors.install(api)
-for module in (inventory, plan, data, card, mobility, food, budget, engage, mobility_realtime,
-               mobility_stats, mobility_optimise, mobility_loads, mobility_access,
+for module in (inventory, plan, data, card, mobility, food, budget, governance, engage,
+               mobility_realtime, mobility_stats, mobility_optimise, mobility_loads, mobility_access,
                mobility_scenarios, mobility_fleet):
     api.add_router("", module.router)
