@@ -72,6 +72,6 @@ api = ZeroCityAPI(
 )
 errors.install(api)
 for module in (inventory, plan, data, card, mobility, food, budget, governance, engage,
-               mobility_realtime, mobility_stats, mobility_optimise, mobility_loads, mobility_access,
-               mobility_scenarios, mobility_fleet):
+               mobility_realtime, mobility_stats, mobility_optimise, mobility_loads,
+               mobility_access, mobility_scenarios, mobility_fleet):
     api.add_router("", module.router)

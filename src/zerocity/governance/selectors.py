@@ -214,3 +214,31 @@ def agenda_item(m: Meeting, position: int) -> AgendaItem:
     if found is None:
         raise NotFound(_("There is no such agenda item."))
     return found
+
+
+def workspace(m: Meeting) -> dict[str, Any]:
+    """What the keeper's page of a meeting shows: the minutes so far, each seat with whether
+    it is marked present, and the city's departments (decision owners)."""
+    present = set(m.attendance.filter(present=True).values_list("member_id", flat=True))
+    return {"minutes": minutes(m),
+            "seats": [{**_seat(s), "present": s.pk in present, "votes": s.votes}
+                      for s in members_on(m.body, m.date)],
+            "departments": list(m.body.city.departments.order_by("name"))}
+
+
+def meeting_item(m: Meeting, pk: int) -> AgendaItem:
+    found = m.items.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("There is no such agenda item."))
+    return found
+
+
+def department(city: City, pk: int) -> Any:
+    found = city.departments.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("There is no such department."))
+    return found
+
+
+def draft_meetings(b: Body) -> list[Meeting]:
+    return list(b.meetings.filter(minutes_approved_at=None))
