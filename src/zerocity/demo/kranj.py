@@ -150,6 +150,10 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
 
         # the 2025 budget tagged for the climate, its lines linked to the plan's actions
         report.append(load_budget(city, actor=actor))
+        from zerocity.governance.demo import load as load_governance
+
+        # the council and transition team with a meeting, a declaration and its decisions
+        report.append(load_governance(city, actor=actor))
     from zerocity.food.demo import load as load_food
 
     report.extend(load_food(city, actor=actor, history=readings))
