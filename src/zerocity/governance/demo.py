@@ -11,7 +11,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from zerocity.core.models import City
+    from zerocity.core.models import City, Department
+    from zerocity.governance.models import Body, Member
 
 START = date(2024, 3, 1)
 MEETING = date(2026, 10, 15)  # the council's meeting, its minutes approved
@@ -69,7 +70,7 @@ def load(city: City, *, actor: str = "demo") -> str:
 
     from zerocity.core.services import ensure_department
     from zerocity.governance import services
-    from zerocity.governance.models import Body, Kind, Meeting
+    from zerocity.governance.models import Body, Kind, Meeting  # noqa: F811 - at run time
 
     departments = {slug: ensure_department(city, slug, slug.replace("-", " ").capitalize())
                    for slug in TEAM_DEPARTMENTS}
@@ -117,7 +118,8 @@ def load(city: City, *, actor: str = "demo") -> str:
             f"{len(seats)} (illustrative)")
 
 
-def _council_meeting(council, seats, departments, actor):  # type: ignore[no-untyped-def]
+def _council_meeting(council: Body, seats: list[Member], departments: dict[str, Department],
+                     actor: str) -> None:
     from zerocity.governance import services
 
     meeting = services.add_meeting(council, MEETING, place="Mestna hiša Kranj, sejna dvorana",
