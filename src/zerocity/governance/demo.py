@@ -78,8 +78,8 @@ def load(city: City, *, actor: str = "demo") -> str:
     secretary_user = users.filter(username="ana.staff").first()
     council = services.add_body(
         city, "svet", "Strateški svet za podnebno nevtralnost", Kind.COUNCIL,
-        description="Chaired by the mayor; co-chaired by a national climate expert and the "
-        "head of the Office for Development and Smart Community.", illustrative=True,
+        description="Vodi ga župan, sopredsedujeta mu nacionalni podnebni strokovnjak in vodja "
+        "Urada za razvoj in pametno skupnost.", illustrative=True,
         actor=actor)
     seats = [services.add_member(council, name, side, organisation=org, role=role,
                                  department=departments.get(dept), start=START, actor=actor)
@@ -89,8 +89,8 @@ def load(city: City, *, actor: str = "demo") -> str:
                         start=START, actor=actor)
     team = services.add_body(
         city, "ekipa", "Tranzicijska ekipa", Kind.TEAM, parent=council,
-        description="Officers of the city's departments, coordinated by the Department for "
-        "Green Transition.", illustrative=True, actor=actor)
+        description="Uslužbenci mestnih oddelkov, ki jih usklajuje Oddelek za zeleni prehod.",
+        illustrative=True, actor=actor)
     for i, name in enumerate(TEAM_NAMES):
         dept = departments[TEAM_DEPARTMENTS[i % len(TEAM_DEPARTMENTS)]]
         services.add_member(team, name, "city", department=dept, start=START,
