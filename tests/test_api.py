@@ -114,6 +114,8 @@ API_MATRIX = {
     ("get", "/api/v1/cities/{slug}/plan"): ("/api/v1/cities/kranj/plan", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/budget/{year}"): (
         "/api/v1/cities/kranj/budget/2025", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/governance/bodies"): (
+        "/api/v1/cities/kranj/governance/bodies", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions"): (
         "/api/v1/cities/kranj/plan/actions", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions/{code}"): (
