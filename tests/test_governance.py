@@ -227,7 +227,7 @@ def test_the_api_lists_bodies_without_personal_emails(client, city):
     services.add_decision(meeting, "Study the grid", deadline=date(2026, 6, 1),
                           owner_member=c["grid"], actor="test")
     services.approve_minutes(meeting, actor="test")
-    response = client.get("/api/v1/cities/testville/governance/bodies")
+    response = client.get("/api/v1/cities/testville/governance/bodies?lang=en")
     assert response.status_code == 200
     (body,) = response.json()
     assert (body["slug"], body["voting_members"], body["quorum"]) == ("council", 27, 14)
@@ -236,5 +236,7 @@ def test_the_api_lists_bodies_without_personal_emails(client, city):
         "side_name": "Utility", "role": "member", "role_name": "Member", "deputy_for": "",
         "start": "2026-01-01", "end": None}
     assert "example.org" not in response.content.decode()
+    sl = client.get("/api/v1/cities/testville/governance/bodies?lang=sl").json()
+    assert sl[0]["members"][1]["role_name"] == "Član"
     assert body["meetings"][0]["decisions"][0]["owner"] == "Eva Grid"
     assert client.get("/api/v1/cities/nowhere/governance/bodies").status_code == 404
