@@ -151,3 +151,33 @@ def selectors_panel(group):  # type: ignore[no-untyped-def]
     from zerocity.governance.sectors import sector_panel
 
     return sector_panel(group, group.city.calendar.today())
+
+
+def test_a_decision_on_the_meetings_page_opens_a_plan_change_or_a_commitment(kranj):
+    from zerocity.plan.models import Action, ActionProposal, Commitment
+
+    c = council(kranj)
+    meeting, item = _meeting(c)
+    client = _client(c["secretary"])
+    base = f"/en/kranj/governance/council/meetings/{meeting.pk}"
+    manage = client.get(f"{base}/manage/").content.decode()
+    action = Action.objects.filter(plan__city=kranj).order_by("code").first()
+    assert f'<option value="{action.code}">' in manage
+    client.post(f"{base}/decisions/", {"text": "Start earlier", "owner": f"m:{c['grid'].pk}",
+                                       "deadline": "2026-06-01", "action": action.code,
+                                       "field": "start_year", "value": "2026"})
+    proposal = ActionProposal.objects.get(action=action)
+    assert (proposal.changes, proposal.note) == ({"start_year": 2026}, "Start earlier")
+    client.post(f"{base}/decisions/", {"text": "Commit", "owner": f"m:{c['grid'].pk}",
+                                       "deadline": "2026-06-01",
+                                       "organisation": "Elektro Gorenjska d.d.",
+                                       "commitment": "Connect the solar co-operatives",
+                                       "group": "energy"})
+    assert Commitment.objects.get(organisation="Elektro Gorenjska d.d.").group == "energy"
+    refused = client.post(f"{base}/decisions/", {
+        "text": "X", "owner": f"m:{c['grid'].pk}", "deadline": "2026-06-01",
+        "action": "NOPE", "field": "start_year", "value": "1", "next": f"{base}/manage/"},
+        follow=True)
+    assert "The plan has no action NOPE." in refused.content.decode()
+    assert [d["text"] for d in selectors.minutes(meeting)["decisions"]] == [
+        "Start earlier", "Commit"]

@@ -231,7 +231,8 @@ ROUTES: dict[str, Route] = {
         numbers=["item", "for", "against", "abstain"]),
     "governance_decision_add": Route("staff", _k(body="body", pk="meeting"), lambda o: {
         "text": "D", "owner": f"m:{o['seat']}", "deadline": "2099-01-01"},
-        numbers=["item", "deadline"], texts=["text", "owner"]),
+        numbers=["item", "deadline"],
+        texts=["text", "owner", "action", "field", "value", "organisation", "commitment"]),
     "governance_minutes_approve": Route("staff", _k(body="body", pk="meeting")),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from zerocity.core.errors import NotFound
+from zerocity.core.errors import Conflict, NotFound
 from zerocity.core.models import City
 from zerocity.governance import calculations
 from zerocity.governance.calculations import ItemCount, minutes_due
@@ -25,6 +25,7 @@ from zerocity.governance.models import (
     Quorum,
     Side,
 )
+from zerocity.plan.models import Action, Commitment
 
 
 def members_on(body: Body, day: date) -> list[Member]:
@@ -223,7 +224,10 @@ def workspace(m: Meeting) -> dict[str, Any]:
     return {"minutes": minutes(m),
             "seats": [{**_seat(s), "present": s.pk in present, "votes": s.votes}
                       for s in members_on(m.body, m.date)],
-            "departments": list(m.body.city.departments.order_by("name"))}
+            "departments": list(m.body.city.departments.order_by("name")),
+            "actions": list(Action.objects.filter(plan__city=m.body.city)
+                            .order_by("code").values_list("code", "name")),
+            "groups": [(k, str(label)) for k, label in Commitment.Group.choices]}
 
 
 def meeting_item(m: Meeting, pk: int) -> AgendaItem:
@@ -242,3 +246,11 @@ def department(city: City, pk: int) -> Any:
 
 def draft_meetings(b: Body) -> list[Meeting]:
     return list(b.meetings.filter(minutes_approved_at=None))
+
+
+def plan_action(city: City, code: str) -> Action:
+    """The action a decision names (a refusal a person can correct, not a missing page)."""
+    found = Action.objects.filter(plan__city=city, code=code).select_related("plan").first()
+    if found is None:
+        raise Conflict(_("The plan has no action %(code)s.") % {"code": code})
+    return found

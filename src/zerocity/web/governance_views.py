@@ -167,6 +167,27 @@ def _owner(request: HttpRequest, m: Meeting) -> dict[str, Any]:
     return {}
 
 
+# what a decision may propose to change in a plan action, from the meeting's page
+PROPOSABLE = ("start_year", "end_year", "total_cost_eur")
+
+
+def _opens(request: HttpRequest, m: Meeting) -> dict[str, Any]:
+    """A change proposal on a plan action, or a commitment, that the decision opens."""
+    code = request.POST.get("action", "").strip()
+    field = request.POST.get("field", "")
+    organisation = request.POST.get("organisation", "").strip()
+    if code:
+        if field not in PROPOSABLE:
+            raise Conflict(_("Choose what the proposal changes."))
+        return {"action": selectors.plan_action(m.body.city, code[:20]),
+                "changes": {field: request.POST.get("value", "").strip()}}
+    if organisation:
+        return {"commitment": {"organisation": organisation[:200],
+                               "text": request.POST.get("commitment", ""),
+                               "group": m.body.sector or request.POST.get("group", "")}}
+    return {}
+
+
 @city_staff
 @require_POST
 def decision_add(request: HttpRequest, city: City, body: str, pk: int) -> HttpResponse:
@@ -176,7 +197,7 @@ def decision_add(request: HttpRequest, city: City, body: str, pk: int) -> HttpRe
     deadline = request.POST.get("deadline", "")
     services.add_decision(found, request.POST.get("text", ""),
                           deadline=_day(deadline) if deadline else None, item=item,
-                          by=request.user, **_owner(request, found))
+                          by=request.user, **_owner(request, found), **_opens(request, found))
     messages.success(request, _("Decision recorded."))
     return _back(found)
 
