@@ -181,3 +181,29 @@ def test_a_decision_on_the_meetings_page_opens_a_plan_change_or_a_commitment(kra
     assert "The plan has no action NOPE." in refused.content.decode()
     assert [d["text"] for d in selectors.minutes(meeting)["decisions"]] == [
         "Start earlier", "Commit"]
+
+
+def test_an_uploaded_paper_is_kept_by_its_sha256_and_public_once_the_minutes_are_approved(
+        city, settings, tmp_path, django_capture_on_commit_callbacks):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.DATA_DIR = tmp_path
+    c = council(city)
+    meeting, _item = _meeting(c)
+    client = _client(c["secretary"])
+    base = f"/en/testville/governance/council/meetings/{meeting.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{base}/items/", {"title": "Heat", "paper_file": SimpleUploadedFile(
+            "study.pdf", b"%PDF-1.4 study")})
+    (paper,) = selectors.minutes(meeting)["items"][1]["papers"]
+    assert paper["sha256"] == hashlib.sha256(b"%PDF-1.4 study").hexdigest()
+    assert (tmp_path / "governance" / "papers" / paper["sha256"]).read_bytes() == \
+        b"%PDF-1.4 study"
+    url = f"/en/testville/governance/council/papers/{paper['id']}/"
+    assert _client(None).get(url).status_code == 404
+    assert b"".join(client.get(url).streaming_content) == b"%PDF-1.4 study"
+    services.approve_minutes(meeting, actor="test")
+    public = _client(None).get(url)
+    assert public.status_code == 200 and "study.pdf" in public["Content-Disposition"]

@@ -4,6 +4,7 @@ majority once declarations recuse, check 21), the minutes as plain data and the 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Q
@@ -22,9 +23,11 @@ from zerocity.governance.models import (
     Meeting,
     Member,
     MemberRole,
+    Paper,
     Quorum,
     Side,
 )
+from zerocity.governance.storage import papers_dir
 from zerocity.plan.models import Action, Commitment
 
 
@@ -86,7 +89,8 @@ def minutes(meeting: Meeting) -> dict[str, Any]:
         vote = getattr(item, "vote", None) if _has_vote(item) else None
         items.append({
             "position": item.position, "title": item.title, "id": item.pk,
-            "papers": [{"title": p.title, "url": p.url, "sha256": p.sha256, "size": p.size}
+            "papers": [{"id": p.pk, "title": p.title, "url": p.url, "sha256": p.sha256,
+                        "size": p.size}
                        for p in item.papers.all()],
             "declarations": [{"member": d.member.name, "organisation": d.member.organisation,
                               "member_id": d.member_id, "interest": d.interest,
@@ -254,3 +258,17 @@ def plan_action(city: City, code: str) -> Action:
     if found is None:
         raise Conflict(_("The plan has no action %(code)s.") % {"code": code})
     return found
+
+
+def paper(b: Body, pk: int) -> tuple[Paper, Meeting]:
+    """An uploaded paper of one of the body's meetings, with its meeting."""
+    found = (Paper.objects.select_related("item__meeting__body__city")
+             .filter(item__meeting__body=b, pk=pk).exclude(sha256="").first())
+    if found is None:
+        raise NotFound(_("There is no such paper."))
+    return found, found.item.meeting
+
+
+def paper_path(p: Paper) -> Path:
+    """Where the paper's file is kept: once, by its SHA-256."""
+    return papers_dir() / p.sha256

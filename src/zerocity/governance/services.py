@@ -7,10 +7,8 @@ import hashlib
 from collections.abc import Sequence
 from datetime import date
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -38,6 +36,7 @@ from zerocity.governance.models import (
     Vote,
 )
 from zerocity.governance.selectors import item_count, members_on
+from zerocity.governance.storage import papers_dir
 from zerocity.plan.models import Action, Commitment
 
 
@@ -127,10 +126,6 @@ def add_meeting(body: Body, day: date, *, place: str = "", by: Person | None = N
     audit.record("governance.meeting_add", city=body.city, user=by, actor=actor, obj=meeting,
                  day=day.isoformat())
     return meeting
-
-
-def papers_dir() -> Path:
-    return Path(settings.DATA_DIR) / "governance" / "papers"
 
 
 @transaction.atomic

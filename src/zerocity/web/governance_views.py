@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -208,3 +208,19 @@ def minutes_approve(request: HttpRequest, city: City, body: str, pk: int) -> Htt
     found = services.approve_minutes(_kept_meeting(request, city, body, pk), by=request.user)
     messages.success(request, _("Minutes approved: they are published and no longer change."))
     return redirect("governance_meeting", city=city.slug, body=found.body.slug, pk=found.pk)
+
+
+@public
+@require_GET
+def paper(request: HttpRequest, city: str, body: str, pk: int) -> FileResponse:
+    """An uploaded paper: public once its meeting's minutes are approved, before that for the
+    body's keepers only."""
+    city_obj = get_object_or_404(City, slug=city)
+    found, meeting = selectors.paper(selectors.body(city_obj, body), pk)
+    if meeting.minutes_approved_at is None and not may_keep(request.user, meeting.body):
+        raise NotFound(_("There is no such paper."))
+    path = selectors.paper_path(found)
+    if not path.exists():
+        raise NotFound(_("There is no such paper."))
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=found.title)
+    return response if meeting.minutes_approved_at else private(response)

@@ -136,6 +136,8 @@ urlpatterns = [
          name="governance_decision_add"),
     path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/approve/", gv.minutes_approve,
          name="governance_minutes_approve"),
+    path("<slug:city>/governance/<slug:body>/papers/<int:pk>/", gv.paper,
+         name="governance_paper"),
     # the action plan: staff
     path("<slug:city>/plan/manage/", pv.dashboard, name="plan_dashboard"),
     path("<slug:city>/plan/manage/actions/", pv.action_list, name="plan_actions"),
