@@ -120,6 +120,8 @@ API_MATRIX = {
         "/api/v1/cities/kranj/contract", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/investment-plan"): (
         "/api/v1/cities/kranj/investment-plan", None, PUBLIC_OK),
+    ("get", "/api/v1/cities/{slug}/governance/bodies"): (
+        "/api/v1/cities/kranj/governance/bodies", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions"): (
         "/api/v1/cities/kranj/plan/actions", None, PUBLIC_OK),
     ("get", "/api/v1/cities/{slug}/plan/actions/{code}"): (

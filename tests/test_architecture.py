@@ -22,7 +22,8 @@ WRITES = {"save", "create", "update", "delete", "bulk_create", "bulk_update", "g
           "update_or_create", "send_mail", "send_mass_mail", "atomic"}
 DOMAIN_ERRORS = {"Conflict", "NotFound", "PermissionDenied", "ZeroCityError",
                  "PaymentDeclined"}
-APPS = ("core", "inventory", "plan", "data", "card", "mobility", "food", "budget", "contract", "engage")
+APPS = ("core", "inventory", "plan", "data", "card", "mobility", "food", "budget", "contract",
+        "governance", "engage")
 
 
 def _calls(tree: ast.AST) -> list[tuple[int, str]]:

@@ -238,6 +238,25 @@ ROUTES: dict[str, Route] = {
     "plan_round_close": Route("admin", _k()),
     "plan_round_report": Route("admin", _k(), lambda o: {"unit": o["round_unit"]},
                                texts=["unit", "note"]),
+    # the Green Transition Group: a meeting's records (refused as a message when the procedure
+    # does not allow them), kept by the body's secretary (the demo's staff member)
+    "governance_meeting_add": Route("staff", _k(body="body"), lambda o: {
+        "date": "2026-03-02", "place": "Hall"}, texts=["date", "place"]),
+    "governance_item_add": Route("staff", _k(body="body", pk="meeting"), lambda o: {
+        "title": "T"}, texts=["title", "paper_url", "paper_title"]),
+    "governance_attendance": Route("staff", _k(body="body", pk="meeting"), lambda o: {
+        "present": o["seat"]}, numbers=["present"]),
+    "governance_declare": Route("staff", _k(body="body", pk="meeting"), lambda o: {
+        "item": o["agenda_item"], "member": o["seat"], "interest": "I"},
+        numbers=["item", "member"], texts=["interest"]),
+    "governance_vote": Route("staff", _k(body="body", pk="meeting"), lambda o: {
+        "item": o["agenda_item"], "for": "1", "against": "0", "abstain": "0"},
+        numbers=["item", "for", "against", "abstain"]),
+    "governance_decision_add": Route("staff", _k(body="body", pk="meeting"), lambda o: {
+        "text": "D", "owner": f"m:{o['seat']}", "deadline": "2099-01-01"},
+        numbers=["item", "deadline"],
+        texts=["text", "owner", "action", "field", "value", "organisation", "commitment"]),
+    "governance_minutes_approve": Route("staff", _k(body="body", pk="meeting")),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
@@ -361,6 +380,16 @@ def scene(kranj):  # type: ignore[no-untyped-def]
 
     load_round(kranj, actor="fuzz")  # a round open, one unit reported: closing is refused
     round_unit = missing_units(get_round(kranj.plan))[0].slug
+    from zerocity.governance import services as governance
+
+    body = governance.add_body(kranj, "fuzz-council", "Fuzz council", "council", actor="fuzz")
+    governance.add_member(body, "Sec", "city", role="secretary", votes=False,
+                          user=people["staff"], start=now().date() - timedelta(days=30),
+                          actor="fuzz")
+    seat = governance.add_member(body, "Member", "utility", organisation="Grid",
+                                 start=now().date() - timedelta(days=30), actor="fuzz")
+    meeting = governance.add_meeting(body, now().date(), actor="fuzz")
+    agenda_item = governance.add_item(meeting, "Grid", actor="fuzz")
     scene = {
         "budget_line": city_budget.lines.get().pk, "round_unit": round_unit,
         "feed": feed.pk, "scenario": scenario.pk,
@@ -388,6 +417,8 @@ def scene(kranj):  # type: ignore[no-untyped-def]
         "indicator": Indicator.objects.filter(plan__city=kranj).first().pk,
         "source": source.key, "token": token.pk, "tag_change": tag_change.pk,
         "check": check.pk,
+        "body": body.slug, "meeting": meeting.pk, "seat": seat.pk,
+        "agenda_item": agenda_item.pk,
     }
     return scene, people
 

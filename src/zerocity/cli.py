@@ -18,6 +18,7 @@ from zerocity.core.cli import ACTOR, city, handles_errors, reminders, user
 from zerocity.data.cli import data
 from zerocity.engage.cli import engage
 from zerocity.food.cli import food
+from zerocity.governance.cli import governance
 from zerocity.inventory.cli import factor, inventory
 from zerocity.mobility.cli import mobility
 from zerocity.ops.cli import backup, restore, worker
@@ -54,7 +55,7 @@ def main() -> None:
 
 
 for group in (city, user, inventory, factor, plan, data, card, mobility, food, budget, contract,
-              engage, reminders, worker, backup, restore):
+              governance, engage, reminders, worker, backup, restore):
     main.add_command(group)
 
 

@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "zerocity.food",
     "zerocity.budget",
     "zerocity.contract",
+    "zerocity.governance",
     "zerocity.engage",
     "zerocity.web",
 ]

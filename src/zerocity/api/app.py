@@ -23,6 +23,7 @@ from zerocity.api import (
     engage,
     errors,
     food,
+    governance,
     inventory,
     mobility,
     mobility_access,
@@ -73,6 +74,7 @@ api = ZeroCityAPI(
 )
 errors.install(api)
 for module in (inventory, plan, data, card, mobility, food, budget, climate_checks, contract,
-               engage, mobility_realtime, mobility_stats, mobility_optimise, mobility_loads,
+               governance, engage, mobility_realtime, mobility_stats, mobility_optimise,
+               mobility_loads,
                mobility_access, mobility_scenarios, mobility_fleet):
     api.add_router("", module.router)

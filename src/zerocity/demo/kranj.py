@@ -162,6 +162,10 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
 
         # the reporting round of the next cut-off day, one unit's report in (check 20)
         report.append(load_round(city, actor=actor))
+        from zerocity.governance.demo import load as load_governance
+
+        # the council and transition team with a meeting, a declaration and its decisions
+        report.append(load_governance(city, actor=actor))
     from zerocity.food.demo import load as load_food
 
     report.extend(load_food(city, actor=actor, history=readings))

@@ -14,6 +14,7 @@ from zerocity.web import data_views as dv
 from zerocity.web import engage_views as ev
 from zerocity.web import fleet_views as flv
 from zerocity.web import food_views as fv
+from zerocity.web import governance_views as gv
 from zerocity.web import mobility_views as mv
 from zerocity.web import open_data_views as odv
 from zerocity.web import plan_round_views as prv
@@ -140,6 +141,29 @@ urlpatterns = [
          name="budget_check_opinion"),
     path("<slug:city>/budget/checks/<int:pk>/publish/", chv.publish,
          name="budget_check_publish"),
+    # the Green Transition Group's bodies, meetings and minutes (docs/governance.md)
+    path("<slug:city>/governance/", gv.bodies, name="governance"),
+    path("<slug:city>/governance/<slug:body>/", gv.body, name="governance_body"),
+    path("<slug:city>/governance/<slug:body>/meetings/add/", gv.meeting_add,
+         name="governance_meeting_add"),
+    path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/", gv.meeting,
+         name="governance_meeting"),
+    path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/manage/", gv.meeting_manage,
+         name="governance_meeting_manage"),
+    path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/items/", gv.item_add,
+         name="governance_item_add"),
+    path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/attendance/", gv.attendance,
+         name="governance_attendance"),
+    path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/declare/", gv.declare,
+         name="governance_declare"),
+    path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/vote/", gv.vote,
+         name="governance_vote"),
+    path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/decisions/", gv.decision_add,
+         name="governance_decision_add"),
+    path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/approve/", gv.minutes_approve,
+         name="governance_minutes_approve"),
+    path("<slug:city>/governance/<slug:body>/papers/<int:pk>/", gv.paper,
+         name="governance_paper"),
     # the action plan: staff
     path("<slug:city>/plan/manage/", pv.dashboard, name="plan_dashboard"),
     path("<slug:city>/plan/manage/actions/", pv.action_list, name="plan_actions"),

@@ -59,11 +59,13 @@ def qty(value: Any, unit: str) -> str:
 
 
 @register.filter
-def day(value: date | datetime | None) -> str:
+def day(value: date | datetime | str | None) -> str:
     """A day in the active language's one date format (5. 12. 2026; 5 Dec 2026); a moment is
-    first taken to the city's zone."""
+    first taken to the city's zone. An ISO day ("2026-12-05", as plain data gives it) too."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return date_format(value, "DATE_FORMAT")
