@@ -1,9 +1,10 @@
 """Public pages under concurrent load: the city's home page, its inventory, plan overview, a plan
-action, a process's list of proposals, the school food outcomes and the budget, each requested by ``--clients`` concurrent clients for ``--seconds``
-against the site served by waitress (as ``zerocity serve`` does), with p50 and p99 latency and
-requests per second; the reference is a bare Django view (``/livez``: no template, no query)
-served the same way in the same run. The pages are the ones anonymous visitors get from the page
-cache (zerocity.web.page_cache) after their first request. The check: every response is a 200.
+action, a process's list of proposals, the school food outcomes and the budget, each requested
+by ``--clients`` concurrent clients for ``--seconds`` against the site served by waitress (as
+``zerocity serve`` does), with p50 and p99 latency and requests per second; the reference is a
+bare Django view (``/livez``: no template, no query) served the same way in the same run. The
+pages are the ones anonymous visitors get from the page cache (zerocity.web.page_cache) after
+their first request. The check: every response is a 200.
 
     python bench/engage_bench.py [--seconds 8] [--clients 16] [--threads 8]
 """
