@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from budget_people import budget_people
+from clients import client_for
 from page_words import raw_codes, visible_text
 from test_budget_web import other_staff  # noqa: F401  (a fixture)
 from test_mobility_planning_web import figure, table
@@ -35,13 +36,6 @@ BASE = "/en/testville/budget/checks/"
 @pytest.fixture
 def people(city):  # type: ignore[no-untyped-def]
     return budget_people(city)
-
-
-def _client(user):  # type: ignore[no-untyped-def]
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def add(city, ref: str, nrp: str = "", kind: str = "council_item"):  # type: ignore[no-untyped-def]
@@ -85,12 +79,12 @@ def test_the_staff_pages_are_for_the_citys_staff_and_the_published_list_is_publi
     who = {"anonymous": None, "citizen": people["citizen"], "other_city": other_staff,
            "department": people["roads"], "office": people["office"]}
     for path in ("", f"{pk}/"):
-        got = {k: _client(u).get(BASE + path) for k, u in who.items()}
+        got = {k: client_for(u).get(BASE + path) for k, u in who.items()}
         assert {k: r.status_code for k, r in got.items()} == {
             "anonymous": 302, "citizen": 404, "other_city": 404, "department": 200,
             "office": 200}, path
         assert "no-store" in got["office"]["Cache-Control"]
-    assert {k: _client(u).get(BASE + "published/").status_code for k, u in who.items()} == \
+    assert {k: client_for(u).get(BASE + "published/").status_code for k, u in who.items()} == \
         dict.fromkeys(who, 200)
 
 
@@ -103,16 +97,16 @@ def test_outsiders_change_nothing_with_any_form(city, people, other_staff, path)
     before = [describe(p) for p in Proposal.objects.all()]
     fields = {"kind": "council_item", "reference": "X", "title": "X", "year": "2025",
               "estimate_t": "5", "opinion": "Yes.", "threshold_t": "5"}
-    assert _client(None).post(url, fields).status_code == 302  # to the login page
-    assert _client(people["citizen"]).post(url, fields).status_code == 404
-    assert _client(other_staff).post(url, fields).status_code == 404
+    assert client_for(None).post(url, fields).status_code == 302  # to the login page
+    assert client_for(people["citizen"]).post(url, fields).status_code == 404
+    assert client_for(other_staff).post(url, fields).status_code == 404
     assert [describe(p) for p in Proposal.objects.all()] == before
 
 
 def test_another_department_may_check_but_only_the_climate_office_gives_the_opinion(
         city, people):
     item = add(city, "S-7/2025")
-    roads = _client(people["roads"])
+    roads = client_for(people["roads"])
     roads.post(BASE + f"{item.pk}/check/", {"estimate_t": "150"})
     item.refresh_from_db()
     assert item.relevance == Relevance.NEGATIVE_HIGH
@@ -124,7 +118,7 @@ def test_another_department_may_check_but_only_the_climate_office_gives_the_opin
     assert item.opinion == ""
     page = roads.post(BASE + "threshold/", {"threshold_t": "5", "next": BASE}, follow=True)
     assert "Only the climate office sets the threshold." in page.content.decode()
-    office = _client(people["office"])
+    office = client_for(people["office"])
     office.post(BASE + "threshold/", {"threshold_t": "200"})
     assert stats(city, 2025)["threshold_t"] == "200.00"
 
@@ -133,7 +127,7 @@ def test_another_department_may_check_but_only_the_climate_office_gives_the_opin
 
 def test_check_14_a_plus_250_item_is_refused_naming_the_opinion_until_the_office_gives_it(
         city, people):
-    roads, office = _client(people["roads"]), _client(people["office"])
+    roads, office = client_for(people["roads"]), client_for(people["office"])
     # given a department registers a council item through the page and checks it at +250
     done = roads.post(BASE + "register/", {
         "kind": "council_item", "reference": "S-12/2025", "title": "Parkirna hiša Planina",
@@ -159,13 +153,13 @@ def test_check_14_a_plus_250_item_is_refused_naming_the_opinion_until_the_office
     assert item.published_at is not None
     assert figure(page, "header") == header(item)
     assert "Opinion of the climate office (office-staff" in header(item)
-    public = _client(None).get(BASE + "published/?year=2025").content.decode()
+    public = client_for(None).get(BASE + "published/?year=2025").content.decode()
     assert f'data-header="S-12/2025">{header(item)}' .replace("'", "&#x27;") in public
 
 
 def test_check_15_no_relevance_needs_one_sentence_through_the_page(city, people):
     item = add(city, "S-8/2025")
-    roads = _client(people["roads"])
+    roads = client_for(people["roads"])
     page = roads.post(BASE + f"{item.pk}/check/", {"estimate_t": "1", "justification": "",
                                                    "next": BASE + f"{item.pk}/"},
                       follow=True).content.decode()
@@ -193,7 +187,7 @@ def _stats_figures(page: str, figures: dict) -> None:  # type: ignore[type-arg]
 def test_check_15_and_16_the_staff_page_shows_the_statistics_and_the_flags(city, people):
     a_year(city, people)
     figures = stats(city, 2025)
-    page = _client(people["office"]).get(BASE + "?year=2025").content.decode()
+    page = client_for(people["office"]).get(BASE + "?year=2025").content.decode()
     _stats_figures(page, figures)
     assert figures["relevant"] == {"count": 3, "share": "75.0"}  # of 4 checked
     assert [f["reference"] for f in figures["flagged"]] == ["NRP-9"]
@@ -211,7 +205,7 @@ def test_check_15_and_16_the_staff_page_shows_the_statistics_and_the_flags(city,
 def test_the_public_page_shows_only_published_items_and_equals_the_service(city, people):
     a_year(city, people)
     figures = public_stats(city, 2025)
-    page = _client(None).get(BASE + "published/").content.decode()
+    page = client_for(None).get(BASE + "published/").content.decode()
     _stats_figures(page, figures)
     for p in Proposal.objects.all():
         shown = f'data-item="{p.reference}"' in page
@@ -224,7 +218,7 @@ def test_the_public_page_shows_only_published_items_and_equals_the_service(city,
 
 def test_the_slovenian_pages_speak_slovenian(city, people):
     a_year(city, people)
-    office = _client(people["office"])
+    office = client_for(people["office"])
     pk = Proposal.objects.get(reference="S-1/2025").pk
     for url in ("/sl/testville/budget/checks/", f"/sl/testville/budget/checks/{pk}/",
                 "/sl/testville/budget/checks/published/"):
@@ -239,7 +233,7 @@ def test_the_slovenian_pages_speak_slovenian(city, people):
 def test_a_threshold_set_by_the_office_rates_later_checks(city, people):
     set_threshold(city, "300", by=people["office"])
     item = add(city, "S-9/2025")
-    _client(people["roads"]).post(BASE + f"{item.pk}/check/", {"estimate_t": "250"})
+    client_for(people["roads"]).post(BASE + f"{item.pk}/check/", {"estimate_t": "250"})
     item.refresh_from_db()
     assert item.relevance == Relevance.NEGATIVE_LOW
 
@@ -267,8 +261,8 @@ def test_check_16_the_kranj_demo_has_checked_items_and_flags_the_harmful_hall(kr
 
 def test_without_items_the_pages_say_so_for_the_citys_year(city, people):
     this_year = city.calendar.today().year
-    page = _client(None).get(BASE + "published/?year=abc").content.decode()
+    page = client_for(None).get(BASE + "published/?year=abc").content.decode()
     assert 'data-empty="items"' in page and f'value="{this_year}" selected' in page
     assert figure(page, "proposals") == "0"
-    staff = _client(people["roads"]).get(BASE).content.decode()
+    staff = client_for(people["roads"]).get(BASE).content.decode()
     assert 'data-empty="proposals"' in staff and 'data-empty="flagged"' in staff

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from budget_people import budget_people
+from clients import client_for
 from test_budget import HEADER, WORKED
 from test_budget_rules import draft, line, pb_project, seed
 from test_budget_web import money, pct
@@ -28,13 +28,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 LINES = "/en/testville/budget/lines/"
 IMPORT = "/en/testville/budget/import/"
-
-
-def _client(user):  # type: ignore[no-untyped-def]
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -61,20 +54,20 @@ def test_who_may_open_and_use_the_tagging_pages(city, people):
                                    "office": 200}),
                           (IMPORT, {"anonymous": 302, "citizen": 404, "roads": 404,
                                     "office": 200})):
-        got = {k: _client(u).get(url) for k, u in who.items()}
+        got = {k: client_for(u).get(url) for k, u in who.items()}
         assert {k: r.status_code for k, r in got.items()} == expected, url
         assert "no-store" in got["office"]["Cache-Control"]
     pk = line_at(version, 2).pk
     for url in (f"{LINES}{pk}/confirm/", f"{LINES}{pk}/propose/"):
-        assert _client(None).post(url).status_code == 302  # to the login
-        assert _client(people["citizen"]).post(url).status_code == 404
-        assert _client(people["roads"]).get(url).status_code == 405
+        assert client_for(None).post(url).status_code == 302  # to the login
+        assert client_for(people["citizen"]).post(url).status_code == 404
+        assert client_for(people["roads"]).get(url).status_code == 405
     assert not TagChange.objects.filter(state=ChangeState.PROPOSED).exists()
 
 
 def test_a_department_sees_its_own_lines_with_the_rules_suggestions_and_filters(city, people):
     version = roads_budget(city)
-    page = _client(people["roads"]).get(LINES).content.decode()
+    page = client_for(people["roads"]).get(LINES).content.decode()
     roads_id = people["roads"].memberships.get().department_id
     own = department_lines(version, [roads_id])
     assert [x.row for x in own] == [2, 3, 4]
@@ -83,18 +76,18 @@ def test_a_department_sees_its_own_lines_with_the_rules_suggestions_and_filters(
     assert "suggests mitigation Unfavourable 100 %, adaptation Neutral 100 %" in page
     assert "Ask the fuel type." in page
     assert page.count("Confirm the suggestion") == 1  # a question has nothing to confirm
-    suggested = _client(people["roads"]).get(LINES + "?show=suggested").content.decode()
+    suggested = client_for(people["roads"]).get(LINES + "?show=suggested").content.decode()
     assert f'data-line-id="{line_at(version, 4).pk}"' not in suggested
     assert f'data-line-id="{line_at(version, 2).pk}"' in suggested
     # the climate office sees every line in scope
-    office = _client(people["office"]).get(LINES).content.decode()
+    office = client_for(people["office"]).get(LINES).content.decode()
     assert f'data-line-id="{line_at(version, 5).pk}"' in office
 
 
 def test_a_member_confirms_a_suggestion_and_proposes_a_split_and_the_office_approves(
         city, people):
     version = roads_budget(city)
-    roads = _client(people["roads"])
+    roads = client_for(people["roads"])
     resurfacing, buses, school = (line_at(version, r) for r in (2, 3, 5))
     # when roads confirms the rule's suggestion for resurfacing
     roads.post(f"{LINES}{resurfacing.pk}/confirm/", {"next": LINES})
@@ -123,7 +116,7 @@ def test_a_member_confirms_a_suggestion_and_proposes_a_split_and_the_office_appr
     for change in waiting:
         roads.post(f"/en/testville/budget/tags/{change.pk}/approve/")
     assert TagChange.objects.filter(state=ChangeState.PROPOSED).count() == 2
-    office = _client(people["office"])
+    office = client_for(people["office"])
     for change in waiting:
         office.post(f"/en/testville/budget/tags/{change.pk}/approve/")
     assert TagChange.objects.filter(state=ChangeState.PROPOSED).count() == 0
@@ -141,7 +134,7 @@ def _upload(data: bytes, name: str = "budget.csv") -> SimpleUploadedFile:
 
 def test_the_import_form_lists_mistakes_by_line_writes_nothing_and_ignores_a_second_send(
         city, people):
-    office = _client(people["office"])
+    office = client_for(people["office"])
     bad = (HEADER + line("13029002", "130201", "4205", "abc") + "\n"
            + line("13029002", "130202", "4205", "10", "green") + "\n").encode()
     response = office.post(IMPORT, {"file": _upload(bad), "year": "2025", "stage": "adopted"})
@@ -180,7 +173,7 @@ def test_the_public_page_by_area_user_and_pb_project_equals_the_report_check_24(
     link_pb_project(line_at(version, 7), project, actor="test")  # the Zarta line, an NRP one
     publish_budget(version, actor="test")
     data = report(version, decimals=1)
-    page = _client(None).get("/en/testville/budget/").content.decode()
+    page = client_for(None).get("/en/testville/budget/").content.decode()
 
     def share_or_dash(row, value):  # type: ignore[no-untyped-def]
         return pct(value) if row["green_share"] is not None else "—"

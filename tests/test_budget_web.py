@@ -6,9 +6,9 @@ may see them."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.utils import translation
 
+from clients import client_for
 from page_words import raw_codes, visible_text
 from test_budget import WORKED, csv, people, row  # noqa: F401  (a fixture)
 from test_mobility_planning_web import figure, table
@@ -29,13 +29,6 @@ def money(value: object) -> str:
 def pct(value: object) -> str:
     with translation.override("en"):
         return f"{zc.num(value, 1)} %"
-
-
-def _client(user):  # type: ignore[no-untyped-def]
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def published(city):  # type: ignore[no-untyped-def]
@@ -68,10 +61,10 @@ def test_the_report_is_public_and_the_proposals_are_for_the_citys_staff(
     published(city)
     who = {"anonymous": None, "citizen": people["citizen"], "other_staff": other_staff,
            "staff": people["roads"]}
-    report_page = {k: _client(u).get("/en/testville/budget/").status_code
+    report_page = {k: client_for(u).get("/en/testville/budget/").status_code
                    for k, u in who.items()}
     assert report_page == dict.fromkeys(who, 200)
-    tags_page = {k: _client(u).get("/en/testville/budget/tags/") for k, u in who.items()}
+    tags_page = {k: client_for(u).get("/en/testville/budget/tags/") for k, u in who.items()}
     assert {k: r.status_code for k, r in tags_page.items()} == {
         "anonymous": 302, "citizen": 404, "other_staff": 404, "staff": 200}
     assert "no-store" in tags_page["staff"]["Cache-Control"]
@@ -79,7 +72,7 @@ def test_the_report_is_public_and_the_proposals_are_for_the_citys_staff(
 
 def test_without_a_published_budget_the_page_says_so(city, people):  # noqa: F811
     import_budget(city, 2025, "adopted", WORKED.read_bytes(), filename="w.csv", actor="test")
-    page = _client(None).get("/en/testville/budget/").content.decode()
+    page = client_for(None).get("/en/testville/budget/").content.decode()
     assert 'data-empty="budget"' in page
     assert "has not published a budget" in page
     assert "6,800,000.00" not in page  # the unpublished figures are not shown
@@ -90,7 +83,7 @@ def test_without_a_published_budget_the_page_says_so(city, people):  # noqa: F81
 def test_every_figure_of_the_public_page_equals_the_reports(city):
     version = published(city)
     data = report(version, decimals=1)
-    page = _client(None).get("/en/testville/budget/").content.decode()
+    page = client_for(None).get("/en/testville/budget/").content.decode()
     for key in ("total", "in_scope", "out_of_scope"):
         assert figure(page, key) == money(data[key]), key
     assert figure(page, "green_share") == pct(data["green_share"])
@@ -126,16 +119,16 @@ def test_the_demo_budget_is_labelled_illustrative_and_years_are_chosen(city):
     # then the report says which is made up, and so does the page, only on the made-up one
     assert report(budget_version("testville", 2026))["illustrative"] is True
     assert report(budget_version("testville", 2025))["illustrative"] is False
-    page = _client(None).get("/en/testville/budget/?year=2026").content.decode()
+    page = client_for(None).get("/en/testville/budget/?year=2026").content.decode()
     assert 'data-illustrative="budget"' in page
-    real = _client(None).get("/en/testville/budget/?year=2025&stage=adopted").content.decode()
+    real = client_for(None).get("/en/testville/budget/?year=2025&stage=adopted").content.decode()
     assert 'data-illustrative="budget"' not in real
-    assert _client(None).get("/en/testville/budget/?year=2024").status_code == 404  # unpublished
+    assert client_for(None).get("/en/testville/budget/?year=2024").status_code == 404  # unpublished
 
 
 def test_the_slovenian_page_names_the_tags_in_slovenian(city):
     published(city)
-    page = _client(None).get("/sl/testville/budget/").content.decode()
+    page = client_for(None).get("/sl/testville/budget/").content.decode()
     for word in ("Zelo ugodno", "Ugodno", "Nevtralno", "Neugodno", "Nedoločeno"):
         assert word in page, word
     assert "6.800.000,00" in page
@@ -160,22 +153,22 @@ def _propose(city, by):  # type: ignore[no-untyped-def]
 
 def test_the_climate_office_approves_a_proposal_and_no_one_their_own(city, people):  # noqa: F811
     line, change = _propose(city, people["office"])
-    page = _client(people["office2"]).get("/en/testville/budget/tags/").content.decode()
+    page = client_for(people["office2"]).get("/en/testville/budget/tags/").content.decode()
     assert line_label(line) in page and "LED lighting" in page and "office-staff" in page
     # the proposer cannot approve it: a message, nothing changed
-    response = _client(people["office"]).post(
+    response = client_for(people["office"]).post(
         f"/en/testville/budget/tags/{change.pk}/approve/", BACK, follow=True)
     assert "other than who made it" in response.content.decode()
     change.refresh_from_db()
     assert change.state == ChangeState.PROPOSED
     # a department's staff cannot approve either
-    response = _client(people["roads"]).post(
+    response = client_for(people["roads"]).post(
         f"/en/testville/budget/tags/{change.pk}/approve/", BACK, follow=True)
     assert "Only the climate office" in response.content.decode()
     change.refresh_from_db()
     assert change.state == ChangeState.PROPOSED
     # another member of the climate office does
-    response = _client(people["office2"]).post(
+    response = client_for(people["office2"]).post(
         f"/en/testville/budget/tags/{change.pk}/approve/", BACK, follow=True)
     assert "Approved" in response.content.decode()
     change.refresh_from_db()
@@ -187,7 +180,7 @@ def test_the_climate_office_approves_a_proposal_and_no_one_their_own(city, peopl
 
 def test_the_climate_office_rejects_a_proposal_with_a_reason(city, people):  # noqa: F811
     line, change = _propose(city, people["roads"])
-    office = _client(people["office"])
+    office = client_for(people["office"])
     office.post(f"/en/testville/budget/tags/{change.pk}/reject/", {**BACK, "reason": " "})
     change.refresh_from_db()
     assert change.state == ChangeState.PROPOSED  # a reason is needed

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils.timezone import now
 
+from clients import client_for
 from zerocity.card import accounts, services, taps
 from zerocity.card.demo import kranj_fares
 from zerocity.card.models import (
@@ -43,12 +44,6 @@ def desk(city):  # type: ignore[no-untyped-def]
     medium = accounts.issue_medium(account, "CARD-7777", label="7777")
     services.top_up(account.wallet, "30.00", payment_reference="t1")
     return city, clerk, admin, citizen, account, medium
-
-
-def client_for(user):  # type: ignore[no-untyped-def]
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_only_staff_reach_the_desk_and_only_admins_edit_fares(desk):

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.test import Client
 from django.utils import translation
 
+from clients import client_for
 from contract_city import contract_city
 from page_words import raw_codes
 from test_mobility_planning_web import figure, table
@@ -28,13 +28,6 @@ def money(value: object) -> str:
 def pct(value: object, decimals: int = 1) -> str:
     with translation.override("en"):
         return f"{zc.num(value, decimals)} %"
-
-
-def _client(user):  # type: ignore[no-untyped-def]
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -58,17 +51,17 @@ def test_the_pages_are_public_to_everyone(town):
            "staff": grant_role(city, "mia", Role.STAFF, department=ensure_department(
                city, "roads", "Roads")).user}
     for url in (*PAGES, "/{lang}/testville/plan/investment/financing/T9.csv"):
-        assert {k: _client(u).get(url.format(lang="en")).status_code
+        assert {k: client_for(u).get(url.format(lang="en")).status_code
                 for k, u in who.items()} == dict.fromkeys(who, 200), url
-    assert _client(None).get("/en/atlantis/plan/contract/").status_code == 404
-    assert _client(None).get("/en/testville/plan/investment/financing/T3.csv"
+    assert client_for(None).get("/en/atlantis/plan/contract/").status_code == 404
+    assert client_for(None).get("/en/testville/plan/investment/financing/T3.csv"
                              ).status_code == 404
-    assert _client(None).post(PAGES[0].format(lang="en")).status_code == 405
+    assert client_for(None).post(PAGES[0].format(lang="en")).status_code == 405
 
 
 def test_every_figure_of_the_financing_page_equals_the_selectors(town):
     inv = selectors.investment_plan("testville")
-    page = _client(None).get(PAGES[1].format(lang="en")).content.decode()
+    page = client_for(None).get(PAGES[1].format(lang="en")).content.decode()
     for key in ("gap", "need", "secured"):
         assert figure(page, key) == money(inv["total"][key]), key
     assert figure(page, "covered") == pct(inv["total"]["covered"])
@@ -94,7 +87,7 @@ def test_every_figure_of_the_financing_page_equals_the_selectors(town):
 
 def test_the_contract_page_shows_each_commitment_its_signatories_and_status(town):
     data = selectors.commitments("testville")
-    page = _client(None).get(PAGES[0].format(lang="en")).content.decode()
+    page = client_for(None).get(PAGES[0].format(lang="en")).content.decode()
     assert figure(page, "commitments") == str(len(data["commitments"]))
     for c in data["commitments"]:
         assert f'data-commitment="{c["organisation"]}"' in page
@@ -107,14 +100,14 @@ def test_the_contract_page_shows_each_commitment_its_signatories_and_status(town
 
 def test_the_template_tables_download_as_csv_and_xlsx_and_read_back(town):
     for fmt in ("csv", "xlsx"):
-        got = _client(None).get(f"/en/testville/plan/investment/financing/T9.{fmt}")
+        got = client_for(None).get(f"/en/testville/plan/investment/financing/T9.{fmt}")
         assert got.status_code == 200
         assert tables.read("T9", got.content, fmt) == tables.table("testville", "T9")
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_the_slovenian_pages_read_in_slovenian(town, path):
-    page = _client(None).get(path.format(lang="sl")).content.decode()
+    page = client_for(None).get(path.format(lang="sl")).content.decode()
     assert raw_codes(page) == []
     for english in ("Financing gap", "Signatories", "Secured", "On track", "Own budget"):
         assert f">{english}<" not in page, english

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
+from clients import client_for
 from zerocity.core.models import Role
 from zerocity.core.services import ensure_department, grant_role
 from zerocity.engage.models import (
@@ -29,12 +30,6 @@ from zerocity.engage.models import (
 from zerocity.engage.services import notify, verification
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):  # type: ignore[no-untyped-def]
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def url(path: str) -> str:

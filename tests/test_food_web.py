@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils.timezone import now
 
 from calendars import KRANJ
+from clients import client_for
 from zerocity.core.models import AuditLog, Role
 from zerocity.core.services import ensure_department, grant_role
 from zerocity.food import deadlines, factors
@@ -40,12 +41,6 @@ CHECKS = {c: True for c in dps.EXCLUSION_CHECKS}
 CRITERIA = [{"id": "price", "type": "price", "name": "Price", "weight": 80},
             {"id": "fresh", "type": "freshness", "name": "Days from harvest", "weight": 20}]
 PHRASES = {"opener-a": "first opener phrase", "opener-b": "second opener phrase"}
-
-
-def client_for(user):  # type: ignore[no-untyped-def]
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

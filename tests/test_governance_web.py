@@ -8,8 +8,8 @@ import re
 from datetime import date
 
 import pytest
-from django.test import Client
 
+from clients import client_for
 from governance_people import council
 from test_mobility_planning_web import figure, table
 from zerocity.governance import selectors, services
@@ -18,13 +18,6 @@ from zerocity.governance.models import Declaration, Meeting
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 DAY = date(2026, 3, 2)
-
-
-def _client(user):  # type: ignore[no-untyped-def]
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _meeting(c):  # type: ignore[no-untyped-def]
@@ -40,20 +33,20 @@ def test_the_bodies_are_public_and_a_meetings_workspace_is_for_its_keepers(city)
     who = {"anonymous": None, "citizen": c["citizen"], "staff": c["staff"],
            "secretary": c["secretary"], "chair": c["mayor"], "admin": c["admin"]}
     for url in ("/en/testville/governance/", "/en/testville/governance/council/"):
-        assert {k: _client(u).get(url).status_code for k, u in who.items()} == dict.fromkeys(
+        assert {k: client_for(u).get(url).status_code for k, u in who.items()} == dict.fromkeys(
             who, 200)
     manage = f"/en/testville/governance/council/meetings/{meeting.pk}/manage/"
-    pages = {k: _client(u).get(manage) for k, u in who.items()}
+    pages = {k: client_for(u).get(manage) for k, u in who.items()}
     assert {k: r.status_code for k, r in pages.items()} == {
         "anonymous": 302, "citizen": 404, "staff": 404, "secretary": 200, "chair": 200,
         "admin": 200}
     assert "no-store" in pages["secretary"]["Cache-Control"]
     # a draft's public page does not exist until the minutes are approved
     public = f"/en/testville/governance/council/meetings/{meeting.pk}/"
-    assert _client(None).get(public).status_code == 404
+    assert client_for(None).get(public).status_code == 404
     # a staff member who keeps nothing cannot post either: nothing changes
     item = meeting.items.get()
-    response = _client(c["staff"]).post(
+    response = client_for(c["staff"]).post(
         f"/en/testville/governance/council/meetings/{meeting.pk}/declare/",
         {"item": item.pk, "member": c["grid"].pk, "interest": "x"})
     assert response.status_code == 404 and not Declaration.objects.exists()
@@ -62,7 +55,7 @@ def test_the_bodies_are_public_and_a_meetings_workspace_is_for_its_keepers(city)
 def test_check_21_the_secretary_records_a_declaration_and_the_item_is_recounted(city):
     c = council(city)
     meeting, item = _meeting(c)
-    client = _client(c["secretary"])
+    client = client_for(c["secretary"])
     manage = f"/en/testville/governance/council/meetings/{meeting.pk}/manage/"
     before = client.get(manage).content.decode()
     assert "27 eligible members, majority 14, 27 present" in before
@@ -88,7 +81,7 @@ def test_check_21_the_secretary_records_a_declaration_and_the_item_is_recounted(
     assert "Every decision has an owner" in refused.content.decode()
     client.post(f"{base}/approve/")
     assert Meeting.objects.get(pk=meeting.pk).minutes_approved_at is not None
-    public = _client(None).get(f"{base}/").content.decode()
+    public = client_for(None).get(f"{base}/").content.decode()
     assert "Vote: 20 for, 4 against, 2 abstained" in public
     assert table(public, f"decisions-{meeting.pk}") == [
         ["Study the grid", "Climate office Testville", "1 Jun 2026"]]
@@ -96,7 +89,7 @@ def test_check_21_the_secretary_records_a_declaration_and_the_item_is_recounted(
 
 def test_the_body_page_shows_members_and_counts_as_the_services_give_them(city):
     c = council(city)
-    page = _client(None).get("/en/testville/governance/council/").content.decode()
+    page = client_for(None).get("/en/testville/governance/council/").content.decode()
     data = selectors.body_page(c["body"], city.calendar.today())
     assert figure(page, "voting") == str(data["voting"]) == "27"
     assert figure(page, "quorum") == str(data["quorum"]) == "14"
@@ -109,10 +102,10 @@ def test_the_body_page_shows_members_and_counts_as_the_services_give_them(city):
 
 def test_a_keeper_adds_a_meeting_from_the_body_page(city):
     c = council(city)
-    client = _client(c["secretary"])
+    client = client_for(c["secretary"])
     page = client.get("/en/testville/governance/council/").content.decode()
     assert 'data-keeper="1"' in page
-    assert 'data-keeper="1"' not in _client(c["staff"]).get(
+    assert 'data-keeper="1"' not in client_for(c["staff"]).get(
         "/en/testville/governance/council/").content.decode()
     response = client.post("/en/testville/governance/council/meetings/add/",
                            {"date": "2026-03-02", "place": "City hall"})
@@ -131,7 +124,7 @@ def test_a_working_groups_page_shows_its_sectors_in_the_climate_budget(kranj):
 
     group = services.add_body(kranj, "transport-group", "Transport group", "working_group",
                               sector="transport", actor="test")
-    page = _client(None).get("/en/kranj/governance/transport-group/").content.decode()
+    page = client_for(None).get("/en/kranj/governance/transport-group/").content.decode()
     table_rows = table(page, "sectors")
     budget = climate_budget(Plan.objects.get(city=kranj))
     panel = selectors_panel(group)
@@ -158,7 +151,7 @@ def test_a_decision_on_the_meetings_page_opens_a_plan_change_or_a_commitment(kra
 
     c = council(kranj)
     meeting, item = _meeting(c)
-    client = _client(c["secretary"])
+    client = client_for(c["secretary"])
     base = f"/en/kranj/governance/council/meetings/{meeting.pk}"
     manage = client.get(f"{base}/manage/").content.decode()
     action = Action.objects.filter(plan__city=kranj).order_by("code").first()
@@ -192,7 +185,7 @@ def test_an_uploaded_paper_is_kept_by_its_sha256_and_public_once_the_minutes_are
     settings.DATA_DIR = tmp_path
     c = council(city)
     meeting, _item = _meeting(c)
-    client = _client(c["secretary"])
+    client = client_for(c["secretary"])
     base = f"/en/testville/governance/council/meetings/{meeting.pk}"
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"{base}/items/", {"title": "Heat", "paper_file": SimpleUploadedFile(
@@ -202,8 +195,8 @@ def test_an_uploaded_paper_is_kept_by_its_sha256_and_public_once_the_minutes_are
     assert (tmp_path / "governance" / "papers" / paper["sha256"]).read_bytes() == \
         b"%PDF-1.4 study"
     url = f"/en/testville/governance/council/papers/{paper['id']}/"
-    assert _client(None).get(url).status_code == 404
+    assert client_for(None).get(url).status_code == 404
     assert b"".join(client.get(url).streaming_content) == b"%PDF-1.4 study"
     services.approve_minutes(meeting, actor="test")
-    public = _client(None).get(url)
+    public = client_for(None).get(url)
     assert public.status_code == 200 and "study.pdf" in public["Content-Disposition"]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 from django.utils import translation
 
 import zerocity
+from clients import client_for
 from zerocity.core.models import Role
 from zerocity.core.services import create_city, ensure_department, grant_role
 from zerocity.mobility.models import Scenario
@@ -35,13 +35,6 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
     cache.clear()  # a comparison cached by an earlier test's scenario of the same number
     yield
     cache.clear()
-
-
-def _client(user):  # type: ignore[no-untyped-def]
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _people(kranj):  # type: ignore[no-untyped-def]
@@ -99,19 +92,19 @@ def test_the_planning_pages_are_for_the_citys_staff_only(kranj):
     s = _scenario(kranj)
     people = _people(kranj)
     pages = ["scenarios/", f"scenarios/{s.pk}/", f"fleet/?date={DAY}", "optimise/"]
-    seen = {role: [_client(u).get(f"/en/kranj/mobility/{p}").status_code for p in pages]
+    seen = {role: [client_for(u).get(f"/en/kranj/mobility/{p}").status_code for p in pages]
             for role, u in people.items()}
     # then the city's staff see each page; anyone else is sent to log in or told nothing is
     # there
     assert seen == {"anonymous": [302] * 4, "citizen": [404] * 4, "other_staff": [404] * 4,
                     "staff": [200] * 4}
     # and only the city's staff may create a scenario or attach one to an action
-    posts = {role: (_client(u).post("/en/kranj/mobility/scenarios/", {
+    posts = {role: (client_for(u).post("/en/kranj/mobility/scenarios/", {
         "name": "x", "base": s.base_id, "edits": "[]"}).status_code,
-        _client(u).post(f"/en/kranj/mobility/scenarios/{s.pk}/attach/",
+        client_for(u).post(f"/en/kranj/mobility/scenarios/{s.pk}/attach/",
                         {"action": "MT-COMMUTE"}).status_code)
         for role, u in people.items() if role != "staff"}
-    saves = {role: _client(u).post("/en/kranj/mobility/optimise/save/", {
+    saves = {role: client_for(u).post("/en/kranj/mobility/optimise/save/", {
         "date": DAY.isoformat(), "loads": LOADS.read_text(encoding="utf-8"), "fleet": 25,
         "name": "x"}).status_code for role, u in people.items() if role != "staff"}
     assert posts == {"anonymous": (302, 302), "citizen": (404, 404),
@@ -119,7 +112,7 @@ def test_the_planning_pages_are_for_the_citys_staff_only(kranj):
     assert saves == {"anonymous": 302, "citizen": 404, "other_staff": 404}
     assert Scenario.objects.count() == 1
     # and the staff's timetable page links to the three
-    feeds = _client(people["staff"]).get("/en/kranj/mobility/feeds/").content.decode()
+    feeds = client_for(people["staff"]).get("/en/kranj/mobility/feeds/").content.decode()
     for name in ("scenarios", "fleet", "optimise"):
         assert f'href="/en/kranj/mobility/{name}/"' in feeds
 
@@ -131,7 +124,7 @@ def test_the_fleet_and_optimiser_pages_show_the_services_answers(kranj):
     from zerocity.mobility.fleet_feed import city_fleet, parameters
     from zerocity.mobility.frequency_feed import read_loads
 
-    staff = _client(_people(kranj)["staff"])
+    staff = client_for(_people(kranj)["staff"])
     # when the fleet of a school day is asked with a 7-minute layover and no deadhead
     page = staff.get(f"/en/kranj/mobility/fleet/?date={DAY}&min_layover=7&no_deadhead=on")
     assert page.status_code == 200
@@ -222,7 +215,7 @@ def test_a_scenario_is_made_compared_figure_for_figure_and_attached_to_an_action
     from zerocity.mobility.selectors import version_in_force
     from zerocity.plan.models import Action, Plan
 
-    staff = _client(_people(kranj)["staff"])
+    staff = client_for(_people(kranj)["staff"])
     base = version_in_force(kranj, DAY)
     # when edits naming a line and an edit type the feed does not have are sent
     refused = staff.post("/en/kranj/mobility/scenarios/", {

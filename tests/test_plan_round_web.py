@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.test import Client
 
+from clients import client_for
 from page_words import visible_text
 from reminder_people import small_plan
 from zerocity.plan.rounds import missing_units, open_round, report, unit_rows
@@ -17,19 +17,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 URL = "/en/testville/plan/manage/rounds/"
 
 
-def _client(user):  # type: ignore[no-untyped-def]
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
 def test_check_20_the_page_lists_each_unit_as_the_service_does_and_closing_names_the_missing(
         city):
     s = small_plan(city)
     rnd = open_round(s["plan"], date(2025, 4, 1), actor="test")
     report(rnd, s["roads"], {"1.1": "on_time", "1.2": "late"}, "Lanes wait", by=s["contact"])
-    page = _client(s["contact"]).get(URL)
+    page = client_for(s["contact"]).get(URL)
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"]
     html = page.content.decode()
@@ -43,11 +36,11 @@ def test_check_20_the_page_lists_each_unit_as_the_service_does_and_closing_names
     assert "Reported by maja" in visible_text(html)
     # a member of a department may not close the round: the office does
     assert "Close the round" not in html
-    refused = _client(s["contact"]).post(URL + "close/", {"next": URL}, follow=True)
+    refused = client_for(s["contact"]).post(URL + "close/", {"next": URL}, follow=True)
     assert "Only the climate office closes a reporting round." in visible_text(
         refused.content.decode())
     # the office's close is refused while energy has not reported, naming it
-    office = _client(s["office"])
+    office = client_for(s["office"])
     refused = office.post(URL + "close/", {"next": URL}, follow=True)
     assert "The round cannot close: no status yet from Energy." in visible_text(
         refused.content.decode())
@@ -62,10 +55,10 @@ def test_check_20_the_page_lists_each_unit_as_the_service_does_and_closing_names
 
 def test_who_may_see_the_round_page(city):
     s = small_plan(city)
-    assert _client(None).get(URL).status_code == 302  # to the log-in
-    assert _client(s["citizen"]).get(URL).status_code == 404
-    assert _client(s["citizen"]).post(URL + "close/").status_code == 404
-    empty = _client(s["office"]).get(URL)
+    assert client_for(None).get(URL).status_code == 302  # to the log-in
+    assert client_for(s["citizen"]).get(URL).status_code == 404
+    assert client_for(s["citizen"]).post(URL + "close/").status_code == 404
+    empty = client_for(s["office"]).get(URL)
     assert empty.status_code == 200 and 'data-empty="round"' in empty.content.decode()
 
 
@@ -74,7 +67,7 @@ def test_a_unit_reports_its_actions_status_on_the_page(city):
 
     s = small_plan(city)
     rnd = open_round(s["plan"], date(2025, 4, 1), actor="test")
-    member = _client(s["contact"])
+    member = client_for(s["contact"])
     html = member.get(URL).content.decode()
     # a member of roads gets the form of roads only, with a choice for each of its actions
     assert html.count("data-report-form=") == 1 and 'data-report-form="roads"' in html
@@ -96,5 +89,5 @@ def test_a_unit_reports_its_actions_status_on_the_page(city):
     assert (got.department, got.statuses, got.note, got.by_label) == (
         s["roads"], {"1.1": "on_time", "1.2": "late"}, "Lanes wait", "maja")
     # the climate office may report for every unit
-    office_html = _client(s["office"]).get(URL).content.decode()
+    office_html = client_for(s["office"]).get(URL).content.decode()
     assert office_html.count("data-report-form=") == 2
