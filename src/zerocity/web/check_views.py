@@ -23,6 +23,7 @@ from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 from zerocity.web.check_forms import CheckForm, OpinionForm, RegisterForm, ThresholdForm
 from zerocity.web.http import private
+from zerocity.web.page_cache import shared_page
 from zerocity.web.posted import posted
 
 
@@ -126,6 +127,7 @@ def publish(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 
 
 @public
+@shared_page
 @require_GET
 def published(request: HttpRequest, city: str) -> HttpResponse:
     city_obj = get_object_or_404(City, slug=city)

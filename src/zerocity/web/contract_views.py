@@ -16,6 +16,7 @@ from zerocity.contract.models import FundingKind, FundingStatus
 from zerocity.core.access import public
 from zerocity.plan.models import Commitment
 from zerocity.plan.selectors import plan_for_city
+from zerocity.web.page_cache import shared_page
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,6 +27,7 @@ def _status_names() -> dict[str, str]:
 
 
 @public
+@shared_page
 @require_GET
 def contract(request: HttpRequest, city: str) -> HttpResponse:
     plan = plan_for_city(city)
@@ -49,6 +51,7 @@ def _table_names() -> dict[str, str]:
 
 
 @public
+@shared_page
 @require_GET
 def financing(request: HttpRequest, city: str) -> HttpResponse:
     plan = plan_for_city(city)

@@ -25,6 +25,7 @@ from zerocity.governance.access import may_keep
 from zerocity.governance.models import Body, Meeting
 from zerocity.governance.sectors import sector_panel
 from zerocity.web.http import private
+from zerocity.web.page_cache import shared_page
 
 
 def _number(text: str | None, what: str) -> int:
@@ -55,6 +56,7 @@ def _kept_meeting(request: HttpRequest, city: City, body: str, pk: int) -> Meeti
 
 
 @public
+@shared_page
 @require_GET
 def bodies(request: HttpRequest, city: str) -> HttpResponse:
     city_obj = get_object_or_404(City, slug=city)
@@ -63,6 +65,7 @@ def bodies(request: HttpRequest, city: str) -> HttpResponse:
 
 
 @public
+@shared_page
 @require_GET
 def body(request: HttpRequest, city: str, body: str) -> HttpResponse:
     city_obj = get_object_or_404(City, slug=city)
@@ -75,6 +78,7 @@ def body(request: HttpRequest, city: str, body: str) -> HttpResponse:
 
 
 @public
+@shared_page
 @require_GET
 def meeting(request: HttpRequest, city: str, body: str, pk: int) -> HttpResponse:
     city_obj = get_object_or_404(City, slug=city)
