@@ -124,3 +124,17 @@ def test_the_api_gives_the_contract_and_the_investment_plan(town, client):
     body = got.json()
     assert body["total"] == plan["total"] and body["actions"] == plan["actions"]
     assert client.get("/api/v1/cities/atlantis/contract").status_code == 404
+
+
+def test_the_action_page_shows_its_funding_and_gap_each_year(town):
+    # check 11 on the action's own page: 5.1 in 2025 costs EUR 3.4 M; the budget's lines give
+    # 1.2 M and the national fund has secured 0.3 M more
+    years = selectors.action_funding("testville", "5.1")
+    assert [(f["year"], f["need"], f["secured"], f["covered"], f["gap"]) for f in years] == [
+        (2025, "3400000.00", "1500000.00", "44.1", "1900000.00")]
+    page = client_for(None).get("/en/testville/plan/actions/5.1/").content.decode()
+    assert table(page, "funding") == [
+        [str(f["year"]), money(f["need"]), money(f["secured"]), money(f["applied"]),
+         money(f["planned"]), pct(f["covered"]), money(f["gap"])] for f in years]
+    slovenian = client_for(None).get("/sl/testville/plan/actions/5.1/").content.decode()
+    assert "Financiranje in vrzel" in slovenian

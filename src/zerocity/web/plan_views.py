@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from zerocity.contract.selectors import action_funding
 from zerocity.core.access import city_admin, city_staff, public
 from zerocity.core.models import City
 from zerocity.plan import selectors, services
@@ -74,6 +75,7 @@ def action_detail(request: HttpRequest, city: str, code: str) -> HttpResponse:
     page = selectors.action_page(plan, code, today=plan.city.calendar.today())
     return render(request, "web/plan/action.html", {
         "city": plan.city, "plan": plan, **page,
+        "funding_years": action_funding(plan.city.slug, code),
         "can_edit": can_edit_action(request.user, page["action"]),
     })
 
