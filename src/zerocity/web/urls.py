@@ -9,6 +9,7 @@ from zerocity.web import budget_views as bv
 from zerocity.web import card_staff_views as cs
 from zerocity.web import card_views as cv
 from zerocity.web import check_views as chv
+from zerocity.web import contract_manage_views as cmv
 from zerocity.web import contract_views as ctv
 from zerocity.web import data_views as dv
 from zerocity.web import engage_views as ev
@@ -114,6 +115,14 @@ urlpatterns = [
     path("<slug:city>/plan/investment/", pv.investment, name="plan_investment"),
     # the Climate City Contract: commitments and the investment plan's gap (docs/contract.md)
     path("<slug:city>/plan/contract/", ctv.contract, name="contract"),
+    path("<slug:city>/plan/contract/manage/", cmv.manage, name="contract_manage"),
+    path("<slug:city>/plan/contract/manage/<int:pk>/sign/", cmv.sign, name="contract_sign"),
+    path("<slug:city>/plan/contract/manage/<int:pk>/revise/", cmv.revise,
+         name="contract_revise"),
+    path("<slug:city>/plan/contract/manage/funding/", cmv.funding_add,
+         name="contract_funding_add"),
+    path("<slug:city>/plan/contract/manage/decisions/", cmv.decision_add,
+         name="contract_decision_add"),
     path("<slug:city>/plan/investment/financing/", ctv.financing, name="contract_financing"),
     path("<slug:city>/plan/investment/financing/<str:name>.<str:fmt>", ctv.table_download,
          name="contract_table"),
