@@ -145,3 +145,81 @@ def minutes(city_slug: str, meeting_id: int, fmt: str) -> None:
                        f"{'adopted' if v['adopted'] else 'not adopted'}")
     for d in data["decisions"]:
         click.echo(f"decision: {d['text']} (owner {d['owner']}, deadline {d['deadline']})")
+
+
+@governance.command("vote")
+@city_opt
+@click.option("--meeting", "meeting_id", type=int, required=True)
+@click.option("--item", "position", type=int, required=True, help="The item's position.")
+@click.option("--for", "votes_for", type=click.IntRange(0), required=True)
+@click.option("--against", type=click.IntRange(0), required=True)
+@click.option("--abstain", type=click.IntRange(0), default=0, show_default=True)
+@handles_errors
+def vote(city_slug: str, meeting_id: int, position: int, votes_for: int, against: int,
+         abstain: int) -> None:
+    """Record the vote on an item: refused without a quorum of its eligible members present,
+    or with more votes than they are."""
+    from zerocity.governance import selectors, services
+
+    item = selectors.agenda_item(selectors.city_meeting(city_slug, meeting_id), position)
+    found = services.record_vote(item, votes_for, against, abstain, actor=ACTOR)
+    click.echo(f"item {position}: {found.votes_for}/{found.votes_against}/{found.abstentions}"
+               f" {'adopted' if found.adopted else 'not adopted'}")
+
+
+@governance.command("decide")
+@city_opt
+@click.option("--meeting", "meeting_id", type=int, required=True)
+@click.option("--text", required=True)
+@click.option("--deadline", type=DAY, required=True)
+@click.option("--owner-member", type=int, help="The id of the member who carries it out.")
+@click.option("--owner-department", default="", help="The slug of the department who "
+              "carries it out.")
+@click.option("--item", "position", type=int, help="The agenda item's position it answers.")
+@handles_errors
+def decide(city_slug: str, meeting_id: int, text: str, deadline: datetime,
+           owner_member: int | None, owner_department: str, position: int | None) -> None:
+    """Record a decision with its owner (a member or a department) and its deadline."""
+    from zerocity.governance import selectors, services
+
+    meeting = selectors.city_meeting(city_slug, meeting_id)
+    owner = ({"owner_member": selectors.seat(meeting.body, owner_member)} if owner_member
+             else {"owner_department": selectors.department_named(meeting.body.city,
+                                                                  owner_department)}
+             if owner_department else {})
+    item = selectors.agenda_item(meeting, position) if position else None
+    found = services.add_decision(meeting, text, deadline=deadline.date(), item=item,
+                                  actor=ACTOR, **owner)
+    data = selectors.decision_data(found)
+    click.echo(f"decision {found.pk}: {data['text']} (owner {data['owner']}, deadline "
+               f"{data['deadline']})")
+
+
+@governance.command("approve")
+@city_opt
+@click.option("--meeting", "meeting_id", type=int, required=True)
+@handles_errors
+def approve(city_slug: str, meeting_id: int) -> None:
+    """Approve a meeting's minutes: they are published and no longer change."""
+    from zerocity.governance import selectors, services
+
+    meeting = services.approve_minutes(selectors.city_meeting(city_slug, meeting_id),
+                                       actor=ACTOR)
+    click.echo(f"meeting {meeting.pk}: minutes approved "
+               f"{meeting.minutes_approved_at.date() if meeting.minutes_approved_at else ''}")
+
+
+@governance.command("done")
+@city_opt
+@click.option("--decision", "decision_id", type=int, required=True)
+@click.option("--on", "day", type=DAY, help="The day it was carried out (default: today in "
+              "the city).")
+@handles_errors
+def done(city_slug: str, decision_id: int, day: datetime | None) -> None:
+    """Mark a decision carried out; its reminders stop."""
+    from zerocity.governance import selectors, services
+
+    decision = selectors.city_decision(city_slug, decision_id)
+    on = day.date() if day else decision.meeting.body.city.calendar.today()
+    found = services.mark_done(decision, on, actor=ACTOR)
+    click.echo(f"decision {decision.pk}: done on {found.on}")

@@ -272,3 +272,35 @@ def paper(b: Body, pk: int) -> tuple[Paper, Meeting]:
 def paper_path(p: Paper) -> Path:
     """Where the paper's file is kept: once, by its SHA-256."""
     return papers_dir() / p.sha256
+
+
+def open_decisions(b: Body) -> list[dict[str, Any]]:
+    """The body's decisions not yet done, earliest deadline first (its keepers mark them
+    done)."""
+    rows = (Decision.objects.filter(meeting__body=b, done__isnull=True)
+            .select_related("owner_member", "owner_department", "item", "meeting__body__city",
+                            "proposal__action", "commitment")
+            .order_by("deadline", "pk"))
+    return [decision_data(d) for d in rows]
+
+
+def body_decision(b: Body, pk: int) -> Decision:
+    found = Decision.objects.filter(meeting__body=b, pk=pk).first()
+    if found is None:
+        raise NotFound(_("There is no such decision."))
+    return found
+
+
+def city_decision(city_slug: str, pk: int) -> Decision:
+    found = Decision.objects.select_related("meeting__body__city").filter(
+        meeting__body__city__slug=city_slug, pk=pk).first()
+    if found is None:
+        raise NotFound(_("There is no such decision."))
+    return found
+
+
+def department_named(city: City, slug: str) -> Any:
+    found = city.departments.filter(slug=slug).first()
+    if found is None:
+        raise NotFound(_("There is no department %(slug)s.") % {"slug": slug})
+    return found

@@ -74,7 +74,10 @@ def body(request: HttpRequest, city: str, body: str) -> HttpResponse:
     return render(request, "web/governance/body.html", {
         "city": city_obj, "page": selectors.body_page(found, today),
         "panel": sector_panel(found, today), "keeper": may_keep(request.user, found),
-        "drafts": selectors.draft_meetings(found) if may_keep(request.user, found) else []})
+        "drafts": selectors.draft_meetings(found) if may_keep(request.user, found) else [],
+        "open_decisions": (selectors.open_decisions(found) if may_keep(request.user, found)
+                           else []),
+        "today": today.isoformat()})
 
 
 @public
@@ -212,6 +215,19 @@ def minutes_approve(request: HttpRequest, city: City, body: str, pk: int) -> Htt
     found = services.approve_minutes(_kept_meeting(request, city, body, pk), by=request.user)
     messages.success(request, _("Minutes approved: they are published and no longer change."))
     return redirect("governance_meeting", city=city.slug, body=found.body.slug, pk=found.pk)
+
+
+@city_staff
+@require_POST
+def decision_done(request: HttpRequest, city: City, body: str, pk: int) -> HttpResponse:
+    """A keeper marks a decision carried out, on a day (today when none is given); the
+    minutes stay as approved and the decision's reminders stop."""
+    found = _kept(request, city, body)
+    decision = selectors.body_decision(found, pk)
+    day = request.POST.get("on", "")
+    services.mark_done(decision, _day(day) if day else city.calendar.today(), by=request.user)
+    messages.success(request, _("Decision marked done."))
+    return redirect("governance_body", city=city.slug, body=found.slug)
 
 
 @public

@@ -171,6 +171,8 @@ urlpatterns = [
          name="governance_decision_add"),
     path("<slug:city>/governance/<slug:body>/meetings/<int:pk>/approve/", gv.minutes_approve,
          name="governance_minutes_approve"),
+    path("<slug:city>/governance/<slug:body>/decisions/<int:pk>/done/", gv.decision_done,
+         name="governance_decision_done"),
     path("<slug:city>/governance/<slug:body>/papers/<int:pk>/", gv.paper,
          name="governance_paper"),
     # the action plan: staff
