@@ -21,6 +21,11 @@ class CoreConfig(AppConfig):
 
         hooks.health_check("database", database_health)
 
+        # the reminders sent to a person are part of their data download (docs/reminders.md)
+        from zerocity.core import reminders
+
+        hooks.personal_data(hooks.PersonalDataPart("reminders", reminders.export, order=90))
+
         # every write to a ZeroCity table changes its app's data version (cached pages)
         from django.db import connections
         from django.db.backends.signals import connection_created

@@ -209,3 +209,12 @@ def send(city: City, today: date | None = None, *, dry_run: bool = False,
     # recorded first: a mail server that fails now loses a day's digest, never sends it twice
     get_connection().send_messages(mails)
     return run
+
+
+def export(user: Any, city: City) -> dict[str, Any]:
+    """The person's part of their personal data download (``hooks.personal_data``): each
+    reminder last sent to them in the city, what it was about (the thing's key), its kind,
+    the day of the schedule it answered and the day it went. Nothing else is kept of them."""
+    rows = ReminderSent.objects.filter(city=city, user=user).order_by("sent_on", "key", "kind")
+    return {"reminders": [{"about": r.key, "kind": r.kind, "due_day": r.trigger.isoformat(),
+                           "sent_on": r.sent_on.isoformat()} for r in rows]}
