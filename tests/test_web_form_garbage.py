@@ -257,6 +257,22 @@ ROUTES: dict[str, Route] = {
         numbers=["item", "deadline"],
         texts=["text", "owner", "action", "field", "value", "organisation", "commitment"]),
     "governance_minutes_approve": Route("staff", _k(body="body", pk="meeting")),
+    "governance_decision_done": Route("staff", _k(body="body", pk="decision"), lambda o: {
+        "on": "2026-03-02"}, texts=["on"]),
+    # the contract's staff page: signatures, new wordings, funding and decisions
+    "contract_sign": Route("staff", _k(pk="commitment"), lambda o: {
+        "organisation": "O", "representative": "R", "role": "Director",
+        "signed_on": "2026-03-02"}, numbers=["signed_on"],
+        texts=["organisation", "representative", "role"]),
+    "contract_revise": Route("staff", _k(pk="commitment"), lambda o: {"text": "T"},
+                             texts=["text", "note"]),
+    "contract_funding_add": Route("staff", _k(), lambda o: {
+        "action": o["action"], "year": "2031", "kind": "eu", "status": "planned",
+        "name": "Fuzz", "amount": "100"}, numbers=["year", "amount"],
+        texts=["action", "name", "decision_reference"]),
+    "contract_decision_add": Route("staff", _k(), lambda o: {
+        "nrp_code": "OB-1", "kind": "eu", "status": "applied"},
+        texts=["nrp_code", "decision_reference"]),
     # the data platform
     "data_feed_inventory": Route("staff", _k(), numbers=["year"]),
     "data_feed_indicators": Route("staff", _k()),
@@ -390,6 +406,12 @@ def scene(kranj):  # type: ignore[no-untyped-def]
                                  start=now().date() - timedelta(days=30), actor="fuzz")
     meeting = governance.add_meeting(body, now().date(), actor="fuzz")
     agenda_item = governance.add_item(meeting, "Grid", actor="fuzz")
+    decision = governance.add_decision(meeting, "Fuzz", deadline=now().date(),
+                                       owner_member=seat, actor="fuzz")
+    from zerocity.plan.models import Commitment
+
+    commitment = Commitment.objects.filter(plan__city=kranj).order_by("pk").first()
+    assert commitment is not None
     scene = {
         "budget_line": city_budget.lines.get().pk, "round_unit": round_unit,
         "feed": feed.pk, "scenario": scenario.pk,
@@ -418,7 +440,8 @@ def scene(kranj):  # type: ignore[no-untyped-def]
         "source": source.key, "token": token.pk, "tag_change": tag_change.pk,
         "check": check.pk,
         "body": body.slug, "meeting": meeting.pk, "seat": seat.pk,
-        "agenda_item": agenda_item.pk,
+        "agenda_item": agenda_item.pk, "decision": decision.pk,
+        "commitment": commitment.pk,
     }
     return scene, people
 
