@@ -17,6 +17,7 @@ from test_mobility_planning_web import figure, table
 from zerocity.contract import selectors
 from zerocity.contract.models import FundingDecision, FundingSource, Signatory
 
+
 def gap() -> Decimal:
     """The financing gap over every action and year, as the selector reckons it."""
     return sum((r["gap"] for r in selectors.financing("testville")["rows"]), Decimal(0))

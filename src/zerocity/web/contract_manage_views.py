@@ -17,29 +17,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from zerocity.contract import selectors, services
-from zerocity.contract.models import FundingDecision, FundingKind, FundingSource, FundingStatus
+from zerocity.contract import entered, selectors, services
 from zerocity.core.access import city_staff
-from zerocity.core.errors import NotFound
 from zerocity.core.models import City
-from zerocity.plan.models import Action, Commitment
+from zerocity.plan.models import Commitment
 from zerocity.plan.selectors import plan_for_city
 from zerocity.web.contract_forms import DecisionForm, FundingForm, ReviseForm, SignForm
 from zerocity.web.http import private
 from zerocity.web.posted import posted
-
-
-def _actions(city: City) -> list[tuple[str, str]]:
-    return [(a.code, f"{a.code} {a.name}") for a in
-            Action.objects.filter(plan__city=city).order_by("code")]
-
-
-def _commitment(city: City, pk: int) -> Commitment:
-    found = Commitment.objects.select_related("plan__city").filter(plan__city=city,
-                                                                   pk=pk).first()
-    if found is None:
-        raise NotFound(_("There is no such commitment."))
-    return found
 
 
 def _chosen(request: HttpRequest, commitments: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -60,20 +45,12 @@ def manage(request: HttpRequest, city: City) -> HttpResponse:
     groups = dict(Commitment.Group.choices)
     for c in data:
         c["group_name"] = groups.get(c["group"], c["group"])
-    kinds, statuses = dict(FundingKind.choices), dict(FundingStatus.choices)
-    sources = [{"action": f.action.code, "year": f.year, "kind": kinds[f.kind],
-                "status": statuses[f.status], "name": f.name, "amount": f.amount,
-                "decision_reference": f.decision_reference}
-               for f in FundingSource.objects.filter(city=city).select_related("action")
-               .order_by("-recorded_at", "-pk")[:50]]
-    decisions = [{"nrp_code": d.nrp_code, "kind": kinds[d.kind], "status": statuses[d.status],
-                  "decision_reference": d.decision_reference}
-                 for d in FundingDecision.objects.filter(city=city).order_by("nrp_code", "kind")]
     return private(render(request, "web/contract/manage.html", {
         "city": city, "plan": plan, "commitments": data, "chosen": _chosen(request, data),
         "sign_form": SignForm(), "revise_form": ReviseForm(),
-        "funding_form": FundingForm(actions=_actions(city)), "decision_form": DecisionForm(),
-        "sources": sources, "decisions": decisions}))
+        "funding_form": FundingForm(actions=entered.action_choices(city)),
+        "decision_form": DecisionForm(),
+        "sources": entered.sources(city), "decisions": entered.decisions(city)}))
 
 
 def _back(city: City, commitment: Commitment | None = None) -> HttpResponse:
@@ -84,7 +61,7 @@ def _back(city: City, commitment: Commitment | None = None) -> HttpResponse:
 @city_staff
 @require_POST
 def sign(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    commitment = _commitment(city, pk)
+    commitment = entered.city_commitment(city, pk)
     data = posted(request, SignForm)
     upload = data["document"]
     signatory = services.sign_commitment(
@@ -101,7 +78,7 @@ def sign(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 @city_staff
 @require_POST
 def revise(request: HttpRequest, city: City, pk: int) -> HttpResponse:
-    commitment = _commitment(city, pk)
+    commitment = entered.city_commitment(city, pk)
     data = posted(request, ReviseForm)
     version = services.revise_commitment(commitment, data["text"], note=data["note"],
                                          by=request.user)
@@ -113,7 +90,7 @@ def revise(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 @city_staff
 @require_POST
 def funding_add(request: HttpRequest, city: City) -> HttpResponse:
-    data = posted(request, FundingForm, actions=_actions(city))
+    data = posted(request, FundingForm, actions=entered.action_choices(city))
     action = selectors.action(city.slug, data["action"])
     row = services.add_funding(action, year=data["year"], kind=data["kind"],
                                status=data["status"], name=data["name"], amount=data["amount"],

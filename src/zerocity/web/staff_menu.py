@@ -15,7 +15,7 @@ from zerocity.budget.access import may_import
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_staff
 from zerocity.governance.access import may_keep
-from zerocity.governance.models import Body
+from zerocity.governance.selectors import bodies
 
 
 def staff_links(user: Any, city: City) -> list[dict[str, str]]:
@@ -32,7 +32,7 @@ def staff_links(user: Any, city: City) -> list[dict[str, str]]:
               ("plan_round", _("Reporting round"), reverse("plan_round", kwargs=slug)),
               ("contract_manage", _("Contract and funding"),
                reverse("contract_manage", kwargs=slug))]
-    for body in Body.objects.filter(city=city).order_by("kind", "name"):
+    for body in bodies(city):
         if may_keep(user, body):
             links.append((f"governance_body:{body.slug}", _("Meetings: %(body)s")
                           % {"body": body.name},
