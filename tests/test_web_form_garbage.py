@@ -73,6 +73,9 @@ def _k(**names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 ROUTES: dict[str, Route] = {
+    # the language switch (no CSRF token: web.page_cache)
+    "set_language": Route("anonymous", lambda o: {}, lambda o: {
+        "language": "sl", "next": "/sl/kranj/"}, texts=["language", "next"]),
     # accounts
     "password_reset": Route("anonymous", lambda o: {}, lambda o: {
         "email": "nobody@example.org"}, texts=["email"]),
