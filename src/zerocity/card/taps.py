@@ -26,6 +26,7 @@ from zerocity.card.models import (
     DenyListChange,
     Eligibility,
     Entitlement,
+    LedgerAccount,
     Medium,
     MediumStatus,
     Tap,
@@ -220,9 +221,10 @@ def process_batch(validator: Validator, taps: list[TapIn]) -> list[TapResult]:
     """An offline validator's queue: decided in the order the taps happened (then by seq),
     each against the taps before it, exactly as one by one. The batch is one transaction: the
     taps already recorded are found in one read, the rules read once and the validator's last
-    contact written once; a batch cut off half-way keeps nothing of it, and the re-sent batch
-    does it all. A tap the same validator's other connection records meanwhile (the same
-    queue sent twice at once) makes the batch go tap by tap, each its own transaction."""
+    contact written once; the wallets of its cards are locked at once, in id order, first. A
+    batch cut off half-way keeps nothing of it, and the re-sent batch does it all. A tap the
+    same validator's other connection records meanwhile (the same queue sent twice at once)
+    makes the batch go tap by tap, each its own transaction."""
     seqs = [t.seq for t in taps]
     if len(set(seqs)) != len(seqs):
         raise Conflict("a batch names the same seq twice")
@@ -234,6 +236,7 @@ def process_batch(validator: Validator, taps: list[TapIn]) -> list[TapResult]:
     results: dict[int, TapResult] = {}
     try:
         with transaction.atomic():
+            _lock_wallets(validator.city, [t for t in order if t.seq not in done])
             rules = None
             for t in order:
                 if t.seq in done:
@@ -248,6 +251,16 @@ def process_batch(validator: Validator, taps: list[TapIn]) -> list[TapResult]:
     except IntegrityError:
         results = {t.seq: process_tap(validator, t, offline=True) for t in order}
     return [results[t.seq] for t in taps]
+
+
+def _lock_wallets(city: City, taps: list[TapIn]) -> None:
+    """The wallets of a batch's cards, row-locked at once in id order before any is decided:
+    two batches (or a batch and a top-up) never wait on each other crosswise."""
+    digests = {token_hash(t.medium) for t in taps}
+    wallets = Medium.objects.filter(city=city, token_hash__in=digests).values_list(
+        "account__wallet_id", flat=True)
+    list(LedgerAccount.objects.select_for_update().filter(pk__in=list(wallets)).order_by("pk")
+         .values_list("pk", flat=True))
 
 
 def deny_list(city: City, since: int = 0) -> dict[str, Any]:
