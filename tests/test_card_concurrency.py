@@ -185,3 +185,35 @@ def test_two_validators_fares_do_not_wait_on_one_row(city):
     assert Tap.objects.filter(fare=Decimal("1.00")).count() == 2
     assert services.fare_revenue(city) == Decimal("2.00")
     assert services.reconcile(city).clean
+
+
+def test_batches_over_the_same_cards_in_other_orders_never_deadlock(city):
+    """Each batch is one transaction that locks the wallets of its cards: at once and in id
+    order, so four validators' batches naming the same cards in different orders all
+    finish, and every card's day costs its EUR 1 once."""
+    from datetime import UTC, datetime, timedelta
+
+    from zerocity.card import accounts, taps
+    from zerocity.card.demo import kranj_fares
+    from zerocity.card.taps import TapIn
+
+    accounts.set_rules(city, kranj_fares(), actor="test")
+    buses = [taps.register_validator(city, f"bus-{i}", "bus")[0] for i in range(4)]
+    for c in range(4):
+        account = accounts.open_account(city)
+        accounts.issue_medium(account, f"CARD-{c}")
+        services.top_up(account.wallet, "5.00", payment_reference=f"p{c}")
+    day0 = datetime(2026, 10, 1, 5, 0, tzinfo=UTC)
+
+    def batch(i: int) -> object:
+        cards = [(i + k) % 4 for k in range(4)]  # each validator meets the cards in its order
+        return taps.process_batch(buses[i], [TapIn(
+            seq=n + 1, medium=f"CARD-{cards[n % 4]}", vehicle=f"bus-{i}",
+            at=day0 + timedelta(minutes=n * 7 + i)) for n in range(12)])
+
+    results = in_threads(4, batch)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Tap.objects.count() == 48
+    assert sum(t.fare for t in Tap.objects.all()) == Decimal("4.00")  # the day cap, per card
+    assert services.fare_revenue(city) == Decimal("4.00")
+    assert services.reconcile(city).clean
