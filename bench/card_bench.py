@@ -1,34 +1,39 @@
 """City card benchmark: sustained taps per second from 16 concurrent validators against
-PostgreSQL, with the decision latency (p50, p99), against pgbench's simple-update transactions
+PostgreSQL through the real HTTP server, single taps and offline batches of 100, with the
+latency (p50, p99), the queries per tap, against pgbench's simple-update transactions
 (``pgbench -N``) on the same server in the same run.
 
 A throw-away PostgreSQL server (Debian's, as the tests start it) gets ZeroCity's schema, Kranj's
-fare rules, 16 bus validators and ``--accounts`` card accounts with money on them. Each
-validator is a process (as a deployment runs several server processes) with its own database
-connection that posts taps through the validators' API (``POST /api/v1/card/taps``, Django's
-request handling included) for ``--seconds``: random
-cards, one bus per validator, times moving forward, so the fare engine meets first rides,
-already-validated repeats, transfers and the day cap. Then pgbench runs its simple-update
-script with the same number of clients for the same time. The checks: every tap answered,
-none refused for a server error, the ledger reconciled.
+fare rules, 16 bus validators and ``--accounts`` card accounts with money on them. ZeroCity is
+served as a deployment serves it: ``zerocity serve`` (waitress, ``--threads`` threads), one
+server process per CPU (``--workers``), connections kept open (``CONN_MAX_AGE``). Each
+validator is a client thread with its own keep-alive connection to one of the servers; it posts
+taps (``POST /api/v1/card/taps``) for ``--seconds``: random cards, one bus per validator, times
+moving forward, so the fare engine meets first rides, already-validated repeats, transfers and
+the day cap. Then the same validators post offline batches of ``--batch`` taps
+(``POST /api/v1/card/taps/batch``) for as long. Then pgbench runs its simple-update script with
+the same number of clients for the same time. Queries per tap are counted in this process
+(``CaptureQueriesContext``) on the same service path, for a single tap and a batch. The
+checks: every tap answered, none refused for a server error, the ledger reconciled.
 
-    python bench/card_bench.py [--seconds 20] [--validators 16] [--accounts 2000]
+    python bench/card_bench.py [--seconds 20] [--validators 16] [--accounts 400] [--batch 100]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
-import multiprocessing
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -57,59 +62,112 @@ def setup(validators: int, accounts: int) -> dict[str, str]:
     return secrets
 
 
-def validator_process(index: int, device: str, secret: str, seconds: float, accounts: int,
-                      ready: Any, go: Any, out: Any) -> None:
-    """One validator: its own process, Django and connection; taps until the time is up."""
-    import django
-
-    django.setup()
-    from django.test import Client
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    rng = random.Random(index)
-    latencies: list[float] = []
-    errors = seq = 0
-    day0 = datetime(2026, 11, 2, 5, 0, tzinfo=UTC)
-    client.get("/api/v1/card/rules", HTTP_AUTHORIZATION=f"Bearer {secret}")  # warm up
-    ready.put(index)
-    go.wait()
-    stop_at = time.time() + seconds
-    while time.time() < stop_at:
-        seq += 1
-        medium = f"CARD-{rng.randrange(accounts):06d}"
-        body = {"device_id": device, "seq": seq, "medium": medium,
-                "at": (day0 + timedelta(seconds=seq * 20 + index)).isoformat(),
-                "vehicle": device}
-        t0 = time.perf_counter()
-        response = client.post("/api/v1/card/taps", json.dumps(body),
-                               content_type="application/json",
-                               HTTP_AUTHORIZATION=f"Bearer {secret}")
-        latencies.append(time.perf_counter() - t0)
-        if response.status_code not in (200, 201):
-            errors += 1
-    out.put((latencies, errors))
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
-def drive(secrets: dict[str, str], seconds: float, accounts: int) -> tuple[list[float], int]:
-    ctx = multiprocessing.get_context("spawn")
-    queue, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [ctx.Process(target=validator_process,
-                         args=(i, d, s, seconds, accounts, ready, go, queue))
-             for i, (d, s) in enumerate(sorted(secrets.items()))]
-    for p in procs:
-        p.start()
-    for _ in procs:  # every process set up and warmed before the clock starts
-        ready.get(timeout=300)
-    go.set()
-    latencies: list[float] = []
-    errors = 0
-    for _ in procs:
-        mine, bad = queue.get(timeout=seconds + 120)
-        latencies.extend(mine)
-        errors += bad
-    for p in procs:
-        p.join()
-    return latencies, errors
+def start_servers(workers: int, threads: int) -> tuple[list[subprocess.Popen[bytes]], list[int]]:
+    """``zerocity serve`` processes, one per port, each answering once it listens."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    ports = [free_port() for _ in range(workers)]
+    procs = [subprocess.Popen([sys.executable, "-m", "zerocity", "serve", "--port", str(port),
+                               "--threads", str(threads)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for port in ports]
+    for port in ports:
+        for _ in range(600):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+    return procs, ports
+
+
+def drive(secrets: dict[str, str], ports: list[int], seconds: float, accounts: int,
+          batch: int, start_seq: int) -> tuple[list[float], int, int, float]:
+    """Every validator a thread with its own keep-alive connection, posting single taps
+    (``batch`` 0) or batches for ``seconds``: latencies of the requests, taps decided,
+    requests refused, and the seconds from the start to the last answer (a request begun
+    before the time is up is waited for and counted)."""
+    # single taps from 2 November, batches from 16 November: always in the past, 20 s apart
+    day0 = datetime(2026, 11, 16 if batch else 2, 5, 0, tzinfo=UTC)
+    devices = sorted(secrets.items())
+    latencies: list[list[float]] = [[] for _ in devices]
+    decided = [0] * len(devices)
+    errors = [0] * len(devices)
+    ready = threading.Barrier(len(devices) + 1)
+    stop = [0.0]
+
+    def validator(i: int) -> None:
+        device, secret = devices[i]
+        rng = random.Random(i * 7919 + start_seq)
+        conn = http.client.HTTPConnection("127.0.0.1", ports[i % len(ports)], timeout=120)
+        headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json",
+                   "Host": "127.0.0.1"}
+        conn.request("GET", "/api/v1/card/rules", headers=headers)  # warm up
+        conn.getresponse().read()
+        seq = start_seq
+        ready.wait()
+        while time.perf_counter() < stop[0]:
+            taps = []
+            for _ in range(max(batch, 1)):
+                seq += 1
+                taps.append({"seq": seq, "medium": f"CARD-{rng.randrange(accounts):06d}",
+                             "at": (day0 + timedelta(seconds=(seq - start_seq) * 20 + i))
+                             .isoformat(),
+                             "vehicle": device})
+            if batch:
+                path, body = "/api/v1/card/taps/batch", {"device_id": device, "taps": taps}
+            else:
+                path, body = "/api/v1/card/taps", {"device_id": device, **taps[0]}
+            t0 = time.perf_counter()
+            conn.request("POST", path, json.dumps(body), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            latencies[i].append(time.perf_counter() - t0)
+            if response.status in (200, 201):
+                decided[i] += len(taps)
+            else:
+                errors[i] += 1
+        conn.close()
+
+    clients = [threading.Thread(target=validator, args=(i,)) for i in range(len(devices))]
+    for t in clients:
+        t.start()
+    ready.wait()  # every client connected and warmed before the clock starts
+    began = time.perf_counter()
+    stop[0] = began + seconds
+    for t in clients:
+        t.join()
+    elapsed = time.perf_counter() - began
+    return [x for lat in latencies for x in lat], sum(decided), sum(errors), elapsed
+
+
+def queries_per_tap(batch: int) -> tuple[float, float]:
+    """Queries of one single tap, and of a batch's taps per tap, on the service path the API
+    calls (a validator of its own, cards already tapped)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zerocity.card import taps
+    from zerocity.core.models import City
+
+    validator, _ = taps.register_validator(City.objects.get(slug="kranj"), "bus-q", "bus")
+    day0 = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+
+    def one(seq: int) -> taps.TapIn:
+        return taps.TapIn(seq=seq, medium=f"CARD-{seq % 50:06d}", vehicle="bus-q",
+                          at=day0 + timedelta(seconds=seq * 20))
+
+    taps.process_tap(validator, one(1))  # the revenue account made, the rules parsed
+    with CaptureQueriesContext(connection) as single:
+        taps.process_tap(validator, one(2))
+    with CaptureQueriesContext(connection) as many:
+        taps.process_batch(validator, [one(3 + k) for k in range(batch)])
+    return len(single.captured_queries), len(many.captured_queries) / batch
 
 
 def pgbench(url: str, clients: int, seconds: int) -> float:
@@ -126,11 +184,19 @@ def pgbench(url: str, clients: int, seconds: int) -> float:
     return float(line.split("=")[1].split()[0])
 
 
+def stats(latencies: list[float]) -> tuple[float, float]:
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return q[49] * 1000, q[98] * 1000
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--validators", type=int, default=16)
-    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--accounts", type=int, default=400)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=8)
     args, _ = parser.parse_known_args()
 
     from pgserver import PostgresUnavailable, temporary_postgres
@@ -141,6 +207,7 @@ def main() -> int:
     except PostgresUnavailable as exc:
         print(f"card benchmark skipped: {exc}")
         return 0
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         os.environ["DATABASE_URL"] = url
         os.environ.setdefault("ZEROCITY_DATA_DIR", "/tmp/zerocity-card-bench")
@@ -154,27 +221,42 @@ def main() -> int:
 
         connections.close_all()
         print(f"card: {args.accounts:,} accounts, {args.validators} validators, Kranj's fare "
-              f"rules; set up in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} CPUs",
-              flush=True)
-        latencies, errors = drive(secrets, args.seconds, args.accounts)
-        taps_per_s = len(latencies) / args.seconds
+              f"rules; set up in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} CPUs; "
+              f"{args.workers} x `zerocity serve` --threads {args.threads}", flush=True)
+        procs, ports = start_servers(args.workers, args.threads)
+        single, single_taps, single_errors, t1 = drive(secrets, ports, args.seconds, args.accounts,
+                                                   0, 0)
+        batches, batch_taps, batch_errors, t2 = drive(secrets, ports, args.seconds, args.accounts,
+                                                  args.batch, 10_000_000)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+        procs = []
+        q_single, q_batch = queries_per_tap(args.batch)
 
         from zerocity.card.services import reconcile
         from zerocity.core.models import City
 
         result = reconcile(City.objects.get(slug="kranj"))
+        connections.close_all()
         tps = pgbench(url, args.validators, int(args.seconds))
-        q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-        print(f"  taps through the API, {args.validators} validators   {taps_per_s:10,.0f} "
-              f"taps/s   ({len(latencies):,} taps in {args.seconds:.0f} s)")
-        print(f"  decision latency                             p50 {q[49] * 1000:7.1f} ms   "
-              f"p99 {q[98] * 1000:7.1f} ms")
+        rate1, rate2 = single_taps / t1, batch_taps / t2
+        (p50, p99), (b50, b99) = stats(single), stats(batches)
+        print(f"  single taps, {args.validators} validators        {rate1:10,.0f} taps/s   "
+              f"({single_taps:,} in {t1:.1f} s)   p50 {p50:7.1f} ms   "
+              f"p99 {p99:7.1f} ms   {q_single:.0f} queries a tap   ratio {rate1 / tps:.3f}")
+        print(f"  batches of {args.batch}, {args.validators} validators   {rate2:10,.0f} taps/s   "
+              f"({batch_taps:,} in {t2:.1f} s)   p50 {b50:7.1f} ms   "
+              f"p99 {b99:7.1f} ms a batch   {q_batch:.1f} queries a tap   "
+              f"ratio {rate2 / tps:.3f}")
         print(f"  pgbench -N (simple update), {args.validators} clients      {tps:10,.0f} tps")
-        print(f"  ratio taps/s : pgbench tps                   {taps_per_s / tps:10.3f}")
-        print(f"  checks: {errors} taps refused with an error; ledger "
+        errors = single_errors + batch_errors
+        print(f"  checks: {errors} requests refused with an error; ledger "
               + ("reconciled" if result.clean else f"NOT reconciled: {result.problems[:3]}"))
         return 0 if errors == 0 and result.clean else 1
     finally:
+        for proc in procs:
+            proc.terminate()
         server.__exit__(None, None, None)
 
 

@@ -127,3 +127,93 @@ def test_taps_and_top_ups_from_many_connections_lose_nothing(city):
     assert LedgerAccount.objects.get(pk=account.wallet_id).balance == Decimal("9.00")
     assert Tap.objects.filter(medium__account=account).count() == 30
     assert services.reconcile(city).clean
+
+
+def _two_fares_at_once(city, pay):  # type: ignore[no-untyped-def]
+    """Connection A pays a fare and keeps its transaction open; connection B pays another
+    card's fare meanwhile, allowed to wait 2 s for a lock. What B got (or the error)."""
+    from django.db import transaction
+
+    a_paid, b_done = threading.Event(), threading.Event()
+
+    def work(i: int) -> object:
+        with transaction.atomic():
+            if i == 0:
+                pay(0)
+                a_paid.set()
+                b_done.wait(timeout=10)  # A holds its rows until B has finished
+                return "A"
+            a_paid.wait(timeout=10)
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            try:
+                return pay(1)
+            finally:
+                b_done.set()
+
+    return in_threads(2, work)[1]
+
+
+def test_one_revenue_row_for_the_city_makes_fares_wait_on_each_other(city):
+    """The race the validators' revenue accounts remove: two cards' fares credited to the
+    city's one revenue row wait on each other (B gives up after its lock timeout)."""
+    wallets = [services.open_wallet(city, f"card-{i}", f"Card {i}") for i in range(2)]
+    for i, w in enumerate(wallets):
+        services.top_up(w, "5.00", payment_reference=f"p{i}")
+    result = _two_fares_at_once(city, lambda i: services.charge(wallets[i], "1.00"))
+    assert "lock timeout" in str(result), result
+
+
+def test_two_validators_fares_do_not_wait_on_one_row(city):
+    from datetime import UTC, datetime
+
+    from zerocity.card import accounts, taps
+    from zerocity.card.demo import kranj_fares
+    from zerocity.card.taps import TapIn
+
+    accounts.set_rules(city, kranj_fares(), actor="test")
+    buses = [taps.register_validator(city, f"bus-{i}", "bus")[0] for i in range(2)]
+    for i in range(2):
+        account = accounts.open_account(city)
+        accounts.issue_medium(account, f"CARD-{i}")
+        services.top_up(account.wallet, "5.00", payment_reference=f"p{i}")
+    at = datetime(2026, 10, 1, 5, 0, tzinfo=UTC)
+    result = _two_fares_at_once(city, lambda i: taps.process_tap(
+        buses[i], TapIn(seq=1, medium=f"CARD-{i}", at=at, vehicle=f"bus-{i}")))
+    assert isinstance(result, taps.TapResult), result
+    assert result.tap.fare == Decimal("1.00")
+    assert Tap.objects.filter(fare=Decimal("1.00")).count() == 2
+    assert services.fare_revenue(city) == Decimal("2.00")
+    assert services.reconcile(city).clean
+
+
+def test_batches_over_the_same_cards_in_other_orders_never_deadlock(city):
+    """Each batch is one transaction that locks the wallets of its cards: at once and in id
+    order, so four validators' batches naming the same cards in different orders all
+    finish, and every card's day costs its EUR 1 once."""
+    from datetime import UTC, datetime, timedelta
+
+    from zerocity.card import accounts, taps
+    from zerocity.card.demo import kranj_fares
+    from zerocity.card.taps import TapIn
+
+    accounts.set_rules(city, kranj_fares(), actor="test")
+    buses = [taps.register_validator(city, f"bus-{i}", "bus")[0] for i in range(4)]
+    for c in range(4):
+        account = accounts.open_account(city)
+        accounts.issue_medium(account, f"CARD-{c}")
+        services.top_up(account.wallet, "5.00", payment_reference=f"p{c}")
+    day0 = datetime(2026, 10, 1, 5, 0, tzinfo=UTC)
+
+    def batch(i: int) -> object:
+        cards = [(i + k) % 4 for k in range(4)]  # each validator meets the cards in its order
+        return taps.process_batch(buses[i], [TapIn(
+            seq=n + 1, medium=f"CARD-{cards[n % 4]}", vehicle=f"bus-{i}",
+            at=day0 + timedelta(minutes=n * 7 + i)) for n in range(12)])
+
+    results = in_threads(4, batch)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Tap.objects.count() == 48
+    assert sum(t.fare for t in Tap.objects.all()) == Decimal("4.00")  # the day cap, per card
+    assert services.fare_revenue(city) == Decimal("4.00")
+    assert services.reconcile(city).clean

@@ -29,7 +29,7 @@ from zerocity.card.models import (
     Tap,
     Validator,
 )
-from zerocity.card.services import CENT, reconcile
+from zerocity.card.services import CENT, REVENUE, SYSTEM_ACCOUNTS, is_fare_revenue, reconcile
 from zerocity.core import audit
 from zerocity.core.actors import Person
 from zerocity.core.errors import NotFound
@@ -230,8 +230,14 @@ def reconciliation_report(city: City, *, days: int = REPORT_DAYS) -> dict[str, A
     """The ledger's reconciliation (``services.reconcile``), the system accounts, the card
     wallets' number and total, and the system accounts' totals per local day of the city for
     the last ``days`` days, newest first (``codes`` gives the order of each day's totals)."""
-    system = list(LedgerAccount.objects.filter(city=city, kind=AccountKind.SYSTEM)
-                  .order_by("code"))
+    system: dict[str, LedgerAccount] = {}
+    for a in LedgerAccount.objects.filter(city=city, kind=AccountKind.SYSTEM).order_by("code"):
+        code = _grouped(a.code)  # the validators' revenue accounts show as the city's revenue
+        if code in system:
+            system[code].balance += a.balance
+        else:
+            system[code] = LedgerAccount(city=city, code=code, kind=a.kind, balance=a.balance,
+                                         name=SYSTEM_ACCOUNTS.get(code, a.name))
     wallets = LedgerAccount.objects.filter(city=city, kind=AccountKind.WALLET).aggregate(
         n=Count("id"), total=Sum("balance"))
     daily: dict[Any, dict[str, Decimal]] = {}
@@ -241,12 +247,18 @@ def reconciliation_report(city: City, *, days: int = REPORT_DAYS) -> dict[str, A
                 .annotate(day=TruncDate("transaction__created_at", tzinfo=city.calendar.zone))
                 .values("day", "account__code").annotate(total=Sum("amount"))):
         # SQLite sums NUMERIC columns in floating point: back to cents (PostgreSQL is exact)
-        daily.setdefault(row["day"], {})[row["account__code"]] = Decimal(
-            row["total"]).quantize(CENT)
-    codes = [a.code for a in system]
-    return {"result": reconcile(city), "system": system, "wallets": wallets, "codes": codes,
+        totals = daily.setdefault(row["day"], {})
+        code = _grouped(row["account__code"])
+        totals[code] = totals.get(code, Decimal(0)) + Decimal(row["total"]).quantize(CENT)
+    codes = sorted(system)
+    return {"result": reconcile(city), "system": [system[c] for c in codes],
+            "wallets": wallets, "codes": codes,
             "days": [{"day": d, "totals": [daily[d].get(c, Decimal(0)) for c in codes]}
                      for d in sorted(daily, reverse=True)]}
+
+
+def _grouped(code: str) -> str:
+    return REVENUE if is_fare_revenue(code) else code
 
 
 def fare_rules_page(city: City) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext
 
@@ -36,6 +36,10 @@ SYSTEM_ACCOUNTS = {
     "fare-revenue": "Fare and pass revenue",
     "refunds": "Refunds paid out",
 }
+# A validator's fares are credited to its own revenue account (``fare-revenue-v<validator>``),
+# so the fares of different validators never wait on one row; passes sold at the desk and in
+# the app go to ``fare-revenue``. The city's fare revenue is the sum of them all.
+REVENUE = "fare-revenue"
 
 
 class InsufficientBalance(Conflict):
@@ -62,6 +66,26 @@ def system_account(city: City, code: str) -> LedgerAccount:
         city=city, code=code,
         defaults={"kind": AccountKind.SYSTEM, "name": SYSTEM_ACCOUNTS[code], "floor": None})
     return account
+
+
+def revenue_code(validator_pk: int) -> str:
+    """The code of a validator's own fare-revenue account."""
+    return f"{REVENUE}-v{validator_pk}"
+
+
+def is_fare_revenue(code: str) -> bool:
+    return code == REVENUE or code.startswith(f"{REVENUE}-v")
+
+
+def fare_revenue(city: City) -> Decimal:
+    """The city's fare and pass revenue: its revenue account and every validator's."""
+    total = Decimal("0.00")
+    for code, balance in LedgerAccount.objects.filter(
+            city=city, kind=AccountKind.SYSTEM, code__startswith=REVENUE).values_list(
+            "code", "balance"):
+        if is_fare_revenue(code):
+            total += balance
+    return total
 
 
 def open_wallet(city: City, code: str, name: str, *, floor: Decimal = Decimal("0.00"),
@@ -165,9 +189,68 @@ def _post(city: City, kind: str, amounts: dict[int, Decimal], *, idempotency_key
 
 
 def _lock_accounts(pks: list[int]) -> dict[int, LedgerAccount]:
-    """The accounts, row-locked until the transaction ends, taken in id order."""
+    """The accounts, row-locked until the transaction ends: wallets first, then the city's
+    system accounts, each in id order (a tap locks its wallet, then its revenue account)."""
     return {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=pks)
-            .order_by("pk")}
+            .order_by("-kind", "pk")}  # "wallet" > "system"
+
+
+def pay_fare(city: City, wallet: LedgerAccount, amount: Decimal, *, revenue: str,
+             idempotency_key: str, actor: str) -> LedgerTransaction:
+    """A tap's fare, on the hot path: the caller holds ``wallet``'s row lock and has read its
+    balance under it (``select_for_update``), inside a transaction. The revenue account
+    ``revenue`` (the validator's own, made on its first fare) is credited by one UPDATE that
+    takes its row lock and returns the balance after; the transaction, both balances and both
+    entries are four statements. The same guarantees as ``post``: balanced, whole cents, the
+    wallet's floor (and the database's CHECK behind it), the key unique per city."""
+    amount = cents(amount)
+    if amount <= 0:
+        raise Conflict(gettext("A charge must be more than zero."))
+    after = wallet.balance - amount
+    if wallet.floor is not None and after < wallet.floor:
+        raise InsufficientBalance(
+            gettext("The balance is %(balance)s and %(asked)s is asked, but at least "
+                    "%(floor)s must remain; top up the card first.")
+            % {"balance": money(wallet.balance), "asked": money(amount),
+               "floor": money(wallet.floor)})
+    credited = _credit(city, revenue, amount)
+    if credited is None:
+        system_account_for(city, revenue)
+        credited = _credit(city, revenue, amount)
+        assert credited is not None
+    revenue_pk, revenue_after = credited
+    tx = LedgerTransaction.objects.create(city=city, kind=TransactionKind.FARE,
+                                          idempotency_key=idempotency_key, by_label=actor)
+    LedgerAccount.objects.filter(pk=wallet.pk).update(balance=after)
+    wallet.balance = after
+    LedgerEntry.objects.bulk_create(sorted([
+        LedgerEntry(transaction=tx, account_id=wallet.pk, amount=-amount, balance_after=after),
+        LedgerEntry(transaction=tx, account_id=revenue_pk, amount=amount,
+                    balance_after=revenue_after)], key=lambda e: e.account_id))
+    return tx
+
+
+def _credit(city: City, code: str, amount: Decimal) -> tuple[int, Decimal] | None:
+    """Add ``amount`` to a system account's balance in one statement (which row-locks it until
+    the transaction ends); its id and balance after, or None when it does not exist yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {LedgerAccount._meta.db_table} SET balance = balance + %s "  # noqa: S608
+            "WHERE city_id = %s AND code = %s AND kind = %s RETURNING id, balance",
+            [amount, city.pk, code, AccountKind.SYSTEM])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0], Decimal(row[1]).quantize(CENT)
+
+
+def system_account_for(city: City, code: str) -> LedgerAccount:
+    """A system account by code: one of ``SYSTEM_ACCOUNTS`` or a validator's revenue."""
+    name = SYSTEM_ACCOUNTS.get(code) or (
+        f"Fare revenue, validator {code.removeprefix(REVENUE + '-v')}")
+    account, _ = LedgerAccount.objects.get_or_create(
+        city=city, code=code, defaults={"kind": AccountKind.SYSTEM, "name": name, "floor": None})
+    return account
 
 
 def top_up(wallet: LedgerAccount, amount: Decimal | str, *, payment_reference: str,

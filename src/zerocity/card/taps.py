@@ -24,14 +24,15 @@ from zerocity.card import challenges, fares, rewards
 from zerocity.card.accounts import current_rules, token_hash
 from zerocity.card.models import (
     DenyListChange,
+    Eligibility,
+    Entitlement,
     LedgerAccount,
     Medium,
     MediumStatus,
     Tap,
-    TransactionKind,
     Validator,
 )
-from zerocity.card.services import charge
+from zerocity.card.services import pay_fare, revenue_code
 from zerocity.core import audit, hooks, tokens
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
@@ -97,28 +98,29 @@ class TapResult:
                 "replayed": self.replayed}
 
 
-def _history(medium: Medium, around: datetime) -> list[fares.PriorTap]:
+def _history(account_id: int, around: datetime) -> list[fares.PriorTap]:
     """The account's accepted taps near ``around``: before it for transfers and repeats, and
     after it too, so that a late offline tap counts the cap period's later fares."""
-    rows = Tap.objects.filter(medium__account=medium.account, accepted=True,
+    rows = Tap.objects.filter(medium__account_id=account_id, accepted=True,
                               at__gte=around - timedelta(days=HISTORY_DAYS),
-                              at__lt=around + timedelta(days=HISTORY_DAYS))
-    return [fares.PriorTap(at=t.at, service=t.service, vehicle=t.vehicle or None, fare=t.fare,
-                           reason=t.reason, journey_start=t.journey_start or t.at)
-            for t in rows.order_by("at")]
+                              at__lt=around + timedelta(days=HISTORY_DAYS)).values_list(
+        "at", "service", "vehicle", "fare", "reason", "journey_start")
+    return [fares.PriorTap(at=at, service=service, vehicle=vehicle or None, fare=fare,
+                           reason=reason, journey_start=start or at)
+            for at, service, vehicle, fare, reason, start in rows.order_by("at")]
 
 
-def _passes(medium: Medium, at: datetime) -> list[fares.Pass]:
-    rows = medium.account.entitlements.filter(revoked_at__isnull=True, valid_from__lte=at,
-                                              valid_to__gt=at)
-    return [fares.Pass(product_id=e.product, valid_from=e.valid_from, valid_to=e.valid_to)
-            for e in rows]
+def _passes(account_id: int, at: datetime) -> list[fares.Pass]:
+    rows = Entitlement.objects.filter(account_id=account_id, revoked_at__isnull=True,
+                                      valid_from__lte=at, valid_to__gt=at).values_list(
+        "product", "valid_from", "valid_to")
+    return [fares.Pass(product_id=p, valid_from=f, valid_to=t) for p, f, t in rows]
 
 
-def _eligibilities(medium: Medium) -> list[fares.Eligibility]:
-    return [fares.Eligibility(category=e.category, valid_from=e.valid_from,
-                              expires_at=e.expires_at)
-            for e in medium.account.eligibilities.all()]
+def _eligibilities(account_id: int) -> list[fares.Eligibility]:
+    rows = Eligibility.objects.filter(account_id=account_id).values_list(
+        "category", "valid_from", "expires_at")
+    return [fares.Eligibility(category=c, valid_from=f, expires_at=e) for c, f, e in rows]
 
 
 def process_tap(validator: Validator, tap: TapIn, *, offline: bool = False) -> TapResult:
@@ -127,6 +129,21 @@ def process_tap(validator: Validator, tap: TapIn, *, offline: bool = False) -> T
     done = Tap.objects.filter(validator=validator, seq=tap.seq).first()
     if done is not None:
         return TapResult(done, None, True)
+    _check(validator, tap)
+    try:
+        with transaction.atomic():
+            result = _decide_and_record(validator, tap, offline=offline)
+            _seen(validator, tap.seq)
+            return result
+    except IntegrityError:
+        done = Tap.objects.filter(validator=validator, seq=tap.seq).first()
+        if done is None:
+            raise
+        return TapResult(done, None, True)  # the same tap raced in on another connection
+
+
+def _check(validator: Validator, tap: TapIn) -> None:
+    """A tap's time and its place in the timetable feed, before anything is decided."""
     if tap.at.tzinfo is None:
         raise Conflict("the tap's time needs a UTC offset")
     if tap.at > now() + CLOCK_SLACK:
@@ -137,14 +154,10 @@ def process_tap(validator: Validator, tap: TapIn, *, offline: bool = False) -> T
                        f"{earliest.date().isoformat()}, the earliest time a device may send "
                        "(its clock not set?)", code="device-time-earliest")
     _check_network(validator.city, tap)
-    try:
-        with transaction.atomic():
-            return _decide_and_record(validator, tap, offline=offline)
-    except IntegrityError:
-        done = Tap.objects.filter(validator=validator, seq=tap.seq).first()
-        if done is None:
-            raise
-        return TapResult(done, None, True)  # the same tap raced in on another connection
+
+
+def _seen(validator: Validator, seq: int) -> None:
+    Validator.objects.filter(pk=validator.pk).update(last_seen_at=now(), last_seq=seq)
 
 
 def _check_network(city: City, tap: TapIn) -> None:
@@ -162,12 +175,16 @@ def _check_network(city: City, tap: TapIn) -> None:
                        "be the feed's route_id and stop_id", code="tap-unknown-stop")
 
 
-def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool) -> TapResult:
+def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool,
+                       rules: fares.FareRules | None = None) -> TapResult:
     city = validator.city
     service = tap.service or validator.service
     digest = token_hash(tap.medium)
-    medium = Medium.objects.filter(city=city, token_hash=digest).select_related(
-        "account").first()
+    # the medium, its account and its wallet in one read, the wallet row-locked: one
+    # account's taps and top-ups happen one after the other
+    medium = (Medium.objects.filter(city=city, token_hash=digest)
+              .select_related("account", "account__wallet")
+              .select_for_update(of=("account__wallet",)).first())
     common = dict(validator=validator, seq=tap.seq, token_hash=digest, at=tap.at,
                   offline=offline, service=service, vehicle=tap.vehicle or "",
                   route=tap.route or "", stop=tap.stop or "", units=tap.units)
@@ -175,20 +192,21 @@ def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool) -> Ta
         record = Tap.objects.create(medium=None, accepted=False, reason="unknown_medium",
                                     **common)
         return TapResult(record, None, False)
-    # one account's taps and top-ups happen one after the other
-    wallet = LedgerAccount.objects.select_for_update().get(pk=medium.account.wallet_id)
-    _, rules = current_rules(city)
+    account = medium.account
+    wallet = account.wallet
+    if rules is None:
+        _, rules = current_rules(city)
     decision = fares.decide(
         rules, fares.Tap(at=tap.at, service=service, vehicle=tap.vehicle, units=tap.units),
-        history=_history(medium, tap.at), passes=_passes(medium, tap.at),
-        eligibilities=_eligibilities(medium), balance=wallet.balance,
+        history=_history(account.pk, tap.at), passes=_passes(account.pk, tap.at),
+        eligibilities=_eligibilities(account.pk), balance=wallet.balance,
         floor=wallet.floor if wallet.floor is not None else Decimal("-1e9"),
-        blocked=medium.status != MediumStatus.ACTIVE or medium.account.closed_at is not None)
+        blocked=medium.status != MediumStatus.ACTIVE or account.closed_at is not None)
     payment = None
     if decision.accept and decision.fare > 0:
-        payment = charge(wallet, decision.fare, kind=TransactionKind.FARE,
-                         idempotency_key=f"tap:{validator.pk}:{tap.seq}",
-                         actor=f"validator {validator.device_id}")
+        payment = pay_fare(city, wallet, decision.fare, revenue=revenue_code(validator.pk),
+                           idempotency_key=f"tap:{validator.pk}:{tap.seq}",
+                           actor=f"validator {validator.device_id}")
     record = Tap.objects.create(medium=medium, accepted=decision.accept,
                                 reason=decision.reason, fare=decision.fare,
                                 product=decision.product or "",
@@ -196,21 +214,53 @@ def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool) -> Ta
                                 **common)
     rewards.earn_for_tap(record)
     challenges.after_tap(record)
-    Validator.objects.filter(pk=validator.pk).update(last_seen_at=now(), last_seq=tap.seq)
-    balance = LedgerAccount.objects.get(pk=wallet.pk).balance
-    return TapResult(record, balance, False)
+    return TapResult(record, wallet.balance, False)
 
 
 def process_batch(validator: Validator, taps: list[TapIn]) -> list[TapResult]:
-    """An offline validator's queue: decided in the order the taps happened (then by seq);
-    each tap is its own transaction, so a batch cut off half-way keeps what was done and the
-    re-sent batch does only the rest."""
+    """An offline validator's queue: decided in the order the taps happened (then by seq),
+    each against the taps before it, exactly as one by one. The batch is one transaction: the
+    taps already recorded are found in one read, the rules read once and the validator's last
+    contact written once; the wallets of its cards are locked at once, in id order, first. A
+    batch cut off half-way keeps nothing of it, and the re-sent batch does it all. A tap the
+    same validator's other connection records meanwhile (the same queue sent twice at once)
+    makes the batch go tap by tap, each its own transaction."""
     seqs = [t.seq for t in taps]
     if len(set(seqs)) != len(seqs):
         raise Conflict("a batch names the same seq twice")
     order = sorted(taps, key=lambda t: (t.at, t.seq))
-    results = {t.seq: process_tap(validator, t, offline=True) for t in order}
+    done = {t.seq: t for t in Tap.objects.filter(validator=validator, seq__in=seqs)}
+    for t in order:
+        if t.seq not in done:
+            _check(validator, t)
+    results: dict[int, TapResult] = {}
+    try:
+        with transaction.atomic():
+            _lock_wallets(validator.city, [t for t in order if t.seq not in done])
+            rules = None
+            for t in order:
+                if t.seq in done:
+                    results[t.seq] = TapResult(done[t.seq], None, True)
+                    continue
+                if rules is None:
+                    _, rules = current_rules(validator.city)
+                results[t.seq] = _decide_and_record(validator, t, offline=True, rules=rules)
+                last = t.seq
+            if rules is not None:
+                _seen(validator, last)
+    except IntegrityError:
+        results = {t.seq: process_tap(validator, t, offline=True) for t in order}
     return [results[t.seq] for t in taps]
+
+
+def _lock_wallets(city: City, taps: list[TapIn]) -> None:
+    """The wallets of a batch's cards, row-locked at once in id order before any is decided:
+    two batches (or a batch and a top-up) never wait on each other crosswise."""
+    digests = {token_hash(t.medium) for t in taps}
+    wallets = Medium.objects.filter(city=city, token_hash__in=digests).values_list(
+        "account__wallet_id", flat=True)
+    list(LedgerAccount.objects.select_for_update().filter(pk__in=list(wallets)).order_by("pk")
+         .values_list("pk", flat=True))
 
 
 def deny_list(city: City, since: int = 0) -> dict[str, Any]:
