@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -162,6 +164,7 @@ def _demo_accounts(city: City, actor: str) -> list[str]:
     """Demo logins. A password is generated when an account is first created and kept under the
     data directory (never in the repository); existing accounts keep theirs."""
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
 
     path = Path(settings.DATA_DIR) / "demo-credentials.txt"
     known: dict[str, str] = {}
@@ -175,14 +178,18 @@ def _demo_accounts(city: City, actor: str) -> list[str]:
                 ("marko.admin", Role.ADMIN, None), ("citizen", Role.CITIZEN, None),
                 ("farm.supplier", Role.CITIZEN, None), ("school.buyer", Role.CITIZEN, None)]
     users = get_user_model().objects
-    changed = False
-    for username, role, dept in accounts:
-        if users.filter(username=username, memberships__city=city).exists():
-            continue
-        password = secrets.token_urlsafe(12)
-        grant_role(city, username, role, department=dept, password=password, actor=actor)
+    missing = [(username, role, dept, secrets.token_urlsafe(12)) for username, role, dept
+               in accounts if not users.filter(username=username, memberships__city=city)
+               .exists()]
+    # the hashing is most of the demo's first part, and hashlib lets threads hash at once
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        hashes = list(pool.map(make_password, [password for *_, password in missing]))
+    for (username, role, dept, password), hashed in zip(missing, hashes, strict=True):
+        user = grant_role(city, username, role, department=dept, actor=actor).user
+        user.password = hashed
+        user.save(update_fields=["password"])
         known[username] = f"{role}\t{password}"
-        changed = True
+    changed = bool(missing)
     if changed:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

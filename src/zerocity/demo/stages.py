@@ -9,10 +9,12 @@ transaction where its loaders allow it, so a stage that fails or is interrupted 
 behind; the riders, UP-SCALE and food stages commit step by step (the readings store's ingest
 and the timetable scenarios take durable transactions of their own), and the riders and
 UP-SCALE complete what an earlier run left when run again. The food stage does not yet: run
-after a failure past its first step, it finds its DPS and stops (docs/demo.md). The one-shot ``load_demo`` runs the same functions in the same
-order, so both end in the same database. Progress is kept in ``demo-progress.json`` under the
-data directory (never in the database, so it is no part of the demo's content); the pages say
-what is still loading while a stage is pending, running or failed (``loading``).
+after a failure past its first step, it finds its DPS and stops (docs/demo.md).
+
+The one-shot ``load_demo`` runs the same functions in the same order, so both end in the same
+database. Progress is kept in ``demo-progress.json`` under the data directory (never in the
+database, so it is no part of the demo's content); the pages say what is still loading while a
+stage is pending, running or failed (``loading``).
 """
 
 from __future__ import annotations
