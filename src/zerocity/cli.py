@@ -103,27 +103,35 @@ def demo(then_serve: bool, host: str, port: int, stages_only: bool) -> None:
     from zerocity.core.models import City
     from zerocity.demo.fast_schema import migrate_fast
     from zerocity.demo.kranj import load_essential
-    from zerocity.demo.stages import mark_pending, progress_path, run_stages
+    from zerocity.demo.stages import (
+        DONE,
+        STAGES,
+        mark_pending,
+        progress_path,
+        read_progress,
+        run_stages,
+    )
 
     migrate_fast()
     if not stages_only:
         for line in load_essential(actor=ACTOR):
             click.echo(line)
     city = City.objects.get(slug="kranj")
-    if stages_only or not then_serve:
-        if not stages_only:
-            mark_pending()
-        for line in run_stages(city, ACTOR):
-            click.echo(line)
-        if not then_serve:
-            return
     if not stages_only:
         mark_pending()
+    # the stages an earlier start finished stay done: a second `make demo` serves at once
+    states = read_progress()
+    todo = [stage.name for stage in STAGES if states.get(stage.name) != DONE]
+    if stages_only or not then_serve:
+        for line in run_stages(city, ACTOR, names=todo):
+            click.echo(line)
+        return
+    if todo:
         log = progress_path().with_name("demo-stages.log")
         _load_in_background(log)
         click.echo(f"the rest of the demo loads in the background (its log: {log})")
-        ctx = click.get_current_context()
-        ctx.invoke(serve, host=host, port=port)
+    ctx = click.get_current_context()
+    ctx.invoke(serve, host=host, port=port)
 
 
 def _load_in_background(log: Path) -> None:
