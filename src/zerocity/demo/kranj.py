@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -75,8 +77,30 @@ def illustrative_csv(year: int) -> bytes:
 
 
 def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
-    """Load the Kranj demo; loading it again changes nothing. ``readings=False`` leaves out the
-    synthetic meter readings and what is computed from them (most tests need neither)."""
+    """Load the Kranj demo in one go; loading it again changes nothing. ``readings=False``
+    leaves out the synthetic meter readings and the heavy data of the later stages (most tests
+    need none of it): the food procurement then comes without its year of history. The whole
+    demo is the essential part followed by every stage of ``demo.stages``, as ``zerocity demo``
+    loads it in two steps."""
+    from zerocity.demo.stages import run_stages
+
+    report = load_essential(actor)
+    city = City.objects.get(slug="kranj")
+    if readings:
+        report.extend(run_stages(city, actor, record=False))
+        return report
+    from zerocity.food.demo import load as load_food
+
+    report.extend(load_food(city, actor=actor, history=False))
+    from zerocity.engage.demo import load as load_engage
+
+    report.extend(load_engage(city, actor=actor))
+    return report
+
+
+def load_essential(actor: str = "demo") -> list[str]:
+    """What the first pages need: the city, its inventories, the plan and its data sources,
+    the demo logins, the timetable and the card."""
     report: list[str] = []
     city = create_city(
         "kranj", name="Kranj", country="SI", timezone="Europe/Ljubljana", population=57171,
@@ -116,16 +140,11 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
                      json.loads(_data("kranj_plan.json")), actor=actor)
     report.append(f"kranj plan: {plan.actions.count()} actions")
 
-    from zerocity.data.demo import ensure_indicator_feeds, ensure_readings, ensure_sources
-    from zerocity.data.outputs import feed_indicators
+    from zerocity.data.demo import ensure_indicator_feeds, ensure_sources
 
     sources = ensure_sources(city, actor=actor)
     feeds = ensure_indicator_feeds(city, plan, actor=actor)
     report.append(f"kranj data sources: {len(sources)}; indicators they feed: {len(feeds)}")
-    if readings:
-        report.append("kranj " + ensure_readings(city))
-        observed = feed_indicators(city, actor=actor)
-        report.append(f"kranj indicator observations from the readings: {len(observed)}")
     report.extend(_demo_accounts(city, actor))
     from zerocity.demo.transit import load_bikes, load_network
 
@@ -136,42 +155,8 @@ def load_demo(actor: str = "demo", *, readings: bool = True) -> list[str]:
 
     report.append(load_opportunities(city, actor=actor))
     from zerocity.card.demo import load as load_card
-    from zerocity.demo.riders import load_riders
 
     report.extend(load_card(city, actor=actor))
-    if readings:  # like the meter readings: for the demo's pages, not the tests' fixture
-        # the synthetic riders ride the timetable loaded above (read from its committed files)
-        report.append(load_riders(city, actor=actor))
-        from zerocity.demo.upscale import load as load_upscale
-
-        # what doubling line 1 is worth, as the plan's action UP-1, on the riders' taps above
-        report.append(load_upscale(city, actor=actor))
-        from zerocity.budget.demo import load as load_budget
-
-        # the 2025 budget tagged for the climate, its lines linked to the plan's actions
-        report.append(load_budget(city, actor=actor))
-        from zerocity.budget.check_demo import load as load_checks
-
-        # a few projects and council items with their climate checks, one flagged
-        report.append(load_checks(city, actor=actor))
-        from zerocity.contract.demo import load as load_contract
-
-        # the contract's commitments signed, its funding sources and financing gap
-        report.append(load_contract(city, actor=actor))
-        from zerocity.plan.round_demo import load as load_round
-
-        # the reporting round of the next cut-off day, one unit's report in (check 20)
-        report.append(load_round(city, actor=actor))
-        from zerocity.governance.demo import load as load_governance
-
-        # the council and transition team with a meeting, a declaration and its decisions
-        report.append(load_governance(city, actor=actor))
-    from zerocity.food.demo import load as load_food
-
-    report.extend(load_food(city, actor=actor, history=readings))
-    from zerocity.engage.demo import load as load_engage
-
-    report.extend(load_engage(city, actor=actor))
     return report
 
 
@@ -179,6 +164,7 @@ def _demo_accounts(city: City, actor: str) -> list[str]:
     """Demo logins. A password is generated when an account is first created and kept under the
     data directory (never in the repository); existing accounts keep theirs."""
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
 
     path = Path(settings.DATA_DIR) / "demo-credentials.txt"
     known: dict[str, str] = {}
@@ -192,14 +178,18 @@ def _demo_accounts(city: City, actor: str) -> list[str]:
                 ("marko.admin", Role.ADMIN, None), ("citizen", Role.CITIZEN, None),
                 ("farm.supplier", Role.CITIZEN, None), ("school.buyer", Role.CITIZEN, None)]
     users = get_user_model().objects
-    changed = False
-    for username, role, dept in accounts:
-        if users.filter(username=username, memberships__city=city).exists():
-            continue
-        password = secrets.token_urlsafe(12)
-        grant_role(city, username, role, department=dept, password=password, actor=actor)
+    missing = [(username, role, dept, secrets.token_urlsafe(12)) for username, role, dept
+               in accounts if not users.filter(username=username, memberships__city=city)
+               .exists()]
+    # the hashing is most of the demo's first part, and hashlib lets threads hash at once
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        hashes = list(pool.map(make_password, [password for *_, password in missing]))
+    for (username, role, dept, password), hashed in zip(missing, hashes, strict=True):
+        user = grant_role(city, username, role, department=dept, actor=actor).user
+        user.password = hashed
+        user.save(update_fields=["password"])
         known[username] = f"{role}\t{password}"
-        changed = True
+    changed = bool(missing)
     if changed:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

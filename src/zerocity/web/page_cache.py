@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from zerocity.core import data_versions
+from zerocity.demo import stages
 
 AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Content-Disposition")
@@ -50,7 +51,8 @@ def _shareable(request: HttpRequest, response: HttpResponse) -> bool:
 
 def key(request: HttpRequest) -> str:
     parts = "\n".join((get_language() or "", request.get_full_path(),
-                       timezone.localdate().isoformat(), data_versions.tokens(connection)))
+                       timezone.localdate().isoformat(), data_versions.tokens(connection),
+                       stages.cache_token()))  # the demo's loading notice (base.html)
     return "page:" + hashlib.sha256(parts.encode()).hexdigest()
 
 
