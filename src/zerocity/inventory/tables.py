@@ -72,12 +72,19 @@ def sector_totals(groups: dict[_Group, list[float]]) -> dict[str, dict[str, floa
     for sector in gpc.SECTORS:
         if sector not in present:
             continue
-        s = {f"scope{scope}": _sum(groups, lambda k, c, sector=sector, scope=scope:
-                                   c.sector == sector and c.scope == scope)
-             for scope in (1, 2, 3)}
+        s = {f"scope{scope}": _sum(groups, _in_sector(sector, scope)) for scope in (1, 2, 3)}
         s["total"] = math.fsum(s.values())
         out[sector] = s
     return out
+
+
+def _in_sector(sector: str, scope: int) -> Callable[[_Group, gpc.Category], bool]:
+    return lambda key, cat: cat.sector == sector and cat.scope == scope
+
+
+def _in_row(row: str, scope: int, counted: Callable[[_Group, gpc.Category], bool],
+            row_of: Callable[[_Group], str]) -> Callable[[_Group, gpc.Category], bool]:
+    return lambda key, cat: counted(key, cat) and row_of(key) == row and cat.scope == scope
 
 
 def ccc_emissions_table(groups: dict[_Group, list[float]]) -> dict[str, dict[str, float]]:
@@ -93,8 +100,7 @@ def ccc_emissions_table(groups: dict[_Group, list[float]]) -> dict[str, dict[str
 
     table: dict[str, dict[str, float]] = {}
     for row in CCC_ROWS:
-        r = {f"scope{scope}": _sum(groups, lambda k, c, row=row, scope=scope:
-                                   counted(k, c) and row_of(k) == row and c.scope == scope)
+        r = {f"scope{scope}": _sum(groups, _in_row(row, scope, counted, row_of))
              for scope in (1, 2, 3)}
         r["total"] = math.fsum(r.values())
         table[row] = r
