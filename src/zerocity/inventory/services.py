@@ -513,7 +513,9 @@ def _insert_lines(rows: list[dict[str, Any]], batch_id: int) -> None:
     names = ", ".join(qn(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # the driver's own cursor: its errors wrapped as Django's (IntegrityError...)
+            with connection.wrap_database_errors, \
+                    cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(as_tuple(row))
             return
