@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from zerocity.core.units import convert
 from zerocity.inventory import calculations as calc
 from zerocity.inventory import gpc
-from zerocity.inventory.gwp import GwpSet
+from zerocity.inventory.gwp import GwpSet, factors
 
 REFS = sorted(gpc.taxonomy())
 amount = st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False)
@@ -70,3 +70,26 @@ def test_mission_total_is_scope1_plus_scope2_plus_waste_scope3_less_ets(lines):
         and (ln.scope in (1, 2) or (ln.scope == 3 and ln.category.sector == "III"))
     )
     assert t["mission"] == pytest.approx(expected, rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=lines, gwp=st.sampled_from(list(GwpSet)),
+       ccc=st.lists(st.sampled_from(["", "", "transport", "afolu", "other"]), min_size=60,
+                    max_size=60))
+def test_the_grouped_tables_equal_the_line_by_line_ones_to_the_bit(lines, gwp, ccc):
+    from dataclasses import replace
+
+    from zerocity.inventory import tables
+
+    lines = [replace(ln, ccc_sector=c) for ln, c in zip(lines, ccc, strict=False)]
+    groups = tables.group(
+        (ln.ref, calc.line_co2e(ln, gwp), ln.ets, tables.ccc_of(ln.ref, ln.ccc_sector))
+        for ln in lines
+    )
+    assert tables.totals(groups) == calc.totals(lines, gwp)
+    assert tables.sector_totals(groups) == calc.sector_totals(lines, gwp)
+    assert tables.ccc_emissions_table(groups) == calc.ccc_emissions_table(lines, gwp)
+    for ln in lines:
+        g = ln.gases
+        assert calc.co2e_of(g.co2, g.ch4, g.n2o, g.sf6, g.nf3, g.hfcs, g.pfcs, g.co2e_direct,
+                            g.ch4_fossil, factors(gwp)) == calc.co2e(g, gwp)

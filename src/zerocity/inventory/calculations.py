@@ -112,19 +112,18 @@ def emissions_from_activity(amount: float, unit: str, factor: FactorValues) -> G
 
 
 def co2e(gases: Gases, gwp: GwpSet) -> float:
-    g = factors(gwp)
-    ch4_gwp = g["ch4_fossil"] if gases.ch4_fossil else g["ch4"]
+    return co2e_of(gases.co2, gases.ch4, gases.n2o, gases.sf6, gases.nf3, gases.hfcs,
+                   gases.pfcs, gases.co2e_direct, gases.ch4_fossil, factors(gwp))
+
+
+def co2e_of(co2: float, ch4: float, n2o: float, sf6: float, nf3: float, hfcs: float,
+            pfcs: float, co2e_direct: float, ch4_fossil: bool, g: Mapping[str, float]) -> float:
+    """``co2e`` of gas tonnes given one by one, with the GWP factors ``g`` (``gwp.factors``):
+    for callers that hold a line's values as columns rather than a ``Gases``."""
+    ch4_gwp = g["ch4_fossil"] if ch4_fossil else g["ch4"]
     return math.fsum(
-        (
-            gases.co2 * g["co2"],
-            gases.ch4 * ch4_gwp,
-            gases.n2o * g["n2o"],
-            gases.sf6 * g["sf6"],
-            gases.nf3 * g["nf3"],
-            gases.hfcs,
-            gases.pfcs,
-            gases.co2e_direct,
-        )
+        (co2 * g["co2"], ch4 * ch4_gwp, n2o * g["n2o"], sf6 * g["sf6"], nf3 * g["nf3"], hfcs,
+         pfcs, co2e_direct)
     )
 
 

@@ -11,8 +11,9 @@ from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_staff
 from zerocity.inventory import calculations as calc
-from zerocity.inventory import gpc
+from zerocity.inventory import gpc, tables
 from zerocity.inventory.gwp import GwpSet
+from zerocity.inventory.gwp import factors as gwp_factors
 from zerocity.inventory.gwp import parse as parse_gwp
 from zerocity.inventory.models import (
     EmissionFactor,
@@ -76,16 +77,40 @@ def calc_lines(inventory: Inventory) -> list[calc.Line]:
     return [_calc_line(d) for d in _line_values(inventory, with_factor=False)]
 
 
+def _co2e_values(lines: list[dict[str, Any]], gwp_set: GwpSet) -> list[float]:
+    """Each line's CO2e (``calculations.line_co2e``), computed once."""
+    g = gwp_factors(gwp_set)
+    co2e_of = calc.co2e_of
+    return [
+        0.0 if d["notation_key"] else co2e_of(
+            d["co2"], d["ch4"], d["n2o"], d["sf6"], d["nf3"], d["hfcs"], d["pfcs"],
+            d["co2e_direct"], d["ch4_fossil"], g)
+        for d in lines
+    ]
+
+
+def _groups(lines: list[dict[str, Any]], values: list[float]) -> tuple[
+        list[str], dict[Any, list[float]]]:
+    """Each line's CCC sector, and the lines' CO2e grouped for ``tables``."""
+    ccc_by = {(ref, own): tables.ccc_of(ref, own)
+              for ref, own in {(d["gpc_id"], d["ccc_sector"]) for d in lines}}
+    ccc = [ccc_by[d["gpc_id"], d["ccc_sector"]] for d in lines]
+    refs = [d["gpc_id"] for d in lines]
+    ets = [d["ets"] for d in lines]
+    return ccc, tables.group(zip(refs, values, ets, ccc, strict=True))
+
+
 def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[str, Any]:
     """The inventory as plain data: totals, sectors, the CCC table and every row (tCO2e)."""
     gwp_set = parse_gwp(gwp) if gwp else inventory.gwp_set
     lines = _line_values(inventory, with_factor=True)
-    calc_lines = [_calc_line(d) for d in lines]
+    values = _co2e_values(lines, gwp_set)
+    ccc, groups = _groups(lines, values)
     population = inventory.population or inventory.city.population
-    totals = calc.totals(calc_lines, gwp_set)
+    totals = tables.totals(groups)
     taxonomy = gpc.taxonomy()
     rows = []
-    for d, cl in zip(lines, calc_lines, strict=True):
+    for d, value, ccc_sector in zip(lines, values, ccc, strict=True):
         cat = taxonomy[d["gpc_id"]]
         rows.append({
             "gpc_ref": d["gpc_id"],
@@ -102,14 +127,14 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
             "pfcs_t_co2e": d["pfcs"],
             "co2e_direct_t": d["co2e_direct"],
             "ch4_fossil": d["ch4_fossil"],
-            "co2e": calc.line_co2e(cl, gwp_set),
+            "co2e": value,
             "notation_key": d["notation_key"] or None,
             "explanation": d["explanation"],
             "ie_ref": d["ie_ref"] or None,
             "data_quality": d["data_quality"] or None,
             "source": d["source"],
             "ets": d["ets"],
-            "ccc_sector": cl.ccc.value,
+            "ccc_sector": ccc_sector,
         })
     return {
         "city": inventory.city.slug,
@@ -121,8 +146,8 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
         "population": population,
         "totals": totals,
         "per_capita": {k: v / population for k, v in totals.items()} if population else None,
-        "sectors": calc.sector_totals(calc_lines, gwp_set),
-        "ccc_a13": calc.ccc_emissions_table(calc_lines, gwp_set),
+        "sectors": tables.sector_totals(groups),
+        "ccc_a13": tables.ccc_emissions_table(groups),
         "rows": rows,
     }
 
@@ -146,14 +171,15 @@ def trend(city: City, user: Any, gwp: str | None = None) -> list[dict[str, Any]]
     """Totals per year of the inventories this user may see, oldest first."""
     out = []
     for inv in reversed(list(visible_inventories(user, city))):
-        lines = calc_lines(inv)
+        lines = _line_values(inv, with_factor=False)
         gwp_set = parse_gwp(gwp) if gwp else inv.gwp_set
         population = inv.population or city.population
-        totals = calc.totals(lines, gwp_set)
+        _, groups = _groups(lines, _co2e_values(lines, gwp_set))
+        totals = tables.totals(groups)
         out.append({
             "year": inv.year, "illustrative": inv.illustrative, "status": inv.status,
             "gwp": gwp_set.value, "mission": totals["mission"], "totals": totals,
-            "sectors": calc.sector_totals(lines, gwp_set),
+            "sectors": tables.sector_totals(groups),
             "per_capita": totals["mission"] / population if population else None,
         })
     return out

@@ -1,0 +1,202 @@
+"""The columnar reader of activity files equals the per-line one: on generated files, good
+and bad, the same lines (every stored value and every bad-cell mark) and the same errors,
+word for word and in the same order; through the import, the same stored lines, the same
+refusals and the same totals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from zerocity.inventory import services
+from zerocity.inventory.columns import read_activity_columns
+from zerocity.inventory.models import InventoryLine
+from zerocity.inventory.parsing import COLUMNS, ImportRejected, read_activity_file
+from zerocity.inventory.selectors import summary
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from inventory_bench import make_csv  # noqa: E402
+
+NUMBERS = ["", "", "", "100", "2.5", "1e3", "0", "-0", "-5", "abc", "nan", "inf", " ", "1 000",
+           "12,5", "1.234,5", "1_000", "\u00a05", " 7 "]
+CELLS: dict[str, list[str]] = {
+    "gpc_ref": ["I.1.1", "I.1.2", "I.2.1", "II.1.1", "III.1.1", "V.1", "V.2", "I.4.4",
+                " I.1.1 ", "X.9", ""],
+    "activity": ["homes", "offices", "buses", "", " spaced ", "x" * 301],
+    "amount": NUMBERS,
+    "unit": ["", "MWh", "kWh", "GJ", "zorks", "t", " MWh ", "kWh/0"],
+    "fuel": ["", "", "natural_gas", "wood", "nosuch", "ipcc2006:natural_gas"],
+    "ef_unit": ["", "", "MWh", "kg", "zorks"],
+    "notation_key": ["", "", "", "NO", "ie", "IE", "NE", "C", "XX"],
+    "explanation": ["", "because", "  "],
+    "ie_ref": ["", "", "I.1.1", "I.2.1", "Z"],
+    "data_quality": ["", "H", "medium", "x"],
+    "source": ["", "s", " a source "],
+    "ets": ["", "yes", "no", "maybe", "1", "N"],
+    "ccc_sector": ["", "Transport", "other", "nope"],
+    "ch4_origin": ["", "fossil", "Non-Fossil", "bio"],
+}
+for _name in ("ef_co2", "ef_ch4", "ef_n2o", "co2", "ch4", "n2o", "sf6", "nf3", "hfcs", "pfcs",
+              "co2_biogenic", "co2e"):
+    CELLS[_name] = NUMBERS
+
+
+def same(data: bytes, filename: str = "activity.csv") -> None:
+    """Both readers give the same answer for ``data``: lines, errors (kept and counted), or
+    the same refusal."""
+    try:
+        exact = read_activity_file(data, filename)
+    except ImportRejected as exc:
+        with pytest.raises(ImportRejected) as fast:
+            read_activity_columns(data, filename)
+        assert fast.value.errors == exc.errors
+        assert fast.value.dropped == exc.dropped
+        return
+    columns = read_activity_columns(data, filename)
+    assert columns.lines == exact.lines
+    assert list(columns.errors) == list(exact.errors)
+    assert columns.errors.dropped == exact.errors.dropped
+    assert (columns.fmt, columns.sha256) == (exact.fmt, exact.sha256)
+
+
+# Good lines of each kind: most generated lines start from one and get a cell or two changed,
+# so that a rule broken alone (the case the columns must catch themselves) is common.
+GOOD_LINES = [
+    {"gpc_ref": "I.1.1", "amount": "100", "unit": "MWh", "fuel": "natural_gas"},
+    {"gpc_ref": "I.1.2", "amount": "2000", "unit": "kWh", "ef_co2": "0.358", "ef_unit": "MWh"},
+    {"gpc_ref": "III.1.1", "ch4": "10", "co2": "2"},
+    {"gpc_ref": "V.2", "co2e": "-50"},
+    {"gpc_ref": "I.2.1", "notation_key": "IE", "explanation": "x", "ie_ref": "I.1.1"},
+    {"gpc_ref": "I.7.1", "notation_key": "NO", "explanation": "none"},
+]
+OPTIONAL_GOOD = {"data_quality": ["", "H", "low"], "source": ["", "meter"],
+                 "ets": ["", "no", "yes"], "ccc_sector": ["", "other", "Waste"],
+                 "ch4_origin": ["", "fossil", "non-fossil"]}
+
+
+@st.composite
+def activity_files(draw: st.DrawFn) -> bytes:
+    optional = [c for c in COLUMNS if c not in ("gpc_ref", "activity")]
+    chosen = optional if draw(st.booleans()) else draw(
+        st.lists(st.sampled_from(optional), unique=True))
+    header = draw(st.permutations(["gpc_ref", "activity", *chosen]))
+    if draw(st.integers(0, 9)) == 0:  # a header with a mistake, or a column to ignore
+        header = [*header, draw(st.sampled_from(["result_co2e", "colour", header[0]]))]
+    semicolon = draw(st.booleans())
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    newline = draw(st.sampled_from(["\n", "\n", "\r\n"]))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if semicolon else ",", quoting=quoting,
+                        lineterminator=newline)
+    writer.writerow(header)
+    for i in range(draw(st.integers(0, 25))):
+        shape = draw(st.integers(0, 19))
+        if shape == 0:
+            writer.writerow([])  # a blank line
+            continue
+        good = {**draw(st.sampled_from(GOOD_LINES)),
+                "activity": draw(st.sampled_from([f"line {i}", f"line {i}", "homes"]))}
+        for name, cells in OPTIONAL_GOOD.items():
+            good[name] = draw(st.sampled_from(cells))
+        row = [good.get(name, "") for name in header]
+        for _ in range(draw(st.sampled_from([0, 1, 1, 2, 5]))):
+            at = draw(st.integers(0, len(header) - 1))
+            row[at] = draw(st.sampled_from(CELLS.get(header[at], ["", "x"])))
+        if shape == 1:
+            row = row[: draw(st.integers(1, len(row)))]  # a short line
+        elif shape == 2:
+            row = [*row, draw(st.sampled_from(["", "extra"]))]  # a wide line
+        elif shape == 3 and row:
+            row[0] = draw(st.sampled_from(["", " "]))
+        writer.writerow(row)
+    return out.getvalue().encode()
+
+
+@pytest.mark.django_db
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=activity_files())
+def test_the_columnar_reader_equals_the_per_line_reader_on_generated_files(data):
+    same(data)
+
+
+def _mostly_good(seed: int, n: int = 3000, bad_share: float = 0.02) -> bytes:
+    """The benchmark's valid file with a seeded sprinkling of bad cells and duplicates."""
+    rnd = random.Random(seed)
+    rows = list(csv.reader(io.StringIO(make_csv(n, seed).decode())))
+    header = rows[0]
+    for row in rows[1:]:
+        if rnd.random() < bad_share:
+            name = rnd.choice(header)
+            row[header.index(name)] = rnd.choice(CELLS.get(name, ["x"]))
+        if rnd.random() < bad_share / 4:
+            row[1] = rows[1][1]  # a duplicate of the first line's activity
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_readers_agree_on_large_files_with_a_few_bad_cells(seed, settings):
+    settings.QUARANTINE_KEEP_PER_COLUMN = 5  # which errors the bounded log keeps, too
+    same(_mostly_good(seed))
+    same(make_csv(3000, seed))
+    text = make_csv(500, seed).decode()
+    same(text.replace(",", ";").replace(".", ",").encode())  # a Slovenian spreadsheet
+    same(text.replace("\n", "\n\n").encode())  # blank lines between
+
+
+@pytest.mark.django_db
+def test_the_readers_agree_on_a_workbook_with_typed_cells():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["gpc_ref", "activity", "amount", "unit", "fuel", "co2e", "ets"])
+    ws.append(["I.1.1", "homes", 1000, "MWh", "natural_gas", None, True])
+    ws.append(["V.2", 7, None, None, None, -50.5, "no"])
+    ws.append(["I.1.2", "offices", "12a", "MWh", "natural_gas", None, None])
+    ws.append([None, None, None, None, None, None, None])
+    ws.append(["II.1.1", "buses", 1.5, "MWh", "gas_diesel_oil", None, "yes"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    same(buf.getvalue(), "activity.xlsx")
+
+
+def _stored(inventory) -> list[dict]:
+    skip = {"id", "inventory_id", "batch_id"}
+    names = [f.attname for f in InventoryLine._meta.concrete_fields if f.attname not in skip]
+    return list(inventory.lines.order_by("position").values(*names))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [4, 5])
+def test_an_import_stores_the_same_lines_and_totals_whichever_reader(city, monkeypatch, seed):
+    data = make_csv(2000, seed)
+    by_columns = services.import_activity_file(city, 2022, data, "a.csv").inventory
+    monkeypatch.setattr(services, "READER", read_activity_file)
+    by_lines = services.import_activity_file(city, 2023, data, "a.csv").inventory
+    assert _stored(by_columns) == _stored(by_lines)
+    a, b = summary(by_columns), summary(by_lines)
+    for key in ("totals", "sectors", "ccc_a13", "rows"):
+        assert a[key] == b[key]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [6, 7])
+def test_an_import_refuses_a_bad_file_with_the_same_errors_whichever_reader(
+        city, monkeypatch, seed):
+    data = _mostly_good(seed, n=1500, bad_share=0.05)
+    with pytest.raises(ImportRejected) as by_columns:
+        services.import_activity_file(city, 2022, data, "a.csv")
+    monkeypatch.setattr(services, "READER", read_activity_file)
+    with pytest.raises(ImportRejected) as by_lines:
+        services.import_activity_file(city, 2022, data, "a.csv")
+    assert by_columns.value.errors == by_lines.value.errors
+    assert by_columns.value.dropped == by_lines.value.dropped
