@@ -214,6 +214,11 @@ def ccc_emissions_table(lines: Iterable[Line], gwp: GwpSet) -> dict[str, dict[st
         r = {k: math.fsum(v) for k, v in scopes.items()}
         r["total"] = math.fsum(r.values())
         table[row] = r
+    return with_ccc_total(table)
+
+
+def with_ccc_total(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The CCC table with its total row: each scope and the total summed over the rows."""
     table["total"] = {
         k: math.fsum(table[row][k] for row in CCC_ROWS)
         for k in ("scope1", "scope2", "scope3", "total")

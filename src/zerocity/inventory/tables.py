@@ -17,7 +17,13 @@ from collections.abc import Callable, Iterable
 from itertools import chain
 
 from zerocity.inventory import gpc
-from zerocity.inventory.calculations import _DEFAULT_CCC, CCC_ROWS, TOTAL_KEYS, CccSector
+from zerocity.inventory.calculations import (
+    _DEFAULT_CCC,
+    CCC_ROWS,
+    TOTAL_KEYS,
+    CccSector,
+    with_ccc_total,
+)
 
 # (gpc_ref, ETS, CCC row as the line says it or its sector's default, CO2e below zero)
 _Group = tuple[str, bool, str, bool]
@@ -104,8 +110,4 @@ def ccc_emissions_table(groups: dict[_Group, list[float]]) -> dict[str, dict[str
              for scope in (1, 2, 3)}
         r["total"] = math.fsum(r.values())
         table[row] = r
-    table["total"] = {
-        k: math.fsum(table[row][k] for row in CCC_ROWS)
-        for k in ("scope1", "scope2", "scope3", "total")
-    }
-    return table
+    return with_ccc_total(table)
