@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zerocity.core.errors import Conflict, NotFound
@@ -29,6 +29,16 @@ from zerocity.governance.models import (
 )
 from zerocity.governance.storage import papers_dir
 from zerocity.plan.models import Action, Commitment
+
+Row = TypeVar("Row", bound=Model)
+
+
+def _first(rows: QuerySet[Row], missing: str) -> Row:
+    """The first of ``rows``, or NotFound saying ``missing``."""
+    found = rows.first()
+    if found is None:
+        raise NotFound(missing)
+    return found
 
 
 def members_on(body: Body, day: date) -> list[Member]:
@@ -137,18 +147,14 @@ def _seat(m: Member) -> dict[str, Any]:
 
 
 def body(city: City | str, slug: str) -> Body:
-    found = Body.objects.select_related("city", "parent").filter(
-        city__slug=city if isinstance(city, str) else city.slug, slug=slug).first()
-    if found is None:
-        raise NotFound(_("There is no such body."))
-    return found
+    return _first(Body.objects.select_related("city", "parent").filter(
+        city__slug=city if isinstance(city, str) else city.slug, slug=slug),
+        _("There is no such body."))
 
 
 def meeting(body_obj: Body, pk: int) -> Meeting:
-    found = Meeting.objects.select_related("body__city").filter(body=body_obj, pk=pk).first()
-    if found is None:
-        raise NotFound(_("There is no such meeting."))
-    return found
+    return _first(Meeting.objects.select_related("body__city").filter(body=body_obj, pk=pk),
+                  _("There is no such meeting."))
 
 
 def bodies(city: City) -> list[Body]:
@@ -200,25 +206,18 @@ def bodies_data(city: City, today: date) -> list[dict[str, Any]]:
 
 
 def seat(b: Body, pk: int) -> Member:
-    found = Member.objects.filter(body=b, pk=pk).first()
-    if found is None:
-        raise NotFound(_("There is no such member of this body."))
-    return found
+    return _first(Member.objects.filter(body=b, pk=pk),
+                  _("There is no such member of this body."))
 
 
 def city_meeting(city_slug: str, pk: int) -> Meeting:
-    found = Meeting.objects.select_related("body__city").filter(
-        body__city__slug=city_slug, pk=pk).first()
-    if found is None:
-        raise NotFound(_("There is no such meeting."))
-    return found
+    return _first(Meeting.objects.select_related("body__city").filter(
+        body__city__slug=city_slug, pk=pk), _("There is no such meeting."))
 
 
 def agenda_item(m: Meeting, position: int) -> AgendaItem:
-    found = m.items.filter(position=position).first()
-    if found is None:
-        raise NotFound(_("There is no such agenda item."))
-    return found
+    return _first(m.items.filter(position=position),
+                  _("There is no such agenda item."))
 
 
 def workspace(m: Meeting) -> dict[str, Any]:
@@ -235,17 +234,13 @@ def workspace(m: Meeting) -> dict[str, Any]:
 
 
 def meeting_item(m: Meeting, pk: int) -> AgendaItem:
-    found = m.items.filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("There is no such agenda item."))
-    return found
+    return _first(m.items.filter(pk=pk),
+                  _("There is no such agenda item."))
 
 
 def department(city: City, pk: int) -> Any:
-    found = city.departments.filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("There is no such department."))
-    return found
+    return _first(city.departments.filter(pk=pk),
+                  _("There is no such department."))
 
 
 def draft_meetings(b: Body) -> list[Meeting]:
@@ -285,22 +280,15 @@ def open_decisions(b: Body) -> list[dict[str, Any]]:
 
 
 def body_decision(b: Body, pk: int) -> Decision:
-    found = Decision.objects.filter(meeting__body=b, pk=pk).first()
-    if found is None:
-        raise NotFound(_("There is no such decision."))
-    return found
+    return _first(Decision.objects.filter(meeting__body=b, pk=pk),
+                  _("There is no such decision."))
 
 
 def city_decision(city_slug: str, pk: int) -> Decision:
-    found = Decision.objects.select_related("meeting__body__city").filter(
-        meeting__body__city__slug=city_slug, pk=pk).first()
-    if found is None:
-        raise NotFound(_("There is no such decision."))
-    return found
+    return _first(Decision.objects.select_related("meeting__body__city").filter(
+        meeting__body__city__slug=city_slug, pk=pk), _("There is no such decision."))
 
 
 def department_named(city: City, slug: str) -> Any:
-    found = city.departments.filter(slug=slug).first()
-    if found is None:
-        raise NotFound(_("There is no department %(slug)s.") % {"slug": slug})
-    return found
+    return _first(city.departments.filter(slug=slug),
+                  _("There is no department %(slug)s.") % {"slug": slug})
