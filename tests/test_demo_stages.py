@@ -99,16 +99,20 @@ def test_staged_load_gives_the_one_shot_database_and_loading_again_changes_nothi
     from zerocity.core.models import City
     from zerocity.demo.kranj import load_demo
 
-    # given the whole demo loaded in one go
+    # given the whole demo loaded in one go, into a data directory of its own: the readings
+    # store and the demo's files live outside the database, and another test's load may have
+    # left them in the run's directory (its deliveries would then arrive as duplicates)
     before = transaction.savepoint()
     _reset_sequences()
-    demo_snapshot.load(lambda: load_demo(actor="test"), "kranj with readings")
+    settings.DATA_DIR = tmp_path / "one-shot"
+    settings.DATA_DIR.mkdir()
+    load_demo(actor="test")
     one_shot = _content()
     transaction.savepoint_rollback(before)
     _reset_sequences()
-    # when it is loaded in stages instead, into a data directory of its own (the readings
-    # store and the demo's files live outside the database, and the rollback left them)
-    settings.DATA_DIR = tmp_path
+    # when it is loaded in stages instead, into another fresh data directory
+    settings.DATA_DIR = tmp_path / "staged"
+    settings.DATA_DIR.mkdir()
     _staged()
     staged = _content()
     # then every table holds the same rows, and every stage is done

@@ -218,7 +218,7 @@ def test_verification_data_download_deletion_and_one_click_unsubscribe(
     c.post(url("me/resident/"), {"resident_number": "KR-1030", "birth_date": "1980-01-01"})
     assert verification.level(p["acc"], city) == Level.RESIDENT
     data = json.loads(client_for(p["resident"]).get(url("me/my-data.json")).content)
-    assert set(data) == {"city", "exported_at", "user", "engage", "card"}  # every app's part
+    assert set(data) == {"city", "exported_at", "user", "engage", "card", "reminders"}  # every app's part
     assert data["engage"]["account"]["username"] == "w-resident"
     assert data["engage"]["verification"]["district"] == "Center"
     assert data["card"]["accounts"] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -37,10 +38,20 @@ def largest_remainder(values: Sequence[Decimal], total: Decimal, decimals: int,
     return floors
 
 
+V = TypeVar("V")
+
+
+def in_tag_order(split: Mapping[str, V]) -> list[tuple[str, V]]:
+    """A split's tags in the scale's order (very favourable first), whatever order the database
+    gives its keys in (PostgreSQL's jsonb keeps none)."""
+    return sorted(split.items(), key=lambda item: TAGS.index(item[0]) if item[0] in TAGS
+                  else len(TAGS))
+
+
 def split_amount(amount: Decimal, split: Mapping[str, Decimal]) -> dict[str, Decimal]:
     """A line's amount shared by its tags' percentages, to the cent, adding up to the amount
     (the cents left by rounding go by largest remainder)."""
-    tags = list(split)
+    tags = [t for t, _ in in_tag_order(split)]  # ties go the same way on every database
     exact = [amount * split[t] / HUNDRED for t in tags]
     parts = [e.quantize(CENT, rounding=ROUND_FLOOR) for e in exact]
     left = int((amount - sum(parts, Decimal(0))) / CENT)
@@ -54,3 +65,4 @@ def share(part: Decimal, whole: Decimal, decimals: int = 1) -> Decimal | None:
     if whole == 0:
         return None
     return (part * HUNDRED / whole).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+

@@ -10,7 +10,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from zerocity.budget.breakdown import axis_table, by_department, by_policy_area, participatory
-from zerocity.budget.calculations import INVESTMENT_GROUPS, TAGS, share, split_amount
+from zerocity.budget.calculations import (
+    INVESTMENT_GROUPS,
+    TAGS,
+    in_tag_order,
+    share,
+    split_amount,
+)
 from zerocity.budget.models import AXES, BudgetLine, BudgetVersion, Stage, TagChange
 from zerocity.core.errors import NotFound
 
@@ -207,7 +213,7 @@ EXPORT_COLUMNS = ("pu_code", "pu_name", "ppp", "gpr", "ppr", "pp_code", "pp_name
 def _tags_text(split: dict[str, str]) -> str:
     if len(split) == 1 and next(iter(split.values())) == "100":
         return next(iter(split))
-    return ";".join(f"{tag}:{pct}" for tag, pct in split.items())
+    return ";".join(f"{tag}:{pct}" for tag, pct in in_tag_order(split))
 
 
 def export_rows(version: BudgetVersion) -> list[dict[str, str]]:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zerocity.budget import selectors, services
 from zerocity.budget.access import is_budget_office
 from zerocity.budget.breakdown import POLICY_AREAS
-from zerocity.budget.calculations import TAGS
+from zerocity.budget.calculations import TAGS, in_tag_order
 from zerocity.budget.models import AXES, Stage, Tag, TagChange
 from zerocity.core.access import city_staff, public
 from zerocity.core.errors import Conflict
@@ -81,7 +81,7 @@ def budget(request: HttpRequest, city: str) -> HttpResponse:
 
 def _tags_text(split: dict[str, str]) -> str:
     """``Very favourable 60 %, Neutral 40 %``; a dash for no tag."""
-    return ", ".join(f"{Tag(t).label} {num(p)} %" for t, p in split.items()) or "—"
+    return ", ".join(f"{Tag(t).label} {num(p)} %" for t, p in in_tag_order(split)) or "—"
 
 
 def _proposal_rows(city: City) -> list[dict[str, Any]]:
