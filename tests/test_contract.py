@@ -328,3 +328,19 @@ def test_a_commitment_is_added_on_the_command_line_with_its_actions(town):
     code, text = cli("commitment-add", "--city", "testville", "--organisation", "X",
                      "--group", "energy", "--text", "t", "--action", "9.9")
     assert code == 1 and "9.9" in text
+
+
+def test_a_row_saved_from_the_admin_names_the_admin_who_recorded_it(town, rf, admin_user):
+    from django.contrib import admin as django_admin
+
+    from zerocity.contract.admin import FundingDecisionAdmin
+    from zerocity.contract.models import FundingDecision
+
+    request = rf.post("/admin/")
+    request.user = admin_user
+    decision = FundingDecision(city=town["plan"].city, nrp_code="OB-1", kind="eu",
+                               status="secured", decision_reference="EU-7",
+                               recorded_by="someone else")
+    FundingDecisionAdmin(FundingDecision, django_admin.site).save_model(
+        request, decision, None, False)
+    assert FundingDecision.objects.get(pk=decision.pk).recorded_by == "admin:admin"

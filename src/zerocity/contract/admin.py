@@ -7,6 +7,7 @@ from zerocity.contract.models import (
     FundingSource,
     Signatory,
 )
+from zerocity.core.admin_mixins import RecordedByAdmin
 
 
 @admin.register(CommitmentVersion)
@@ -26,7 +27,7 @@ class CommitmentVersionAdmin(admin.ModelAdmin[CommitmentVersion]):
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(admin.ModelAdmin[Signatory]):
+class SignatoryAdmin(RecordedByAdmin, admin.ModelAdmin[Signatory]):
     """Signatures are added here or with ``zerocity contract signatory add --document FILE``
     (which computes the SHA-256); a signature is never edited."""
 
@@ -36,40 +37,21 @@ class SignatoryAdmin(admin.ModelAdmin[Signatory]):
     def has_change_permission(self, request: object, obj: Signatory | None = None) -> bool:
         return obj is None
 
-    def save_model(self, request: object, obj: Signatory, form: object, change: bool) -> None:
-        obj.recorded_by = f"admin:{getattr(request, 'user', '')}"
-        super().save_model(request, obj, form, change)  # type: ignore[arg-type]
-
 
 @admin.register(FundingSource)
-class FundingSourceAdmin(admin.ModelAdmin[FundingSource]):
+class FundingSourceAdmin(RecordedByAdmin, admin.ModelAdmin[FundingSource]):
     list_display = ("action", "year", "kind", "status", "name", "amount", "decision_reference")
     list_filter = ("city", "kind", "status", "year")
     readonly_fields = ("recorded_by",)
 
-    def save_model(self, request: object, obj: FundingSource, form: object,
-                   change: bool) -> None:
-        obj.recorded_by = f"admin:{getattr(request, 'user', '')}"
-        super().save_model(request, obj, form, change)  # type: ignore[arg-type]
-
 
 @admin.register(FundingDecision)
-class FundingDecisionAdmin(admin.ModelAdmin[FundingDecision]):
+class FundingDecisionAdmin(RecordedByAdmin, admin.ModelAdmin[FundingDecision]):
     list_display = ("city", "nrp_code", "kind", "status", "decision_reference")
     readonly_fields = ("recorded_by",)
 
-    def save_model(self, request: object, obj: FundingDecision, form: object,
-                   change: bool) -> None:
-        obj.recorded_by = f"admin:{getattr(request, 'user', '')}"
-        super().save_model(request, obj, form, change)  # type: ignore[arg-type]
-
 
 @admin.register(BudgetFigure)
-class BudgetFigureAdmin(admin.ModelAdmin[BudgetFigure]):
+class BudgetFigureAdmin(RecordedByAdmin, admin.ModelAdmin[BudgetFigure]):
     list_display = ("city", "year", "basis", "municipal_budget", "climate_budget")
     readonly_fields = ("recorded_by",)
-
-    def save_model(self, request: object, obj: BudgetFigure, form: object,
-                   change: bool) -> None:
-        obj.recorded_by = f"admin:{getattr(request, 'user', '')}"
-        super().save_model(request, obj, form, change)  # type: ignore[arg-type]

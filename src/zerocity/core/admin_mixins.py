@@ -16,3 +16,13 @@ class ReadOnlyAdmin:
     def has_delete_permission(self, request: HttpRequest,
                               obj: models.Model | None = None) -> bool:
         return False
+
+
+class RecordedByAdmin:
+    """Admin pages whose rows keep who recorded them (``recorded_by``): the admin's name, set
+    on every save from the admin."""
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: object,
+                   change: bool) -> None:
+        obj.recorded_by = f"admin:{getattr(request, 'user', '')}"  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
