@@ -121,3 +121,28 @@ def test_the_citizen_takes_part_and_records_a_walk_on_their_page(holder):
     other.force_login(grant_role(city, "nosy", Role.CITIZEN).user)
     assert other.post(join).status_code == 404
     assert other.post(walk, {"day": today.isoformat(), "km": "5"}).status_code == 404
+
+
+def test_an_offline_batch_completes_the_challenge_once_with_the_same_points(holder):
+    """The same four trips as above sent in one offline queue: the challenge is checked once
+    after the queue is recorded, reached, and its bonus given once."""
+    city, _, account = holder
+    today = now().astimezone(TZ).date()
+    bus, _ = taps.register_validator(city, "bus-9", "bus")
+    challenge = challenges.create_challenge(
+        city, "three", title="Three trips", measure="bus_trips", target=3, bonus_points=25,
+        starts=today - timedelta(days=3), ends=today + timedelta(days=3))
+    entry = challenges.join(account, challenge)
+    start = datetime.combine(today - timedelta(days=2), datetime.min.time(), TZ)
+    queue = [taps.TapIn(seq=i, medium="CARD-0100", vehicle=vehicle, at=start + offset)
+             for i, (offset, vehicle) in enumerate((
+                 (timedelta(hours=7), "a"), (timedelta(hours=8), "b"),
+                 (timedelta(hours=17), "c"), (timedelta(days=1, hours=7), "d")))]
+    results = taps.process_batch(bus, queue)
+    reasons = [r.tap.reason for r in results]  # the third trip reaches the day's fare cap
+    assert reasons[1] == "transfer" and {reasons[0], reasons[2], reasons[3]} <= {"fare", "capped"}
+    entry.refresh_from_db()
+    assert entry.completed_at is not None
+    assert rewards.balance(account) == 3 * 10 + 25
+    taps.process_batch(bus, queue)  # sent again: nothing more
+    assert rewards.balance(account) == 3 * 10 + 25

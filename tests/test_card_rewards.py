@@ -68,3 +68,18 @@ def test_redemption_is_checked_idempotent_and_the_ledger_append_only(rider):
         rewards.redeem(account, 5, where="Kranj pool", key="till-7-0001")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         PointsEntry.objects.filter(pk=first.value.pk).update(points=-1)
+
+
+def test_an_offline_batch_counts_the_daily_cap_across_its_own_taps(rider):
+    """Eight trips of one day in one offline queue, after a trip already recorded that day:
+    the queue's points stop at the cap, counting the day's earlier points and its own."""
+    account, buses = rider
+    ride(buses[0], 1, MORNING)                                  # 10 before the queue
+    queue = [taps.TapIn(seq=10 + i, medium="CARD-1", vehicle=f"bus-q{i}",
+                        at=MORNING + timedelta(hours=2 * (i + 1))) for i in range(7)]
+    results = taps.process_batch(buses[1], queue)
+    assert all(r.tap.reason == "fare" or r.tap.reason == "capped" for r in results)
+    assert rewards.balance(account) == rewards.DAILY_CAP
+    earned = list(PointsEntry.objects.filter(account=account).order_by("at").values_list(
+        "points", flat=True))
+    assert earned == [10, 10, 10, 10, 10]  # four of the queue's trips, then the cap

@@ -148,19 +148,6 @@ def check(entry: ChallengeEntry) -> bool:
     return True
 
 
-def after_tap(tap: Tap) -> None:
-    """Check the account's running challenges that count this kind of trip."""
-    if tap.medium is None or not tap.accepted or tap.reason not in EARNING_REASONS:
-        return
-    day = tap.validator.city.calendar.local_date(tap.at)
-    measures = [m for m, services in SERVICES.items() if tap.service in services]
-    for entry in ChallengeEntry.objects.filter(
-            account_id=tap.medium.account_id, completed_at__isnull=True,
-            challenge__measure__in=measures, challenge__starts__lte=day,
-            challenge__ends__gte=day).select_related("challenge", "account"):
-        check(entry)
-
-
 def after_walk(sender: Any = None, *, walk: Walk, **_: Any) -> None:
     """Check the account's running walking challenges (``signals.walk_recorded``)."""
     for entry in ChallengeEntry.objects.filter(

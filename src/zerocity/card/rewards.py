@@ -22,7 +22,6 @@ from zerocity.card.models import (
     MediumStatus,
     PointsEntry,
     PointsKind,
-    Tap,
     Validator,
     Walk,
 )
@@ -43,22 +42,6 @@ EARNING_REASONS = ("fare", "pass", "capped", "free")  # a new trip, however it w
 
 def balance(account: CardAccount) -> int:
     return int(account.points.aggregate(s=Sum("points"))["s"] or 0)
-
-
-def earn_for_tap(tap: Tap) -> PointsEntry | None:
-    """Points for an accepted tap that starts a trip; the caller holds the account's lock."""
-    if tap.medium is None or not tap.accepted or tap.reason not in EARNING_REASONS:
-        return None
-    points = POINTS_PER_TRIP.get(tap.service, 0)
-    account = tap.medium.account
-    if not points or account.closed_at is not None:
-        return None
-    cal = tap.validator.city.calendar  # the validator's city is loaded with it: no query
-    points = min(points, _room(account, cal, cal.local_date(tap.at)))
-    if points <= 0:
-        return None
-    return PointsEntry.objects.create(account=account, kind=PointsKind.EARN, points=points,
-                                      reason=f"{tap.service} trip", tap=tap, at=tap.at)
 
 
 def _room(account: CardAccount, cal: CityCalendar, day: date) -> int:

@@ -195,39 +195,16 @@ def _lock_accounts(pks: list[int]) -> dict[int, LedgerAccount]:
             .order_by("-kind", "pk")}  # "wallet" > "system"
 
 
-def pay_fare(city: City, wallet: LedgerAccount, amount: Decimal, *, revenue: str,
-             idempotency_key: str, actor: str) -> LedgerTransaction:
-    """A tap's fare, on the hot path: the caller holds ``wallet``'s row lock and has read its
-    balance under it (``select_for_update``), inside a transaction. The revenue account
-    ``revenue`` (the validator's own, made on its first fare) is credited by one UPDATE that
-    takes its row lock and returns the balance after; the transaction, both balances and both
-    entries are four statements. The same guarantees as ``post``: balanced, whole cents, the
-    wallet's floor (and the database's CHECK behind it), the key unique per city."""
-    amount = cents(amount)
-    if amount <= 0:
-        raise Conflict(gettext("A charge must be more than zero."))
-    after = wallet.balance - amount
-    if wallet.floor is not None and after < wallet.floor:
-        raise InsufficientBalance(
-            gettext("The balance is %(balance)s and %(asked)s is asked, but at least "
-                    "%(floor)s must remain; top up the card first.")
-            % {"balance": money(wallet.balance), "asked": money(amount),
-               "floor": money(wallet.floor)})
-    credited = _credit(city, revenue, amount)
+def credit_revenue(city: City, code: str, amount: Decimal) -> tuple[int, Decimal]:
+    """Add a run of fares to a revenue account (a validator's own, made on its first fare) in
+    one UPDATE that takes its row lock until the transaction ends; its id and balance after.
+    The caller writes the fares' transactions and entries (``card.recording``)."""
+    credited = _credit(city, code, amount)
     if credited is None:
-        system_account_for(city, revenue)
-        credited = _credit(city, revenue, amount)
+        system_account_for(city, code)
+        credited = _credit(city, code, amount)
         assert credited is not None
-    revenue_pk, revenue_after = credited
-    tx = LedgerTransaction.objects.create(city=city, kind=TransactionKind.FARE,
-                                          idempotency_key=idempotency_key, by_label=actor)
-    LedgerAccount.objects.filter(pk=wallet.pk).update(balance=after)
-    wallet.balance = after
-    LedgerEntry.objects.bulk_create(sorted([
-        LedgerEntry(transaction=tx, account_id=wallet.pk, amount=-amount, balance_after=after),
-        LedgerEntry(transaction=tx, account_id=revenue_pk, amount=amount,
-                    balance_after=revenue_after)], key=lambda e: e.account_id))
-    return tx
+    return credited
 
 
 def _credit(city: City, code: str, amount: Decimal) -> tuple[int, Decimal] | None:

@@ -3,10 +3,11 @@
 A tap is decided by the fare engine (``zerocity.card.fares``) from the account's recent taps,
 passes, concessions and balance, under a lock on the account's wallet, so taps and top-ups on
 one account never interleave; a fare is paid by a ledger transaction in the same database
-transaction. Taps are unique per (device, seq): one sent again — online, or in an offline batch
-repeated or cut off half-way and re-sent — is answered with the decision already made, and
-nothing is charged twice. An offline batch is decided in the order the taps happened, each
-against the taps before it.
+transaction (``zerocity.card.recording`` decides and records a single tap and an offline
+queue alike, reading and writing once for the whole queue). Taps are unique per (device,
+seq): one sent again — online, or in an offline batch repeated or cut off half-way and re-sent
+— is answered with the decision already made, and nothing is charged twice. An offline batch
+is decided in the order the taps happened, each against the taps before it.
 """
 
 from __future__ import annotations
@@ -20,26 +21,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.timezone import now
 
-from zerocity.card import challenges, fares, rewards
-from zerocity.card.accounts import current_rules, token_hash
-from zerocity.card.models import (
-    DenyListChange,
-    Eligibility,
-    Entitlement,
-    LedgerAccount,
-    Medium,
-    MediumStatus,
-    Tap,
-    Validator,
-)
-from zerocity.card.services import pay_fare, revenue_code
+from zerocity.card import recording
+from zerocity.card.models import DenyListChange, Tap, Validator
+from zerocity.card.recording import TapIn as TapIn  # the API and the tests name it here
 from zerocity.core import audit, hooks, tokens
 from zerocity.core.actors import Person
 from zerocity.core.errors import Conflict
 from zerocity.core.models import City
 
 TOKEN_PREFIX = "zcv_"
-HISTORY_DAYS = 32  # enough for a monthly cap
 CLOCK_SLACK = timedelta(minutes=10)
 
 
@@ -73,18 +63,6 @@ def authenticate_validator(secret: str) -> Validator | None:
 # -- taps -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class TapIn:
-    seq: int
-    medium: str
-    at: datetime
-    service: str | None = None
-    vehicle: str | None = None
-    units: int | None = None
-    route: str | None = None
-    stop: str | None = None
-
-
-@dataclass(frozen=True)
 class TapResult:
     tap: Tap
     balance: Decimal | None
@@ -98,31 +76,6 @@ class TapResult:
                 "replayed": self.replayed}
 
 
-def _history(account_id: int, around: datetime) -> list[fares.PriorTap]:
-    """The account's accepted taps near ``around``: before it for transfers and repeats, and
-    after it too, so that a late offline tap counts the cap period's later fares."""
-    rows = Tap.objects.filter(medium__account_id=account_id, accepted=True,
-                              at__gte=around - timedelta(days=HISTORY_DAYS),
-                              at__lt=around + timedelta(days=HISTORY_DAYS)).values_list(
-        "at", "service", "vehicle", "fare", "reason", "journey_start")
-    return [fares.PriorTap(at=at, service=service, vehicle=vehicle or None, fare=fare,
-                           reason=reason, journey_start=start or at)
-            for at, service, vehicle, fare, reason, start in rows.order_by("at")]
-
-
-def _passes(account_id: int, at: datetime) -> list[fares.Pass]:
-    rows = Entitlement.objects.filter(account_id=account_id, revoked_at__isnull=True,
-                                      valid_from__lte=at, valid_to__gt=at).values_list(
-        "product", "valid_from", "valid_to")
-    return [fares.Pass(product_id=p, valid_from=f, valid_to=t) for p, f, t in rows]
-
-
-def _eligibilities(account_id: int) -> list[fares.Eligibility]:
-    rows = Eligibility.objects.filter(account_id=account_id).values_list(
-        "category", "valid_from", "expires_at")
-    return [fares.Eligibility(category=c, valid_from=f, expires_at=e) for c, f, e in rows]
-
-
 def process_tap(validator: Validator, tap: TapIn, *, offline: bool = False) -> TapResult:
     """Decide one tap and record it (and its fare); the same (device, seq) again returns the
     decision already made."""
@@ -132,9 +85,9 @@ def process_tap(validator: Validator, tap: TapIn, *, offline: bool = False) -> T
     _check(validator, tap)
     try:
         with transaction.atomic():
-            result = _decide_and_record(validator, tap, offline=offline)
+            (result,) = recording.record(validator, [tap], offline=offline)
             _seen(validator, tap.seq)
-            return result
+            return TapResult(result.tap, result.balance, False)
     except IntegrityError:
         done = Tap.objects.filter(validator=validator, seq=tap.seq).first()
         if done is None:
@@ -175,92 +128,34 @@ def _check_network(city: City, tap: TapIn) -> None:
                        "be the feed's route_id and stop_id", code="tap-unknown-stop")
 
 
-def _decide_and_record(validator: Validator, tap: TapIn, *, offline: bool,
-                       rules: fares.FareRules | None = None) -> TapResult:
-    city = validator.city
-    service = tap.service or validator.service
-    digest = token_hash(tap.medium)
-    # the medium, its account and its wallet in one read, the wallet row-locked: one
-    # account's taps and top-ups happen one after the other
-    medium = (Medium.objects.filter(city=city, token_hash=digest)
-              .select_related("account", "account__wallet")
-              .select_for_update(of=("account__wallet",)).first())
-    common = dict(validator=validator, seq=tap.seq, token_hash=digest, at=tap.at,
-                  offline=offline, service=service, vehicle=tap.vehicle or "",
-                  route=tap.route or "", stop=tap.stop or "", units=tap.units)
-    if medium is None:
-        record = Tap.objects.create(medium=None, accepted=False, reason="unknown_medium",
-                                    **common)
-        return TapResult(record, None, False)
-    account = medium.account
-    wallet = account.wallet
-    if rules is None:
-        _, rules = current_rules(city)
-    decision = fares.decide(
-        rules, fares.Tap(at=tap.at, service=service, vehicle=tap.vehicle, units=tap.units),
-        history=_history(account.pk, tap.at), passes=_passes(account.pk, tap.at),
-        eligibilities=_eligibilities(account.pk), balance=wallet.balance,
-        floor=wallet.floor if wallet.floor is not None else Decimal("-1e9"),
-        blocked=medium.status != MediumStatus.ACTIVE or account.closed_at is not None)
-    payment = None
-    if decision.accept and decision.fare > 0:
-        payment = pay_fare(city, wallet, decision.fare, revenue=revenue_code(validator.pk),
-                           idempotency_key=f"tap:{validator.pk}:{tap.seq}",
-                           actor=f"validator {validator.device_id}")
-    record = Tap.objects.create(medium=medium, accepted=decision.accept,
-                                reason=decision.reason, fare=decision.fare,
-                                product=decision.product or "",
-                                journey_start=decision.journey_start, payment=payment,
-                                **common)
-    rewards.earn_for_tap(record)
-    challenges.after_tap(record)
-    return TapResult(record, wallet.balance, False)
-
-
 def process_batch(validator: Validator, taps: list[TapIn]) -> list[TapResult]:
     """An offline validator's queue: decided in the order the taps happened (then by seq),
-    each against the taps before it, exactly as one by one. The batch is one transaction: the
-    taps already recorded are found in one read, the rules read once and the validator's last
-    contact written once; the wallets of its cards are locked at once, in id order, first. A
-    batch cut off half-way keeps nothing of it, and the re-sent batch does it all. A tap the
-    same validator's other connection records meanwhile (the same queue sent twice at once)
-    makes the batch go tap by tap, each its own transaction."""
+    each against the taps before it, exactly as one by one (``card.recording``). The batch is
+    one transaction: the taps already recorded are found in one read, the rest decided and
+    recorded together, the validator's last contact written once. A batch cut off half-way
+    keeps nothing of it, and the re-sent batch does it all. A tap the same validator's other
+    connection records meanwhile (the same queue sent twice at once) makes the batch go tap
+    by tap, each its own transaction."""
     seqs = [t.seq for t in taps]
     if len(set(seqs)) != len(seqs):
         raise Conflict("a batch names the same seq twice")
     order = sorted(taps, key=lambda t: (t.at, t.seq))
-    done = {t.seq: t for t in Tap.objects.filter(validator=validator, seq__in=seqs)}
-    for t in order:
-        if t.seq not in done:
-            _check(validator, t)
-    results: dict[int, TapResult] = {}
+    done = {t.seq: TapResult(t, None, True)
+            for t in Tap.objects.filter(validator=validator, seq__in=seqs)}
+    new = [t for t in order if t.seq not in done]
+    for t in new:
+        _check(validator, t)
+    results = dict(done)
     try:
         with transaction.atomic():
-            _lock_wallets(validator.city, [t for t in order if t.seq not in done])
-            rules = None
-            for t in order:
-                if t.seq in done:
-                    results[t.seq] = TapResult(done[t.seq], None, True)
-                    continue
-                if rules is None:
-                    _, rules = current_rules(validator.city)
-                results[t.seq] = _decide_and_record(validator, t, offline=True, rules=rules)
-                last = t.seq
-            if rules is not None:
-                _seen(validator, last)
+            if new:
+                for t, r in zip(new, recording.record(validator, new, offline=True),
+                                strict=True):
+                    results[t.seq] = TapResult(r.tap, r.balance, False)
+                _seen(validator, new[-1].seq)
     except IntegrityError:
         results = {t.seq: process_tap(validator, t, offline=True) for t in order}
     return [results[t.seq] for t in taps]
-
-
-def _lock_wallets(city: City, taps: list[TapIn]) -> None:
-    """The wallets of a batch's cards, row-locked at once in id order before any is decided:
-    two batches (or a batch and a top-up) never wait on each other crosswise."""
-    digests = {token_hash(t.medium) for t in taps}
-    wallets = Medium.objects.filter(city=city, token_hash__in=digests).values_list(
-        "account__wallet_id", flat=True)
-    list(LedgerAccount.objects.select_for_update().filter(pk__in=list(wallets)).order_by("pk")
-         .values_list("pk", flat=True))
 
 
 def deny_list(city: City, since: int = 0) -> dict[str, Any]:

@@ -1,0 +1,249 @@
+"""Deciding and recording a run of one validator's taps together: a single tap online, or an
+offline queue. The fare engine decides each tap exactly as it would alone, in the order the
+taps happened, against the taps before it (those already stored and those of the run); what
+the run reads and writes, it reads and writes once:
+
+- the media, their accounts and their wallets in one read, the wallets row-locked in id order
+  (one account's taps and top-ups happen one after the other; two runs never wait on each other
+  crosswise);
+- the cards' taps, passes and concessions in one read each, for the whole run;
+- the fares in one credit of the validator's revenue account, one insert of the ledger's
+  transactions, one of their entries (each with the balance after it, in the order of the taps)
+  and one update of the wallets; the taps in one insert, their eco-points in one read and one
+  insert.
+
+The caller holds the transaction; the ledger's guarantees are those of ``services.pay_fare``
+(balanced, whole cents, the wallet's floor with the database's CHECK behind it, one key per
+fare), and ``services.reconcile`` proves them afterwards."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from zerocity.card import challenges, fares, rewards
+from zerocity.card.accounts import current_rules, token_hash
+from zerocity.card.models import (
+    ChallengeEntry,
+    ChallengeMeasure,
+    Eligibility,
+    Entitlement,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Medium,
+    MediumStatus,
+    PointsEntry,
+    PointsKind,
+    Tap,
+    TransactionKind,
+    Validator,
+)
+from zerocity.card.services import credit_revenue, revenue_code
+from zerocity.core.calendar import CityCalendar
+
+HISTORY_DAYS = 32  # enough for a monthly cap
+NO_FLOOR = Decimal("-1e9")
+
+
+@dataclass(frozen=True)
+class TapIn:
+    """A tap as its validator sends it (``POST /api/v1/card/taps`` and ``.../taps/batch``)."""
+
+    seq: int
+    medium: str
+    at: datetime
+    service: str | None = None
+    vehicle: str | None = None
+    units: int | None = None
+    route: str | None = None
+    stop: str | None = None
+
+
+@dataclass
+class Rider:
+    """One card account as the run sees it: its wallet's balance under the lock, and its
+    accepted taps, passes and concessions, to which the run adds its own taps."""
+
+    account_id: int
+    wallet_id: int
+    closed: bool
+    balance: Decimal
+    floor: Decimal
+    history: list[fares.PriorTap] = field(default_factory=list)
+    passes: list[fares.Pass] = field(default_factory=list)
+    eligibilities: list[fares.Eligibility] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Decided:
+    tap: Tap
+    balance: Decimal | None  # the wallet's balance after the tap; None for an unknown card
+
+
+def record(validator: Validator, run: Sequence[TapIn], *, offline: bool) -> list[Decided]:
+    """Decide and record ``run`` (taps not yet recorded, in the order they happened) inside the
+    caller's transaction; the results in the same order."""
+    city = validator.city
+    digests = [token_hash(t.medium) for t in run]
+    media, riders = _riders(city.pk, set(digests))
+    _, rules = current_rules(city)
+    _load(riders, run)
+    decided: list[tuple[Tap, Rider | None, Decimal | None]] = []
+    for t, digest in zip(run, digests, strict=True):
+        service = t.service or validator.service
+        record = Tap(validator=validator, seq=t.seq, token_hash=digest, at=t.at,
+                     offline=offline, service=service, vehicle=t.vehicle or "",
+                     route=t.route or "", stop=t.stop or "", units=t.units)
+        found = media.get(digest)
+        if found is None:
+            record.accepted, record.reason = False, "unknown_medium"
+            decided.append((record, None, None))
+            continue
+        medium_id, status, rider = found
+        since, until = t.at - timedelta(days=HISTORY_DAYS), t.at + timedelta(days=HISTORY_DAYS)
+        decision = fares.decide(
+            rules, fares.Tap(at=t.at, service=service, vehicle=t.vehicle, units=t.units),
+            history=[p for p in rider.history if since <= p.at < until],
+            passes=[p for p in rider.passes if p.valid_from <= t.at < p.valid_to],
+            eligibilities=rider.eligibilities, balance=rider.balance, floor=rider.floor,
+            blocked=status != MediumStatus.ACTIVE or rider.closed)
+        record.medium_id, record.accepted, record.reason = (medium_id, decision.accept,
+                                                            decision.reason)
+        record.fare, record.product = decision.fare, decision.product or ""
+        record.journey_start = decision.journey_start
+        if decision.accept:
+            rider.balance -= decision.fare  # the engine kept it above the floor
+            rider.history.append(fares.PriorTap(
+                at=t.at, service=service, vehicle=t.vehicle or None, fare=decision.fare,
+                reason=decision.reason, journey_start=decision.journey_start or t.at))
+        decided.append((record, rider, rider.balance))
+    _pay(validator, [(r, rider, after) for r, rider, after in decided
+                     if rider is not None and after is not None and r.fare > 0])
+    Tap.objects.bulk_create([r for r, _, _ in decided])
+    _trips(city.calendar, [(r, rider) for r, rider, _ in decided if rider is not None
+                           and r.accepted and r.reason in rewards.EARNING_REASONS])
+    return [Decided(r, after) for r, _, after in decided]
+
+
+def _riders(city_pk: int, digests: set[str]) -> tuple[dict[str, tuple[int, str, Rider]],
+                                                       list[Rider]]:
+    """The run's media with their accounts and wallets, in one read that row-locks the
+    wallets in id order."""
+    rows = (Medium.objects.filter(city_id=city_pk, token_hash__in=digests)
+            .select_related("account", "account__wallet")
+            .select_for_update(of=("account__wallet",)).order_by("account__wallet_id", "pk"))
+    media: dict[str, tuple[int, str, Rider]] = {}
+    riders: dict[int, Rider] = {}
+    for m in rows:
+        account, wallet = m.account, m.account.wallet
+        rider = riders.get(account.pk)
+        if rider is None:
+            rider = riders[account.pk] = Rider(
+                account.pk, wallet.pk, account.closed_at is not None, wallet.balance,
+                wallet.floor if wallet.floor is not None else NO_FLOOR)
+        media[m.token_hash] = (m.pk, m.status, rider)
+    return media, list(riders.values())
+
+
+def _load(riders: list[Rider], run: Sequence[TapIn]) -> None:
+    """The riders' accepted taps, passes and concessions around the run, one read each."""
+    if not riders:
+        return
+    by_account = {r.account_id: r for r in riders}
+    first, last = min(t.at for t in run), max(t.at for t in run)
+    for account_id, at, service, vehicle, fare, reason, start in Tap.objects.filter(
+            medium__account_id__in=by_account, accepted=True,
+            at__gte=first - timedelta(days=HISTORY_DAYS),
+            at__lt=last + timedelta(days=HISTORY_DAYS)).order_by("at").values_list(
+            "medium__account_id", "at", "service", "vehicle", "fare", "reason",
+            "journey_start"):
+        by_account[account_id].history.append(fares.PriorTap(
+            at=at, service=service, vehicle=vehicle or None, fare=fare, reason=reason,
+            journey_start=start or at))
+    for account_id, product, valid_from, valid_to in Entitlement.objects.filter(
+            account_id__in=by_account, revoked_at__isnull=True, valid_from__lte=last,
+            valid_to__gt=first).values_list("account_id", "product", "valid_from", "valid_to"):
+        by_account[account_id].passes.append(fares.Pass(product, valid_from, valid_to))
+    for account_id, category, valid_from, expires_at in Eligibility.objects.filter(
+            account_id__in=by_account).values_list("account_id", "category", "valid_from",
+                                                   "expires_at"):
+        by_account[account_id].eligibilities.append(
+            fares.Eligibility(category, valid_from, expires_at))
+
+
+def _pay(validator: Validator, due: list[tuple[Tap, Rider, Decimal]]) -> None:
+    """The run's fares: one credit of the validator's revenue account for them all, then each
+    fare's transaction and its two entries, with the balances after them in the order of the
+    taps, and the wallets' new balances."""
+    if not due:
+        return
+    city = validator.city
+    total = sum((record.fare for record, _, _ in due), Decimal("0.00"))
+    revenue_pk, revenue = credit_revenue(city, revenue_code(validator.pk), total)
+    revenue -= total  # the balance before the run; each fare adds to it below
+    actor = f"validator {validator.device_id}"
+    txs = LedgerTransaction.objects.bulk_create([
+        LedgerTransaction(city=city, kind=TransactionKind.FARE, by_label=actor,
+                          idempotency_key=f"tap:{validator.pk}:{record.seq}")
+        for record, _, _ in due])
+    entries = []
+    for (record, rider, after), tx in zip(due, txs, strict=True):
+        revenue += record.fare
+        record.payment = tx
+        entries += sorted([
+            LedgerEntry(transaction=tx, account_id=rider.wallet_id, amount=-record.fare,
+                        balance_after=after),
+            LedgerEntry(transaction=tx, account_id=revenue_pk, amount=record.fare,
+                        balance_after=revenue)], key=lambda e: e.account_id)
+    LedgerEntry.objects.bulk_create(entries)
+    wallets = {rider.wallet_id: rider.balance for _, rider, _ in due}
+    LedgerAccount.objects.bulk_update(
+        [LedgerAccount(pk=pk, balance=balance) for pk, balance in sorted(wallets.items())],
+        ["balance"])
+
+
+def _trips(cal: CityCalendar, trips: list[tuple[Tap, Rider]]) -> None:
+    """The run's new trips: their eco-points (``rewards``: at most the daily cap a local day,
+    the day's earlier points counted), then the challenges they count for, each checked once
+    after the run's taps are stored (a challenge's bonus is given once, when its count is
+    reached)."""
+    if not trips:
+        return
+    days = {cal.local_date(r.at) for r, _ in trips}
+    earning = [(r, rider) for r, rider in trips
+               if rewards.POINTS_PER_TRIP.get(r.service) and not rider.closed]
+    if earning:
+        start, end = cal.days_bounds(min(days), max(days))
+        earned: dict[tuple[int, date], int] = defaultdict(int)
+        for account_id, at, points in PointsEntry.objects.filter(
+                account_id__in={rider.account_id for _, rider in earning},
+                kind=PointsKind.EARN, at__gte=start, at__lt=end).exclude(
+                idempotency_key__startswith="challenge:").values_list(
+                "account_id", "at", "points"):
+            earned[account_id, cal.local_date(at)] += points
+        entries = []
+        for r, rider in earning:
+            key = (rider.account_id, cal.local_date(r.at))
+            points = min(rewards.POINTS_PER_TRIP[r.service],
+                         max(0, rewards.DAILY_CAP - earned[key]))
+            if points > 0:
+                earned[key] += points
+                entries.append(PointsEntry(account_id=rider.account_id, kind=PointsKind.EARN,
+                                           points=points, reason=f"{r.service} trip", tap=r,
+                                           at=r.at))
+        PointsEntry.objects.bulk_create(entries)
+    counted: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for r, rider in trips:
+        counted[rider.account_id].append((r.service, cal.local_date(r.at)))
+    for entry in ChallengeEntry.objects.filter(
+            account_id__in=counted, completed_at__isnull=True, challenge__starts__lte=max(days),
+            challenge__ends__gte=min(days)).select_related("challenge", "account"):
+        challenge = entry.challenge
+        services = challenges.SERVICES.get(ChallengeMeasure(challenge.measure), ())
+        if any(s in services and challenge.starts <= d <= challenge.ends
+               for s, d in counted[entry.account_id]):
+            challenges.check(entry)
