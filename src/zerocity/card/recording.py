@@ -6,7 +6,8 @@ the run reads and writes, it reads and writes once:
 - the media, their accounts and their wallets in one read, the wallets row-locked in id order
   (one account's taps and top-ups happen one after the other; two runs never wait on each other
   crosswise);
-- the cards' taps, passes and concessions in one read each, for the whole run;
+- the cards' taps, passes and concessions in one read each, for the whole run (the reads leave
+  out the models' default orderings, which would join the city to sort them);
 - the fares in one credit of the validator's revenue account, one insert of the ledger's
   transactions, one of their entries (each with the balance after it, in the order of the taps)
   and one update of the wallets; the taps in one insert, their eco-points in one read and one
@@ -23,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+from django.db import connection
 
 from zerocity.card import challenges, fares, rewards
 from zerocity.card.accounts import current_rules, token_hash
@@ -166,11 +169,12 @@ def _load(riders: list[Rider], run: Sequence[TapIn]) -> None:
             journey_start=start or at))
     for account_id, product, valid_from, valid_to in Entitlement.objects.filter(
             account_id__in=by_account, revoked_at__isnull=True, valid_from__lte=last,
-            valid_to__gt=first).values_list("account_id", "product", "valid_from", "valid_to"):
+            valid_to__gt=first).order_by().values_list("account_id", "product", "valid_from",
+                                                       "valid_to"):
         by_account[account_id].passes.append(fares.Pass(product, valid_from, valid_to))
     for account_id, category, valid_from, expires_at in Eligibility.objects.filter(
-            account_id__in=by_account).values_list("account_id", "category", "valid_from",
-                                                   "expires_at"):
+            account_id__in=by_account).order_by().values_list("account_id", "category",
+                                                              "valid_from", "expires_at"):
         by_account[account_id].eligibilities.append(
             fares.Eligibility(category, valid_from, expires_at))
 
@@ -201,9 +205,10 @@ def _pay(validator: Validator, due: list[tuple[Tap, Rider, Decimal]]) -> None:
                         balance_after=revenue)], key=lambda e: e.account_id)
     LedgerEntry.objects.bulk_create(entries)
     wallets = {rider.wallet_id: rider.balance for _, rider, _ in due}
-    LedgerAccount.objects.bulk_update(
-        [LedgerAccount(pk=pk, balance=balance) for pk, balance in sorted(wallets.items())],
-        ["balance"])
+    with connection.cursor() as cursor:  # the ORM's bulk_update builds a CASE per wallet
+        cursor.executemany(
+            f"UPDATE {LedgerAccount._meta.db_table} SET balance = %s WHERE id = %s",  # noqa: S608
+            [(balance, pk) for pk, balance in sorted(wallets.items())])
 
 
 def _trips(cal: CityCalendar, trips: list[tuple[Tap, Rider]]) -> None:
@@ -222,7 +227,7 @@ def _trips(cal: CityCalendar, trips: list[tuple[Tap, Rider]]) -> None:
         for account_id, at, points in PointsEntry.objects.filter(
                 account_id__in={rider.account_id for _, rider in earning},
                 kind=PointsKind.EARN, at__gte=start, at__lt=end).exclude(
-                idempotency_key__startswith="challenge:").values_list(
+                idempotency_key__startswith="challenge:").order_by().values_list(
                 "account_id", "at", "points"):
             earned[account_id, cal.local_date(at)] += points
         entries = []
@@ -241,7 +246,7 @@ def _trips(cal: CityCalendar, trips: list[tuple[Tap, Rider]]) -> None:
         counted[rider.account_id].append((r.service, cal.local_date(r.at)))
     for entry in ChallengeEntry.objects.filter(
             account_id__in=counted, completed_at__isnull=True, challenge__starts__lte=max(days),
-            challenge__ends__gte=min(days)).select_related("challenge", "account"):
+            challenge__ends__gte=min(days)).select_related("challenge", "account").order_by():
         challenge = entry.challenge
         services = challenges.SERVICES.get(ChallengeMeasure(challenge.measure), ())
         if any(s in services and challenge.starts <= d <= challenge.ends
