@@ -16,7 +16,7 @@ the same number of clients for the same time. Queries per tap are counted in thi
 (``CaptureQueriesContext``) on the same service path, for a single tap and a batch. The
 checks: every tap answered, none refused for a server error, the ledger reconciled.
 
-    python bench/card_bench.py [--seconds 20] [--validators 16] [--accounts 400] [--batch 100]
+    python bench/card_bench.py [--seconds 10] [--validators 16] [--accounts 2000] [--batch 100]
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from timing import goal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -191,9 +193,9 @@ def stats(latencies: list[float]) -> tuple[float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--validators", type=int, default=16)
-    parser.add_argument("--accounts", type=int, default=400)
+    parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=8)
@@ -250,6 +252,9 @@ def main() -> int:
               f"p99 {b99:7.1f} ms a batch   {q_batch:.1f} queries a tap   "
               f"ratio {rate2 / tps:.3f}")
         print(f"  pgbench -N (simple update), {args.validators} clients      {tps:10,.0f} tps")
+        goal("single taps / pgbench -N", rate1 / tps, 0.3)
+        goal("single taps p99", p99, 50, unit=" ms", at_most=True)
+        goal("taps in batches / pgbench -N", rate2 / tps, 0.5)
         errors = single_errors + batch_errors
         print(f"  checks: {errors} requests refused with an error; ledger "
               + ("reconciled" if result.clean else f"NOT reconciled: {result.problems[:3]}"))

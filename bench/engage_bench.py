@@ -23,6 +23,8 @@ import threading
 import time
 from pathlib import Path
 
+from timing import goal
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -97,16 +99,22 @@ def main() -> int:
               f"{args.seconds:g} s per page; SQLite; the Kranj demo")
         failed = 0
         reference = None
+        ratios, p99s = [], []
         for name, path in PAGES:
             load(port, path, 2, 1)  # warm up: templates, caches
             latencies, errors = load(port, path, args.clients, args.seconds)
             failed += errors
             rps = len(latencies) / args.seconds
             q = statistics.quantiles(latencies, n=100)
+            if reference is not None:
+                ratios.append(rps / reference)
+                p99s.append(q[98] * 1000)
             reference = reference or rps
             print(f"  {name:<30} {rps:8.0f} req/s  p50 {q[49] * 1000:7.1f} ms  "
                   f"p99 {q[98] * 1000:7.1f} ms  {rps / reference:6.3f} of the bare view"
                   + (f"  {errors} NOT 200" if errors else ""))
+        goal("public pages / the bare view (the slowest page)", min(ratios), 0.5)
+        goal("public pages p99 (the slowest page)", max(p99s), 100, unit=" ms", at_most=True)
         return 1 if failed else 0
     finally:
         server.terminate()

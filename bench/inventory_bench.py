@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from timing import goal
+
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "src" / "zerocity" / "inventory" / "data" / "emission_factors.csv"
 YEAR = 2024
@@ -293,6 +295,9 @@ def main() -> int:
     print(f"  {'ZeroCity re-import / pandas':<50}{re['reimport_s'] / ref_s:8.1f} x")
     print(f"  {'ZeroCity peak RSS / pandas peak RSS':<50}"
           f"{zc['peak_rss_mib'] / pd_['peak_rss_mib']:8.1f} x")
+    goal("import + totals / pandas", zc_s / ref_s, 2, unit="x", at_most=True)
+    goal("peak memory / pandas'", zc["peak_rss_mib"] / pd_["peak_rss_mib"], 2, unit="x",
+         at_most=True)
     print("  checks")
     diff = _max_rel_diff(zc["by_ref"], pd_["by_ref"])
     agree = "agree" if diff < 1e-9 else "DIFFER"
