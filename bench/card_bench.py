@@ -186,9 +186,10 @@ def pgbench(url: str, clients: int, seconds: int) -> float:
     return float(line.split("=")[1].split()[0])
 
 
-def stats(latencies: list[float]) -> tuple[float, float]:
+def stats(latencies: list[float]) -> tuple[float, float, float]:
+    """p50, p99 and the slowest, in milliseconds."""
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return q[49] * 1000, q[98] * 1000
+    return q[49] * 1000, q[98] * 1000, max(latencies, default=0.0) * 1000
 
 
 def main() -> int:
@@ -243,13 +244,14 @@ def main() -> int:
         connections.close_all()
         tps = pgbench(url, args.validators, int(args.seconds))
         rate1, rate2 = single_taps / t1, batch_taps / t2
-        (p50, p99), (b50, b99) = stats(single), stats(batches)
+        (p50, p99, top), (b50, b99, btop) = stats(single), stats(batches)
         print(f"  single taps, {args.validators} validators        {rate1:10,.0f} taps/s   "
               f"({single_taps:,} in {t1:.1f} s)   p50 {p50:7.1f} ms   "
-              f"p99 {p99:7.1f} ms   {q_single:.0f} queries a tap   ratio {rate1 / tps:.3f}")
+              f"p99 {p99:7.1f} ms   max {top:7.1f} ms   {q_single:.0f} queries a tap   "
+              f"ratio {rate1 / tps:.3f}")
         print(f"  batches of {args.batch}, {args.validators} validators   {rate2:10,.0f} taps/s   "
               f"({batch_taps:,} in {t2:.1f} s)   p50 {b50:7.1f} ms   "
-              f"p99 {b99:7.1f} ms a batch   {q_batch:.1f} queries a tap   "
+              f"p99 {b99:7.1f} ms   max {btop:7.1f} ms a batch   {q_batch:.1f} queries a tap   "
               f"ratio {rate2 / tps:.3f}")
         print(f"  pgbench -N (simple update), {args.validators} clients      {tps:10,.0f} tps")
         goal("single taps / pgbench -N", rate1 / tps, 0.3)
