@@ -4,7 +4,10 @@ latency (p50, p99), the queries per tap, against pgbench's simple-update transac
 (``pgbench -N``) on the same server in the same run.
 
 A throw-away PostgreSQL server (Debian's, as the tests start it) gets ZeroCity's schema, Kranj's
-fare rules, 16 bus validators and ``--accounts`` card accounts with money on them. ZeroCity is
+fare rules, 16 bus validators and ``--accounts`` card accounts with money on them (20,000 by
+default, a third of Kranj's people: the first through the desk's services, the rest written
+in bulk as those services write them). Fewer cards make the validators' batches share cards,
+and so wait on each other's wallet locks: ``--accounts 2000`` shows that case. ZeroCity is
 served as a deployment serves it: ``zerocity serve`` (waitress, ``--threads`` threads), one
 server process per CPU (``--workers``), connections kept open (``CONN_MAX_AGE``). Each
 validator is a client thread with its own keep-alive connection to one of the servers; it posts
@@ -12,11 +15,13 @@ taps (``POST /api/v1/card/taps``) for ``--seconds``: random cards, one bus per v
 moving forward, so the fare engine meets first rides, already-validated repeats, transfers and
 the day cap. Then the same validators post offline batches of ``--batch`` taps
 (``POST /api/v1/card/taps/batch``) for as long. Then pgbench runs its simple-update script with
-the same number of clients for the same time. Queries per tap are counted in this process
-(``CaptureQueriesContext``) on the same service path, for a single tap and a batch. The
-checks: every tap answered, none refused for a server error, the ledger reconciled.
+the same number of clients for the same time. For scale, the same clients also ask the same
+servers for a bare Django view (``/livez``) for as long: no call of the API can do more on the
+machine, and the single taps' ratio to it is the share the tap's own work leaves. Queries per
+tap are counted in this process (``CaptureQueriesContext``) on the same service path, for a
+single tap and a batch. The checks: every tap answered, none refused for a server error, the ledger reconciled.
 
-    python bench/card_bench.py [--seconds 10] [--validators 16] [--accounts 2000] [--batch 100]
+    python bench/card_bench.py [--seconds 10] [--validators 16] [--accounts 20000] [--batch 100]
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from timing import goal
 
@@ -57,11 +63,62 @@ def setup(validators: int, accounts: int) -> dict[str, str]:
     for i in range(validators):
         _, secret = taps.register_validator(city, f"bus-{i:03d}", "bus")
         secrets[f"bus-{i:03d}"] = secret
-    for i in range(accounts):
+    by_desk = min(accounts, 20)
+    for i in range(by_desk):
         account = card_accounts.open_account(city, actor="bench")
         card_accounts.issue_medium(account, f"CARD-{i:06d}")
         services.top_up(account.wallet, "500.00", payment_reference=f"bench-{i}", actor="bench")
+    for first in range(by_desk, accounts, 5000):
+        many_accounts(city, first, min(5000, accounts - first))
     return secrets
+
+
+def many_accounts(city: Any, first: int, count: int) -> None:
+    """Card holders in bulk, written as the desk's services write them (a wallet, an account,
+    a city card, a top-up of 500 EUR from the payments account with both entries and the
+    balances after them), so that a city-sized population is set up in seconds; the ledger's
+    reconciliation at the end checks them with everything else."""
+    import uuid
+    from decimal import Decimal
+
+    from zerocity.card.accounts import token_hash
+    from zerocity.card.models import (
+        AccountKind,
+        CardAccount,
+        LedgerAccount,
+        LedgerEntry,
+        LedgerTransaction,
+        Medium,
+        MediumKind,
+        TransactionKind,
+    )
+    from zerocity.card.services import system_account
+
+    amount, numbers = Decimal("500.00"), range(first, first + count)
+    payments = system_account(city, "payments")
+    wallets = LedgerAccount.objects.bulk_create([
+        LedgerAccount(city=city, code=f"wallet-bench-{i:06d}", kind=AccountKind.WALLET,
+                      name="Card account wallet", floor=Decimal("0.00"), balance=amount)
+        for i in numbers])
+    holders = CardAccount.objects.bulk_create([
+        CardAccount(city=city, wallet=w, pseudonym=uuid.uuid4()) for w in wallets])
+    Medium.objects.bulk_create([
+        Medium(city=city, account=a, kind=MediumKind.CITY_CARD,
+               token_hash=token_hash(f"CARD-{i:06d}"), label=f"{i:06d}"[-4:])
+        for i, a in zip(numbers, holders, strict=True)])
+    txs = LedgerTransaction.objects.bulk_create([
+        LedgerTransaction(city=city, kind=TransactionKind.TOPUP,
+                          idempotency_key=f"payment:bench-{i}", by_label="bench")
+        for i in numbers])
+    balance, entries = payments.balance, []
+    for wallet, tx in zip(wallets, txs, strict=True):
+        balance -= amount
+        entries += [LedgerEntry(transaction=tx, account=payments, amount=-amount,
+                                balance_after=balance),
+                    LedgerEntry(transaction=tx, account=wallet, amount=amount,
+                                balance_after=amount)]
+    LedgerEntry.objects.bulk_create(entries)
+    LedgerAccount.objects.filter(pk=payments.pk).update(balance=balance)
 
 
 def free_port() -> int:
@@ -86,6 +143,29 @@ def start_servers(workers: int, threads: int) -> tuple[list[subprocess.Popen[byt
             except OSError:
                 time.sleep(0.1)
     return procs, ports
+
+
+def bare_view(ports: list[int], clients: int, seconds: float) -> float:
+    """Requests per second of ``/livez`` (a bare Django view through the same middleware and
+    servers) from as many clients for as long: the most any API call can get on this machine."""
+    done = [0] * clients
+    stop = time.perf_counter() + seconds
+
+    def client(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", ports[i % len(ports)], timeout=60)
+        while time.perf_counter() < stop:
+            conn.request("GET", "/livez", headers={"Host": "127.0.0.1"})
+            if conn.getresponse().read() is not None:
+                done[i] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.perf_counter() - began)
 
 
 def drive(secrets: dict[str, str], ports: list[int], seconds: float, accounts: int,
@@ -196,7 +276,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--validators", type=int, default=16)
-    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--accounts", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=8)
@@ -231,6 +311,7 @@ def main() -> int:
                                                    0, 0)
         batches, batch_taps, batch_errors, t2 = drive(secrets, ports, args.seconds, args.accounts,
                                                   args.batch, 10_000_000)
+        bare = bare_view(ports, args.validators, args.seconds)
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=30)
@@ -254,6 +335,9 @@ def main() -> int:
               f"p99 {b99:7.1f} ms   max {btop:7.1f} ms a batch   {q_batch:.1f} queries a tap   "
               f"ratio {rate2 / tps:.3f}")
         print(f"  pgbench -N (simple update), {args.validators} clients      {tps:10,.0f} tps")
+        print(f"  bare Django view (/livez), {args.validators} clients       {bare:10,.0f} req/s   "
+              f"ratio {bare / tps:.3f}: no API call can do more here; single taps are "
+              f"{rate1 / bare:.3f} of it")
         goal("single taps / pgbench -N", rate1 / tps, 0.3)
         goal("single taps p99", p99, 50, unit=" ms", at_most=True)
         goal("taps in batches / pgbench -N", rate2 / tps, 0.5)
