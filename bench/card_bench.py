@@ -19,7 +19,8 @@ the same number of clients for the same time. For scale, the same clients also a
 servers for a bare Django view (``/livez``) for as long: no call of the API can do more on the
 machine, and the single taps' ratio to it is the share the tap's own work leaves. Queries per
 tap are counted in this process (``CaptureQueriesContext``) on the same service path, for a
-single tap and a batch. The checks: every tap answered, none refused for a server error, the ledger reconciled.
+single tap and a batch. The checks: every tap answered, none refused for a server error, the
+ledger reconciled.
 
     python bench/card_bench.py [--seconds 10] [--validators 16] [--accounts 20000] [--batch 100]
 """
