@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
+from itertools import islice, repeat
 from typing import Any
 
 from django.db import connection, transaction
@@ -450,25 +450,30 @@ def _import_activity_file(
         position + offset if mode == "replace" or key not in existing else existing[key][1][0]
         for position, key in enumerate(lines.keys, start=1)
     ]
-    rows = list(zip(positions, *(lines.values[f] for f in VALUE_FIELDS), strict=True))
-    to_create: list[int] = []
+    columns = [positions, *(lines.values[f] for f in VALUE_FIELDS)]
+    rows: list[tuple[Any, ...]] = []
+    to_create: list[int] | None = None  # None: every line (nothing stored to compare with)
     to_update: list[InventoryLine] = []
-    for i, (key, row) in enumerate(zip(lines.keys, rows, strict=True)):
-        stored = existing.get(key)
-        if stored is None:
-            to_create.append(i)
-        elif stored[1] != row:
-            to_update.append(InventoryLine(pk=stored[0], **dict(zip(_STORED_FIELDS, row,
-                                                                      strict=True))))
+    if existing:
+        rows = list(zip(*columns, strict=True))
+        to_create = []
+        for i, (key, row) in enumerate(zip(lines.keys, rows, strict=True)):
+            stored = existing.get(key)
+            if stored is None:
+                to_create.append(i)
+            elif stored[1] != row:
+                to_update.append(InventoryLine(pk=stored[0], **dict(zip(_STORED_FIELDS, row,
+                                                                          strict=True))))
+    n_created = len(lines.keys) if to_create is None else len(to_create)
 
     gwp_changed = gwp_set is not None and inventory.gwp != gwp_set.value
     n_lines = parsed.count
-    if not (to_create or to_update or to_delete or gwp_changed):
+    if not (n_created or to_update or to_delete or gwp_changed):
         return ImportResult(inventory, n_lines, 0, 0, 0, None)
 
     batch = ImportBatch.objects.create(
         inventory=inventory, filename=filename[:300], sha256=parsed.sha256, fmt=parsed.fmt,
-        mode=mode, rows=n_lines, created=len(to_create), updated=len(to_update),
+        mode=mode, rows=n_lines, created=n_created, updated=len(to_update),
         deleted=len(to_delete), by=signed_in(by),
         actor_label=actor or audit.actor_label(by),
     )
@@ -476,7 +481,12 @@ def _import_activity_file(
         for start in range(0, len(to_delete), 5000):
             InventoryLine.objects.filter(pk__in=to_delete[start:start + 5000]).delete()
     keys = lines.keys
-    _insert_lines((inventory.pk, *keys[i], *rows[i], batch.pk) for i in to_create)
+    if to_create is None:  # the rows straight from the columns
+        if keys:
+            _insert_lines(zip(repeat(inventory.pk), *zip(*keys, strict=True), *columns,
+                              repeat(batch.pk)))
+    else:
+        _insert_lines((inventory.pk, *keys[i], *rows[i], batch.pk) for i in to_create)
     for line in to_update:
         line.batch = batch
     InventoryLine.objects.bulk_update(to_update, [*_STORED_FIELDS, "batch"], batch_size=2000)
@@ -485,10 +495,10 @@ def _import_activity_file(
     inventory.save()
     audit.record(
         "inventory.import", city=city, user=by, actor=actor, obj=inventory,
-        filename=filename, sha256=parsed.sha256, mode=mode, created=len(to_create),
+        filename=filename, sha256=parsed.sha256, mode=mode, created=n_created,
         updated=len(to_update), deleted=len(to_delete), gwp=inventory.gwp,
     )
-    return ImportResult(inventory, n_lines, len(to_create), len(to_update),
+    return ImportResult(inventory, n_lines, n_created, len(to_update),
                         len(to_delete), batch)
 
 
