@@ -38,13 +38,22 @@ _DIRECT = ("co2", "ch4", "n2o", "hfcs", "pfcs", "sf6", "nf3", "co2_biogenic")
 Resolve = Callable[[str], tuple[int, FactorValues] | None]
 
 
+def _floats(values: list[Any]) -> np.ndarray:
+    """The values as float64, NaN for None (no number read from a file is NaN)."""
+    return np.array(values, dtype=float) if values else np.zeros(0)
+
+
 def _zero_if_none(values: list[Any]) -> np.ndarray:
-    return np.fromiter((0.0 if v is None else v for v in values), float, len(values))
+    a = _floats(values)
+    a[np.isnan(a)] = 0.0
+    return a
 
 
 def _or_zero(values: list[Any]) -> np.ndarray:
     """``v or 0.0`` of each value, as the reference writes it (None and -0.0 give 0.0)."""
-    return np.fromiter((v if v else 0.0 for v in values), float, len(values))
+    a = _floats(values)
+    a[np.isnan(a) | (a == 0.0)] = 0.0
+    return a
 
 
 def stored_columns(lines: LineColumns, resolve: Resolve) -> dict[str, list[Any]] | None:
@@ -60,7 +69,7 @@ def stored_columns(lines: LineColumns, resolve: Resolve) -> dict[str, list[Any]]
     by_fuel = fuel_arr != ""
     inline = np.zeros(n, bool)
     for values in ef.values():
-        inline |= np.fromiter((v is not None for v in values), bool, n)
+        inline |= ~np.isnan(_floats(values))
     inline &= ~by_fuel
     computed = by_fuel | inline
 
@@ -100,9 +109,11 @@ def stored_columns(lines: LineColumns, resolve: Resolve) -> dict[str, list[Any]]
     f_gas = {g: _or_zero(out[f"ef_{g}"]) if g != "co2_biogenic" else np.zeros(n)
              for g in ("co2", "ch4", "n2o", "co2_biogenic")}
     if factors:
+        specs = list(factors)
+        code = {spec: i for i, spec in enumerate(specs)}
+        at = np.fromiter((code.get(f, 0) for f in fuel), np.intp, n)
         for g in ("co2", "ch4", "n2o", "co2_biogenic"):
-            lib_values = np.fromiter(
-                (getattr(factors[f][1], g) if f else 0.0 for f in fuel), float, n)
+            lib_values = np.array([getattr(factors[spec][1], g) for spec in specs], float)[at]
             f_gas[g] = np.where(by_fuel, lib_values, f_gas[g])
 
     # quantity in the factor's unit: convert(amount or 0.0, unit, factor unit)
