@@ -121,10 +121,11 @@ def _read(data: bytes, fmt: str, decimal: str, header: list[str], table: list[li
     )
     judged = _judge(columns, len(table), decimal)
     clean: list[bool] = judged.pop("clean")
-    if not body:
-        body = list(enumerate(table, start=2))
-    line_nos = [line_no for i, (line_no, _) in enumerate(body) if i not in wide] if wide \
-        else [line_no for line_no, _ in body]
+    if not body:  # the table's lines are the file's lines 2, 3...
+        line_nos = list(range(2, len(table) + 2))
+    else:
+        line_nos = [line_no for i, (line_no, _) in enumerate(body) if i not in wide] if wide \
+            else [line_no for line_no, _ in body]
     good = LineColumns(line_nos, {name: judged[name] for name in LINE_FIELDS})
 
     if not wide and all(clean):
@@ -133,6 +134,8 @@ def _read(data: bytes, fmt: str, decimal: str, header: list[str], table: list[li
             return ActivityFile(fmt=fmt, sha256=hashlib.sha256(data).hexdigest(),
                                 errors=ErrorLog(), columns=good)
     built = good.parsed_lines()
+    if not body:
+        body = list(enumerate(table, start=2))
 
     errors = ErrorLog()
     lines: list[ParsedLine] = []
@@ -220,7 +223,10 @@ class _Text:
         """Per line, the value ``texts`` gives each distinct cell."""
         if not texts:
             return []
-        return [texts[k] for k in self.codes]
+        each = np.empty(len(texts), object)
+        each[:] = texts
+        spread: list[Any] = each[self.codes].tolist()
+        return spread
 
     def where(self, verdicts: list[bool]) -> np.ndarray:
         """Per line, the verdict each distinct cell got."""
