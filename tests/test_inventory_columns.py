@@ -390,3 +390,29 @@ def test_stored_columns_equal_line_values_line_by_line(city, data):
     assert not errors and columns is not None
     for name in VALUE_FIELDS:
         assert [repr(v) for v in columns[name]] == [repr(line[name]) for line in lines], name
+
+
+@pytest.mark.django_db
+def test_an_ecrf_workbook_whose_only_mistake_is_its_header_is_refused_either_way(city,
+                                                                                  monkeypatch):
+    from openpyxl import load_workbook
+
+    from zerocity.inventory import ecrf
+
+    inventory = services.import_activity_file(city, 2021, make_csv(40, 3), "a.csv").inventory
+    wb = load_workbook(io.BytesIO(ecrf.export_workbook(inventory)))
+    ws = wb["eCRF_3"]
+    headers = [c.value for c in ws[ecrf.HEADER_ROW]]
+    ws.cell(ecrf.HEADER_ROW, headers.index("Activity description & methodology") + 1,
+            "Activity amount")
+    buf = io.BytesIO()
+    wb.save(buf)
+    refusals = []
+    for reader in (read_activity_columns, read_activity_file):
+        monkeypatch.setattr(services, "READER", reader)
+        with pytest.raises(ImportRejected) as exc:
+            services.import_activity_file(city, 2022, buf.getvalue(), "ecrf.xlsx")
+        refusals.append(exc.value.errors)
+    assert refusals[0] == refusals[1]
+    assert refusals[0] == [f"line {ecrf.HEADER_ROW}, column J: header 'Activity amount' "
+                           "appears twice"]

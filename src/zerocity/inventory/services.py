@@ -431,7 +431,8 @@ def _import_activity_file(
 
     resolver = FactorResolver(city, year)
     existing = _stored_lines(inventory)
-    lines = _good_columns(parsed, resolver, existing, mode)
+    lines = None if sheet is not None and sheet.errors \
+        else _good_columns(parsed, resolver, existing, mode)
     if lines is None:  # the per-line path: it words every mistake, or stores what it read
         lines = _checked_lines(parsed, resolver, existing, mode, sheet)
     # after the file's own mistakes: those are worth knowing whatever the inventory's state
