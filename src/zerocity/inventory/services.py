@@ -452,13 +452,12 @@ def _import_activity_file(
         for position, key in enumerate(lines.keys, start=1)
     ]
     columns = [positions, *(lines.values[f] for f in VALUE_FIELDS)]
-    rows: list[tuple[Any, ...]] = []
     to_create: list[int] | None = None  # None: every line (nothing stored to compare with)
     to_update: list[InventoryLine] = []
     if existing:
-        rows = list(zip(*columns, strict=True))
         to_create = []
-        for i, (key, row) in enumerate(zip(lines.keys, rows, strict=True)):
+        for i, (key, row) in enumerate(zip(lines.keys, zip(*columns, strict=True),
+                                           strict=True)):
             stored = existing.get(key)
             if stored is None:
                 to_create.append(i)
@@ -487,7 +486,8 @@ def _import_activity_file(
             _insert_lines(zip(repeat(inventory.pk), *zip(*keys, strict=True), *columns,
                               repeat(batch.pk)))
     else:
-        _insert_lines((inventory.pk, *keys[i], *rows[i], batch.pk) for i in to_create)
+        _insert_lines((inventory.pk, *keys[i], *(column[i] for column in columns), batch.pk)
+                      for i in to_create)
     for line in to_update:
         line.batch = batch
     InventoryLine.objects.bulk_update(to_update, [*_STORED_FIELDS, "batch"], batch_size=2000)
