@@ -280,7 +280,7 @@ def _no_per_line_path(*args, **kwargs):
     raise AssertionError("a good file read as columns took the per-line path")
 
 
-def _both_ways(city, monkeypatch, files: list[bytes], mode: str = "replace") -> None:
+def _both_ways(city, monkeypatch, files: list[bytes], mode: str = "replace") -> list[list]:
     """The same imports by the columns (year 2022; the per-line path is forbidden) and by the
     per-line reader and path (year 2023): the same results and stored lines, to the bit."""
     results = {}
@@ -301,6 +301,7 @@ def _both_ways(city, monkeypatch, files: list[bytes], mode: str = "replace") -> 
     for key in ("totals", "sectors", "ccc_a13"):
         assert repr(a[key]) == repr(b[key])
     assert _exact(a["rows"]) == _exact(b["rows"])
+    return [results[2022], results[2023]]
 
 
 @pytest.mark.django_db
@@ -315,7 +316,8 @@ def test_the_columns_store_the_per_line_paths_values_to_the_bit(city, monkeypatc
 
     Inventory.objects.filter(city=city).delete()
     _city_factor(city)  # once: the same factor again adds nothing
-    _both_ways(city, monkeypatch, [first, first, second, second])
+    results = _both_ways(city, monkeypatch, [first, first, second, second])
+    assert all(r[1].unchanged and r[3].unchanged for r in results)  # the same file: no write
 
 
 @pytest.mark.django_db
@@ -336,7 +338,8 @@ def test_the_benchmarks_file_is_stored_the_same_by_columns_and_by_lines(city, mo
                                                                         seed):
     data = make_csv(3000, seed)
     changed = data.replace(b",MWh,", b",GJ,", 200)  # some lines change: updates
-    _both_ways(city, monkeypatch, [data, data, changed])
+    results = _both_ways(city, monkeypatch, [data, data, changed])
+    assert all(r[1].unchanged and r[2].updated for r in results)
 
 
 # A file whose cells are all good but whose values are wrong only once the factors are known:
