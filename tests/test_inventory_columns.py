@@ -200,3 +200,222 @@ def test_an_import_refuses_a_bad_file_with_the_same_errors_whichever_reader(
         services.import_activity_file(city, 2022, data, "a.csv")
     assert by_columns.value.errors == by_lines.value.errors
     assert by_columns.value.dropped == by_lines.value.dropped
+
+
+# -- the stored values computed a column at a time --------------------------------------------
+#
+# A good file's gases and stored values are computed as columns (``stored.stored_columns``);
+# the per-line path (``services._line_values``, which the per-line reader's files take) is the
+# reference. Values are compared by ``repr``, so 0.0 and -0.0 differ: the same to the bit.
+
+POSITIVE = ["0", "-0", "1", "2.5", "1e3", "0.1", "123456.789", "3e-7", "7"]
+FACTOR_UNITS = ["MWh", "kWh", "GJ", "TJ", "MWH", "kWh "]
+DIRECT = ["co2", "ch4", "n2o", "sf6", "nf3", "hfcs", "pfcs", "co2_biogenic"]
+
+
+@st.composite
+def good_files(draw: st.DrawFn) -> bytes:
+    """Files without a mistake, of every kind of line: a library fuel (the general library's or
+    the city's own, per m3), an inline factor with any of its gases, gases or CO2e given
+    directly, notation keys; units to convert or not, zeros of both signs."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for i in range(draw(st.integers(1, 30))):
+        row = dict.fromkeys(COLUMNS, "")
+        row["activity"] = f"line {i}"
+        kind = draw(st.integers(0, 5))
+        if kind == 0:
+            row.update(gpc_ref=draw(st.sampled_from(["I.1.1", "I.2.1", "II.1.1", "III.1.1"])),
+                       amount=draw(st.sampled_from(POSITIVE)),
+                       unit=draw(st.sampled_from(FACTOR_UNITS)),
+                       fuel=draw(st.sampled_from(["natural_gas", "wood", "gas_diesel_oil",
+                                                  "com-ipcc-2006:biodiesel"])))
+        elif kind == 1:
+            row.update(gpc_ref=draw(st.sampled_from(["I.1.1", "V.1", "III.2.1"])),
+                       amount=draw(st.sampled_from(POSITIVE)),
+                       unit=draw(st.sampled_from(["m3", "L", "Nm3", "liter"])), fuel="biogas")
+        elif kind == 2:
+            row.update(gpc_ref=draw(st.sampled_from(["I.1.2", "II.1.2", "IV.1", "V.2"])),
+                       amount=draw(st.sampled_from(POSITIVE)),
+                       unit=draw(st.sampled_from(FACTOR_UNITS)),
+                       ef_unit=draw(st.sampled_from(FACTOR_UNITS)))
+            gases = draw(st.lists(st.sampled_from(["ef_co2", "ef_ch4", "ef_n2o"]), min_size=1,
+                                  unique=True))
+            for gas in gases:
+                row[gas] = draw(st.sampled_from(POSITIVE))
+        elif kind == 3:
+            row["gpc_ref"] = draw(st.sampled_from(["III.1.1", "IV.1", "I.4.4", "II.1.1"]))
+            for gas in draw(st.lists(st.sampled_from(DIRECT), min_size=1, unique=True)):
+                row[gas] = draw(st.sampled_from(POSITIVE))
+        elif kind == 4:
+            row.update(gpc_ref=draw(st.sampled_from(["V.1", "V.2", "I.1.1"])))
+            row["co2e"] = draw(st.sampled_from(
+                [*POSITIVE, "-30.5", "-0.25"] if row["gpc_ref"].startswith("V") else POSITIVE))
+        else:
+            row.update(gpc_ref=draw(st.sampled_from(["I.7.1", "I.6.1"])),
+                       notation_key=draw(st.sampled_from(["NO", "NE", "C"])),
+                       explanation="none here")
+        if kind != 5:
+            row["ch4_origin"] = draw(st.sampled_from(["", "", "fossil", "non-fossil"]))
+        row["ets"] = draw(st.sampled_from(["", "no", "yes"]))
+        row["data_quality"] = draw(st.sampled_from(["", "H", "m"]))
+        row["ccc_sector"] = draw(st.sampled_from(["", "other", "waste"]))
+        row["source"] = draw(st.sampled_from(["", "meter"]))
+        writer.writerow(row.values())
+    return out.getvalue().encode()
+
+
+def _city_factor(city) -> None:
+    """The city's own factor per m3 (the general library's are per MWh)."""
+    services.add_factor(city=city, source="own", key="biogas", year=2020, unit="m3",
+                        co2=0.0019, ch4=3.1e-7, n2o=1e-8, co2_biogenic=0.0011, fossil=False)
+
+
+def _exact(rows: list[dict]) -> list[str]:
+    return [repr(sorted(row.items())) for row in rows]
+
+
+def _no_per_line_path(*args, **kwargs):
+    raise AssertionError("a good file read as columns took the per-line path")
+
+
+def _both_ways(city, monkeypatch, files: list[bytes], mode: str = "replace") -> list[list]:
+    """The same imports by the columns (year 2022; the per-line path is forbidden) and by the
+    per-line reader and path (year 2023): the same results and stored lines, to the bit."""
+    results = {}
+    for year, reader in ((2022, read_activity_columns), (2023, read_activity_file)):
+        with monkeypatch.context() as m:
+            m.setattr(services, "READER", reader)
+            if reader is read_activity_columns:
+                m.setattr(services, "_checked_lines", _no_per_line_path)
+            results[year] = [
+                services.import_activity_file(city, year, data, "a.csv", mode=mode)
+                for data in files]
+    counts = [[(r.rows, r.created, r.updated, r.deleted, r.unchanged) for r in results[year]]
+              for year in (2022, 2023)]
+    assert counts[0] == counts[1]
+    by_columns, by_lines = results[2022][-1].inventory, results[2023][-1].inventory
+    assert _exact(_stored(by_columns)) == _exact(_stored(by_lines))
+    a, b = summary(by_columns), summary(by_lines)
+    for key in ("totals", "sectors", "ccc_a13"):
+        assert repr(a[key]) == repr(b[key])
+    assert _exact(a["rows"]) == _exact(b["rows"])
+    return [results[2022], results[2023]]
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(first=good_files(), second=good_files())
+def test_the_columns_store_the_per_line_paths_values_to_the_bit(city, monkeypatch, first,
+                                                                 second):
+    """Gases, factors and every stored value of good files, imported, imported again (nothing
+    changes) and replaced by another file, equal the per-line path's."""
+    from zerocity.inventory.models import Inventory
+
+    Inventory.objects.filter(city=city).delete()
+    _city_factor(city)  # once: the same factor again adds nothing
+    results = _both_ways(city, monkeypatch, [first, first, second, second])
+    assert all(r[1].unchanged and r[3].unchanged for r in results)  # the same file: no write
+
+
+@pytest.mark.django_db
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(first=good_files(), second=good_files())
+def test_a_merge_by_the_columns_equals_the_per_line_paths(city, monkeypatch, first, second):
+    from zerocity.inventory.models import Inventory
+
+    Inventory.objects.filter(city=city).delete()
+    _city_factor(city)
+    _both_ways(city, monkeypatch, [first, second, first], mode="merge")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [8, 9])
+def test_the_benchmarks_file_is_stored_the_same_by_columns_and_by_lines(city, monkeypatch,
+                                                                        seed):
+    data = make_csv(3000, seed)
+    changed = data.replace(b",MWh,", b",GJ,", 200)  # some lines change: updates
+    results = _both_ways(city, monkeypatch, [data, data, changed])
+    assert all(r[1].unchanged and r[2].updated for r in results)
+
+
+# A file whose cells are all good but whose values are wrong only once the factors are known:
+# the columns cannot word it, so the import takes the per-line path, with its messages.
+VALUE_MISTAKES = [
+    b"gpc_ref,activity,amount,unit,fuel\nI.1.1,homes,100,MWh,natural_gas\n"
+    b"I.2.1,shops,5,MWh,no_such_fuel\n",
+    b"gpc_ref,activity,amount,unit,fuel\nI.1.1,homes,100,MWh,natural_gas\n"
+    b"I.2.1,shops,5,t,natural_gas\n",
+    b"gpc_ref,activity,amount,unit,ef_co2,ef_unit\nI.1.2,homes,100,MWh,0.3,kg\n",
+    b"gpc_ref,activity,amount,unit,fuel,notation_key,explanation,ie_ref\n"
+    b"I.1.1,homes,100,MWh,natural_gas,,,\nI.2.1,shops,,,,IE,elsewhere,I.3.1\n",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", VALUE_MISTAKES)
+def test_a_mistake_only_the_values_show_is_worded_by_the_per_line_path(city, monkeypatch,
+                                                                       data):
+    assert read_activity_columns(data, "a.csv").columns is not None  # read as columns
+    with pytest.raises(ImportRejected) as by_columns:
+        services.import_activity_file(city, 2022, data, "a.csv")
+    monkeypatch.setattr(services, "READER", read_activity_file)
+    with pytest.raises(ImportRejected) as by_lines:
+        services.import_activity_file(city, 2022, data, "a.csv")
+    assert by_columns.value.errors == by_lines.value.errors
+    assert by_columns.value.errors  # and there is something to say
+
+
+@pytest.mark.django_db
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=good_files())
+def test_stored_columns_equal_line_values_line_by_line(city, data):
+    """``stored_columns`` against ``_line_values`` of each line, without the database's
+    round trip in between."""
+    from zerocity.inventory.stored import VALUE_FIELDS, stored_columns
+
+    _city_factor(city)
+    parsed = read_activity_columns(data, "a.csv")
+    assert parsed.columns is not None and not parsed.errors
+    resolver = services.FactorResolver(city, 2022)
+
+    def resolve(spec):
+        factor = resolver.resolve(spec)
+        return None if factor is None else resolver.values(spec, factor)
+
+    columns = stored_columns(parsed.columns, resolve)
+    errors: list[str] = []
+    lines = [services._line_values(p, resolver, errors) for p in parsed.lines]
+    assert not errors and columns is not None
+    for name in VALUE_FIELDS:
+        assert [repr(v) for v in columns[name]] == [repr(line[name]) for line in lines], name
+
+
+@pytest.mark.django_db
+def test_an_ecrf_workbook_whose_only_mistake_is_its_header_is_refused_either_way(city,
+                                                                                  monkeypatch):
+    from openpyxl import load_workbook
+
+    from zerocity.inventory import ecrf
+
+    inventory = services.import_activity_file(city, 2021, make_csv(40, 3), "a.csv").inventory
+    wb = load_workbook(io.BytesIO(ecrf.export_workbook(inventory)))
+    ws = wb["eCRF_3"]
+    headers = [c.value for c in ws[ecrf.HEADER_ROW]]
+    ws.cell(ecrf.HEADER_ROW, headers.index("Activity description & methodology") + 1,
+            "Activity amount")
+    buf = io.BytesIO()
+    wb.save(buf)
+    refusals = []
+    for reader in (read_activity_columns, read_activity_file):
+        monkeypatch.setattr(services, "READER", reader)
+        with pytest.raises(ImportRejected) as exc:
+            services.import_activity_file(city, 2022, buf.getvalue(), "ecrf.xlsx")
+        refusals.append(exc.value.errors)
+    assert refusals[0] == refusals[1]
+    assert refusals[0] == [f"line {ecrf.HEADER_ROW}, column J: header 'Activity amount' "
+                           "appears twice"]

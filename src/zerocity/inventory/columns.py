@@ -35,11 +35,13 @@ from zerocity.inventory.parsing import (
     _QUALITY,
     EF_COLUMNS,
     GAS_COLUMNS,
+    LINE_FIELDS,
     REQUIRED,
     RESULT_PREFIX,
     ActivityFile,
     ErrorLog,
     ImportRejected,
+    LineColumns,
     ParsedLine,
     _check_header,
     _parse_row,
@@ -119,17 +121,21 @@ def _read(data: bytes, fmt: str, decimal: str, header: list[str], table: list[li
     )
     judged = _judge(columns, len(table), decimal)
     clean: list[bool] = judged.pop("clean")
-    if not body:
-        body = list(enumerate(table, start=2))
-    line_nos = [line_no for i, (line_no, _) in enumerate(body) if i not in wide] if wide \
-        else [line_no for line_no, _ in body]
-    built = _clean_lines(line_nos, judged)
+    if not body:  # the table's lines are the file's lines 2, 3...
+        line_nos = list(range(2, len(table) + 2))
+    else:
+        line_nos = [line_no for i, (line_no, _) in enumerate(body) if i not in wide] if wide \
+            else [line_no for line_no, _ in body]
+    good = LineColumns(line_nos, {name: judged[name] for name in LINE_FIELDS})
 
     if not wide and all(clean):
-        keys = [(p.gpc_ref, p.activity) for p in built]
-        if len(set(keys)) == len(keys):  # nothing to word: the lines as built
+        if len(set(zip(judged["gpc_ref"], judged["activity"], strict=True))) == len(line_nos):
+            # nothing to word: the lines stay columns
             return ActivityFile(fmt=fmt, sha256=hashlib.sha256(data).hexdigest(),
-                                lines=built, errors=ErrorLog())
+                                errors=ErrorLog(), columns=good)
+    built = good.parsed_lines()
+    if not body:
+        body = list(enumerate(table, start=2))
 
     errors = ErrorLog()
     lines: list[ParsedLine] = []
@@ -197,19 +203,6 @@ class _Records:
         return self._rows
 
 
-def _clean_lines(line_nos: list[int], c: dict[str, Any]) -> list[ParsedLine]:
-    """A ParsedLine per line from the columns' values (those of lines the columns could not
-    judge are replaced by the per-line reader's)."""
-    gases = [{g: c[g][i] for g in present} if present else {}
-             for i, present in enumerate(c["present_gases"])]
-    return list(map(
-        ParsedLine, line_nos, c["gpc_ref"], c["activity"], c["amount"], c["unit"], c["fuel"],
-        c["ef_unit"], c["ef_co2"], c["ef_ch4"], c["ef_n2o"], gases, c["co2e"],
-        c["notation_key"], c["explanation"], c["ie_ref"], c["data_quality"], c["source"],
-        c["ets"], c["ccc_sector"], c["ch4_origin"],
-    ))
-
-
 class _Text:
     """A text column factorised: its distinct cells judged once, the verdicts as arrays."""
 
@@ -230,7 +223,10 @@ class _Text:
         """Per line, the value ``texts`` gives each distinct cell."""
         if not texts:
             return []
-        return [texts[k] for k in self.codes]
+        each = np.empty(len(texts), object)
+        each[:] = texts
+        spread: list[Any] = each[self.codes].tolist()
+        return spread
 
     def where(self, verdicts: list[bool]) -> np.ndarray:
         """Per line, the verdict each distinct cell got."""
@@ -375,14 +371,6 @@ def _judge(columns: dict[str, list[Any]], n: int, decimal: str) -> dict[str, Any
         gas_present |= numbers[gas]
     direct = gas_present | numbers["co2e"]
     doubt |= has_factor & direct
-    if gas_present.any():
-        masks = [numbers[g] for g in GAS_COLUMNS]
-        out["present_gases"] = [
-            tuple(g for g, m in zip(GAS_COLUMNS, masks, strict=True) if m[i]) if p else ()
-            for i, p in enumerate(gas_present.tolist())
-        ]
-    else:
-        out["present_gases"] = [()] * n
 
     key, explanation, ie_ref = text["notation_key"], text["explanation"], text["ie_ref"]
     key_text = [t.upper() for t in key.text]

@@ -145,12 +145,67 @@ class ParsedLine:
         )
 
 
+# The ParsedLine fields a LineColumns holds a column of, in ParsedLine's order (``gases`` is
+# held as one column per gas, None where the cell was empty).
+LINE_FIELDS = (
+    "gpc_ref", "activity", "amount", "unit", "fuel", "ef_unit", "ef_co2", "ef_ch4", "ef_n2o",
+    *GAS_COLUMNS, "co2e", "notation_key", "explanation", "ie_ref", "data_quality", "source",
+    "ets", "ccc_sector", "ch4_origin",
+)
+
+
 @dataclass(slots=True)
+class LineColumns:
+    """A file's lines as columns, when every line is good (no bad cell, no duplicate): per
+    field of ``LINE_FIELDS``, a list of the lines' values in file order; ``line_nos``: their
+    line numbers. The import computes and stores them without a ParsedLine per line."""
+
+    line_nos: list[int]
+    values: dict[str, list[Any]]
+
+    def __len__(self) -> int:
+        return len(self.line_nos)
+
+    def parsed_lines(self) -> list[ParsedLine]:
+        """The same lines as ParsedLine objects (what the per-line reader builds)."""
+        c = self.values
+        present = [c[g] for g in GAS_COLUMNS]
+        gases = [{g: v for g, v in zip(GAS_COLUMNS, values, strict=True) if v is not None}
+                 for values in zip(*present, strict=True)] if self.line_nos else []
+        return list(map(
+            ParsedLine, self.line_nos, c["gpc_ref"], c["activity"], c["amount"], c["unit"],
+            c["fuel"], c["ef_unit"], c["ef_co2"], c["ef_ch4"], c["ef_n2o"], gases, c["co2e"],
+            c["notation_key"], c["explanation"], c["ie_ref"], c["data_quality"], c["source"],
+            c["ets"], c["ccc_sector"], c["ch4_origin"],
+        ))
+
+
 class ActivityFile:
-    fmt: str
-    sha256: str
-    lines: list[ParsedLine]  # every line read, in file order; with ``errors``, bad ones too
-    errors: ErrorLog = field(default_factory=ErrorLog)  # in line order, bounded per column
+    """A file as read: its lines (every line read, in file order; with ``errors``, bad ones
+    too) and its errors (in line order, bounded per column). A file read a column at a time
+    whose lines are all good also has them as ``columns``; ``lines`` is then built from them
+    the first time it is asked for."""
+
+    __slots__ = ("fmt", "sha256", "errors", "columns", "_lines")
+
+    def __init__(self, fmt: str, sha256: str, lines: list[ParsedLine] | None = None,
+                 errors: ErrorLog | None = None, columns: LineColumns | None = None) -> None:
+        self.fmt, self.sha256 = fmt, sha256
+        self.errors = ErrorLog() if errors is None else errors
+        self.columns = columns
+        self._lines = lines
+
+    @property
+    def lines(self) -> list[ParsedLine]:
+        if self._lines is None:
+            self._lines = self.columns.parsed_lines() if self.columns is not None else []
+        return self._lines
+
+    @property
+    def count(self) -> int:
+        """How many lines were read."""
+        return len(self.columns) if self._lines is None and self.columns is not None \
+            else len(self.lines)
 
 
 def read_table(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, list[Any]]], str]:

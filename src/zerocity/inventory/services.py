@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import islice, repeat
 from typing import Any
 
 from django.db import connection, transaction
@@ -43,6 +43,7 @@ from zerocity.inventory.parsing import (
     ImportRejected,
     ParsedLine,
 )
+from zerocity.inventory.stored import VALUE_FIELDS, stored_columns
 
 # How an import reads its file: a column at a time; ``parsing.read_activity_file`` (a line at
 # a time) is the reference that tests put in its place and compare with.
@@ -274,12 +275,9 @@ class ImportResult:
         return self.batch is None
 
 
-_STORED_FIELDS = (
-    "position", "amount", "unit", "fuel", "factor_id", "ef_unit", "ef_co2", "ef_ch4", "ef_n2o",
-    "co2", "ch4", "n2o", "hfcs", "pfcs", "sf6", "nf3", "co2_biogenic", "co2e_direct",
-    "ch4_fossil", "notation_key", "explanation", "ie_ref", "data_quality", "source", "ets",
-    "ccc_sector",
-)
+_STORED_FIELDS = ("position", *VALUE_FIELDS)
+# The columns an import inserts, in the order of its rows.
+_INSERTED = ("inventory_id", "gpc_id", "activity", *_STORED_FIELDS, "batch_id")
 
 
 def _line_values(p: ParsedLine, resolver: FactorResolver, errors: list[str]) -> dict[str, Any]:
@@ -392,6 +390,19 @@ def quarantine(city: City, year: int, data: bytes, filename: str, errors: list[s
     return kept
 
 
+@dataclass(slots=True)
+class _Lines:
+    """A good file's lines ready to store: their keys (gpc_ref, activity) in file order and,
+    per field of ``stored.VALUE_FIELDS``, their values."""
+
+    keys: list[tuple[str, str]]
+    values: dict[str, list[Any]]
+
+
+# A stored line as the import compares it: (id, the values of _STORED_FIELDS)
+_Stored = tuple[int, tuple[Any, ...]]
+
+
 @transaction.atomic
 def _import_activity_file(
     city: City,
@@ -418,30 +429,142 @@ def _import_activity_file(
                                      by=by, actor=actor)
     inventory = _lock(inventory)
 
-    # Every check runs on every line, whatever reading found: the factor library and the other
-    # lines are asked about the lines with bad cells too, so one answer names every mistake.
     resolver = FactorResolver(city, year)
-    errors = parsed.errors.copy()
-    incoming = {p.key: (p, _line_values(p, resolver, errors)) for p in parsed.lines}
-    # Stored lines as plain values: comparing 100,000 dicts is much cheaper than loading models.
-    existing = {
-        (d["gpc_id"], d["activity"]): d
-        for d in inventory.lines.values("id", "gpc_id", "activity", *_STORED_FIELDS)
-    }
+    existing = _stored_lines(inventory)
+    lines = None if sheet is not None and sheet.errors \
+        else _good_columns(parsed, resolver, existing, mode)
+    if lines is None:  # the per-line path: it words every mistake, or stores what it read
+        lines = _checked_lines(parsed, resolver, existing, mode, sheet)
+    # after the file's own mistakes: those are worth knowing whatever the inventory's state
+    if inventory.is_published:
+        raise Conflict(_("The %(year)s inventory is published; withdraw it from the public "
+                         "before importing new figures.") % {"year": year})
 
+    incoming = set(lines.keys)
     if mode == "replace":
-        final_keys = set(incoming)
-        to_delete = [d["id"] for key, d in existing.items() if key not in incoming]
+        to_delete = [pk for key, (pk, _row) in existing.items() if key not in incoming]
         offset = 0
     else:
-        final_keys = set(incoming) | set(existing)
         to_delete = []
-        offset = max((d["position"] for d in existing.values()), default=0)
+        offset = max((row[0] for _pk, row in existing.values()), default=0)
+    positions = [
+        position + offset if mode == "replace" or key not in existing else existing[key][1][0]
+        for position, key in enumerate(lines.keys, start=1)
+    ]
+    columns = [positions, *(lines.values[f] for f in VALUE_FIELDS)]
+    to_create: list[int] | None = None  # None: every line (nothing stored to compare with)
+    to_update: list[InventoryLine] = []
+    if existing:
+        to_create = []
+        for i, (key, row) in enumerate(zip(lines.keys, zip(*columns, strict=True),
+                                           strict=True)):
+            stored = existing.get(key)
+            if stored is None:
+                to_create.append(i)
+            elif stored[1] != row:
+                to_update.append(InventoryLine(pk=stored[0], **dict(zip(_STORED_FIELDS, row,
+                                                                          strict=True))))
+    n_created = len(lines.keys) if to_create is None else len(to_create)
 
-    carrying = {p.gpc_ref for p in parsed.lines
-                if not p.notation_key and "gpc_ref" not in p.bad}
-    carrying |= {d["gpc_id"] for key, d in existing.items()
-                 if key in final_keys and key not in incoming and not d["notation_key"]}
+    gwp_changed = gwp_set is not None and inventory.gwp != gwp_set.value
+    n_lines = parsed.count
+    if not (n_created or to_update or to_delete or gwp_changed):
+        return ImportResult(inventory, n_lines, 0, 0, 0, None)
+
+    batch = ImportBatch.objects.create(
+        inventory=inventory, filename=filename[:300], sha256=parsed.sha256, fmt=parsed.fmt,
+        mode=mode, rows=n_lines, created=n_created, updated=len(to_update),
+        deleted=len(to_delete), by=signed_in(by),
+        actor_label=actor or audit.actor_label(by),
+    )
+    if to_delete:
+        for start in range(0, len(to_delete), 5000):
+            InventoryLine.objects.filter(pk__in=to_delete[start:start + 5000]).delete()
+    keys = lines.keys
+    if to_create is None:  # the rows straight from the columns
+        if keys:
+            _insert_lines(zip(repeat(inventory.pk), *zip(*keys, strict=True), *columns,
+                              repeat(batch.pk)))
+    else:
+        _insert_lines((inventory.pk, *keys[i], *(column[i] for column in columns), batch.pk)
+                      for i in to_create)
+    for line in to_update:
+        line.batch = batch
+    InventoryLine.objects.bulk_update(to_update, [*_STORED_FIELDS, "batch"], batch_size=2000)
+    if gwp_changed and gwp_set is not None:
+        inventory.gwp = gwp_set.value
+    inventory.save()
+    audit.record(
+        "inventory.import", city=city, user=by, actor=actor, obj=inventory,
+        filename=filename, sha256=parsed.sha256, mode=mode, created=n_created,
+        updated=len(to_update), deleted=len(to_delete), gwp=inventory.gwp,
+    )
+    return ImportResult(inventory, n_lines, n_created, len(to_update),
+                        len(to_delete), batch)
+
+
+def _stored_lines(inventory: Inventory) -> dict[tuple[str, str], _Stored]:
+    """The inventory's lines as plain tuples, by key, read with one cursor: comparing
+    100,000 tuples is much cheaper than building a dict or a model per line. (A boolean
+    comes back as 0 or 1 from SQLite, which compares equal to False and True.)"""
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(c) for c in ("id", "gpc_id", "activity", *_STORED_FIELDS))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {names} FROM {qn(InventoryLine._meta.db_table)} "
+                       "WHERE inventory_id = %s", [inventory.pk])
+        return {(row[1], row[2]): (row[0], row[3:]) for row in cursor.fetchall()}
+
+
+def _carrying(refs: list[str], keys: list[str], existing: dict[tuple[str, str], _Stored],
+              incoming: set[tuple[str, str]], mode: str) -> set[str]:
+    """The GPC references with a line carrying emissions once the file is imported: the
+    file's lines without a notation key (``refs``, ``keys``: their references and notation
+    keys) and, on a merge, the stored ones the file keeps."""
+    carrying = {ref for ref, key in zip(refs, keys, strict=True) if not key}
+    if mode == "merge":
+        key_at = _STORED_FIELDS.index("notation_key")
+        carrying |= {ref for (ref, act), (_pk, row) in existing.items()
+                     if (ref, act) not in incoming and not row[key_at]}
+    return carrying
+
+
+def _good_columns(parsed: ActivityFile, resolver: FactorResolver,
+                  existing: dict[tuple[str, str], _Stored], mode: str) -> _Lines | None:
+    """A good file's lines computed a column at a time (``stored.stored_columns``); None when
+    the file was not read as columns or has a mistake that only the lines' values show (a
+    fuel without a factor, a unit that does not convert, an IE pointing nowhere): the
+    per-line path words it."""
+    if parsed.columns is None or parsed.errors:
+        return None
+
+    def resolve(spec: str) -> tuple[int, calc.FactorValues] | None:
+        factor = resolver.resolve(spec)
+        return None if factor is None else resolver.values(spec, factor)
+
+    c = parsed.columns.values
+    values = stored_columns(parsed.columns, resolve)
+    if values is None:
+        return None
+    keys = list(zip(c["gpc_ref"], c["activity"], strict=True))
+    if "IE" in c["notation_key"]:
+        carrying = _carrying(c["gpc_ref"], c["notation_key"], existing, set(keys), mode)
+        if any(key == "IE" and ref not in carrying
+               for key, ref in zip(c["notation_key"], c["ie_ref"], strict=True)):
+            return None
+    return _Lines(keys, values)
+
+
+def _checked_lines(parsed: ActivityFile, resolver: FactorResolver,
+                   existing: dict[tuple[str, str], _Stored], mode: str,
+                   sheet: ecrf.Ecrf3 | None) -> _Lines:
+    """The per-line path, the reference: every check on every line, whatever reading found
+    (the factor library and the other lines are asked about the lines with bad cells too, so
+    one answer names every mistake); ``ImportRejected`` with them all, or the lines."""
+    errors = parsed.errors.copy()
+    incoming = {p.key: (p, _line_values(p, resolver, errors)) for p in parsed.lines}
+    good = [p for p in parsed.lines if not p.notation_key and "gpc_ref" not in p.bad]
+    carrying = _carrying([p.gpc_ref for p in good], [""] * len(good), existing,
+                         set(incoming), mode)
     for p in parsed.lines:
         if p.notation_key == "IE" and p.ie_ref not in carrying \
                 and p.bad.isdisjoint(("notation_key", "ie_ref")):
@@ -452,76 +575,30 @@ def _import_activity_file(
         errors = ErrorLog(sheet.with_rows(errors), dropped=dropped)
     if errors:
         raise ImportRejected(sorted(errors, key=_line_of), errors.dropped)
-    # after the file's own mistakes: those are worth knowing whatever the inventory's state
-    if inventory.is_published:
-        raise Conflict(_("The %(year)s inventory is published; withdraw it from the public "
-                         "before importing new figures.") % {"year": year})
-
-    to_create, to_update = [], []
-    for position, (key, (p, values)) in enumerate(incoming.items(), start=1):
-        values["position"] = position + offset if key not in existing or mode == "replace" \
-            else existing[key]["position"]
-        stored = existing.get(key)
-        if stored is None:
-            to_create.append({"inventory_id": inventory.pk, "gpc_id": p.gpc_ref,
-                              "activity": p.activity, **values})
-        elif any(stored[f] != values[f] for f in _STORED_FIELDS):
-            to_update.append(InventoryLine(pk=stored["id"], **values))
-
-    gwp_changed = gwp_set is not None and inventory.gwp != gwp_set.value
-    if not (to_create or to_update or to_delete or gwp_changed):
-        return ImportResult(inventory, len(parsed.lines), 0, 0, 0, None)
-
-    batch = ImportBatch.objects.create(
-        inventory=inventory, filename=filename[:300], sha256=parsed.sha256, fmt=parsed.fmt,
-        mode=mode, rows=len(parsed.lines), created=len(to_create), updated=len(to_update),
-        deleted=len(to_delete), by=signed_in(by),
-        actor_label=actor or audit.actor_label(by),
-    )
-    if to_delete:
-        for start in range(0, len(to_delete), 5000):
-            InventoryLine.objects.filter(pk__in=to_delete[start:start + 5000]).delete()
-    _insert_lines(to_create, batch.pk)
-    for line in to_update:
-        line.batch = batch
-    InventoryLine.objects.bulk_update(to_update, [*_STORED_FIELDS, "batch"], batch_size=2000)
-    if gwp_changed and gwp_set is not None:
-        inventory.gwp = gwp_set.value
-    inventory.save()
-    audit.record(
-        "inventory.import", city=city, user=by, actor=actor, obj=inventory,
-        filename=filename, sha256=parsed.sha256, mode=mode, created=len(to_create),
-        updated=len(to_update), deleted=len(to_delete), gwp=inventory.gwp,
-    )
-    return ImportResult(inventory, len(parsed.lines), len(to_create), len(to_update),
-                        len(to_delete), batch)
+    found = [values for _p, values in incoming.values()]
+    return _Lines(list(incoming), {f: [v[f] for v in found] for f in VALUE_FIELDS})
 
 
-def _insert_lines(rows: list[dict[str, Any]], batch_id: int) -> None:
-    """Insert new lines as plain tuples, in the import's transaction: on SQLite one
-    ``executemany`` per 5,000 lines (the ORM's bulk_create builds SQL for every ~30 rows and a
+def _insert_lines(rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert new lines as plain tuples (``_INSERTED`` columns), in the import's transaction:
+    on SQLite one ``executemany`` (the ORM's bulk_create builds SQL for every ~30 rows and a
     model per line, which was most of an import's time); on PostgreSQL one ``COPY``, which
     sends the rows as a stream without a statement per row."""
-    if not rows:
-        return
-    columns = [f.attname for f in InventoryLine._meta.concrete_fields if not f.primary_key]
-    for row in rows:
-        row["batch_id"] = batch_id
-    as_tuple = itemgetter(*columns)
     qn = connection.ops.quote_name
     table = qn(InventoryLine._meta.db_table)
-    names = ", ".join(qn(c) for c in columns)
+    names = ", ".join(qn(c) for c in _INSERTED)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # the driver's own cursor: its errors wrapped as Django's (IntegrityError...)
             with connection.wrap_database_errors, \
                     cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(as_tuple(row))
+                    copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, list(map(as_tuple, rows[start:start + 5000])))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(_INSERTED))})"
+        rows = iter(rows)
+        while chunk := list(islice(rows, 5000)):
+            cursor.executemany(sql, chunk)
 
 
 def _line_of(message: str) -> int:
