@@ -99,7 +99,7 @@ def record(validator: Validator, run: Sequence[TapIn], *, offline: bool) -> list
     city = validator.city
     digests = [token_hash(t.medium) for t in run]
     media, riders = _riders(city.pk, set(digests))
-    _, rules = current_rules(city)
+    rules = current_rules(city)[1] if media else None  # unknown cards are denied without
     _load(riders, run)
     decided: list[tuple[Tap, Rider | None, Decimal | None]] = []
     for t, digest in zip(run, digests, strict=True):
@@ -113,6 +113,7 @@ def record(validator: Validator, run: Sequence[TapIn], *, offline: bool) -> list
             decided.append((record, None, None))
             continue
         medium_id, status, rider = found
+        assert rules is not None
         since, until = t.at - timedelta(days=HISTORY_DAYS), t.at + timedelta(days=HISTORY_DAYS)
         decision = fares.decide(
             rules, fares.Tap(at=t.at, service=service, vehicle=t.vehicle, units=t.units),
