@@ -269,7 +269,8 @@ def pgbench(url: str, clients: int, seconds: int) -> float:
 
 def stats(latencies: list[float]) -> tuple[float, float, float]:
     """p50, p99 and the slowest, in milliseconds."""
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    q = (statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1
+         else [0.0] * 99)
     return q[49] * 1000, q[98] * 1000, max(latencies, default=0.0) * 1000
 
 
