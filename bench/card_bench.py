@@ -181,7 +181,9 @@ def drive(secrets: dict[str, str], ports: list[int], seconds: float, accounts: i
     latencies: list[list[float]] = [[] for _ in devices]
     decided = [0] * len(devices)
     errors = [0] * len(devices)
-    ready = threading.Barrier(len(devices) + 1)
+    # every client warmed up (``ready``), then the clock set, then all go at once (``go``): a
+    # client never reads the time to stop before it is set
+    ready, go = threading.Barrier(len(devices) + 1), threading.Barrier(len(devices) + 1)
     stop = [0.0]
 
     def validator(i: int) -> None:
@@ -194,6 +196,7 @@ def drive(secrets: dict[str, str], ports: list[int], seconds: float, accounts: i
         conn.getresponse().read()
         seq = start_seq
         ready.wait()
+        go.wait()
         while time.perf_counter() < stop[0]:
             taps = []
             for _ in range(max(batch, 1)):
@@ -223,6 +226,7 @@ def drive(secrets: dict[str, str], ports: list[int], seconds: float, accounts: i
     ready.wait()  # every client connected and warmed before the clock starts
     began = time.perf_counter()
     stop[0] = began + seconds
+    go.wait()
     for t in clients:
         t.join()
     elapsed = time.perf_counter() - began
