@@ -357,7 +357,10 @@ def phase_orm(data: Path, sample: int, data_dir: str) -> dict[str, Any]:
         def __str__(self) -> str:
             return f"{self.meter} {self.ts}"
 
-    with connection.schema_editor() as editor:
+    from zerocity.core.models import DataVersion
+
+    with connection.schema_editor() as editor:  # the versions: every ZeroCity write sets one
+        editor.create_model(DataVersion)
         editor.create_model(BenchReading)
     rows: list[dict[str, Any]] = []
     for batch in ds.dataset(data, format="parquet").to_batches(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
 import random
 import statistics
 import sys
@@ -32,8 +33,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+# the import's reader takes its limits from the settings (no database is used)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zerocity.settings")
+django.setup()
 
 from zerocity.inventory.parsing import parse_activity_file  # noqa: E402
 from zerocity.pathways import (  # noqa: E402
