@@ -295,3 +295,20 @@ def test_every_variable_the_settings_read_is_documented():
         return name in docs or (stem in docs and f"`_{last}`" in docs)
 
     assert sorted(n for n in names if not documented(n)) == []
+
+
+def test_the_server_loads_every_view_then_keeps_what_it_loaded_out_of_the_collectors_walk():
+    """``zerocity serve`` settles before its first request: the URLconf's views imported and
+    everything loaded frozen (``gc.freeze``), so that a full collection under load no longer
+    walks the code and libraries and stalls every request in flight."""
+    import gc
+
+    from zerocity.server import settle
+
+    gc.unfreeze()
+    try:
+        settle()
+        assert "zerocity.web.planner_views" in sys.modules
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

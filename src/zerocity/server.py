@@ -12,6 +12,7 @@ of which peers to trust is made here.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.urls import get_resolver
 
 from zerocity.core import workdirs
 
@@ -77,6 +79,16 @@ def prepare() -> None:
                     extra={"folder": str(folder)})
 
 
+def settle() -> None:
+    """Load every view's module (the URLconf imports them), then move everything loaded so
+    far out of the cycle collector's reach (``gc.freeze``): the code, the translations and
+    the libraries live as long as the process, and a full collection walking them stalled
+    every request in flight for about 0.2 s every few seconds under load."""
+    get_resolver().url_patterns  # noqa: B018  # importing the views is the point
+    gc.collect()
+    gc.freeze()
+
+
 def _stop(signum: int, frame: object) -> None:
     raise SystemExit(0)  # waitress finishes its loop; the upload folder is removed below
 
@@ -105,6 +117,7 @@ def serve(host: str, port: int, threads: int, announce: Callable[[str], None]) -
             announce(f"http://[{address}]:{bound}/" if ":" in address
                      else f"http://{address}:{bound}/")
         signal.signal(signal.SIGTERM, _stop)
+        settle()
         server.run()
     finally:
         uploads.remove()
