@@ -33,15 +33,22 @@ def holder(city):  # type: ignore[no-untyped-def]
     return city, user, account
 
 
-def test_three_bus_trips_complete_the_challenge_and_the_bonus_comes_once(holder):
-    city, _, account = holder
+def three_trips(city, account):  # type: ignore[no-untyped-def]
+    """A bus, a challenge of three bus trips around today that ``account`` joined, and the
+    start of the day before yesterday."""
     today = now().astimezone(TZ).date()
     bus, _ = taps.register_validator(city, "bus-9", "bus")
     challenge = challenges.create_challenge(
         city, "three", title="Three trips", measure="bus_trips", target=3, bonus_points=25,
         starts=today - timedelta(days=3), ends=today + timedelta(days=3))
     entry = challenges.join(account, challenge)
-    start = datetime.combine(today - timedelta(days=2), datetime.min.time(), TZ)
+    return bus, challenge, entry, datetime.combine(today - timedelta(days=2),
+                                                   datetime.min.time(), TZ)
+
+
+def test_three_bus_trips_complete_the_challenge_and_the_bonus_comes_once(holder):
+    city, _, account = holder
+    bus, challenge, entry, start = three_trips(city, account)
     # 8:00 on another bus is a free transfer: not a new trip
     for i, (hours, vehicle) in enumerate(((7, "a"), (8, "b"), (17, "c"))):
         taps.process_tap(bus, taps.TapIn(seq=i, medium="CARD-0100", vehicle=vehicle,
@@ -127,13 +134,7 @@ def test_an_offline_batch_completes_the_challenge_once_with_the_same_points(hold
     """The same four trips as above sent in one offline queue: the challenge is checked once
     after the queue is recorded, reached, and its bonus given once."""
     city, _, account = holder
-    today = now().astimezone(TZ).date()
-    bus, _ = taps.register_validator(city, "bus-9", "bus")
-    challenge = challenges.create_challenge(
-        city, "three", title="Three trips", measure="bus_trips", target=3, bonus_points=25,
-        starts=today - timedelta(days=3), ends=today + timedelta(days=3))
-    entry = challenges.join(account, challenge)
-    start = datetime.combine(today - timedelta(days=2), datetime.min.time(), TZ)
+    bus, _, entry, start = three_trips(city, account)
     queue = [taps.TapIn(seq=i, medium="CARD-0100", vehicle=vehicle, at=start + offset)
              for i, (offset, vehicle) in enumerate((
                  (timedelta(hours=7), "a"), (timedelta(hours=8), "b"),

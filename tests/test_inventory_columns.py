@@ -192,14 +192,20 @@ def test_an_import_stores_the_same_lines_and_totals_whichever_reader(city, monke
 @pytest.mark.parametrize("seed", [6, 7])
 def test_an_import_refuses_a_bad_file_with_the_same_errors_whichever_reader(
         city, monkeypatch, seed):
-    data = _mostly_good(seed, n=1500, bad_share=0.05)
+    by_columns, by_lines = _refused_both_ways(city, monkeypatch,
+                                              _mostly_good(seed, n=1500, bad_share=0.05))
+    assert by_columns.errors == by_lines.errors
+    assert by_columns.dropped == by_lines.dropped
+
+
+def _refused_both_ways(city, monkeypatch, data):  # type: ignore[no-untyped-def]
+    """The refusal of ``data`` by the columnar reader, then by the per-line one."""
     with pytest.raises(ImportRejected) as by_columns:
         services.import_activity_file(city, 2022, data, "a.csv")
     monkeypatch.setattr(services, "READER", read_activity_file)
     with pytest.raises(ImportRejected) as by_lines:
         services.import_activity_file(city, 2022, data, "a.csv")
-    assert by_columns.value.errors == by_lines.value.errors
-    assert by_columns.value.dropped == by_lines.value.dropped
+    return by_columns.value, by_lines.value
 
 
 # -- the stored values computed a column at a time --------------------------------------------
@@ -360,13 +366,9 @@ VALUE_MISTAKES = [
 def test_a_mistake_only_the_values_show_is_worded_by_the_per_line_path(city, monkeypatch,
                                                                        data):
     assert read_activity_columns(data, "a.csv").columns is not None  # read as columns
-    with pytest.raises(ImportRejected) as by_columns:
-        services.import_activity_file(city, 2022, data, "a.csv")
-    monkeypatch.setattr(services, "READER", read_activity_file)
-    with pytest.raises(ImportRejected) as by_lines:
-        services.import_activity_file(city, 2022, data, "a.csv")
-    assert by_columns.value.errors == by_lines.value.errors
-    assert by_columns.value.errors  # and there is something to say
+    by_columns, by_lines = _refused_both_ways(city, monkeypatch, data)
+    assert by_columns.errors == by_lines.errors
+    assert by_columns.errors  # and there is something to say
 
 
 @pytest.mark.django_db

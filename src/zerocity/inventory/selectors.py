@@ -147,12 +147,7 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
         if ccc_sector is None:
             ccc_sector = ccc_by[ref, own] = tables.ccc_of(ref, own)
         ets = bool(ets)
-        group = (ref, ets, ccc_sector, value < 0)
-        found = groups.get(group)
-        if found is None:
-            groups[group] = [value]
-        else:
-            found.append(value)
+        tables.add(groups, ref, value, ets, ccc_sector)
         cat = about.get(ref)
         if cat is None:
             c = taxonomy[ref]

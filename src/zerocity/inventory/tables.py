@@ -38,13 +38,19 @@ def group(lines: Iterable[tuple[str, float, bool, str]]) -> dict[_Group, list[fl
     """Each line's CO2e by group, from (gpc_ref, CO2e, ETS, CCC sector as ``ccc_of`` gives)."""
     groups: dict[_Group, list[float]] = {}
     for ref, value, ets, ccc in lines:
-        key = (ref, ets, ccc, value < 0)
-        found = groups.get(key)
-        if found is None:
-            groups[key] = [value]
-        else:
-            found.append(value)
+        add(groups, ref, value, ets, ccc)
     return groups
+
+
+def add(groups: dict[_Group, list[float]], ref: str, value: float, ets: bool, ccc: str) -> None:
+    """One line's CO2e into its group (``group`` of one line, for a reader that goes line by
+    line)."""
+    key = (ref, ets, ccc, value < 0)
+    found = groups.get(key)
+    if found is None:
+        groups[key] = [value]
+    else:
+        found.append(value)
 
 
 def _sum(groups: dict[_Group, list[float]], keep: Callable[[_Group, gpc.Category], bool]
