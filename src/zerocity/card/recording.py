@@ -99,7 +99,7 @@ def record(validator: Validator, run: Sequence[TapIn], *, offline: bool) -> list
     city = validator.city
     digests = [token_hash(t.medium) for t in run]
     media, riders = _riders(city.pk, set(digests))
-    rules = current_rules(city)[1] if media else None  # unknown cards are denied without
+    rules = current_rules(city)[1] if media else None  # an unknown card needs none
     _load(riders, run)
     decided: list[tuple[Tap, Rider | None, Decimal | None]] = []
     for t, digest in zip(run, digests, strict=True):
