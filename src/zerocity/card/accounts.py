@@ -252,17 +252,24 @@ _PARSED: dict[tuple[int, int, str], fares.FareRules] = {}
 
 
 def current_rules(city: City) -> tuple[int, fares.FareRules]:
-    """The fare rules in force and their version; a version is parsed once per process (rule
-    sets are never changed, only superseded)."""
+    """The fare rules in force and their version."""
     latest = FareRuleSet.objects.filter(city=city).order_by("-version").values_list(
         "version", flat=True).first()
-    if latest is None:
+    rules = rules_of(city, latest)
+    assert latest is not None
+    return latest, rules
+
+
+def rules_of(city: City, version: int | None) -> fares.FareRules:
+    """Version ``version`` of the city's fare rules (None: the city has none yet, a 404),
+    parsed once per process (rule sets are never changed, only superseded)."""
+    if version is None:
         raise NotFound(gettext("%(city)s has no fare rules yet.") % {"city": city.name})
-    key = (city.pk, latest, city.timezone)
+    key = (city.pk, version, city.timezone)
     if key not in _PARSED:
-        data = FareRuleSet.objects.get(city=city, version=latest).data
+        data = FareRuleSet.objects.get(city=city, version=version).data
         _PARSED[key] = fares.load_rules(data, city.timezone)
-    return latest, _PARSED[key]
+    return _PARSED[key]
 
 
 @transaction.atomic

@@ -5,14 +5,16 @@ the run reads and writes, it reads and writes once:
 
 - the media, their accounts and their wallets in one read, the wallets row-locked in id order
   (one account's taps and top-ups happen one after the other; two runs never wait on each other
-  crosswise);
-- the cards' taps, passes and concessions in one read each, for the whole run (the reads leave
-  out the models' default orderings, which would join the city to sort them);
+  crosswise), with the version of the fare rules and whether each rider is in a running
+  challenge;
+- the cards' taps in one read, their passes and concessions in another, for the whole run (the
+  reads leave out the models' default orderings, which would join the city to sort them);
 - the fares in one credit of the validator's revenue account, one insert of the ledger's
   transactions, one of their entries (each with the balance after it, in the order of the taps)
   and one update of the wallets; the taps in one insert, their eco-points in one read and one
-  insert. The inserts take plain rows (``core.bulk``): the ORM's ``bulk_create`` spent more
-  time preparing a queue's few hundred models than deciding it.
+  insert; the running challenges read only for the riders in one. The inserts take plain rows
+  (``core.bulk``): the ORM's ``bulk_create`` spent more time preparing a queue's few hundred
+  models than deciding it.
 
 The caller holds the transaction; the ledger's guarantees are those of ``services.pay_fare``
 (balanced, whole cents, the wallet's floor with the database's CHECK behind it, one key per
@@ -27,15 +29,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Value
 from django.utils.timezone import now
 
 from zerocity.card import challenges, fares, rewards
-from zerocity.card.accounts import current_rules, token_hash
+from zerocity.card.accounts import rules_of, token_hash
 from zerocity.card.models import (
+    CardAccount,
     ChallengeEntry,
     ChallengeMeasure,
     Eligibility,
     Entitlement,
+    FareRuleSet,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -47,7 +52,7 @@ from zerocity.card.models import (
     TransactionKind,
     Validator,
 )
-from zerocity.card.services import credit_revenue, revenue_code
+from zerocity.card.services import CENT, credit_revenue, revenue_code
 from zerocity.core import bulk
 from zerocity.core.calendar import CityCalendar
 
@@ -82,6 +87,7 @@ class Rider:
     closed: bool
     balance: Decimal
     floor: Decimal
+    challenged: bool  # in a challenge not yet completed
     history: list[fares.PriorTap] = field(default_factory=list)
     passes: list[fares.Pass] = field(default_factory=list)
     eligibilities: list[fares.Eligibility] = field(default_factory=list)
@@ -98,8 +104,8 @@ def record(validator: Validator, run: Sequence[TapIn], *, offline: bool) -> list
     caller's transaction; the results in the same order."""
     city = validator.city
     digests = [token_hash(t.medium) for t in run]
-    media, riders = _riders(city.pk, set(digests))
-    rules = current_rules(city)[1] if media else None  # an unknown card needs none
+    media, riders, version = _riders(city.pk, set(digests))
+    rules = rules_of(city, version) if media else None  # an unknown card needs none
     _load(riders, run)
     decided: list[tuple[Tap, Rider | None, Decimal | None]] = []
     for t, digest in zip(run, digests, strict=True):
@@ -145,27 +151,52 @@ def record(validator: Validator, run: Sequence[TapIn], *, offline: bool) -> list
 
 
 def _riders(city_pk: int, digests: set[str]) -> tuple[dict[str, tuple[int, str, Rider]],
-                                                       list[Rider]]:
-    """The run's media with their accounts and wallets, in one read that row-locks the
-    wallets in id order."""
-    rows = (Medium.objects.filter(city_id=city_pk, token_hash__in=digests)
-            .select_related("account", "account__wallet")
-            .select_for_update(of=("account__wallet",)).order_by("account__wallet_id", "pk"))
+                                                       list[Rider], int | None]:
+    """The run's media with their accounts and wallets in one read, which row-locks the
+    wallets (only them) in id order; with each account, whether it is in a challenge not yet
+    completed, and with them all, the version of the fare rules in force (None when the city
+    has none, or when no medium is found). The statement is written out: it is the hottest
+    read of the card, and the ORM spent longer building it and a model per row than the
+    database took to answer."""
+    t = {m: connection.ops.quote_name(m._meta.db_table)
+         for m in (Medium, CardAccount, LedgerAccount, FareRuleSet, ChallengeEntry)}
+    postgres = connection.vendor == "postgresql"
+    wanted = "= ANY(%s)" if postgres else f"IN ({', '.join(['%s'] * len(digests))})"
+    sql = (  # noqa: S608 (table names from the models, values bound)
+        f"SELECT m.id, m.token_hash, m.status, a.id, a.closed_at IS NOT NULL, w.id, "
+        f"w.balance, w.floor, EXISTS (SELECT 1 FROM {t[ChallengeEntry]} e "
+        f"WHERE e.account_id = a.id AND e.completed_at IS NULL), "
+        f"(SELECT MAX(r.version) FROM {t[FareRuleSet]} r WHERE r.city_id = m.city_id) "
+        f"FROM {t[Medium]} m JOIN {t[CardAccount]} a ON a.id = m.account_id "
+        f"JOIN {t[LedgerAccount]} w ON w.id = a.wallet_id "
+        f"WHERE m.city_id = %s AND m.token_hash {wanted} ORDER BY w.id, m.id"
+        + (" FOR UPDATE OF w" if postgres else ""))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [city_pk, sorted(digests)] if postgres
+                       else [city_pk, *sorted(digests)])
+        rows = cursor.fetchall()
     media: dict[str, tuple[int, str, Rider]] = {}
     riders: dict[int, Rider] = {}
-    for m in rows:
-        account, wallet = m.account, m.account.wallet
-        rider = riders.get(account.pk)
+    for pk, digest, status, account_id, closed, wallet_id, balance, floor, challenged, \
+            _version in rows:
+        rider = riders.get(account_id)
         if rider is None:
-            rider = riders[account.pk] = Rider(
-                account.pk, wallet.pk, account.closed_at is not None, wallet.balance,
-                wallet.floor if wallet.floor is not None else NO_FLOOR)
-        media[m.token_hash] = (m.pk, m.status, rider)
-    return media, list(riders.values())
+            rider = riders[account_id] = Rider(
+                account_id, wallet_id, bool(closed), _money(balance),
+                NO_FLOOR if floor is None else _money(floor), bool(challenged))
+        media[digest] = (pk, status, rider)
+    return media, list(riders.values()), rows[0][-1] if rows else None
+
+
+def _money(value: Decimal | float) -> Decimal:
+    """A money column as the ORM reads it: PostgreSQL's numeric as it is, SQLite's number to
+    the cent."""
+    return value if isinstance(value, Decimal) else Decimal(value).quantize(CENT)
 
 
 def _load(riders: list[Rider], run: Sequence[TapIn]) -> None:
-    """The riders' accepted taps, passes and concessions around the run, one read each."""
+    """The riders' accepted taps around the run in one read, their passes and concessions in
+    another."""
     if not riders:
         return
     by_account = {r.account_id: r for r in riders}
@@ -179,16 +210,19 @@ def _load(riders: list[Rider], run: Sequence[TapIn]) -> None:
         by_account[account_id].history.append(fares.PriorTap(
             at=at, service=service, vehicle=vehicle or None, fare=fare, reason=reason,
             journey_start=start or at))
-    for account_id, product, valid_from, valid_to in Entitlement.objects.filter(
-            account_id__in=by_account, revoked_at__isnull=True, valid_from__lte=last,
-            valid_to__gt=first).order_by().values_list("account_id", "product", "valid_from",
-                                                       "valid_to"):
-        by_account[account_id].passes.append(fares.Pass(product, valid_from, valid_to))
-    for account_id, category, valid_from, expires_at in Eligibility.objects.filter(
-            account_id__in=by_account).order_by().values_list("account_id", "category",
-                                                              "valid_from", "expires_at"):
-        by_account[account_id].eligibilities.append(
-            fares.Eligibility(category, valid_from, expires_at))
+    passes = Entitlement.objects.filter(
+        account_id__in=by_account, revoked_at__isnull=True, valid_from__lte=last,
+        valid_to__gt=first).order_by().annotate(pass_=Value(True)).values_list(
+        "account_id", "product", "valid_from", "valid_to", "pass_")
+    concessions = Eligibility.objects.filter(account_id__in=by_account).order_by().annotate(
+        pass_=Value(False)).values_list("account_id", "category", "valid_from", "expires_at",
+                                        "pass_")
+    for account_id, name, valid_from, valid_to, is_pass in passes.union(concessions, all=True):
+        rider = by_account[account_id]
+        if is_pass:
+            rider.passes.append(fares.Pass(name, valid_from, valid_to))
+        else:
+            rider.eligibilities.append(fares.Eligibility(name, valid_from, valid_to))
 
 
 def _pay(validator: Validator, due: list[tuple[Tap, Rider, Decimal]]) -> None:
@@ -254,7 +288,10 @@ def _trips(cal: CityCalendar, trips: list[tuple[Tap, Rider]]) -> None:
                                   "by_label"), entries)
     counted: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for r, rider in trips:
-        counted[rider.account_id].append((r.service, cal.local_date(r.at)))
+        if rider.challenged:  # only a rider in a running challenge is read for it
+            counted[rider.account_id].append((r.service, cal.local_date(r.at)))
+    if not counted:
+        return
     for entry in ChallengeEntry.objects.filter(
             account_id__in=counted, completed_at__isnull=True, challenge__starts__lte=max(days),
             challenge__ends__gte=min(days)).select_related("challenge", "account").order_by():
