@@ -11,8 +11,8 @@ as a live city's table holds them) and the statistics autovacuum would have gath
 cards make the validators' batches share cards, and so wait on each other's wallet locks:
 ``--accounts 2000`` shows that case. ZeroCity is served as a deployment serves it: ``zerocity
 serve`` (waitress, ``--threads`` threads), one server process per CPU (``--workers``),
-connections kept open (``CONN_MAX_AGE``). Each validator is a client thread with its own keep-
-alive connection to one of the servers; it posts taps (``POST /api/v1/card/taps``) for
+connections kept open (``CONN_MAX_AGE``). Each validator is a client thread with its own
+keep-alive connection to one of the servers; it posts taps (``POST /api/v1/card/taps``) for
 ``--seconds``: random cards, one bus per validator, times moving forward, so the fare engine
 meets first rides, already-validated repeats, transfers and the day cap. Then the same
 validators post offline batches of ``--batch`` taps (``POST /api/v1/card/taps/batch``) for as
