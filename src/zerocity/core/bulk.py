@@ -4,9 +4,10 @@ of its fields than the database spends writing them. The rows come as plain tupl
 order of ``columns`` (attribute names: ``medium_id``), holding what the columns hold; datetimes
 go through the backend's own adapter (SQLite keeps them as naive UTC text), as the ORM does.
 The new ids come back in the order of the rows (each INSERT numbers its rows in order). On
-PostgreSQL the rows go as one array a column (``INSERT ... SELECT * FROM unnest(...)``): the
-driver binds a handful of parameters instead of scanning a statement with thousands of
-placeholders, which took longer than deciding a queue of taps."""
+PostgreSQL the rows go as one array a column (``INSERT ... SELECT * FROM unnest(...)``), sent
+in binary apart from the statement: the driver neither scans a statement with thousands of
+placeholders, which took longer than deciding a queue of taps, nor quotes the arrays into its
+text, which took longer than the insert."""
 
 from __future__ import annotations
 
@@ -35,14 +36,16 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
             f"({', '.join(qn(str(f.column)) for f in fields)}) ")
     tail = f" RETURNING {qn(str(meta.pk.column))}" if returning else ""
     ids: list[int] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # one array a column: a statement of a few parameters, whatever the rows, which
-            # the driver binds without scanning a long text for placeholders
-            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    if connection.vendor == "postgresql":
+        # one array a column, sent apart from the statement in binary: a statement of a few
+        # parameters, whatever the rows, that the driver neither scans for placeholders nor
+        # quotes into its text
+        arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
+        with _binary_cursor() as cursor:
             cursor.execute(f"{head}SELECT * FROM unnest({arrays}){tail}",
                            [list(column) for column in zip(*rows, strict=True)])
             return sorted(pk for (pk,) in cursor.fetchall()) if returning else []
+    with connection.cursor() as cursor:
         one = f"({', '.join(['%s'] * len(fields))})"
         for start in range(0, len(rows), ROWS_A_STATEMENT):
             chunk = rows[start:start + ROWS_A_STATEMENT]
@@ -52,3 +55,16 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
             if returning:
                 ids += sorted(pk for (pk,) in cursor.fetchall())
     return ids
+
+
+def _binary_cursor() -> Any:
+    """A cursor on PostgreSQL that binds its parameters on the server (Django's own bind them
+    into the statement's text, which for a queue's arrays cost more than the insert), wrapped
+    as Django wraps its own: errors as Django's, the connection's execute wrappers, the query
+    log."""
+    import psycopg
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(  # type: ignore[attr-defined]
+            psycopg.Cursor(connection.connection))
