@@ -9,21 +9,24 @@ Kranj's fare rules, 16 bus validators and ``--accounts`` card accounts with mone
 written in bulk as those services write them), five earlier taps a card (in the months before,
 as a live city's table holds them) and the statistics autovacuum would have gathered. Fewer
 cards make the validators' batches share cards, and so wait on each other's wallet locks:
-``--accounts 2000`` shows that case. ZeroCity is served as a deployment serves it: ``zerocity
-serve`` (waitress, ``--threads`` threads), one server process per CPU (``--workers``),
-connections kept open (``CONN_MAX_AGE``). Each validator is a client thread with its own
-keep-alive connection to one of the servers; it posts taps (``POST /api/v1/card/taps``) for
-``--seconds``: random cards, one bus per validator, times moving forward, so the fare engine
-meets first rides, already-validated repeats, transfers and the day cap. Then the same
-validators post offline batches of ``--batch`` taps (``POST /api/v1/card/taps/batch``) for as
-long. Then pgbench runs its simple-update script with the same number of clients for the same
-time. For scale, the same clients also ask the same servers for a bare Django view (``/livez``)
-for as long: no call of the API can do more on the machine, and the single taps' ratio to it is
-the share the tap's own work leaves. Queries per tap are counted in this process
-(``CaptureQueriesContext``) on the same service path, for a single tap and a batch. The checks:
-every tap answered, none refused for a server error, the ledger reconciled.
+``--accounts 2000`` shows that case, and ``--riders bus`` the opposite one, each validator's
+batches drawing from its own share of the cards. ZeroCity is served as a deployment serves it:
+``zerocity serve`` (waitress, ``--threads`` threads), one server process per CPU
+(``--workers``), connections kept open (``CONN_MAX_AGE``). Each validator is a client thread
+with its own keep-alive connection to one of the servers; it posts taps (``POST
+/api/v1/card/taps``) for ``--seconds``: random cards, one bus per validator, times moving
+forward, so the fare engine meets first rides, already-validated repeats, transfers and the day
+cap. Then the same validators post offline batches of ``--batch`` taps (``POST
+/api/v1/card/taps/batch``) for as long. Then pgbench runs its simple-update script with the
+same number of clients for the same time. For scale, the same clients also ask the same servers
+for a bare Django view (``/livez``) for as long: no call of the API can do more on the machine,
+and the single taps' ratio to it is the share the tap's own work leaves. Queries per tap are
+counted in this process (``CaptureQueriesContext``) on the same service path, for a single tap
+and a batch. The checks: every tap answered, none refused for a server error, the ledger
+reconciled.
 
     python bench/card_bench.py [--seconds 10] [--validators 16] [--accounts 20000] [--batch 100]
+                               [--riders city|bus]
 """
 
 from __future__ import annotations
@@ -202,7 +205,8 @@ def bare_view(ports: list[int], clients: int, seconds: float) -> float:
 
 
 def drive(secrets: dict[str, str], ports: list[int], seconds: float, accounts: int,
-          batch: int, start_seq: int) -> tuple[list[float], int, int, float]:
+          batch: int, start_seq: int, riders: str = "city") -> tuple[list[float], int, int,
+                                                                    float]:
     """Every validator a thread with its own keep-alive connection, posting single taps
     (``batch`` 0) or batches for ``seconds``: latencies of the requests, taps decided,
     requests refused, and the seconds from the start to the last answer (a request begun
@@ -210,6 +214,7 @@ def drive(secrets: dict[str, str], ports: list[int], seconds: float, accounts: i
     # single taps from 2 November, batches from 16 November: always in the past, 20 s apart
     day0 = datetime(2026, 11, 16 if batch else 2, 5, 0, tzinfo=UTC)
     devices = sorted(secrets.items())
+    pool = accounts // len(devices)
     latencies: list[list[float]] = [[] for _ in devices]
     decided = [0] * len(devices)
     errors = [0] * len(devices)
@@ -233,7 +238,9 @@ def drive(secrets: dict[str, str], ports: list[int], seconds: float, accounts: i
             taps = []
             for _ in range(max(batch, 1)):
                 seq += 1
-                taps.append({"seq": seq, "medium": f"CARD-{rng.randrange(accounts):06d}",
+                card = rng.randrange(accounts) if riders == "city" \
+                    else i * pool + rng.randrange(pool)  # each bus its own riders
+                taps.append({"seq": seq, "medium": f"CARD-{card:06d}",
                              "at": (day0 + timedelta(seconds=(seq - start_seq) * 20 + i))
                              .isoformat(),
                              "vehicle": device})
@@ -316,6 +323,10 @@ def main() -> int:
     parser.add_argument("--validators", type=int, default=16)
     parser.add_argument("--accounts", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--riders", choices=["city", "bus"], default="city",
+                        help="draw each tap's card from the whole city (default: concurrent "
+                             "batches share cards and wait on their wallet locks) or from "
+                             "the validator's own share of the cards")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=8)
     args, _ = parser.parse_known_args()
@@ -349,7 +360,7 @@ def main() -> int:
         single, single_taps, single_errors, t1 = drive(secrets, ports, args.seconds, args.accounts,
                                                    0, 0)
         batches, batch_taps, batch_errors, t2 = drive(secrets, ports, args.seconds, args.accounts,
-                                                  args.batch, 10_000_000)
+                                                  args.batch, 10_000_000, args.riders)
         bare = bare_view(ports, args.validators, args.seconds)
         for proc in procs:
             proc.terminate()
@@ -369,7 +380,9 @@ def main() -> int:
               f"({single_taps:,} in {t1:.1f} s)   p50 {p50:7.1f} ms   "
               f"p99 {p99:7.1f} ms   max {top:7.1f} ms   {q_single:.0f} queries a tap   "
               f"ratio {rate1 / tps:.3f}")
-        print(f"  batches of {args.batch}, {args.validators} validators   {rate2:10,.0f} taps/s   "
+        own = ", each bus its own riders" if args.riders == "bus" else ""
+        print(f"  batches of {args.batch}, {args.validators} validators{own}   "
+              f"{rate2:10,.0f} taps/s   "
               f"({batch_taps:,} in {t2:.1f} s)   p50 {b50:7.1f} ms   "
               f"p99 {b99:7.1f} ms   max {btop:7.1f} ms a batch   {q_batch:.1f} queries a tap   "
               f"ratio {rate2 / tps:.3f}")
