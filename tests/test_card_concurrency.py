@@ -217,3 +217,44 @@ def test_batches_over_the_same_cards_in_other_orders_never_deadlock(city):
     assert sum(t.fare for t in Tap.objects.all()) == Decimal("4.00")  # the day cap, per card
     assert services.fare_revenue(city) == Decimal("4.00")
     assert services.reconcile(city).clean
+
+
+def test_a_tap_locks_its_wallet_and_nothing_else_of_the_card(city):
+    """The tap's one read of the medium, its account and its wallet locks the wallet only:
+    while a tap's transaction is open, another connection still changes the card and its
+    account without waiting (locking their rows too would make the desk wait on every tap,
+    and deadlock with its paths that lock the wallet first), and it is the wallet it waits
+    on (B gives up after its lock timeout)."""
+    from datetime import UTC, datetime
+
+    from django.db import transaction
+
+    from zerocity.card import accounts, taps
+    from zerocity.card.demo import kranj_fares
+    from zerocity.card.models import CardAccount, Medium
+    from zerocity.card.taps import TapIn
+
+    accounts.set_rules(city, kranj_fares(), actor="test")
+    bus, _ = taps.register_validator(city, "bus-0", "bus")
+    account = accounts.open_account(city)
+    accounts.issue_medium(account, "CARD-0")
+    services.top_up(account.wallet, "5.00", payment_reference="p0")
+    at = datetime(2026, 10, 1, 5, 0, tzinfo=UTC)
+
+    def work(i: int) -> object:
+        if i == 0:
+            return taps.process_tap(bus, TapIn(seq=1, medium="CARD-0", at=at, vehicle="bus-0"))
+        changed = (Medium.objects.filter(account=account).update(label="0000-b"),
+                   CardAccount.objects.filter(pk=account.pk).update(closed_at=None))
+        try:
+            with transaction.atomic():
+                LedgerAccount.objects.select_for_update().get(pk=account.wallet_id)
+        except Exception as exc:  # noqa: BLE001 - the lock timeout is what the test reads
+            return changed, str(exc)
+        return changed, "the wallet was not locked"
+
+    changed, wallet = _two_fares_at_once(city, work)
+    assert changed == (1, 1)
+    assert "lock timeout" in wallet, wallet
+    assert Tap.objects.get(seq=1).fare == Decimal("1.00")
+    assert services.reconcile(city).clean
