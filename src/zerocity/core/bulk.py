@@ -61,7 +61,9 @@ def _binary_cursor() -> Any:
     """A cursor on PostgreSQL that binds its parameters on the server (Django's own bind them
     into the statement's text, which for a queue's arrays cost more than the insert), wrapped
     as Django wraps its own: errors as Django's, the connection's execute wrappers, the query
-    log."""
+    log. It goes through ``_prepare_cursor``, the wrapper's step Django keeps private (there is
+    no public way to choose the binding per statement); only ids come back through it, so the
+    time zone Django sets on its own cursors' timestamp loader is not needed."""
     import psycopg
 
     connection.ensure_connection()
