@@ -90,14 +90,12 @@ def earlier_taps(city: Any, accounts: int, per_card: int = 5) -> None:
     recent taps would meet an empty table and its statistics, which no live city has."""
     from zerocity.card.accounts import token_hash
     from zerocity.card.models import Medium, Tap, Validator
+    from zerocity.card.recording import TAP_COLUMNS
     from zerocity.core import bulk
 
     media = dict(Medium.objects.filter(city=city).values_list("token_hash", "pk"))
     validators = list(Validator.objects.filter(city=city).values_list("pk", flat=True))
     start, received = datetime(2026, 8, 1, 5, 0, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)
-    columns = ("validator_id", "seq", "medium_id", "token_hash", "at", "received_at",
-               "offline", "service", "vehicle", "route", "stop", "units", "accepted", "reason",
-               "fare", "product", "journey_start", "payment_id")
     rows = []
     for k in range(accounts * per_card):
         digest = token_hash(f"CARD-{k % accounts:06d}")
@@ -106,7 +104,7 @@ def earlier_taps(city: Any, accounts: int, per_card: int = 5) -> None:
                      at, received, False, "bus", "", "", "", None, True, "pass", 0, "monthly",
                      at, None))
     for first in range(0, len(rows), 20_000):
-        bulk.insert(Tap, columns, rows[first:first + 20_000])
+        bulk.insert(Tap, TAP_COLUMNS, rows[first:first + 20_000])
 
 
 def many_accounts(city: Any, first: int, count: int) -> None:

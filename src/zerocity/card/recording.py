@@ -52,7 +52,7 @@ from zerocity.card.models import (
     TransactionKind,
     Validator,
 )
-from zerocity.card.services import CENT, credit_revenue, revenue_code
+from zerocity.card.services import credit_revenue, read_money, revenue_code
 from zerocity.core import bulk
 from zerocity.core.calendar import CityCalendar
 
@@ -182,16 +182,10 @@ def _riders(city_pk: int, digests: set[str]) -> tuple[dict[str, tuple[int, str, 
         rider = riders.get(account_id)
         if rider is None:
             rider = riders[account_id] = Rider(
-                account_id, wallet_id, bool(closed), _money(balance),
-                NO_FLOOR if floor is None else _money(floor), bool(challenged))
+                account_id, wallet_id, bool(closed), read_money(balance),
+                NO_FLOOR if floor is None else read_money(floor), bool(challenged))
         media[digest] = (pk, status, rider)
     return media, list(riders.values()), rows[0][-1] if rows else None
-
-
-def _money(value: Decimal | float) -> Decimal:
-    """A money column as the ORM reads it: PostgreSQL's numeric as it is, SQLite's number to
-    the cent."""
-    return value if isinstance(value, Decimal) else Decimal(value).quantize(CENT)
 
 
 def _load(riders: list[Rider], run: Sequence[TapIn]) -> None:

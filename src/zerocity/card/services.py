@@ -218,7 +218,13 @@ def _credit(city: City, code: str, amount: Decimal) -> tuple[int, Decimal] | Non
         row = cursor.fetchone()
     if row is None:
         return None
-    return row[0], Decimal(row[1]).quantize(CENT)
+    return row[0], read_money(row[1])
+
+
+def read_money(value: Decimal | float) -> Decimal:
+    """A money column read with a plain cursor, as the ORM reads it: PostgreSQL's numeric as it
+    is, SQLite's number to the cent."""
+    return value if isinstance(value, Decimal) else Decimal(value).quantize(CENT)
 
 
 def system_account_for(city: City, code: str) -> LedgerAccount:
