@@ -3,27 +3,26 @@ PostgreSQL through the real HTTP server, single taps and offline batches of 100,
 latency (p50, p99), the queries per tap, against pgbench's simple-update transactions
 (``pgbench -N``) on the same server in the same run.
 
-A throw-away PostgreSQL server (Debian's, as the tests start it) gets ZeroCity's schema,
-Kranj's fare rules, 16 bus validators and ``--accounts`` card accounts with money on them
-(20,000 by default, a third of Kranj's people: the first through the desk's services, the rest
-written in bulk as those services write them), five earlier taps a card (in the months before,
-as a live city's table holds them) and the statistics autovacuum would have gathered. Fewer
-cards make the validators' batches share cards, and so wait on each other's wallet locks:
-``--accounts 2000`` shows that case, and ``--riders bus`` the opposite one, each validator's
-batches drawing from its own share of the cards. ZeroCity is served as a deployment serves it:
-``zerocity serve`` (waitress, ``--threads`` threads), one server process per CPU
+A throw-away PostgreSQL server (Debian's, as the tests start it) gets ZeroCity's schema, Kranj's
+fare rules, 16 bus validators and ``--accounts`` card accounts with money on them (20,000 by
+default, a third of Kranj's people: the first through the desk's services, the rest written in
+bulk as those services write them), five earlier taps a card with the eco-points they earned (in
+the months before, as a live city's tables hold them) and the statistics autovacuum would have
+gathered. Fewer cards make the validators' batches share cards, and so wait on each other's
+wallet locks: ``--accounts 2000`` shows that case, and ``--riders bus`` the opposite one, each
+validator's batches drawing from its own share of the cards. ZeroCity is served as a deployment
+serves it: ``zerocity serve`` (waitress, ``--threads`` threads), one server process per CPU
 (``--workers``), connections kept open (``CONN_MAX_AGE``). Each validator is a client thread
 with its own keep-alive connection to one of the servers; it posts taps (``POST
 /api/v1/card/taps``) for ``--seconds``: random cards, one bus per validator, times moving
 forward, so the fare engine meets first rides, already-validated repeats, transfers and the day
 cap. Then the same validators post offline batches of ``--batch`` taps (``POST
-/api/v1/card/taps/batch``) for as long. Then pgbench runs its simple-update script with the
-same number of clients for the same time. For scale, the same clients also ask the same servers
-for a bare Django view (``/livez``) for as long: no call of the API can do more on the machine,
-and the single taps' ratio to it is the share the tap's own work leaves. Queries per tap are
-counted in this process (``CaptureQueriesContext``) on the same service path, for a single tap
-and a batch. The checks: every tap answered, none refused for a server error, the ledger
-reconciled.
+/api/v1/card/taps/batch``) for as long. Then pgbench runs its simple-update script with the same
+number of clients for the same time. For scale, the same clients also ask the same servers for a
+bare Django view (``/livez``) for as long: no call of the API can do more on the machine, and
+the single taps' ratio to it is the share the tap's own work leaves. Queries per tap are counted
+in this process (``CaptureQueriesContext``) on the same service path, for a single tap and a
+batch. The checks: every tap answered, none refused for a server error, the ledger reconciled.
 
     python bench/card_bench.py [--seconds 10] [--validators 16] [--accounts 20000] [--batch 100]
                                [--riders city|bus]
@@ -86,25 +85,37 @@ def setup(validators: int, accounts: int) -> dict[str, str]:
 def earlier_taps(city: Any, accounts: int, per_card: int = 5) -> None:
     """A city's tap table is not empty when a morning begins: ``per_card`` earlier taps a card,
     in August and September on the monthly pass (no fare, so no ledger entries), before the
-    month of fares the engine reads around each new tap. Without them every read of a card's
-    recent taps would meet an empty table and its statistics, which no live city has."""
+    month of fares the engine reads around each new tap, each with the eco-points its trip
+    earned. Without them every read of a card's recent taps and of its day's points would meet
+    an empty table and its statistics, which no live city has."""
+    from zerocity.card import rewards
     from zerocity.card.accounts import token_hash
-    from zerocity.card.models import Medium, Tap, Validator
+    from zerocity.card.models import Medium, PointsEntry, PointsKind, Tap, Validator
     from zerocity.card.recording import TAP_COLUMNS
     from zerocity.core import bulk
 
-    media = dict(Medium.objects.filter(city=city).values_list("token_hash", "pk"))
+    media = {digest: (pk, account) for digest, pk, account in Medium.objects.filter(
+        city=city).values_list("token_hash", "pk", "account_id")}
     validators = list(Validator.objects.filter(city=city).values_list("pk", flat=True))
     start, received = datetime(2026, 8, 1, 5, 0, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)
-    rows = []
-    for k in range(accounts * per_card):
+    rows, earners = [], []
+    for k in range(accounts * per_card):  # a card's taps are days apart: under the daily cap
         digest = token_hash(f"CARD-{k % accounts:06d}")
         at = start + timedelta(seconds=k * 50)
-        rows.append((validators[k % len(validators)], 100_000_000 + k, media[digest], digest,
+        medium, account = media[digest]
+        rows.append((validators[k % len(validators)], 100_000_000 + k, medium, digest,
                      at, received, False, "bus", "", "", "", None, True, "pass", 0, "monthly",
                      at, None))
+        earners.append(account)
     for first in range(0, len(rows), 20_000):
-        bulk.insert(Tap, TAP_COLUMNS, rows[first:first + 20_000])
+        part = rows[first:first + 20_000]
+        taps = bulk.insert(Tap, TAP_COLUMNS, part, returning=True)
+        bulk.insert(PointsEntry, ("account_id", "kind", "points", "reason", "tap_id", "at",
+                                  "by_label"),
+                    [(account, PointsKind.EARN, rewards.POINTS_PER_TRIP["bus"], "bus trip",
+                      tap, row[4], "")
+                     for account, tap, row in zip(earners[first:first + 20_000], taps, part,
+                                                  strict=True)])
 
 
 def many_accounts(city: Any, first: int, count: int) -> None:
