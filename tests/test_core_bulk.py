@@ -1,11 +1,13 @@
-"""``core.bulk.insert``, the hot paths' plain-row insert: the new ids come back in the order of
+"""``core.bulk``, the hot paths' plain rows. ``insert``: the new ids come back in the order of
 the rows (also across its statements of 500 rows), and what it stores reads back through the
 ORM exactly as what ``bulk_create`` stores: datetimes compare and filter the same on SQLite
-(naive UTC text) and PostgreSQL, decimals keep their cents."""
+(naive UTC text) and PostgreSQL, decimals keep their cents. ``select`` with ``any_of``: a
+written-out read gives what the ORM reads, timestamps included (aware, in UTC, equal to the
+ORM's on both databases), for no key, one or many."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -46,3 +48,31 @@ def test_decimals_keep_their_cents(city):
                 [(tx.pk, account.pk, Decimal("-1.30"), Decimal("8.70"))])
     entry = LedgerEntry.objects.get(transaction=tx)
     assert (entry.amount, entry.balance_after) == (Decimal("-1.30"), Decimal("8.70"))
+
+
+def test_a_written_out_read_gives_what_the_orm_reads(city):
+    orm = LedgerTransaction.objects.create(city=city, kind=TransactionKind.FARE,
+                                           idempotency_key="orm")
+    at = orm.created_at
+    ids = bulk.insert(LedgerTransaction, ("city_id", "kind", "idempotency_key", "reason",
+                                          "by_label", "created_at"),
+                      [(city.pk, TransactionKind.FARE, f"row-{i}", "", "", at + timedelta(
+                          seconds=i, microseconds=i)) for i in range(1, 801)], returning=True)
+    table = LedgerTransaction._meta.db_table
+
+    def read(keys: list[int], since=at) -> list[tuple]:
+        wanted, params = bulk.any_of(keys)
+        return bulk.select(f"SELECT id, idempotency_key, created_at FROM {table} "  # noqa: S608
+                           f"WHERE id {wanted} AND created_at >= %s ORDER BY id",
+                           [*params, since], times=(2,))
+
+    orms = list(LedgerTransaction.objects.filter(pk__in=[orm.pk, *ids]).order_by("pk")
+                .values_list("pk", "idempotency_key", "created_at"))
+    rows = read([orm.pk, *ids])
+    assert rows == orms and len(rows) == 801
+    assert all(r[2].tzinfo is not None and r[2].utcoffset() == timedelta(0) for r in rows)
+    assert rows[5][2] == at + timedelta(seconds=5, microseconds=5)
+    # the time bound is compared as the ORM compares it, and no key reads nothing
+    assert [r[1] for r in read(ids[:3], since=at + timedelta(seconds=2))] == ["row-2", "row-3"]
+    assert read([]) == []
+    assert rows[0][2].astimezone(UTC) == orm.created_at

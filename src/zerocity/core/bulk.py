@@ -1,17 +1,23 @@
-"""Many rows of one table in one INSERT, for hot paths (a validator's offline queue of taps)
-where the ORM's ``bulk_create`` spends more time building a model per row and preparing each
-of its fields than the database spends writing them. The rows come as plain tuples in the
-order of ``columns`` (attribute names: ``medium_id``), holding what the columns hold; datetimes
-go through the backend's own adapter (SQLite keeps them as naive UTC text), as the ORM does.
-The new ids come back in the order of the rows (each INSERT numbers its rows in order). On
+"""Many rows in one statement, for hot paths (a validator's offline queue of taps) where the
+ORM spends more time building models, statements and their parameters than the database
+spends answering.
+
+``insert`` writes rows of one table in one INSERT. The rows come as plain tuples in the order
+of ``columns`` (attribute names: ``medium_id``), holding what the columns hold; datetimes go
+through the backend's own adapter (SQLite keeps them as naive UTC text), as the ORM does. The
+new ids come back in the order of the rows (each INSERT numbers its rows in order). On
 PostgreSQL the rows go as one array a column (``INSERT ... SELECT * FROM unnest(...)``), sent
 in binary apart from the statement: the driver neither scans a statement with thousands of
 placeholders, which took longer than deciding a queue of taps, nor quotes the arrays into its
-text, which took longer than the insert."""
+text, which took longer than the insert.
+
+``select`` runs a written-out read, with ``any_of`` for its lists of keys: on PostgreSQL one
+array bound apart from the statement, and timestamps read by the driver's own loader."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models
@@ -41,7 +47,7 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
         # parameters, whatever the rows, that the driver neither scans for placeholders nor
         # quotes into its text
         arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
-        with _binary_cursor() as cursor:
+        with _server_bound_cursor() as cursor:
             cursor.execute(f"{head}SELECT * FROM unnest({arrays}){tail}",
                            [list(column) for column in zip(*rows, strict=True)])
             return sorted(pk for (pk,) in cursor.fetchall()) if returning else []
@@ -57,13 +63,56 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
     return ids
 
 
-def _binary_cursor() -> Any:
+def any_of(values: Iterable[Any]) -> tuple[str, list[Any]]:
+    """The right side of a condition that holds for any of ``values``, and its parameters: on
+    PostgreSQL one array (``= ANY(%s)``), the same statement whatever their number; on SQLite
+    a placeholder each (``IN (%s, ...)``)."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [values]
+    return f"IN ({', '.join(['%s'] * len(values))})", values
+
+
+def select(sql: str, params: Sequence[Any], *, times: Sequence[int] = ()) -> list[tuple[Any, ...]]:
+    """The rows of a written-out read, inside the caller's transaction; ``times``: the columns
+    that hold timestamps, read as aware datetimes in UTC on both databases.
+
+    On PostgreSQL the parameters are bound on the server, and timestamps are read by psycopg's
+    own loader, in C. Django's wraps that loader in Python to give a time zone other than the
+    session's, which ZeroCity never asks for: the session is in UTC (``USE_TZ``), so both give
+    the same datetimes, and Django's took three times longer than the rest of a hot read. On
+    SQLite timestamps are kept as naive UTC text, parameters and columns alike, as the ORM
+    keeps them."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.datetime import TimestamptzLoader
+
+        with _server_bound_cursor() as cursor:
+            cursor.adapters.register_loader("timestamptz", TimestamptzLoader)  # psycopg's C one
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(p) if isinstance(p, datetime) else p for p in params])
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    if not times:
+        return rows
+    return [tuple(_utc(v) if i in times and v is not None else v for i, v in enumerate(row))
+            for row in rows]
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A timestamp SQLite gave: a naive datetime where it knows the column's declared type
+    (Django's converter), else the text."""
+    return (value if isinstance(value, datetime) else datetime.fromisoformat(value)).replace(
+        tzinfo=UTC)
+
+
+def _server_bound_cursor() -> Any:
     """A cursor on PostgreSQL that binds its parameters on the server (Django's own bind them
     into the statement's text, which for a queue's arrays cost more than the insert), wrapped
     as Django wraps its own: errors as Django's, the connection's execute wrappers, the query
     log. It goes through ``_prepare_cursor``, the wrapper's step Django keeps private (there is
-    no public way to choose the binding per statement); only ids come back through it, so the
-    time zone Django sets on its own cursors' timestamp loader is not needed."""
+    no public way to choose the binding per statement)."""
     import psycopg
 
     connection.ensure_connection()
