@@ -160,7 +160,7 @@ def _riders(city_pk: int, digests: set[str]) -> tuple[dict[str, tuple[int, str, 
     t = {m: connection.ops.quote_name(m._meta.db_table)
          for m in (Medium, CardAccount, LedgerAccount, FareRuleSet, ChallengeEntry)}
     postgres = connection.vendor == "postgresql"
-    wanted = "= ANY(%s)" if postgres else f"IN ({', '.join(['%s'] * len(digests))})"
+    wanted, keys = bulk.any_of(sorted(digests))
     sql = (  # noqa: S608 (table names from the models, values bound)
         f"SELECT m.id, m.token_hash, m.status, a.id, a.closed_at IS NOT NULL, w.id, "
         f"w.balance, w.floor, EXISTS (SELECT 1 FROM {t[ChallengeEntry]} e "
@@ -170,10 +170,7 @@ def _riders(city_pk: int, digests: set[str]) -> tuple[dict[str, tuple[int, str, 
         f"JOIN {t[LedgerAccount]} w ON w.id = a.wallet_id "
         f"WHERE m.city_id = %s AND m.token_hash {wanted} ORDER BY w.id, m.id"
         + (" FOR UPDATE OF w" if postgres else ""))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [city_pk, sorted(digests)] if postgres
-                       else [city_pk, *sorted(digests)])
-        rows = cursor.fetchall()
+    rows = bulk.select(sql, [city_pk, *keys])
     media: dict[str, tuple[int, str, Rider]] = {}
     riders: dict[int, Rider] = {}
     for pk, digest, status, account_id, closed, wallet_id, balance, floor, challenged, \
