@@ -80,7 +80,7 @@ def select(sql: str, params: Sequence[Any], *, times: Sequence[int] = ()) -> lis
     On PostgreSQL the parameters are bound on the server, and timestamps are read by psycopg's
     own loader, in C. Django's wraps that loader in Python to give a time zone other than the
     session's, which ZeroCity never asks for: the session is in UTC (``USE_TZ``), so both give
-    the same datetimes, and Django's took three times longer than the rest of a hot read. On
+    the same datetimes, and Django's parses each in Python (3.2 µs against 0.2 µs). On
     SQLite timestamps are kept as naive UTC text, parameters and columns alike, as the ORM
     keeps them."""
     if connection.vendor == "postgresql":
