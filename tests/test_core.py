@@ -111,3 +111,32 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     out = subprocess.run([sys.executable, "-m", "django", "check"], env=env,
                          capture_output=True, text=True)
     assert out.returncode != 0 and "ZEROCITY_SECRET_KEY must be set" in out.stderr
+
+
+
+def test_a_process_that_loses_the_race_for_a_fresh_secret_key_takes_the_winners(
+        tmp_path, monkeypatch):
+    """`make test` starts its two suites side by side on a fresh clone, and a server starts its
+    workers together: each makes a key where none is yet (a start of the PostgreSQL suite once
+    failed on two writers racing). Here another process writes its key just after this one
+    drew its own: this one must take the key on disk, leave it as it is and leave no file."""
+    from zerocity import settings as module
+
+    monkeypatch.setattr(module, "DATA_DIR", tmp_path / "var")
+    stored = tmp_path / "var" / "secret_key"
+    drawn = module.secrets.token_urlsafe
+
+    def draw_while_another_process_writes(n: int) -> str:
+        stored.write_text("the-key-the-other-process-wrote\n")
+        return drawn(n)
+
+    monkeypatch.setattr(module.secrets, "token_urlsafe", draw_while_another_process_writes)
+    assert module._secret_key() == "the-key-the-other-process-wrote"
+    assert stored.read_text() == "the-key-the-other-process-wrote\n"
+    assert [p.name for p in stored.parent.iterdir()] == ["secret_key"]
+
+    monkeypatch.setattr(module.secrets, "token_urlsafe", drawn)
+    stored.unlink()
+    key = module._secret_key()
+    assert len(key) >= 50 and stored.read_text() == key and module._secret_key() == key
+    assert stored.stat().st_mode & 0o777 == 0o600

@@ -11,9 +11,11 @@ docs/deploy.md.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import secrets
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -71,16 +73,23 @@ def _secret_key() -> str:
         return key
     # Local installs keep a generated key beside their data so sessions survive restarts and
     # no key ever lives in the repository.
+    # Two processes may start on a fresh directory at once (`make test` runs two suites side
+    # by side, a server starts its workers together): each writes its own file, readable by
+    # its owner only, and links it into place only where no key is yet, so the first one wins
+    # and every process reads the same key, never a half-written one.
     path = DATA_DIR / "secret_key"
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(key)
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return key
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(50))
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    return path.read_text().strip()
 
 
 SECRET_KEY = _secret_key()
