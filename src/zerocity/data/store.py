@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from django.conf import settings
 
 from zerocity.core import workdirs
+from zerocity.data import STAGING_AREA  # DATA_DIR/ingest-tmp/<id>: core.workdirs
 from zerocity.data.intake import (
     READING_SCHEMA,
     CheckedChunk,
@@ -51,7 +52,6 @@ STAGE_ROWS = 1_000_000  # checked readings held in memory before they go into th
 # once in MWh and once in kWh must compare equal after conversion.
 SAME_RTOL = 1e-9
 GAPS_LISTED = 100
-STAGING_AREA = "ingest-tmp"  # DATA_DIR/ingest-tmp/<id>: core.workdirs
 TEMP_FILE = re.compile(r"^\.(\d+)-(\d+)\.([-\w]+)\.parquet\.tmp$")
 PROBLEM_SCHEMA = pa.schema([("line", pa.int64()), ("column", pa.string()),
                             ("reason", pa.string()), ("raw", pa.string())])
