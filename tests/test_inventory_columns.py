@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from zerocity.inventory import services
+from zerocity.inventory import calculations as calc
+from zerocity.inventory import gpc, services
 from zerocity.inventory.columns import read_activity_columns
 from zerocity.inventory.models import InventoryLine
 from zerocity.inventory.parsing import COLUMNS, ImportRejected, read_activity_file
@@ -186,6 +187,53 @@ def test_an_import_stores_the_same_lines_and_totals_whichever_reader(city, monke
     a, b = summary(by_columns), summary(by_lines)
     for key in ("totals", "sectors", "ccc_a13", "rows"):
         assert a[key] == b[key]
+
+
+def _row_of(line: InventoryLine, gwp) -> dict:
+    """A summary row as the ORM's model of the line gives it, one line at a time."""
+    f = line.factor
+    factor = None if not line.ef_unit else {
+        "unit": line.ef_unit, "co2": line.ef_co2, "ch4": line.ef_ch4, "n2o": line.ef_n2o,
+        **({"source": "inline"} if f is None else {
+            "id": f.pk, "source": f.source, "key": f.key, "year": f.year,
+            "version": f.version, "label": f.label})}
+    gases = calc.Gases(co2=line.co2, ch4=line.ch4, n2o=line.n2o, sf6=line.sf6, nf3=line.nf3,
+                       hfcs=line.hfcs, pfcs=line.pfcs, co2_biogenic=line.co2_biogenic,
+                       co2e_direct=line.co2e_direct, ch4_fossil=line.ch4_fossil)
+    model = calc.Line(ref=line.gpc_id, gases=gases, notation_key=line.notation_key,
+                      ets=line.ets, ccc_sector=line.ccc_sector)
+    category = gpc.category(line.gpc_id)
+    return {
+        "gpc_ref": line.gpc_id, "sector": category.sector,
+        "subsector": category.subsector_name, "scope": category.scope,
+        "level": category.level.value, "activity": line.activity, "amount": line.amount,
+        "unit": line.unit or None, "factor": factor,
+        "gases_t": {"co2": line.co2, "ch4": line.ch4, "n2o": line.n2o, "sf6": line.sf6,
+                    "nf3": line.nf3, "co2_biogenic": line.co2_biogenic},
+        "hfcs_t_co2e": line.hfcs, "pfcs_t_co2e": line.pfcs,
+        "co2e_direct_t": line.co2e_direct, "ch4_fossil": line.ch4_fossil,
+        "co2e": calc.line_co2e(model, gwp), "notation_key": line.notation_key or None,
+        "explanation": line.explanation, "ie_ref": line.ie_ref or None,
+        "data_quality": line.data_quality or None, "source": line.source, "ets": line.ets,
+        "ccc_sector": model.ccc.value,
+    }
+
+
+@pytest.mark.django_db
+def test_the_summarys_rows_are_the_lines_as_the_orm_reads_them_with_repeats_held_once(city):
+    """The summary reads 100,000 lines with one cursor and holds what they repeat once (the
+    benchmark's memory): every row must still be its line, field for field, with the CO2e of
+    ``calculations.line_co2e``."""
+    inventory = services.import_activity_file(city, 2022, make_csv(3000, 8), "a.csv").inventory
+    rows = summary(inventory)["rows"]
+    lines = inventory.lines.select_related("factor").order_by("position")
+    assert rows == [_row_of(line, inventory.gwp_set) for line in lines]
+    # lines with the same factor share one description of it, and texts are held once
+    factors = {id(r["factor"]) for r in rows if r["factor"]}
+    applied = {(r["factor"]["unit"], r["factor"]["co2"], r["factor"]["ch4"],
+                r["factor"]["n2o"], r["factor"].get("id")) for r in rows if r["factor"]}
+    assert len(factors) == len(applied) < 40 and len(rows) == 3000
+    assert len({id(r["source"]) for r in rows}) == len({r["source"] for r in rows}) <= 5
 
 
 @pytest.mark.django_db

@@ -134,9 +134,14 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
     co2e_of = calc.co2e_of
     population = inventory.population or inventory.city.population
     taxonomy = gpc.taxonomy()
-    about: dict[str, tuple[str, str, int, str]] = {}  # per reference, what the rows show
+    about: dict[str, tuple[str, str, str, int, str]] = {}  # per reference, what rows show
     ccc_by: dict[tuple[str, str], str] = {}
     groups: dict[Any, list[float]] = {}
+    # What many lines repeat is held once (a city's 100,000 lines name a few units, sources
+    # and factors): the database driver makes a new object for every cell it reads, and the
+    # rows are most of the summary's memory. The rows are read, never changed, by their users.
+    texts: dict[str, str] = {}
+    factors: dict[tuple[Any, ...], dict[str, Any] | None] = {}
     rows = []
     for (ref, activity, amount, unit, factor_id, ef_unit, ef_co2, ef_ch4, ef_n2o, co2, ch4,
          n2o, sf6, nf3, hfcs, pfcs, bio, direct, fossil, key, explanation, ie_ref, quality,
@@ -151,17 +156,21 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
         cat = about.get(ref)
         if cat is None:
             c = taxonomy[ref]
-            cat = about[ref] = (c.sector, c.subsector_name, c.scope, c.level.value)
+            cat = about[ref] = (ref, c.sector, c.subsector_name, c.scope, c.level.value)
+        applied = (ef_unit, ef_co2, ef_ch4, ef_n2o, factor_id)
+        factor_info = factors.get(applied, _UNSEEN)
+        if factor_info is _UNSEEN:
+            factor_info = factors[applied] = _factor_info(*applied, factor)
         rows.append({
-            "gpc_ref": ref,
-            "sector": cat[0],
-            "subsector": cat[1],
-            "scope": cat[2],
-            "level": cat[3],
+            "gpc_ref": cat[0],
+            "sector": cat[1],
+            "subsector": cat[2],
+            "scope": cat[3],
+            "level": cat[4],
             "activity": activity,
             "amount": amount,
-            "unit": unit or None,
-            "factor": _factor_info(ef_unit, ef_co2, ef_ch4, ef_n2o, factor_id, factor),
+            "unit": texts.setdefault(unit, unit) or None,
+            "factor": factor_info,
             "gases_t": {"co2": co2, "ch4": ch4, "n2o": n2o, "sf6": sf6, "nf3": nf3,
                         "co2_biogenic": bio},
             "hfcs_t_co2e": hfcs,
@@ -169,11 +178,11 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
             "co2e_direct_t": direct,
             "ch4_fossil": bool(fossil),
             "co2e": value,
-            "notation_key": key or None,
-            "explanation": explanation,
-            "ie_ref": ie_ref or None,
+            "notation_key": texts.setdefault(key, key) or None,
+            "explanation": texts.setdefault(explanation, explanation),
+            "ie_ref": texts.setdefault(ie_ref, ie_ref) or None,
             "data_quality": quality or None,
-            "source": source,
+            "source": texts.setdefault(source, source),
             "ets": ets,
             "ccc_sector": ccc_sector,
         })
@@ -192,6 +201,9 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
         "ccc_a13": tables.ccc_emissions_table(groups),
         "rows": rows,
     }
+
+
+_UNSEEN: Any = object()
 
 
 def _factor_info(unit: str, co2: float | None, ch4: float | None, n2o: float | None,
