@@ -16,6 +16,7 @@ array bound apart from the statement, and timestamps read by the driver's own lo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -31,36 +32,48 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
     when ``returning``."""
     if not rows:
         return []
-    meta = model._meta
-    fields = [f for c in columns if isinstance(f := meta.get_field(c), models.Field)]
-    assert len(fields) == len(columns) and meta.pk is not None, "columns of the table itself"
-    adapt: list[Callable[[Any], Any] | None] = [
-        connection.ops.adapt_datetimefield_value if isinstance(f, models.DateTimeField)
-        and connection.vendor == "sqlite" else None for f in fields]
-    qn = connection.ops.quote_name
-    head = (f"INSERT INTO {qn(meta.db_table)} "  # noqa: S608
-            f"({', '.join(qn(str(f.column)) for f in fields)}) ")
-    tail = f" RETURNING {qn(str(meta.pk.column))}" if returning else ""
+    head, one, tail, adapt = _statement(model, tuple(columns), returning, connection.vendor)
     ids: list[int] = []
     if connection.vendor == "postgresql":
-        # one array a column, sent apart from the statement in binary: a statement of a few
-        # parameters, whatever the rows, that the driver neither scans for placeholders nor
-        # quotes into its text
-        arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
         with _server_bound_cursor() as cursor:
-            cursor.execute(f"{head}SELECT * FROM unnest({arrays}){tail}",
-                           [list(column) for column in zip(*rows, strict=True)])
+            cursor.execute(head, [list(column) for column in zip(*rows, strict=True)])
             return sorted(pk for (pk,) in cursor.fetchall()) if returning else []
     with connection.cursor() as cursor:
-        one = f"({', '.join(['%s'] * len(fields))})"
         for start in range(0, len(rows), ROWS_A_STATEMENT):
             chunk = rows[start:start + ROWS_A_STATEMENT]
             params = [a(v) if a is not None and v is not None else v
                       for row in chunk for a, v in zip(adapt, row, strict=True)]
-            cursor.execute(f"{head}VALUES {', '.join([one] * len(chunk))}{tail}", params)
+            cursor.execute(f"{head}{', '.join([one] * len(chunk))}{tail}", params)
             if returning:
                 ids += sorted(pk for (pk,) in cursor.fetchall())
     return ids
+
+
+@functools.cache
+def _statement(model: type[models.Model], columns: tuple[str, ...], returning: bool,
+               vendor: str) -> tuple[str, str, str, list[Callable[[Any], Any] | None]]:
+    """``insert``'s statement for these columns, built once (a tap's four inserts had spent
+    more time asking each field its database type than the driver took to send them).
+    PostgreSQL: the whole statement, its arrays bound apart; SQLite: the statement's head, a
+    row's placeholders and its tail, and each column's adapter (its datetimes), if any."""
+    meta = model._meta
+    fields = [f for c in columns if isinstance(f := meta.get_field(c), models.Field)]
+    assert len(fields) == len(columns) and meta.pk is not None, "columns of the table itself"
+    qn = connection.ops.quote_name
+    head = (f"INSERT INTO {qn(meta.db_table)} "  # noqa: S608
+            f"({', '.join(qn(str(f.column)) for f in fields)}) ")
+    tail = f" RETURNING {qn(str(meta.pk.column))}" if returning else ""
+    if vendor == "postgresql":
+        # one array a column, sent apart from the statement in binary: a statement of a few
+        # parameters, whatever the rows, that the driver neither scans for placeholders nor
+        # quotes into its text
+        arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
+        return f"{head}SELECT * FROM unnest({arrays}){tail}", "", "", []
+    adapt: list[Callable[[Any], Any] | None] = [
+        connection.ops.adapt_datetimefield_value if isinstance(f, models.DateTimeField)
+        else None for f in fields]
+    one = f"({', '.join(['%s'] * len(fields))})"
+    return f"{head}VALUES ", one, tail, adapt
 
 
 def any_of(values: Iterable[Any]) -> tuple[str, list[Any]]:
