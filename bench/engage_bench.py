@@ -1,10 +1,11 @@
 """Public pages under concurrent load: the city's home page, its inventory, plan overview, a plan
-action, a process's list of proposals, the school food outcomes and the budget, each requested
-by ``--clients`` concurrent clients for ``--seconds`` against the site served by waitress (as
-``zerocity serve`` does), with p50 and p99 latency and requests per second; the reference is a
-bare Django view (``/livez``: no template, no query) served the same way in the same run. The
-pages are the ones anonymous visitors get from the page cache (zerocity.web.page_cache) after
-their first request. The check: every response is a 200.
+action, a process's list of proposals, the school food outcomes, the budget and the journey
+planner's form, each requested by ``--clients`` concurrent clients for ``--seconds`` against
+the site served by waitress (as ``zerocity serve`` does), with p50 and p99 latency and
+requests per second; the reference is a bare Django view (``/livez``: no template, no query)
+served the same way in the same run. The pages are the ones anonymous visitors get from the
+page cache (zerocity.web.page_cache) after their first request; the planner's form is kept
+for the minute it shows. The check: every response is a 200.
 
     python bench/engage_bench.py [--seconds 8] [--clients 16] [--threads 8]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -35,7 +37,8 @@ PAGES = [("bare Django view (reference)", "/livez"),
          ("plan action page", "/en/kranj/plan/actions/1.3/"),
          ("proposals of a process", "/en/kranj/participate/zeleni-kranj-2030/"),
          ("school food outcomes", "/en/kranj/food/"),
-         ("city budget", "/en/kranj/budget/")]
+         ("city budget", "/en/kranj/budget/"),
+         ("journey planner (the form)", "/en/kranj/mobility/")]
 
 
 def free_port() -> int:
@@ -119,6 +122,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

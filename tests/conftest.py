@@ -46,6 +46,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.db)
 
 
+def _pages_computed_again(**kwargs):  # type: ignore[no-untyped-def]
+    """A test that changes a setting (``override_settings``) gets pages computed under it: a
+    running site's settings never change, so they are no part of a kept page's key."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    caches[settings.PAGE_CACHE].clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pages_follow_settings():  # type: ignore[no-untyped-def]
+    from django.test.signals import setting_changed
+
+    setting_changed.connect(_pages_computed_again)
+    yield
+    setting_changed.disconnect(_pages_computed_again)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():  # type: ignore[no-untyped-def]
     """Each test starts with an empty cache: the database is rolled back after a test, and a

@@ -13,10 +13,14 @@ from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from mobility_feeds import planner_zip
 from zerocity.core.services import grant_role
 from zerocity.inventory.models import Inventory
 from zerocity.inventory.services import publish_inventory, unpublish_inventory
+from zerocity.mobility.models import FeedVersion
+from zerocity.mobility.services import import_feed
 from zerocity.plan.models import Action
+from zerocity.web import page_cache
 from zerocity.web.page_cache import HIT, shared_page
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +139,26 @@ def test_the_language_switch_needs_no_token(kranj) -> None:  # type: ignore[no-u
     assert response.status_code == 302 and response["Location"] == "/sl/kranj/"
     page = client.get("/en/kranj/plan/")
     assert 'name="csrfmiddlewaretoken"' not in page.content.decode()
+
+
+def test_the_journey_planners_form_is_kept_for_the_minute_it_shows(city, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The planner's form starts at the minute it is shown, so its page is kept for that
+    minute only, and a new timetable shows at once (issue 22: "the same for the planner"). A
+    question is answered afresh: real-time delays and the card's fares change without a write
+    the data versions see."""
+    import_feed(city, planner_zip())
+    path = "/en/testville/mobility/?date=2026-03-02"
+    client = Client()
+    monkeypatch.setattr(page_cache, "_this_minute", lambda: "2026-03-02T07:41")
+    first, miss_queries = _get(client, path)
+    second, hit_queries = _get(client, path)
+    assert (first[HIT], second[HIT]) == ("miss", "hit") and second.content == first.content
+    assert hit_queries <= 2 < miss_queries
+    monkeypatch.setattr(page_cache, "_this_minute", lambda: "2026-03-02T07:42")
+    assert _get(client, path)[0][HIT] == "miss"
+    FeedVersion.objects.filter(city=city).update(name="Spring timetable")
+    assert _get(client, path)[0][HIT] == "miss"
+    asked = path + "&from=Kranj+kolodvor&to=Planina&time=06:55&go=1&modes=bus"
+    answers = [_get(client, asked)[0] for _ in range(2)]
+    assert [HIT in a for a in answers] == [False, False]
+    assert 'class="itinerary"' in answers[1].content.decode()

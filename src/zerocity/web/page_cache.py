@@ -9,7 +9,9 @@ CSRF token or is not a 200, pass through uncached. Signed-in people never see a 
 A view opts in with ``@shared_page`` under its permission rule; it must read only the database
 (not the readings store), and show nothing that depends on the clock finer than the day
 (entries expire after ``PAGE_CACHE_SECONDS`` in any case: an article scheduled for a time
-appears within that, while anything published by a write appears at once).
+appears within that, while anything published by a write appears at once). A page that shows
+the time to the minute (the journey planner's form starts at "now") opts in with
+``@shared_page_this_minute``: it is computed again each minute, and at once after a write.
 """
 
 from __future__ import annotations
@@ -49,20 +51,37 @@ def _shareable(request: HttpRequest, response: HttpResponse) -> bool:
             and not (session is not None and session.modified))
 
 
-def key(request: HttpRequest) -> str:
+def key(request: HttpRequest, clock: str = "") -> str:
+    """The page's key; ``clock``: the time it shows, finer than the day, if any."""
     parts = "\n".join((get_language() or "", request.get_full_path(),
-                       timezone.localdate().isoformat(), data_versions.tokens(connection),
+                       timezone.localdate().isoformat(), clock,
+                       data_versions.tokens(connection),
                        stages.cache_token()))  # the demo's loading notice (base.html)
     return "page:" + hashlib.sha256(parts.encode()).hexdigest()
 
 
+def _this_minute() -> str:
+    return timezone.now().strftime("%Y-%m-%dT%H:%M")  # every time zone's minutes begin at once
+
+
 def shared_page(view: AnyView) -> AnyView:
+    """The view's page kept for anonymous visitors until a write or the next day."""
+    return _kept(view, by_minute=False)
+
+
+def shared_page_this_minute(view: AnyView) -> AnyView:
+    """The view's page kept for anonymous visitors until a write or the next minute."""
+    return _kept(view, by_minute=True)
+
+
+def _kept(view: AnyView, *, by_minute: bool) -> AnyView:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not _visitor_request(request):
             return view(request, *args, **kwargs)
         cache = caches[settings.PAGE_CACHE]
-        found_key = key(request)  # the versions are read before the data: never older
+        # the versions are read before the data: never older
+        found_key = key(request, _this_minute() if by_minute else "")
         kept = cache.get(found_key)
         if kept is not None:
             content, headers = kept

@@ -23,6 +23,7 @@ from zerocity.mobility import journeys, network
 from zerocity.mobility.planner.query import Place
 from zerocity.web import labels, maps
 from zerocity.web.forms import DEFAULT_WALK, DEFAULT_WINDOW, JourneyForm
+from zerocity.web.page_cache import shared_page_this_minute
 
 
 def _name(place: Place, ends: Mapping[str, tuple[object, str]], which: str) -> str:
@@ -60,6 +61,21 @@ def _day(value: str) -> date | None:
 @public
 @require_GET
 def journey_planner(request: HttpRequest, city: str) -> HttpResponse:
+    """The form, and the itineraries once both ends are asked for. An answer is computed for
+    each request: it applies the latest real-time delays and the card's fares in force, which
+    change without a write the page cache sees (``core.data_versions`` leaves the card out)."""
+    if "from" in request.GET or "to" in request.GET:
+        return _planner(request, city)
+    return _planner_form(request, city)
+
+
+@shared_page_this_minute  # the form starts at the minute it is shown
+def _planner_form(request: HttpRequest, city: str) -> HttpResponse:
+    """The form before a question: the same for every visitor in the same minute."""
+    return _planner(request, city)
+
+
+def _planner(request: HttpRequest, city: str) -> HttpResponse:
     found = get_city(city)
     zone = found.calendar.zone
     now = datetime.now(zone)
