@@ -30,7 +30,8 @@ class DataConfig(AppConfig):
     def ready(self) -> None:
         # Every process starts Django and many never touch the data platform (an inventory
         # import, most CLI commands): its hooks import it when called, which keeps DuckDB,
-        # ibis and openpyxl out of those processes (about 30 MiB each, and 0.3 s to start).
+        # ibis and openpyxl out of those processes (Django's start-up went from 206 to 169 MiB
+        # and from about 1.3 to 1.0 s on the development machine).
         from zerocity.core import hooks, workdirs
 
         hooks.local_time_data("data", _local_time_data)
