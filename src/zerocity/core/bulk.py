@@ -51,7 +51,7 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
 
 @functools.cache
 def _statement(model: type[models.Model], columns: tuple[str, ...], returning: bool,
-               vendor: str) -> tuple[str, str, str, list[Callable[[Any], Any] | None]]:
+               vendor: str) -> tuple[str, str, str, tuple[Callable[[Any], Any] | None, ...]]:
     """``insert``'s statement for these columns, built once (a tap's four inserts had spent
     more time asking each field its database type than the driver took to send them).
     PostgreSQL: the whole statement, its arrays bound apart; SQLite: the statement's head, a
@@ -68,10 +68,10 @@ def _statement(model: type[models.Model], columns: tuple[str, ...], returning: b
         # parameters, whatever the rows, that the driver neither scans for placeholders nor
         # quotes into its text
         arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
-        return f"{head}SELECT * FROM unnest({arrays}){tail}", "", "", []
-    adapt: list[Callable[[Any], Any] | None] = [
-        connection.ops.adapt_datetimefield_value if isinstance(f, models.DateTimeField)
-        else None for f in fields]
+        return f"{head}SELECT * FROM unnest({arrays}){tail}", "", "", ()
+    # a tuple: the cache hands the same one to every caller, who must not be able to change it
+    adapt = tuple(connection.ops.adapt_datetimefield_value
+                  if isinstance(f, models.DateTimeField) else None for f in fields)
     one = f"({', '.join(['%s'] * len(fields))})"
     return f"{head}VALUES ", one, tail, adapt
 
