@@ -39,6 +39,26 @@ def test_ids_come_back_in_the_rows_order_and_the_values_read_back_as_the_orms(ci
     assert bulk.insert(LedgerTransaction, ("city_id",), [], returning=True) == []
 
 
+def test_one_row_goes_as_plain_values_and_reads_back_as_many_rows_do(city):
+    """A single tap's inserts are one row each: on PostgreSQL they go as a row of values, not
+    as arrays; what is stored, its NULLs and time included, is what the arrays store."""
+    at = LedgerTransaction.objects.create(city=city, kind=TransactionKind.FARE).created_at
+    columns = ("city_id", "kind", "idempotency_key", "reason", "by_label", "created_at")
+    (one,) = bulk.insert(LedgerTransaction, columns, [
+        (city.pk, TransactionKind.FARE, None, "one", "validator bus-1", at + timedelta(
+            microseconds=7))], returning=True)
+    two = bulk.insert(LedgerTransaction, columns, [
+        (city.pk, TransactionKind.FARE, None, "two", "validator bus-1", at + timedelta(
+            microseconds=7))] * 2, returning=True)
+    assert one < two[0] < two[1]
+    read = {t.pk: t for t in LedgerTransaction.objects.filter(pk__in=[one, *two])}
+    assert {(t.idempotency_key, t.by_label, t.created_at) for t in read.values()} == {
+        (None, "validator bus-1", at + timedelta(microseconds=7))}
+    assert LedgerTransaction.objects.filter(created_at=at + timedelta(microseconds=7)).count() == 3
+    assert bulk.insert(LedgerTransaction, columns, [(city.pk, TransactionKind.FARE, None, "",
+                                                     "", at)]) == []  # nothing asked back
+
+
 def test_decimals_keep_their_cents(city):
     from zerocity.card.models import LedgerAccount, LedgerEntry
 

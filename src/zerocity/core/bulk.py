@@ -9,7 +9,7 @@ new ids come back in the order of the rows (each INSERT numbers its rows in orde
 PostgreSQL the rows go as one array a column (``INSERT ... SELECT * FROM unnest(...)``), sent
 in binary apart from the statement: the driver neither scans a statement with thousands of
 placeholders, which took longer than deciding a queue of taps, nor quotes the arrays into its
-text, which took longer than the insert.
+text, which took longer than the insert. A single row goes as plain values.
 
 ``select`` runs a written-out read, with ``any_of`` for its lists of keys: on PostgreSQL one
 array bound apart from the statement, and timestamps read by the driver's own loader."""
@@ -36,6 +36,9 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
     ids: list[int] = []
     if connection.vendor == "postgresql":
         with _server_bound_cursor() as cursor:
+            if len(rows) == 1:  # a single tap's: scalars cost the driver less than arrays
+                cursor.execute(one, rows[0])
+                return [pk for (pk,) in cursor.fetchall()] if returning else []
             cursor.execute(head, [list(column) for column in zip(*rows, strict=True)])
             return sorted(pk for (pk,) in cursor.fetchall()) if returning else []
     with connection.cursor() as cursor:
@@ -54,7 +57,9 @@ def _statement(model: type[models.Model], columns: tuple[str, ...], returning: b
                vendor: str) -> tuple[str, str, str, tuple[Callable[[Any], Any] | None, ...]]:
     """``insert``'s statement for these columns, built once (a tap's four inserts had spent
     more time asking each field its database type than the driver took to send them).
-    PostgreSQL: the whole statement, its arrays bound apart; SQLite: the statement's head, a
+    PostgreSQL: the whole statement, its arrays bound apart, and the statement for a single row
+    (plain values, which the driver dumps in C; arrays of one row are dumped in Python: a single
+    tap's CPU went from 3.6 to 3.4 ms); SQLite: the statement's head, a
     row's placeholders and its tail, and each column's adapter (its datetimes), if any."""
     meta = model._meta
     fields = [f for c in columns if isinstance(f := meta.get_field(c), models.Field)]
@@ -68,7 +73,8 @@ def _statement(model: type[models.Model], columns: tuple[str, ...], returning: b
         # parameters, whatever the rows, that the driver neither scans for placeholders nor
         # quotes into its text
         arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
-        return f"{head}SELECT * FROM unnest({arrays}){tail}", "", "", ()
+        row = f"{head}VALUES ({', '.join(['%s'] * len(fields))}){tail}"
+        return f"{head}SELECT * FROM unnest({arrays}){tail}", row, "", ()
     # a tuple: the cache hands the same one to every caller, who must not be able to change it
     adapt = tuple(connection.ops.adapt_datetimefield_value
                   if isinstance(f, models.DateTimeField) else None for f in fields)
