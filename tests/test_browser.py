@@ -147,6 +147,35 @@ def check_staff_journey(browser: Any, base: str, username: str, password: str) -
     staff.close()
 
 
+def test_a_large_inventory_is_read_a_page_of_lines_at_a_time_on_a_phone(city, live_server):
+    """A city's 450 meter lines: the page shows 200 at a time, fits a phone in Slovenian with
+    its pager, and the pager leads on to the last lines."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from inventory_bench import make_csv
+    from zerocity.inventory.services import import_activity_file, publish_inventory
+
+    publish_inventory(import_activity_file(city, 2022, make_csv(450, 11), "m.csv").inventory)
+    with chromium() as browser:
+        from playwright.sync_api import expect
+
+        context = browser.new_context(viewport=PHONE, locale="sl-SI")
+        page = context.new_page()
+        response = page.goto(f"{live_server.url}/sl/testville/inventory/2022/?page=2")
+        assert response is not None
+        assert check_page(page, "sl", response.status) == []
+        expect(page.locator("table.lines caption")).to_have_text("Vrstice 201–400 od 450")
+        pager = page.get_by_role("navigation", name="Strani vrstic")
+        expect(pager).to_contain_text("Stran 2 od 3")
+        pager.get_by_role("link", name="Naslednje vrstice").click()
+        page.wait_for_url(f"{live_server.url}/sl/testville/inventory/2022/?page=3#h-lines")
+        expect(page.locator("table.lines caption")).to_have_text("Vrstice 401–450 od 450")
+        expect(page.locator("table.lines tbody tr:not(.group)")).to_have_count(50)
+        expect(pager.get_by_role("link", name="Naslednje vrstice")).to_have_count(0)
+        context.close()
+
+
 # -- the crawl: every public and citizen page on a phone and on a desk (issue 17) ---------------
 
 PHONE, DESK = {"width": 390, "height": 844}, {"width": 1280, "height": 900}

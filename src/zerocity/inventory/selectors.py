@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, TypedDict
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django_stubs_ext import WithAnnotations
 
+from zerocity.core import bulk
 from zerocity.core.errors import NotFound
 from zerocity.core.models import City
 from zerocity.core.permissions import is_city_staff
@@ -66,12 +67,13 @@ _CALC = ("gpc_id", "co2", "ch4", "n2o", "sf6", "nf3", "hfcs", "pfcs", "co2e_dire
 
 
 def _line_rows(inventory: Inventory, columns: tuple[str, ...] = _ROW, *,
-               with_factor: bool = False) -> Iterator[tuple[Any, ...]]:
-    """The inventory's lines in order as plain tuples of ``columns`` (and the factor's), read
-    with one cursor, a few thousand at a time: for 100,000 lines several times faster than
-    the ORM's values(), whose converters and dicts cost more than the database's read. A
-    boolean may come back as 0 or 1 (SQLite): the readers below make it a bool where it is
-    shown."""
+               with_factor: bool = False,
+               positions: Iterable[int] | None = None) -> Iterator[tuple[Any, ...]]:
+    """The inventory's lines in order (those at ``positions`` if given) as plain tuples of
+    ``columns`` (and the factor's), read with one cursor, a few thousand at a time: for
+    100,000 lines several times faster than the ORM's values(), whose converters and dicts
+    cost more than the database's read. A boolean may come back as 0 or 1 (SQLite): the
+    readers below make it a bool where it is shown."""
     qn = connection.ops.quote_name
     names = [f"l.{qn(c)}" for c in columns]
     join = ""
@@ -79,11 +81,14 @@ def _line_rows(inventory: Inventory, columns: tuple[str, ...] = _ROW, *,
         names += [f"f.{qn(c)}" for c in _FACTOR]
         join = (f" LEFT JOIN {qn(EmissionFactor._meta.db_table)} f"
                 f" ON f.{qn('id')} = l.{qn('factor_id')}")
+    where, params = f"l.{qn('inventory_id')} = %s", [inventory.pk]
+    if positions is not None:
+        wanted, keys = bulk.any_of(positions)
+        where, params = f"{where} AND l.{qn('position')} {wanted}", [*params, *keys]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(names)} FROM {qn(InventoryLine._meta.db_table)} l{join}"
-            f" WHERE l.{qn('inventory_id')} = %s ORDER BY l.{qn('position')}",
-            [inventory.pk])
+            f" WHERE {where} ORDER BY l.{qn('position')}", params)
         while chunk := cursor.fetchmany(5000):
             yield from chunk
 
@@ -102,19 +107,20 @@ def calc_lines(inventory: Inventory) -> list[calc.Line]:
 
 
 def _co2e_values(lines: list[tuple[Any, ...]], gwp_set: GwpSet) -> list[float]:
-    """Each line's CO2e (``calculations.line_co2e``), computed once; ``lines`` as _CALC."""
+    """Each line's CO2e (``calculations.line_co2e``), computed once; ``lines`` as _CALC (more
+    columns may follow)."""
     g = gwp_factors(gwp_set)
     co2e_of = calc.co2e_of
     return [
         0.0 if key else co2e_of(co2, ch4, n2o, sf6, nf3, hfcs, pfcs, direct, fossil, g)
-        for _ref, co2, ch4, n2o, sf6, nf3, hfcs, pfcs, direct, fossil, key, _ets, _ccc in lines
+        for _ref, co2, ch4, n2o, sf6, nf3, hfcs, pfcs, direct, fossil, key, *_ in lines
     ]
 
 
 def _groups(lines: list[tuple[Any, ...]], values: list[float]) -> tuple[
         list[str], dict[Any, list[float]]]:
     """Each line's CCC sector, and the lines' CO2e grouped for ``tables``; ``lines`` as
-    _CALC."""
+    _CALC (more columns may follow)."""
     ccc_by = {(ref, own): tables.ccc_of(ref, own)
               for ref, own in {(line[0], line[12]) for line in lines}}
     ccc = [ccc_by[line[0], line[12]] for line in lines]
@@ -127,32 +133,60 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
     """The inventory as plain data: totals, sectors, the CCC table and every row (tCO2e).
 
     One pass over the lines as the cursor reads them: each line's CO2e computed once
-    (``calculations.line_co2e``), grouped for ``tables`` (``tables.group``'s groups) and
-    written into its row."""
+    (``calculations.line_co2e``), written into its row and grouped for ``tables``
+    (``tables.group``'s groups) from it."""
     gwp_set = parse_gwp(gwp) if gwp else inventory.gwp_set
+    groups: dict[Any, list[float]] = {}
+    rows = []
+    for row in _rows(_line_rows(inventory, with_factor=True), gwp_set):
+        tables.add(groups, row["gpc_ref"], row["co2e"], row["ets"], row["ccc_sector"])
+        rows.append(row)
+    return _report(inventory, gwp_set, groups, rows)
+
+
+def _report(inventory: Inventory, gwp_set: GwpSet, groups: dict[Any, list[float]],
+            rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary of ``inventory`` from its lines' groups (``tables.group``) and the rows
+    given."""
+    population = inventory.population or inventory.city.population
+    totals = tables.totals(groups)
+    return {
+        "city": inventory.city.slug,
+        "city_name": inventory.city.name,
+        "year": inventory.year,
+        "gwp": gwp_set.value,
+        "status": inventory.status,
+        "illustrative": inventory.illustrative,
+        "population": population,
+        "totals": totals,
+        "per_capita": {k: v / population for k, v in totals.items()} if population else None,
+        "sectors": tables.sector_totals(groups),
+        "ccc_a13": tables.ccc_emissions_table(groups),
+        "rows": rows,
+    }
+
+
+def _rows(lines: Iterable[tuple[Any, ...]], gwp_set: GwpSet) -> Iterator[dict[str, Any]]:
+    """The summary's row of each line (``lines`` as ``_line_rows(..., with_factor=True)``
+    reads them), its CO2e computed once."""
     g = gwp_factors(gwp_set)
     co2e_of = calc.co2e_of
-    population = inventory.population or inventory.city.population
     taxonomy = gpc.taxonomy()
     about: dict[str, tuple[str, str, str, int, str]] = {}  # per reference, what rows show
     ccc_by: dict[tuple[str, str], str] = {}
-    groups: dict[Any, list[float]] = {}
     # What many lines repeat is held once (a city's 100,000 lines name a few units, sources
     # and factors): the database driver makes a new object for every cell it reads, and the
     # rows are most of the summary's memory. The rows are read, never changed, by their users.
     texts: dict[str, str] = {}
     factors: dict[tuple[Any, ...], dict[str, Any] | None] = {}
-    rows = []
     for (ref, activity, amount, unit, factor_id, ef_unit, ef_co2, ef_ch4, ef_n2o, co2, ch4,
          n2o, sf6, nf3, hfcs, pfcs, bio, direct, fossil, key, explanation, ie_ref, quality,
-         source, ets, own, *factor) in _line_rows(inventory, with_factor=True):
+         source, ets, own, *factor) in lines:
         value = 0.0 if key else co2e_of(co2, ch4, n2o, sf6, nf3, hfcs, pfcs, direct, fossil,
                                         g)
         ccc_sector = ccc_by.get((ref, own))
         if ccc_sector is None:
             ccc_sector = ccc_by[ref, own] = tables.ccc_of(ref, own)
-        ets = bool(ets)
-        tables.add(groups, ref, value, ets, ccc_sector)
         cat = about.get(ref)
         if cat is None:
             c = taxonomy[ref]
@@ -161,7 +195,7 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
         factor_info = factors.get(applied, _UNSEEN)
         if factor_info is _UNSEEN:
             factor_info = factors[applied] = _factor_info(*applied, factor)
-        rows.append({
+        yield {
             "gpc_ref": cat[0],
             "sector": cat[1],
             "subsector": cat[2],
@@ -183,24 +217,9 @@ def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[st
             "ie_ref": texts.setdefault(ie_ref, ie_ref) or None,
             "data_quality": quality or None,
             "source": texts.setdefault(source, source),
-            "ets": ets,
+            "ets": bool(ets),
             "ccc_sector": ccc_sector,
-        })
-    totals = tables.totals(groups)
-    return {
-        "city": inventory.city.slug,
-        "city_name": inventory.city.name,
-        "year": inventory.year,
-        "gwp": gwp_set.value,
-        "status": inventory.status,
-        "illustrative": inventory.illustrative,
-        "population": population,
-        "totals": totals,
-        "per_capita": {k: v / population for k, v in totals.items()} if population else None,
-        "sectors": tables.sector_totals(groups),
-        "ccc_a13": tables.ccc_emissions_table(groups),
-        "rows": rows,
-    }
+        }
 
 
 _UNSEEN: Any = object()
@@ -218,14 +237,18 @@ def _factor_info(unit: str, co2: float | None, ch4: float | None, n2o: float | N
             "source": source, "key": key, "year": year, "version": version, "label": label}
 
 
-def trend(city: City, user: Any, gwp: str | None = None) -> list[dict[str, Any]]:
-    """Totals per year of the inventories this user may see, oldest first."""
+def trend(city: City, user: Any, gwp: str | None = None, *,
+          known: dict[int, dict[Any, list[float]]] | None = None) -> list[dict[str, Any]]:
+    """Totals per year of the inventories this user may see, oldest first; ``known``: the
+    groups (``tables.group``) already computed with ``gwp`` of some, by id."""
     out = []
     for inv in reversed(list(visible_inventories(user, city))):
-        lines = list(_line_rows(inv, _CALC))
         gwp_set = parse_gwp(gwp) if gwp else inv.gwp_set
         population = inv.population or city.population
-        _, groups = _groups(lines, _co2e_values(lines, gwp_set))
+        groups = known.get(inv.pk) if known and gwp else None
+        if groups is None:
+            lines = list(_line_rows(inv, _CALC))
+            _, groups = _groups(lines, _co2e_values(lines, gwp_set))
         totals = tables.totals(groups)
         out.append({
             "year": inv.year, "illustrative": inv.illustrative, "status": inv.status,
@@ -287,15 +310,34 @@ def latest_inventory(user: Any, city: City) -> Inventory | None:
     return visible_inventories(user, city).first()
 
 
-def inventory_page(inventory: Inventory, user: Any, gwp: GwpSet) -> dict[str, Any]:
-    """An inventory as its page shows it with the GWP set ``gwp``: the summary (``s``), its rows
-    in GPC order (the city's own order within a sub-category), the trend over the years this
-    user may see, and those years' inventories."""
-    s = summary(inventory, gwp=gwp)
+LINES_A_PAGE = 200  # a phone shows them; a city's 100,000 meter lines would be 48 MB of page
+
+
+def inventory_page(inventory: Inventory, user: Any, gwp: GwpSet,
+                   number: int = 1) -> dict[str, Any]:
+    """An inventory as its page shows it with the GWP set ``gwp``: the summary of all its lines
+    (``s``), page ``number`` of its rows in GPC order (the city's own order within a
+    sub-category; ``lines``: which lines of how many), the trend over the years this user may
+    see, and those years' inventories. Only the rows shown are read whole: the totals need a
+    few columns of every line."""
+    lines = list(_line_rows(inventory, (*_CALC, "position")))
+    _, groups = _groups(lines, _co2e_values(lines, gwp))
+    keys = {ref: gpc.sort_key(ref) for ref in {line[0] for line in lines}}
+    pages = max(1, -(-len(lines) // LINES_A_PAGE))
+    if not 1 <= number <= pages:
+        raise NotFound(f"no page {number} of lines: there are {pages}")
+    start = (number - 1) * LINES_A_PAGE
+    shown = sorted(lines, key=lambda line: keys[line[0]])[start:start + LINES_A_PAGE]
+    rows = list(_rows(_line_rows(inventory, with_factor=True,
+                                 positions=[line[-1] for line in shown]), gwp))
     return {
-        "s": s,
-        "rows": sorted(s["rows"], key=lambda r: gpc.sort_key(r["gpc_ref"])),  # a stable sort
-        "trend": trend(inventory.city, user, gwp=gwp.value),
+        "s": _report(inventory, gwp, groups, rows),
+        # the page's lines in the order of the whole list: a stable sort of them (they come in
+        # the city's order) by the same key
+        "rows": sorted(rows, key=lambda r: keys[r["gpc_ref"]]),
+        "lines": {"number": number, "pages": pages, "first": start + 1 if lines else 0,
+                  "last": start + len(shown), "count": len(lines)},
+        "trend": trend(inventory.city, user, gwp=gwp.value, known={inventory.pk: groups}),
         "years": visible_inventories(user, inventory.city),
     }
 

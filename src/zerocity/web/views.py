@@ -174,13 +174,14 @@ def rejected_download(request: HttpRequest, city: City, pk: int) -> HttpResponse
 def _inventory_page(request: HttpRequest, inventory: Inventory, *, latest: bool) -> HttpResponse:
     try:
         gwp = parse_gwp(request.GET.get("gwp") or inventory.gwp)
+        number = int(request.GET.get("page") or 1)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     city = inventory.city
     context = {
         "city": city,
         "inventory": inventory,
-        **selectors.inventory_page(inventory, request.user, gwp),
+        **selectors.inventory_page(inventory, request.user, gwp, number),
         "gwp_choices": [g.value for g in GwpSet],
         "gwp_is_default": gwp.value == inventory.gwp,
         "can_publish": not inventory.is_published and is_city_admin(request.user, city),
