@@ -12,18 +12,22 @@ placeholders, which took longer than deciding a queue of taps, nor quotes the ar
 text, which took longer than the insert. A single row goes as plain values.
 
 ``select`` runs a written-out read, with ``any_of`` for its lists of keys: on PostgreSQL one
-array bound apart from the statement, and timestamps read by the driver's own loader."""
+array bound apart from the statement, and timestamps read by the driver's own loader.
+``Columns`` makes a model's instances from the columns of a written-out read (a join of a
+validator and its city), as the ORM would make them."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
 
 ROWS_A_STATEMENT = 500  # SQLite: well inside its limit on parameters
+M = TypeVar("M", bound=models.Model)
 
 
 def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -117,6 +121,53 @@ def select(sql: str, params: Sequence[Any], *, times: Sequence[int] = ()) -> lis
         return rows
     return [tuple(_utc(v) if i in times and v is not None else v for i, v in enumerate(row))
             for row in rows]
+
+
+@dataclass(frozen=True)
+class Columns(Generic[M]):
+    """One model's columns in a written-out read: where they start in the row, their attribute
+    names (for ``Model.from_db``), and Django's converters for those that need them, found as
+    its compiler finds them (on SQLite datetimes and decimals, on both databases JSON), so the
+    instance is the one the ORM would build. ``get_db_converters`` is the hook Django's compiler
+    and backends share, not in its documentation: tests/test_card_taps_reads.py compares the
+    instances with the ORM's, field for field, on both databases. Built once per database: the
+    converters are the first connection's, and every connection to the database has the same
+    ones."""
+
+    model: type[M]
+    start: int
+    names: tuple[str, ...]
+    # (the column's place among the model's, its Col, its converters)
+    converters: tuple[tuple[int, Any, tuple[Callable[..., Any], ...]], ...]
+
+    @classmethod
+    def of(cls, model: type[M], start: int) -> Columns[M]:
+        table = model._meta.db_table
+        converters = []
+        for i, f in enumerate(model._meta.concrete_fields):
+            col = f.get_col(table)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if found:
+                converters.append((i, col, tuple(found)))
+        return cls(model, start, tuple(f.attname for f in model._meta.concrete_fields),
+                   tuple(converters))
+
+    def sql(self) -> str:
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        return ", ".join(f"{table}.{c}" for c in quoted_columns(self.model).values())
+
+    def instance(self, row: tuple[Any, ...]) -> M:
+        values = list(row[self.start:self.start + len(self.names)])
+        for i, col, found in self.converters:
+            for convert in found:
+                values[i] = convert(values[i], col, connection)
+        return self.model.from_db(connection.alias, self.names, values)
+
+
+def quoted_columns(model: type[models.Model]) -> dict[str, str]:
+    """A model's columns by field name, quoted for the database."""
+    return {f.name: connection.ops.quote_name(str(f.column))
+            for f in model._meta.concrete_fields}
 
 
 def _utc(value: datetime | str) -> datetime:
