@@ -1,6 +1,7 @@
 """``core.bulk``, the hot paths' plain rows. ``insert``: the new ids come back in the order of
-the rows (also across its statements of 500 rows), and what it stores reads back through the
-ORM exactly as what ``bulk_create`` stores: datetimes compare and filter the same on SQLite
+the rows (also across its statements of 500 rows), one row or a value the rows share is
+stored as many rows' are, and what it stores reads back through the ORM exactly as what
+``bulk_create`` stores: datetimes compare and filter the same on SQLite
 (naive UTC text) and PostgreSQL, decimals keep their cents. ``select`` with ``any_of``: a
 written-out read gives what the ORM reads, timestamps included (aware, in UTC, equal to the
 ORM's on both databases), for no key, one or many."""
@@ -57,6 +58,30 @@ def test_one_row_goes_as_plain_values_and_reads_back_as_many_rows_do(city):
     assert LedgerTransaction.objects.filter(created_at=at + timedelta(microseconds=7)).count() == 3
     assert bulk.insert(LedgerTransaction, columns, [(city.pk, TransactionKind.FARE, None, "",
                                                      "", at)]) == []  # nothing asked back
+
+
+def test_a_value_the_rows_share_is_stored_in_every_row(city):
+    """On PostgreSQL a column whose rows hold the same object goes as one value: every row
+    still gets it, whichever columns are shared (all of them, too), in the rows' order."""
+    at = LedgerTransaction.objects.create(city=city, kind=TransactionKind.FARE).created_at
+    columns = ("city_id", "kind", "idempotency_key", "reason", "by_label", "created_at")
+    label = "validator bus-7"
+    shared = bulk.insert(LedgerTransaction, columns, [
+        (city.pk, TransactionKind.FARE, f"k-{i}", "", label, at) for i in range(5)],
+        returning=True)
+    every = bulk.insert(LedgerTransaction, columns, [
+        (city.pk, TransactionKind.FARE, None, "", label, at)] * 3, returning=True)
+    mixed = bulk.insert(LedgerTransaction, columns, [
+        (city.pk, TransactionKind.FARE, None, reason, label, at + timedelta(seconds=i))
+        for i, reason in enumerate(["a", "a", "b"])], returning=True)
+    assert len(shared) == 5 and len(every) == 3 and len(mixed) == 3
+    read = {t.pk: t for t in LedgerTransaction.objects.filter(pk__in=shared + every + mixed)}
+    assert [read[pk].idempotency_key for pk in shared] == [f"k-{i}" for i in range(5)]
+    assert {(t.city_id, t.kind, t.by_label) for t in read.values()} == {
+        (city.pk, TransactionKind.FARE, label)}
+    assert [read[pk].created_at for pk in shared + every] == [at] * 8
+    assert [(read[pk].reason, read[pk].created_at) for pk in mixed] == [
+        ("a", at), ("a", at + timedelta(seconds=1)), ("b", at + timedelta(seconds=2))]
 
 
 def test_decimals_keep_their_cents(city):

@@ -12,9 +12,9 @@ the run reads and writes, it reads and writes once:
 - the fares in one credit of the validator's revenue account, one insert of the ledger's
   transactions, one of their entries (each with the balance after it, in the order of the taps)
   and one update of the wallets; the taps in one insert, their eco-points in one read and one
-  insert; the running challenges read only for the riders in one. The inserts take plain rows
-  (``core.bulk``): the ORM's ``bulk_create`` spent more time preparing a queue's few hundred
-  models than deciding it.
+  insert; the running challenges read only for the riders in one. The taps are decided as
+  plain records (``Recorded``) and the inserts take plain rows (``core.bulk``): the ORM's
+  ``bulk_create`` spent more time preparing a queue's few hundred models than deciding it.
 
 The caller holds the transaction; the ledger's guarantees are those of ``services.pay_fare``
 (balanced, whole cents, the wallet's floor with the database's CHECK behind it, one key per
@@ -92,9 +92,37 @@ class Rider:
     eligibilities: list[fares.Eligibility] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Recorded:
+    """A tap as the run decides and stores it: the columns of its row (``TAP_COLUMNS``) and,
+    once stored, its id and when it was received. Plain, not a ``Tap`` model: making a model
+    for each tap of a queue of 100 took a fifth of the queue's CPU, and the row is all the
+    API answers with (its readers ask what a ``Tap`` has by the same names)."""
+
+    validator_id: int
+    seq: int
+    token_hash: str
+    at: datetime
+    offline: bool
+    service: str
+    vehicle: str
+    route: str
+    stop: str
+    units: int | None
+    medium_id: int | None = None
+    accepted: bool = False
+    reason: str = ""
+    fare: Decimal = Decimal("0.00")
+    product: str = ""
+    journey_start: datetime | None = None
+    payment_id: int | None = None
+    received_at: datetime | None = None
+    pk: int | None = None
+
+
 @dataclass(frozen=True)
 class Decided:
-    tap: Tap
+    tap: Recorded
     balance: Decimal | None  # the wallet's balance after the tap; None for an unknown card
 
 
@@ -106,12 +134,11 @@ def record(validator: Validator, run: Sequence[TapIn], *, offline: bool) -> list
     media, riders, version = _riders(city.pk, set(digests))
     rules = rules_of(city, version) if media else None  # an unknown card needs none
     _load(riders, run)
-    decided: list[tuple[Tap, Rider | None, Decimal | None]] = []
+    decided: list[tuple[Recorded, Rider | None, Decimal | None]] = []
     for t, digest in zip(run, digests, strict=True):
         service = t.service or validator.service
-        record = Tap(validator=validator, seq=t.seq, token_hash=digest, at=t.at,
-                     offline=offline, service=service, vehicle=t.vehicle or "",
-                     route=t.route or "", stop=t.stop or "", units=t.units)
+        record = Recorded(validator.pk, t.seq, digest, t.at, offline, service, t.vehicle or "",
+                          t.route or "", t.stop or "", t.units)
         found = media.get(digest)
         if found is None:
             record.accepted, record.reason = False, "unknown_medium"
@@ -220,7 +247,7 @@ def _load(riders: list[Rider], run: Sequence[TapIn]) -> None:
             rider.eligibilities.append(fares.Eligibility(name, valid_from, valid_to))
 
 
-def _pay(validator: Validator, due: list[tuple[Tap, Rider, Decimal]]) -> None:
+def _pay(validator: Validator, due: list[tuple[Recorded, Rider, Decimal]]) -> None:
     """The run's fares: one credit of the validator's revenue account for them all, then each
     fare's transaction and its two entries, with the balances after them in the order of the
     taps, and the wallets' new balances."""
@@ -251,7 +278,7 @@ def _pay(validator: Validator, due: list[tuple[Tap, Rider, Decimal]]) -> None:
             [(balance, pk) for pk, balance in sorted(wallets.items())])
 
 
-def _trips(cal: CityCalendar, trips: list[tuple[Tap, Rider]]) -> None:
+def _trips(cal: CityCalendar, trips: list[tuple[Recorded, Rider]]) -> None:
     """The run's new trips: their eco-points (``rewards``: at most the daily cap a local day,
     the day's earlier points counted), then the challenges they count for, each checked once
     after the run's taps are stored (a challenge's bonus is given once, when its count is

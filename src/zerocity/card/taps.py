@@ -96,7 +96,7 @@ def _validator_read(vendor: str) -> _ValidatorRead:
 
 @dataclass(frozen=True)
 class TapResult:
-    tap: Tap
+    tap: Tap | recording.Recorded  # a tap recorded before is read back as a model
     balance: Decimal | None
     replayed: bool
 

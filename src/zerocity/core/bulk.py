@@ -9,7 +9,9 @@ new ids come back in the order of the rows (each INSERT numbers its rows in orde
 PostgreSQL the rows go as one array a column (``INSERT ... SELECT * FROM unnest(...)``), sent
 in binary apart from the statement: the driver neither scans a statement with thousands of
 placeholders, which took longer than deciding a queue of taps, nor quotes the arrays into its
-text, which took longer than the insert. A single row goes as plain values.
+text, which took longer than the insert; a column whose rows all hold the same object (a
+queue's validator, its time of receipt) goes as that one value. A single row goes as plain
+values.
 
 ``select`` runs a written-out read, with ``any_of`` for its lists of keys: on PostgreSQL one
 array bound apart from the statement, and timestamps read by the driver's own loader.
@@ -43,7 +45,14 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
             if len(rows) == 1:  # a single tap's: scalars cost the driver less than arrays
                 cursor.execute(one, rows[0])
                 return [pk for (pk,) in cursor.fetchall()] if returning else []
-            cursor.execute(head, [list(column) for column in zip(*rows, strict=True)])
+            values = list(zip(*rows, strict=True))
+            # a column whose rows hold the very same object goes as that one value; the first
+            # always as an array, whose length is the rows'
+            same = (False, *(all(v is c[0] for v in c) for c in values[1:]))
+            # the parameters in the statement's order: the single values, then the arrays
+            cursor.execute(_unnest(model, tuple(columns), returning, same), [
+                *(c[0] for c, alike in zip(values, same, strict=True) if alike),
+                *(list(c) for c, alike in zip(values, same, strict=True) if not alike)])
             return sorted(pk for (pk,) in cursor.fetchall()) if returning else []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), ROWS_A_STATEMENT):
@@ -61,10 +70,10 @@ def _statement(model: type[models.Model], columns: tuple[str, ...], returning: b
                vendor: str) -> tuple[str, str, str, tuple[Callable[[Any], Any] | None, ...]]:
     """``insert``'s statement for these columns, built once (a tap's four inserts had spent
     more time asking each field its database type than the driver took to send them).
-    PostgreSQL: the whole statement, its arrays bound apart, and the statement for a single row
-    (plain values, which the driver dumps in C; arrays of one row are dumped in Python: a single
-    tap's CPU went from 3.6 to 3.4 ms); SQLite: the statement's head, a
-    row's placeholders and its tail, and each column's adapter (its datetimes), if any."""
+    PostgreSQL: the statement for a single row (plain values, which the driver dumps in C;
+    arrays of one row are dumped in Python: a single tap's CPU went from 3.6 to 3.4 ms), many
+    rows going by ``_unnest``'s; SQLite: the statement's head, a row's placeholders and its
+    tail, and each column's adapter (its datetimes), if any."""
     meta = model._meta
     fields = [f for c in columns if isinstance(f := meta.get_field(c), models.Field)]
     assert len(fields) == len(columns) and meta.pk is not None, "columns of the table itself"
@@ -73,17 +82,35 @@ def _statement(model: type[models.Model], columns: tuple[str, ...], returning: b
             f"({', '.join(qn(str(f.column)) for f in fields)}) ")
     tail = f" RETURNING {qn(str(meta.pk.column))}" if returning else ""
     if vendor == "postgresql":
-        # one array a column, sent apart from the statement in binary: a statement of a few
-        # parameters, whatever the rows, that the driver neither scans for placeholders nor
-        # quotes into its text
-        arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
-        row = f"{head}VALUES ({', '.join(['%s'] * len(fields))}){tail}"
-        return f"{head}SELECT * FROM unnest({arrays}){tail}", row, "", ()
+        return "", f"{head}VALUES ({', '.join(['%s'] * len(fields))}){tail}", "", ()
     # a tuple: the cache hands the same one to every caller, who must not be able to change it
     adapt = tuple(connection.ops.adapt_datetimefield_value
                   if isinstance(f, models.DateTimeField) else None for f in fields)
     one = f"({', '.join(['%s'] * len(fields))})"
     return f"{head}VALUES ", one, tail, adapt
+
+
+@functools.cache
+def _unnest(model: type[models.Model], columns: tuple[str, ...], returning: bool,
+            same: tuple[bool, ...]) -> str:
+    """PostgreSQL's statement for many rows: one array a column, sent apart from the statement
+    in binary (a statement of a few parameters, whatever the rows, that the driver neither
+    scans for placeholders nor quotes into its text), and one value for each column ``same``
+    marks (a queue's validator and time of receipt): psycopg dumps arrays in Python, about a
+    fifth of a queue's CPU when every column went as one."""
+    meta = model._meta
+    fields = [f for c in columns if isinstance(f := meta.get_field(c), models.Field)]
+    assert meta.pk is not None and not same[0], "the first column gives the rows' number"
+    qn = connection.ops.quote_name
+    types = [f.db_type(connection) for f in fields]
+    arrays = [f"%b::{t}[]" for t, one in zip(types, same, strict=True) if not one]
+    names = [f"c{i}" for i, one in enumerate(same) if not one]
+    chosen = ", ".join(f"%s::{t}" if one else f"u.c{i}"
+                       for i, (t, one) in enumerate(zip(types, same, strict=True)))
+    tail = f" RETURNING {qn(str(meta.pk.column))}" if returning else ""
+    return (f"INSERT INTO {qn(meta.db_table)} "  # noqa: S608
+            f"({', '.join(qn(str(f.column)) for f in fields)}) SELECT {chosen} "
+            f"FROM unnest({', '.join(arrays)}) AS u({', '.join(names)}){tail}")
 
 
 def any_of(values: Iterable[Any]) -> tuple[str, list[Any]]:
