@@ -324,7 +324,10 @@ def test_a_late_answer_on_the_page_needs_the_deadline_extended(food):
     is refused unless the deadline moves; the answer reaches every invitee without the
     asker's name."""
     city, d, veg, farms, people, school = food
-    sp = _procurement(d, veg, "questions", 6)  # 4 days of tendering left
+    # invited 9 days ago: the 10 days' deadline ends tomorrow, or up to 4 days later when it
+    # falls on a weekend or a holiday, never 6 days away (invited 6 days ago, a deadline moved
+    # past a weekend left exactly 6 days on some days of the week, and the answer was in time)
+    sp = _procurement(d, veg, "questions", 9)
     client_for(people["farmer0"]).post(
         url(city, f"supplier/{farms[0].pk}/procurements/{sp.pk}/ask/"),
         {"question": "Are organic carrots welcome?"})
