@@ -74,13 +74,7 @@ def _statement(model: type[models.Model], columns: tuple[str, ...], returning: b
     arrays of one row are dumped in Python: a single tap's CPU went from 3.6 to 3.4 ms), many
     rows going by ``_unnest``'s; SQLite: the statement's head, a row's placeholders and its
     tail, and each column's adapter (its datetimes), if any."""
-    meta = model._meta
-    fields = [f for c in columns if isinstance(f := meta.get_field(c), models.Field)]
-    assert len(fields) == len(columns) and meta.pk is not None, "columns of the table itself"
-    qn = connection.ops.quote_name
-    head = (f"INSERT INTO {qn(meta.db_table)} "  # noqa: S608
-            f"({', '.join(qn(str(f.column)) for f in fields)}) ")
-    tail = f" RETURNING {qn(str(meta.pk.column))}" if returning else ""
+    fields, head, tail = _target(model, columns, returning)
     if vendor == "postgresql":
         return "", f"{head}VALUES ({', '.join(['%s'] * len(fields))}){tail}", "", ()
     # a tuple: the cache hands the same one to every caller, who must not be able to change it
@@ -98,19 +92,26 @@ def _unnest(model: type[models.Model], columns: tuple[str, ...], returning: bool
     scans for placeholders nor quotes into its text), and one value for each column ``same``
     marks (a queue's validator and time of receipt): psycopg dumps arrays in Python, about a
     fifth of a queue's CPU when every column went as one."""
-    meta = model._meta
-    fields = [f for c in columns if isinstance(f := meta.get_field(c), models.Field)]
-    assert meta.pk is not None and not same[0], "the first column gives the rows' number"
-    qn = connection.ops.quote_name
+    assert not same[0], "the first column gives the rows' number"
+    fields, head, tail = _target(model, columns, returning)
     types = [f.db_type(connection) for f in fields]
     arrays = [f"%b::{t}[]" for t, one in zip(types, same, strict=True) if not one]
     names = [f"c{i}" for i, one in enumerate(same) if not one]
     chosen = ", ".join(f"%s::{t}" if one else f"u.c{i}"
                        for i, (t, one) in enumerate(zip(types, same, strict=True)))
-    tail = f" RETURNING {qn(str(meta.pk.column))}" if returning else ""
-    return (f"INSERT INTO {qn(meta.db_table)} "  # noqa: S608
-            f"({', '.join(qn(str(f.column)) for f in fields)}) SELECT {chosen} "
-            f"FROM unnest({', '.join(arrays)}) AS u({', '.join(names)}){tail}")
+    return f"{head}SELECT {chosen} FROM unnest({', '.join(arrays)}) AS u({', '.join(names)}){tail}"
+
+
+def _target(model: type[models.Model], columns: tuple[str, ...], returning: bool) -> tuple[
+        list[models.Field[Any, Any]], str, str]:
+    """An insert's fields, its head (the table and columns) and its tail (the id asked back)."""
+    meta = model._meta
+    fields = [f for c in columns if isinstance(f := meta.get_field(c), models.Field)]
+    assert len(fields) == len(columns) and meta.pk is not None, "columns of the table itself"
+    qn = connection.ops.quote_name
+    head = (f"INSERT INTO {qn(meta.db_table)} "  # noqa: S608
+            f"({', '.join(qn(str(f.column)) for f in fields)}) ")
+    return fields, head, f" RETURNING {qn(str(meta.pk.column))}" if returning else ""
 
 
 def any_of(values: Iterable[Any]) -> tuple[str, list[Any]]:
