@@ -4,7 +4,9 @@ ledger, and go to work and back on the working days of last month and of this mo
 Their taps are written in bulk (as pass trips, which cost nothing, so the ledger stays exact)
 with sequence numbers from ``card.demo.SEQ_BASE`` on, apart from real ones; the riders, their
 homes, workplaces and days are made up (a fixed seed), and every line that reports them says
-they are synthetic.
+they are synthetic. A rider's pass and stops are drawn from its own seed and each day's rides
+from the rider's and the day's, so a day's taps are the same whichever later day the demo is
+loaded on: last month, which the demo publishes, gives the same figures all this month.
 
 **They ride the demo's timetable** (``demo/data/gtfs/kranj``, read from the committed files
 through ``demo.transit.feed_files``, with the calendars of the window a day belongs to, the
@@ -280,7 +282,6 @@ def load_riders(city: City, *, riders: int = 120, today: date | None = None,
         # it now; published, it changes nothing)
         ridership.publish(city, months[0], actor=actor)
         return "kranj riders: already there"
-    rng = random.Random(SEED)
     network = Network(cal, ROUTES)
     devices = {v.device_id: v for v in Validator.objects.filter(city=city)}
     seq = {d: SEQ_BASE for d in devices}
@@ -298,7 +299,8 @@ def load_riders(city: City, *, riders: int = 120, today: date | None = None,
                         units=units, accepted=True, reason=reason, product=product,
                         journey_start=start or at))
 
-    def ride(medium: Medium, day: date, origin: str, dest: str, leave: datetime) -> None:
+    def ride(medium: Medium, day: date, origin: str, dest: str, leave: datetime,
+             rng: random.Random) -> None:
         ref = reference(cal, day)
         legs = network.journey(day, origin, dest, int((leave - ref).total_seconds()), rng)
         start = ref + timedelta(seconds=legs[0].tap_s) if legs else leave
@@ -313,6 +315,7 @@ def load_riders(city: City, *, riders: int = 120, today: date | None = None,
 
     with transaction.atomic():  # all the riders or none: a second load finds them all
         for i in range(riders):
+            rng = random.Random(f"{SEED}-{i}")
             account = open_account(city, actor=actor)
             medium = issue_medium(account, f"KR-RIDER-{i:04d}", label=f"{i:04d}", actor=actor)
             bike = rng.random() < 0.2
@@ -328,16 +331,17 @@ def load_riders(city: City, *, riders: int = 120, today: date | None = None,
             home, work = rng.sample([s for s in stops if s != HUB], 2)
             day = months[0]
             while day < today:
-                if cal.is_working_day(day) and rng.random() < 0.85:
-                    out = cal.at(day, OUT) + timedelta(minutes=rng.randint(0, OUT_SPREAD))
-                    back = cal.at(day, BACK) + timedelta(minutes=rng.randint(0, BACK_SPREAD))
+                daily = random.Random(f"{SEED}-{i}-{day.isoformat()}")
+                if cal.is_working_day(day) and daily.random() < 0.85:
+                    out = cal.at(day, OUT) + timedelta(minutes=daily.randint(0, OUT_SPREAD))
+                    back = cal.at(day, BACK) + timedelta(minutes=daily.randint(0, BACK_SPREAD))
                     if bike:
                         for at in (out, back):
                             tap("bike-station-glavni-trg", medium, at,
-                                product="bike-annual", units=rng.randint(6, 25))
+                                product="bike-annual", units=daily.randint(6, 25))
                     else:
-                        ride(medium, day, home, work, out)
-                        ride(medium, day, work, home, back)
+                        ride(medium, day, home, work, out, daily)
+                        ride(medium, day, work, home, back, daily)
                 day += timedelta(days=1)
         Tap.objects.bulk_create(taps, batch_size=2000)
         for device, last in seq.items():
