@@ -101,3 +101,32 @@ def test_an_inventory_of_one_page_shows_no_pager(city):
     html = Client().get("/en/testville/inventory/2022/").content.decode()
     assert "<caption>150 lines</caption>" in html and not _pager(html)
     assert html.count('<td><span class="ref">') == 150
+
+
+def test_the_api_gives_a_page_of_rows_with_the_whole_totals_and_every_row_without_one(
+        inventory):
+    client = Client()
+    url = "/api/v1/cities/testville/inventories/2022"
+    whole = client.get(url).json()
+    # without ?page= every row, as before, and no page said
+    assert len(whole["rows"]) == N and whole["lines"] is None
+    pages = [client.get(f"{url}?gwp=AR5&page={n}").json() for n in (1, 2, 3)]
+    assert [p["lines"] for p in pages] == [
+        {"number": 1, "pages": 3, "first": 1, "last": 200, "count": N},
+        {"number": 2, "pages": 3, "first": 201, "last": 400, "count": N},
+        {"number": 3, "pages": 3, "first": 401, "last": 450, "count": N}]
+    # the pages' rows, one after the other, are every row in the same order, field for field
+    assert inventory.gwp == "AR5"
+    assert [r for p in pages for r in p["rows"]] == whole["rows"]
+    for p in pages:
+        for key in ("totals", "per_capita", "sectors", "ccc_a13", "gwp", "year", "status"):
+            assert p[key] == whole[key], key
+    # with another GWP set the page's CO2e follow it, as the whole inventory's do
+    ar6 = client.get(f"{url}?gwp=AR6").json()
+    page = client.get(f"{url}?gwp=AR6&page=2").json()
+    assert page["totals"] == ar6["totals"] and page["rows"] == ar6["rows"][200:400]
+    # past the last page: not found, said as a problem; not a number: refused
+    past = client.get(f"{url}?page=4")
+    assert past.status_code == 404 and "no page 4 of lines: there are 3" in past.json()["detail"]
+    assert client.get(f"{url}?page=0").status_code == 404
+    assert client.get(f"{url}?page=two").status_code == 400

@@ -48,6 +48,14 @@ class Totals(Schema):
     mission: float
 
 
+class LinesOut(Schema):
+    number: int
+    pages: int
+    first: int
+    last: int
+    count: int
+
+
 class InventoryOut(Schema):
     city: str
     year: int
@@ -60,6 +68,7 @@ class InventoryOut(Schema):
     sectors: dict[str, dict[str, float]]
     ccc_a13: dict[str, dict[str, float]]
     rows: list[dict[str, Any]]
+    lines: LinesOut | None = None  # with ?page=: which lines ``rows`` holds, of how many
 
 
 @router.get("/api/v1/cities", response=list[CityOut], tags=["cities"],
@@ -84,11 +93,13 @@ def list_inventories(request: HttpRequest, slug: str) -> Any:
 @router.get("/api/v1/cities/{slug}/inventories/{year}",
             response={200: InventoryOut, 400: Problem, **NOT_FOUND}, tags=["inventory"],
             openapi_extra=rule(PUBLIC_DRAFTS_FOR_STAFF),
-            summary="One inventory: totals, sectors, the CCC table A-1.3 and every row")
-def get_inventory(request: HttpRequest, slug: str, year: int, gwp: str | None = None) -> Any:
+            summary="One inventory: totals, sectors, the CCC table A-1.3 and every row, or with "
+                    "?page=N the rows of page N (200 a page)")
+def get_inventory(request: HttpRequest, slug: str, year: int, gwp: str | None = None,
+                  page: int | None = None) -> Any:
     inventory = selectors.access_inventory_for_user(request.user, slug, year)
     try:
-        return selectors.summary(inventory, gwp=gwp)
+        return selectors.summary(inventory, gwp=gwp, page=page)
     except ValueError as exc:
         raise BadInput(["query", "gwp"], str(exc)) from exc
 

@@ -129,19 +129,33 @@ def _groups(lines: list[tuple[Any, ...]], values: list[float]) -> tuple[
     return ccc, tables.group(zip(refs, values, ets, ccc, strict=True))
 
 
-def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None) -> dict[str, Any]:
-    """The inventory as plain data: totals, sectors, the CCC table and every row (tCO2e).
+def summary(inventory: Inventory, *, gwp: str | GwpSet | None = None,
+            page: int | None = None) -> dict[str, Any]:
+    """The inventory as plain data: totals, sectors, the CCC table and every row (tCO2e), or
+    with ``page`` only the rows of that page (``LINES_A_PAGE`` a page, in the same order as
+    every row) and ``lines``, which lines of how many (``pages``).
 
-    One pass over the lines as the cursor reads them: each line's CO2e computed once
+    Every row: one pass over the lines as the cursor reads them, each line's CO2e computed once
     (``calculations.line_co2e``), written into its row and grouped for ``tables``
-    (``tables.group``'s groups) from it."""
+    (``tables.group``'s groups) from it. A page: the few columns the totals need of every line,
+    whole rows only for the page's."""
     gwp_set = parse_gwp(gwp) if gwp else inventory.gwp_set
+    if page is not None:
+        return _summary_page(inventory, gwp_set, page)
     groups: dict[Any, list[float]] = {}
     rows = []
     for row in _rows(_line_rows(inventory, with_factor=True), gwp_set):
         tables.add(groups, row["gpc_ref"], row["co2e"], row["ets"], row["ccc_sector"])
         rows.append(row)
     return _report(inventory, gwp_set, groups, rows)
+
+
+def _summary_page(inventory: Inventory, gwp_set: GwpSet, number: int) -> dict[str, Any]:
+    lines, groups = _totals_lines(inventory, gwp_set)
+    shown, at = _page(len(lines), number)
+    rows = list(_rows(_line_rows(inventory, with_factor=True,
+                                 positions=[line[-1] for line in lines[shown]]), gwp_set))
+    return {**_report(inventory, gwp_set, groups, rows), "lines": at}
 
 
 def _report(inventory: Inventory, gwp_set: GwpSet, groups: dict[Any, list[float]],
@@ -313,6 +327,28 @@ def latest_inventory(user: Any, city: City) -> Inventory | None:
 LINES_A_PAGE = 200  # a phone shows them; a city's 100,000 meter lines would be 48 MB of page
 
 
+def _totals_lines(inventory: Inventory, gwp: GwpSet) -> tuple[list[tuple[Any, ...]],
+                                                               dict[Any, list[float]]]:
+    """The columns the totals need of every line, their position last, and the lines' CO2e
+    grouped for ``tables``."""
+    lines = list(_line_rows(inventory, (*_CALC, "position")))
+    return lines, _groups(lines, _co2e_values(lines, gwp))[1]
+
+
+def _page(count: int, number: int) -> tuple[slice, dict[str, int]]:
+    """Which of ``count`` lines page ``number`` shows, and what it says of them: its number,
+    the pages, its first and last line (from 1) and the count. A page past the last is not
+    found; an inventory without lines has one, empty."""
+    pages = max(1, -(-count // LINES_A_PAGE))
+    if not 1 <= number <= pages:
+        raise NotFound(f"no page {number} of lines: there are {pages}")
+    start = (number - 1) * LINES_A_PAGE
+    last = min(start + LINES_A_PAGE, count)
+    return slice(start, last), {"number": number, "pages": pages,
+                                "first": start + 1 if count else 0, "last": last,
+                                "count": count}
+
+
 def inventory_page(inventory: Inventory, user: Any, gwp: GwpSet,
                    number: int = 1) -> dict[str, Any]:
     """An inventory as its page shows it with the GWP set ``gwp``: the summary of all its lines
@@ -320,23 +356,17 @@ def inventory_page(inventory: Inventory, user: Any, gwp: GwpSet,
     sub-category; ``lines``: which lines of how many), the trend over the years this user may
     see, and those years' inventories. Only the rows shown are read whole: the totals need a
     few columns of every line."""
-    lines = list(_line_rows(inventory, (*_CALC, "position")))
-    _, groups = _groups(lines, _co2e_values(lines, gwp))
+    lines, groups = _totals_lines(inventory, gwp)
     keys = {ref: gpc.sort_key(ref) for ref in {line[0] for line in lines}}
-    pages = max(1, -(-len(lines) // LINES_A_PAGE))
-    if not 1 <= number <= pages:
-        raise NotFound(f"no page {number} of lines: there are {pages}")
-    start = (number - 1) * LINES_A_PAGE
-    shown = sorted(lines, key=lambda line: keys[line[0]])[start:start + LINES_A_PAGE]
-    rows = list(_rows(_line_rows(inventory, with_factor=True,
-                                 positions=[line[-1] for line in shown]), gwp))
+    shown, at = _page(len(lines), number)
+    rows = list(_rows(_line_rows(inventory, with_factor=True, positions=[
+        line[-1] for line in sorted(lines, key=lambda line: keys[line[0]])[shown]]), gwp))
     return {
         "s": _report(inventory, gwp, groups, rows),
         # the page's lines in the order of the whole list: a stable sort of them (they come in
         # the city's order) by the same key
         "rows": sorted(rows, key=lambda r: keys[r["gpc_ref"]]),
-        "lines": {"number": number, "pages": pages, "first": start + 1 if lines else 0,
-                  "last": start + len(shown), "count": len(lines)},
+        "lines": at,
         "trend": trend(inventory.city, user, gwp=gwp.value, known={inventory.pk: groups}),
         "years": visible_inventories(user, inventory.city),
     }
