@@ -3,6 +3,7 @@ Contract tables A-1.1 to A-1.3 (research note ghg-standards.md §3.4, §5.3, §7
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
@@ -111,6 +112,28 @@ def test_ecrf_round_trip_keeps_every_stored_field(city):
     assert gas.fuel == "com-ipcc-2006:natural_gas" and gas.factor.source == "com-ipcc-2006"
     for key in calc.TOTAL_KEYS:
         assert totals(copy)[key] == pytest.approx(totals(inv)[key], abs=1e-9), key
+
+
+def test_the_csv_export_imports_back_to_every_stored_field_and_reads_as_the_models_do(city):
+    from zerocity.core.services import create_city
+    from zerocity.inventory.exports import RESULT_COLUMNS, line_to_record, to_csv
+
+    inv = import_activity_file(city, 2022, SYNTHETIC.encode(), "a.csv",
+                               gwp="AR6-CH4split").inventory
+    body = to_csv(inv)
+    # the file's lines are the lines as their models give them (the export reads tuples)
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    records = [line_to_record(ln) for ln in inv.lines.order_by("position")]
+    assert [{k: v for k, v in r.items() if k not in RESULT_COLUMNS} for r in rows] == [
+        {k: str(v) for k, v in rec.items()} for rec in records]
+    assert [r["ets"] for r in rows].count("yes") == 1
+    assert [r["ch4_origin"] for r in rows if r["ch4_origin"]] == ["non-fossil", "fossil"]
+    # and it imports back, into another city, to the same stored values and totals
+    other = create_city("othertown", name="Othertown", country="SI")
+    copy = import_activity_file(other, 2022, body, "b.csv", gwp="AR6-CH4split").inventory
+    fields = [f for f in _STORED_FIELDS if f != "factor_id"]
+    assert keyed(copy, *fields) == keyed(inv, *fields)
+    assert totals(copy) == totals(inv)
 
 
 def test_a_kranj_ecrf_does_not_silently_take_another_librarys_factor(kranj, city):
@@ -424,6 +447,13 @@ def test_ccc_a11_energy_by_sector_and_carrier(kranj_ccc):
     assert rows[("Waste", "All carriers")][3] == pytest.approx(2_870, abs=1)
     assert rows[("IPPU", "All carriers")][3] == pytest.approx(119_754, abs=1)
     assert ws.cell(ccc.HEADER_ROW + 1, 3).number_format == "#,##0"
+    # a sector's and the total's rows in bold, the carriers' in the workbook's own font
+    bold = {r[0].value: r[0].font.b for r in ws.iter_rows(min_row=ccc.HEADER_ROW)
+            if r[1].value in ("All carriers", "Energy carrier")}
+    assert bold == {"Source sector": True, "Buildings": True, "Transport": True,
+                    "Waste": True, "IPPU": True, "AFOLU": True, "Total": True}
+    gas = ws.cell(next(r[0].row for r in ws.iter_rows() if r[1].value == "Natural gas"), 2)
+    assert not gas.font.b and (gas.font.name, gas.font.sz) == ("Calibri", 11)
 
 
 def test_ccc_a12_lists_each_factor_once_and_the_gwp_set(kranj_ccc):

@@ -10,12 +10,12 @@ from zerocity.core import spreadsheet
 from zerocity.inventory import ccc, ecrf
 from zerocity.inventory.models import Inventory, InventoryLine
 from zerocity.inventory.parsing import COLUMNS
-from zerocity.inventory.selectors import inventory_lines, summary
+from zerocity.inventory.selectors import LineValues, line_values, summary
 
 RESULT_COLUMNS = ("result_scope", "result_co2e_t", "result_gwp")
 
 
-def line_to_record(ln: InventoryLine) -> dict[str, object]:
+def line_to_record(ln: InventoryLine | LineValues) -> dict[str, object]:
     """The line as it would be written in the import file: factor lines keep their activity and
     factor; direct lines keep their gas amounts."""
     rec: dict[str, object] = {c: "" for c in COLUMNS}
@@ -26,9 +26,10 @@ def line_to_record(ln: InventoryLine) -> dict[str, object]:
         rec.update(amount=repr(ln.amount), unit=ln.unit)
     if ln.fuel:
         rec["fuel"] = ln.fuel
-    elif ln.ef_unit:
-        rec.update(ef_co2=repr(ln.ef_co2 or 0.0), ef_ch4=repr(ln.ef_ch4 or 0.0),
-                   ef_n2o=repr(ln.ef_n2o or 0.0), ef_unit=ln.ef_unit)
+    elif ln.ef_unit:  # a gas the factor did not give stays empty, as it came
+        rec.update(ef_co2=repr(ln.ef_co2 or 0.0), ef_unit=ln.ef_unit,
+                   ef_ch4="" if ln.ef_ch4 is None else repr(ln.ef_ch4),
+                   ef_n2o="" if ln.ef_n2o is None else repr(ln.ef_n2o))
     elif not ln.notation_key:
         for gas in ("co2", "ch4", "n2o", "sf6", "nf3", "hfcs", "pfcs", "co2_biogenic"):
             value = getattr(ln, gas)
@@ -45,7 +46,7 @@ def line_to_record(ln: InventoryLine) -> dict[str, object]:
 
 def to_csv(inventory: Inventory) -> bytes:
     s = summary(inventory)
-    lines = inventory_lines(inventory)
+    lines = line_values(inventory)  # tuples: a model a line cost half the file's time
     buf = io.StringIO()
     writer = spreadsheet.writer(buf, lineterminator="\n")
     writer.writerow([*COLUMNS, *RESULT_COLUMNS])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -104,6 +104,44 @@ def calc_lines(inventory: Inventory) -> list[calc.Line]:
         in _line_rows(inventory, ("gpc_id", *_GASES, "ch4_fossil", "notation_key", "ets",
                                   "ccc_sector"))
     ]
+
+
+class LineValues(NamedTuple):
+    """A line's stored values, as the activity-data file writes them back
+    (``exports.line_to_record``), read without making a model of each line."""
+
+    gpc_id: str
+    activity: str
+    amount: float | None
+    unit: str
+    fuel: str
+    ef_unit: str
+    ef_co2: float | None
+    ef_ch4: float | None
+    ef_n2o: float | None
+    co2: float
+    ch4: float
+    n2o: float
+    sf6: float
+    nf3: float
+    hfcs: float
+    pfcs: float
+    co2_biogenic: float
+    co2e_direct: float
+    ch4_fossil: bool
+    notation_key: str
+    explanation: str
+    ie_ref: str
+    data_quality: str
+    source: str
+    ets: bool
+    ccc_sector: str
+
+
+def line_values(inventory: Inventory) -> Iterator[LineValues]:
+    """The inventory's lines in order, as ``LineValues`` (booleans as the database gives them:
+    0 or 1 on SQLite, equal to False and True)."""
+    return map(LineValues._make, _line_rows(inventory, LineValues._fields))
 
 
 def _co2e_values(lines: list[tuple[Any, ...]], gwp_set: GwpSet) -> list[float]:
