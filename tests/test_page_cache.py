@@ -88,6 +88,29 @@ def test_withdrawing_and_publishing_an_inventory_show_at_once(kranj) -> None:  #
     assert shown[HIT] == "miss"
 
 
+def test_a_published_inventorys_downloads_are_kept_and_a_large_one_is_not(kranj,
+                                                                          settings) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    path = "/en/kranj/inventory/2018/download/ecrf/"
+    first, _ = _get(client, path)
+    second, _ = _get(client, path)
+    assert (first[HIT], second[HIT]) == ("miss", "hit") and second.content == first.content
+    assert second["Content-Disposition"] == first["Content-Disposition"] == (
+        'attachment; filename="eCRF-inventory-SIKRA-2018.xlsx"')
+    assert second["Content-Type"] == first["Content-Type"]
+    # a new figure shows at once in the download too
+    unpublish_inventory(Inventory.objects.get(city=kranj, year=2018), reason="a recount",
+                        actor="test")
+    assert client.get(path).status_code == 404
+    # over the size kept, every request computes it and none is kept
+    path = "/en/kranj/inventory/2022/download/csv/"
+    size = len(_get(client, path)[0].content)
+    settings.PAGE_CACHE_MAX_BYTES = size - 1
+    assert [HIT in _get(client, path)[0] for _ in range(2)] == [False, False]
+    settings.PAGE_CACHE_MAX_BYTES = size
+    assert [_get(client, path)[0][HIT] for _ in range(2)] == ["miss", "hit"]
+
+
 def test_signed_in_people_never_get_or_leave_a_cached_page(kranj, django_user_model) -> None:  # type: ignore[no-untyped-def]
     _action, path = _action_path(kranj)
     staff = django_user_model.objects.create_user("ana", password="x")

@@ -204,6 +204,8 @@ CACHES = {
 }
 PAGE_CACHE = "pages"
 PAGE_CACHE_SECONDS = int(os.environ.get("ZEROCITY_PAGE_CACHE_SECONDS", "300"))
+# the largest response kept (web.page_cache): each process keeps its own in memory
+PAGE_CACHE_MAX_BYTES = int(os.environ.get("ZEROCITY_PAGE_CACHE_MAX_BYTES", str(16 * 2**20)))
 
 ROOT_URLCONF = "zerocity.urls"
 WSGI_APPLICATION = "zerocity.wsgi.application"

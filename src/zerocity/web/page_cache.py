@@ -12,6 +12,8 @@ A view opts in with ``@shared_page`` under its permission rule; it must read onl
 appears within that, while anything published by a write appears at once). A page that shows
 the time to the minute (the journey planner's form starts at "now") opts in with
 ``@shared_page_this_minute``: it is computed again each minute, and at once after a write.
+A response over ``PAGE_CACHE_MAX_BYTES`` is not kept (the cache is each process's memory): a
+published inventory's downloads are kept, but not a city's 95 MB JSON of 100,000 lines.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def _shareable(request: HttpRequest, response: HttpResponse) -> bool:
     # reading the (empty) session is harmless: the messages framework does on every page
     session = getattr(request, "session", None)
     return (response.status_code == 200 and not response.streaming and not response.cookies
+            and len(response.content) <= settings.PAGE_CACHE_MAX_BYTES
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             and not (session is not None and session.modified))
 

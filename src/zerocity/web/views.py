@@ -97,6 +97,7 @@ def inventory_year(request: HttpRequest, city: str, year: int) -> HttpResponse:
 
 
 @public
+@shared_page  # a city of 100,000 lines: its eCRF workbook takes a minute to write
 @require_GET
 def inventory_download(request: HttpRequest, city: str, year: int, fmt: str) -> HttpResponse:
     if fmt not in DOWNLOAD_TYPES:
